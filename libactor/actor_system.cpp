@@ -1,0 +1,86 @@
+#include "ringactor/actor_system.hpp"
+
+#include <algorithm>
+
+#include "ringactor/logger.hpp"
+#include "ringactor/system_messages.hpp"
+#include "system_core.hpp"
+
+namespace ringactor {
+
+actor_system::actor_system(actor_system_config cfg)
+  : core_(std::make_shared<detail::system_core>(std::move(cfg))) {
+  core_->owner = this;
+  core_->timer.start();
+  core_->sched.start(core_);
+}
+
+actor_system::~actor_system() {
+  shutdown();
+}
+
+bool actor_system::stopping() const noexcept {
+  return core_->stopping.load(std::memory_order_acquire);
+}
+
+const actor_system_config& actor_system::config() const noexcept {
+  return core_->cfg;
+}
+
+system_stats actor_system::stats() const {
+  system_stats result;
+  result.actors_alive = core_->registry.size();
+  result.actors_spawned = core_->spawned.load(std::memory_order_relaxed);
+  auto& sched = core_->sched;
+  for (size_t i = 0; i < sched.num_workers(); ++i) {
+    auto& c = sched.worker_at(i).counters;
+    result.messages_processed += c.messages.load(std::memory_order_relaxed);
+    result.steals += c.steals.load(std::memory_order_relaxed);
+    result.parks += c.parks.load(std::memory_order_relaxed);
+  }
+  return result;
+}
+
+namespace {
+
+void send_shutdown(const std::vector<strong_actor_ptr>& actors, const error& reason) {
+  for (auto& x : actors)
+    x->enqueue(make_mailbox_element(nullptr, message_id::urgent(), exit_msg{{}, reason}));
+}
+
+} // namespace
+
+shutdown_report actor_system::shutdown() {
+  shutdown_report report;
+  if (core_->shut_down)
+    return report;
+  core_->shut_down = true;
+  // Release pairs with the acquire loads in spawn paths.
+  core_->stopping.store(true, std::memory_order_release);
+  using clock = std::chrono::steady_clock;
+  auto grace = core_->cfg.shutdown_grace;
+  send_shutdown(core_->registry.snapshot(), exit_reason::user_shutdown);
+  if (!core_->registry.await_empty(clock::now() + grace)) {
+    auto rest = core_->registry.snapshot();
+    for (auto& x : rest) {
+      report.stragglers.push_back({x->id(), x->name()});
+      log_warn("shutdown: actor {} ({}) did not exit within {} ms; killing it", x->id(),
+               x->name(),
+               std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
+    }
+    send_shutdown(rest, exit_reason::kill);
+    rest.clear();
+    auto kill_grace = std::min<clock::duration>(grace, std::chrono::milliseconds{200});
+    core_->registry.await_empty(clock::now() + kill_grace);
+  }
+  core_->timer.stop();
+  auto worker_grace = report.clean() ? std::chrono::nanoseconds{std::chrono::seconds{10}}
+                                     : std::chrono::nanoseconds{std::chrono::milliseconds{200}};
+  auto detached = core_->sched.stop(worker_grace);
+  if (detached > 0)
+    log_warn("shutdown: {} worker thread(s) left running in a handler that never returned",
+             detached);
+  return report;
+}
+
+} // namespace ringactor

@@ -1,0 +1,146 @@
+#include "ringactor/blocking_actor.hpp"
+
+#include "ringactor/actor_system.hpp"
+#include "system_core.hpp"
+
+namespace ringactor {
+
+blocking_actor::blocking_actor(actor_system& sys) : local_actor(sys) {}
+
+blocking_actor::~blocking_actor() = default;
+
+bool blocking_actor::enqueue(mailbox_element_ptr x) {
+  auto raw = x.release();
+  switch (inbox_.push(raw)) {
+    case detail::inbox_push_result::success:
+      return true;
+    case detail::inbox_push_result::unblocked_reader: {
+      {
+        std::lock_guard guard{wake_mtx_};
+        woken_ = true;
+      }
+      wake_cv_.notify_one();
+      return true;
+    }
+    case detail::inbox_push_result::closed:
+      break;
+  }
+  mailbox_element_ptr owned{raw};
+  bounce(*owned, error{sec::dead_receiver});
+  return false;
+}
+
+bool blocking_actor::fetch_more(clock::time_point deadline) {
+  auto take = [this] {
+    auto x = detail::lifo_inbox::reverse(inbox_.take_head());
+    if (x == nullptr)
+      return false;
+    while (x != nullptr) {
+      auto next = x->next;
+      cache_.emplace_back(x);
+      x = next;
+    }
+    return true;
+  };
+  // Spin briefly: a response to a request usually arrives within
+  // microseconds, far sooner than a sleeping thread would wake up.
+  auto spin_until = std::min(clock::now() + core().cfg.idle_spin, deadline);
+  for (unsigned i = 0;; ++i) {
+    if (inbox_.has_data() && take())
+      return true;
+    if ((i & 15) == 15 && clock::now() >= spin_until)
+      break;
+    detail::cpu_relax();
+  }
+  for (;;) {
+    if (take())
+      return true;
+    if (!inbox_.try_block())
+      continue; // a producer pushed between take() and try_block()
+    {
+      std::unique_lock guard{wake_mtx_};
+      while (!woken_)
+        if (wake_cv_.wait_until(guard, deadline) == std::cv_status::timeout)
+          break;
+      if (woken_) {
+        woken_ = false;
+        continue;
+      }
+    }
+    // Timed out. If a producer got in first, the inbox holds data (and its
+    // wake-up flag may still arrive: consuming it later is harmless).
+    if (inbox_.try_unblock())
+      return false;
+  }
+}
+
+mailbox_element_ptr blocking_actor::await_response(message_id mid,
+                                                   clock::time_point deadline) {
+  auto rid = mid.response_id();
+  size_t scanned = 0;
+  for (;;) {
+    for (; scanned < cache_.size(); ++scanned) {
+      if (cache_[scanned]->mid == rid) {
+        auto x = std::move(cache_[scanned]);
+        cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(scanned));
+        return x;
+      }
+    }
+    if (!fetch_more(deadline))
+      return nullptr;
+  }
+}
+
+bool blocking_actor::receive_impl(behavior& bhvr, clock::time_point deadline) {
+  size_t scanned = 0;
+  for (;;) {
+    while (scanned < cache_.size()) {
+      auto& x = cache_[scanned];
+      if (x->mid.is_response()) {
+        // A late response to a request this actor gave up on.
+        cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(scanned));
+        continue;
+      }
+      if (!bhvr.accepts(x->type)) {
+        ++scanned;
+        continue;
+      }
+      auto owned = std::move(x);
+      cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(scanned));
+      current_ = owned.get();
+      struct reset_current {
+        blocking_actor* self;
+        ~reset_current() { self->current_ = nullptr; }
+      } guard{this};
+      bhvr.invoke(this, *owned);
+      return true;
+    }
+    if (!fetch_more(deadline))
+      return false;
+  }
+}
+
+void blocking_actor::close(error reason) {
+  if (is_terminated())
+    return;
+  bounce_all(detail::lifo_inbox::reverse(inbox_.close()));
+  for (auto& x : cache_)
+    bounce(*x, error{sec::dead_receiver});
+  cache_.clear();
+  finalize(std::move(reason));
+}
+
+void blocking_actor::on_unreachable() {
+  close(exit_reason::unreachable);
+}
+
+// -- scoped_actor -----------------------------------------------------------------------
+
+scoped_actor::scoped_actor(actor_system& sys)
+  : self_(new blocking_actor(sys), false) {}
+
+scoped_actor::~scoped_actor() {
+  self_->close(error{});
+}
+
+} // namespace ringactor

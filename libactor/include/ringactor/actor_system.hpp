@@ -1,0 +1,161 @@
+// ringactor: the actor system owns the scheduler, the timer, the registry of
+// live actors and the configuration. It spawns actors and shuts down in
+// bounded time.
+//
+//   actor_system sys{actor_system_config{}.set_workers(2)};
+//   auto a = sys.spawn([](event_based_actor* self) -> behavior { ... });
+#pragma once
+
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "ringactor/actor.hpp"
+#include "ringactor/actor_system_config.hpp"
+#include "ringactor/detail/callable_trait.hpp"
+#include "ringactor/scheduled_actor.hpp"
+#include "ringactor/stateful_actor.hpp"
+#include "ringactor/system_stats.hpp"
+#include "ringactor/typed_actor.hpp"
+#include "ringactor/typed_behavior.hpp"
+
+namespace ringactor {
+
+namespace detail {
+struct system_core;
+class scheduler;
+class timer_service;
+class actor_registry;
+
+template <class T>
+struct handle_for_behavior {
+  using type = actor;
+};
+template <class... Sigs>
+struct handle_for_behavior<typed_behavior<Sigs...>> {
+  using type = typed_actor<Sigs...>;
+};
+
+template <class T>
+struct impl_for_behavior {
+  using type = event_based_actor;
+};
+template <class... Sigs>
+struct impl_for_behavior<typed_behavior<Sigs...>> {
+  using type = typed_event_based_actor<Sigs...>;
+};
+
+template <class B>
+behavior unbox_behavior(B&& x) {
+  if constexpr (std::is_same_v<std::decay_t<B>, behavior>)
+    return std::forward<B>(x);
+  else
+    return std::move(x.unbox());
+}
+
+template <class F>
+constexpr bool takes_self_pointer() {
+  if constexpr (num_args_v<F> == 0) {
+    return false;
+  } else {
+    using first = first_arg_t<F>;
+    if constexpr (std::is_pointer_v<first>)
+      return std::is_base_of_v<scheduled_actor, std::remove_pointer_t<first>>;
+    else
+      return false;
+  }
+}
+
+} // namespace detail
+
+class actor_system {
+public:
+  explicit actor_system(actor_system_config cfg = {});
+  actor_system(const actor_system&) = delete;
+  actor_system& operator=(const actor_system&) = delete;
+  /// Shuts down (see shutdown()) unless that already happened.
+  ~actor_system();
+
+  // -- spawning ---------------------------------------------------------------
+
+  /// Spawns a function-based actor. `fun` returns its behavior (a
+  /// `behavior` or a typed behavior) and may take a self pointer
+  /// (`event_based_actor*`, `stateful_actor<S>*`, `Interface::pointer`,
+  /// `Interface::stateful_pointer<S>`) followed by `xs...`. Thread-safe.
+  template <class F, class... Ts>
+    requires(!std::is_base_of_v<scheduled_actor, F>)
+            && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>())
+  auto spawn(F fun, Ts&&... xs) {
+    using returned = std::decay_t<detail::result_t<F>>;
+    using handle = typename detail::handle_for_behavior<returned>::type;
+    if constexpr (detail::takes_self_pointer<F>()) {
+      using impl = std::remove_pointer_t<detail::first_arg_t<F>>;
+      auto self = make_actor<impl>();
+      self->launch([&] {
+        if constexpr (std::is_void_v<returned>) {
+          fun(self.get(), std::forward<Ts>(xs)...);
+          return behavior{};
+        } else {
+          return detail::unbox_behavior(fun(self.get(), std::forward<Ts>(xs)...));
+        }
+      });
+      return handle{strong_actor_ptr{std::move(self)}};
+    } else {
+      using impl = typename detail::impl_for_behavior<returned>::type;
+      auto self = make_actor<impl>();
+      self->launch([&] {
+        if constexpr (std::is_void_v<returned>) {
+          fun(std::forward<Ts>(xs)...);
+          return behavior{};
+        } else {
+          return detail::unbox_behavior(fun(std::forward<Ts>(xs)...));
+        }
+      });
+      return handle{strong_actor_ptr{std::move(self)}};
+    }
+  }
+
+  /// Spawns a class-based actor: `T` derives from event_based_actor (or a
+  /// typed_event_based_actor), is constructed as `T(sys, xs...)`, and
+  /// overrides make_behavior().
+  template <class T, class... Ts>
+    requires std::is_base_of_v<scheduled_actor, T>
+  auto spawn(Ts&&... xs) {
+    using returned = typename T::behavior_type;
+    using handle = typename detail::handle_for_behavior<returned>::type;
+    auto self = make_actor<T>(std::forward<Ts>(xs)...);
+    self->launch([&] { return detail::unbox_behavior(self->make_behavior()); });
+    return handle{strong_actor_ptr{std::move(self)}};
+  }
+
+  // -- lifetime -----------------------------------------------------------------
+
+  /// Asks every actor to exit (an exit_msg with user_shutdown), waits up to
+  /// the configured grace period, reports the actors that did not exit (by
+  /// id and name, also in the log), kills them, and stops the workers and
+  /// the timer. Returns in bounded time even if a handler never returns.
+  shutdown_report shutdown();
+
+  /// True once shutdown() started.
+  bool stopping() const noexcept;
+
+  // -- introspection ------------------------------------------------------------
+
+  const actor_system_config& config() const noexcept;
+  system_stats stats() const;
+
+  // -- internals (used by actors) ---------------------------------------------
+
+  detail::system_core& core() noexcept { return *core_; }
+
+private:
+  template <class T, class... Ts>
+  intrusive_ptr<T> make_actor(Ts&&... xs) {
+    // The new actor starts with one strong reference, adopted here.
+    return intrusive_ptr<T>{new T(*this, std::forward<Ts>(xs)...), false};
+  }
+
+  std::shared_ptr<detail::system_core> core_;
+};
+
+} // namespace ringactor

@@ -1,0 +1,49 @@
+// ringactor: how an actor system runs: workers, time slices, idle spinning,
+// and how long shutdown waits for actors.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <thread>
+
+namespace ringactor {
+
+class actor_system_config {
+public:
+  using timespan = std::chrono::nanoseconds;
+
+  /// Scheduler worker threads (default: hardware threads, at least 1).
+  size_t workers = default_workers();
+  /// Messages an actor handles per run before it yields its worker.
+  size_t max_throughput = 300;
+  /// How long an idle worker spins (looking for work) before it parks.
+  timespan idle_spin = std::chrono::microseconds{100};
+  /// How long shutdown waits for actors to exit before reporting them.
+  timespan shutdown_grace = std::chrono::seconds{5};
+
+  actor_system_config& set_workers(size_t n) {
+    workers = n > 0 ? n : 1;
+    return *this;
+  }
+  actor_system_config& set_max_throughput(size_t n) {
+    max_throughput = n > 0 ? n : 1;
+    return *this;
+  }
+  template <class Rep, class Period>
+  actor_system_config& set_idle_spin(std::chrono::duration<Rep, Period> x) {
+    idle_spin = std::chrono::duration_cast<timespan>(x);
+    return *this;
+  }
+  template <class Rep, class Period>
+  actor_system_config& set_shutdown_grace(std::chrono::duration<Rep, Period> x) {
+    shutdown_grace = std::chrono::duration_cast<timespan>(x);
+    return *this;
+  }
+
+  static size_t default_workers() noexcept {
+    auto n = std::thread::hardware_concurrency();
+    return n > 0 ? n : 1;
+  }
+};
+
+} // namespace ringactor

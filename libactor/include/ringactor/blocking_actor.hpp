@@ -1,0 +1,153 @@
+// ringactor: actors that own a thread and block on receive. `scoped_actor`
+// gives a non-actor thread (main, a test) an actor identity.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "ringactor/behavior.hpp"
+#include "ringactor/local_actor.hpp"
+#include "ringactor/scheduled_actor.hpp"
+
+namespace ringactor {
+
+template <class Response>
+class blocking_response_handle;
+
+class blocking_actor : public local_actor {
+public:
+  using clock = std::chrono::steady_clock;
+
+  explicit blocking_actor(actor_system& sys);
+  ~blocking_actor() override;
+
+  bool enqueue(mailbox_element_ptr x) override;
+
+  /// Sends a request; complete it with `.receive(on_value, on_error)`, which
+  /// blocks until the response, an error, or the timeout.
+  template <class Handle, class T, class Rep, class Period>
+  auto request(const Handle& dest, std::chrono::duration<Rep, Period> timeout, T&& msg) {
+    static_assert(detail::send_check<Handle, T>::value);
+    using response = typename detail::response_of<Handle, T>::type;
+    auto mid = new_request_id();
+    send_request(detail::actor_ptr_of(dest),
+                 make_mailbox_element(ctrl(), mid, std::forward<T>(msg)));
+    auto span = std::chrono::duration_cast<timespan>(timeout);
+    auto deadline = span == infinite ? clock::time_point::max() : clock::now() + span;
+    return blocking_response_handle<response>{this, mid, deadline};
+  }
+
+  /// Blocks until a message that one of `fs` handles arrives and runs it.
+  /// Messages no handler accepts stay in the mailbox, in order.
+  template <class... Fs>
+  void receive(Fs... fs) {
+    behavior bhvr{std::move(fs)...};
+    receive_impl(bhvr, clock::time_point::max());
+  }
+
+  /// As receive(), but gives up after `timeout`; returns whether a handler ran.
+  template <class Rep, class Period, class... Fs>
+  bool receive_for(std::chrono::duration<Rep, Period> timeout, Fs... fs) {
+    behavior bhvr{std::move(fs)...};
+    return receive_impl(bhvr, clock::now() + timeout);
+  }
+
+  /// Waits for the response to `mid` until `deadline` (null on timeout).
+  mailbox_element_ptr await_response(message_id mid, clock::time_point deadline);
+
+  /// Ends this actor (its owner's scope ended); answers pending requests.
+  void close(error reason);
+
+protected:
+  void on_unreachable() override;
+
+private:
+  bool receive_impl(behavior& bhvr, clock::time_point deadline);
+  /// Moves new messages from the inbox to cache_, waiting until `deadline`
+  /// if there are none. False on timeout.
+  bool fetch_more(clock::time_point deadline);
+
+  std::deque<mailbox_element_ptr> cache_;
+  std::mutex wake_mtx_;
+  std::condition_variable wake_cv_;
+  bool woken_ = false; // guarded by wake_mtx_
+};
+
+/// The pending outcome of blocking_actor::request.
+template <class Response>
+class blocking_response_handle {
+public:
+  blocking_response_handle(blocking_actor* self, message_id mid,
+                           blocking_actor::clock::time_point deadline) noexcept
+    : self_(self), mid_(mid), deadline_(deadline) {}
+
+  /// Blocks until the response (runs `f`) or an error (runs `e`): the
+  /// receiver's error, request_timeout, dead_receiver or unexpected_message.
+  template <class F, class E>
+  void receive(F f, E e) {
+    detail::check_response_callback<Response, F>();
+    auto cb = detail::make_response_callback(std::move(f), std::move(e));
+    if (auto x = self_->await_response(mid_, deadline_)) {
+      cb(x.get(), nullptr);
+    } else {
+      error err{sec::request_timeout};
+      cb(nullptr, &err);
+    }
+  }
+
+  /// The response as a value, or the error. Typed requests know the value
+  /// type; for untyped ones name it: `get<int>()`.
+  template <class T = std::conditional_t<std::is_same_v<Response, detail::dynamic_response>,
+                                         void, Response>>
+  expected<T> get() {
+    if constexpr (std::is_void_v<T>) {
+      expected<void> out;
+      receive([] {}, [&](const error& err) { out = err; });
+      return out;
+    } else {
+      std::optional<expected<T>> out;
+      receive([&](T x) { out.emplace(std::move(x)); },
+              [&](const error& err) { out.emplace(err); });
+      return std::move(*out);
+    }
+  }
+
+private:
+  blocking_actor* self_;
+  message_id mid_;
+  blocking_actor::clock::time_point deadline_;
+};
+
+class actor_system;
+
+/// A blocking actor bound to the current scope:
+///
+///   scoped_actor self{sys};
+///   self->request(adder, 1s, add{1, 2}).receive(
+///     [](int sum) { ... }, [](const error& err) { ... });
+class scoped_actor {
+public:
+  explicit scoped_actor(actor_system& sys);
+  scoped_actor(const scoped_actor&) = delete;
+  scoped_actor& operator=(const scoped_actor&) = delete;
+  ~scoped_actor();
+
+  blocking_actor* operator->() const noexcept { return self_.get(); }
+  blocking_actor& operator*() const noexcept { return *self_; }
+  blocking_actor* get() const noexcept { return self_.get(); }
+  actor_addr address() const noexcept { return self_->address(); }
+  strong_actor_ptr ctrl() const noexcept { return self_->ctrl(); }
+  actor_id id() const noexcept { return self_->id(); }
+  /// An untyped handle to this actor, to give to others.
+  actor as_actor() const noexcept { return actor{self_->ctrl()}; }
+
+private:
+  intrusive_ptr<blocking_actor> self_;
+};
+
+} // namespace ringactor

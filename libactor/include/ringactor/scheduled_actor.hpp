@@ -1,0 +1,258 @@
+// ringactor: event-based actors, run by the scheduler's workers one batch of
+// messages at a time. This is what `spawn` creates.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ringactor/behavior.hpp"
+#include "ringactor/local_actor.hpp"
+#include "ringactor/resumable.hpp"
+
+namespace ringactor {
+
+template <class Response>
+class response_handle;
+
+class scheduled_actor : public local_actor, public resumable {
+public:
+  /// Called with a response (x) or an error (err); exactly one is non-null.
+  using response_callback = std::function<void(mailbox_element* x, const error* err)>;
+
+  explicit scheduled_actor(actor_system& sys);
+  ~scheduled_actor() override;
+
+  // -- behavior ---------------------------------------------------------------
+
+  /// Replaces the current behavior.
+  void become(behavior bhvr);
+  /// Pushes a behavior; unbecome() returns to the previous one.
+  void become(keep_behavior_t, behavior bhvr);
+  void unbecome();
+
+  /// Ends this actor after the current message with `reason` (normal if empty).
+  void quit(error reason = {});
+
+  /// Called for exit messages instead of exiting (trap exits). `kill`
+  /// cannot be trapped.
+  void set_exit_handler(std::function<void(exit_msg&)> f);
+  /// Called for down messages of monitored actors.
+  void set_down_handler(std::function<void(down_msg&)> f);
+
+  // -- spawning ---------------------------------------------------------------
+
+  /// Spawns a function-based actor (see actor_system::spawn).
+  template <class F, class... Ts>
+    requires(!std::is_base_of_v<scheduled_actor, F>)
+  auto spawn(F fun, Ts&&... xs) {
+    // The dependent alias defers the use of actor_system to instantiation.
+    using system_type = std::conditional_t<sizeof(F) != 0, actor_system, void>;
+    return static_cast<system_type&>(system()).spawn(std::move(fun), std::forward<Ts>(xs)...);
+  }
+
+  /// Spawns a class-based actor (see actor_system::spawn).
+  template <class T, class... Ts>
+    requires std::is_base_of_v<scheduled_actor, T>
+  auto spawn(Ts&&... xs) {
+    using system_type = std::conditional_t<sizeof(T) != 0, actor_system, void>;
+    return static_cast<system_type&>(system()).template spawn<T>(std::forward<Ts>(xs)...);
+  }
+
+  // -- requests ---------------------------------------------------------------
+
+  /// Sends `msg` to `dest` as a request; complete it with `.then(...)`
+  /// (other messages keep flowing) or `.await(...)` (they wait until the
+  /// response or its error arrives). Exactly one of the callbacks runs.
+  template <class Handle, class T, class Rep, class Period>
+  auto request(const Handle& dest, std::chrono::duration<Rep, Period> timeout, T&& msg) {
+    static_assert(detail::send_check<Handle, T>::value);
+    using response = typename detail::response_of<Handle, T>::type;
+    auto mid = new_request_id();
+    send_request(detail::actor_ptr_of(dest),
+                 make_mailbox_element(ctrl(), mid, std::forward<T>(msg)));
+    auto span = std::chrono::duration_cast<timespan>(timeout);
+    if (span != infinite)
+      schedule_timeout(mid, span);
+    return response_handle<response>{this, mid};
+  }
+
+  /// Registers a continuation for the response to `mid` (used by
+  /// response_handle).
+  void add_response_handler(message_id mid, bool awaited, response_callback f);
+
+  /// Number of requests of this actor still waiting for a response.
+  size_t pending_requests() const noexcept { return pending_.size(); }
+
+  // -- runtime interface --------------------------------------------------------
+
+  bool enqueue(mailbox_element_ptr x) override;
+  resume_result resume(detail::worker_counters& counters, size_t max_throughput) override;
+  void ref_resumable() noexcept override { intrusive_ptr_add_ref(this); }
+  void deref_resumable() noexcept override { intrusive_ptr_release(this); }
+
+  /// Runs `init` (which returns the initial behavior) in the spawning thread,
+  /// then makes the actor ready to receive. Called once by spawn.
+  template <class Init>
+  void launch(Init&& init) {
+    try {
+      auto bhvr = init();
+      if (!exiting_) {
+        if (bhvr)
+          become(std::move(bhvr));
+        else if (!bhvr_)
+          quit();
+      }
+    } catch (const std::exception& ex) {
+      quit(error{exit_reason::unhandled_exception, ex.what()});
+    } catch (...) {
+      quit(exit_reason::unhandled_exception);
+    }
+    finish_launch();
+  }
+
+protected:
+  void on_unreachable() override;
+  /// Hook for subclasses to release state when the actor ends.
+  virtual void on_exit() {}
+
+private:
+  struct pending_response {
+    uint64_t number;
+    bool awaited;
+    response_callback f;
+  };
+  struct system_handlers {
+    std::function<void(exit_msg&)> exit;
+    std::function<void(down_msg&)> down;
+  };
+
+  void finish_launch();
+  void fetch_inbox();
+  mailbox_element_ptr next_message();
+  void handle_message(mailbox_element_ptr x);
+  void handle_response(mailbox_element& x);
+  void handle_timeout(uint64_t number);
+  void handle_exit(exit_msg& x);
+  void handle_down(down_msg& x);
+  void handle_unexpected(mailbox_element& x);
+  void complete_pending(size_t index, mailbox_element* x, const error* err);
+  void terminate(error reason);
+
+  behavior bhvr_;
+  std::vector<behavior> bhvr_stack_;
+  detail::element_queue urgent_;
+  detail::element_queue normal_;
+  // Messages set aside while awaiting a response.
+  detail::element_queue stash_;
+  std::vector<pending_response> pending_;
+  std::unique_ptr<system_handlers> handlers_;
+  error exit_reason_pending_;
+  uint32_t awaited_count_ = 0;
+  bool exiting_ = false;
+};
+
+/// The actor type of function-based untyped actors and the base of
+/// class-based ones: override make_behavior().
+class event_based_actor : public scheduled_actor {
+public:
+  using scheduled_actor::scheduled_actor;
+  using behavior_type = behavior;
+
+  /// The initial behavior of a class-based actor.
+  virtual behavior make_behavior() { return {}; }
+};
+
+namespace detail {
+
+inline void default_error_handler(const error& err) {
+  log_warn("a request failed and its requester has no error handler: {}", err);
+}
+
+template <class Response, class F>
+constexpr void check_response_callback() {
+  if constexpr (std::is_same_v<Response, dynamic_response>) {
+    static_assert(num_args_v<F> <= 1,
+                  "ringactor: a response handler takes the response value, or "
+                  "nothing for an empty response");
+  } else if constexpr (std::is_void_v<Response>) {
+    static_assert(num_args_v<F> == 0,
+                  "ringactor: this request is answered with an empty response "
+                  "(result<void>): the handler takes no argument");
+  } else {
+    static_assert(num_args_v<F> == 1,
+                  "ringactor: the response handler takes exactly the response value");
+    static_assert(std::is_same_v<handled_type_t<F>, Response>,
+                  "ringactor: the response handler's argument type differs from the "
+                  "response type of this request in the actor's interface");
+  }
+}
+
+/// Wraps a value continuation and an error continuation into one callback.
+template <class F, class E>
+auto make_response_callback(F f, E e) {
+  return [f = std::move(f), e = std::move(e)](mailbox_element* x,
+                                              const error* err) mutable {
+    if (err != nullptr) {
+      e(*err);
+      return;
+    }
+    if (auto reply_err = x->get_if<error>()) {
+      e(*reply_err);
+      return;
+    }
+    if constexpr (num_args_v<F> == 0) {
+      if (x->is<unit_t>())
+        f();
+      else
+        e(error{sec::unexpected_response,
+                fmt::format("expected an empty response, got {}", x->type->name)});
+    } else {
+      using value_type = handled_type_t<F>;
+      if (auto val = x->get_if<value_type>())
+        call_with_payload(f, *val);
+      else
+        e(error{sec::unexpected_response,
+                fmt::format("expected a {}, got {}", type_name_of<value_type>(),
+                            x->type->name)});
+    }
+  };
+}
+
+} // namespace detail
+
+/// The pending outcome of scheduled_actor::request.
+template <class Response>
+class response_handle {
+public:
+  response_handle(scheduled_actor* self, message_id mid) noexcept : self_(self), mid_(mid) {}
+
+  /// Runs `f` with the response (or `e` with the error) when it arrives;
+  /// other messages keep being processed meanwhile.
+  template <class F, class E = void (*)(const error&)>
+  void then(F f, E e = detail::default_error_handler) {
+    detail::check_response_callback<Response, F>();
+    self_->add_response_handler(mid_, false,
+                                detail::make_response_callback(std::move(f), std::move(e)));
+  }
+
+  /// Like then(), but the actor handles nothing else (except system
+  /// messages) until the response or its error arrived.
+  template <class F, class E = void (*)(const error&)>
+  void await(F f, E e = detail::default_error_handler) {
+    detail::check_response_callback<Response, F>();
+    self_->add_response_handler(mid_, true,
+                                detail::make_response_callback(std::move(f), std::move(e)));
+  }
+
+  message_id id() const noexcept { return mid_; }
+
+private:
+  scheduled_actor* self_;
+  message_id mid_;
+};
+
+} // namespace ringactor

@@ -1,0 +1,35 @@
+// ringactor: the messages the runtime itself sends. They overtake normal
+// messages in a mailbox.
+#pragma once
+
+#include <cstdint>
+
+#include "ringactor/actor.hpp"
+#include "ringactor/error.hpp"
+
+namespace ringactor {
+
+/// Sent to a monitor when the monitored actor exits.
+struct down_msg {
+  actor_addr source;
+  error reason; ///< empty for a normal exit
+};
+
+/// Sent along a link when the linked actor exits, or by send_exit. Unless
+/// the receiver traps exits, any reason but normal ends it with the same
+/// reason; `kill` cannot be trapped.
+struct exit_msg {
+  actor_addr source;
+  error reason;
+};
+
+namespace detail {
+
+/// A request's timeout expired (sent by the timer to the requester).
+struct timeout_msg {
+  uint64_t request_number;
+};
+
+} // namespace detail
+
+} // namespace ringactor

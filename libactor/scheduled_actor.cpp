@@ -1,0 +1,277 @@
+#include "ringactor/scheduled_actor.hpp"
+
+#include <algorithm>
+
+#include "ringactor/actor_system.hpp"
+#include "system_core.hpp"
+
+namespace ringactor {
+
+scheduled_actor::scheduled_actor(actor_system& sys) : local_actor(sys) {
+  core().registry.add(this);
+  core().spawned.fetch_add(1, std::memory_order_relaxed);
+}
+
+scheduled_actor::~scheduled_actor() = default;
+
+// -- behavior -----------------------------------------------------------------------
+
+void scheduled_actor::become(behavior bhvr) {
+  bhvr_ = std::move(bhvr);
+}
+
+void scheduled_actor::become(keep_behavior_t, behavior bhvr) {
+  bhvr_stack_.push_back(std::move(bhvr_));
+  bhvr_ = std::move(bhvr);
+}
+
+void scheduled_actor::unbecome() {
+  if (bhvr_stack_.empty()) {
+    bhvr_ = behavior{};
+    return;
+  }
+  bhvr_ = std::move(bhvr_stack_.back());
+  bhvr_stack_.pop_back();
+}
+
+void scheduled_actor::quit(error reason) {
+  if (exiting_)
+    return;
+  exiting_ = true;
+  exit_reason_pending_ = std::move(reason);
+}
+
+void scheduled_actor::set_exit_handler(std::function<void(exit_msg&)> f) {
+  if (!handlers_)
+    handlers_ = std::make_unique<system_handlers>();
+  handlers_->exit = std::move(f);
+}
+
+void scheduled_actor::set_down_handler(std::function<void(down_msg&)> f) {
+  if (!handlers_)
+    handlers_ = std::make_unique<system_handlers>();
+  handlers_->down = std::move(f);
+}
+
+void scheduled_actor::add_response_handler(message_id mid, bool awaited,
+                                           response_callback f) {
+  pending_.push_back(pending_response{mid.number(), awaited, std::move(f)});
+  if (awaited)
+    ++awaited_count_;
+}
+
+// -- launching ----------------------------------------------------------------------
+
+void scheduled_actor::finish_launch() {
+  if (exiting_ || core().stopping.load(std::memory_order_acquire)) {
+    terminate(exiting_ ? std::move(exit_reason_pending_) : error{exit_reason::user_shutdown});
+    return;
+  }
+  // Messages may have arrived during init (the inbox was awake, so their
+  // senders did not schedule us): run them, else go to sleep.
+  if (!inbox_.try_block())
+    core().sched.schedule(this);
+}
+
+// -- mailbox --------------------------------------------------------------------------
+
+bool scheduled_actor::enqueue(mailbox_element_ptr x) {
+  auto raw = x.release();
+  switch (inbox_.push(raw)) {
+    case detail::inbox_push_result::success:
+      return true;
+    case detail::inbox_push_result::unblocked_reader:
+      core().sched.schedule(this);
+      return true;
+    case detail::inbox_push_result::closed:
+      break;
+  }
+  mailbox_element_ptr owned{raw};
+  bounce(*owned, error{sec::dead_receiver});
+  return false;
+}
+
+void scheduled_actor::fetch_inbox() {
+  auto x = detail::lifo_inbox::reverse(inbox_.take_head());
+  while (x != nullptr) {
+    auto next = x->next;
+    if (x->mid.is_urgent())
+      urgent_.push_back(x);
+    else
+      normal_.push_back(x);
+    x = next;
+  }
+}
+
+mailbox_element_ptr scheduled_actor::next_message() {
+  for (;;) {
+    if (auto x = urgent_.pop_front())
+      return x;
+    while (auto x = normal_.pop_front()) {
+      if (awaited_count_ == 0)
+        return x;
+      if (x->mid.is_response()) {
+        auto n = x->mid.number();
+        auto awaited = std::any_of(pending_.begin(), pending_.end(), [n](auto& p) {
+          return p.awaited && p.number == n;
+        });
+        if (awaited)
+          return x;
+      }
+      stash_.push_back(x.release());
+    }
+    if (!inbox_.has_data())
+      return nullptr;
+    fetch_inbox();
+  }
+}
+
+// -- message handling -----------------------------------------------------------------
+
+void scheduled_actor::complete_pending(size_t index, mailbox_element* x, const error* err) {
+  auto entry = std::move(pending_[index]);
+  pending_.erase(pending_.begin() + static_cast<ptrdiff_t>(index));
+  if (entry.awaited && --awaited_count_ == 0)
+    normal_.prepend(stash_);
+  entry.f(x, err);
+}
+
+void scheduled_actor::handle_response(mailbox_element& x) {
+  auto n = x.mid.number();
+  for (size_t i = 0; i < pending_.size(); ++i)
+    if (pending_[i].number == n) {
+      complete_pending(i, &x, nullptr);
+      return;
+    }
+  log_debug("actor {} dropped a late response (request {})", id(), n);
+}
+
+void scheduled_actor::handle_timeout(uint64_t number) {
+  for (size_t i = 0; i < pending_.size(); ++i)
+    if (pending_[i].number == number) {
+      error err{sec::request_timeout};
+      complete_pending(i, nullptr, &err);
+      return;
+    }
+}
+
+void scheduled_actor::handle_exit(exit_msg& x) {
+  remove_link(x.source);
+  if (x.reason == exit_reason::kill) {
+    quit(exit_reason::kill);
+    return;
+  }
+  if (handlers_ && handlers_->exit) {
+    handlers_->exit(x);
+    return;
+  }
+  if (x.reason)
+    quit(x.reason);
+}
+
+void scheduled_actor::handle_down(down_msg& x) {
+  if (handlers_ && handlers_->down) {
+    handlers_->down(x);
+    return;
+  }
+  log_debug("actor {} ignored a down message from actor {}", id(), x.source.id());
+}
+
+void scheduled_actor::handle_unexpected(mailbox_element& x) {
+  log_warn("actor {} ({}) has no handler for a message of type {}{}", id(), name(),
+           x.type->name, x.mid.is_request() ? " (answered with unexpected_message)" : "");
+  if (x.mid.is_request())
+    detail::send_error_response(
+      this, x, error{sec::unexpected_message, std::string{x.type->name}});
+}
+
+void scheduled_actor::handle_message(mailbox_element_ptr x) {
+  current_ = x.get();
+  try {
+    if (x->mid.is_response()) {
+      handle_response(*x);
+    } else if (auto t = x->get_if<detail::timeout_msg>()) {
+      handle_timeout(t->request_number);
+    } else if (auto e = x->get_if<exit_msg>()) {
+      handle_exit(*e);
+    } else if (auto d = x->get_if<down_msg>(); d && !bhvr_.accepts(x->type)) {
+      handle_down(*d);
+    } else if (!bhvr_.invoke(this, *x)) {
+      handle_unexpected(*x);
+    }
+  } catch (const std::exception& ex) {
+    log_warn("actor {} ({}) ends: a handler threw: {}", id(), name(), ex.what());
+    quit(error{exit_reason::unhandled_exception, ex.what()});
+  } catch (...) {
+    log_warn("actor {} ({}) ends: a handler threw a non-exception", id(), name());
+    quit(exit_reason::unhandled_exception);
+  }
+  current_ = nullptr;
+  if (exiting_) {
+    // The request being handled dies with us.
+    bounce(*x, error{sec::dead_receiver});
+    return;
+  }
+  // An actor without behavior and without pending requests is done.
+  if (!bhvr_ && pending_.empty())
+    quit();
+}
+
+resumable::resume_result scheduled_actor::resume(detail::worker_counters& counters,
+                                                 size_t max_throughput) {
+  size_t handled = 0;
+  auto result = resume_result::resume_later;
+  while (handled < max_throughput) {
+    auto x = next_message();
+    if (!x) {
+      // Nothing left: sleep unless a producer pushed meanwhile. After a
+      // successful try_block another worker may resume us at once, so
+      // nothing here touches `this` afterwards.
+      if (inbox_.try_block()) {
+        result = resume_result::awaiting;
+        break;
+      }
+      continue;
+    }
+    handle_message(std::move(x));
+    ++handled;
+    if (exiting_) {
+      terminate(std::move(exit_reason_pending_));
+      result = resume_result::done;
+      break;
+    }
+  }
+  detail::worker_counters::bump(counters.messages, handled);
+  return result;
+}
+
+// -- termination ----------------------------------------------------------------------
+
+void scheduled_actor::terminate(error reason) {
+  exiting_ = true;
+  // Everything still queued is answered (requests) or dropped.
+  bounce_all(detail::lifo_inbox::reverse(inbox_.close()));
+  bounce_all(urgent_.release());
+  bounce_all(stash_.release());
+  bounce_all(normal_.release());
+  pending_.clear();
+  awaited_count_ = 0;
+  // Behaviors and handlers may hold handles; drop them now so that cycles
+  // between terminated actors cannot keep each other alive.
+  auto old_bhvr = std::move(bhvr_);
+  auto old_stack = std::move(bhvr_stack_);
+  auto old_handlers = std::move(handlers_);
+  on_exit();
+  if (reason && reason != exit_reason::user_shutdown && reason != exit_reason::unreachable)
+    log_debug("actor {} ({}) exits: {}", id(), name(), reason);
+  finalize(std::move(reason));
+}
+
+void scheduled_actor::on_unreachable() {
+  // No handle is left and the actor is not running (a running actor is
+  // referenced by its worker): end it here.
+  if (!is_terminated())
+    terminate(exit_reason::unreachable);
+}
+
+} // namespace ringactor

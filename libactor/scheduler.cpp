@@ -1,0 +1,271 @@
+#include "scheduler.hpp"
+
+#include <chrono>
+
+#include "ringactor/logger.hpp"
+
+namespace ringactor::detail {
+
+namespace {
+
+thread_local worker* current_worker = nullptr;
+
+uint64_t xorshift(uint64_t& state) noexcept {
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return state;
+}
+
+// How many picks of runnext in a row before the run queue gets a turn, so
+// two actors ping-ponging cannot starve the others on this worker.
+constexpr unsigned max_runnext_streak = 64;
+
+// A thief takes a victim's runnext job only after it saw the same job there
+// this long (the owner is busy with something long, e.g. a heavy handler).
+constexpr auto runnext_steal_delay = std::chrono::microseconds{20};
+
+} // namespace
+
+// -- worker -----------------------------------------------------------------------
+
+worker::worker(scheduler& parent, size_t index)
+  : parent(parent), index(index), rng_state(0x9E3779B97F4A7C15ull * (index + 1)) {}
+
+void worker::push(resumable* job) {
+  {
+    std::lock_guard guard{queue_lock};
+    queue.push_back(job);
+    queue_size.store(queue.size(), std::memory_order_seq_cst);
+  }
+}
+
+resumable* worker::pop() {
+  if (queue_size.load(std::memory_order_relaxed) == 0)
+    return nullptr;
+  std::lock_guard guard{queue_lock};
+  if (queue.empty())
+    return nullptr;
+  auto job = queue.front();
+  queue.pop_front();
+  queue_size.store(queue.size(), std::memory_order_seq_cst);
+  return job;
+}
+
+// -- scheduler ----------------------------------------------------------------------
+
+scheduler::scheduler(const actor_system_config& cfg)
+  : max_throughput_(cfg.max_throughput), idle_spin_(cfg.idle_spin) {
+  auto n = cfg.workers > 0 ? cfg.workers : 1;
+  workers_.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    workers_.push_back(std::make_unique<worker>(*this, i));
+}
+
+scheduler::~scheduler() {
+  // Jobs still queued hold a reference each.
+  for (auto& w : workers_) {
+    if (w->exited.load(std::memory_order_acquire) || !w->thread.joinable()) {
+      if (auto job = w->runnext.exchange(nullptr))
+        job->deref_resumable();
+      while (auto job = w->pop())
+        job->deref_resumable();
+    }
+  }
+}
+
+void scheduler::start(std::shared_ptr<void> keep_alive) {
+  for (auto& w : workers_) {
+    w->thread = std::thread{[this, keep_alive, wp = w.get()] {
+      run(*wp);
+      {
+        std::lock_guard guard{exit_mtx_};
+        // Release pairs with the acquire load in stop().
+        wp->exited.store(true, std::memory_order_release);
+      }
+      exit_cv_.notify_all();
+    }};
+  }
+}
+
+worker* scheduler::this_worker() const noexcept {
+  auto w = current_worker;
+  return w != nullptr && &w->parent == this ? w : nullptr;
+}
+
+void scheduler::schedule(resumable* job) {
+  job->ref_resumable();
+  if (auto self = this_worker()) {
+    worker_counters::bump(self->runnext_seq);
+    if (auto prev = self->runnext.exchange(job, std::memory_order_acq_rel)) {
+      self->push(prev);
+      notify_if_sleeping();
+    }
+    return;
+  }
+  auto idx = round_robin_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
+  workers_[idx]->push(job);
+  notify_if_sleeping();
+}
+
+void scheduler::notify_if_sleeping() {
+  // Dekker with the parking worker: we stored queue_size (seq_cst) and now
+  // read sleepers_; the worker incremented sleepers_ (seq_cst) and then
+  // reads queue_size. One of the two sees the other's write.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+    std::lock_guard guard{park_mtx_};
+    park_cv_.notify_one();
+  }
+}
+
+bool scheduler::any_work() const noexcept {
+  for (auto& w : workers_)
+    if (w->queue_size.load(std::memory_order_seq_cst) > 0)
+      return true;
+  return false;
+}
+
+resumable* scheduler::next_job(worker& self) {
+  if (self.runnext_streak < max_runnext_streak
+      || self.queue_size.load(std::memory_order_relaxed) == 0) {
+    if (auto job = self.runnext.exchange(nullptr, std::memory_order_acq_rel)) {
+      ++self.runnext_streak;
+      return job;
+    }
+  }
+  self.runnext_streak = 0;
+  if (auto job = self.pop())
+    return job;
+  return self.runnext.exchange(nullptr, std::memory_order_acq_rel);
+}
+
+resumable* scheduler::try_steal(worker& self, bool take_runnext) {
+  auto n = workers_.size();
+  if (n < 2)
+    return nullptr;
+  auto start = static_cast<size_t>(xorshift(self.rng_state) % n);
+  for (size_t i = 0; i < n; ++i) {
+    auto& victim = *workers_[(start + i) % n];
+    if (&victim == &self)
+      continue;
+    if (auto job = victim.pop()) {
+      worker_counters::bump(self.counters.steals);
+      return job;
+    }
+  }
+  if (!take_runnext)
+    return nullptr;
+  // Runnext jobs of a worker that is stuck in a long handler.
+  for (size_t i = 0; i < n; ++i) {
+    auto& victim = *workers_[(start + i) % n];
+    if (&victim == &self)
+      continue;
+    auto seen = victim.runnext.load(std::memory_order_acquire);
+    if (seen == nullptr)
+      continue;
+    auto seq = victim.runnext_seq.load(std::memory_order_relaxed);
+    auto until = std::chrono::steady_clock::now() + runnext_steal_delay;
+    while (std::chrono::steady_clock::now() < until)
+      cpu_relax();
+    if (victim.runnext_seq.load(std::memory_order_relaxed) != seq)
+      continue;
+    auto expected = seen;
+    if (victim.runnext.compare_exchange_strong(expected, nullptr,
+                                               std::memory_order_acq_rel)) {
+      worker_counters::bump(self.counters.steals);
+      return seen;
+    }
+  }
+  return nullptr;
+}
+
+resumable* scheduler::wait_for_job(worker& self) {
+  for (;;) {
+    // Spin: look for work for idle_spin before giving up the core.
+    auto until = std::chrono::steady_clock::now() + idle_spin_;
+    for (unsigned i = 0;; ++i) {
+      if (stop_.load(std::memory_order_acquire))
+        return nullptr;
+      if (auto job = next_job(self))
+        return job;
+      if (auto job = try_steal(self, false))
+        return job;
+      if ((i & 15) == 15 && std::chrono::steady_clock::now() >= until)
+        break;
+      cpu_relax();
+    }
+    if (auto job = try_steal(self, true))
+      return job;
+    // Park.
+    std::unique_lock guard{park_mtx_};
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    if (!stop_.load(std::memory_order_acquire) && !any_work()
+        && self.runnext.load(std::memory_order_acquire) == nullptr) {
+      worker_counters::bump(self.counters.parks);
+      park_cv_.wait(guard);
+    }
+    sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+  }
+}
+
+void scheduler::execute(worker& self, resumable* job) {
+  switch (job->resume(self.counters, max_throughput_)) {
+    case resumable::resume_result::resume_later:
+      self.push(job);
+      notify_if_sleeping();
+      break;
+    case resumable::resume_result::awaiting:
+    case resumable::resume_result::done:
+      job->deref_resumable();
+      break;
+  }
+}
+
+void scheduler::run(worker& self) {
+  current_worker = &self;
+  for (;;) {
+    auto job = next_job(self);
+    if (job == nullptr) {
+      job = wait_for_job(self);
+      if (job == nullptr)
+        break;
+    }
+    execute(self, job);
+  }
+  current_worker = nullptr;
+}
+
+size_t scheduler::stop(std::chrono::nanoseconds grace) {
+  stop_.store(true, std::memory_order_release);
+  {
+    std::lock_guard guard{park_mtx_};
+    park_cv_.notify_all();
+  }
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  size_t detached = 0;
+  for (auto& w : workers_) {
+    if (!w->thread.joinable())
+      continue;
+    if (w->thread.get_id() == std::this_thread::get_id()) {
+      w->thread.detach(); // shutdown called from inside an actor
+      continue;
+    }
+    std::unique_lock guard{exit_mtx_};
+    // Acquire pairs with the release store at the end of the thread.
+    auto done = exit_cv_.wait_until(guard, deadline, [&] {
+      return w->exited.load(std::memory_order_acquire);
+    });
+    guard.unlock();
+    if (done) {
+      w->thread.join();
+    } else {
+      log_error("worker {} is stuck in a handler; detaching it", w->index);
+      w->thread.detach();
+      ++detached;
+    }
+  }
+  return detached;
+}
+
+} // namespace ringactor::detail

@@ -1,0 +1,121 @@
+// ringactor (internal): the work-stealing scheduler.
+//
+// One worker thread per configured core. Each worker has
+//   - a `runnext` slot: an actor woken by the actor running on this worker
+//     runs next here (cache locality; ping-pong stays on one core), and
+//   - a FIFO run queue guarded by a spin lock.
+// An idle worker steals the oldest entry of a random victim's queue (O(1)),
+// or a victim's runnext entry that has sat there unchanged for a while,
+// spins for `idle_spin`, then parks on a condition variable. Producers wake
+// a parked worker only when they put work into a queue (Dekker pairing on
+// `sleepers_`, see notify_if_sleeping).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ringactor/actor_system_config.hpp"
+#include "ringactor/detail/spin_lock.hpp"
+#include "ringactor/resumable.hpp"
+
+namespace ringactor::detail {
+
+/// Written by its worker only (relaxed load + store, no locked RMW); read
+/// by stats() from any thread.
+struct alignas(64) worker_counters {
+  std::atomic<uint64_t> messages{0};
+  std::atomic<uint64_t> steals{0};
+  std::atomic<uint64_t> parks{0};
+
+  static void bump(std::atomic<uint64_t>& x, uint64_t n = 1) noexcept {
+    x.store(x.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+};
+
+class scheduler;
+
+class worker {
+public:
+  worker(scheduler& parent, size_t index);
+
+  scheduler& parent;
+  size_t index;
+  std::thread thread;
+  worker_counters counters;
+
+  // -- runnext ---------------------------------------------------------------
+  // Set and taken by the owner with exchange; a thief may exchange it away
+  // after seeing the same (pointer, sequence) twice, spin_observe_ apart.
+  std::atomic<resumable*> runnext{nullptr};
+  // Incremented by the owner each time it sets runnext (relaxed: thieves
+  // use it only as a hint; the exchange decides who owns the job).
+  std::atomic<uint64_t> runnext_seq{0};
+  unsigned runnext_streak = 0;
+
+  // -- run queue --------------------------------------------------------------
+  spin_lock queue_lock;
+  std::deque<resumable*> queue; // guarded by queue_lock
+  // Mirrors queue.size() for lock-free emptiness checks; seq_cst, pairs
+  // with the sleepers_ counter (see scheduler::notify_if_sleeping).
+  std::atomic<size_t> queue_size{0};
+
+  uint64_t rng_state;
+  // Set when the thread function returns (release); shutdown waits for it.
+  std::atomic<bool> exited{false};
+
+  void push(resumable* job);
+  resumable* pop();
+};
+
+class scheduler {
+public:
+  explicit scheduler(const actor_system_config& cfg);
+  ~scheduler();
+
+  /// Starts the worker threads. `keep_alive` is held by each thread so that
+  /// a thread detached at shutdown never outlives the state it uses.
+  void start(std::shared_ptr<void> keep_alive);
+
+  /// Makes `job` runnable (takes a reference). Thread-safe.
+  void schedule(resumable* job);
+
+  /// Stops the workers: waits up to `grace` for each to return, detaches
+  /// the ones stuck in a handler. Returns how many were detached.
+  size_t stop(std::chrono::nanoseconds grace);
+
+  size_t num_workers() const noexcept { return workers_.size(); }
+  const worker& worker_at(size_t i) const noexcept { return *workers_[i]; }
+
+  /// The worker running on this thread, if it belongs to this scheduler.
+  worker* this_worker() const noexcept;
+
+private:
+  friend class worker;
+  void run(worker& self);
+  resumable* next_job(worker& self);
+  resumable* try_steal(worker& self, bool take_runnext);
+  resumable* wait_for_job(worker& self);
+  void execute(worker& self, resumable* job);
+  void notify_if_sleeping();
+  bool any_work() const noexcept;
+
+  size_t max_throughput_;
+  std::chrono::nanoseconds idle_spin_;
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::atomic<bool> stop_{false};
+  std::atomic<size_t> round_robin_{0};
+  // Parked workers; seq_cst, pairs with queue_size (Dekker).
+  std::atomic<size_t> sleepers_{0};
+  std::mutex park_mtx_;
+  std::condition_variable park_cv_;
+  std::mutex exit_mtx_;
+  std::condition_variable exit_cv_;
+};
+
+} // namespace ringactor::detail

@@ -1,0 +1,85 @@
+# Shared by scripts/demo, scripts/test and .ci/run. Source it; do not run it.
+
+RINGACTOR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RINGACTOR_PACKAGES=(meson ninja-build pkg-config g++ python3 libfmt-dev doctest-dev
+                    libconcurrentqueue-dev libcaf-dev)
+
+# Installs the Debian packages that are missing (apt-get update once).
+ensure_packages() {
+  local missing=()
+  local pkg
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "installing missing packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+  fi
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${missing[@]}"
+}
+
+# configure_build DIR [MESON_ARGS...]: sets up DIR once, reconfigures when
+# the arguments changed, then builds.
+configure_build() {
+  local dir="$1"
+  shift
+  local stamp="$dir/.ringactor-setup-args"
+  local args="$*"
+  if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$args" ]; then
+    rm -rf "$dir"
+    meson setup "$dir" "$RINGACTOR_ROOT" "$@"
+    echo "$args" >"$stamp"
+  fi
+  ninja -C "$dir"
+}
+
+# run_suites DIR [MESON_TEST_ARGS...]: runs the tests and records the counts
+# in DIR/.ringactor-counts as "ok fail skip".
+run_suites() {
+  local dir="$1"
+  shift
+  local rc=0
+  meson test -C "$dir" --print-errorlogs "$@" || rc=$?
+  local log="$dir/meson-logs/testlog.json"
+  local ok=0 fail=0 skip=0
+  if [ -f "$log" ]; then
+    read -r ok fail skip < <(python3 - "$log" <<'PY'
+import json, sys
+ok = fail = skip = 0
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line).get("result", "")
+    if r in ("OK", "EXPECTEDFAIL"):
+        ok += 1
+    elif r == "SKIP":
+        skip += 1
+    else:
+        fail += 1
+print(ok, fail, skip)
+PY
+)
+  fi
+  if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+    fail=1 # meson failed without a failing test (e.g. a build error)
+  fi
+  echo "$ok $fail $skip" >"$dir/.ringactor-counts"
+  return "$rc"
+}
+
+# summary_line OK FAIL SKIP
+summary_line() {
+  if [ "$3" -gt 0 ]; then
+    echo "$1 passed, $2 failed, $3 skipped"
+  else
+    echo "$1 passed, $2 failed"
+  fi
+}

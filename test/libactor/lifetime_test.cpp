@@ -1,0 +1,180 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+
+#include <ringactor/all.hpp>
+
+#include "test_util.hpp"
+
+using namespace ringactor;
+using namespace std::chrono_literals;
+using test_util::eventually;
+
+namespace {
+struct die {
+  int how; // 0: normal, 1: abnormal
+};
+struct get_reason {};
+} // namespace
+
+TEST_SUITE_BEGIN("libactor");
+
+namespace {
+behavior mortal(event_based_actor* self) {
+  return {[self](die d) {
+    if (d.how == 0)
+      self->quit();
+    else
+      self->quit(exit_reason::user_shutdown);
+  }};
+}
+} // namespace
+
+TEST_CASE("a monitor receives a down message with the exit reason") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto a = sys.spawn(mortal);
+  auto b = sys.spawn(mortal);
+  self->monitor(a);
+  self->monitor(b);
+  self->send(a, die{0});
+  self->send(b, die{1});
+  int seen = 0;
+  for (int i = 0; i < 2; ++i)
+    CHECK(self->receive_for(5s, [&](down_msg& d) {
+      if (d.source == a.address()) {
+        CHECK_FALSE(d.reason);
+        seen |= 1;
+      } else if (d.source == b.address()) {
+        CHECK_EQ(d.reason, exit_reason::user_shutdown);
+        seen |= 2;
+      }
+    }));
+  CHECK_EQ(seen, 3);
+}
+
+TEST_CASE("monitoring an actor that already exited delivers its down message at once") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto a = sys.spawn(mortal);
+  self->monitor(a);
+  self->send(a, die{1});
+  CHECK(self->receive_for(5s, [](down_msg&) {}));
+  self->monitor(a);
+  error reason;
+  CHECK(self->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_EQ(reason, exit_reason::user_shutdown);
+}
+
+TEST_CASE("an event-based actor handles down messages of actors it monitors") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  std::atomic<int> reason_code{-1};
+  auto victim = sys.spawn(mortal);
+  auto watcher = sys.spawn([&, victim](event_based_actor* self) -> behavior {
+    self->monitor(victim);
+    self->set_down_handler([&](down_msg& d) { reason_code = d.reason.code().value(); });
+    return {[](int) {}};
+  });
+  scoped_actor self{sys};
+  self->send(victim, die{1});
+  CHECK(eventually([&] { return reason_code.load() != -1; }));
+  CHECK_EQ(reason_code.load(), static_cast<int>(exit_reason::user_shutdown));
+}
+
+TEST_CASE("a link propagates an abnormal exit") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto a = sys.spawn(mortal);
+  auto b = sys.spawn([a](event_based_actor* me) -> behavior {
+    me->link_to(a);
+    return {[](int) {}};
+  });
+  self->monitor(b);
+  self->send(a, die{1});
+  error reason;
+  CHECK(self->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_EQ(reason, exit_reason::user_shutdown);
+}
+
+TEST_CASE("a link does not propagate a normal exit") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto a = sys.spawn(mortal);
+  auto b = sys.spawn([a](event_based_actor* me) -> behavior {
+    me->link_to(a);
+    return {[](int x) { return x; }};
+  });
+  self->monitor(a);
+  self->send(a, die{0});
+  CHECK(self->receive_for(5s, [](down_msg&) {}));
+  // b processed the exit message (it comes before this request) and lives on.
+  CHECK_EQ(self->request(b, 1s, 5).get<int>().value(), 5);
+  CHECK_FALSE(b.get()->is_terminated());
+}
+
+TEST_CASE("an actor that traps exits gets the exit message instead of dying") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto a = sys.spawn(mortal);
+  auto b = sys.spawn([a](event_based_actor* me) -> behavior {
+    auto trapped = std::make_shared<int>(-1);
+    me->set_exit_handler([trapped](exit_msg& m) { *trapped = m.reason.code().value(); });
+    me->link_to(a);
+    return {[trapped](get_reason) { return *trapped; }};
+  });
+  self->monitor(a);
+  self->send(a, die{1});
+  CHECK(self->receive_for(5s, [](down_msg&) {}));
+  CHECK(eventually([&] {
+    return self->request(b, 1s, get_reason{}).get<int>().value()
+           == static_cast<int>(exit_reason::user_shutdown);
+  }));
+}
+
+TEST_CASE("kill cannot be trapped") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto b = sys.spawn([](event_based_actor* me) -> behavior {
+    me->set_exit_handler([](exit_msg&) {});
+    return {[](int) {}};
+  });
+  self->monitor(b);
+  self->send_exit(b, exit_reason::user_shutdown); // trapped
+  self->send_exit(b, exit_reason::kill);          // not trappable
+  error reason;
+  CHECK(self->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_EQ(reason, exit_reason::kill);
+}
+
+TEST_CASE("an actor without handles exits as unreachable and its address expires") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  actor_addr addr;
+  {
+    auto a = sys.spawn([]() -> behavior { return {[](int) {}}; });
+    addr = a.address();
+    self->monitor(a);
+    CHECK(addr.lock());
+  }
+  error reason;
+  CHECK(self->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_EQ(reason, exit_reason::unreachable);
+  CHECK_FALSE(addr.lock());
+}
+
+TEST_CASE("unlinking stops propagation") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto a = sys.spawn(mortal);
+  auto b = sys.spawn([a](event_based_actor* me) -> behavior {
+    me->link_to(a);
+    me->unlink_from(a);
+    return {[](int x) { return x; }};
+  });
+  self->monitor(a);
+  self->send(a, die{1});
+  CHECK(self->receive_for(5s, [](down_msg&) {}));
+  CHECK_EQ(self->request(b, 1s, 3).get<int>().value(), 3);
+}
+
+TEST_SUITE_END();

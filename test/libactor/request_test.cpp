@@ -1,0 +1,294 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <vector>
+
+#include <ringactor/all.hpp>
+
+#include "test_util.hpp"
+
+using namespace ringactor;
+using namespace std::chrono_literals;
+using test_util::eventually;
+
+namespace {
+
+struct slow_query {
+  int value;
+};
+struct never_answered {};
+struct fail_please {};
+struct boom {};
+struct log_entry {
+  int value;
+};
+struct get_log {};
+
+} // namespace
+
+TEST_SUITE_BEGIN("libactor");
+
+TEST_CASE("then lets other messages flow while a response is pending") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  // `server` answers slow_query only after it got a go-ahead (an int).
+  auto server = sys.spawn([](event_based_actor* self) -> behavior {
+    auto held = std::make_shared<std::vector<typed_response_promise<int>>>();
+    return {
+      [self, held](slow_query q) -> result<int> {
+        auto rp = self->make_response_promise<int>();
+        held->push_back(rp);
+        (void) q;
+        return rp;
+      },
+      [held](int release) {
+        for (auto& rp : *held)
+          rp.deliver(release);
+        held->clear();
+      },
+    };
+  });
+  auto client = sys.spawn([server](event_based_actor* self) -> behavior {
+    auto log = std::make_shared<std::vector<int>>();
+    return {
+      [self, server, log](slow_query q) {
+        self->request(server, 5s, q).then([log](int x) { log->push_back(x); });
+      },
+      [log](log_entry e) { log->push_back(e.value); },
+      [log](get_log) { return *log; },
+    };
+  });
+  scoped_actor self{sys};
+  self->send(client, slow_query{1});
+  self->send(client, log_entry{10}); // handled while the request is pending
+  // Wait until the client has handled log_entry, then release the server.
+  CHECK(eventually([&] {
+    auto r = self->request(client, 1s, get_log{}).get<std::vector<int>>();
+    return r.has_value() && r->size() == 1;
+  }));
+  self->send(server, 99);
+  CHECK(eventually([&] {
+    auto r = self->request(client, 1s, get_log{}).get<std::vector<int>>();
+    return r.has_value() && *r == std::vector<int>{10, 99};
+  }));
+}
+
+TEST_CASE("await makes other messages wait for the response") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto server = sys.spawn([](event_based_actor* self) -> behavior {
+    auto held = std::make_shared<std::vector<typed_response_promise<int>>>();
+    return {
+      [self, held](slow_query) -> result<int> {
+        auto rp = self->make_response_promise<int>();
+        held->push_back(rp);
+        return rp;
+      },
+      [held](int release) {
+        for (auto& rp : *held)
+          rp.deliver(release);
+        held->clear();
+      },
+    };
+  });
+  std::atomic<bool> awaiting{false};
+  auto client = sys.spawn([server, &awaiting](event_based_actor* self) -> behavior {
+    auto log = std::make_shared<std::vector<int>>();
+    return {
+      [self, server, log, &awaiting](slow_query q) {
+        self->request(server, 5s, q).await([log](int x) { log->push_back(x); });
+        awaiting = true;
+      },
+      [log](log_entry e) { log->push_back(e.value); },
+      [log](get_log) { return *log; },
+    };
+  });
+  scoped_actor self{sys};
+  self->send(client, slow_query{1});
+  CHECK(eventually([&] { return awaiting.load(); }));
+  self->send(client, log_entry{10}); // must wait until the response arrived
+  self->send(server, 99);
+  std::vector<int> got;
+  CHECK(eventually([&] {
+    auto r = self->request(client, 1s, get_log{}).get<std::vector<int>>();
+    if (r.has_value())
+      got = *r;
+    return got.size() == 2;
+  }));
+  CHECK_EQ(got, std::vector<int>{99, 10});
+}
+
+TEST_CASE("a request without a response in time yields request_timeout") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto server = sys.spawn([](event_based_actor* self) -> behavior {
+    auto held = std::make_shared<std::vector<response_promise>>();
+    return {[self, held](never_answered) {
+      held->push_back(self->make_untyped_response_promise());
+      return delegated<void>{};
+    }};
+  });
+  SUBCASE("from a scoped actor") {
+    scoped_actor self{sys};
+    auto r = self->request(server, 30ms, never_answered{}).get<int>();
+    REQUIRE_FALSE(r.has_value());
+    CHECK_EQ(r.error(), sec::request_timeout);
+  }
+  SUBCASE("from an event-based actor") {
+    std::atomic<int> code{-1};
+    auto client = sys.spawn([server, &code](event_based_actor* self) -> behavior {
+      self->request(server, 30ms, never_answered{})
+        .then([&code](int) { code = 0; },
+              [&code](const error& e) { code = e.code().value(); });
+      return {[](int) {}};
+    });
+    CHECK(eventually([&] { return code.load() != -1; }));
+    CHECK_EQ(code.load(), static_cast<int>(sec::request_timeout));
+  }
+}
+
+TEST_CASE("a request to an exited actor yields dead_receiver") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = sys.spawn([](event_based_actor* self) -> behavior {
+    return {[self](int) { self->quit(); }};
+  });
+  scoped_actor self{sys};
+  self->monitor(a);
+  self->send(a, 1);
+  CHECK(self->receive_for(5s, [](down_msg&) {}));
+  auto r = self->request(a, 1s, 2).get<int>();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_EQ(r.error(), sec::dead_receiver);
+  auto none = self->request(actor{}, 1s, 2).get<int>();
+  CHECK_EQ(none.error(), sec::dead_receiver);
+}
+
+TEST_CASE("requests queued at an actor that dies get dead_receiver") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  test_util::gate gate;
+  auto a = sys.spawn([&]() -> behavior {
+    return {[&](int x) {
+      if (x == 0) {
+        gate.mark_entered();
+        gate.wait();
+      }
+      return x;
+    }};
+  });
+  scoped_actor self{sys};
+  self->send(a, 0);
+  REQUIRE(gate.wait_entered());
+  std::vector<blocking_response_handle<detail::dynamic_response>> pending;
+  for (int i = 1; i <= 10; ++i)
+    pending.push_back(self->request(a, 5s, i));
+  self->send_exit(a, exit_reason::kill);
+  gate.open();
+  for (auto& p : pending) {
+    auto r = p.get<int>();
+    REQUIRE_FALSE(r.has_value());
+    CHECK_EQ(r.error(), sec::dead_receiver);
+  }
+}
+
+TEST_CASE("a promise held by an actor that dies answers dead_receiver") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = sys.spawn([](event_based_actor* self) -> behavior {
+    auto held = std::make_shared<std::vector<response_promise>>();
+    return {
+      [self, held](never_answered) {
+        held->push_back(self->make_untyped_response_promise());
+        return delegated<void>{};
+      },
+      [self](boom) { self->quit(exit_reason::user_shutdown); },
+    };
+  });
+  scoped_actor self{sys};
+  auto h = self->request(a, 5s, never_answered{});
+  self->send(a, boom{});
+  auto r = h.get<int>();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_EQ(r.error(), sec::dead_receiver);
+}
+
+TEST_CASE("a request without a handler yields unexpected_message") {
+  test_util::log_capture capture;
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = sys.spawn([]() -> behavior { return {[](int x) { return x; }}; });
+  scoped_actor self{sys};
+  auto r = self->request(a, 1s, std::string{"no handler"}).get<int>();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_EQ(r.error(), sec::unexpected_message);
+  CHECK(capture.contains("has no handler"));
+}
+
+TEST_CASE("an error returned by a handler reaches the requester") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = sys.spawn([]() -> behavior {
+    return {[](fail_please) -> result<int> {
+      return error{sec::invalid_argument, "refused"};
+    }};
+  });
+  scoped_actor self{sys};
+  auto r = self->request(a, 1s, fail_please{}).get<int>();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_EQ(r.error(), sec::invalid_argument);
+  CHECK_EQ(r.error().context(), "refused");
+}
+
+TEST_CASE("a handler that throws ends only its actor, with unhandled_exception") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto bad = sys.spawn([]() -> behavior {
+    return {[](boom) -> int { throw std::runtime_error("kaputt"); }};
+  });
+  auto good = sys.spawn([]() -> behavior { return {[](int x) { return x + 1; }}; });
+  scoped_actor self{sys};
+  self->monitor(bad);
+  auto r = self->request(bad, 1s, boom{}).get<int>();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_EQ(r.error(), sec::dead_receiver);
+  error reason;
+  CHECK(self->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_EQ(reason, exit_reason::unhandled_exception);
+  CHECK_EQ(reason.context(), "kaputt");
+  CHECK_EQ(self->request(good, 1s, 1).get<int>().value(), 2);
+}
+
+TEST_CASE("delegate lets another actor answer the original requester") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto worker = sys.spawn([]() -> behavior { return {[](int x) { return x * 3; }}; });
+  auto front = sys.spawn([worker](event_based_actor* self) -> behavior {
+    return {[self, worker](int x) { return self->delegate(worker, x + 1); }};
+  });
+  scoped_actor self{sys};
+  CHECK_EQ(self->request(front, 1s, 1).get<int>().value(), 6);
+}
+
+TEST_CASE("every one of many concurrent requests ends in exactly one outcome") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  // Answers evens, errors on multiples of 3, ignores multiples of 5 (timeout),
+  // and dies at 500: the rest get dead_receiver.
+  auto a = sys.spawn([](event_based_actor* self) -> behavior {
+    auto held = std::make_shared<std::vector<response_promise>>();
+    return {[self, held](int x) -> result<int> {
+      if (x == 500)
+        self->quit(exit_reason::user_shutdown);
+      if (x % 5 == 0) {
+        held->push_back(self->make_untyped_response_promise());
+        return delegated<int>{};
+      }
+      if (x % 3 == 0)
+        return sec::invalid_argument;
+      return x;
+    }};
+  });
+  scoped_actor self{sys};
+  std::vector<blocking_response_handle<detail::dynamic_response>> hs;
+  for (int i = 1; i <= 1000; ++i)
+    hs.push_back(self->request(a, 2s, i));
+  int values = 0, errors = 0;
+  for (auto& h : hs)
+    h.receive([&](int) { ++values; }, [&](const error&) { ++errors; });
+  CHECK_EQ(values + errors, 1000);
+  CHECK_GT(values, 0);
+  CHECK_GT(errors, 0);
+}
+
+TEST_SUITE_END();
