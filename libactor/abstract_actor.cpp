@@ -114,7 +114,7 @@ void send_down(const actor_addr& observer, abstract_actor* source, const error& 
 void send_exit_signal(const actor_addr& other, abstract_actor* source, const error& reason) {
   if (auto dest = other.lock())
     dest->enqueue(make_mailbox_element(nullptr, message_id::urgent(),
-                                       exit_msg{actor_addr{source}, reason}));
+                                       exit_msg{actor_addr{source}, reason, true}));
 }
 
 } // namespace

@@ -61,6 +61,22 @@ std::vector<strong_actor_ptr> actor_registry::snapshot() const {
   return result;
 }
 
+strong_actor_ptr actor_registry::find(actor_id id) const {
+  auto& s = shards_[id % num_shards];
+  std::lock_guard guard{s.lock};
+  for (auto x = s.head; x != nullptr; x = x->registry_next_) {
+    if (x->id() != id)
+      continue;
+    auto count = x->strong_.load(std::memory_order_relaxed);
+    while (count > 0)
+      if (x->strong_.compare_exchange_weak(count, count + 1, std::memory_order_acq_rel,
+                                           std::memory_order_relaxed))
+        return strong_actor_ptr{x, false};
+    return nullptr;
+  }
+  return nullptr;
+}
+
 bool actor_registry::await_empty(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock guard{empty_mtx_};
   return empty_cv_.wait_until(guard, deadline, [this] { return size() == 0; });

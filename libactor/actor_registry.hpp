@@ -25,6 +25,9 @@ public:
   /// Strong references to every live actor (those still reachable).
   std::vector<strong_actor_ptr> snapshot() const;
 
+  /// The live actor with this id, if any.
+  strong_actor_ptr find(actor_id id) const;
+
   /// Waits until no actor is alive or `deadline` passed; true if none is.
   bool await_empty(std::chrono::steady_clock::time_point deadline);
 

@@ -27,6 +27,10 @@ const actor_system_config& actor_system::config() const noexcept {
   return core_->cfg;
 }
 
+actor actor_system::find_actor(actor_id id) const {
+  return actor{core_->registry.find(id)};
+}
+
 system_stats actor_system::stats() const {
   system_stats result;
   result.actors_alive = core_->registry.size();

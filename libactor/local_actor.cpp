@@ -25,7 +25,7 @@ void local_actor::link_impl(abstract_actor* other) {
   if (!other->add_link(address())) {
     // Already gone: we receive its exit reason as if the link had fired.
     enqueue(make_mailbox_element(nullptr, message_id::urgent(),
-                                 exit_msg{actor_addr{other}, other->exit_reason()}));
+                                 exit_msg{actor_addr{other}, other->exit_reason(), true}));
     return;
   }
   add_link(actor_addr{other});

@@ -2,6 +2,8 @@
 
 #include "ringactor/logger.hpp"
 
+#include <fmt/format.h>
+
 namespace ringactor {
 
 response_promise::response_promise(strong_actor_ptr self, mailbox_element& request)
@@ -37,8 +39,11 @@ response_promise::state::~state() {
   if (!delivered.load(std::memory_order_acquire) && requester && is_request) {
     // A promise dies undelivered because its actor died (dead_receiver) or
     // because a live actor dropped it (broken_promise).
-    auto reason = self && self->is_terminated() ? error{sec::dead_receiver}
-                                                : error{sec::broken_promise};
+    auto reason = self && self->is_terminated()
+                    ? error{sec::dead_receiver}
+                    : error{sec::broken_promise,
+                            self ? fmt::format("dropped by actor {} ({})", self->id(), self->name())
+                                 : std::string{"dropped"}};
     requester->enqueue(make_mailbox_element(self, response_id, std::move(reason)));
   }
 }

@@ -156,8 +156,9 @@ void scheduled_actor::handle_timeout(uint64_t number) {
 }
 
 void scheduled_actor::handle_exit(exit_msg& x) {
-  remove_link(x.source);
-  if (x.reason == exit_reason::kill) {
+  // The link stays: an exit_msg may come from send_exit by a live linked
+  // actor (a supervisor stopping its child) that still wants our exit.
+  if (x.reason == exit_reason::kill && !x.from_link) {
     quit(exit_reason::kill);
     return;
   }

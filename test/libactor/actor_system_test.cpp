@@ -39,23 +39,25 @@ TEST_CASE("the configuration sets workers, throughput, idle spin and grace") {
 }
 
 TEST_CASE("an actor stuck in a handler is reported by shutdown, which still completes") {
-  test_util::gate gate;
+  // The gate outlives this test: the detached worker still uses it after
+  // shutdown returned, until the handler got through.
+  auto gate = std::make_shared<test_util::gate>();
   actor_id stuck_id = 0;
   shutdown_report report;
   {
     actor_system sys{actor_system_config{}.set_workers(2).set_shutdown_grace(100ms)};
-    auto stuck = sys.spawn([&](event_based_actor* self) -> behavior {
+    auto stuck = sys.spawn([gate](event_based_actor* self) -> behavior {
       self->set_name("stuck-worker");
-      return {[&](int) {
-        gate.mark_entered();
-        gate.wait();
+      return {[gate](int) {
+        gate->mark_entered();
+        gate->wait();
       }};
     });
     auto fine = sys.spawn([]() -> behavior { return {[](int x) { return x; }}; });
     stuck_id = stuck.id();
     scoped_actor self{sys};
     self->send(stuck, 1);
-    REQUIRE(gate.wait_entered());
+    REQUIRE(gate->wait_entered());
     auto started = std::chrono::steady_clock::now();
     report = sys.shutdown();
     CHECK_LT(std::chrono::steady_clock::now() - started, 5s);
@@ -63,7 +65,7 @@ TEST_CASE("an actor stuck in a handler is reported by shutdown, which still comp
   REQUIRE_EQ(report.stragglers.size(), 1u);
   CHECK_EQ(report.stragglers[0].id, stuck_id);
   CHECK_EQ(report.stragglers[0].name, "stuck-worker");
-  gate.open(); // lets the detached worker finish
+  gate->open(); // lets the detached worker finish
 }
 
 TEST_CASE("shutdown ends idle actors that are still referenced") {

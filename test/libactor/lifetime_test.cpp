@@ -146,6 +146,26 @@ TEST_CASE("kill cannot be trapped") {
   CHECK_EQ(reason, exit_reason::kill);
 }
 
+TEST_CASE("an actor trapping exits survives the kill of an actor linked to it") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto victim = sys.spawn([](event_based_actor*) -> behavior { return {[](int) {}}; });
+  auto trapper = sys.spawn([victim](event_based_actor* me) -> behavior {
+    auto seen = std::make_shared<int>(-1);
+    me->set_exit_handler([seen](exit_msg& m) { *seen = m.reason.code().value(); });
+    me->link_to(victim);
+    return {[seen](get_reason) { return *seen; }};
+  });
+  self->monitor(victim);
+  self->send_exit(victim, exit_reason::kill);
+  CHECK(self->receive_for(5s, [](down_msg&) {}));
+  CHECK(eventually([&] {
+    return self->request(trapper, 1s, get_reason{}).get<int>().value()
+           == static_cast<int>(exit_reason::kill);
+  }));
+  CHECK_FALSE(trapper.get()->is_terminated());
+}
+
 TEST_CASE("an actor without handles exits as unreachable and its address expires") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};

@@ -142,6 +142,9 @@ public:
   // -- introspection ------------------------------------------------------------
 
   const actor_system_config& config() const noexcept;
+
+  /// The live scheduled actor with id `id`, or an invalid handle.
+  actor find_actor(actor_id id) const;
   system_stats stats() const;
 
   // -- internals (used by actors) ---------------------------------------------

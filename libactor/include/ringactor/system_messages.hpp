@@ -17,10 +17,13 @@ struct down_msg {
 
 /// Sent along a link when the linked actor exits, or by send_exit. Unless
 /// the receiver traps exits, any reason but normal ends it with the same
-/// reason; `kill` cannot be trapped.
+/// reason. A `kill` sent with send_exit cannot be trapped; the exit of a
+/// killed actor reaching its links can (as Erlang's `killed`), so that a
+/// supervisor survives the killing of its child.
 struct exit_msg {
   actor_addr source;
   error reason;
+  bool from_link = false; ///< propagated along a link, not sent directly
 };
 
 namespace detail {

@@ -86,12 +86,23 @@ public:
 
   template <class... Fs>
     requires(sizeof...(Fs) > 0)
+            && (!(std::is_same_v<std::decay_t<Fs>, behavior> || ...))
+            && (!(std::is_same_v<std::decay_t<Fs>, typed_behavior> || ...))
   typed_behavior(Fs... fs) { // NOLINT: implicit from handlers, as behavior
     static_assert((detail::message_handler<Fs> && ...),
                   "ringactor: each handler takes exactly one argument, the message");
     static_assert((detail::check_handler<Fs, Sigs...>() && ...));
     static_assert((detail::check_signature<Sigs, Fs...>() && ...));
     bhvr_ = behavior{std::move(fs)...};
+  }
+
+  /// Wraps a behavior composed at run time (a pool or a kernel proxy that
+  /// forwards every message of the interface, plus internal messages). The
+  /// caller vouches that `bhvr` handles every message of the interface.
+  static typed_behavior make_unchecked(behavior bhvr) {
+    typed_behavior result;
+    result.bhvr_ = std::move(bhvr);
+    return result;
   }
 
   explicit operator bool() const noexcept { return static_cast<bool>(bhvr_); }
@@ -113,6 +124,7 @@ public:
 
   virtual behavior_type make_behavior() { return {}; }
 
+  using scheduled_actor::become;
   void become(behavior_type bhvr) { scheduled_actor::become(std::move(bhvr.unbox())); }
   void become(keep_behavior_t, behavior_type bhvr) {
     scheduled_actor::become(keep_behavior, std::move(bhvr.unbox()));

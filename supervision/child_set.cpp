@@ -1,0 +1,356 @@
+#include "ringactor/supervision/child_set.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <ringactor/actor_system.hpp>
+#include <ringactor/logger.hpp>
+
+namespace ringactor::supervision {
+
+namespace {
+
+// How long a stop waits after `kill` before it gives the child up for lost
+// (a handler that never returns cannot be killed).
+constexpr auto kill_grace = std::chrono::seconds{2};
+
+bool is_abnormal(const error& reason) {
+  return reason && reason != exit_reason::user_shutdown && reason != exit_reason::normal;
+}
+
+template <class F>
+auto with_params(const strategy& s, F f) {
+  return std::visit([&](const auto& x) { return f(x.max_restarts, x.within, x.backoff); }, s);
+}
+
+} // namespace
+
+child_set::child_set(scheduled_actor* self, strategy strat)
+  : self_(self), strategy_(std::move(strat)) {}
+
+// -- bookkeeping ----------------------------------------------------------------------
+
+child_set::child* child_set::find(uint64_t id) {
+  auto i = index_of(id);
+  return i ? &children_[*i] : nullptr;
+}
+
+std::optional<size_t> child_set::index_of(uint64_t id) const {
+  for (size_t i = 0; i < children_.size(); ++i)
+    if (children_[i].id == id)
+      return i;
+  return std::nullopt;
+}
+
+size_t child_set::running() const noexcept {
+  return static_cast<size_t>(
+    std::count_if(children_.begin(), children_.end(), [](auto& c) { return c.handle != nullptr; }));
+}
+
+uint64_t child_set::set_timer(timespan delay, std::function<void()> f) {
+  auto token = ++last_token_;
+  timers_.emplace(token, std::move(f));
+  self_->delayed_send(self_, delay, child_timer{token});
+  return token;
+}
+
+void child_set::handle_timer(uint64_t token) {
+  auto i = timers_.find(token);
+  if (i == timers_.end())
+    return; // cancelled
+  auto f = std::move(i->second);
+  timers_.erase(i);
+  f();
+}
+
+void child_set::enqueue_task(task t, bool front) {
+  if (front)
+    tasks_.push_front(std::move(t));
+  else
+    tasks_.push_back(std::move(t));
+  run_next_task();
+}
+
+void child_set::run_next_task() {
+  if (busy_ || tasks_.empty())
+    return;
+  busy_ = true;
+  auto t = std::move(tasks_.front());
+  tasks_.pop_front();
+  t([this] {
+    busy_ = false;
+    run_next_task();
+  });
+}
+
+// -- starting -----------------------------------------------------------------------------
+
+bool child_set::start(child& c) {
+  strong_actor_ptr handle;
+  try {
+    handle = c.spec.start(self_->system());
+  } catch (const std::exception& ex) {
+    log_warn("supervisor {}: child {} failed to start: {}", self_->id(), c.spec.name, ex.what());
+  } catch (...) {
+    log_warn("supervisor {}: child {} failed to start", self_->id(), c.spec.name);
+  }
+  if (!handle)
+    return false;
+  c.handle = handle;
+  ++c.starts;
+  // Link after recording the handle: a child that is already dead sends its
+  // exit message at once, and handle_exit must find it.
+  self_->link_to(handle);
+  if (started_)
+    started_(c);
+  return true;
+}
+
+expected<strong_actor_ptr> child_set::add(child_spec spec) {
+  if (!spec.start)
+    return error{supervision_error::child_start_failed, spec.name + ": no factory"};
+  auto dup = std::any_of(children_.begin(), children_.end(),
+                         [&](auto& c) { return c.spec.name == spec.name; });
+  if (dup)
+    return error{supervision_error::duplicate_child, spec.name};
+  children_.push_back(child{++last_id_, std::move(spec), nullptr, false, 0});
+  auto& c = children_.back();
+  if (!start(c)) {
+    auto name = c.spec.name;
+    children_.pop_back();
+    return error{supervision_error::child_start_failed, name};
+  }
+  return c.handle;
+}
+
+// -- stopping -----------------------------------------------------------------------------
+
+void child_set::stop_one(uint64_t id, std::function<void()> done) {
+  auto c = find(id);
+  if (c == nullptr || !c->handle) {
+    done();
+    return;
+  }
+  c->stopping = true;
+  auto brutal = c->spec.shutdown.brutal;
+  self_->send_exit(c->handle, brutal ? error{exit_reason::kill}
+                                     : error{exit_reason::user_shutdown});
+  auto wait = brutal ? timespan{kill_grace} : c->spec.shutdown.wait;
+  auto timer = set_timer(wait, [this, id] { on_stop_timeout(id); });
+  stop_ = pending_stop{id, timer, brutal, std::move(done)};
+}
+
+void child_set::on_stop_timeout(uint64_t id) {
+  if (!stop_ || stop_->id != id)
+    return;
+  auto c = find(id);
+  if (!stop_->killed && c != nullptr && c->handle) {
+    log_warn("supervisor {}: child {} did not stop in time; killing it", self_->id(),
+             c->spec.name);
+    stop_->killed = true;
+    self_->send_exit(c->handle, exit_reason::kill);
+    stop_->timer = set_timer(kill_grace, [this, id] { on_stop_timeout(id); });
+    return;
+  }
+  if (c != nullptr && c->handle) {
+    log_error("supervisor {}: child {} ignores kill (stuck in a handler); giving it up",
+              self_->id(), c->spec.name);
+    c->handle = nullptr;
+    c->stopping = false;
+  }
+  auto d = std::move(stop_->done);
+  stop_.reset();
+  d();
+}
+
+void child_set::stop_many(std::vector<uint64_t> ids, std::function<void()> done) {
+  if (ids.empty()) {
+    done();
+    return;
+  }
+  auto id = ids.front();
+  ids.erase(ids.begin());
+  stop_one(id, [this, ids = std::move(ids), done = std::move(done)]() mutable {
+    stop_many(std::move(ids), std::move(done));
+  });
+}
+
+void child_set::remove(std::string_view name, std::function<void(error)> done) {
+  auto i = std::find_if(children_.begin(), children_.end(),
+                        [&](auto& c) { return c.spec.name == name; });
+  if (i == children_.end()) {
+    done(error{supervision_error::no_such_child, std::string{name}});
+    return;
+  }
+  auto id = i->id;
+  enqueue_task([this, id, done = std::move(done)](std::function<void()> next) mutable {
+    stop_one(id, [this, id, done = std::move(done), next = std::move(next)] {
+      if (auto idx = index_of(id))
+        children_.erase(children_.begin() + static_cast<ptrdiff_t>(*idx));
+      done(error{});
+      next();
+    });
+  });
+}
+
+void child_set::shutdown(std::function<void()> done) {
+  if (shutting_down_) {
+    done();
+    return;
+  }
+  shutting_down_ = true;
+  // Pending restarts (backoff timers) are dropped; stop timers stay.
+  for (auto i = timers_.begin(); i != timers_.end();) {
+    if (stop_ && i->first == stop_->timer)
+      ++i;
+    else
+      i = timers_.erase(i);
+  }
+  enqueue_task(
+    [this, done = std::move(done)](std::function<void()> next) mutable {
+      std::vector<uint64_t> ids;
+      for (auto i = children_.rbegin(); i != children_.rend(); ++i)
+        if (i->handle)
+          ids.push_back(i->id);
+      stop_many(std::move(ids), [done = std::move(done), next = std::move(next)] {
+        done();
+        next();
+      });
+    },
+    true);
+}
+
+// -- exits and restarts ---------------------------------------------------------------------
+
+bool child_set::handle_exit(const exit_msg& m) {
+  auto i = std::find_if(children_.begin(), children_.end(), [&](auto& c) {
+    return c.handle && c.handle.get() == m.source.get();
+  });
+  if (i == children_.end())
+    return false;
+  auto& c = *i;
+  auto old = std::move(c.handle);
+  c.handle = nullptr;
+  if (c.stopping) {
+    c.stopping = false;
+    if (exited_)
+      exited_(c, old, m.reason);
+    if (stop_ && stop_->id == c.id) {
+      timers_.erase(stop_->timer);
+      auto d = std::move(stop_->done);
+      stop_.reset();
+      d();
+    }
+    return true;
+  }
+  if (exited_)
+    exited_(c, old, m.reason);
+  if (shutting_down_ || self_->system().stopping())
+    return true;
+  auto restart = c.spec.restart;
+  if (restart == restart_type::temporary
+      || (restart == restart_type::transient && !is_abnormal(m.reason))) {
+    if (restart == restart_type::temporary)
+      children_.erase(i);
+    return true;
+  }
+  auto id = c.id;
+  enqueue_task([this, id](std::function<void()> next) { restart_after_failure(id, next); });
+  return true;
+}
+
+bool child_set::record_restart() {
+  auto [max_restarts, within, unused] = with_params(strategy_, [](auto r, auto w, auto b) {
+    return std::tuple{r, w, b};
+  });
+  auto now = std::chrono::steady_clock::now();
+  while (!recent_restarts_.empty() && now - recent_restarts_.front() > within)
+    recent_restarts_.pop_front();
+  recent_restarts_.push_back(now);
+  ++restarts_total_;
+  return recent_restarts_.size() <= max_restarts;
+}
+
+timespan child_set::backoff_delay() {
+  auto b = with_params(strategy_, [](auto, auto, auto bo) { return bo; });
+  if (!b)
+    return timespan{0};
+  auto n = recent_restarts_.empty() ? 1.0 : static_cast<double>(recent_restarts_.size());
+  auto base = static_cast<double>(b->initial.count()) * std::pow(b->multiplier, n - 1.0);
+  base = std::min(base, static_cast<double>(b->max.count()));
+  std::uniform_real_distribution<double> dist{1.0 - b->jitter, 1.0 + b->jitter};
+  return timespan{static_cast<int64_t>(base * dist(rng_))};
+}
+
+void child_set::give_up() {
+  log_warn("supervisor {} ({}): restart intensity exceeded; stopping all children", self_->id(),
+           self_->name());
+  shutdown([this] {
+    if (give_up_)
+      give_up_(error{supervision_error::restart_intensity_exceeded});
+  });
+}
+
+void child_set::restart_after_failure(uint64_t id, std::function<void()> next) {
+  if (shutting_down_ || find(id) == nullptr) {
+    next();
+    return;
+  }
+  if (!record_restart()) {
+    next();
+    give_up();
+    return;
+  }
+  auto delay = backoff_delay();
+  if (delay.count() <= 0) {
+    restart_now(id, std::move(next));
+    return;
+  }
+  // The delay does not block other work: a timer queues the restart.
+  set_timer(delay, [this, id] {
+    enqueue_task([this, id](std::function<void()> next) { restart_now(id, std::move(next)); });
+  });
+  next();
+}
+
+void child_set::restart_now(uint64_t id, std::function<void()> next) {
+  auto idx = index_of(id);
+  if (shutting_down_ || !idx) {
+    next();
+    return;
+  }
+  std::vector<uint64_t> affected; // in start order, including the failed one
+  if (std::holds_alternative<one_for_one>(strategy_)) {
+    affected.push_back(id);
+  } else {
+    auto first = std::holds_alternative<one_for_all>(strategy_) ? size_t{0} : *idx;
+    for (size_t i = first; i < children_.size(); ++i)
+      affected.push_back(children_[i].id);
+  }
+  // Stop the others that still run, in reverse order, then start them all
+  // in order.
+  std::vector<uint64_t> to_stop;
+  for (auto i = affected.rbegin(); i != affected.rend(); ++i)
+    if (auto c = find(*i); c != nullptr && c->handle)
+      to_stop.push_back(*i);
+  stop_many(std::move(to_stop), [this, affected, next = std::move(next)] {
+    restart_missing(affected);
+    next();
+  });
+}
+
+void child_set::restart_missing(std::vector<uint64_t> ids) {
+  for (auto id : ids) {
+    if (shutting_down_)
+      return;
+    auto c = find(id);
+    if (c == nullptr || c->handle)
+      continue;
+    if (!start(*c)) {
+      // A failed start counts as a failure of that child.
+      enqueue_task([this, id](std::function<void()> next) { restart_after_failure(id, next); });
+    }
+  }
+}
+
+} // namespace ringactor::supervision

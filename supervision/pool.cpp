@@ -1,0 +1,202 @@
+#include "ringactor/supervision/pool.hpp"
+
+#include <algorithm>
+
+#include <ringactor/logger.hpp>
+
+namespace ringactor::supervision::detail {
+
+pool_core::pool_core(scheduled_actor* self, pool_settings cfg)
+  : self_(self), cfg_(std::move(cfg)), set_(self, cfg_.strat) {
+  set_.on_started([this](const child_set::child& c) {
+    auto w = std::make_shared<pool_worker>();
+    w->child_id = c.id;
+    w->name = c.spec.name;
+    w->handle = c.handle;
+    auto i = std::find_if(workers_.begin(), workers_.end(),
+                          [&](auto& x) { return x->child_id == c.id; });
+    if (i != workers_.end())
+      *i = std::move(w);
+    else
+      workers_.push_back(std::move(w));
+    rebuild_ring();
+    drain_queue();
+  });
+  set_.on_exited([this](const child_set::child& c, const strong_actor_ptr&, const error&) {
+    for (auto& w : workers_)
+      if (w->child_id == c.id)
+        w->failed = true;
+  });
+}
+
+child_spec pool_core::worker_spec(size_t index) const {
+  return child_spec{cfg_.name + "-worker-" + std::to_string(index), cfg_.factory,
+                    restart_type::permanent, shutdown_policy::timeout(std::chrono::seconds{5})};
+}
+
+void pool_core::start() {
+  for (size_t i = 0; i < cfg_.size; ++i) {
+    auto started = set_.add(worker_spec(next_index_++));
+    if (!started)
+      log_warn("pool {}: a worker failed to start: {}", cfg_.name, started.error());
+  }
+}
+
+std::vector<pool_worker_ptr> pool_core::live() const {
+  std::vector<pool_worker_ptr> result;
+  for (auto& w : workers_)
+    if (!w->failed && w->handle)
+      result.push_back(w);
+  return result;
+}
+
+void pool_core::rebuild_ring() {
+  auto nodes = std::get_if<consistent_hash>(&cfg_.dispatch);
+  if (nodes == nullptr)
+    return;
+  ring_.clear();
+  for (auto& c : set_.children()) {
+    auto base = std::hash<std::string>{}(c.spec.name);
+    for (size_t v = 0; v < nodes->virtual_nodes; ++v)
+      ring_.emplace_back(mix64(base + v * 0x9E3779B97F4A7C15ull), c.id);
+  }
+  std::sort(ring_.begin(), ring_.end());
+}
+
+pool_worker_ptr pool_core::pick(uint64_t hash, bool use_hash) {
+  auto ws = live();
+  if (ws.empty())
+    return nullptr;
+  if (use_hash && !ring_.empty()) {
+    auto start = std::lower_bound(ring_.begin(), ring_.end(), std::pair{hash, uint64_t{0}});
+    for (size_t n = 0; n < ring_.size(); ++n) {
+      auto i = (static_cast<size_t>(start - ring_.begin()) + n) % ring_.size();
+      auto id = ring_[i].second;
+      for (auto& w : ws)
+        if (w->child_id == id)
+          return w;
+    }
+    return ws.front();
+  }
+  if (std::holds_alternative<least_loaded>(cfg_.dispatch)) {
+    auto offset = cursor_++;
+    pool_worker_ptr best;
+    for (size_t n = 0; n < ws.size(); ++n) {
+      auto& w = ws[(offset + n) % ws.size()];
+      if (!best || w->in_flight < best->in_flight)
+        best = w;
+    }
+    return best;
+  }
+  return ws[cursor_++ % ws.size()];
+}
+
+void pool_core::submit(pool_job job, uint64_t hash, bool use_hash) {
+  if (job.to_all) {
+    auto ws = live();
+    if (!ws.empty()) {
+      job.run(ws);
+      return;
+    }
+  } else if (auto w = pick(hash, use_hash)) {
+    job.run({w});
+    return;
+  }
+  // No live worker: wait for one, boundedly.
+  if (queue_.size() >= cfg_.queue_capacity) {
+    ++unavailable;
+    job.fail(error{supervision_error::pool_unavailable, "the pool's waiting queue is full"});
+    return;
+  }
+  job.seq = ++last_seq_;
+  job.deadline = std::chrono::steady_clock::now() + cfg_.queue_timeout;
+  self_->delayed_send(self_, cfg_.queue_timeout, pool_timeout{job.seq});
+  queue_.emplace_back(std::move(job), std::pair{hash, use_hash});
+}
+
+void pool_core::drain_queue() {
+  while (!queue_.empty() && !live().empty()) {
+    auto [job, key] = std::move(queue_.front());
+    queue_.pop_front();
+    submit(std::move(job), key.first, key.second);
+  }
+}
+
+void pool_core::handle_queue_timeout(uint64_t seq) {
+  auto i = std::find_if(queue_.begin(), queue_.end(),
+                        [seq](auto& x) { return x.first.seq == seq; });
+  if (i == queue_.end())
+    return; // it found a worker in time
+  auto job = std::move(i->first);
+  queue_.erase(i);
+  ++unavailable;
+  job.fail(error{supervision_error::pool_unavailable, "no worker became live in time"});
+}
+
+void pool_core::worker_died(const pool_worker_ptr& w, pool_job job) {
+  w->failed = true;
+  if (!job.retryable) {
+    ++failed;
+    job.fail(error{supervision_error::worker_failed});
+    return;
+  }
+  ++redispatched;
+  submit(std::move(job));
+}
+
+void pool_core::resize(size_t n, std::function<void(error)> done) {
+  auto current = set_.children().size();
+  if (n >= current) {
+    for (size_t i = current; i < n; ++i)
+      if (auto started = set_.add(worker_spec(next_index_++)); !started) {
+        done(started.error());
+        return;
+      }
+    rebuild_ring();
+    done(error{});
+    return;
+  }
+  // Remove from the back; their requests in flight finish or fail per policy.
+  std::vector<std::string> names;
+  for (size_t i = n; i < current; ++i)
+    names.push_back(set_.children()[i].spec.name);
+  auto remaining = std::make_shared<size_t>(names.size());
+  auto shared_done = std::make_shared<std::function<void(error)>>(std::move(done));
+  for (auto& name : names) {
+    set_.remove(name, [this, remaining, shared_done](error) {
+      if (--*remaining == 0) {
+        std::erase_if(workers_, [this](auto& w) {
+          return std::none_of(set_.children().begin(), set_.children().end(),
+                              [&](auto& c) { return c.id == w->child_id; });
+        });
+        rebuild_ring();
+        (*shared_done)(error{});
+      }
+    });
+  }
+}
+
+pool_stats pool_core::stats() const {
+  pool_stats result;
+  for (auto& c : set_.children()) {
+    worker_stats ws;
+    ws.name = c.spec.name;
+    ws.running = c.handle != nullptr;
+    ws.starts = c.starts;
+    for (auto& w : workers_)
+      if (w->child_id == c.id) {
+        ws.in_flight = w->in_flight;
+        ws.served = w->served;
+      }
+    result.workers.push_back(std::move(ws));
+  }
+  result.queued = queue_.size();
+  result.served = served;
+  result.redispatched = redispatched;
+  result.failed = failed;
+  result.unavailable = unavailable;
+  result.restarts = set_.restarts();
+  return result;
+}
+
+} // namespace ringactor::supervision::detail

@@ -1,0 +1,251 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+
+#include <ringactor/all.hpp>
+#include <ringactor/supervision/all.hpp>
+
+#include "test_util.hpp"
+
+using namespace ringactor;
+using namespace ringactor::supervision;
+using namespace std::chrono_literals;
+using test_util::eventually;
+
+namespace {
+
+struct work {
+  int value;
+};
+struct whoami {};
+struct keyed {
+  uint64_t key;
+};
+struct slow {};
+struct crash {};
+struct hold {};
+
+using worker_if = typed_actor<result<int>(work), result<actor_id>(whoami), result<actor_id>(keyed),
+                              result<void>(slow), result<int>(crash), result<int>(hold)>;
+
+struct gates {
+  test_util::gate slow_gate;
+  // The first worker that gets `hold` keeps the request unanswered and
+  // records its id; later ones answer at once.
+  std::atomic<actor_id> holder{0};
+};
+
+worker_if::behavior_type worker_impl(worker_if::pointer self, std::shared_ptr<gates> g) {
+  return {
+    [](work w) { return w.value * 2; },
+    [self](whoami) { return self->id(); },
+    [self](keyed) { return self->id(); },
+    [g](slow) {
+      g->slow_gate.mark_entered();
+      g->slow_gate.wait();
+    },
+    [](crash) -> int { throw std::runtime_error("crash"); },
+    [self, g](hold) -> result<int> {
+      actor_id none = 0;
+      if (g->holder.compare_exchange_strong(none, self->id())) {
+        auto held = std::make_shared<typed_response_promise<int>>(
+          self->make_response_promise<int>());
+        // Kept by a behavior that never runs: the promise dies with the actor.
+        self->become(keep_behavior, behavior{[held](work w) { return w.value; }});
+        return *held;
+      }
+      return 7;
+    },
+  };
+}
+
+auto factory(std::shared_ptr<gates> g = std::make_shared<gates>()) {
+  return [g](actor_system& sys) { return sys.spawn(worker_impl, g); };
+}
+
+pool_stats stats_of(scoped_actor& self, const worker_if& p) {
+  auto r = self->request(actor_cast<actor>(p), 1s, get_pool_stats{}).get<pool_stats>();
+  REQUIRE(r.has_value());
+  return *r;
+}
+
+} // namespace
+
+TEST_SUITE_BEGIN("supervision");
+
+TEST_CASE("a pool answers with the workers' interface") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  worker_if p = sys.spawn(pool<worker_if>{.size = 3, .factory = factory()});
+  CHECK_EQ(self->request(p, 1s, work{21}).get().value(), 42);
+  auto st = stats_of(self, p);
+  CHECK_EQ(st.workers.size(), 3u);
+  CHECK_EQ(st.served, 1u);
+}
+
+TEST_CASE("round_robin spreads requests evenly") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  worker_if p = sys.spawn(pool<worker_if>{.size = 4, .factory = factory(),
+                                          .dispatch = round_robin{}});
+  std::map<actor_id, int> hits;
+  for (int i = 0; i < 400; ++i)
+    ++hits[self->request(p, 1s, whoami{}).get().value()];
+  CHECK_EQ(hits.size(), 4u);
+  for (auto& [id, n] : hits)
+    CHECK_EQ(n, 100);
+}
+
+TEST_CASE("least_loaded avoids a busy worker") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto g = std::make_shared<gates>();
+  worker_if p = sys.spawn(pool<worker_if>{.size = 3, .factory = factory(g),
+                                          .dispatch = least_loaded{}});
+  auto busy = self->request(p, 10s, slow{}); // occupies one worker
+  REQUIRE(g->slow_gate.wait_entered());
+  auto st = stats_of(self, p);
+  actor_id busy_worker = 0;
+  size_t busy_count = 0;
+  for (auto& w : st.workers)
+    busy_count += w.in_flight;
+  CHECK_EQ(busy_count, 1u);
+  std::set<actor_id> seen;
+  for (int i = 0; i < 20; ++i)
+    seen.insert(self->request(p, 1s, whoami{}).get().value());
+  CHECK_EQ(seen.size(), 2u); // only the two idle workers
+  (void) busy_worker;
+  g->slow_gate.open();
+  CHECK(busy.get().has_value());
+}
+
+TEST_CASE("broadcast sends to every worker and all_of collects every answer") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  worker_if p = sys.spawn(pool<worker_if>{.size = 4, .factory = factory(),
+                                          .dispatch = broadcast{}});
+  CHECK_EQ(self->request(p, 1s, work{5}).get().value(), 10);
+  auto all = self->request(actor_cast<actor>(p), 1s, all_of<whoami>{})
+               .get<std::vector<actor_id>>();
+  REQUIRE(all.has_value());
+  CHECK_EQ(std::set<actor_id>(all->begin(), all->end()).size(), 4u);
+  CHECK_GE(stats_of(self, p).served, 8u);
+}
+
+TEST_CASE("consistent_hash sends equal keys to the same worker") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  worker_if p = sys.spawn(pool<worker_if>{.size = 4, .factory = factory(),
+                                          .dispatch = consistent_hash{}});
+  std::map<uint64_t, actor_id> owner;
+  std::set<actor_id> used;
+  for (uint64_t k = 0; k < 200; ++k) {
+    auto id = self->request(p, 1s, keyed{k}).get().value();
+    owner[k] = id;
+    used.insert(id);
+  }
+  CHECK_GE(used.size(), 3u); // keys spread over the workers
+  for (uint64_t k = 0; k < 200; ++k)
+    CHECK_EQ(self->request(p, 1s, keyed{k}).get().value(), owner[k]);
+}
+
+TEST_CASE("a worker that dies with requests in flight fails them with worker_failed") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  worker_if p = sys.spawn(pool<worker_if>{.size = 1, .factory = factory()});
+  auto r = self->request(p, 5s, crash{}).get();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_EQ(r.error(), supervision_error::worker_failed);
+  // The worker is restarted and serves again.
+  CHECK(eventually([&] {
+    auto x = self->request(p, 1s, work{1}).get();
+    return x.has_value() && *x == 2;
+  }));
+  auto st = stats_of(self, p);
+  CHECK_EQ(st.restarts, 1u);
+  CHECK_EQ(st.failed, 1u);
+}
+
+TEST_CASE("an idempotent pool re-dispatches the requests of a dead worker") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto g = std::make_shared<gates>();
+  worker_if p = sys.spawn(pool<worker_if>{.size = 2, .factory = factory(g),
+                                          .idempotent = true});
+  auto all = self->request(actor_cast<actor>(p), 1s, all_of<whoami>{})
+               .get<std::vector<actor_id>>();
+  REQUIRE_EQ(all->size(), 2u);
+  auto held = self->request(p, 10s, hold{});
+  REQUIRE(eventually([&] { return g->holder.load() != 0; }));
+  // Kill the worker holding the request: the pool moves it to the other one.
+  auto holder = g->holder.load();
+  auto victim = sys.find_actor(holder);
+  REQUIRE(victim);
+  self->send_exit(victim, exit_reason::kill);
+  auto r = held.get();
+  REQUIRE_MESSAGE(r.has_value(), to_string(r.error()));
+  CHECK_EQ(*r, 7);
+  CHECK_EQ(stats_of(self, p).redispatched, 1u);
+}
+
+TEST_CASE("a pool that is not idempotent answers worker_failed for a dead worker's requests") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto g = std::make_shared<gates>();
+  worker_if p = sys.spawn(pool<worker_if>{.size = 2, .factory = factory(g)});
+  auto held = self->request(p, 10s, hold{});
+  REQUIRE(eventually([&] { return g->holder.load() != 0; }));
+  auto holder = g->holder.load();
+  auto victim = sys.find_actor(holder);
+  REQUIRE(victim);
+  self->send_exit(victim, exit_reason::kill);
+  auto r = held.get();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_MESSAGE(r.error() == supervision_error::worker_failed, to_string(r.error()));
+}
+
+TEST_CASE("requests wait for a worker and fail with pool_unavailable after the timeout") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto fails = std::make_shared<std::atomic<int>>(1000);
+  auto flaky_factory = [fails](actor_system& s) -> worker_if {
+    if (fails->fetch_sub(1) > 0 && fails->load() < 999)
+      throw std::runtime_error("cannot start now");
+    return s.spawn(worker_impl, std::make_shared<gates>());
+  };
+  worker_if p = sys.spawn(pool<worker_if>{
+    .size = 1,
+    .factory = flaky_factory,
+    .strategy = one_for_one{.max_restarts = 1000,
+                            .within = 10s,
+                            .backoff = backoff{.initial = 20ms, .max = 20ms, .jitter = 0}},
+    .queue_timeout = 30ms});
+  // The first worker starts; crash it. Every restart then fails to start.
+  CHECK_EQ(self->request(p, 1s, crash{}).get().error(), supervision_error::worker_failed);
+  auto r = self->request(p, 5s, work{1}).get();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_EQ(r.error(), supervision_error::pool_unavailable);
+  CHECK_GE(stats_of(self, p).unavailable, 1u);
+}
+
+TEST_CASE("a pool resizes at runtime") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  worker_if p = sys.spawn(pool<worker_if>{.size = 2, .factory = factory()});
+  CHECK(self->request(actor_cast<actor>(p), 1s, pool_resize{5}).get<unit_t>().has_value());
+  CHECK_EQ(stats_of(self, p).workers.size(), 5u);
+  std::set<actor_id> seen;
+  for (int i = 0; i < 10; ++i)
+    seen.insert(self->request(p, 1s, whoami{}).get().value());
+  CHECK_EQ(seen.size(), 5u);
+  CHECK(self->request(actor_cast<actor>(p), 1s, pool_resize{1}).get<unit_t>().has_value());
+  CHECK_EQ(stats_of(self, p).workers.size(), 1u);
+  seen.clear();
+  for (int i = 0; i < 4; ++i)
+    seen.insert(self->request(p, 1s, whoami{}).get().value());
+  CHECK_EQ(seen.size(), 1u);
+}
+
+TEST_SUITE_END();
