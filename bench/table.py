@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Turns the JSON lines of bench/run into a markdown table, one row per figure.
+
+Usage: python3 bench/table.py [RESULTS.jsonl ...]   (reads stdin without files)
+
+Each input line looks like
+  {"bench":"ping_pong","impl":"caf","metric":"round_trips_per_s",
+   "value":1234567,"unit":"1/s","workers":2}
+Columns: the figure of each implementation, ratio = ringactor / caf (the form
+the targets in issue 3 are stated in), and "ringactor better by", which folds in
+whether a larger or a smaller value is better. A figure given more than once
+(repeated runs appended to one file) is shown as its median. Lines that are not
+JSON are ignored.
+"""
+
+import json
+import statistics
+import sys
+
+IMPLS = ("ringactor", "caf")
+
+# Units for which a larger value is better; every other unit (times, bytes,
+# CPU, growth factors) is better when smaller.
+HIGHER_IS_BETTER = {"1/s"}
+
+# Metrics that describe the run, not its speed: shown without ratio.
+STATUS_METRICS = {"count", "timed_out_after_s", "exit_status"}
+
+
+def read_lines(paths):
+    if not paths:
+        yield from sys.stdin
+        return
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            yield from f
+
+
+def load(lines):
+    """Returns rows in first-seen order: (bench, metric) -> {impl: [values]}."""
+    rows = {}
+    units = {}
+    workers = set()
+    for line in lines:
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            rec = json.loads(line)
+            key = (rec["bench"], rec["metric"])
+            impl = rec["impl"]
+            value = rec["value"]
+        except (ValueError, KeyError):
+            continue
+        if value is None:
+            continue
+        rows.setdefault(key, {}).setdefault(impl, []).append(float(value))
+        units.setdefault(key, rec.get("unit", ""))
+        if "workers" in rec:
+            workers.add(rec["workers"])
+    return rows, units, workers
+
+
+def fmt(value):
+    if value is None:
+        return "—"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if value == int(value):
+        return f"{int(value)}"
+    return f"{value:.4g}"
+
+
+def cell(rows, key, impl):
+    values = rows.get(key, {}).get(impl)
+    if values:
+        text = fmt(statistics.median(values))
+        return text + (f" (n={len(values)})" if len(values) > 1 else "")
+    bench = key[0]
+    timed_out = rows.get((bench, "timed_out_after_s"), {}).get(impl)
+    if timed_out:
+        return f"timed out ({fmt(timed_out[-1])} s)"
+    failed = rows.get((bench, "exit_status"), {}).get(impl)
+    if failed:
+        return f"failed (exit {fmt(failed[-1])})"
+    return "—"
+
+
+def median_of(rows, key, impl):
+    values = rows.get(key, {}).get(impl)
+    return statistics.median(values) if values else None
+
+
+def ratios(rows, key, unit):
+    r = median_of(rows, key, "ringactor")
+    c = median_of(rows, key, "caf")
+    if key[1] in STATUS_METRICS:
+        if key[1] != "count" or r is None or c is None:
+            return "", ""
+        return ("=" if r == c else "≠"), ""
+    if r is None or c is None or c == 0:
+        return "", ""
+    ratio = r / c
+    if unit in HIGHER_IS_BETTER:
+        better = ratio
+    else:
+        better = c / r if r != 0 else float("inf")
+    return f"{ratio:.3g}", f"{better:.3g}x"
+
+
+def table(rows, units):
+    out = [
+        "| bench | metric | unit | ringactor | caf | ringactor/caf | ringactor better by |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for key in rows:
+        bench, metric = key
+        unit = units[key]
+        ratio, better = ratios(rows, key, unit)
+        out.append(
+            f"| {bench} | {metric} | {unit} | {cell(rows, key, 'ringactor')} "
+            f"| {cell(rows, key, 'caf')} | {ratio} | {better} |")
+    return "\n".join(out)
+
+
+def main(argv):
+    rows, units, workers = load(read_lines(argv[1:]))
+    if not rows:
+        print("no benchmark figures found", file=sys.stderr)
+        return 1
+    if workers:
+        print(f"workers: {', '.join(str(w) for w in sorted(workers))}\n")
+    print(table(rows, units))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
