@@ -109,27 +109,31 @@ TEST_CASE("counters report actors alive, messages processed and parks") {
 
 TEST_CASE("work is stolen by an idle worker") {
   actor_system sys{actor_system_config{}.set_workers(2)};
-  std::atomic<int> done{0};
-  scoped_actor self{sys};
-  // Many actors with CPU work: an external sender spreads them round robin;
-  // actors spawned from one actor land on its worker and must be stolen.
+  // Two actors, both woken by one actor on one worker, each waiting until
+  // the other runs too: that only happens if the idle worker steals one.
+  std::atomic<int> started{0};
+  std::atomic<int> met{0};
+  auto rendezvous = [&]() -> behavior {
+    return {[&](int) {
+      ++started;
+      auto until = std::chrono::steady_clock::now() + 10s;
+      while (started.load() < 2 && std::chrono::steady_clock::now() < until)
+        std::this_thread::yield();
+      if (started.load() == 2)
+        ++met;
+    }};
+  };
   auto spawner = sys.spawn([&](event_based_actor* me) -> behavior {
-    return {[&, me](int n) {
-      for (int i = 0; i < n; ++i) {
-        auto w = me->spawn([&]() -> behavior {
-          return {[&](int x) {
-            volatile uint64_t acc = 0;
-            for (int j = 0; j < 20000; ++j)
-              acc = acc + static_cast<uint64_t>(j * x);
-            ++done;
-          }};
-        });
-        me->send(w, i);
-      }
+    return {[&, me](int) {
+      auto a = me->spawn(rendezvous);
+      auto b = me->spawn(rendezvous);
+      me->send(a, 1);
+      me->send(b, 2);
     }};
   });
-  self->send(spawner, 200);
-  CHECK(eventually([&] { return done.load() == 200; }));
+  scoped_actor self{sys};
+  self->send(spawner, 0);
+  CHECK(eventually([&] { return met.load() == 2; }, 20s));
   CHECK_GT(sys.stats().steals, 0u);
 }
 
