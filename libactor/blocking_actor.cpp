@@ -76,6 +76,12 @@ bool blocking_actor::fetch_more(clock::time_point deadline) {
 
 mailbox_element_ptr blocking_actor::await_response(message_id mid,
                                                    clock::time_point deadline) {
+  // Whatever happens, nobody waits for this response afterwards.
+  struct forget {
+    std::unordered_set<uint64_t>& set;
+    uint64_t number;
+    ~forget() { set.erase(number); }
+  } guard{outstanding_, mid.number()};
   auto rid = mid.response_id();
   size_t scanned = 0;
   for (;;) {
@@ -97,6 +103,10 @@ bool blocking_actor::receive_impl(behavior& bhvr, clock::time_point deadline) {
     while (scanned < cache_.size()) {
       auto& x = cache_[scanned];
       if (x->mid.is_response()) {
+        if (outstanding_.count(x->mid.number()) != 0) {
+          ++scanned; // a handle will still pick it up
+          continue;
+        }
         // A late response to a request this actor gave up on.
         cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(scanned));
         continue;

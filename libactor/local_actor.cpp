@@ -53,15 +53,6 @@ void local_actor::send_request(abstract_actor* dest, mailbox_element_ptr x) {
                                error{sec::dead_receiver, "request to an invalid handle"}));
 }
 
-void local_actor::schedule_timeout(message_id request, timespan timeout) {
-  auto when = std::chrono::steady_clock::now() + timeout;
-  core().timer.schedule(when, [self = address(), number = request.number()] {
-    if (auto ptr = self.lock())
-      ptr->enqueue(make_mailbox_element(nullptr, message_id::urgent(),
-                                        detail::timeout_msg{number}));
-  });
-}
-
 namespace detail {
 
 void send_error_response(local_actor* self, mailbox_element& request, error err) {

@@ -1,11 +1,30 @@
 #include "ringactor/scheduled_actor.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "ringactor/actor_system.hpp"
 #include "system_core.hpp"
 
 namespace ringactor {
+
+// Request timeouts: one timer per actor is armed for the earliest deadline
+// of its pending requests; when it fires, every request due (within the
+// slack) fails with request_timeout and the timer is armed for the next.
+// This keeps the timer queue at O(actors) entries instead of O(requests).
+struct scheduled_actor::request_table {
+  std::unordered_map<uint64_t, pending_response> pending;
+  uint32_t awaited = 0;
+  clock::time_point armed = clock::time_point::max();
+};
+
+namespace {
+
+// Requests due within this much of a timer tick fail together, so that a
+// stream of requests does not arm one timer per request.
+constexpr auto timeout_slack = std::chrono::milliseconds{1};
+
+} // namespace
 
 scheduled_actor::scheduled_actor(actor_system& sys) : local_actor(sys) {
   core().registry.add(this);
@@ -54,10 +73,50 @@ void scheduled_actor::set_down_handler(std::function<void(down_msg&)> f) {
 }
 
 void scheduled_actor::add_response_handler(message_id mid, bool awaited,
-                                           response_callback f) {
-  pending_.push_back(pending_response{mid.number(), awaited, std::move(f)});
+                                           clock::time_point deadline, response_callback f) {
+  if (!requests_)
+    requests_ = std::make_unique<request_table>();
+  requests_->pending.emplace(mid.number(), pending_response{awaited, deadline, std::move(f)});
   if (awaited)
-    ++awaited_count_;
+    ++requests_->awaited;
+  arm_timeout(deadline);
+}
+
+size_t scheduled_actor::pending_requests() const noexcept {
+  return requests_ ? requests_->pending.size() : 0;
+}
+
+void scheduled_actor::arm_timeout(clock::time_point deadline) {
+  if (deadline == clock::time_point::max() || deadline + timeout_slack >= requests_->armed)
+    return;
+  requests_->armed = deadline;
+  core().timer.schedule(deadline, [self = address()] {
+    if (auto ptr = self.lock())
+      ptr->enqueue(make_mailbox_element(nullptr, message_id::urgent(), detail::timeout_msg{0}));
+  });
+}
+
+void scheduled_actor::handle_timeout_tick() {
+  if (!requests_)
+    return;
+  auto now = clock::now();
+  std::vector<uint64_t> due;
+  auto next = clock::time_point::max();
+  for (auto& [number, entry] : requests_->pending) {
+    if (entry.deadline <= now + timeout_slack)
+      due.push_back(number);
+    else
+      next = std::min(next, entry.deadline);
+  }
+  // Earliest requests first, as they were sent.
+  std::sort(due.begin(), due.end());
+  requests_->armed = clock::time_point::max();
+  for (auto number : due) {
+    error err{sec::request_timeout};
+    complete_pending(number, nullptr, &err);
+  }
+  if (requests_ && next != clock::time_point::max())
+    arm_timeout(next);
 }
 
 // -- launching ----------------------------------------------------------------------
@@ -108,14 +167,11 @@ mailbox_element_ptr scheduled_actor::next_message() {
     if (auto x = urgent_.pop_front())
       return x;
     while (auto x = normal_.pop_front()) {
-      if (awaited_count_ == 0)
+      if (!requests_ || requests_->awaited == 0)
         return x;
       if (x->mid.is_response()) {
-        auto n = x->mid.number();
-        auto awaited = std::any_of(pending_.begin(), pending_.end(), [n](auto& p) {
-          return p.awaited && p.number == n;
-        });
-        if (awaited)
+        auto i = requests_->pending.find(x->mid.number());
+        if (i != requests_->pending.end() && i->second.awaited)
           return x;
       }
       stash_.push_back(x.release());
@@ -128,31 +184,27 @@ mailbox_element_ptr scheduled_actor::next_message() {
 
 // -- message handling -----------------------------------------------------------------
 
-void scheduled_actor::complete_pending(size_t index, mailbox_element* x, const error* err) {
-  auto entry = std::move(pending_[index]);
-  pending_.erase(pending_.begin() + static_cast<ptrdiff_t>(index));
-  if (entry.awaited && --awaited_count_ == 0)
+void scheduled_actor::complete_pending(uint64_t number, mailbox_element* x,
+                                       const error* err) {
+  if (!requests_)
+    return;
+  auto i = requests_->pending.find(number);
+  if (i == requests_->pending.end())
+    return;
+  auto entry = std::move(i->second);
+  requests_->pending.erase(i);
+  if (entry.awaited && --requests_->awaited == 0)
     normal_.prepend(stash_);
   entry.f(x, err);
 }
 
 void scheduled_actor::handle_response(mailbox_element& x) {
   auto n = x.mid.number();
-  for (size_t i = 0; i < pending_.size(); ++i)
-    if (pending_[i].number == n) {
-      complete_pending(i, &x, nullptr);
-      return;
-    }
+  if (requests_ && requests_->pending.count(n) != 0) {
+    complete_pending(n, &x, nullptr);
+    return;
+  }
   log_debug("actor {} dropped a late response (request {})", id(), n);
-}
-
-void scheduled_actor::handle_timeout(uint64_t number) {
-  for (size_t i = 0; i < pending_.size(); ++i)
-    if (pending_[i].number == number) {
-      error err{sec::request_timeout};
-      complete_pending(i, nullptr, &err);
-      return;
-    }
 }
 
 void scheduled_actor::handle_exit(exit_msg& x) {
@@ -191,8 +243,8 @@ void scheduled_actor::handle_message(mailbox_element_ptr x) {
   try {
     if (x->mid.is_response()) {
       handle_response(*x);
-    } else if (auto t = x->get_if<detail::timeout_msg>()) {
-      handle_timeout(t->request_number);
+    } else if (x->is<detail::timeout_msg>()) {
+      handle_timeout_tick();
     } else if (auto e = x->get_if<exit_msg>()) {
       handle_exit(*e);
     } else if (auto d = x->get_if<down_msg>(); d && !bhvr_.accepts(x->type)) {
@@ -214,7 +266,7 @@ void scheduled_actor::handle_message(mailbox_element_ptr x) {
     return;
   }
   // An actor without behavior and without pending requests is done.
-  if (!bhvr_ && pending_.empty())
+  if (!bhvr_ && pending_requests() == 0)
     quit();
 }
 
@@ -255,8 +307,7 @@ void scheduled_actor::terminate(error reason) {
   bounce_all(urgent_.release());
   bounce_all(stash_.release());
   bounce_all(normal_.release());
-  pending_.clear();
-  awaited_count_ = 0;
+  auto old_requests = std::move(requests_);
   // Behaviors and handlers may hold handles; drop them now so that cycles
   // between terminated actors cannot keep each other alive.
   auto old_bhvr = std::move(bhvr_);

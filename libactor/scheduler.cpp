@@ -111,9 +111,9 @@ void scheduler::schedule(resumable* job) {
 void scheduler::notify_if_sleeping() {
   // Dekker with the parking worker: we stored queue_size (seq_cst) and now
   // read sleepers_; the worker incremented sleepers_ (seq_cst) and then
-  // reads queue_size. One of the two sees the other's write.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+  // reads queue_size. One of the two sees the other's write. The read is an
+  // RMW (not a fence plus a load) so that ThreadSanitizer can model it.
+  if (sleepers_.fetch_add(0, std::memory_order_seq_cst) > 0) {
     std::lock_guard guard{park_mtx_};
     park_cv_.notify_one();
   }

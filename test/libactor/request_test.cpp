@@ -292,3 +292,33 @@ TEST_CASE("every one of many concurrent requests ends in exactly one outcome") {
 }
 
 TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("libactor");
+
+TEST_CASE("receive keeps the responses of requests whose handles still wait") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = sys.spawn([]() -> behavior { return {[](int x) { return x + 1; }}; });
+  scoped_actor self{sys};
+  auto pending = self->request(a, 5s, 1);
+  self->send(self, std::string{"unrelated"});
+  // The response to `pending` may arrive while receive looks for a string.
+  CHECK(self->receive_for(5s, [](const std::string&) {}));
+  CHECK_EQ(pending.get<int>().value(), 2);
+}
+
+TEST_CASE("many requests with timeouts keep a bounded timer queue") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto echo = sys.spawn([]() -> behavior { return {[](int x) { return x; }}; });
+  std::atomic<int> done{0};
+  auto client = sys.spawn([echo, &done](event_based_actor* self) -> behavior {
+    return {[self, echo, &done](int n) {
+      for (int i = 0; i < n; ++i)
+        self->request(echo, 30s, i).then([&done](int) { ++done; });
+    }};
+  });
+  scoped_actor self{sys};
+  self->send(client, 10000);
+  CHECK(eventually([&] { return done.load() == 10000; }));
+}
+
+TEST_SUITE_END();

@@ -8,6 +8,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <unordered_set>
 #include <utility>
 
 #include "ringactor/behavior.hpp"
@@ -35,6 +36,7 @@ public:
     static_assert(detail::send_check<Handle, T>::value);
     using response = typename detail::response_of<Handle, T>::type;
     auto mid = new_request_id();
+    outstanding_.insert(mid.number());
     send_request(detail::actor_ptr_of(dest),
                  make_mailbox_element(ctrl(), mid, std::forward<T>(msg)));
     auto span = std::chrono::duration_cast<timespan>(timeout);
@@ -73,6 +75,9 @@ private:
   bool fetch_more(clock::time_point deadline);
 
   std::deque<mailbox_element_ptr> cache_;
+  // Requests whose handles may still wait for a response: receive() keeps
+  // their responses and drops only those nobody waits for any more.
+  std::unordered_set<uint64_t> outstanding_;
   std::mutex wake_mtx_;
   std::condition_variable wake_cv_;
   bool woken_ = false; // guarded by wake_mtx_

@@ -145,8 +145,6 @@ protected:
   void schedule_delayed(strong_actor_ptr dest, timespan delay, mailbox_element_ptr x);
   /// Sends request `x` to `dest`; if `dest` is invalid, answers it here.
   void send_request(abstract_actor* dest, mailbox_element_ptr x);
-  /// Delivers `x` to this actor's own mailbox after `timeout`.
-  void schedule_timeout(message_id request, timespan timeout);
 
   detail::lifo_inbox inbox_;
   mailbox_element* current_ = nullptr;

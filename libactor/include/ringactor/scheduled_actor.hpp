@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -72,20 +73,22 @@ public:
     static_assert(detail::send_check<Handle, T>::value);
     using response = typename detail::response_of<Handle, T>::type;
     auto mid = new_request_id();
+    auto span = std::chrono::duration_cast<timespan>(timeout);
+    auto deadline = span == infinite ? clock::time_point::max() : clock::now() + span;
     send_request(detail::actor_ptr_of(dest),
                  make_mailbox_element(ctrl(), mid, std::forward<T>(msg)));
-    auto span = std::chrono::duration_cast<timespan>(timeout);
-    if (span != infinite)
-      schedule_timeout(mid, span);
-    return response_handle<response>{this, mid};
+    return response_handle<response>{this, mid, deadline};
   }
 
-  /// Registers a continuation for the response to `mid` (used by
-  /// response_handle).
-  void add_response_handler(message_id mid, bool awaited, response_callback f);
+  using clock = std::chrono::steady_clock;
+
+  /// Registers a continuation for the response to `mid`, which fails with
+  /// request_timeout after `deadline` (used by response_handle).
+  void add_response_handler(message_id mid, bool awaited, clock::time_point deadline,
+                            response_callback f);
 
   /// Number of requests of this actor still waiting for a response.
-  size_t pending_requests() const noexcept { return pending_.size(); }
+  size_t pending_requests() const noexcept;
 
   // -- runtime interface --------------------------------------------------------
 
@@ -121,10 +124,13 @@ protected:
 
 private:
   struct pending_response {
-    uint64_t number;
     bool awaited;
+    clock::time_point deadline;
     response_callback f;
   };
+  // Requests waiting for a response. Allocated on first use: most actors
+  // never send a request, and an idle actor should stay small.
+  struct request_table;
   struct system_handlers {
     std::function<void(exit_msg&)> exit;
     std::function<void(down_msg&)> down;
@@ -135,11 +141,12 @@ private:
   mailbox_element_ptr next_message();
   void handle_message(mailbox_element_ptr x);
   void handle_response(mailbox_element& x);
-  void handle_timeout(uint64_t number);
+  void handle_timeout_tick();
+  void arm_timeout(clock::time_point deadline);
   void handle_exit(exit_msg& x);
   void handle_down(down_msg& x);
   void handle_unexpected(mailbox_element& x);
-  void complete_pending(size_t index, mailbox_element* x, const error* err);
+  void complete_pending(uint64_t number, mailbox_element* x, const error* err);
   void terminate(error reason);
 
   behavior bhvr_;
@@ -148,10 +155,9 @@ private:
   detail::element_queue normal_;
   // Messages set aside while awaiting a response.
   detail::element_queue stash_;
-  std::vector<pending_response> pending_;
+  std::unique_ptr<request_table> requests_;
   std::unique_ptr<system_handlers> handlers_;
   error exit_reason_pending_;
-  uint32_t awaited_count_ = 0;
   bool exiting_ = false;
 };
 
@@ -228,14 +234,16 @@ auto make_response_callback(F f, E e) {
 template <class Response>
 class response_handle {
 public:
-  response_handle(scheduled_actor* self, message_id mid) noexcept : self_(self), mid_(mid) {}
+  response_handle(scheduled_actor* self, message_id mid,
+                  scheduled_actor::clock::time_point deadline) noexcept
+    : self_(self), mid_(mid), deadline_(deadline) {}
 
   /// Runs `f` with the response (or `e` with the error) when it arrives;
   /// other messages keep being processed meanwhile.
   template <class F, class E = void (*)(const error&)>
   void then(F f, E e = detail::default_error_handler) {
     detail::check_response_callback<Response, F>();
-    self_->add_response_handler(mid_, false,
+    self_->add_response_handler(mid_, false, deadline_,
                                 detail::make_response_callback(std::move(f), std::move(e)));
   }
 
@@ -244,8 +252,14 @@ public:
   template <class F, class E = void (*)(const error&)>
   void await(F f, E e = detail::default_error_handler) {
     detail::check_response_callback<Response, F>();
-    self_->add_response_handler(mid_, true,
+    self_->add_response_handler(mid_, true, deadline_,
                                 detail::make_response_callback(std::move(f), std::move(e)));
+  }
+
+  /// For responses whose type is known only at run time (brokers, proxies):
+  /// `f(x, err)` gets the response element, or an error (timeout etc.).
+  void then_raw(scheduled_actor::response_callback f) {
+    self_->add_response_handler(mid_, false, deadline_, std::move(f));
   }
 
   message_id id() const noexcept { return mid_; }
@@ -253,6 +267,7 @@ public:
 private:
   scheduled_actor* self_;
   message_id mid_;
+  scheduled_actor::clock::time_point deadline_;
 };
 
 } // namespace ringactor

@@ -28,9 +28,9 @@ struct exit_msg {
 
 namespace detail {
 
-/// A request's timeout expired (sent by the timer to the requester).
+/// The requester's earliest request deadline passed (sent by the timer).
 struct timeout_msg {
-  uint64_t request_number;
+  uint64_t reserved;
 };
 
 } // namespace detail

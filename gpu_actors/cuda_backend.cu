@@ -1,0 +1,399 @@
+// ringactor: the CUDA backend's host side (built only when meson finds nvcc).
+#include "ringactor/gpu/cuda_backend.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <cuda_runtime.h>
+
+namespace ringactor {
+
+namespace {
+
+std::string describe(cudaError_t err) {
+  return std::string{cudaGetErrorName(err)} + ": " + cudaGetErrorString(err);
+}
+
+void check(cudaError_t err, const char* what) {
+  if (err != cudaSuccess)
+    throw cuda_error(std::string{"ringactor: "} + what + " failed: " + describe(err));
+}
+
+// -- registered kernels -------------------------------------------------------
+
+struct kernel_registry {
+  std::mutex mutex;
+  detail::cuda_kernel_entry* head = nullptr;
+  bool preloaded = false;
+};
+
+kernel_registry& registry() {
+  static kernel_registry instance;
+  return instance;
+}
+
+/// Loads the module of every registered kernel. With lazy module loading
+/// (the default since CUDA 12.2) a module loads at its first launch, and that
+/// load can wait for a running persistent kernel forever; so we load them all
+/// before the first kernel starts. cudaFuncGetAttributes forces the load.
+void preload_modules() {
+  auto& reg = registry();
+  std::lock_guard guard{reg.mutex};
+  if (reg.preloaded)
+    return;
+  for (auto* e = reg.head; e != nullptr; e = e->next) {
+    cudaFuncAttributes attrs{};
+    check(cudaFuncGetAttributes(&attrs, e->loop_function), "loading the module of a kernel");
+  }
+  reg.preloaded = true;
+}
+
+// -- pinned mapped memory -----------------------------------------------------
+
+/// A pool of pinned, mapped, portable host memory in power-of-two size
+/// classes. cudaFreeHost may synchronize the device, which would wait for
+/// persistent kernels forever; so blocks return to the pool instead, and the
+/// pool keeps them until the process exits.
+class mapped_pool {
+public:
+  std::byte* allocate(std::size_t size) {
+    auto cls = std::max<std::size_t>(std::bit_ceil(size), 4096);
+    {
+      std::lock_guard guard{mutex_};
+      auto& list = free_[cls];
+      if (!list.empty()) {
+        auto* p = list.back();
+        list.pop_back();
+        return p;
+      }
+    }
+    void* p = nullptr;
+    check(cudaHostAlloc(&p, cls, cudaHostAllocMapped | cudaHostAllocPortable),
+          "cudaHostAlloc (pinned mapped memory)");
+    std::lock_guard guard{mutex_};
+    class_of_[static_cast<std::byte*>(p)] = cls;
+    return static_cast<std::byte*>(p);
+  }
+
+  void release(std::byte* p) noexcept {
+    std::lock_guard guard{mutex_};
+    auto i = class_of_.find(p);
+    if (i != class_of_.end())
+      free_[i->second].push_back(p);
+  }
+
+  static mapped_pool& instance() {
+    // Never destroyed: CUDA may be torn down before static destructors run.
+    static auto* pool = new mapped_pool;
+    return *pool;
+  }
+
+private:
+  std::mutex mutex_;
+  std::map<std::size_t, std::vector<std::byte*>> free_;
+  std::map<std::byte*, std::size_t> class_of_;
+};
+
+// -- RAII for streams and device memory ---------------------------------------
+
+class stream {
+public:
+  stream() = default;
+  explicit stream(int device) {
+    check(cudaSetDevice(device), "cudaSetDevice");
+    // Non-blocking: no implicit synchronization with the legacy default
+    // stream, which a persistent kernel would otherwise block forever.
+    check(cudaStreamCreateWithFlags(&handle_, cudaStreamNonBlocking), "cudaStreamCreate");
+  }
+  stream(stream&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  stream& operator=(stream&& other) noexcept {
+    std::swap(handle_, other.handle_);
+    return *this;
+  }
+  ~stream() {
+    if (handle_ != nullptr)
+      cudaStreamDestroy(handle_);
+  }
+  cudaStream_t get() const noexcept { return handle_; }
+  /// Gives up the stream without destroying it (a kernel still runs on it).
+  void leak() noexcept { handle_ = nullptr; }
+
+private:
+  cudaStream_t handle_ = nullptr;
+};
+
+/// Device memory from the stream-ordered allocator: cudaFree would
+/// synchronize the whole device (and wait for every persistent kernel).
+/// Devices without memory pools fall back to cudaMalloc/cudaFree.
+class device_memory {
+public:
+  device_memory() = default;
+  device_memory(std::size_t size, cudaStream_t s, int device) : stream_(s) {
+    int pools = 0;
+    check(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device),
+          "cudaDeviceGetAttribute");
+    stream_ordered_ = pools != 0;
+    if (stream_ordered_)
+      check(cudaMallocAsync(&ptr_, size, s), "cudaMallocAsync");
+    else
+      check(cudaMalloc(&ptr_, size), "cudaMalloc");
+  }
+  device_memory(device_memory&& other) noexcept
+    : ptr_(std::exchange(other.ptr_, nullptr)),
+      stream_(other.stream_),
+      stream_ordered_(other.stream_ordered_) {}
+  device_memory& operator=(device_memory&& other) noexcept {
+    std::swap(ptr_, other.ptr_);
+    std::swap(stream_, other.stream_);
+    std::swap(stream_ordered_, other.stream_ordered_);
+    return *this;
+  }
+  ~device_memory() {
+    if (ptr_ == nullptr)
+      return;
+    if (stream_ordered_)
+      cudaFreeAsync(ptr_, stream_);
+    else
+      cudaFree(ptr_);
+  }
+  void* get() const noexcept { return ptr_; }
+  void leak() noexcept { ptr_ = nullptr; }
+
+private:
+  void* ptr_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+  bool stream_ordered_ = true;
+};
+
+} // namespace
+
+namespace detail {
+
+void register_cuda_kernel(cuda_kernel_entry& entry) noexcept {
+  auto& reg = registry();
+  std::lock_guard guard{reg.mutex};
+  entry.next = reg.head;
+  reg.head = &entry;
+  // A kernel registered after the first launch (a library loaded later)
+  // loads its module at its own first launch; load such libraries early.
+}
+
+} // namespace detail
+
+bool cuda_backend_compiled() noexcept {
+  return true;
+}
+
+int cuda_device_count() noexcept {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError(); // clear the error (no driver, no device)
+    return 0;
+  }
+  return n;
+}
+
+shared_region allocate_mapped(std::size_t size) {
+  auto* host = mapped_pool::instance().allocate(size);
+  void* device = nullptr;
+  auto err = cudaHostGetDevicePointer(&device, host, 0);
+  if (err != cudaSuccess) {
+    mapped_pool::instance().release(host);
+    check(err, "cudaHostGetDevicePointer");
+  }
+  std::memset(host, 0, size);
+  return shared_region{host, static_cast<std::byte*>(device), size,
+                       [](void*, std::byte* p) noexcept { mapped_pool::instance().release(p); },
+                       nullptr};
+}
+
+// -- cuda_kernel_runner -------------------------------------------------------
+
+struct cuda_kernel_runner::impl {
+  const detail::cuda_kernel_entry* entry;
+  kernel_channel* channel;
+  cuda_kernel_options options;
+  stream strm;
+  device_memory state;
+  device_memory scratch;
+  kernel_params params;
+  status last = status::idle;
+  std::string fault;
+
+  impl(const detail::cuda_kernel_entry& e, const void* kernel_state, kernel_channel& ch,
+       const cuda_kernel_options& opts)
+    : entry(&e), channel(&ch), options(opts) {
+    if (opts.grid.blocks == 0 || opts.grid.threads == 0)
+      throw cuda_error("ringactor: a kernel grid needs at least one block and thread");
+    if (opts.device < 0 || cuda_device_count() <= opts.device)
+      throw cuda_error("ringactor: no CUDA device " + std::to_string(opts.device));
+    preload_modules();
+    strm = stream{opts.device};
+    state = device_memory{e.state_size, strm.get(), opts.device};
+    auto scratch_size = detail::grid_scratch::bytes_for(ch.geometry().slot_size);
+    scratch = device_memory{scratch_size, strm.get(), opts.device};
+    check(cudaMemcpyAsync(state.get(), kernel_state, e.state_size, cudaMemcpyHostToDevice,
+                          strm.get()),
+          "copying the kernel state to the device");
+    check(cudaMemsetAsync(scratch.get(), 0, scratch_size, strm.get()), "cudaMemsetAsync");
+    check(cudaStreamSynchronize(strm.get()), "cudaStreamSynchronize");
+    params = ch.device_params();
+    params.kernel = state.get();
+    params.scratch = static_cast<std::byte*>(scratch.get());
+    params.kernel_id = opts.kernel_id;
+    params.heartbeat_interval_ns = static_cast<std::uint64_t>(opts.heartbeat_interval.count());
+    params.mode = opts.mode;
+  }
+
+  /// Launches the loop once; cooperatively when the grid has several blocks.
+  void launch_loop() {
+    check(cudaSetDevice(options.device), "cudaSetDevice");
+    const auto blocks = options.grid.blocks;
+    const auto threads = options.grid.threads;
+    void* args[] = {&params};
+    if (blocks == 1) {
+      check(cudaLaunchKernel(entry->loop_function, dim3(1), dim3(threads), args, 0, strm.get()),
+            "launching the kernel loop");
+      last = status::running;
+      return;
+    }
+    // The loop synchronizes the whole grid per message: every block must be
+    // resident at once, or the barrier waits forever. A cooperative launch
+    // guarantees that, and fails rather than deadlocks; we refuse earlier
+    // with a message that says why.
+    int cooperative = 0;
+    check(cudaDeviceGetAttribute(&cooperative, cudaDevAttrCooperativeLaunch, options.device),
+          "cudaDeviceGetAttribute");
+    if (cooperative == 0)
+      throw cuda_error("ringactor: device " + std::to_string(options.device)
+                       + " cannot launch cooperatively; a kernel grid of more than one "
+                         "block needs it");
+    int per_sm = 0;
+    int sms = 0;
+    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, entry->loop_function,
+                                                        static_cast<int>(threads), 0),
+          "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+    check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, options.device),
+          "cudaDeviceGetAttribute");
+    auto resident = static_cast<long long>(per_sm) * sms;
+    if (resident < blocks)
+      throw cuda_error("ringactor: a grid of " + std::to_string(blocks) + " blocks of "
+                       + std::to_string(threads) + " threads cannot be resident at once on device "
+                       + std::to_string(options.device) + " (at most "
+                       + std::to_string(resident)
+                       + " blocks); the loop's grid barrier would deadlock, so the launch is "
+                         "refused");
+    check(cudaLaunchCooperativeKernel(entry->loop_function, dim3(blocks), dim3(threads), args, 0,
+                                      strm.get()),
+          "launching the kernel loop cooperatively");
+    last = status::running;
+  }
+
+  status poll() {
+    if (last != status::running)
+      return last;
+    auto err = cudaStreamQuery(strm.get());
+    if (err == cudaErrorNotReady)
+      return last;
+    if (err == cudaSuccess) {
+      last = status::exited;
+    } else {
+      last = status::faulted;
+      fault = describe(err);
+    }
+    return last;
+  }
+
+  status join(std::chrono::nanoseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto pause = std::chrono::microseconds{20};
+    while (poll() == status::running && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds{1000});
+    }
+    return last;
+  }
+
+  ~impl() {
+    if (last == status::running) {
+      channel->control().request_terminate();
+      if (join(std::chrono::seconds{5}) == status::running) {
+        // The kernel ignores us (a handler that never returns). Its memory
+        // and stream stay in use: leak them rather than free them under it.
+        std::fprintf(stderr,
+                     "ringactor: a CUDA kernel did not terminate within 5 s; leaking its "
+                     "stream and memory\n");
+        state.leak();
+        scratch.leak();
+        strm.leak();
+        return;
+      }
+    }
+    if (strm.get() != nullptr) {
+      state = device_memory{};
+      scratch = device_memory{};
+      cudaStreamSynchronize(strm.get());
+    }
+  }
+};
+
+cuda_kernel_runner::cuda_kernel_runner(const detail::cuda_kernel_entry& entry,
+                                       const void* kernel_state, kernel_channel& channel,
+                                       const cuda_kernel_options& options)
+  : impl_(std::make_unique<impl>(entry, kernel_state, channel, options)) {}
+
+cuda_kernel_runner::cuda_kernel_runner(cuda_kernel_runner&&) noexcept = default;
+cuda_kernel_runner& cuda_kernel_runner::operator=(cuda_kernel_runner&&) noexcept = default;
+cuda_kernel_runner::~cuda_kernel_runner() = default;
+
+void cuda_kernel_runner::start() {
+  if (impl_->options.mode != loop_mode::persistent)
+    throw cuda_error("ringactor: start() is for persistent kernels; use launch() in launch mode");
+  if (impl_->last != status::idle)
+    throw cuda_error("ringactor: a persistent kernel starts once");
+  impl_->launch_loop();
+}
+
+void cuda_kernel_runner::launch() {
+  if (impl_->options.mode != loop_mode::launch)
+    throw cuda_error("ringactor: launch() is for launch mode");
+  impl_->launch_loop();
+  auto err = cudaStreamSynchronize(impl_->strm.get());
+  if (err != cudaSuccess) {
+    impl_->last = status::faulted;
+    impl_->fault = describe(err);
+    throw cuda_error("ringactor: a kernel launch failed: " + impl_->fault);
+  }
+  impl_->last = status::idle;
+}
+
+cuda_kernel_runner::status cuda_kernel_runner::poll() {
+  return impl_->poll();
+}
+
+const std::string& cuda_kernel_runner::fault_message() const noexcept {
+  return impl_->fault;
+}
+
+cuda_kernel_runner::status cuda_kernel_runner::join(std::chrono::nanoseconds timeout) {
+  return impl_->join(timeout);
+}
+
+void cuda_kernel_runner::read_state(void* dst) {
+  if (impl_->poll() == status::running)
+    throw cuda_error("ringactor: read_state() while the kernel runs");
+  check(cudaMemcpyAsync(dst, impl_->state.get(), impl_->entry->state_size,
+                        cudaMemcpyDeviceToHost, impl_->strm.get()),
+        "copying the kernel state to the host");
+  check(cudaStreamSynchronize(impl_->strm.get()), "cudaStreamSynchronize");
+}
+
+} // namespace ringactor

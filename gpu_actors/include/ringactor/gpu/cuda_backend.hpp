@@ -1,0 +1,140 @@
+// ringactor: the CUDA backend, as the host sees it. This header needs no CUDA
+// headers: it compiles with the host compiler, and in a build without CUDA
+// every entry point reports that the backend is missing.
+//
+// A kernel runs on CUDA once nvcc has compiled it: put
+//
+//   #include <ringactor/gpu/cuda/register_kernel.cuh>
+//   #include "my_kernel.hpp"
+//   RINGACTOR_CUDA_KERNEL(my_kernel)
+//
+// in a .cu file of the program (the library registers kernels::adder).
+//
+// What the backend does for each kernel: the control block and rings live in
+// pinned host memory mapped into the device (cudaHostAlloc with
+// cudaHostAllocMapped, from a pool so that no cudaFreeHost, which can
+// synchronize the device, runs while persistent kernels do); the kernel state
+// and scratch live in device memory from the stream-ordered allocator; each
+// kernel runs on its own non-blocking stream; every registered kernel's module
+// is loaded before the first kernel starts (lazy loading while a persistent
+// kernel runs can deadlock); a grid of more than one block is launched
+// cooperatively (the loop synchronizes the grid), and refused with an error
+// when it cannot be resident at once on an otherwise idle device.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "ringactor/gpu/channel.hpp"
+#include "ringactor/gpu/kernel_params.hpp"
+
+namespace ringactor {
+
+/// Whether this build contains the CUDA backend.
+bool cuda_backend_compiled() noexcept;
+
+/// CUDA devices usable by this process (0 without the backend, a driver or a device).
+int cuda_device_count() noexcept;
+
+/// A CUDA runtime failure or a refused configuration (thrown at construction
+/// and launch, the configuration boundaries).
+class cuda_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+struct cuda_kernel_options {
+  grid_dim grid{};
+  loop_mode mode = loop_mode::persistent;
+  /// The heartbeat advances at least this often while the loop runs.
+  std::chrono::nanoseconds heartbeat_interval = std::chrono::milliseconds{100};
+  int device = 0;
+  /// Sender id on the kernel's K2H slots (the proxy's actor id).
+  std::uint64_t kernel_id = 0;
+};
+
+namespace detail {
+
+/// What nvcc generated for one kernel type; see RINGACTOR_CUDA_KERNEL.
+struct cuda_kernel_entry {
+  const char* name;
+  const void* loop_function; ///< the __global__ loop instantiated for the kernel
+  std::size_t state_size;
+  cuda_kernel_entry* next;
+};
+
+/// The entry of Kernel, null until a .cu file registers it.
+template <class Kernel>
+inline cuda_kernel_entry* cuda_kernel_entry_of = nullptr;
+
+/// Adds `entry` to the list of kernels whose modules load before any kernel
+/// starts (called by RINGACTOR_CUDA_KERNEL during static initialization).
+void register_cuda_kernel(cuda_kernel_entry& entry) noexcept;
+
+} // namespace detail
+
+/// Pinned host memory mapped into every device (from the backend's pool).
+shared_region allocate_mapped(std::size_t size);
+
+/// Runs one kernel on a CUDA device over a kernel_channel in mapped memory
+/// (`kernel_channel ch{geometry, allocate_mapped(kernel_channel::bytes_for(geometry))}`).
+class cuda_kernel_runner {
+public:
+  /// Health of the kernel's stream.
+  enum class status {
+    idle,    ///< not started, or (launch mode) no launch in flight
+    running, ///< the kernel runs
+    exited,  ///< the loop returned (read the control block for why)
+    faulted, ///< the stream reported an error (fault_message() says which)
+  };
+
+  /// Copies `state_size` bytes of kernel state to the device. Throws cuda_error.
+  cuda_kernel_runner(const detail::cuda_kernel_entry& entry, const void* kernel_state,
+                     kernel_channel& channel, const cuda_kernel_options& options);
+  cuda_kernel_runner(cuda_kernel_runner&&) noexcept;
+  cuda_kernel_runner& operator=(cuda_kernel_runner&&) noexcept;
+  /// Terminates a running kernel and waits for it (bounded); a kernel that
+  /// does not stop leaks its resources rather than freeing memory in use.
+  ~cuda_kernel_runner();
+
+  /// Persistent mode: launches the loop. Throws cuda_error when the launch
+  /// fails or the grid cannot be resident at once.
+  void start();
+
+  /// Launch mode: one launch (at most one message), then stream synchronize.
+  void launch();
+
+  /// Polls the stream.
+  status poll();
+  /// The stream's error once poll() returned faulted.
+  const std::string& fault_message() const noexcept;
+
+  /// Waits up to `timeout` for the loop to exit; returns the status.
+  status join(std::chrono::nanoseconds timeout);
+
+  /// Copies the kernel state back to `dst` (state_size bytes); only once the
+  /// loop has exited.
+  void read_state(void* dst);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Makes a runner for Kernel, which a .cu file registered with
+/// RINGACTOR_CUDA_KERNEL; throws cuda_error otherwise.
+template <class Kernel>
+cuda_kernel_runner make_cuda_runner(const Kernel& kernel, kernel_channel& channel,
+                                    const cuda_kernel_options& options = {}) {
+  auto* entry = detail::cuda_kernel_entry_of<Kernel>;
+  if (entry == nullptr)
+    throw cuda_error("ringactor: this kernel type was not compiled for CUDA: add "
+                     "RINGACTOR_CUDA_KERNEL(<kernel>) to a .cu file of the program");
+  return cuda_kernel_runner{*entry, &kernel, channel, options};
+}
+
+} // namespace ringactor

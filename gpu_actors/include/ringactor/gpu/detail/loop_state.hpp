@@ -1,0 +1,251 @@
+// ringactor: the private state of the grid's leader thread in the kernel
+// loop: its ring cursors, counters and heartbeat, and every write the kernel
+// side makes to the control block.
+//
+// Every thread of a grid constructs one (on CUDA each thread has its own in
+// registers); only the leader's is ever used.
+#pragma once
+
+#include <cstdint>
+
+#include "ringactor/gpu/control_block.hpp"
+#include "ringactor/gpu/device.hpp"
+#include "ringactor/gpu/kernel_params.hpp"
+#include "ringactor/gpu/ring.hpp"
+#include "ringactor/gpu/slot.hpp"
+
+namespace ringactor::detail {
+
+/// A Grid provides: is_leader(), sync(), for_each_thread(f), dim(),
+/// now_ns(), idle(n, doorbell, ready) (spin, back off or park while H2K is
+/// empty), backoff(n) (while K2H is full), and notify_host(doorbell).
+template <class Grid>
+class loop_state {
+public:
+  RINGACTOR_DEVICE loop_state(const kernel_params& params, Grid& grid) noexcept
+    : p_(params), grid_(grid), h2k_(params.h2k), k2h_(params.k2h) {}
+
+  // -- the loop's steps (leader only) ----------------------------------------
+
+  RINGACTOR_DEVICE void start() noexcept {
+    auto& cb = *p_.control;
+    // These are the kernel side's own fields, last written by an earlier
+    // launch (launch mode) or formatted by the host before the first one:
+    // stream order (CUDA) or the launching thread (CPU) orders those writes
+    // before us.
+    h2k_ = ring_consumer{p_.h2k, dev::atomic_load(cb.h2k_consumed, mem_order::relaxed)};
+    k2h_ = ring_producer{p_.k2h, dev::atomic_load(cb.k2h_produced, mem_order::relaxed)};
+    processed_ = dev::atomic_load(cb.messages_processed, mem_order::relaxed);
+    heartbeat_ = dev::atomic_load(cb.heartbeat, mem_order::relaxed);
+    if (dev::atomic_load(cb.state, mem_order::relaxed)
+        == static_cast<std::uint32_t>(kernel_state::launching)) {
+      // Pairs with the host's acquire load in control_block_ref::state().
+      dev::atomic_store(cb.state, static_cast<std::uint32_t>(kernel_state::active),
+                        mem_order::release);
+    }
+    beat(grid_.now_ns());
+  }
+
+  /// Waits for the next message and copies it to `scratch`, or decides to stop.
+  template <class Scratch>
+  RINGACTOR_DEVICE loop_step next(Scratch scratch) noexcept {
+    auto& cb = *p_.control;
+    for (std::uint32_t idle = 0;; ++idle) {
+      if (faulted_ || (p_.mode == loop_mode::launch && handled_ > 0))
+        return loop_step::stop;
+      // Pairs with the host's release store in control_block_ref::raise_command():
+      // every message pushed before the command is visible to the peek below.
+      auto cmd = dev::atomic_load(cb.command, mem_order::acquire);
+      if (cmd == static_cast<std::uint32_t>(kernel_command::terminate)) {
+        commanded_stop_ = true;
+        return loop_step::stop;
+      }
+      if (cmd == static_cast<std::uint32_t>(kernel_command::drain) && !draining_) {
+        draining_ = true;
+        if (p_.mode == loop_mode::persistent) {
+          // Pairs with the host's acquire load in control_block_ref::state().
+          dev::atomic_store(cb.state, static_cast<std::uint32_t>(kernel_state::draining),
+                            mem_order::release);
+        }
+      }
+      auto msg = h2k_.peek();
+      if (msg.header != nullptr) {
+        take(msg, scratch);
+        return loop_step::message;
+      }
+      if (draining_) {
+        commanded_stop_ = true;
+        return loop_step::stop;
+      }
+      if (p_.mode == loop_mode::launch)
+        return loop_step::stop;
+      beat_if_due();
+      grid_.idle(idle, cb.h2k_doorbell, [this, &cb] {
+        // A wake-up check only; the next iteration reloads the command with
+        // acquire before acting on it.
+        return h2k_.ready()
+               || dev::atomic_load(cb.command, mem_order::relaxed)
+                    != static_cast<std::uint32_t>(kernel_command::run);
+      });
+    }
+  }
+
+  /// Completes the current message after every thread handled it:
+  /// guarantees a reply to a request, counts it, and records a fault.
+  template <class Scratch>
+  RINGACTOR_DEVICE void finish(Scratch scratch, kernel_error dispatch_result) noexcept {
+    auto& cb = *p_.control;
+    const auto& h = scratch.header();
+    auto fault = scratch.fault();
+    if (h.request_id != 0 && !replied_) {
+      if (dispatch_result != kernel_error::none)
+        push_error(h, dispatch_result);
+      else if (fault != 0)
+        push_error(h, kernel_error::handler_fault);
+      else
+        push_reply(h, 0, nullptr, 0); // a handler that answered nothing: unit
+    }
+    ++handled_;
+    // Pairs with the host's acquire load in control_block_ref::messages_processed().
+    dev::atomic_store(cb.messages_processed, ++processed_, mem_order::release);
+    if (fault != 0) {
+      faulted_ = true;
+      // Both published by the release store of state below.
+      dev::atomic_store(cb.error_code, static_cast<std::uint32_t>(kernel_error::handler_fault),
+                        mem_order::relaxed);
+      dev::atomic_store(cb.fault_detail, fault, mem_order::relaxed);
+      // Pairs with the host's acquire load in control_block_ref::state().
+      dev::atomic_store(cb.state, static_cast<std::uint32_t>(kernel_state::faulted),
+                        mem_order::release);
+    }
+    beat_if_due();
+  }
+
+  /// Leaves the loop: terminated when the host asked for it (drain or
+  /// terminate) and nothing faulted; in launch mode an ordinary return
+  /// leaves the state active.
+  RINGACTOR_DEVICE void stop() noexcept {
+    auto& cb = *p_.control;
+    if (commanded_stop_ && !faulted_) {
+      // Pairs with the host's acquire load in control_block_ref::state().
+      dev::atomic_store(cb.state, static_cast<std::uint32_t>(kernel_state::terminated),
+                        mem_order::release);
+    }
+    grid_.notify_host(*p_.k2h_doorbell);
+  }
+
+  // -- answering (leader only; called through kernel_context) ---------------
+
+  /// Sends the reply to the request in `h` (the first one wins).
+  RINGACTOR_DEVICE void push_reply(const slot_header& h, std::uint32_t type_id,
+                                   const void* payload, std::uint32_t size) noexcept {
+    if (h.request_id == 0 || replied_)
+      return;
+    if (size > k2h_.ring().payload_capacity()) {
+      push_error(h, kernel_error::reply_too_large);
+      return;
+    }
+    replied_ = true;
+    slot_header r;
+    r.type_id = type_id;
+    r.kind = slot_kind::reply;
+    r.payload_size = size;
+    r.request_id = h.request_id;
+    r.sender_id = p_.kernel_id;
+    r.receiver_id = h.sender_id;
+    r.stamp = h.stamp;
+    push_k2h(r, payload);
+  }
+
+  /// Answers the request in `h` with an error.
+  RINGACTOR_DEVICE void push_error(const slot_header& h, kernel_error err) noexcept {
+    if (h.request_id == 0 || replied_)
+      return;
+    replied_ = true;
+    slot_header r;
+    r.kind = slot_kind::error;
+    r.error_code = static_cast<std::uint32_t>(err);
+    r.request_id = h.request_id;
+    r.sender_id = p_.kernel_id;
+    r.receiver_id = h.sender_id;
+    r.stamp = h.stamp;
+    push_k2h(r, nullptr);
+  }
+
+  /// Sends a message to host actor `receiver`; false if it does not fit.
+  RINGACTOR_DEVICE bool push_message(std::uint64_t receiver, std::uint32_t type_id,
+                                     const void* payload, std::uint32_t size) noexcept {
+    if (size > k2h_.ring().payload_capacity())
+      return false;
+    slot_header m;
+    m.type_id = type_id;
+    m.kind = slot_kind::message;
+    m.payload_size = size;
+    m.sender_id = p_.kernel_id;
+    m.receiver_id = receiver;
+    return push_k2h(m, payload);
+  }
+
+private:
+  /// Copies the message at the H2K head into the scratch area and frees its
+  /// slot at once, so that the host can refill it while the grid works.
+  template <class Scratch>
+  RINGACTOR_DEVICE void take(slot_ref msg, Scratch scratch) noexcept {
+    auto& h = scratch.header();
+    h = *msg.header;
+    if (h.payload_size > h2k_.ring().payload_capacity())
+      h.payload_size = static_cast<std::uint32_t>(h2k_.ring().payload_capacity());
+    dev::copy_bytes(scratch.payload(), msg.payload, h.payload_size);
+    h2k_.release();
+    // Monitoring and launch-mode persistence only: relaxed.
+    dev::atomic_store(p_.control->h2k_consumed, h2k_.cursor(), mem_order::relaxed);
+    scratch.clear_fault();
+    replied_ = false;
+  }
+
+  /// Pushes to K2H, waiting while it is full. Gives up only when the host
+  /// asked to terminate: it then answers every pending request itself.
+  RINGACTOR_DEVICE bool push_k2h(const slot_header& h, const void* payload) noexcept {
+    auto& cb = *p_.control;
+    for (std::uint32_t n = 0; !k2h_.try_push(h, payload); ++n) {
+      // Relaxed: it only decides to give up; nothing is read on its account.
+      if (dev::atomic_load(cb.command, mem_order::relaxed)
+          == static_cast<std::uint32_t>(kernel_command::terminate))
+        return false;
+      beat_if_due();
+      grid_.backoff(n);
+    }
+    // Monitoring and launch-mode persistence only: relaxed.
+    dev::atomic_store(cb.k2h_produced, k2h_.cursor(), mem_order::relaxed);
+    grid_.notify_host(*p_.k2h_doorbell);
+    return true;
+  }
+
+  RINGACTOR_DEVICE void beat_if_due() noexcept {
+    auto now = grid_.now_ns();
+    if (now - last_beat_ns_ >= p_.heartbeat_interval_ns)
+      beat(now);
+  }
+
+  RINGACTOR_DEVICE void beat(std::uint64_t now) noexcept {
+    last_beat_ns_ = now;
+    // Relaxed: the heartbeat publishes nothing; the host compares values.
+    dev::atomic_store(p_.control->heartbeat, ++heartbeat_, mem_order::relaxed);
+    grid_.notify_host(*p_.k2h_doorbell);
+  }
+
+  kernel_params p_;
+  Grid& grid_;
+  ring_consumer h2k_;
+  ring_producer k2h_;
+  std::uint64_t processed_ = 0;
+  std::uint64_t heartbeat_ = 0;
+  std::uint64_t last_beat_ns_ = 0;
+  std::uint64_t handled_ = 0; // in this launch
+  bool replied_ = false;
+  bool draining_ = false;
+  bool commanded_stop_ = false;
+  bool faulted_ = false;
+};
+
+} // namespace ringactor::detail

@@ -1,0 +1,103 @@
+// ringactor: what a kernel loop is launched with: pointers to the shared
+// control block and rings (device pointers on CUDA), the kernel's state, and
+// a small scratch area through which the grid's leader thread hands the
+// current message to the other threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ringactor/gpu/control_block.hpp"
+#include "ringactor/gpu/device.hpp"
+#include "ringactor/gpu/doorbell.hpp"
+#include "ringactor/gpu/ring.hpp"
+#include "ringactor/gpu/slot.hpp"
+
+namespace ringactor {
+
+/// How a kernel runs: a persistent loop, or one launch per message (the
+/// baseline that persistent kernels are measured against).
+enum class loop_mode : std::uint32_t {
+  persistent = 0, ///< launched once; handles messages until drained or terminated
+  launch = 1,     ///< each launch handles at most one message and returns
+};
+
+/// A one-dimensional grid: `blocks` blocks of `threads` threads.
+struct grid_dim {
+  std::uint32_t blocks = 1;
+  std::uint32_t threads = 1;
+
+  RINGACTOR_HOST_DEVICE constexpr std::uint32_t size() const noexcept { return blocks * threads; }
+};
+
+/// Where one (possibly emulated) thread sits in its grid.
+struct thread_coord {
+  std::uint32_t block = 0;
+  std::uint32_t thread = 0;
+};
+
+/// Launch parameters of the loop; trivially copyable, passed by value.
+struct kernel_params {
+  void* kernel = nullptr;               ///< the kernel object (device memory on CUDA)
+  control_block* control = nullptr;     ///< the shared control block
+  ring_view h2k;                        ///< host-to-kernel ring (the loop consumes)
+  ring_view k2h;                        ///< kernel-to-host ring (the loop produces)
+  doorbell* k2h_doorbell = nullptr;     ///< rung after K2H pushes, heartbeats, exit
+  std::byte* scratch = nullptr;         ///< grid_scratch_bytes(h2k.slot_size()) bytes
+  std::uint64_t kernel_id = 0;          ///< sender id stamped on K2H slots
+  std::uint64_t heartbeat_interval_ns = 100'000'000;
+  std::uint32_t spin_before_park = 1000; ///< CPU backend: idle polls before parking
+  loop_mode mode = loop_mode::persistent;
+};
+
+namespace detail {
+
+enum class loop_step : std::uint32_t { message = 1, stop = 2 };
+
+/// The scratch area: a 64-byte control part, then a copy of the current
+/// slot. Written by the leader and read by the grid with a grid barrier in
+/// between; `fault` is the one word any thread may write (atomically).
+class grid_scratch {
+public:
+  RINGACTOR_HOST_DEVICE explicit grid_scratch(std::byte* base) noexcept : base_(base) {}
+
+  static constexpr std::size_t bytes_for(std::uint32_t slot_size) noexcept {
+    return 64 + std::size_t{slot_size};
+  }
+
+  RINGACTOR_HOST_DEVICE loop_step step() const noexcept {
+    return words()[0] == 1 ? loop_step::message : loop_step::stop;
+  }
+  RINGACTOR_HOST_DEVICE void set_step(loop_step x) noexcept { words()[0] = static_cast<std::uint32_t>(x); }
+
+  /// A fault code raised by any thread during the current message, 0 if none.
+  RINGACTOR_HOST_DEVICE std::uint32_t fault() const noexcept {
+    // Written by raise_fault() before the grid barrier that precedes this read.
+    return dev::atomic_load(words()[1], mem_order::relaxed);
+  }
+  RINGACTOR_HOST_DEVICE void raise_fault(std::uint32_t code) noexcept {
+    // Several threads may fault at once; any of their codes will do.
+    dev::atomic_store(words()[1], code, mem_order::relaxed);
+  }
+  RINGACTOR_HOST_DEVICE void clear_fault() noexcept {
+    // By the leader, before the grid barrier that precedes the handlers.
+    dev::atomic_store(words()[1], std::uint32_t{0}, mem_order::relaxed);
+  }
+
+  RINGACTOR_HOST_DEVICE slot_header& header() const noexcept {
+    return *reinterpret_cast<slot_header*>(base_ + 64);
+  }
+  /// The payload copy, 64-byte aligned.
+  RINGACTOR_HOST_DEVICE std::byte* payload() const noexcept { return base_ + 64 + slot_payload_offset; }
+
+private:
+  RINGACTOR_HOST_DEVICE std::uint32_t* words() const noexcept {
+    return reinterpret_cast<std::uint32_t*>(base_);
+  }
+
+  std::byte* base_;
+};
+
+} // namespace detail
+
+} // namespace ringactor

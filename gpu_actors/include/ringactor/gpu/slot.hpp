@@ -1,0 +1,85 @@
+// ringactor: the fixed-size slot of the host/kernel rings.
+//
+// A slot is `slot_size` bytes (a multiple of 64, at least 128):
+//
+//   offset  0  sequence      u64   the publication protocol of ring.hpp
+//   offset  8  slot_header   56 B  type id, kind, sizes, ids, HLC stamp
+//   offset 64  payload       slot_size - 64 bytes, 64-byte aligned
+//
+// The header is plain data: it is written before the sequence number is
+// published and read after it is observed, so it needs no atomics.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "ringactor/gpu/device.hpp"
+
+namespace ringactor {
+
+/// A hybrid logical clock stamp (physical time, logical counter, node id).
+/// Reserved for kernel-to-kernel messaging; carried unchanged for now.
+struct hlc_stamp {
+  std::uint64_t physical = 0;
+  std::uint32_t logical = 0;
+  std::uint32_t node = 0;
+};
+
+/// What a slot carries.
+enum class slot_kind : std::uint16_t {
+  message = 1, ///< a message (H2K: to the kernel; K2H: from the kernel to a host actor)
+  reply = 2,   ///< K2H: the answer to the request with the slot's request id
+  error = 3,   ///< K2H: the request failed; error_code says why (a kernel_error)
+};
+
+struct slot_header {
+  /// 1-based position of the payload type in the kernel's message list; 0 = none.
+  std::uint32_t type_id = 0;
+  slot_kind kind = slot_kind::message;
+  std::uint16_t flags = 0; ///< reserved, zero
+  std::uint32_t payload_size = 0;
+  std::uint32_t error_code = 0; ///< for kind == error: a kernel_error value
+  /// Non-zero for a request (H2K) and for its reply (K2H); 0 for a plain message.
+  std::uint64_t request_id = 0;
+  /// H2K: the host actor that sent the message; K2H: the kernel's actor id.
+  std::uint64_t sender_id = 0;
+  /// K2H: the host actor a reply or message goes to; H2K: unused, zero.
+  std::uint64_t receiver_id = 0;
+  hlc_stamp stamp;
+};
+
+namespace detail {
+
+/// The first 64 bytes of every slot.
+struct slot_prefix {
+  std::uint64_t sequence;
+  slot_header header;
+};
+
+} // namespace detail
+
+/// Bytes before the payload in every slot.
+inline constexpr std::size_t slot_payload_offset = 64;
+/// The smallest slot: 64 bytes of payload.
+inline constexpr std::size_t min_slot_size = 128;
+/// The default slot: 192 bytes of payload.
+inline constexpr std::size_t default_slot_size = 256;
+
+static_assert(sizeof(slot_header) == 56 && alignof(slot_header) == 8);
+static_assert(sizeof(detail::slot_prefix) == slot_payload_offset);
+static_assert(std::is_trivially_copyable_v<slot_header>);
+
+/// Payload bytes in a slot of `slot_size` bytes.
+RINGACTOR_HOST_DEVICE constexpr std::size_t slot_payload_capacity(std::size_t slot_size) noexcept {
+  return slot_size - slot_payload_offset;
+}
+
+/// A message type can travel through a ring if it is trivially copyable and
+/// fits the payload of a slot of `SlotSize` bytes.
+template <class T, std::size_t SlotSize = default_slot_size>
+concept slot_message = std::is_trivially_copyable_v<T>
+                       && sizeof(T) <= slot_payload_capacity(SlotSize)
+                       && alignof(T) <= slot_payload_offset;
+
+} // namespace ringactor

@@ -1,0 +1,479 @@
+#include "ringactor/k2k/broker.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "endpoint_queue.hpp"
+#include "receipt_store.hpp"
+#include "ringactor/actor_system.hpp"
+#include "ringactor/k2k/type_registry.hpp"
+
+namespace ringactor::k2k {
+
+const endpoint_stats* broker_stats::endpoint(std::string_view kernel_id) const noexcept {
+  auto i = std::find_if(endpoints.begin(), endpoints.end(),
+                        [&](const endpoint_stats& x) { return x.kernel_id == kernel_id; });
+  return i != endpoints.end() ? &*i : nullptr;
+}
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+class broker_state;
+using broker_pointer = broker::stateful_pointer<broker_state>;
+
+struct endpoint_state {
+  endpoint_state(std::string id, actor hdl, std::size_t in_flight_limit, std::uint64_t gen,
+                 std::size_t capacity)
+    : kernel_id(std::move(id)),
+      handle(std::move(hdl)),
+      max_in_flight(in_flight_limit),
+      generation(gen),
+      queue(capacity) {}
+
+  std::string kernel_id;
+  actor handle;
+  std::size_t max_in_flight;
+  /// Tells this registration from an earlier one under the same kernel id.
+  std::uint64_t generation;
+  detail::endpoint_queue queue;
+  std::size_t in_flight = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t forwarded = 0;
+};
+
+/// What the broker keeps of a message it handed to an endpoint, until the
+/// endpoint confirms it (or the delivery fails).
+struct in_flight_entry {
+  envelope_id id;
+  std::string destination;
+  std::uint32_t hops = 0;
+  receipt_policy policy = receipt_policy::final_outcome;
+  typed_response_promise<receipt> reply_to;
+  std::string endpoint;
+  std::uint64_t generation = 0;
+  bool forward = false;
+};
+
+/// The delivery status for a failed hand-over.
+delivery_status status_of(const error& err) {
+  if (err == sec::dead_receiver)
+    return delivery_status::not_found;
+  if (err == sec::request_timeout)
+    return delivery_status::timeout;
+  return delivery_status::rejected;
+}
+
+class broker_state {
+public:
+  explicit broker_state(broker_pointer self) : self_(self) {}
+
+  broker_state(const broker_state&) = delete;
+  broker_state& operator=(const broker_state&) = delete;
+
+  /// The broker exits: every message it still holds gets its receipt.
+  ~broker_state() {
+    for (auto& [id, ep] : endpoints_)
+      ep.queue.drain([&](detail::queued_envelope q) {
+        answer_only(q.env.id, q.env.destination, q.env.hops, q.env.reply_to,
+                    delivery_status::not_found,
+                    error{sec::dead_receiver, "the broker exited before delivery"});
+      });
+    for (auto& [seq, e] : in_flight_)
+      answer_only(e.id, e.destination, e.hops, e.reply_to, delivery_status::timeout,
+                  error{sec::dead_receiver, "the broker exited before the endpoint confirmed"});
+  }
+
+  void init(broker_config cfg) {
+    cfg_ = std::move(cfg);
+    clock_ = cfg_.clock ? cfg_.clock : process_clock();
+    receipts_ = detail::receipt_store{cfg_.receipt_retention};
+    // Queued messages past their deadline are found at this period; a
+    // timeout receipt is late by at most this much.
+    expiry_period_ = std::clamp<std::chrono::nanoseconds>(cfg_.delivery_timeout / 8,
+                                                          std::chrono::milliseconds{1},
+                                                          std::chrono::seconds{1});
+    self_->set_down_handler([this](down_msg& x) { on_down(x); });
+  }
+
+  broker::behavior_type make_behavior() {
+    return {
+      [this](send_msg& x) -> result<receipt> { return on_send(x); },
+      [this](envelope& x) -> result<void> {
+        on_envelope(x);
+        return {};
+      },
+      [this](register_endpoint& x) -> result<void> { return on_register(x); },
+      [this](unregister_endpoint& x) -> result<void> { return on_unregister(x); },
+      [this](add_route& x) -> result<void> {
+        routes_.insert_or_assign(std::move(x.destination), std::move(x.next_hop));
+        return {};
+      },
+      [this](remove_route& x) -> result<void> {
+        if (routes_.erase(x.destination) == 0)
+          return error{errc::unknown_route, x.destination};
+        return {};
+      },
+      [this](lookup_receipt& x) -> result<receipt> {
+        if (auto r = receipts_.find(x.id))
+          return *r;
+        return error{errc::unknown_receipt, to_string(x.id)};
+      },
+      [this](get_stats) -> result<broker_stats> { return stats(); },
+      [this](detail::expire_tick) -> result<void> {
+        on_expire_tick();
+        return {};
+      },
+    };
+  }
+
+private:
+  // -- taking messages in ---------------------------------------------------------
+
+  result<receipt> on_send(send_msg& x) {
+    if (!x.message) {
+      ++refused_sends_;
+      return error{errc::empty_message, x.destination};
+    }
+    if (auto type = type_registry::global().require(x.message.type()); !type) {
+      ++refused_sends_;
+      return type.error();
+    }
+    ++accepted_;
+    envelope env;
+    env.id = clock_->tick();
+    env.stamp = env.id;
+    env.destination = std::move(x.destination);
+    env.priority = x.priority;
+    env.policy = x.policy;
+    env.hops = 0;
+    env.deadline = steady::now() + cfg_.delivery_timeout;
+    env.reply_to = self_->make_response_promise<receipt>();
+    env.message = std::move(x.message);
+    auto rp = env.reply_to;
+    route(std::move(env));
+    return rp;
+  }
+
+  void on_envelope(envelope& env) {
+    ++accepted_;
+    auto merged = clock_->update(env.stamp);
+    if (!merged) {
+      finish(env, delivery_status::rejected, merged.error());
+      return;
+    }
+    env.stamp = *merged;
+    if (env.hops > cfg_.max_hops) {
+      finish(env, delivery_status::max_hops_exceeded,
+             error{sec::runtime_error, fmt::format("arrived after {} hops, the limit is {}",
+                                                   env.hops, cfg_.max_hops)});
+      return;
+    }
+    route(std::move(env));
+  }
+
+  // -- routing and queueing ---------------------------------------------------------
+
+  endpoint_state* find_endpoint(const std::string& id) {
+    auto i = endpoints_.find(id);
+    return i != endpoints_.end() ? &i->second : nullptr;
+  }
+
+  void route(envelope env) {
+    if (steady::now() >= env.deadline) {
+      finish(env, delivery_status::timeout,
+             error{sec::request_timeout, "the delivery timeout ran out before routing"});
+      return;
+    }
+    if (auto ep = find_endpoint(env.destination)) {
+      enqueue(*ep, std::move(env), false);
+      return;
+    }
+    auto r = routes_.find(env.destination);
+    if (r == routes_.end()) {
+      finish(env, delivery_status::not_found,
+             error{errc::unknown_endpoint,
+                   fmt::format("no endpoint and no route for '{}'", env.destination)});
+      return;
+    }
+    // The hop this forward would make must stay within the limit.
+    if (env.hops >= cfg_.max_hops) {
+      finish(env, delivery_status::max_hops_exceeded,
+             error{sec::runtime_error,
+                   fmt::format("{} hops made, the limit is {}", env.hops, cfg_.max_hops)});
+      return;
+    }
+    if (auto next = find_endpoint(r->second)) {
+      enqueue(*next, std::move(env), true);
+      return;
+    }
+    finish(env, delivery_status::not_found,
+           error{errc::unknown_endpoint,
+                 fmt::format("the next hop '{}' of the route to '{}' is not registered",
+                             r->second, env.destination)});
+  }
+
+  void enqueue(endpoint_state& ep, envelope env, bool forward) {
+    if (ep.queue.empty() && ep.in_flight < ep.max_in_flight) {
+      dispatch(ep, detail::queued_envelope{std::move(env), forward, 0});
+      return;
+    }
+    if (ep.queue.full()) {
+      finish(env, delivery_status::queue_full,
+             error{sec::queue_full, fmt::format("'{}' has {} queued and {} in flight",
+                                                ep.kernel_id, ep.queue.size(), ep.in_flight)});
+      return;
+    }
+    ep.queue.push(std::move(env), forward);
+    schedule_expiry();
+  }
+
+  /// Hands messages to `ep` while it has in-flight slots.
+  void pump(endpoint_state& ep) {
+    while (ep.in_flight < ep.max_in_flight && !ep.queue.empty())
+      dispatch(ep, ep.queue.pop());
+  }
+
+  void dispatch(endpoint_state& ep, detail::queued_envelope q) {
+    auto now = steady::now();
+    auto& env = q.env;
+    if (env.deadline <= now) {
+      finish(env, delivery_status::timeout,
+             error{sec::request_timeout,
+                   fmt::format("the delivery timeout ran out in the queue of '{}'",
+                               ep.kernel_id)});
+      return;
+    }
+    auto seq = ++last_delivery_;
+    in_flight_.emplace(seq, in_flight_entry{env.id, env.destination, env.hops, env.policy,
+                                            env.reply_to, ep.kernel_id, ep.generation,
+                                            q.forward});
+    ++ep.in_flight;
+    auto remaining = std::chrono::duration_cast<timespan>(env.deadline - now);
+    auto done = [this, seq](const error* err) { on_confirmed(seq, err); };
+    if (!q.forward) {
+      env.message.request(self_, ep.handle, remaining, std::move(done));
+      return;
+    }
+    ++env.hops;
+    env.stamp = clock_->tick();
+    if (env.policy == receipt_policy::first_hop)
+      env.reply_to = {}; // this broker answers with `forwarded`
+    // The next hop acknowledges once it has taken the envelope in; the
+    // sender's receipt comes from whichever broker decides.
+    dynamic_message::from(std::move(env)).request(self_, ep.handle, remaining, std::move(done));
+  }
+
+  void on_confirmed(std::uint64_t seq, const error* err) {
+    auto i = in_flight_.find(seq);
+    if (i == in_flight_.end())
+      return;
+    auto e = std::move(i->second);
+    in_flight_.erase(i);
+    auto ep = find_endpoint(e.endpoint);
+    if (ep != nullptr && ep->generation != e.generation)
+      ep = nullptr; // unregistered (and maybe registered anew) meanwhile
+    if (ep != nullptr)
+      --ep->in_flight;
+    if (err != nullptr) {
+      auto status = status_of(*err);
+      auto reason = *err;
+      if (status == delivery_status::not_found)
+        reason = error{sec::dead_receiver, fmt::format("'{}' exited", e.endpoint)};
+      finish(e.id, e.destination, e.hops, e.reply_to, status, std::move(reason));
+    } else if (e.forward) {
+      ++forwarded_;
+      if (ep != nullptr)
+        ++ep->forwarded;
+      receipt r{e.id, delivery_status::forwarded, e.destination, e.endpoint,
+                e.hops + 1, clock_->tick(), error{}};
+      receipts_.put(r);
+      if (e.policy == receipt_policy::first_hop)
+        e.reply_to.deliver(std::move(r));
+    } else {
+      if (ep != nullptr)
+        ++ep->delivered;
+      finish(e.id, e.destination, e.hops, e.reply_to, delivery_status::delivered, error{});
+    }
+    if (ep != nullptr)
+      pump(*ep);
+  }
+
+  // -- outcomes ---------------------------------------------------------------------
+
+  void finish(envelope& env, delivery_status status, error reason) {
+    finish(env.id, env.destination, env.hops, env.reply_to, status, std::move(reason));
+  }
+
+  /// Decides a message's fate: counts it, retains the receipt, answers the sender.
+  void finish(const envelope_id& id, const std::string& destination, std::uint32_t hops,
+              typed_response_promise<receipt>& reply_to, delivery_status status,
+              error reason) {
+    count(status);
+    receipt r{id, status, destination, {}, hops, clock_->tick(), std::move(reason)};
+    receipts_.put(r);
+    reply_to.deliver(std::move(r));
+  }
+
+  /// Answers without counting or retaining (the broker is going away).
+  void answer_only(const envelope_id& id, const std::string& destination, std::uint32_t hops,
+                   typed_response_promise<receipt>& reply_to, delivery_status status,
+                   error reason) {
+    reply_to.deliver(receipt{id, status, destination, {}, hops, clock_->tick(), std::move(reason)});
+  }
+
+  void count(delivery_status status) {
+    switch (status) {
+      case delivery_status::delivered: ++delivered_; break;
+      case delivery_status::forwarded: ++forwarded_; break;
+      case delivery_status::not_found: ++dropped_.not_found; break;
+      case delivery_status::queue_full: ++dropped_.queue_full; break;
+      case delivery_status::timeout: ++dropped_.timeout; break;
+      case delivery_status::max_hops_exceeded: ++dropped_.max_hops_exceeded; break;
+      case delivery_status::rejected: ++dropped_.rejected; break;
+    }
+  }
+
+  // -- endpoints --------------------------------------------------------------------
+
+  result<void> on_register(register_endpoint& x) {
+    if (!x.endpoint)
+      return error{errc::invalid_endpoint, x.kernel_id};
+    if (x.kernel_id.empty())
+      return error{errc::invalid_endpoint, "an endpoint needs a non-empty kernel id"};
+    if (endpoints_.count(x.kernel_id) != 0)
+      return error{errc::duplicate_endpoint, x.kernel_id};
+    auto limit = x.max_in_flight != 0 ? x.max_in_flight : cfg_.max_in_flight;
+    auto handle = x.endpoint;
+    auto id = x.kernel_id;
+    endpoints_.try_emplace(id, id, std::move(x.endpoint), limit, ++last_generation_,
+                           cfg_.queue_capacity);
+    // An endpoint that exits is unregistered (on_down); one that is already
+    // gone yields a down message at once.
+    self_->monitor(handle);
+    return {};
+  }
+
+  result<void> on_unregister(unregister_endpoint& x) {
+    auto i = endpoints_.find(x.kernel_id);
+    if (i == endpoints_.end())
+      return error{errc::unknown_endpoint, x.kernel_id};
+    remove_endpoint(i, error{errc::unknown_endpoint,
+                             fmt::format("'{}' was unregistered", x.kernel_id)});
+    return {};
+  }
+
+  void on_down(down_msg& x) {
+    for (auto i = endpoints_.begin(); i != endpoints_.end();) {
+      if (i->second.handle.address() == x.source) {
+        auto id = i->first;
+        auto next = std::next(i);
+        remove_endpoint(i, error{sec::dead_receiver, fmt::format("'{}' exited", id)});
+        i = next;
+      } else {
+        ++i;
+      }
+    }
+  }
+
+  /// Removes an endpoint; its queued messages get not_found, those in flight
+  /// keep their pending confirmation.
+  void remove_endpoint(std::unordered_map<std::string, endpoint_state>::iterator i,
+                       error reason) {
+    auto ep = std::move(i->second);
+    endpoints_.erase(i);
+    self_->demonitor(ep.handle);
+    ep.queue.drain([&](detail::queued_envelope q) {
+      finish(q.env, delivery_status::not_found, reason);
+    });
+  }
+
+  // -- expiry -----------------------------------------------------------------------
+
+  void schedule_expiry() {
+    if (expiry_scheduled_)
+      return;
+    expiry_scheduled_ = true;
+    self_->delayed_send(broker{self_->ctrl()}, expiry_period_, detail::expire_tick{});
+  }
+
+  void on_expire_tick() {
+    expiry_scheduled_ = false;
+    auto now = steady::now();
+    bool waiting = false;
+    for (auto& [id, ep] : endpoints_) {
+      ep.queue.expire(now, [&](detail::queued_envelope q) {
+        finish(q.env, delivery_status::timeout,
+               error{sec::request_timeout,
+                     fmt::format("the delivery timeout ran out in the queue of '{}'", id)});
+      });
+      waiting = waiting || !ep.queue.empty();
+    }
+    if (waiting)
+      schedule_expiry();
+  }
+
+  // -- statistics -------------------------------------------------------------------
+
+  broker_stats stats() const {
+    broker_stats out;
+    out.registered_endpoints = endpoints_.size();
+    out.routes = routes_.size();
+    out.accepted = accepted_;
+    out.refused_sends = refused_sends_;
+    out.delivered = delivered_;
+    out.forwarded = forwarded_;
+    out.dropped = dropped_;
+    out.retained_receipts = receipts_.size();
+    for (auto& [id, ep] : endpoints_) {
+      out.queued += ep.queue.size();
+      out.in_flight += ep.in_flight;
+      out.endpoints.push_back(endpoint_stats{id, ep.queue.size(), ep.in_flight,
+                                             ep.max_in_flight, ep.delivered, ep.forwarded});
+    }
+    std::sort(out.endpoints.begin(), out.endpoints.end(),
+              [](const auto& x, const auto& y) { return x.kernel_id < y.kernel_id; });
+    return out;
+  }
+
+  broker_pointer self_;
+  broker_config cfg_;
+  std::shared_ptr<hybrid_clock> clock_;
+  std::unordered_map<std::string, endpoint_state> endpoints_;
+  std::unordered_map<std::string, std::string> routes_; // destination -> next hop
+  std::unordered_map<std::uint64_t, in_flight_entry> in_flight_;
+  detail::receipt_store receipts_{0};
+  std::chrono::nanoseconds expiry_period_{};
+  std::uint64_t last_delivery_ = 0;
+  std::uint64_t last_generation_ = 0;
+  bool expiry_scheduled_ = false;
+  // Counters for broker_stats.
+  std::uint64_t accepted_ = 0;
+  std::uint64_t refused_sends_ = 0;
+  std::uint64_t delivered_ = 0;
+  std::uint64_t forwarded_ = 0;
+  drop_counts dropped_;
+};
+
+} // namespace
+
+broker spawn_broker(actor_system& sys, broker_config cfg) {
+  if (cfg.max_in_flight == 0)
+    throw std::invalid_argument("k2k broker: max_in_flight must be at least 1");
+  if (cfg.delivery_timeout <= std::chrono::nanoseconds::zero())
+    throw std::invalid_argument("k2k broker: delivery_timeout must be positive");
+  return sys.spawn(
+    [](broker_pointer self, broker_config cfg) -> broker::behavior_type {
+      self->set_name(cfg.name);
+      self->state.init(std::move(cfg));
+      return self->state.make_behavior();
+    },
+    std::move(cfg));
+}
+
+} // namespace ringactor::k2k

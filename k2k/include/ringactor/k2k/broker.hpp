@@ -1,0 +1,174 @@
+// ringactor k2k: the broker actor. It owns a set of endpoints (any actors,
+// host or kernel, registered under a kernel id), a routing table
+// (destination -> next hop, where the next hop is an endpoint that is itself
+// a broker), one bounded priority queue per endpoint, and the receipts of
+// the messages it decided.
+//
+//   auto b = k2k::spawn_broker(sys, {.queue_capacity = 256});
+//   scoped_actor self{sys};
+//   self->request(b, 1s, k2k::register_endpoint{"decoder-0", decoder}).receive(...);
+//   self->request(b, 10s, k2k::make_send("decoder-0", frame{42}))
+//     .receive([](const k2k::receipt& r) { assert(r.status == k2k::delivery_status::delivered); },
+//              [](const error& e) { ... });
+//
+// Delivery: a message for a local endpoint waits in the endpoint's queue
+// (higher priority first, FIFO within a priority) and is handed over as an
+// ordinary request carrying the original message; the endpoint's answer
+// (any value, or nothing) confirms it. At most `max_in_flight` messages per
+// endpoint are unconfirmed at a time, so a slow endpoint fills its queue and
+// further sends get queue_full. A message for a routed destination waits in
+// the next hop's queue the same way and travels as an `envelope`, whose hop
+// count every broker checks: a routing loop ends in max_hops_exceeded.
+// Every message ends in exactly one receipt; a broker that exits answers
+// everything it still holds.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ringactor/actor.hpp"
+#include "ringactor/k2k/envelope.hpp"
+#include "ringactor/k2k/hlc.hpp"
+#include "ringactor/k2k/receipt.hpp"
+#include "ringactor/result.hpp"
+#include "ringactor/typed_actor.hpp"
+
+namespace ringactor {
+class actor_system;
+} // namespace ringactor
+
+namespace ringactor::k2k {
+
+// -- configuration --------------------------------------------------------------------
+
+struct broker_config {
+  /// Broker-to-broker hops a message may make.
+  std::uint32_t max_hops = 8;
+  /// Messages that may wait in one endpoint's queue (beyond those in flight).
+  std::size_t queue_capacity = 1024;
+  /// Unconfirmed deliveries per endpoint, unless its registration says otherwise.
+  std::size_t max_in_flight = 8;
+  /// A message not delivered and confirmed within this time gets `timeout`.
+  std::chrono::nanoseconds delivery_timeout = std::chrono::seconds{5};
+  /// Receipts kept for lookup_receipt; the oldest go first.
+  std::size_t receipt_retention = 65536;
+  /// The clock that stamps envelopes; null means process_clock().
+  std::shared_ptr<hybrid_clock> clock = nullptr;
+  /// The actor's name in logs and shutdown reports.
+  std::string name = "k2k_broker";
+};
+
+// -- control messages -------------------------------------------------------------------
+
+/// Registers `endpoint` under `kernel_id`. Answered with nothing, or with
+/// duplicate_endpoint / invalid_endpoint. The broker monitors the endpoint
+/// and unregisters it when it exits.
+struct register_endpoint {
+  register_endpoint() = default;
+  template <class Handle>
+  register_endpoint(std::string id, const Handle& handle, std::size_t in_flight = 0)
+    : kernel_id(std::move(id)), endpoint(handle.ctrl()), max_in_flight(in_flight) {}
+
+  std::string kernel_id;
+  actor endpoint;
+  /// Unconfirmed deliveries allowed at once; 0 means the broker's default.
+  std::size_t max_in_flight = 0;
+};
+
+/// Unregisters an endpoint: its queued messages get not_found receipts at
+/// once, those in flight get theirs when the endpoint answers (or the
+/// delivery times out). Answered with nothing or unknown_endpoint.
+struct unregister_endpoint {
+  std::string kernel_id;
+};
+
+/// Sends messages for `destination` to the endpoint `next_hop` (a broker).
+/// Replaces an existing route. A local endpoint named `destination` takes
+/// precedence over a route.
+struct add_route {
+  std::string destination;
+  std::string next_hop;
+};
+
+/// Answered with nothing or unknown_route.
+struct remove_route {
+  std::string destination;
+};
+
+/// Answered with the retained receipt or unknown_receipt.
+struct lookup_receipt {
+  envelope_id id;
+};
+
+/// Answered with broker_stats.
+struct get_stats {};
+
+namespace detail {
+/// The broker's own timer: expires queued messages past their deadline.
+struct expire_tick {};
+} // namespace detail
+
+// -- statistics -------------------------------------------------------------------------
+
+struct endpoint_stats {
+  std::string kernel_id;
+  std::size_t queue_depth = 0;   ///< messages waiting
+  std::size_t in_flight = 0;     ///< handed over, not yet confirmed
+  std::size_t max_in_flight = 0;
+  std::uint64_t delivered = 0;   ///< confirmed by this endpoint
+  std::uint64_t forwarded = 0;   ///< accepted by this endpoint as the next hop
+};
+
+/// Messages this broker decided not to (or could not) deliver, by reason.
+struct drop_counts {
+  std::uint64_t not_found = 0;
+  std::uint64_t queue_full = 0;
+  std::uint64_t timeout = 0;
+  std::uint64_t max_hops_exceeded = 0;
+  std::uint64_t rejected = 0;
+
+  std::uint64_t total() const noexcept {
+    return not_found + queue_full + timeout + max_hops_exceeded + rejected;
+  }
+};
+
+struct broker_stats {
+  std::size_t registered_endpoints = 0;
+  std::size_t routes = 0;
+  std::uint64_t accepted = 0;      ///< messages taken in (sends and envelopes)
+  std::uint64_t refused_sends = 0; ///< sends answered with an error (empty, unregistered type)
+  std::uint64_t delivered = 0;
+  std::uint64_t forwarded = 0;
+  drop_counts dropped;
+  std::size_t queued = 0;          ///< over all endpoints
+  std::size_t in_flight = 0;       ///< over all endpoints
+  std::size_t retained_receipts = 0;
+  std::vector<endpoint_stats> endpoints; ///< sorted by kernel id
+
+  /// The entry for `kernel_id`, or null.
+  const endpoint_stats* endpoint(std::string_view kernel_id) const noexcept;
+};
+
+// -- the broker -----------------------------------------------------------------------
+
+using broker = typed_actor<result<receipt>(send_msg),
+                           result<void>(envelope),
+                           result<void>(register_endpoint),
+                           result<void>(unregister_endpoint),
+                           result<void>(add_route),
+                           result<void>(remove_route),
+                           result<receipt>(lookup_receipt),
+                           result<broker_stats>(get_stats),
+                           result<void>(detail::expire_tick)>;
+
+/// Spawns a broker. Throws std::invalid_argument if max_in_flight is zero or
+/// delivery_timeout is not positive (max_hops 0 allows no forwarding,
+/// queue_capacity 0 lets a message wait for no in-flight slot).
+broker spawn_broker(actor_system& sys, broker_config cfg = {});
+
+} // namespace ringactor::k2k

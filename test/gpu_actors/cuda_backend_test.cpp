@@ -1,0 +1,167 @@
+// The CUDA backend. Without a device (or without CUDA in the build) each test
+// says so and checks only what needs no device. On a GPU machine:
+//   meson setup build-gpu -Dcuda=enabled -Dgpu_arch=9.0 && meson test -C build-gpu gpu_actors
+#include <doctest/doctest.h>
+
+#include <cstdint>
+
+#include <ringactor/gpu/channel.hpp>
+#include <ringactor/gpu/cuda_backend.hpp>
+#include <ringactor/gpu/kernels/adder.hpp>
+
+#include "test_kernels.hpp"
+#include "test_util.hpp"
+
+using namespace ringactor;
+using namespace gpu_test;
+using kernels::accumulate;
+using kernels::add;
+using kernels::adder;
+
+namespace {
+
+bool have_device() {
+  if (!cuda_backend_compiled()) {
+    MESSAGE("skipped: this build has no CUDA backend");
+    return false;
+  }
+  if (cuda_device_count() == 0) {
+    MESSAGE("skipped: no CUDA device");
+    return false;
+  }
+  return true;
+}
+
+/// A kernel that no .cu file registers.
+struct unregistered {
+  using inputs = message_list<add>;
+  template <class Ctx>
+  RINGACTOR_DEVICE int handle(Ctx&, const add& m) const {
+    return m.a;
+  }
+};
+
+/// A channel in pinned memory mapped into the device; host waiters poll.
+struct cuda_channel {
+  explicit cuda_channel(channel_geometry g = {})
+    : ch(g, allocate_mapped(kernel_channel::bytes_for(g))) {
+    ch.set_poll_slice(50us);
+  }
+  kernel_channel ch;
+};
+
+} // namespace
+
+TEST_SUITE_BEGIN("gpu_actors");
+
+TEST_CASE("without the CUDA backend, or a device, a CUDA runner is refused with an error") {
+  if (cuda_backend_compiled() && cuda_device_count() > 0) {
+    MESSAGE("skipped: this machine has a CUDA device");
+    return;
+  }
+  kernel_channel ch;
+  CHECK_THROWS_AS(make_cuda_runner(adder{}, ch), cuda_error);
+}
+
+TEST_CASE("a kernel no .cu file registered cannot run on CUDA, and the error says why") {
+  kernel_channel ch;
+  CHECK_THROWS_WITH_AS(make_cuda_runner(unregistered{}, ch),
+                       doctest::Contains("RINGACTOR_CUDA_KERNEL"), cuda_error);
+}
+
+TEST_CASE("the adder runs as a persistent CUDA kernel and answers requests") {
+  if (!have_device())
+    return;
+  cuda_channel c;
+  auto runner = make_cuda_runner(adder{.total = 1}, c.ch, {.kernel_id = 3});
+  runner.start();
+  for (std::int32_t i = 0; i < 1000; ++i) {
+    REQUIRE(c.ch.try_send_message<adder>(add{i, 7}, 1 + i));
+    auto r = receive(c.ch, 10s);
+    REQUIRE(r);
+    CHECK(r->header.request_id == static_cast<std::uint64_t>(1 + i));
+    CHECK(r->as<std::int32_t>() == i + 7);
+  }
+  REQUIRE(c.ch.try_send_message<adder>(accumulate{41}, 5000));
+  auto total = receive(c.ch, 10s);
+  REQUIRE(total);
+  CHECK(total->as<std::int64_t>() == 42);
+  auto cb = c.ch.control();
+  CHECK(cb.state() == kernel_state::active);
+  CHECK(cb.heartbeat() > 0);
+  cb.request_drain();
+  CHECK(runner.join(10s) == cuda_kernel_runner::status::exited);
+  CHECK(cb.state() == kernel_state::terminated);
+  CHECK(cb.messages_processed() == 1001);
+  adder back{};
+  runner.read_state(&back);
+  CHECK(back.total == 42);
+}
+
+TEST_CASE("a multi-block CUDA kernel scales a mapped buffer") {
+  if (!have_device())
+    return;
+  constexpr std::uint32_t n = 1 << 20;
+  auto buffer = allocate_mapped(n * sizeof(float));
+  auto* host = reinterpret_cast<float*>(buffer.host());
+  for (std::uint32_t i = 0; i < n; ++i)
+    host[i] = static_cast<float>(i);
+  cuda_channel c;
+  auto runner = make_cuda_runner(scaler{reinterpret_cast<float*>(buffer.device()), n}, c.ch,
+                                 {.grid = {.blocks = 8, .threads = 256}});
+  runner.start();
+  REQUIRE(c.ch.try_send_message<scaler>(scale{2.0f}, 1));
+  REQUIRE(receive(c.ch, 10s));
+  std::uint32_t wrong = 0;
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (host[i] != 2.0f * static_cast<float>(i))
+      ++wrong;
+  CHECK(wrong == 0);
+  c.ch.control().request_terminate();
+  CHECK(runner.join(10s) == cuda_kernel_runner::status::exited);
+}
+
+TEST_CASE("a grid that cannot be resident at once is refused, not launched into a deadlock") {
+  if (!have_device())
+    return;
+  cuda_channel c;
+  auto runner = make_cuda_runner(scaler{nullptr, 0}, c.ch,
+                                 {.grid = {.blocks = 1u << 20, .threads = 1024}});
+  CHECK_THROWS_WITH_AS(runner.start(), doctest::Contains("cannot be resident"), cuda_error);
+}
+
+TEST_CASE("a CUDA handler's fault ends the kernel in faulted with its code") {
+  if (!have_device())
+    return;
+  cuda_channel c;
+  auto runner = make_cuda_runner(faulty{}, c.ch);
+  runner.start();
+  REQUIRE(c.ch.try_send_message<faulty>(fail{9}, 1));
+  auto err = receive(c.ch, 10s);
+  REQUIRE(err);
+  CHECK(err->header.kind == slot_kind::error);
+  CHECK(runner.join(10s) == cuda_kernel_runner::status::exited);
+  CHECK(c.ch.control().state() == kernel_state::faulted);
+  CHECK(c.ch.control().fault_detail() == 9);
+}
+
+TEST_CASE("launch mode on CUDA handles one message per launch and synchronize") {
+  if (!have_device())
+    return;
+  cuda_channel c;
+  auto runner = make_cuda_runner(adder{}, c.ch, {.mode = loop_mode::launch});
+  for (std::int64_t i = 1; i <= 3; ++i)
+    REQUIRE(c.ch.try_send_message<adder>(accumulate{i}, i));
+  runner.launch();
+  CHECK(c.ch.control().messages_processed() == 1);
+  runner.launch();
+  runner.launch();
+  CHECK(c.ch.control().messages_processed() == 3);
+  for (std::int64_t t : {1, 3, 6}) {
+    auto r = receive(c.ch, 10s);
+    REQUIRE(r);
+    CHECK(r->as<std::int64_t>() == t);
+  }
+}
+
+TEST_SUITE_END();

@@ -1,0 +1,49 @@
+// Helpers shared by the gpu_actors tests.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <optional>
+
+#include <ringactor/gpu/channel.hpp>
+
+namespace gpu_test {
+
+using namespace std::chrono_literals;
+
+/// Generous: sanitizer builds on a 2-core machine are slow. Tests wait on
+/// events and only fail at this bound.
+inline constexpr auto patience = 20s;
+
+/// One slot taken from K2H.
+struct received {
+  ringactor::slot_header header;
+  alignas(64) std::array<std::byte, 4096> payload{};
+
+  template <class T>
+  T as() const {
+    T value;
+    std::memcpy(&value, payload.data(), sizeof(T));
+    return value;
+  }
+};
+
+/// The next K2H slot, waiting up to `timeout`.
+inline std::optional<received> receive(ringactor::kernel_channel& ch,
+                                       std::chrono::nanoseconds timeout = patience) {
+  received r;
+  if (!ch.receive(r.header, r.payload.data(), timeout))
+    return std::nullopt;
+  return r;
+}
+
+/// Waits up to `timeout` for `pred()`, woken by the kernel's K2H activity.
+template <class Pred>
+bool eventually(ringactor::kernel_channel& ch, Pred pred,
+                std::chrono::nanoseconds timeout = patience) {
+  return ch.wait_until(pred, timeout);
+}
+
+} // namespace gpu_test
