@@ -100,6 +100,8 @@ void scheduler::schedule(resumable* job) {
     if (auto prev = self->runnext.exchange(job, std::memory_order_acq_rel)) {
       self->push(prev);
       notify_if_sleeping();
+    } else {
+      wake_for_runnext();
     }
     return;
   }
@@ -117,6 +119,18 @@ void scheduler::notify_if_sleeping() {
     std::lock_guard guard{park_mtx_};
     park_cv_.notify_one();
   }
+}
+
+void scheduler::wake_for_runnext() {
+  // The runnext job waits until the current one yields; if that one runs
+  // long (a heavy handler), only a spinning worker can take it over. Keep
+  // one worker spinning while others sleep, as Go's scheduler does: at most
+  // one wake-up per idle_spin, and none while a worker already spins.
+  if (spinning_.load(std::memory_order_relaxed) > 0
+      || sleepers_.load(std::memory_order_relaxed) == 0)
+    return;
+  std::lock_guard guard{park_mtx_};
+  park_cv_.notify_one();
 }
 
 bool scheduler::any_work() const noexcept {
@@ -181,22 +195,32 @@ resumable* scheduler::try_steal(worker& self, bool take_runnext) {
 }
 
 resumable* scheduler::wait_for_job(worker& self) {
-  for (;;) {
-    // Spin: look for work for idle_spin before giving up the core.
-    auto until = std::chrono::steady_clock::now() + idle_spin_;
-    for (unsigned i = 0;; ++i) {
-      if (stop_.load(std::memory_order_acquire))
-        return nullptr;
-      if (auto job = next_job(self))
-        return job;
-      if (auto job = try_steal(self, false))
-        return job;
-      if ((i & 15) == 15 && std::chrono::steady_clock::now() >= until)
-        break;
-      cpu_relax();
+  struct spinning_guard {
+    std::atomic<size_t>& count;
+    explicit spinning_guard(std::atomic<size_t>& x) : count(x) {
+      count.fetch_add(1, std::memory_order_relaxed);
     }
-    if (auto job = try_steal(self, true))
-      return job;
+    ~spinning_guard() { count.fetch_sub(1, std::memory_order_relaxed); }
+  };
+  for (;;) {
+    {
+      // Spin: look for work for idle_spin before giving up the core.
+      spinning_guard spinning{spinning_};
+      auto until = std::chrono::steady_clock::now() + idle_spin_;
+      for (unsigned i = 0;; ++i) {
+        if (stop_.load(std::memory_order_acquire))
+          return nullptr;
+        if (auto job = next_job(self))
+          return job;
+        if (auto job = try_steal(self, false))
+          return job;
+        if ((i & 15) == 15 && std::chrono::steady_clock::now() >= until)
+          break;
+        cpu_relax();
+      }
+      if (auto job = try_steal(self, true))
+        return job;
+    }
     // Park.
     std::unique_lock guard{park_mtx_};
     sleepers_.fetch_add(1, std::memory_order_seq_cst);

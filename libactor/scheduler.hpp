@@ -103,6 +103,7 @@ private:
   resumable* wait_for_job(worker& self);
   void execute(worker& self, resumable* job);
   void notify_if_sleeping();
+  void wake_for_runnext();
   bool any_work() const noexcept;
 
   size_t max_throughput_;
@@ -112,6 +113,8 @@ private:
   std::atomic<size_t> round_robin_{0};
   // Parked workers; seq_cst, pairs with queue_size (Dekker).
   std::atomic<size_t> sleepers_{0};
+  // Workers spinning for work (relaxed: a hint for whether to wake one).
+  std::atomic<size_t> spinning_{0};
   std::mutex park_mtx_;
   std::condition_variable park_cv_;
   std::mutex exit_mtx_;
