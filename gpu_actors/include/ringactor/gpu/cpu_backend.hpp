@@ -55,6 +55,11 @@ struct cpu_kernel_options {
   std::uint32_t spin_before_park = 1000;
   /// Sender id on the kernel's K2H slots (the proxy's actor id).
   std::uint64_t kernel_id = 0;
+  /// The doorbell the loop rings after K2H pushes, heartbeats and its exit;
+  /// null: the channel's own. A completion poller that serves several
+  /// kernels passes its one doorbell here (kernel_channel::wait_until then
+  /// is no longer woken and must not be used).
+  doorbell* host_doorbell = nullptr;
 };
 
 namespace detail {
@@ -236,6 +241,8 @@ cpu_kernel_runner<Kernel>::cpu_kernel_runner(const Kernel& kernel, kernel_channe
   params_.kernel = &kernel_;
   params_.scratch = scratch_.get();
   params_.kernel_id = options_.kernel_id;
+  if (options_.host_doorbell != nullptr)
+    params_.k2h_doorbell = options_.host_doorbell;
   params_.heartbeat_interval_ns = static_cast<std::uint64_t>(options_.heartbeat_interval.count());
   params_.spin_before_park = options_.spin_before_park;
   params_.mode = options_.mode;

@@ -61,8 +61,10 @@ class grid_scratch {
 public:
   RINGACTOR_HOST_DEVICE explicit grid_scratch(std::byte* base) noexcept : base_(base) {}
 
+  /// The control part, the current message, and the leader's reply to it
+  /// (held back until every thread of the grid finished the message).
   static constexpr std::size_t bytes_for(std::uint32_t slot_size) noexcept {
-    return 64 + std::size_t{slot_size};
+    return 64 + 2 * std::size_t{slot_size};
   }
 
   RINGACTOR_HOST_DEVICE loop_step step() const noexcept {
@@ -89,6 +91,15 @@ public:
   }
   /// The payload copy, 64-byte aligned.
   RINGACTOR_HOST_DEVICE std::byte* payload() const noexcept { return base_ + 64 + slot_payload_offset; }
+
+  /// The held-back reply (leader only), after the message's slot copy;
+  /// `slot_size` is the H2K slot size, a multiple of 64.
+  RINGACTOR_HOST_DEVICE slot_header& reply_header(std::uint32_t slot_size) const noexcept {
+    return *reinterpret_cast<slot_header*>(base_ + 64 + slot_size);
+  }
+  RINGACTOR_HOST_DEVICE std::byte* reply_payload(std::uint32_t slot_size) const noexcept {
+    return base_ + 64 + slot_size + slot_payload_offset;
+  }
 
 private:
   RINGACTOR_HOST_DEVICE std::uint32_t* words() const noexcept {

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include <ringactor/actor_system.hpp>
+#include <ringactor/gpu/errors.hpp>
 #include <ringactor/typed_behavior.hpp>
 
 #include "ringactor/supervision/child_set.hpp"
@@ -161,6 +162,13 @@ M copy_or_move(std::shared_ptr<M>& msg, bool keep) {
   return std::move(*msg);
 }
 
+/// True if a worker's answer says the worker itself died with the request:
+/// it is gone (dead_receiver) or its kernel faulted or stalled.
+inline bool is_worker_failure(const error& err) {
+  return err == sec::dead_receiver || err == gpu_error::kernel_fault
+         || err == gpu_error::kernel_stalled;
+}
+
 /// Makes the job that sends `msg` to a worker and answers `rp`.
 template <class M, class R>
 pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
@@ -189,7 +197,7 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
     auto on_error = [w, core = weak, rp, msg](const error& err) mutable {
       --w->in_flight;
       auto c = core.lock();
-      if (err == sec::dead_receiver && c) {
+      if (is_worker_failure(err) && c) {
         // The worker died with this request: a fresh job for the same
         // message and promise goes elsewhere (or fails with worker_failed).
         c->worker_died(w, make_job<M, R>(c, msg, rp));
@@ -257,10 +265,10 @@ pool_job make_broadcast_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> 
       auto h = self->request(actor{w->handle}, timeout, std::move(copy));
       auto on_error = [w, col, finish, core = weak](const error& err) mutable {
         --w->in_flight;
-        if (err == sec::dead_receiver)
+        if (is_worker_failure(err))
           w->failed = true;
-        col->last_error = err == sec::dead_receiver ? error{supervision_error::worker_failed}
-                                                    : err;
+        col->last_error = is_worker_failure(err) ? error{supervision_error::worker_failed}
+                                                 : err;
         if (--col->pending == 0)
           finish();
       };

@@ -97,13 +97,32 @@ public:
     auto& cb = *p_.control;
     const auto& h = scratch.header();
     auto fault = scratch.fault();
-    if (h.request_id != 0 && !replied_) {
-      if (dispatch_result != kernel_error::none)
-        push_error(h, dispatch_result);
-      else if (fault != 0)
-        push_error(h, kernel_error::handler_fault);
-      else
+    // The handler's reply was held back until now: every thread of the grid
+    // has finished the message (the grid barrier before finish()), so a host
+    // that sees the reply also sees the message's effects. A fault or a
+    // dispatch error replaces it.
+    bool held = reply_held_;
+    reply_held_ = false;
+    if (h.request_id != 0) {
+      if (dispatch_result != kernel_error::none || fault != 0) {
+        if (!replied_ || held) {
+          replied_ = false;
+          push_error(h, dispatch_result != kernel_error::none ? dispatch_result
+                                                              : kernel_error::handler_fault);
+        }
+      } else if (held) {
+        grid_scratch scratch_area{p_.scratch};
+        auto size = p_.h2k.slot_size();
+        push_k2h(scratch_area.reply_header(size), scratch_area.reply_payload(size));
+      } else if (!replied_) {
         push_reply(h, 0, nullptr, 0); // a handler that answered nothing: unit
+        if (reply_held_) {
+          reply_held_ = false;
+          grid_scratch scratch_area{p_.scratch};
+          auto size = p_.h2k.slot_size();
+          push_k2h(scratch_area.reply_header(size), scratch_area.reply_payload(size));
+        }
+      }
     }
     ++handled_;
     // Pairs with the host's acquire load in control_block_ref::messages_processed().
@@ -146,7 +165,11 @@ public:
       return;
     }
     replied_ = true;
-    slot_header r;
+    // Held back in the scratch area until finish() (see there).
+    grid_scratch scratch_area{p_.scratch};
+    auto slot_size = p_.h2k.slot_size();
+    slot_header& r = scratch_area.reply_header(slot_size);
+    r = slot_header{};
     r.type_id = type_id;
     r.kind = slot_kind::reply;
     r.payload_size = size;
@@ -154,7 +177,8 @@ public:
     r.sender_id = p_.kernel_id;
     r.receiver_id = h.sender_id;
     r.stamp = h.stamp;
-    push_k2h(r, payload);
+    dev::copy_bytes(scratch_area.reply_payload(slot_size), payload, size);
+    reply_held_ = true;
   }
 
   /// Answers the request in `h` with an error.
@@ -243,6 +267,7 @@ private:
   std::uint64_t last_beat_ns_ = 0;
   std::uint64_t handled_ = 0; // in this launch
   bool replied_ = false;
+  bool reply_held_ = false; // a reply waits in the scratch area for finish()
   bool draining_ = false;
   bool commanded_stop_ = false;
   bool faulted_ = false;

@@ -1,0 +1,91 @@
+// ringactor: the registry that detects uses of released device buffers, and
+// buffer memory.
+#include "ringactor/gpu/device_buffer.hpp"
+
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include <ringactor/logger.hpp>
+
+#include "ringactor/gpu/cuda_backend.hpp"
+
+namespace ringactor {
+
+namespace {
+
+struct buffer_registry {
+  /// Generations, one per slot. Bumped with release by release_buffer_slot();
+  /// live() loads them with acquire. Odd: a buffer holds the slot.
+  std::array<std::atomic<std::uint32_t>, detail::buffer_registry_size> generations{};
+  std::mutex mutex; // guards free_slots and next
+  std::vector<std::uint32_t> free_slots;
+  std::uint32_t next = 0;
+  std::atomic<std::uint64_t> misuses{0};
+};
+
+buffer_registry& registry() {
+  static buffer_registry instance;
+  return instance;
+}
+
+} // namespace
+
+std::uint64_t released_buffer_uses() noexcept {
+  return registry().misuses.load(std::memory_order_relaxed);
+}
+
+namespace detail {
+
+std::uint32_t buffer_generation(std::uint32_t slot) noexcept {
+  // Pairs with the release increment in release_buffer_slot().
+  return registry().generations[slot].load(std::memory_order_acquire);
+}
+
+void report_released_buffer_use(std::uint32_t slot, std::uint32_t generation) noexcept {
+  registry().misuses.fetch_add(1, std::memory_order_relaxed);
+  log_error("use of a released device_buffer (registry slot {}, generation {})", slot,
+            generation);
+}
+
+std::pair<std::uint32_t, std::uint32_t> acquire_buffer_slot() noexcept {
+  auto& r = registry();
+  std::uint32_t slot = unchecked_buffer;
+  {
+    std::lock_guard guard{r.mutex};
+    if (!r.free_slots.empty()) {
+      slot = r.free_slots.back();
+      r.free_slots.pop_back();
+    } else if (r.next < buffer_registry_size) {
+      slot = r.next++;
+    }
+  }
+  if (slot == unchecked_buffer)
+    return {slot, 0};
+  // Even -> odd: the slot is taken. Only its owner writes it.
+  auto gen = r.generations[slot].fetch_add(1, std::memory_order_acq_rel) + 1;
+  return {slot, gen};
+}
+
+void release_buffer_slot(std::uint32_t slot) noexcept {
+  auto& r = registry();
+  // Pairs with the acquire load in buffer_generation(): a handle that sees
+  // the new generation is dead.
+  r.generations[slot].fetch_add(1, std::memory_order_release);
+  std::lock_guard guard{r.mutex};
+  r.free_slots.push_back(slot);
+}
+
+shared_region allocate_buffer_memory(kernel_backend backend, std::size_t bytes) {
+  if (backend == kernel_backend::automatic)
+    backend = cuda_backend_compiled() && cuda_device_count() > 0 ? kernel_backend::cuda
+                                                                  : kernel_backend::cpu;
+  if (backend == kernel_backend::cuda)
+    return allocate_mapped(bytes);
+  return shared_region::allocate_host(bytes);
+}
+
+} // namespace detail
+
+} // namespace ringactor

@@ -1,0 +1,232 @@
+// ringactor: the host side of one kernel actor below its proxy: the channel,
+// the backend's runner, the table of requests in flight, and the completion
+// poller that drains K2H rings.
+//
+// Threads. The proxy actor (one scheduler worker at a time) pushes to H2K,
+// adds pending requests and launches (launch mode). The device's completion
+// poller thread pops K2H, answers requests, watches the kernel's state and
+// heartbeat, and finishes the session once the proxy retired it. What both
+// touch is either atomic (each with its pairing named) or under mutex_.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <ringactor/actor.hpp>
+#include <ringactor/error.hpp>
+#include <ringactor/response_promise.hpp>
+
+#include "ringactor/gpu/channel.hpp"
+#include "ringactor/gpu/doorbell.hpp"
+#include "ringactor/gpu/kernel_config.hpp"
+#include "ringactor/gpu/kernel_stats.hpp"
+
+namespace ringactor {
+
+class actor_system;
+
+namespace detail {
+
+/// A backend's runner behind one interface.
+class kernel_runner_base {
+public:
+  virtual ~kernel_runner_base() = default;
+  /// Launch mode: one launch (at most one message), waiting for it. Throws
+  /// cuda_error when a CUDA launch fails.
+  virtual void launch() = 0;
+  /// Whether the loop has exited (or, for a CUDA stream error, sets
+  /// `stream_fault` and returns true). Poller thread only.
+  virtual bool exited(std::string& stream_fault) = 0;
+};
+
+/// Poller -> proxy: the kernel failed; the proxy quits with `reason`.
+struct kernel_failure {
+  error reason;
+};
+
+/// Poller -> proxy: H2K has free slots again; flush the backlog.
+struct h2k_space {};
+
+/// Turns a K2H reply or error slot into the value (or error) of a promise.
+using reply_decoder = void (*)(response_promise&, const slot_header&, const std::byte*);
+
+/// Delivers a message a kernel sent with ctx.send_host() (decoding it by
+/// the kernel's `outputs`).
+using host_message_sender = void (*)(actor_system&, const strong_actor_ptr& from,
+                                     const slot_header&, const std::byte*);
+
+/// The error a request gets for a K2H error slot.
+error to_error(kernel_error x);
+
+class completion_poller;
+
+class kernel_session {
+public:
+  /// How the proxy leaves (see retire()).
+  enum class exit_mode : std::uint32_t {
+    running = 0,
+    drain = 1,   ///< an ordinary exit: handle what is queued, answer it, stop
+    faulted = 2, ///< the kernel faulted: answer what K2H holds, then dead_receiver
+    stalled = 3, ///< the kernel hangs: terminate, dead_receiver at once
+  };
+
+  kernel_session(actor_system& sys, const kernel_config& cfg, kernel_backend backend,
+                 std::unique_ptr<kernel_channel> channel, host_message_sender host_sender);
+  kernel_session(const kernel_session&) = delete;
+  kernel_session& operator=(const kernel_session&) = delete;
+  ~kernel_session();
+
+  /// Takes the started runner; then the poller of `poller` serves the session.
+  void start(std::unique_ptr<kernel_runner_base> runner, completion_poller& poller);
+
+  // -- proxy side ---------------------------------------------------------------
+
+  /// The proxy that answers for the kernel (a weak reference: the session
+  /// must not keep its actor alive). Set once, before the first message.
+  void attach(actor_addr proxy);
+
+  kernel_channel& channel() noexcept { return *channel_; }
+  const kernel_config& config() const noexcept { return cfg_; }
+  kernel_backend backend() const noexcept { return backend_; }
+
+  /// Remembers the promise of request `id` until its K2H reply arrives.
+  void add_pending(std::uint64_t id, response_promise rp, reply_decoder decode);
+  /// After pushing: the proxy's total of H2K pushes.
+  void note_pushed(std::uint64_t total) noexcept;
+  /// After a push failed: asks the poller for an h2k_space message.
+  void set_backlogged() noexcept;
+  /// Launch mode: runs one launch.
+  void launch() { runner_->launch(); }
+
+  /// The proxy exits (called from its on_exit). Drain: waits, at most the
+  /// stall timeout, until the kernel has handled what was queued, every
+  /// answer went out and the kernel's resources are released; requests
+  /// still unanswered get dead_receiver. Never waits on the poller thread.
+  void retire(exit_mode mode);
+
+  kernel_stats stats(std::uint64_t backlog) const;
+
+  // -- poller side --------------------------------------------------------------
+
+  /// One round: drains K2H, checks the kernel's health and the backlog,
+  /// finishes a retired session. Returns whether it did anything.
+  bool poll(std::chrono::steady_clock::time_point now);
+  /// True once the session is finished and can be dropped.
+  bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
+  /// Whether the poller should come back soon rather than wait for its
+  /// doorbell (a backlog, a CUDA kernel, a retiring session).
+  bool wants_polling() const noexcept;
+  /// Whether K2H holds a slot (the poller's wake-up check).
+  bool k2h_ready() const noexcept { return channel_->peek_received().header != nullptr; }
+
+  /// Releases a runner whose kernel never stopped (process exit).
+  void abandon() noexcept;
+
+private:
+  struct pending_reply {
+    response_promise promise;
+    reply_decoder decode;
+  };
+
+  bool drain_k2h();
+  void notify_proxy_failure(error reason);
+  void fail_all_pending(const error& reason);
+  void finish();
+
+  actor_system* sys_;
+  kernel_config cfg_;
+  kernel_backend backend_;
+  std::unique_ptr<kernel_channel> channel_;
+  std::unique_ptr<kernel_runner_base> runner_;
+  host_message_sender host_sender_;
+  completion_poller* poller_ = nullptr;
+  actor_addr proxy_;
+
+  // Guards pending_ (proxy adds, poller answers, retire fails).
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint64_t, pending_reply> pending_;
+
+  /// H2K pushes so far. Stored with release by the proxy after each push,
+  /// loaded with acquire by the poller (compared with h2k_consumed for free
+  /// space) and by stats().
+  std::atomic<std::uint64_t> pushed_{0};
+  /// K2H slots popped. Written by the poller (relaxed: statistics only).
+  std::atomic<std::uint64_t> popped_{0};
+  /// Set (release) by the proxy after a failed push; the poller's exchange
+  /// (acquire) takes it, so it sees the pushed_ value stored before it.
+  std::atomic<bool> backlogged_{false};
+  /// An exit_mode. Stored with release by retire() after the proxy's last
+  /// push and launch; the poller's acquire load then sees them.
+  std::atomic<std::uint32_t> exit_mode_{0};
+  /// Set with release by finish() (poller) once everything is released;
+  /// retire() waits for it under done_mutex_.
+  std::atomic<bool> finished_{false};
+  std::mutex done_mutex_;
+  std::condition_variable done_;
+
+  // Poller thread only.
+  std::vector<std::byte> payload_;
+  bool failure_sent_ = false;
+  bool stall_terminated_ = false;
+  std::uint64_t last_heartbeat_ = 0;
+  std::chrono::steady_clock::time_point last_beat_seen_;
+  /// Nanoseconds since the epoch of steady_clock when the poller last saw
+  /// the heartbeat advance; relaxed (statistics).
+  std::atomic<std::int64_t> last_beat_seen_ns_{0};
+};
+
+/// One per device (the CPU backend counts as one device): a host thread
+/// that drains the K2H rings of every kernel on it. It spins while replies
+/// flow, then yields, then parks on a doorbell that all of its CPU kernels
+/// ring (CUDA kernels cannot wake a host thread: with one registered, it
+/// parks for at most cuda_poll_slice). It lives until the process exits.
+class completion_poller {
+public:
+  /// The poller of `backend` (cpu or cuda) and `device`, started on first use.
+  static completion_poller& of(kernel_backend backend, int device);
+
+  explicit completion_poller(bool cuda);
+  completion_poller(const completion_poller&) = delete;
+  completion_poller& operator=(const completion_poller&) = delete;
+  ~completion_poller();
+
+  /// Serves `s` from now on.
+  void add(std::shared_ptr<kernel_session> s);
+  /// The doorbell CPU kernels ring for this poller.
+  doorbell& bell() noexcept { return bell_; }
+  /// Wakes the poller if it parked.
+  void wake() noexcept { ring_if_sleeping(bell_); }
+  /// Whether the caller is the poller's thread.
+  bool on_poller_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
+
+  static constexpr std::uint32_t spin_polls = 2000;
+  static constexpr std::uint32_t yields_before_park = 16;
+  static constexpr std::chrono::microseconds busy_poll_slice{50};
+  static constexpr std::chrono::milliseconds idle_poll_slice{10};
+
+private:
+  void run();
+
+  alignas(64) doorbell bell_;
+  bool cuda_;
+  std::mutex mutex_; // guards added_ and stop_
+  std::vector<std::shared_ptr<kernel_session>> added_;
+  /// Set (release) by add() and the destructor; the poller's exchange
+  /// (acquire) then takes added_ under the mutex. Also its wake-up check.
+  std::atomic<bool> changed_{false};
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+} // namespace detail
+
+} // namespace ringactor

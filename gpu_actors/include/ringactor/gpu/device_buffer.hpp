@@ -1,0 +1,176 @@
+// ringactor: large data by reference. A device_buffer<T> is a trivially
+// copyable handle (pointer, size, registry slot, generation) that fits in a
+// message; the memory behind it belongs to a device_buffer_owner<T>.
+//
+//   auto owner = allocate_device_buffer<float>(sys, 1'000'000);   // host-visible
+//   std::fill_n(owner.host_data(), owner.size(), 1.0f);
+//   self->request(k, 1s, scale{owner.handle(), 2.0f}).receive(...);
+//   // the kernel's handler writes m.buf[i]; the host reads owner.host_data()
+//
+// Lifetime rules:
+// - The owner frees the memory when it is destroyed or release()d. Every
+//   handle copied from it is dead from then on, including handles still in
+//   messages or kernel state: keep the owner alive until every request that
+//   names the buffer was answered (its reply means the kernel is done with
+//   it).
+// - The host must not touch the data while a kernel works on it; a reply
+//   (or a kernel's message) orders the kernel's writes before the host's
+//   reads.
+// - Memory: plain 64-byte aligned host memory on the CPU backend; pinned
+//   host memory mapped into the device (zero-copy, cudaHostAllocMapped) on
+//   CUDA. A buffer must be used by kernels of the backend it was allocated
+//   for.
+//
+// Use after release: release bumps the slot's generation in a process-wide
+// registry; live() compares the handle's generation with it (on the host;
+// device code cannot see the registry and assumes live). In debug builds
+// (NDEBUG unset) data() and operator[] check on the host: a dead handle is
+// logged, counted (released_buffer_uses()) and yields a null pointer, so
+// that an access faults at once instead of reading freed memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include "ringactor/gpu/channel.hpp"
+#include "ringactor/gpu/device.hpp"
+#include "ringactor/gpu/kernel_config.hpp"
+
+namespace ringactor {
+
+class actor_system;
+
+namespace detail {
+
+/// Registry slots: handles of buffers beyond this many live ones are unchecked.
+inline constexpr std::uint32_t buffer_registry_size = 4096;
+inline constexpr std::uint32_t unchecked_buffer = 0xffffffffu;
+
+/// The current generation of registry slot `slot` (host only).
+std::uint32_t buffer_generation(std::uint32_t slot) noexcept;
+/// Logs and counts a use of a dead handle (host only).
+void report_released_buffer_use(std::uint32_t slot, std::uint32_t generation) noexcept;
+
+/// A registry slot and its generation for a new buffer.
+std::pair<std::uint32_t, std::uint32_t> acquire_buffer_slot() noexcept;
+/// Kills every handle of the buffer in `slot`.
+void release_buffer_slot(std::uint32_t slot) noexcept;
+
+} // namespace detail
+
+/// Uses of dead device_buffer handles detected so far (debug builds).
+std::uint64_t released_buffer_uses() noexcept;
+
+template <class T>
+class device_buffer {
+public:
+  static_assert(std::is_trivially_copyable_v<T>,
+                "ringactor: a device_buffer holds trivially copyable elements");
+
+  device_buffer() noexcept = default;
+  device_buffer(T* data, std::uint64_t size, std::uint32_t slot, std::uint32_t generation) noexcept
+    : data_(data), size_(size), slot_(slot), generation_(generation) {}
+
+  /// Whether the owner still holds the memory (always true in device code
+  /// and for unchecked handles).
+  RINGACTOR_HOST_DEVICE bool live() const noexcept {
+#if RINGACTOR_DEVICE_PASS
+    return true;
+#else
+    return slot_ == detail::unchecked_buffer
+           || (data_ != nullptr && detail::buffer_generation(slot_) == generation_);
+#endif
+  }
+
+  /// The elements; null for a dead handle in a debug build on the host.
+  RINGACTOR_HOST_DEVICE T* data() const noexcept {
+#if !defined(NDEBUG) && !RINGACTOR_DEVICE_PASS
+    if (!live()) {
+      detail::report_released_buffer_use(slot_, generation_);
+      return nullptr;
+    }
+#endif
+    return data_;
+  }
+
+  RINGACTOR_HOST_DEVICE std::uint64_t size() const noexcept { return size_; }
+  RINGACTOR_HOST_DEVICE T& operator[](std::uint64_t i) const noexcept { return data()[i]; }
+
+private:
+  T* data_ = nullptr;
+  std::uint64_t size_ = 0;
+  std::uint32_t slot_ = detail::unchecked_buffer;
+  std::uint32_t generation_ = 0;
+};
+
+/// Owns the memory of a device_buffer (move-only, RAII).
+template <class T>
+class device_buffer_owner {
+public:
+  device_buffer_owner() noexcept = default;
+  device_buffer_owner(shared_region memory, std::uint64_t size)
+    : memory_(std::move(memory)), size_(size) {
+    auto [slot, gen] = detail::acquire_buffer_slot();
+    slot_ = slot;
+    generation_ = gen;
+  }
+  device_buffer_owner(device_buffer_owner&& other) noexcept
+    : memory_(std::move(other.memory_)),
+      size_(std::exchange(other.size_, 0)),
+      slot_(std::exchange(other.slot_, detail::unchecked_buffer)),
+      generation_(other.generation_) {}
+  device_buffer_owner& operator=(device_buffer_owner&& other) noexcept {
+    if (this != &other) {
+      release();
+      memory_ = std::move(other.memory_);
+      size_ = std::exchange(other.size_, 0);
+      slot_ = std::exchange(other.slot_, detail::unchecked_buffer);
+      generation_ = other.generation_;
+    }
+    return *this;
+  }
+  ~device_buffer_owner() { release(); }
+
+  /// A handle for messages and kernel state (the device's address).
+  device_buffer<T> handle() const noexcept {
+    return {reinterpret_cast<T*>(memory_.device()), size_, slot_, generation_};
+  }
+  /// The elements at the host's address.
+  T* host_data() const noexcept { return reinterpret_cast<T*>(memory_.host()); }
+  std::uint64_t size() const noexcept { return size_; }
+
+  /// Frees the memory; every handle is dead from now on.
+  void release() noexcept {
+    if (!memory_)
+      return;
+    if (slot_ != detail::unchecked_buffer)
+      detail::release_buffer_slot(slot_);
+    slot_ = detail::unchecked_buffer;
+    memory_ = shared_region{};
+    size_ = 0;
+  }
+
+private:
+  shared_region memory_;
+  std::uint64_t size_ = 0;
+  std::uint32_t slot_ = detail::unchecked_buffer;
+  std::uint32_t generation_ = 0;
+};
+
+namespace detail {
+/// Zeroed memory for a buffer of `bytes` on `backend` (cpu or cuda).
+shared_region allocate_buffer_memory(kernel_backend backend, std::size_t bytes);
+} // namespace detail
+
+/// Allocates `n` zeroed elements for kernels of `backend` (automatic: cuda
+/// when this build has it and a device exists, else cpu). Throws cuda_error
+/// when CUDA memory cannot be had.
+template <class T>
+device_buffer_owner<T> allocate_device_buffer(actor_system&, std::uint64_t n,
+                                              kernel_backend backend = kernel_backend::automatic) {
+  return device_buffer_owner<T>{detail::allocate_buffer_memory(backend, n * sizeof(T)), n};
+}
+
+} // namespace ringactor

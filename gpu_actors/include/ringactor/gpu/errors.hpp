@@ -1,0 +1,30 @@
+// ringactor: the error codes and exit reasons of kernel actors.
+#pragma once
+
+#include <system_error>
+
+namespace ringactor {
+
+enum class gpu_error : int {
+  /// The kernel faulted: a handler called ctx.fault(), or the device stream
+  /// reported an error. A kernel actor exits with this reason; a request
+  /// whose handler faulted is answered with it.
+  kernel_fault = 1,
+  /// The kernel's heartbeat stopped advancing for longer than the stall
+  /// timeout (a handler that never returns, a hung device). A kernel actor
+  /// exits with this reason.
+  kernel_stalled,
+  /// A device_buffer was used after its owner released it.
+  buffer_released,
+};
+
+const std::error_category& gpu_category() noexcept;
+
+inline std::error_code make_error_code(gpu_error x) noexcept {
+  return {static_cast<int>(x), gpu_category()};
+}
+
+} // namespace ringactor
+
+template <>
+struct std::is_error_code_enum<ringactor::gpu_error> : std::true_type {};

@@ -1,0 +1,431 @@
+// ringactor: a persistent kernel as an actor. spawn_kernel returns the same
+// typed handle a host actor of the interface has; requests, monitors, links
+// and exit reasons work the same.
+//
+//   using adder_if = typed_actor<result<std::int32_t>(kernels::add)>;
+//   actor_system sys;
+//   adder_if k = spawn_kernel<adder_if>(sys, kernels::adder{});
+//   scoped_actor self{sys};
+//   auto sum = self->request(k, 1s, kernels::add{1, 2}).get();   // 3
+//
+// Behind the handle a proxy actor marshals each message into an H2K slot
+// (type id, request id, sender) and keeps the request's response promise;
+// the device's completion poller answers it when the kernel's reply comes
+// through K2H (see detail/kernel_session.hpp and gpu_actors/README.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <ringactor/actor_system.hpp>
+#include <ringactor/typed_actor.hpp>
+#include <ringactor/typed_behavior.hpp>
+
+#include "ringactor/gpu/channel.hpp"
+#include "ringactor/gpu/cpu_backend.hpp"
+#include "ringactor/gpu/cuda_backend.hpp"
+#include "ringactor/gpu/detail/kernel_session.hpp"
+#include "ringactor/gpu/errors.hpp"
+#include "ringactor/gpu/kernel_config.hpp"
+#include "ringactor/gpu/kernel_context.hpp"
+#include "ringactor/gpu/kernel_stats.hpp"
+#include "ringactor/gpu/message_list.hpp"
+#include "ringactor/gpu/slot.hpp"
+
+namespace ringactor {
+
+/// The slot size a kernel needs: its `static constexpr std::size_t
+/// slot_size` if it declares one, else default_slot_size. Messages and
+/// replies of its interface must fit a slot of this size.
+template <class Kernel>
+inline constexpr std::size_t kernel_slot_size_v = [] {
+  if constexpr (requires { Kernel::slot_size; })
+    return static_cast<std::size_t>(Kernel::slot_size);
+  else
+    return default_slot_size;
+}();
+
+namespace detail {
+
+// -- compile-time checks (named after what they check, so that the compiler's
+//    "required from" line names the offending type) -----------------------------
+
+template <class Message, bool Accepted>
+struct kernel_accepts_interface_message {
+  static_assert(Accepted,
+                "ringactor: the interface declares the message type named first in "
+                "'kernel_accepts_interface_message<Type, false>' above, which the kernel's "
+                "`using inputs = ringactor::message_list<...>` lacks");
+  static constexpr bool value = Accepted;
+};
+
+template <class Message, bool Ok>
+struct interface_message_fits_kernel_slot {
+  static_assert(Ok,
+                "ringactor: the message type named first in "
+                "'interface_message_fits_kernel_slot<Type, false>' above cannot travel to a "
+                "kernel: it must be trivially copyable and fit a ring slot's payload "
+                "(slot size - 64 bytes; a kernel may declare a larger "
+                "`static constexpr std::size_t slot_size`)");
+  static constexpr bool value = Ok;
+};
+
+template <class Response, bool Ok>
+struct interface_response_fits_kernel_slot {
+  static_assert(Ok,
+                "ringactor: the response type named first in "
+                "'interface_response_fits_kernel_slot<Type, false>' above cannot come back "
+                "from a kernel: it must be void or trivially copyable and fit a ring slot's "
+                "payload");
+  static constexpr bool value = Ok;
+};
+
+template <class Message, class Returned, class Response, bool Ok>
+struct kernel_handler_returns_interface_response {
+  static_assert(Ok,
+                "ringactor: the kernel's handler for the message type named first in "
+                "'kernel_handler_returns_interface_response<Message, Returned, Response, "
+                "false>' above returns another type than the interface's response (the "
+                "reply travels as bytes: the types must be the same, or the handler returns "
+                "void and calls ctx.reply)");
+  static constexpr bool value = Ok;
+};
+
+template <class T, std::size_t SlotSize>
+inline constexpr bool fits_slot_v = std::is_trivially_copyable_v<T>
+                                    && sizeof(T) <= slot_payload_capacity(SlotSize)
+                                    && alignof(T) <= slot_payload_offset;
+
+template <class Kernel, class Sig>
+constexpr bool check_kernel_signature() {
+  using M = typename signature_trait<Sig>::message_type;
+  using R = typename signature_trait<Sig>::response_type;
+  constexpr auto slot = kernel_slot_size_v<Kernel>;
+  constexpr bool accepted = message_type_id_v<M, typename Kernel::inputs> != 0;
+  static_assert(kernel_accepts_interface_message<M, accepted>::value);
+  static_assert(interface_message_fits_kernel_slot<M, fits_slot_v<M, slot>>::value);
+  if constexpr (!std::is_void_v<R>)
+    static_assert(interface_response_fits_kernel_slot<R, fits_slot_v<R, slot>>::value);
+  using ctx = kernel_context<Kernel, cpu_sequential_grid>;
+  if constexpr (accepted && requires(Kernel& k, ctx& c, const M& m) { k.handle(c, m); }) {
+    using returned = decltype(std::declval<Kernel&>().handle(std::declval<ctx&>(),
+                                                             std::declval<const M&>()));
+    constexpr bool ok = std::is_void_v<returned>
+                        || std::is_same_v<std::remove_cvref_t<returned>, R>;
+    static_assert(kernel_handler_returns_interface_response<M, returned, R, ok>::value);
+  }
+  return true;
+}
+
+template <class Kernel, class... Sigs>
+constexpr bool check_kernel_interface(type_list<Sigs...>) {
+  static_assert(has_inputs<Kernel>, "ringactor: a kernel declares the messages it accepts: "
+                                    "`using inputs = ringactor::message_list<...>;`");
+  if constexpr (has_inputs<Kernel>)
+    return (check_kernel_signature<Kernel, Sigs>() && ...);
+  else
+    return false;
+}
+
+// -- marshalling ------------------------------------------------------------------------
+
+/// Answers a promise from a K2H reply (a value of R, or unit) or error slot.
+template <class R>
+void decode_reply(response_promise& rp, const slot_header& h, const std::byte* payload) {
+  if (h.kind == slot_kind::error) {
+    rp.deliver_error(to_error(static_cast<kernel_error>(h.error_code)));
+  } else if constexpr (std::is_void_v<R>) {
+    rp.deliver();
+  } else if (h.payload_size != sizeof(R)) {
+    rp.deliver_error(error{sec::unexpected_response, "the kernel's reply has the wrong size"});
+  } else {
+    // R is trivially copyable (checked at spawn_kernel): copying its bytes
+    // into suitably aligned storage creates the object.
+    alignas(R) std::byte storage[sizeof(R)];
+    std::memcpy(storage, payload, sizeof(R));
+    rp.deliver(*std::launder(reinterpret_cast<R*>(storage)));
+  }
+}
+
+template <class T, class... Ts>
+bool send_host_as(std::uint32_t id, abstract_actor* dest, const strong_actor_ptr& from,
+                  const slot_header& h, const std::byte* payload) {
+  if (h.type_id == id) {
+    if (h.payload_size != sizeof(T))
+      return false;
+    alignas(T) std::byte storage[sizeof(T)];
+    std::memcpy(storage, payload, sizeof(T));
+    dest->enqueue(make_mailbox_element(from, message_id{},
+                                       *std::launder(reinterpret_cast<T*>(storage))));
+    return true;
+  }
+  if constexpr (sizeof...(Ts) > 0)
+    return send_host_as<Ts...>(id + 1, dest, from, h, payload);
+  else
+    return false;
+}
+
+/// Delivers what Kernel sent with ctx.send_host() to the host actor it named.
+template <class Kernel>
+void send_host_message(actor_system& sys, const strong_actor_ptr& from, const slot_header& h,
+                       const std::byte* payload) {
+  if constexpr (has_outputs<Kernel>) {
+    auto dest = sys.find_actor(h.receiver_id);
+    if (!dest)
+      return;
+    bool sent = [&]<class... Ts>(message_list<Ts...>) {
+      if constexpr (sizeof...(Ts) > 0)
+        return send_host_as<Ts...>(1, dest.get(), from, h, payload);
+      else
+        return false;
+    }(typename Kernel::outputs{});
+    if (!sent)
+      log_warn("a kernel sent a message of unknown type id {} to actor {}", h.type_id,
+               h.receiver_id);
+  }
+}
+
+// -- backends -------------------------------------------------------------------------
+
+template <class Kernel>
+class cpu_runner_adapter final : public kernel_runner_base {
+public:
+  cpu_runner_adapter(const Kernel& kernel, kernel_channel& ch, const cpu_kernel_options& opts)
+    : runner_(kernel, ch, opts), channel_(&ch) {
+    runner_.start();
+  }
+  void launch() override { runner_.launch(); }
+  bool exited(std::string&) override {
+    auto s = channel_->control().state();
+    return s == kernel_state::terminated || s == kernel_state::faulted;
+  }
+
+private:
+  cpu_kernel_runner<Kernel> runner_;
+  kernel_channel* channel_;
+};
+
+class cuda_runner_adapter final : public kernel_runner_base {
+public:
+  explicit cuda_runner_adapter(cuda_kernel_runner runner) : runner_(std::move(runner)) {}
+  void launch() override { runner_.launch(); }
+  bool exited(std::string& stream_fault) override {
+    auto s = runner_.poll();
+    if (s == cuda_kernel_runner::status::faulted) {
+      stream_fault = runner_.fault_message();
+      return true;
+    }
+    return s == cuda_kernel_runner::status::exited;
+  }
+
+private:
+  cuda_kernel_runner runner_;
+};
+
+template <class Kernel>
+kernel_backend resolve_backend(const kernel_config& cfg) {
+  if (cfg.backend != kernel_backend::automatic)
+    return cfg.backend;
+  if (cuda_backend_compiled() && cuda_kernel_entry_of<Kernel> != nullptr
+      && cfg.device < cuda_device_count())
+    return kernel_backend::cuda;
+  return kernel_backend::cpu;
+}
+
+// -- the proxy -------------------------------------------------------------------------
+
+template <class Interface, class Kernel>
+class kernel_proxy;
+
+/// The actor behind a kernel's handle. One forwarder per signature of the
+/// interface; internal messages from the completion poller; get_kernel_stats.
+template <class Kernel, class... Sigs>
+class kernel_proxy<typed_actor<Sigs...>, Kernel> final : public typed_event_based_actor<Sigs...> {
+public:
+  using super = typed_event_based_actor<Sigs...>;
+  using behavior_type = typed_behavior<Sigs...>;
+
+  kernel_proxy(actor_system& sys, std::shared_ptr<kernel_session> session)
+    : super(sys), session_(std::move(session)) {
+    this->set_name(session_->config().name);
+  }
+
+  behavior_type make_behavior() override {
+    session_->attach(this->address());
+    behavior bhvr{
+      forwarder<Sigs>()...,
+      [this](h2k_space) { flush(); },
+      [this](kernel_failure& f) { fail(std::move(f.reason)); },
+      [this](get_kernel_stats) { return session_->stats(backlog_.size()); },
+    };
+    return behavior_type::make_unchecked(std::move(bhvr));
+  }
+
+protected:
+  void on_exit() override {
+    // Backlogged requests never reached the kernel: their promises are in
+    // the session and get dead_receiver when it finishes.
+    backlog_.clear();
+    session_->retire(exit_mode_);
+    // The session holds a weak reference to this actor, which keeps its
+    // memory: drop ours, so that the poller's release of the session (once
+    // finished) breaks the cycle.
+    session_.reset();
+  }
+
+private:
+  struct outbound {
+    slot_header header;
+    std::vector<std::byte> payload;
+  };
+
+  template <class Sig>
+  auto forwarder() {
+    using M = typename signature_trait<Sig>::message_type;
+    using R = typename signature_trait<Sig>::response_type;
+    return [this](const M& msg) -> result<R> {
+      slot_header h;
+      h.type_id = input_type_id<Kernel, M>();
+      h.payload_size = sizeof(M);
+      auto* x = this->current_element();
+      if (x->sender)
+        h.sender_id = x->sender->id();
+      if (x->mid.is_request()) {
+        h.request_id = ++last_request_id_;
+        session_->add_pending(h.request_id, this->make_untyped_response_promise(),
+                              &decode_reply<R>);
+      }
+      send_to_kernel(h, &msg);
+      return delegated<R>{};
+    };
+  }
+
+  void send_to_kernel(const slot_header& h, const void* payload) {
+    if (backlog_.empty() && try_push(h, payload))
+      return;
+    // A full H2K ring: keep the message, in order, until the poller says
+    // that the kernel freed slots.
+    const auto* bytes = static_cast<const std::byte*>(payload);
+    backlog_.push_back(outbound{h, std::vector<std::byte>(bytes, bytes + h.payload_size)});
+    session_->set_backlogged();
+  }
+
+  bool try_push(const slot_header& h, const void* payload) {
+    if (exiting_ || !session_->channel().try_send(h, payload))
+      return false;
+    session_->note_pushed(++pushed_);
+    if (session_->config().mode == loop_mode::launch) {
+      try {
+        session_->launch();
+      } catch (const std::exception& ex) {
+        fail(error{gpu_error::kernel_fault, ex.what()});
+        return true;
+      }
+      if (session_->channel().control().state() == kernel_state::faulted)
+        fail(error{gpu_error::kernel_fault, "a kernel handler reported a fault"});
+    }
+    return true;
+  }
+
+  void flush() {
+    while (!backlog_.empty() && try_push(backlog_.front().header, backlog_.front().payload.data()))
+      backlog_.pop_front();
+    if (!backlog_.empty() && !exiting_)
+      session_->set_backlogged();
+  }
+
+  void fail(error reason) {
+    if (exiting_)
+      return;
+    exiting_ = true;
+    exit_mode_ = reason == gpu_error::kernel_stalled ? kernel_session::exit_mode::stalled
+                                                     : kernel_session::exit_mode::faulted;
+    this->quit(std::move(reason));
+  }
+
+  std::shared_ptr<kernel_session> session_;
+  std::deque<outbound> backlog_;
+  std::uint64_t last_request_id_ = 0;
+  std::uint64_t pushed_ = 0;
+  bool exiting_ = false;
+  kernel_session::exit_mode exit_mode_ = kernel_session::exit_mode::drain;
+};
+
+} // namespace detail
+
+/// Starts `kernel` (copied: its initial state) and returns a handle of type
+/// Interface, a typed_actor whose every message the kernel accepts. Sending,
+/// requesting, monitoring and linking work as for a host actor of that
+/// interface; requests are answered with the kernel's replies.
+///
+/// The kernel runs until its actor exits: a quit, kill, exit message, the
+/// system's shutdown, or no handle left. It then drains (handles what was
+/// queued; those requests get their replies) and its threads, streams and
+/// memory are released before monitors see the down message. A fault ends
+/// the actor with gpu_error::kernel_fault, a heartbeat that stands still
+/// past cfg.stall_timeout with gpu_error::kernel_stalled; requests it can no
+/// longer answer get sec::dead_receiver.
+///
+/// Throws std::invalid_argument for an invalid configuration and cuda_error
+/// when the CUDA backend was asked for and cannot run the kernel.
+template <class Interface, class Kernel>
+Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cfg = {}) {
+  static_assert(is_typed_actor_v<Interface>,
+                "ringactor: spawn_kernel<Interface> needs a typed_actor<...> interface");
+  static_assert(detail::check_kernel_interface<Kernel>(typename Interface::signatures{}));
+  constexpr auto needed = static_cast<std::uint32_t>(kernel_slot_size_v<Kernel>);
+  if (cfg.slot_size == 0)
+    cfg.slot_size = needed;
+  if (cfg.slot_size < needed)
+    throw std::invalid_argument("ringactor: kernel_config::slot_size is smaller than the "
+                                "kernel's slot_size (" + std::to_string(needed) + " bytes)");
+  channel_geometry geometry{cfg.h2k_capacity, cfg.k2h_capacity, cfg.slot_size};
+  if (!geometry.valid())
+    throw std::invalid_argument("ringactor: ring capacities must be powers of two >= 2 and "
+                                "the slot size a multiple of 64 bytes, at least 128");
+  if (cfg.grid.blocks == 0 || cfg.grid.threads == 0)
+    throw std::invalid_argument("ringactor: a kernel grid needs at least one block and thread");
+  auto backend = detail::resolve_backend<Kernel>(cfg);
+  auto& poller = detail::completion_poller::of(backend, cfg.device);
+  std::unique_ptr<kernel_channel> channel;
+  std::unique_ptr<detail::kernel_runner_base> runner;
+  if (backend == kernel_backend::cpu) {
+    channel = std::make_unique<kernel_channel>(geometry);
+    cpu_kernel_options opts;
+    opts.grid = cfg.grid;
+    opts.emulation = cfg.cpu_emulation;
+    opts.mode = cfg.mode;
+    opts.heartbeat_interval = cfg.heartbeat_interval;
+    opts.spin_before_park = cfg.spin_before_park;
+    opts.host_doorbell = &poller.bell();
+    runner = std::make_unique<detail::cpu_runner_adapter<Kernel>>(kernel, *channel, opts);
+  } else {
+    channel = std::make_unique<kernel_channel>(
+      geometry, allocate_mapped(kernel_channel::bytes_for(geometry)));
+    cuda_kernel_options opts;
+    opts.grid = cfg.grid;
+    opts.mode = cfg.mode;
+    opts.heartbeat_interval = cfg.heartbeat_interval;
+    opts.device = cfg.device;
+    auto r = make_cuda_runner(kernel, *channel, opts);
+    if (cfg.mode == loop_mode::persistent)
+      r.start();
+    runner = std::make_unique<detail::cuda_runner_adapter>(std::move(r));
+  }
+  auto session = std::make_shared<detail::kernel_session>(sys, cfg, backend, std::move(channel),
+                                                          &detail::send_host_message<Kernel>);
+  session->start(std::move(runner), poller);
+  auto handle = sys.spawn<detail::kernel_proxy<Interface, Kernel>>(session);
+  poller.add(std::move(session));
+  return handle;
+}
+
+} // namespace ringactor

@@ -1,0 +1,390 @@
+// ringactor: kernel sessions and the per-device completion poller.
+#include "ringactor/gpu/detail/kernel_session.hpp"
+
+#include <map>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include <ringactor/actor_system.hpp>
+#include <ringactor/logger.hpp>
+
+#include "ringactor/gpu/errors.hpp"
+
+namespace ringactor {
+
+namespace {
+
+class gpu_error_category final : public std::error_category {
+public:
+  const char* name() const noexcept override { return "gpu"; }
+  std::string message(int code) const override {
+    switch (static_cast<gpu_error>(code)) {
+      case gpu_error::kernel_fault: return "the kernel faulted";
+      case gpu_error::kernel_stalled: return "the kernel's heartbeat stopped advancing";
+      case gpu_error::buffer_released: return "a device_buffer was used after its release";
+    }
+    return "unknown gpu error";
+  }
+};
+
+std::atomic<std::size_t> live_kernels{0};
+
+std::int64_t to_ns(std::chrono::steady_clock::time_point t) noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+} // namespace
+
+const std::error_category& gpu_category() noexcept {
+  static const gpu_error_category instance;
+  return instance;
+}
+
+std::size_t live_kernel_count() noexcept {
+  return live_kernels.load(std::memory_order_acquire);
+}
+
+namespace detail {
+
+error to_error(kernel_error x) {
+  switch (x) {
+    case kernel_error::handler_fault: return error{gpu_error::kernel_fault, describe(x)};
+    case kernel_error::reply_too_large: return error{sec::message_too_large, describe(x)};
+    case kernel_error::unknown_message:
+    case kernel_error::malformed_message: return error{sec::unexpected_message, describe(x)};
+    case kernel_error::none: break;
+  }
+  return error{sec::runtime_error, describe(x)};
+}
+
+// -- kernel_session ---------------------------------------------------------------------
+
+kernel_session::kernel_session(actor_system& sys, const kernel_config& cfg,
+                               kernel_backend backend, std::unique_ptr<kernel_channel> channel,
+                               host_message_sender host_sender)
+  : sys_(&sys),
+    cfg_(cfg),
+    backend_(backend),
+    channel_(std::move(channel)),
+    host_sender_(host_sender),
+    payload_(channel_->payload_capacity()) {}
+
+kernel_session::~kernel_session() {
+  if (runner_) {
+    runner_.reset();
+    live_kernels.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+void kernel_session::start(std::unique_ptr<kernel_runner_base> runner,
+                           completion_poller& poller) {
+  runner_ = std::move(runner);
+  live_kernels.fetch_add(1, std::memory_order_acq_rel);
+  poller_ = &poller;
+  last_beat_seen_ = std::chrono::steady_clock::now();
+  last_beat_seen_ns_.store(to_ns(last_beat_seen_), std::memory_order_relaxed);
+}
+
+void kernel_session::attach(actor_addr proxy) {
+  proxy_ = std::move(proxy);
+}
+
+void kernel_session::add_pending(std::uint64_t id, response_promise rp, reply_decoder decode) {
+  std::lock_guard guard{mutex_};
+  pending_.emplace(id, pending_reply{std::move(rp), decode});
+}
+
+void kernel_session::note_pushed(std::uint64_t total) noexcept {
+  // Pairs with the poller's acquire loads in poll() and stats().
+  pushed_.store(total, std::memory_order_release);
+}
+
+void kernel_session::set_backlogged() noexcept {
+  // Pairs with the poller's exchange in poll().
+  backlogged_.store(true, std::memory_order_release);
+  poller_->wake();
+}
+
+void kernel_session::retire(exit_mode mode) {
+  if (mode == exit_mode::stalled) {
+    channel_->control().request_terminate();
+    fail_all_pending(error{sec::dead_receiver, "the kernel stalled"});
+  } else if (mode == exit_mode::faulted) {
+    channel_->control().request_terminate();
+  } else {
+    channel_->control().request_drain();
+  }
+  // Pairs with the poller's acquire load in poll(): our pushes and launches
+  // happen before its finish().
+  exit_mode_.store(static_cast<std::uint32_t>(mode), std::memory_order_release);
+  poller_->wake();
+  if (mode == exit_mode::stalled || poller_->on_poller_thread())
+    return; // the poller finishes the session when (if) the kernel stops
+  std::unique_lock guard{done_mutex_};
+  // Pairs with the release store in finish().
+  if (!done_.wait_for(guard, cfg_.stall_timeout,
+                      [this] { return finished_.load(std::memory_order_acquire); }))
+    log_warn("kernel actor {}: the kernel did not drain within the stall timeout",
+             proxy_.id());
+}
+
+kernel_stats kernel_session::stats(std::uint64_t backlog) const {
+  kernel_stats s;
+  auto cb = channel_->control();
+  s.backend = backend_;
+  s.mode = cfg_.mode;
+  s.state = cb.state();
+  s.messages_processed = cb.messages_processed();
+  auto pushed = pushed_.load(std::memory_order_acquire);
+  auto consumed = cb.h2k_consumed();
+  s.h2k_depth = pushed > consumed ? pushed - consumed : 0;
+  auto produced = cb.k2h_produced();
+  auto popped = popped_.load(std::memory_order_relaxed);
+  s.k2h_depth = produced > popped ? produced - popped : 0;
+  s.backlog = backlog;
+  {
+    std::lock_guard guard{mutex_};
+    s.pending_requests = pending_.size();
+  }
+  s.heartbeat = cb.heartbeat();
+  auto now = to_ns(std::chrono::steady_clock::now());
+  s.heartbeat_age = std::chrono::nanoseconds{
+    std::max<std::int64_t>(0, now - last_beat_seen_ns_.load(std::memory_order_relaxed))};
+  return s;
+}
+
+bool kernel_session::wants_polling() const noexcept {
+  return backend_ == kernel_backend::cuda || backlogged_.load(std::memory_order_relaxed)
+         || exit_mode_.load(std::memory_order_relaxed) != 0;
+}
+
+bool kernel_session::drain_k2h() {
+  bool any = false;
+  slot_header h;
+  while (channel_->try_receive(h, payload_.data())) {
+    any = true;
+    popped_.fetch_add(1, std::memory_order_relaxed);
+    if (h.kind == slot_kind::message) {
+      if (host_sender_ != nullptr)
+        host_sender_(*sys_, proxy_.lock(), h, payload_.data());
+      continue;
+    }
+    pending_reply entry;
+    {
+      std::lock_guard guard{mutex_};
+      auto i = pending_.find(h.request_id);
+      if (i == pending_.end())
+        continue; // already answered (dead_receiver after a stall)
+      entry = std::move(i->second);
+      pending_.erase(i);
+    }
+    entry.decode(entry.promise, h, payload_.data());
+  }
+  return any;
+}
+
+void kernel_session::notify_proxy_failure(error reason) {
+  if (failure_sent_)
+    return;
+  failure_sent_ = true;
+  if (auto proxy = proxy_.lock())
+    proxy->enqueue(make_mailbox_element(nullptr, message_id{}, kernel_failure{std::move(reason)}));
+}
+
+void kernel_session::fail_all_pending(const error& reason) {
+  std::unordered_map<std::uint64_t, pending_reply> failed;
+  {
+    std::lock_guard guard{mutex_};
+    failed.swap(pending_);
+  }
+  // Outside the lock: delivering may drop the last reference to the proxy.
+  for (auto& [id, entry] : failed)
+    entry.promise.deliver_error(reason);
+}
+
+void kernel_session::finish() {
+  fail_all_pending(error{sec::dead_receiver, "the kernel actor exited"});
+  if (runner_) {
+    runner_.reset(); // joins the kernel's threads (its loop has exited)
+    live_kernels.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  {
+    std::lock_guard guard{done_mutex_};
+    // Pairs with the acquire loads in retire() and finished().
+    finished_.store(true, std::memory_order_release);
+  }
+  done_.notify_all();
+}
+
+void kernel_session::abandon() noexcept {
+  // A kernel thread that never returns cannot be joined: leave it (and the
+  // memory it uses) to the process's exit rather than free memory in use.
+  (void) runner_.release();
+  (void) channel_.release();
+}
+
+bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
+  if (finished())
+    return false;
+  bool progress = drain_k2h();
+  // Pairs with the release store in retire().
+  auto mode = static_cast<exit_mode>(exit_mode_.load(std::memory_order_acquire));
+  auto cb = channel_->control();
+  std::string stream_fault;
+  bool launch_mode = cfg_.mode == loop_mode::launch;
+  // Launch mode: no launch is in flight once the proxy retired (it launches
+  // synchronously), and CUDA runners are not polled while the proxy may
+  // launch on another thread.
+  bool stopped = launch_mode ? mode != exit_mode::running : runner_->exited(stream_fault);
+  // -- health ---------------------------------------------------------------------------
+  if (mode == exit_mode::running && !launch_mode) {
+    if (!stream_fault.empty()) {
+      notify_proxy_failure(error{gpu_error::kernel_fault, stream_fault});
+    } else if (cb.state() == kernel_state::faulted) {
+      notify_proxy_failure(error{gpu_error::kernel_fault,
+                                 fmt::format("{} (code {})",
+                                             describe(static_cast<kernel_error>(cb.error_code())),
+                                             cb.fault_detail())});
+    } else if (stopped) {
+      notify_proxy_failure(error{gpu_error::kernel_fault, "the kernel loop exited unexpectedly"});
+    }
+  }
+  if (!launch_mode) {
+    auto beat = cb.heartbeat();
+    if (beat != last_heartbeat_) {
+      last_heartbeat_ = beat;
+      last_beat_seen_ = now;
+      last_beat_seen_ns_.store(to_ns(now), std::memory_order_relaxed);
+    } else if (!stopped && now - last_beat_seen_ > cfg_.stall_timeout) {
+      if (mode == exit_mode::running) {
+        notify_proxy_failure(error{gpu_error::kernel_stalled,
+                                   fmt::format("no heartbeat for {} ms",
+                                               std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 now - last_beat_seen_)
+                                                 .count())});
+      } else if (!stall_terminated_) {
+        // Retired, but the drain hangs: stop waiting for it.
+        stall_terminated_ = true;
+        cb.request_terminate();
+        fail_all_pending(error{sec::dead_receiver, "the kernel stalled while draining"});
+      }
+    }
+  }
+  // -- backpressure ---------------------------------------------------------------------
+  if (mode == exit_mode::running && backlogged_.load(std::memory_order_relaxed)) {
+    // Pairs with the proxy's release store in note_pushed().
+    auto pushed = pushed_.load(std::memory_order_acquire);
+    if (pushed - cb.h2k_consumed() < channel_->geometry().h2k_capacity
+        && backlogged_.exchange(false, std::memory_order_acquire)) {
+      if (auto proxy = proxy_.lock())
+        proxy->enqueue(make_mailbox_element(nullptr, message_id{}, h2k_space{}));
+      progress = true;
+    }
+  }
+  // -- retirement -----------------------------------------------------------------------
+  if (mode != exit_mode::running && stopped) {
+    // The loop has exited: whatever it pushed is in K2H now.
+    drain_k2h();
+    finish();
+    progress = true;
+  }
+  return progress;
+}
+
+// -- completion_poller ------------------------------------------------------------------
+
+completion_poller& completion_poller::of(kernel_backend backend, int device) {
+  static std::mutex mutex;
+  static std::map<std::pair<int, int>, std::unique_ptr<completion_poller>> pollers;
+  bool cuda = backend == kernel_backend::cuda;
+  std::pair key{cuda ? 1 : 0, cuda ? device : 0};
+  std::lock_guard guard{mutex};
+  auto& p = pollers[key];
+  if (!p)
+    p = std::make_unique<completion_poller>(cuda);
+  return *p;
+}
+
+completion_poller::completion_poller(bool cuda) : cuda_(cuda) {
+  thread_ = std::thread{[this] { run(); }};
+}
+
+completion_poller::~completion_poller() {
+  {
+    std::lock_guard guard{mutex_};
+    stop_ = true;
+  }
+  changed_.store(true, std::memory_order_release);
+  wake();
+  thread_.join();
+}
+
+void completion_poller::add(std::shared_ptr<kernel_session> s) {
+  {
+    std::lock_guard guard{mutex_};
+    added_.push_back(std::move(s));
+  }
+  // Pairs with the exchange in run().
+  changed_.store(true, std::memory_order_release);
+  wake();
+}
+
+void completion_poller::run() {
+  using clock = std::chrono::steady_clock;
+  std::vector<std::shared_ptr<kernel_session>> sessions;
+  std::uint32_t idle = 0;
+  for (;;) {
+    if (changed_.exchange(false, std::memory_order_acquire)) {
+      std::lock_guard guard{mutex_};
+      if (stop_)
+        break;
+      for (auto& s : added_)
+        sessions.push_back(std::move(s));
+      added_.clear();
+    }
+    auto now = clock::now();
+    bool progress = false;
+    bool busy = false;
+    for (auto& s : sessions) {
+      progress |= s->poll(now);
+      busy |= s->wants_polling();
+    }
+    std::erase_if(sessions, [](const auto& s) { return s->finished(); });
+    if (progress) {
+      idle = 0;
+      continue;
+    }
+    ++idle;
+    if (idle < spin_polls) {
+      dev::pause();
+    } else if (idle < spin_polls + yields_before_park) {
+      std::this_thread::yield();
+    } else {
+      std::chrono::nanoseconds slice = idle_poll_slice;
+      if (sessions.empty())
+        slice = std::chrono::seconds{1};
+      else if (busy || cuda_)
+        slice = busy_poll_slice;
+      park(
+        bell_,
+        [&] {
+          if (changed_.load(std::memory_order_relaxed))
+            return true;
+          for (auto& s : sessions)
+            if (s->k2h_ready())
+              return true;
+          return false;
+        },
+        slice);
+    }
+  }
+  // Process exit: kernels still running cannot be joined safely here.
+  for (auto& s : sessions)
+    if (!s->finished())
+      s->abandon();
+}
+
+} // namespace detail
+
+} // namespace ringactor

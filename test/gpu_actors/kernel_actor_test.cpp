@@ -1,0 +1,312 @@
+// Kernel actors: spawn_kernel, the proxy, backpressure, lifecycle, faults
+// and stalls, launch mode and statistics, on the CPU backend.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <ringactor/all.hpp>
+#include <ringactor/gpu/kernel_actor.hpp>
+#include <ringactor/gpu/kernels/adder.hpp>
+
+#include "test_kernels.hpp"
+
+using namespace ringactor;
+using namespace std::chrono_literals;
+using kernels::accumulate;
+using kernels::add;
+
+namespace {
+
+constexpr auto patience = 20s;
+
+using adder_if = typed_actor<result<std::int32_t>(add), result<std::int64_t>(accumulate)>;
+
+struct adder_state {
+  std::int64_t total = 0;
+};
+
+adder_if::behavior_type host_adder(adder_if::stateful_pointer<adder_state> self) {
+  return {
+    [](add m) { return m.a + m.b; },
+    [self](accumulate m) { return self->state.total += m.value; },
+  };
+}
+
+kernel_config cpu_config() {
+  kernel_config cfg;
+  cfg.backend = kernel_backend::cpu;
+  return cfg;
+}
+
+/// The one test body both kinds of actor run: the same requests through the
+/// same code path, the answers in order.
+std::vector<std::int64_t> ask(scoped_actor& self, const adder_if& a) {
+  std::vector<std::int64_t> out;
+  for (std::int32_t i = 0; i < 20; ++i)
+    self->request(a, patience, add{i, 2 * i})
+      .receive([&](std::int32_t x) { out.push_back(x); },
+               [&](const error& e) { FAIL("add failed: ", to_string(e)); });
+  for (std::int64_t i = 1; i <= 20; ++i)
+    self->request(a, patience, accumulate{i})
+      .receive([&](std::int64_t x) { out.push_back(x); },
+               [&](const error& e) { FAIL("accumulate failed: ", to_string(e)); });
+  return out;
+}
+
+template <class T>
+T value_or(expected<T> x, T fallback) {
+  return x ? *x : fallback;
+}
+
+/// Waits for the down message of `whom`; returns its reason.
+error await_down(scoped_actor& self, const actor_addr& whom) {
+  error reason{sec::runtime_error, "no down message"};
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (std::chrono::steady_clock::now() < deadline) {
+    bool done = false;
+    self->receive_for(patience, [&](down_msg& d) {
+      if (d.source == whom) {
+        reason = d.reason;
+        done = true;
+      }
+    });
+    if (done)
+      break;
+  }
+  return reason;
+}
+
+/// Waits (bounded) until the kernels started by a test are released.
+bool kernels_released(std::size_t baseline) {
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (live_kernel_count() > baseline) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+} // namespace
+
+TEST_SUITE_BEGIN("gpu_actors");
+
+TEST_CASE("a host actor and a kernel actor of the same interface answer the same requests alike") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  adder_if host = sys.spawn(host_adder);
+  adder_if gpu = spawn_kernel<adder_if>(sys, kernels::adder{}, cpu_config());
+  static_assert(std::is_same_v<decltype(host), decltype(gpu)>);
+  auto expected = ask(self, host);
+  REQUIRE(expected.size() == 40);
+  CHECK(ask(self, gpu) == expected);
+}
+
+TEST_CASE("an event-based actor requests from a kernel actor with then()") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cpu_config());
+  auto client = self.as_actor();
+  sys.spawn([k, client](event_based_actor* me) -> behavior {
+    me->request(k, patience, add{40, 2})
+      .then([me, client](std::int32_t x) { me->send(client, x); },
+            [me, client](const error&) { me->send(client, std::int32_t{-1}); });
+    return {[](std::int32_t) {}};
+  });
+  std::int32_t got = 0;
+  CHECK(self->receive_for(patience, [&](std::int32_t x) { got = x; }));
+  CHECK(got == 42);
+}
+
+TEST_CASE("10,000 requests through an H2K ring of 4 slots are all answered, in order") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto cfg = cpu_config();
+  cfg.h2k_capacity = 4;
+  cfg.k2h_capacity = 4;
+  auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cfg);
+  constexpr std::int64_t n = 10'000;
+  std::vector<decltype(self->request(k, patience, accumulate{1}))> handles;
+  handles.reserve(n);
+  for (std::int64_t i = 0; i < n; ++i)
+    handles.push_back(self->request(k, patience, accumulate{1}));
+  std::int64_t expected = 0;
+  std::int64_t wrong = 0;
+  for (auto& h : handles) {
+    ++expected;
+    h.receive([&](std::int64_t total) { wrong += total != expected ? 1 : 0; },
+              [&](const error& e) {
+                ++wrong;
+                MESSAGE("request failed: ", to_string(e));
+              });
+  }
+  // Each total is the count of accumulates handled before and including it:
+  // a lost or reordered request shows up as a wrong total.
+  CHECK(wrong == 0);
+  auto stats = self->request(actor_cast<actor>(k), patience, get_kernel_stats{}).get<kernel_stats>();
+  REQUIRE(stats);
+  CHECK(stats->messages_processed == static_cast<std::uint64_t>(n));
+  CHECK(stats->backlog == 0);
+  CHECK(stats->pending_requests == 0);
+}
+
+TEST_CASE("a kernel actor's exit drains and releases its kernel; monitors see the reason") {
+  auto baseline = live_kernel_count();
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  SUBCASE("kill") {
+    auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cpu_config());
+    self->monitor(k);
+    CHECK(live_kernel_count() == baseline + 1);
+    self->send_exit(k, exit_reason::kill);
+    CHECK(await_down(self, k.address()) == exit_reason::kill);
+    CHECK(live_kernel_count() == baseline); // released before the down message
+  }
+  SUBCASE("an exit message") {
+    auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cpu_config());
+    self->monitor(k);
+    self->send_exit(k, exit_reason::user_shutdown);
+    CHECK(await_down(self, k.address()) == exit_reason::user_shutdown);
+    CHECK(live_kernel_count() == baseline);
+  }
+  SUBCASE("no handle left") {
+    actor_addr addr;
+    {
+      auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cpu_config());
+      self->monitor(k);
+      addr = k.address();
+    }
+    CHECK(await_down(self, addr) == exit_reason::unreachable);
+    CHECK(live_kernel_count() == baseline);
+  }
+  SUBCASE("requests in flight get their replies or dead_receiver") {
+    auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cpu_config());
+    self->monitor(k);
+    std::vector<decltype(self->request(k, patience, add{1, 1}))> handles;
+    for (std::int32_t i = 0; i < 200; ++i)
+      handles.push_back(self->request(k, patience, add{i, 1}));
+    self->send_exit(k, exit_reason::kill);
+    int replies = 0;
+    int dead = 0;
+    int other = 0;
+    std::int32_t i = 0;
+    for (auto& h : handles) {
+      h.receive([&](std::int32_t x) { replies += x == i + 1 ? 1 : 0; },
+                [&](const error& e) { (e == sec::dead_receiver ? dead : other) += 1; });
+      ++i;
+    }
+    CHECK(replies + dead == 200);
+    CHECK(other == 0);
+    CHECK(await_down(self, k.address()) == exit_reason::kill);
+  }
+  SUBCASE("the system's shutdown") {
+    auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cpu_config());
+    self->monitor(k);
+    CHECK(value_or(self->request(k, patience, add{1, 2}).get(), -1) == 3);
+    sys.shutdown();
+  }
+  CHECK(kernels_released(baseline));
+}
+
+namespace {
+using faulty_if = typed_actor<result<std::int32_t>(gpu_test::echo), result<void>(gpu_test::fail)>;
+using gated_if = typed_actor<result<std::uint32_t>(gpu_test::wait_for)>;
+} // namespace
+
+TEST_CASE("a kernel fault ends the kernel actor with kernel_fault") {
+  auto baseline = live_kernel_count();
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto k = spawn_kernel<faulty_if>(sys, gpu_test::faulty{}, cpu_config());
+  self->monitor(k);
+  CHECK(value_or(self->request(k, patience, gpu_test::echo{7}).get(), -1) == 7);
+  auto failed = self->request(k, patience, gpu_test::fail{42});
+  auto after = self->request(k, patience, gpu_test::echo{8});
+  error e1;
+  failed.receive([] { FAIL("a faulting handler answered"); }, [&](const error& e) { e1 = e; });
+  CHECK(e1 == gpu_error::kernel_fault);
+  error e2;
+  after.receive([](std::int32_t) { FAIL("a faulted kernel answered"); },
+                [&](const error& e) { e2 = e; });
+  CHECK(e2 == sec::dead_receiver);
+  auto reason = await_down(self, k.address());
+  CHECK(reason == gpu_error::kernel_fault);
+  CHECK(reason.context().find("42") != std::string_view::npos);
+  CHECK(kernels_released(baseline));
+}
+
+TEST_CASE("a kernel whose heartbeat stops ends with kernel_stalled; its requests get dead_receiver") {
+  auto baseline = live_kernel_count();
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  std::uint32_t gate = 0;
+  auto cfg = cpu_config();
+  cfg.heartbeat_interval = 5ms;
+  cfg.stall_timeout = 200ms;
+  auto k = spawn_kernel<gated_if>(sys, gpu_test::gated{&gate}, cfg);
+  self->monitor(k);
+  auto stuck = self->request(k, patience, gpu_test::wait_for{1}); // spins until the gate opens
+  auto queued = self->request(k, patience, gpu_test::wait_for{0});
+  CHECK(await_down(self, k.address()) == gpu_error::kernel_stalled);
+  int dead = 0;
+  for (auto* h : {&stuck, &queued})
+    h->receive([](std::uint32_t) { FAIL("a stalled kernel answered"); },
+               [&](const error& e) { dead += e == sec::dead_receiver ? 1 : 0; });
+  CHECK(dead == 2);
+  // Let the handler return so that its thread can be joined.
+  dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
+  CHECK(kernels_released(baseline));
+}
+
+TEST_CASE("launch mode gives the same answers as persistent mode") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto cfg = cpu_config();
+  auto persistent = spawn_kernel<adder_if>(sys, kernels::adder{}, cfg);
+  cfg.mode = loop_mode::launch;
+  auto launched = spawn_kernel<adder_if>(sys, kernels::adder{}, cfg);
+  CHECK(ask(self, launched) == ask(self, persistent));
+  auto stats = self->request(actor_cast<actor>(launched), patience, get_kernel_stats{})
+                 .get<kernel_stats>();
+  REQUIRE(stats);
+  CHECK(stats->mode == loop_mode::launch);
+  CHECK(stats->messages_processed == 40);
+}
+
+TEST_CASE("a kernel actor reports statistics and answers an untyped message it lacks with an error") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cpu_config());
+  for (std::int32_t i = 0; i < 5; ++i)
+    CHECK(value_or(self->request(k, patience, add{i, i}).get(), -1) == 2 * i);
+  auto stats = self->request(actor_cast<actor>(k), patience, get_kernel_stats{}).get<kernel_stats>();
+  REQUIRE(stats);
+  CHECK(stats->backend == kernel_backend::cpu);
+  CHECK(stats->messages_processed == 5);
+  CHECK(stats->h2k_depth == 0);
+  CHECK(stats->pending_requests == 0);
+  CHECK(stats->heartbeat >= 1);
+  CHECK(stats->heartbeat_age < patience);
+  auto r = self->request(actor_cast<actor>(k), patience, std::string{"not a kernel message"})
+             .get<std::int32_t>();
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == sec::unexpected_message);
+}
+
+TEST_CASE("100 kernel actors are alive at once") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  std::vector<adder_if> ks;
+  for (int i = 0; i < 100; ++i)
+    ks.push_back(spawn_kernel<adder_if>(sys, kernels::adder{}, cpu_config()));
+  std::int32_t sum = 0;
+  for (std::int32_t i = 0; i < 100; ++i)
+    self->request(ks[static_cast<std::size_t>(i)], patience, add{i, 0})
+      .receive([&](std::int32_t x) { sum += x; }, [](const error&) {});
+  CHECK(sum == 4950);
+}
