@@ -45,7 +45,8 @@ struct options {
 
 [[noreturn]] void usage(int rc) {
   fmt::print("usage: pipeline [--duration SECONDS] [--workers N] [--generators N]\n"
-             "                [--faults PER_SECOND] [--backend auto|host|cpu|cuda]\n");
+             "                [--faults PER_SECOND] [--backend auto|host|cpu|cuda]\n"
+             "  auto: persistent kernels on the GPU if one is usable, else on the CPU backend\n");
   std::exit(rc);
 }
 
@@ -202,7 +203,7 @@ int main(int argc, char** argv) {
     fmt::print("pipeline: {}\n", backend.error());
     return 1;
   }
-  fmt::print("pipeline: {} generators -> pool of {} {} workers -> K2K broker -> aggregator\n",
+  fmt::print("pipeline: {} generators -> pool of {} workers ({}) -> K2K broker -> aggregator\n",
              opt.generators, opt.workers, backend->description);
   fmt::print("pipeline: {:.0f} s, {} injected faults per second\n", opt.duration_s,
              opt.faults_per_s);
@@ -262,7 +263,7 @@ int main(int argc, char** argv) {
   while (std::chrono::steady_clock::now() < until) {
     auto now = std::chrono::steady_clock::now();
     if (now >= next_fault) {
-      plan->armed.fetch_add(1);
+      plan->arm(backend->name != "host");
       next_fault += std::chrono::duration_cast<std::chrono::steady_clock::duration>(fault_every);
     }
     if (now >= next_print) {
@@ -306,7 +307,7 @@ int main(int argc, char** argv) {
              static_cast<double>(s.replies) / elapsed.count());
   fmt::print("  {:<22} {} us / {} us\n", "latency p50 / p99", p50, p99);
   fmt::print("  {:<22} {} (faults fired: {})\n", "restarts", ps ? ps->restarts : 0,
-             plan->fired.load());
+             plan->total_fired());
   fmt::print("  {:<22} {}\n", "re-dispatched", ps ? ps->redispatched : 0);
   fmt::print("  {:<22} {} delivered, {} not\n", "k2k receipts", s.routed, s.unrouted);
   fmt::print("  {:<22} {}\n", "aggregated orders", t ? t->orders : 0);

@@ -45,6 +45,21 @@ constexpr scored score(const order& o) noexcept {
 struct fault_plan {
   std::atomic<std::int64_t> armed{0};
   std::atomic<std::uint64_t> fired{0};
+  // The same for kernel workers, as plain integers that kernel code updates
+  // with the device atomics (dev::atomic_*).
+  std::int64_t kernel_armed = 0;
+  std::uint64_t kernel_fired = 0;
+
+  void arm(bool kernels) noexcept {
+    if (kernels)
+      __atomic_fetch_add(&kernel_armed, 1, __ATOMIC_RELAXED);
+    else
+      armed.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t total_fired() const noexcept {
+    return fired.load(std::memory_order_relaxed)
+           + __atomic_load_n(&kernel_fired, __ATOMIC_RELAXED);
+  }
 
   bool take() noexcept {
     auto n = armed.load(std::memory_order_relaxed);

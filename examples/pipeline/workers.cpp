@@ -2,9 +2,13 @@
 
 #include <stdexcept>
 
+#include <ringactor/gpu/kernel_actor.hpp>
+
 namespace pipeline {
 
 namespace {
+
+// -- host workers ------------------------------------------------------------------------
 
 scorer::behavior_type host_scorer(scorer::pointer, std::shared_ptr<fault_plan> plan) {
   return {[plan](order o) -> scored {
@@ -16,18 +20,85 @@ scorer::behavior_type host_scorer(scorer::pointer, std::shared_ptr<fault_plan> p
   }};
 }
 
+// -- kernel workers ----------------------------------------------------------------------
+
+/// The same scoring as a persistent kernel: one message, one reply. An
+/// armed fault makes the kernel report a device fault (kernel_fault); the
+/// pool restarts it from fresh device state.
+struct scorer_kernel {
+  using inputs = ringactor::message_list<order>;
+
+  template <class Ctx>
+  RINGACTOR_DEVICE void handle(Ctx& ctx, const order& o) const {
+    if (armed != nullptr) {
+      auto n = ringactor::dev::atomic_load(*armed, ringactor::mem_order::relaxed);
+      while (n > 0) {
+        if (ringactor::dev::atomic_compare_exchange(*armed, n, n - 1,
+                                                    ringactor::mem_order::acq_rel)) {
+          ringactor::dev::atomic_fetch_add(*fired, std::uint64_t{1},
+                                           ringactor::mem_order::relaxed);
+          ctx.fault(1);
+          return;
+        }
+      }
+    }
+    ctx.reply(score(o));
+  }
+
+  std::int64_t* armed;  ///< host memory: faults are injected on the CPU backend only
+  std::uint64_t* fired;
+};
+
+ringactor::kernel_config kernel_worker_config(ringactor::kernel_backend backend) {
+  ringactor::kernel_config cfg;
+  cfg.backend = backend;
+  cfg.h2k_capacity = 256;
+  cfg.k2h_capacity = 256;
+  cfg.name = "scorer-kernel";
+  return cfg;
+}
+
 } // namespace
 
 ringactor::expected<backend_choice> choose_backend(const std::string& requested) {
-  if (requested == "auto" || requested == "host")
-    return backend_choice{"host", "host actors", "cpu (host threads)"};
-  return ringactor::error{ringactor::sec::invalid_argument,
-                          "backend '" + requested + "' is not available in this build"};
+  using namespace ringactor;
+  if (requested == "host")
+    return backend_choice{"host", "host actors", "host threads"};
+  if (requested != "auto" && requested != "cpu" && requested != "cuda")
+    return error{sec::invalid_argument, "unknown backend '" + requested + "'"};
+  auto backend = requested == "cuda"  ? kernel_backend::cuda
+                 : requested == "cpu" ? kernel_backend::cpu
+                                      : kernel_backend::automatic;
+  // Probe: spawn one kernel and ask where it runs.
+  actor_system probe_sys{actor_system_config{}.set_workers(1)};
+  try {
+    auto k = spawn_kernel<scorer>(probe_sys, scorer_kernel{nullptr, nullptr},
+                                  kernel_worker_config(backend));
+    scoped_actor self{probe_sys};
+    auto st = self->request(actor_cast<actor>(k), std::chrono::seconds{5}, get_kernel_stats{})
+                .get<kernel_stats>();
+    if (!st)
+      return st.error();
+    if (st->backend == kernel_backend::cuda)
+      return backend_choice{"cuda", "persistent kernels (CUDA)",
+                            "CUDA device " + std::to_string(kernel_worker_config(backend).device)};
+    return backend_choice{"cpu", "persistent kernels (CPU backend)",
+                          "no GPU used: kernels on host threads"};
+  } catch (const std::exception& ex) {
+    return error{sec::invalid_argument, ex.what()};
+  }
 }
 
-scorer make_worker(ringactor::actor_system& sys, const backend_choice&,
+scorer make_worker(ringactor::actor_system& sys, const backend_choice& backend,
                    std::shared_ptr<fault_plan> plan) {
-  return sys.spawn(host_scorer, std::move(plan));
+  using namespace ringactor;
+  if (backend.name == "host")
+    return sys.spawn(host_scorer, std::move(plan));
+  auto kind = backend.name == "cuda" ? kernel_backend::cuda : kernel_backend::cpu;
+  // Injected faults need host memory the kernel can reach: CPU backend only.
+  scorer_kernel k{kind == kernel_backend::cpu ? &plan->kernel_armed : nullptr,
+                  kind == kernel_backend::cpu ? &plan->kernel_fired : nullptr};
+  return spawn_kernel<scorer>(sys, k, kernel_worker_config(kind));
 }
 
 } // namespace pipeline
