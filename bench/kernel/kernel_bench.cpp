@@ -1,0 +1,166 @@
+// Kernel actor benchmarks (issue 4), each figure labelled with its backend
+// and device: injection cost per message into H2K while the kernel consumes
+// (channel level), round trip p50/p99 through the kernel actor (request ->
+// kernel handles -> reply seen by the requester), streaming throughput
+// through one kernel actor and through four, and the same kernel in launch
+// mode (one task per message on the CPU backend; launch + synchronize on
+// CUDA).
+//
+//   kernel_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda]
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <ringactor/all.hpp>
+#include <ringactor/gpu/channel.hpp>
+#include <ringactor/gpu/cpu_backend.hpp>
+#include <ringactor/gpu/kernel_actor.hpp>
+#include <ringactor/gpu/kernels/adder.hpp>
+
+#include "report.hpp"
+
+using namespace ringactor;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+using kernels::add;
+
+namespace {
+
+using adder_if = typed_actor<result<std::int32_t>(add), result<std::int64_t>(kernels::accumulate)>;
+
+double percentile(std::vector<double> xs, double p) {
+  if (xs.empty())
+    return 0;
+  std::sort(xs.begin(), xs.end());
+  return xs[static_cast<size_t>(p / 100.0 * static_cast<double>(xs.size() - 1))];
+}
+
+/// Producer-side cost per message pushed into H2K while the kernel consumes.
+double injection_ns(int count) {
+  kernel_channel ch{channel_geometry{.h2k_capacity = 1 << 16, .k2h_capacity = 1 << 16}};
+  cpu_kernel_runner<kernels::adder> runner{kernels::adder{}, ch, {}};
+  runner.start();
+  int pushed = 0;
+  auto t0 = clock_type::now();
+  while (pushed < count)
+    if (ch.try_send_message<kernels::adder>(add{pushed, 1}))
+      ++pushed;
+  auto t1 = clock_type::now();
+  ch.control().request_drain();
+  runner.join();
+  return std::chrono::duration<double, std::nano>(t1 - t0).count() / count;
+}
+
+std::vector<double> round_trips_us(actor_system& sys, const adder_if& k, int count) {
+  scoped_actor self{sys};
+  std::vector<double> samples;
+  samples.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    auto t0 = clock_type::now();
+    auto r = self->request(k, 5s, add{i, 1}).get();
+    auto t1 = clock_type::now();
+    if (!r || *r != i + 1)
+      throw std::runtime_error("wrong answer");
+    if (i >= count / 10) // warm-up excluded
+      samples.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  return samples;
+}
+
+double stream_per_s(actor_system& sys, const std::vector<adder_if>& ks, int count) {
+  scoped_actor self{sys};
+  std::vector<blocking_response_handle<std::int32_t>> window;
+  auto t0 = clock_type::now();
+  int answered = 0;
+  for (int next = 0; next < count;) {
+    window.clear();
+    for (; next < count && window.size() < 256; ++next)
+      window.push_back(self->request(ks[static_cast<size_t>(next) % ks.size()], 10s, add{next, 1}));
+    for (auto& h : window)
+      h.receive([&](std::int32_t) { ++answered; }, [](const error&) {});
+  }
+  auto t1 = clock_type::now();
+  if (answered != count)
+    throw std::runtime_error("lost replies");
+  return count / std::chrono::duration<double>(t1 - t0).count();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  int scale = 100;
+  size_t workers = 2;
+  std::string backend_name = "cpu";
+  long idle_spin_us = -1;
+  long kernel_spin = -1;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--quick")
+      scale = 10;
+    else if (arg == "--tiny")
+      scale = 1;
+    else if (arg == "--workers" && i + 1 < argc)
+      workers = std::stoul(argv[++i]);
+    else if (arg == "--backend" && i + 1 < argc)
+      backend_name = argv[++i];
+    else if (arg == "--idle-spin-us" && i + 1 < argc)
+      idle_spin_us = std::stol(argv[++i]);
+    else if (arg == "--kernel-spin" && i + 1 < argc)
+      kernel_spin = std::stol(argv[++i]);
+    else {
+      fmt::print(stderr, "usage: kernel_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda]\n");
+      return 2;
+    }
+  }
+  auto backend = backend_name == "cuda" ? kernel_backend::cuda : kernel_backend::cpu;
+  bench::reporter out{"ringactor", workers};
+  auto sys_cfg = actor_system_config{}.set_workers(workers);
+  if (idle_spin_us >= 0)
+    sys_cfg.set_idle_spin(std::chrono::microseconds{idle_spin_us});
+  actor_system sys{sys_cfg};
+  kernel_config cfg;
+  cfg.backend = backend;
+  if (kernel_spin >= 0)
+    cfg.spin_before_park = static_cast<std::uint32_t>(kernel_spin);
+  adder_if probe;
+  try {
+    probe = spawn_kernel<adder_if>(sys, kernels::adder{}, cfg);
+  } catch (const std::exception& ex) {
+    fmt::print(stderr, "kernel_bench: no {} backend here: {}\n", backend_name, ex.what());
+    return 0;
+  }
+  // Labels say where the figure was measured: never a GPU figure from a CPU.
+  auto label = [&](std::string_view what) {
+    return backend == kernel_backend::cuda ? fmt::format("kernel_{}_cuda", what)
+                                           : fmt::format("kernel_{}_cpu_backend", what);
+  };
+  if (backend == kernel_backend::cpu)
+    out.emit(label("injection"), "ns_per_message", injection_ns(std::max(2000, 600000 * scale / 100)), "ns");
+
+  auto rounds = std::max(500, 50000 * scale / 100);
+  auto persistent = round_trips_us(sys, probe, rounds);
+  out.emit(label("round_trip"), "p50_us", percentile(persistent, 50), "us");
+  out.emit(label("round_trip"), "p99_us", percentile(persistent, 99), "us");
+
+  auto launch_cfg = cfg;
+  launch_cfg.mode = loop_mode::launch;
+  auto launched = spawn_kernel<adder_if>(sys, kernels::adder{}, launch_cfg);
+  auto launch = round_trips_us(sys, launched, std::max(200, 10000 * scale / 100));
+  out.emit(label("launch_mode_round_trip"), "p50_us", percentile(launch, 50), "us");
+  out.emit(label("launch_mode_round_trip"), "p99_us", percentile(launch, 99), "us");
+  out.emit(label("round_trip"), "persistent_speedup_over_launch",
+           percentile(launch, 50) / percentile(persistent, 50), "x");
+
+  auto n = std::max(2000, 400000 * scale / 100);
+  out.emit(label("stream"), "messages_per_s_1_kernel", stream_per_s(sys, {probe}, n), "1/s");
+  std::vector<adder_if> four;
+  for (int i = 0; i < 4; ++i)
+    four.push_back(spawn_kernel<adder_if>(sys, kernels::adder{}, cfg));
+  out.emit(label("stream"), "messages_per_s_4_kernels", stream_per_s(sys, four, n), "1/s");
+  out.emit(label("round_trip"), "count", static_cast<double>(persistent.size()), "replies");
+  return 0;
+}
