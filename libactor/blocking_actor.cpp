@@ -5,7 +5,8 @@
 
 namespace ringactor {
 
-blocking_actor::blocking_actor(actor_system& sys) : local_actor(sys) {}
+blocking_actor::blocking_actor(actor_system& sys)
+  : local_actor(sys), spin_budget_(sys.config().idle_spin) {}
 
 blocking_actor::~blocking_actor() = default;
 
@@ -44,14 +45,19 @@ bool blocking_actor::fetch_more(clock::time_point deadline) {
   };
   // Spin briefly: a response to a request usually arrives within
   // microseconds, far sooner than a sleeping thread would wake up.
-  auto spin_until = std::min(clock::now() + core().cfg.idle_spin, deadline);
+  // The budget adapts as the scheduler's does (see scheduler::wait_for_job).
+  auto spin_until = std::min(clock::now() + spin_budget_, deadline);
   for (unsigned i = 0;; ++i) {
-    if (inbox_.has_data() && take())
+    if (inbox_.has_data() && take()) {
+      spin_budget_ = std::min<timespan>(
+        core().cfg.idle_spin, std::max<timespan>(spin_budget_ * 2, std::chrono::microseconds{1}));
       return true;
+    }
     if ((i & 15) == 15 && clock::now() >= spin_until)
       break;
     detail::cpu_relax();
   }
+  spin_budget_ /= 2;
   for (;;) {
     if (take())
       return true;

@@ -36,6 +36,8 @@ scheduled_actor::~scheduled_actor() = default;
 // -- behavior -----------------------------------------------------------------------
 
 void scheduled_actor::become(behavior bhvr) {
+  if (current_ != nullptr && bhvr_)
+    retired_.push_back(std::move(bhvr_));
   bhvr_ = std::move(bhvr);
 }
 
@@ -46,9 +48,13 @@ void scheduled_actor::become(keep_behavior_t, behavior bhvr) {
 
 void scheduled_actor::unbecome() {
   if (bhvr_stack_.empty()) {
+    if (current_ != nullptr && bhvr_)
+      retired_.push_back(std::move(bhvr_));
     bhvr_ = behavior{};
     return;
   }
+  if (current_ != nullptr && bhvr_)
+    retired_.push_back(std::move(bhvr_));
   bhvr_ = std::move(bhvr_stack_.back());
   bhvr_stack_.pop_back();
 }
@@ -260,6 +266,7 @@ void scheduled_actor::handle_message(mailbox_element_ptr x) {
     quit(exit_reason::unhandled_exception);
   }
   current_ = nullptr;
+  retired_.clear(); // the handler returned: replaced behaviors may go
   if (exiting_) {
     // The request being handled dies with us.
     bounce(*x, error{sec::dead_receiver});
@@ -288,13 +295,15 @@ resumable::resume_result scheduled_actor::resume(detail::worker_counters& counte
     }
     handle_message(std::move(x));
     ++handled;
+    // Counted per message (a plain store to a worker-local line), so that
+    // stats() is current even while a long batch runs.
+    detail::worker_counters::bump(counters.messages);
     if (exiting_) {
       terminate(std::move(exit_reason_pending_));
       result = resume_result::done;
       break;
     }
   }
-  detail::worker_counters::bump(counters.messages, handled);
   return result;
 }
 

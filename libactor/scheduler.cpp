@@ -30,7 +30,8 @@ constexpr auto runnext_steal_delay = std::chrono::microseconds{20};
 // -- worker -----------------------------------------------------------------------
 
 worker::worker(scheduler& parent, size_t index)
-  : parent(parent), index(index), rng_state(0x9E3779B97F4A7C15ull * (index + 1)) {}
+  : parent(parent), index(index), rng_state(0x9E3779B97F4A7C15ull * (index + 1)),
+    spin_budget(parent.idle_spin_) {}
 
 void worker::push(resumable* job) {
   {
@@ -204,20 +205,30 @@ resumable* scheduler::wait_for_job(worker& self) {
   };
   for (;;) {
     {
-      // Spin: look for work for idle_spin before giving up the core.
+      // Spin: look for work before giving up the core. The budget adapts
+      // (doubles, up to idle_spin, when a spin found work; halves when it
+      // timed out), so that a worker sharing a core with the thread it waits
+      // for does not hold that core for a whole idle_spin every time.
       spinning_guard spinning{spinning_};
-      auto until = std::chrono::steady_clock::now() + idle_spin_;
+      auto found = [&](resumable* job) {
+        self.spin_budget = std::min<std::chrono::nanoseconds>(
+          idle_spin_, std::max<std::chrono::nanoseconds>(self.spin_budget * 2,
+                                                         std::chrono::microseconds{1}));
+        return job;
+      };
+      auto until = std::chrono::steady_clock::now() + self.spin_budget;
       for (unsigned i = 0;; ++i) {
         if (stop_.load(std::memory_order_acquire))
           return nullptr;
         if (auto job = next_job(self))
-          return job;
+          return found(job);
         if (auto job = try_steal(self, false))
-          return job;
+          return found(job);
         if ((i & 15) == 15 && std::chrono::steady_clock::now() >= until)
           break;
         cpu_relax();
       }
+      self.spin_budget /= 2;
       if (auto job = try_steal(self, true))
         return job;
     }

@@ -66,6 +66,8 @@ public:
   std::atomic<size_t> queue_size{0};
 
   uint64_t rng_state;
+  // How long this worker spins before parking (owner only; see wait_for_job).
+  std::chrono::nanoseconds spin_budget;
   // Set when the thread function returns (release); shutdown waits for it.
   std::atomic<bool> exited{false};
 

@@ -285,3 +285,22 @@ TEST_CASE("an unexpected asynchronous message is logged, not silently dropped") 
 }
 
 TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("libactor");
+
+TEST_CASE("a handler may replace its own behavior and keep using its captures") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = sys.spawn([](event_based_actor* self) -> behavior {
+    auto label = std::make_shared<std::string>("first");
+    return {[self, label](int x) -> std::string {
+      self->become(behavior{[](int) { return std::string{"second"}; }});
+      // The running lambda (and `label`) must still be alive here.
+      return *label + std::to_string(x);
+    }};
+  });
+  scoped_actor self{sys};
+  CHECK_EQ(self->request(a, 1s, 1).get<std::string>().value(), "first1");
+  CHECK_EQ(self->request(a, 1s, 2).get<std::string>().value(), "second");
+}
+
+TEST_SUITE_END();

@@ -78,6 +78,8 @@ private:
   // Requests whose handles may still wait for a response: receive() keeps
   // their responses and drops only those nobody waits for any more.
   std::unordered_set<uint64_t> outstanding_;
+  // How long fetch_more spins before blocking (adaptive).
+  timespan spin_budget_;
   std::mutex wake_mtx_;
   std::condition_variable wake_cv_;
   bool woken_ = false; // guarded by wake_mtx_

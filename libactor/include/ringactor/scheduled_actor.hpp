@@ -151,6 +151,9 @@ private:
 
   behavior bhvr_;
   std::vector<behavior> bhvr_stack_;
+  // Behaviors replaced while one of their handlers runs: kept alive until
+  // the handler returned (become() inside a handler must not free it).
+  std::vector<behavior> retired_;
   detail::element_queue urgent_;
   detail::element_queue normal_;
   // Messages set aside while awaiting a response.
