@@ -129,7 +129,12 @@ behavior generator(stateful_actor<gen_state>* self, scorer pool, k2k::broker bro
                    uint64_t first_id) {
   self->state.next_id = first_id;
   auto send_one = std::make_shared<std::function<void()>>();
-  *send_one = [self, pool, broker, send_one] {
+  // The function refers to itself weakly (a strong self-reference would be a
+  // cycle that outlives the actor); the behavior below holds it strongly.
+  *send_one = [self, pool, broker, weak = std::weak_ptr<std::function<void()>>{send_one}] {
+    auto send_one = weak.lock();
+    if (!send_one)
+      return;
     auto& st = self->state;
     auto id = st.next_id++;
     ++st.stats.sent;
