@@ -20,7 +20,8 @@ namespace {
 
 constexpr std::size_t control_offset = 0;
 constexpr std::size_t k2h_doorbell_offset = sizeof(control_block);
-constexpr std::size_t h2k_offset = k2h_doorbell_offset + 64;
+constexpr std::size_t k2k_port_offset = k2h_doorbell_offset + 64;
+constexpr std::size_t h2k_offset = k2k_port_offset + sizeof(k2k_port);
 
 std::size_t k2h_offset(const channel_geometry& g) noexcept {
   return h2k_offset + ring_view::bytes_for(g.h2k_capacity, g.slot_size);
@@ -55,6 +56,7 @@ kernel_channel::kernel_channel(const channel_geometry& g, shared_region memory)
   // Formatting happens before the kernel exists: plain writes suffice.
   control_ = new (base + detail::control_offset) control_block{};
   k2h_doorbell_ = new (base + detail::k2h_doorbell_offset) doorbell{};
+  k2k_port_ = new (base + detail::k2k_port_offset) k2k_port{};
   ring_view h2k{base + detail::h2k_offset, g.h2k_capacity, g.slot_size};
   ring_view k2h{base + detail::k2h_offset(g), g.k2h_capacity, g.slot_size};
   h2k.format();
@@ -63,13 +65,19 @@ kernel_channel::kernel_channel(const channel_geometry& g, shared_region memory)
   k2h_ = ring_consumer{k2h};
 }
 
+k2k_port* kernel_channel::k2k_port_device() const noexcept {
+  return reinterpret_cast<k2k_port*>(memory_.device() + detail::k2k_port_offset);
+}
+
 kernel_params kernel_channel::device_params() const noexcept {
   auto* base = memory_.device();
   kernel_params p;
   p.control = reinterpret_cast<control_block*>(base + detail::control_offset);
   p.k2h_doorbell = reinterpret_cast<doorbell*>(base + detail::k2h_doorbell_offset);
+  p.k2k = k2k_port_device();
   p.h2k = h2k_.ring().rebased(base, detail::h2k_offset);
   p.k2h = k2h_.ring().rebased(base, detail::k2h_offset(geometry_));
+  p.snapshot = snapshot_device_;
   return p;
 }
 

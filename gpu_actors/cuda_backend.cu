@@ -215,6 +215,27 @@ shared_region allocate_mapped(std::size_t size) {
                        nullptr};
 }
 
+shared_region allocate_device(std::size_t size) {
+  void* device = nullptr;
+  check(cudaMalloc(&device, size), "cudaMalloc");
+  auto err = cudaMemset(device, 0, size);
+  if (err != cudaSuccess) {
+    cudaFree(device);
+    check(err, "cudaMemset");
+  }
+  // The release function gets the device address (host() is null).
+  return shared_region{nullptr, static_cast<std::byte*>(device), size,
+                       [](void*, std::byte* p) noexcept { cudaFree(p); }, nullptr};
+}
+
+void copy_host_to_device(std::byte* device_dst, const void* host_src, std::size_t bytes) {
+  check(cudaMemcpy(device_dst, host_src, bytes, cudaMemcpyHostToDevice), "cudaMemcpy (to device)");
+}
+
+void copy_device_to_host(void* host_dst, const std::byte* device_src, std::size_t bytes) {
+  check(cudaMemcpy(host_dst, device_src, bytes, cudaMemcpyDeviceToHost), "cudaMemcpy (to host)");
+}
+
 // -- cuda_kernel_runner -------------------------------------------------------
 
 struct cuda_kernel_runner::impl {

@@ -31,6 +31,18 @@ shared_region allocate_mapped(std::size_t) {
   missing();
 }
 
+shared_region allocate_device(std::size_t) {
+  missing();
+}
+
+void copy_host_to_device(std::byte*, const void*, std::size_t) {
+  missing();
+}
+
+void copy_device_to_host(void*, const std::byte*, std::size_t) {
+  missing();
+}
+
 struct cuda_kernel_runner::impl {};
 
 cuda_kernel_runner::cuda_kernel_runner(const detail::cuda_kernel_entry&, const void*,

@@ -4,8 +4,12 @@
 
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <mutex>
+#include <stdexcept>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include <ringactor/logger.hpp>
 
@@ -82,8 +86,32 @@ shared_region allocate_buffer_memory(kernel_backend backend, std::size_t bytes) 
     backend = cuda_backend_compiled() && cuda_device_count() > 0 ? kernel_backend::cuda
                                                                   : kernel_backend::cpu;
   if (backend == kernel_backend::cuda)
-    return allocate_mapped(bytes);
+    return allocate_device(bytes);
   return shared_region::allocate_host(bytes);
+}
+
+void copy_buffer_in(const shared_region& memory, buffer_bytes range, const void* src) {
+  if (range.size == 0)
+    return;
+  if (memory.host() != nullptr)
+    std::memcpy(memory.host() + range.offset, src, range.size);
+  else
+    copy_host_to_device(memory.device() + range.offset, src, range.size);
+}
+
+void copy_buffer_out(const shared_region& memory, buffer_bytes range, void* dst) {
+  if (range.size == 0)
+    return;
+  if (memory.host() != nullptr)
+    std::memcpy(dst, memory.host() + range.offset, range.size);
+  else
+    copy_device_to_host(dst, memory.device() + range.offset, range.size);
+}
+
+void throw_buffer_range(std::uint64_t offset, std::uint64_t n, std::uint64_t size) {
+  throw std::out_of_range(fmt::format("ringactor: device_buffer copy of {} elements at {} "
+                                      "is outside a buffer of {} (or a released one)",
+                                      n, offset, size));
 }
 
 } // namespace detail

@@ -30,6 +30,11 @@ public:
 
 std::atomic<std::size_t> live_kernels{0};
 
+/// True while this thread runs a CPU kernel's inline completion: what it
+/// delivers may drop the last reference to a proxy, whose exit then runs
+/// here and must not wait for a kernel (perhaps this very thread) to stop.
+thread_local bool in_inline_completion = false;
+
 std::int64_t to_ns(std::chrono::steady_clock::time_point t) noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
@@ -86,8 +91,9 @@ void kernel_session::start(std::unique_ptr<kernel_runner_base> runner,
   last_beat_seen_ns_.store(to_ns(last_beat_seen_), std::memory_order_relaxed);
 }
 
-void kernel_session::attach(actor_addr proxy) {
+void kernel_session::attach(actor_addr proxy, backlog_flusher flusher) {
   proxy_ = std::move(proxy);
+  flusher_ = flusher;
 }
 
 void kernel_session::add_pending(std::uint64_t id, response_promise rp, reply_decoder decode) {
@@ -119,8 +125,12 @@ void kernel_session::retire(exit_mode mode) {
   // happen before its finish().
   exit_mode_.store(static_cast<std::uint32_t>(mode), std::memory_order_release);
   poller_->wake();
-  if (mode == exit_mode::stalled || poller_->on_poller_thread())
-    return; // the poller finishes the session when (if) the kernel stops
+  // The poller finishes the session when (if) the kernel stops. Not waiting
+  // for it: a stall, and the threads that must go on for it to stop (the
+  // poller, and a CPU kernel's thread delivering its replies, where the
+  // last reference to this proxy may have been dropped).
+  if (mode == exit_mode::stalled || poller_->on_poller_thread() || in_inline_completion)
+    return;
   std::unique_lock guard{done_mutex_};
   // Pairs with the release store in finish().
   if (!done_.wait_for(guard, cfg_.stall_timeout,
@@ -159,7 +169,28 @@ bool kernel_session::wants_polling() const noexcept {
          || exit_mode_.load(std::memory_order_relaxed) != 0;
 }
 
+bool kernel_session::complete_inline(void* self) noexcept {
+  auto* s = static_cast<kernel_session*>(self);
+  {
+    std::unique_lock guard{s->drain_mutex_, std::try_to_lock};
+    if (!guard.owns_lock())
+      return true; // the poller drains; it may need the wake-up to do so
+    in_inline_completion = true;
+    s->drain_k2h();
+    in_inline_completion = false;
+  }
+  auto state = s->channel_->control().state();
+  return state != kernel_state::active && state != kernel_state::launching;
+}
+
+bool kernel_session::k2h_ready() noexcept {
+  std::unique_lock guard{drain_mutex_, std::try_to_lock};
+  // Busy: someone is draining; look again soon.
+  return !guard.owns_lock() || channel_->peek_received().header != nullptr;
+}
+
 bool kernel_session::drain_k2h() {
+  // Caller holds drain_mutex_.
   bool any = false;
   slot_header h;
   while (channel_->try_receive(h, payload_.data())) {
@@ -227,7 +258,14 @@ void kernel_session::abandon() noexcept {
 bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
   if (finished())
     return false;
-  bool progress = drain_k2h();
+  bool progress = false;
+  {
+    // A CPU kernel's thread may be draining (complete_inline): then it
+    // delivers what is there, and this round skips the drain.
+    std::unique_lock guard{drain_mutex_, std::try_to_lock};
+    if (guard.owns_lock())
+      progress = drain_k2h();
+  }
   // Pairs with the release store in retire().
   auto mode = static_cast<exit_mode>(exit_mode_.load(std::memory_order_acquire));
   auto cb = channel_->control();
@@ -277,15 +315,22 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
     auto pushed = pushed_.load(std::memory_order_acquire);
     if (pushed - cb.h2k_consumed() < channel_->geometry().h2k_capacity
         && backlogged_.exchange(false, std::memory_order_acquire)) {
-      if (auto proxy = proxy_.lock())
-        proxy->enqueue(make_mailbox_element(nullptr, message_id{}, h2k_space{}));
+      if (auto proxy = proxy_.lock()) {
+        if (flusher_ != nullptr)
+          flusher_(proxy.get());
+        else
+          proxy->enqueue(make_mailbox_element(nullptr, message_id{}, h2k_space{}));
+      }
       progress = true;
     }
   }
   // -- retirement -----------------------------------------------------------------------
   if (mode != exit_mode::running && stopped) {
     // The loop has exited: whatever it pushed is in K2H now.
-    drain_k2h();
+    {
+      std::lock_guard guard{drain_mutex_};
+      drain_k2h();
+    }
     finish();
     progress = true;
   }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "device_links.hpp"
 #include "endpoint_queue.hpp"
 #include "receipt_store.hpp"
 #include "ringactor/actor_system.hpp"
@@ -18,6 +19,14 @@ const endpoint_stats* broker_stats::endpoint(std::string_view kernel_id) const n
   auto i = std::find_if(endpoints.begin(), endpoints.end(),
                         [&](const endpoint_stats& x) { return x.kernel_id == kernel_id; });
   return i != endpoints.end() ? &*i : nullptr;
+}
+
+const device_channel_stats*
+broker_stats::device_channel(std::string_view source, std::string_view destination) const noexcept {
+  auto i = std::find_if(device_channels.begin(), device_channels.end(), [&](const auto& x) {
+    return x.source == source && x.destination == destination;
+  });
+  return i != device_channels.end() ? &*i : nullptr;
 }
 
 namespace {
@@ -99,6 +108,8 @@ public:
                                                           std::chrono::milliseconds{1},
                                                           std::chrono::seconds{1});
     self_->set_down_handler([this](down_msg& x) { on_down(x); });
+    links_ = std::make_unique<detail::device_links>(clock_->node_id(),
+                                                    cfg_.device_channel_capacity);
   }
 
   broker::behavior_type make_behavior() {
@@ -170,8 +181,8 @@ private:
     env.stamp = *merged;
     if (env.hops > cfg_.max_hops) {
       finish(env, delivery_status::max_hops_exceeded,
-             error{sec::runtime_error, fmt::format("arrived after {} hops, the limit is {}",
-                                                   env.hops, cfg_.max_hops)});
+             error{errc::max_hops_exceeded, fmt::format("arrived after {} hops, the limit is {}",
+                                                         env.hops, cfg_.max_hops)});
       return;
     }
     route(std::move(env));
@@ -204,7 +215,7 @@ private:
     // The hop this forward would make must stay within the limit.
     if (env.hops >= cfg_.max_hops) {
       finish(env, delivery_status::max_hops_exceeded,
-             error{sec::runtime_error,
+             error{errc::max_hops_exceeded,
                    fmt::format("{} hops made, the limit is {}", env.hops, cfg_.max_hops)});
       return;
     }
@@ -348,11 +359,23 @@ private:
       return error{errc::invalid_endpoint, "an endpoint needs a non-empty kernel id"};
     if (endpoints_.count(x.kernel_id) != 0)
       return error{errc::duplicate_endpoint, x.kernel_id};
+    if (x.channel_capacity != 0 && !ring_view::valid_geometry(x.channel_capacity, min_slot_size))
+      return error{errc::invalid_endpoint,
+                   fmt::format("'{}': a device channel capacity is a power of two >= 2, not {}",
+                               x.kernel_id, x.channel_capacity)};
+    // Kernels address endpoints by the hash of their names: two names with
+    // one address could not be told apart.
+    auto address = k2k_address(x.kernel_id);
+    for (auto& [id, ep] : endpoints_)
+      if (k2k_address(id) == address)
+        return error{errc::duplicate_endpoint,
+                     fmt::format("'{}' has the K2K address of '{}'", x.kernel_id, id)};
     auto limit = x.max_in_flight != 0 ? x.max_in_flight : cfg_.max_in_flight;
     auto handle = x.endpoint;
     auto id = x.kernel_id;
     endpoints_.try_emplace(id, id, std::move(x.endpoint), limit, ++last_generation_,
                            cfg_.queue_capacity);
+    links_->add(id, handle, x.channel_capacity);
     // An endpoint that exits is unregistered (on_down); one that is already
     // gone yields a down message at once.
     self_->monitor(handle);
@@ -391,6 +414,9 @@ private:
     ep.queue.drain([&](detail::queued_envelope q) {
       finish(q.env, delivery_status::not_found, reason);
     });
+    links_->remove(ep.kernel_id);
+    if (links_->retiring())
+      schedule_expiry(); // the tick frees channels once the kernels let go
   }
 
   // -- expiry -----------------------------------------------------------------------
@@ -414,6 +440,8 @@ private:
       });
       waiting = waiting || !ep.queue.empty();
     }
+    if (links_->collect(now))
+      waiting = true;
     if (waiting)
       schedule_expiry();
   }
@@ -438,6 +466,7 @@ private:
     }
     std::sort(out.endpoints.begin(), out.endpoints.end(),
               [](const auto& x, const auto& y) { return x.kernel_id < y.kernel_id; });
+    links_->stats(out);
     return out;
   }
 
@@ -448,6 +477,7 @@ private:
   std::unordered_map<std::string, std::string> routes_; // destination -> next hop
   std::unordered_map<std::uint64_t, in_flight_entry> in_flight_;
   detail::receipt_store receipts_{0};
+  std::unique_ptr<detail::device_links> links_;
   std::chrono::nanoseconds expiry_period_{};
   std::uint64_t last_delivery_ = 0;
   std::uint64_t last_generation_ = 0;
@@ -467,6 +497,8 @@ broker spawn_broker(actor_system& sys, broker_config cfg) {
     throw std::invalid_argument("k2k broker: max_in_flight must be at least 1");
   if (cfg.delivery_timeout <= std::chrono::nanoseconds::zero())
     throw std::invalid_argument("k2k broker: delivery_timeout must be positive");
+  if (!ring_view::valid_geometry(cfg.device_channel_capacity, min_slot_size))
+    throw std::invalid_argument("k2k broker: device_channel_capacity must be a power of two >= 2");
   return sys.spawn(
     [](broker_pointer self, broker_config cfg) -> broker::behavior_type {
       self->set_name(cfg.name);

@@ -28,6 +28,8 @@ public:
       case errc::unknown_receipt:
         return "no receipt for this message id is retained (never seen, or evicted)";
       case errc::empty_message: return "the send carries no message";
+      case errc::max_hops_exceeded:
+        return "the message would pass more brokers than the hop limit allows";
     }
     return fmt::format("unknown k2k code {}", code);
   }

@@ -9,12 +9,6 @@ namespace {
 constexpr unsigned shift = hlc_timestamp::logical_bits;
 
 template <class T>
-void store_be(std::byte* out, T value) noexcept {
-  for (std::size_t i = 0; i < sizeof(T); ++i)
-    out[i] = static_cast<std::byte>(value >> (8 * (sizeof(T) - 1 - i)));
-}
-
-template <class T>
 T load_be(const std::byte* in) noexcept {
   T value = 0;
   for (std::size_t i = 0; i < sizeof(T); ++i)
@@ -26,18 +20,10 @@ T load_be(const std::byte* in) noexcept {
 
 // -- hlc_timestamp ------------------------------------------------------------------
 
-hlc_timestamp::packed_type hlc_timestamp::pack() const noexcept {
-  packed_type out;
-  store_be(out.data(), physical);
-  store_be(out.data() + 8, logical);
-  store_be(out.data() + 12, node);
-  return out;
-}
-
-expected<hlc_timestamp> hlc_timestamp::unpack(std::span<const std::byte> bytes) {
-  if (bytes.size() != packed_size)
+expected<hlc_timestamp> unpack_timestamp(std::span<const std::byte> bytes) {
+  if (bytes.size() != hlc_timestamp::packed_size)
     return error{errc::invalid_timestamp,
-                 fmt::format("a packed stamp has {} bytes, not {}", bytes.size(), packed_size)};
+                 fmt::format("a packed stamp has {} bytes, not {}", bytes.size(), hlc_timestamp::packed_size)};
   hlc_timestamp x;
   x.physical = load_be<std::uint64_t>(bytes.data());
   x.logical = load_be<std::uint32_t>(bytes.data() + 8);

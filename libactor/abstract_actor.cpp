@@ -203,6 +203,8 @@ void abstract_actor::bounce(mailbox_element& x, const error& reason) {
 }
 
 void abstract_actor::bounce_all(mailbox_element* chain) {
+  if (chain == nullptr)
+    return; // the common case at exit: no error to build
   error reason{sec::dead_receiver};
   while (chain != nullptr) {
     mailbox_element_ptr x{chain};

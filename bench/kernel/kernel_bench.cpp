@@ -4,13 +4,16 @@
 // kernel handles -> reply seen by the requester), streaming throughput
 // through one kernel actor and through four, and the same kernel in launch
 // mode (one task per message on the CPU backend; launch + synchronize on
-// CUDA).
+// CUDA). The round trip is measured twice: alone, and "under load", while
+// another thread streams 100,000 plain messages/s into the same kernel.
 //
 //   kernel_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda]
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -89,6 +92,36 @@ double stream_per_s(actor_system& sys, const std::vector<adder_if>& ks, int coun
   return count / std::chrono::duration<double>(t1 - t0).count();
 }
 
+/// Round trips to `k` while another thread streams plain messages into the
+/// same kernel at `load_per_s` (the requests queue behind them): the round
+/// trip "under load". Also returns the load actually sent.
+std::vector<double> loaded_round_trips_us(actor_system& sys, const adder_if& k, int count,
+                                          double load_per_s, double& sent_per_s) {
+  std::atomic<bool> stop{false};
+  std::uint64_t sent = 0;
+  double seconds = 0;
+  std::thread loader{[&] {
+    scoped_actor self{sys};
+    auto t0 = clock_type::now();
+    auto gap = std::chrono::duration<double>(1.0 / load_per_s);
+    while (!stop.load(std::memory_order_relaxed)) {
+      // Paced in batches of 16: the send times follow the target rate.
+      auto due = t0 + std::chrono::duration_cast<clock_type::duration>(gap * (sent + 16));
+      for (int i = 0; i < 16; ++i)
+        self->send(k, add{1, 1});
+      sent += 16;
+      while (clock_type::now() < due && !stop.load(std::memory_order_relaxed))
+        std::this_thread::yield();
+    }
+    seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  }};
+  auto samples = round_trips_us(sys, k, count);
+  stop.store(true, std::memory_order_relaxed);
+  loader.join();
+  sent_per_s = static_cast<double>(sent) / seconds;
+  return samples;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -145,6 +178,12 @@ int main(int argc, char** argv) {
   auto persistent = round_trips_us(sys, probe, rounds);
   out.emit(label("round_trip"), "p50_us", percentile(persistent, 50), "us");
   out.emit(label("round_trip"), "p99_us", percentile(persistent, 99), "us");
+
+  double sent_per_s = 0;
+  auto loaded = loaded_round_trips_us(sys, probe, rounds, 100'000, sent_per_s);
+  out.emit(label("round_trip_under_load"), "p50_us", percentile(loaded, 50), "us");
+  out.emit(label("round_trip_under_load"), "p99_us", percentile(loaded, 99), "us");
+  out.emit(label("round_trip_under_load"), "background_messages_per_s", sent_per_s, "1/s");
 
   auto launch_cfg = cfg;
   launch_cfg.mode = loop_mode::launch;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <stdexcept>
+#include <vector>
 
 #include <ringactor/all.hpp>
 #include <ringactor/gpu/device_buffer.hpp>
@@ -65,14 +67,40 @@ TEST_CASE("a kernel scales a device_buffer of 1,000,000 floats named in a messag
   scoped_actor self{sys};
   auto owner = allocate_device_buffer<float>(sys, 1'000'000, kernel_backend::cpu);
   REQUIRE(owner.size() == 1'000'000);
-  std::fill_n(owner.host_data(), owner.size(), 1.5f);
+  // The portable way in and out (cudaMemcpy on CUDA, memcpy here).
+  std::vector<float> input(owner.size());
+  for (std::size_t i = 0; i < input.size(); ++i)
+    input[i] = static_cast<float>(i % 1000);
+  owner.copy_from_host(input.data(), input.size());
   auto k = spawn_kernel<scaler_if>(sys, buffer_scaler{}, cpu_grid());
   auto n = self->request(k, patience, scale_buffer{owner.handle(), 2.0f}).get();
   REQUIRE(n);
   CHECK(*n == 1'000'000);
   // The reply orders the kernel's writes before these reads.
-  auto* data = owner.host_data();
-  CHECK(std::all_of(data, data + owner.size(), [](float x) { return x == 3.0f; }));
+  std::vector<float> output(owner.size());
+  owner.copy_to_host(output.data(), output.size());
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < output.size(); ++i)
+    wrong += output[i] != 2.0f * static_cast<float>(i % 1000) ? 1 : 0;
+  CHECK(wrong == 0);
+  // On the CPU backend the host also reaches the memory directly.
+  REQUIRE(owner.host_visible());
+  CHECK(owner.host_data()[999'999] == 2.0f * 999.0f);
+}
+
+TEST_CASE("device_buffer copies outside the buffer throw and copy nothing") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto owner = allocate_device_buffer<int>(sys, 8, kernel_backend::cpu);
+  std::vector<int> data(9, 7);
+  CHECK_THROWS_AS(owner.copy_from_host(data.data(), 9), std::out_of_range);
+  CHECK_THROWS_AS(owner.copy_from_host(data.data(), 1, 8), std::out_of_range);
+  CHECK(std::all_of(owner.host_data(), owner.host_data() + 8, [](int x) { return x == 0; }));
+  owner.copy_from_host(data.data(), 2, 6); // the last two
+  std::vector<int> back(8, -1);
+  owner.copy_to_host(back.data(), 8);
+  CHECK(back == std::vector<int>{0, 0, 0, 0, 0, 0, 7, 7});
+  owner.release();
+  CHECK_THROWS_AS(owner.copy_to_host(back.data(), 1), std::out_of_range);
 }
 
 TEST_CASE("a released device_buffer's handles are dead") {

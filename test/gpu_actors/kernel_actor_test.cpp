@@ -13,6 +13,7 @@
 #include <ringactor/gpu/kernel_actor.hpp>
 #include <ringactor/gpu/kernels/adder.hpp>
 
+#include "../test_util.hpp"
 #include "test_kernels.hpp"
 
 using namespace ringactor;
@@ -123,14 +124,14 @@ TEST_CASE("an event-based actor requests from a kernel actor with then()") {
   CHECK(got == 42);
 }
 
-TEST_CASE("10,000 requests through an H2K ring of 4 slots are all answered, in order") {
+TEST_CASE("100,000 requests through an H2K ring of 4 slots are all answered, in order") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   auto cfg = cpu_config();
   cfg.h2k_capacity = 4;
   cfg.k2h_capacity = 4;
   auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cfg);
-  constexpr std::int64_t n = 10'000;
+  constexpr std::int64_t n = 100'000;
   std::vector<decltype(self->request(k, patience, accumulate{1}))> handles;
   handles.reserve(n);
   for (std::int64_t i = 0; i < n; ++i)
@@ -153,6 +154,44 @@ TEST_CASE("10,000 requests through an H2K ring of 4 slots are all answered, in o
   CHECK(stats->messages_processed == static_cast<std::uint64_t>(n));
   CHECK(stats->backlog == 0);
   CHECK(stats->pending_requests == 0);
+}
+
+TEST_CASE("1,000,000 messages from 4 senders all reach a kernel, each sender's in order") {
+  using checker_if = typed_actor<result<void>(gpu_test::sequenced),
+                                 result<gpu_test::order_summary>(gpu_test::order_query)>;
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto cfg = cpu_config();
+  cfg.h2k_capacity = 256; // small enough that senders outrun the kernel: backlog
+  auto k = spawn_kernel<checker_if>(sys, gpu_test::order_checker{}, cfg);
+  constexpr std::uint32_t senders = 4;
+  constexpr std::uint32_t per_sender = 250'000;
+  std::vector<std::thread> threads;
+  for (std::uint32_t s = 0; s < senders; ++s)
+    threads.emplace_back([&sys, k, s] {
+      scoped_actor self{sys};
+      for (std::uint32_t i = 1; i <= per_sender; ++i)
+        self->send(k, gpu_test::sequenced{s, i});
+    });
+  for (auto& t : threads)
+    t.join();
+  scoped_actor self{sys};
+  gpu_test::order_summary last{};
+  // Plain sends carry no answer: ask until every message was handled.
+  bool all = test_util::eventually([&] {
+    auto s = self->request(k, patience, gpu_test::order_query{}).get();
+    if (!s)
+      return false;
+    last = *s;
+    return last.received == std::uint64_t{senders} * per_sender;
+  }, patience);
+  CHECK(all);
+  CHECK(last.received == std::uint64_t{senders} * per_sender);
+  CHECK(last.out_of_order == 0);
+  for (std::uint32_t s = 0; s < senders; ++s)
+    CHECK(last.last[s] == per_sender);
+  auto stats = self->request(actor_cast<actor>(k), patience, get_kernel_stats{}).get<kernel_stats>();
+  REQUIRE(stats);
+  CHECK(stats->backlog == 0);
 }
 
 TEST_CASE("a kernel actor's exit drains and releases its kernel; monitors see the reason") {

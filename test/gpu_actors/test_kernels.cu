@@ -6,3 +6,4 @@
 RINGACTOR_CUDA_KERNEL(gpu_test::scaler)
 RINGACTOR_CUDA_KERNEL(gpu_test::faulty)
 RINGACTOR_CUDA_KERNEL(gpu_test::reporter)
+RINGACTOR_CUDA_KERNEL(gpu_test::order_checker)

@@ -119,4 +119,42 @@ struct reporter {
   }
 };
 
+/// Message `seq` (1, 2, ...) of sender `sender` (0 to 3).
+struct sequenced {
+  std::uint32_t sender;
+  std::uint32_t seq;
+};
+
+/// Asks for the order checker's counts.
+struct order_query {};
+
+struct order_summary {
+  std::uint64_t received;
+  std::uint64_t out_of_order; ///< messages whose seq was not the sender's last + 1
+  std::uint32_t last[4];      ///< the last seq seen per sender
+};
+
+/// Checks that each sender's messages arrive in the order it sent them.
+struct order_checker {
+  using inputs = message_list<sequenced, order_query>;
+
+  template <class Ctx>
+  RINGACTOR_DEVICE void handle(Ctx& ctx, const sequenced& m) {
+    if (!ctx.is_leader())
+      return;
+    ++summary.received;
+    if (m.sender >= 4 || m.seq != summary.last[m.sender] + 1)
+      ++summary.out_of_order;
+    if (m.sender < 4)
+      summary.last[m.sender] = m.seq;
+  }
+
+  template <class Ctx>
+  RINGACTOR_DEVICE order_summary handle(Ctx&, const order_query&) const {
+    return summary;
+  }
+
+  order_summary summary;
+};
+
 } // namespace gpu_test

@@ -339,6 +339,7 @@ TEST_CASE("a routing loop ends in max_hops_exceeded") {
   auto r = self->request(a, 10s, k2k::make_send("lost", ping{1})).get();
   REQUIRE(r.has_value());
   CHECK(r->status == delivery_status::max_hops_exceeded);
+  CHECK(r->reason == k2k::errc::max_hops_exceeded);
   CHECK(r->hops == 8);
   auto sa = stats_of(self, a);
   auto sb = stats_of(self, b);
@@ -358,6 +359,8 @@ TEST_CASE("a broker routing to itself ends in max_hops_exceeded under its own li
   auto r = self->request(a, 10s, k2k::make_send("x", ping{1})).get();
   REQUIRE(r.has_value());
   CHECK(r->status == delivery_status::max_hops_exceeded);
+  CHECK(r->reason == k2k::errc::max_hops_exceeded);
+  CHECK(r->reason.context().find("limit is 3") != std::string_view::npos);
   CHECK(r->hops == 3);
   // Clean up the self-reference so that the broker can end.
   REQUIRE(self->request(a, 5s, k2k::unregister_endpoint{"me"}).get());

@@ -245,7 +245,7 @@ TEST_CASE("a packed stamp unpacks to the same stamp and packed bytes sort like s
   xs.push_back({0, 0, 0});
   for (auto& x : xs) {
     auto bytes = x.pack();
-    auto back = hlc_timestamp::unpack(bytes);
+    auto back = k2k::unpack_timestamp(bytes);
     REQUIRE(back.has_value());
     CHECK(*back == x);
   }
@@ -267,12 +267,12 @@ TEST_CASE("a packed stamp unpacks to the same stamp and packed bytes sort like s
 
 TEST_CASE("unpacking a malformed binary stamp is an invalid_timestamp error") {
   std::array<std::byte, 15> short_form{};
-  auto a = hlc_timestamp::unpack(short_form);
+  auto a = k2k::unpack_timestamp(short_form);
   REQUIRE(!a.has_value());
   CHECK(a.error() == errc::invalid_timestamp);
   auto out_of_range = hlc_timestamp{1, 0, 0}.pack();
   out_of_range[8] = std::byte{0xff}; // logical counter far beyond max_logical
-  auto b = hlc_timestamp::unpack(out_of_range);
+  auto b = k2k::unpack_timestamp(out_of_range);
   REQUIRE(!b.has_value());
   CHECK(b.error() == errc::invalid_timestamp);
   CHECK(to_string(b.error()).find("k2k") != std::string::npos);

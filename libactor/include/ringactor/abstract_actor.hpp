@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ringactor/detail/small_pool.hpp"
 #include "ringactor/detail/spin_lock.hpp"
 #include "ringactor/error.hpp"
 #include "ringactor/mailbox_element.hpp"
@@ -32,6 +33,9 @@ public:
   abstract_actor(const abstract_actor&) = delete;
   abstract_actor& operator=(const abstract_actor&) = delete;
   virtual ~abstract_actor();
+
+  // Spawned on one thread, often freed on another: pooled.
+  RINGACTOR_SMALL_POOL_ALLOCATED
 
   // -- identity ---------------------------------------------------------------
 

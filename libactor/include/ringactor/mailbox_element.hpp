@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "ringactor/detail/small_pool.hpp"
 #include "ringactor/intrusive_ptr.hpp"
 #include "ringactor/message_id.hpp"
 #include "ringactor/type_id.hpp"
@@ -27,6 +28,9 @@ public:
   mailbox_element(const mailbox_element&) = delete;
   mailbox_element& operator=(const mailbox_element&) = delete;
   virtual ~mailbox_element() = default;
+
+  // Allocated by the sender's thread, freed by the receiver's: pooled.
+  RINGACTOR_SMALL_POOL_ALLOCATED
 
   /// Link for intrusive queues; owned by whichever queue holds the element.
   mailbox_element* next = nullptr;

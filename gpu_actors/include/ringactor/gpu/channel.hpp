@@ -3,7 +3,10 @@
 // Layout of one region (pinned mapped host memory on CUDA, plain host memory
 // on the CPU backend), every part 64-byte aligned:
 //
-//   control_block (192 B) | K2H doorbell (64 B) | H2K slots | K2H slots
+//   control_block (192 B) | K2H doorbell (64 B) | k2k_port | H2K slots | K2H slots
+//
+// The k2k_port (k2k_port.hpp) is the kernel's route table and list of
+// inbound device channels, edited by a K2K broker while the kernel runs.
 //
 // The host side of the channel is single-threaded by contract: one owner (the
 // proxy actor, or a test) pushes to H2K, pops K2H and raises commands.
@@ -20,6 +23,7 @@
 
 #include "ringactor/gpu/control_block.hpp"
 #include "ringactor/gpu/doorbell.hpp"
+#include "ringactor/gpu/k2k_port.hpp"
 #include "ringactor/gpu/kernel_params.hpp"
 #include "ringactor/gpu/message_list.hpp"
 #include "ringactor/gpu/ring.hpp"
@@ -75,9 +79,11 @@ public:
     return *this;
   }
   shared_region(const shared_region&) = delete;
+  /// Releases the memory: `release` gets the host address, or the device
+  /// address of device-only memory (host() null).
   ~shared_region() {
-    if (host_ != nullptr && release_ != nullptr)
-      release_(context_, host_);
+    if (release_ != nullptr && (host_ != nullptr || device_ != nullptr))
+      release_(context_, host_ != nullptr ? host_ : device_);
   }
 
   /// Zeroed, 64-byte aligned host memory (the CPU backend's region).
@@ -86,7 +92,7 @@ public:
   std::byte* host() const noexcept { return host_; }
   std::byte* device() const noexcept { return device_; }
   std::size_t size() const noexcept { return size_; }
-  explicit operator bool() const noexcept { return host_ != nullptr; }
+  explicit operator bool() const noexcept { return host_ != nullptr || device_ != nullptr; }
 
   void swap(shared_region& other) noexcept {
     std::swap(host_, other.host_);
@@ -208,14 +214,32 @@ public:
   /// The doorbell the kernel rings for the host (in the shared region).
   doorbell& k2h_doorbell() const noexcept { return *k2h_doorbell_; }
 
+  /// Points device_params() at a snapshot area (snapshot_area.hpp) at
+  /// `device` in the kernel's address space, in memory of its own that
+  /// `owner` keeps alive at least as long as the channel (and so the kernel
+  /// writing into it). Before any runner takes the parameters.
+  void attach_snapshot_area(std::byte* device, std::shared_ptr<const void> owner) noexcept {
+    snapshot_device_ = device;
+    snapshot_owner_ = std::move(owner);
+  }
+
+  /// The kernel's K2K port as the host sees it (k2k_port_ref edits it), and
+  /// the same port at the kernel's address (what route entries of other
+  /// kernels point into).
+  k2k_port& k2k_port_host() const noexcept { return *k2k_port_; }
+  k2k_port* k2k_port_device() const noexcept;
+
 private:
   channel_geometry geometry_;
   shared_region memory_;
   control_block* control_;
   doorbell* k2h_doorbell_;
+  k2k_port* k2k_port_;
   ring_producer h2k_;
   ring_consumer k2h_;
   std::chrono::nanoseconds poll_slice_ = std::chrono::milliseconds{10};
+  std::byte* snapshot_device_ = nullptr;
+  std::shared_ptr<const void> snapshot_owner_;
 };
 
 template <class Ready>

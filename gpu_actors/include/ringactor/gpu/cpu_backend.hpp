@@ -40,6 +40,14 @@
 
 namespace ringactor {
 
+/// Host work a CPU kernel's leader thread runs in place of waking the
+/// host (see cpu_kernel_options::completion). `run` returns whether the
+/// host must be woken all the same.
+struct host_completion {
+  bool (*run)(void* context) noexcept = nullptr;
+  void* context = nullptr;
+};
+
 /// How the CPU backend runs a grid of more than one thread (see above).
 enum class cpu_grid_emulation { sequential, thread_per_block };
 
@@ -60,6 +68,12 @@ struct cpu_kernel_options {
   /// kernels passes its one doorbell here (kernel_channel::wait_until then
   /// is no longer woken and must not be used).
   doorbell* host_doorbell = nullptr;
+  /// Run on the loop's leader thread wherever the loop would wake the host
+  /// (after each K2H push, a heartbeat, the loop's exit): the host's
+  /// completion work for this kernel, done inline so that a reply needs no
+  /// hand-off to the poller thread; the doorbell is rung only when it
+  /// returns true. Null: ring the doorbell. Must not block.
+  host_completion completion{};
 };
 
 namespace detail {
@@ -114,10 +128,17 @@ public:
       })
   }
 
-  RINGACTOR_HOST_DEVICE void notify_host(doorbell& bell) noexcept { ring_if_sleeping(bell); }
+  RINGACTOR_HOST_DEVICE void notify_host(doorbell& bell) noexcept {
+    RINGACTOR_HOST_BODY(
+      if (completion_.run == nullptr || completion_.run(completion_.context))
+        ring_if_sleeping(bell);)
+  }
+
+  void set_completion(host_completion c) noexcept { completion_ = c; }
 
 private:
   static constexpr std::uint32_t yields_before_park = 16;
+  host_completion completion_{};
   std::uint64_t heartbeat_interval_ns_;
   std::uint32_t spin_before_park_;
 };
@@ -267,6 +288,7 @@ void cpu_kernel_runner<Kernel>::start() {
   if (options_.emulation == cpu_grid_emulation::sequential || options_.grid.blocks == 1) {
     threads_.emplace_back([this] {
       detail::cpu_sequential_grid grid{params_, options_.grid};
+      grid.set_completion(options_.completion);
       run_kernel_loop<Kernel>(params_, grid);
     });
     return;
@@ -275,6 +297,8 @@ void cpu_kernel_runner<Kernel>::start() {
   for (std::uint32_t b = 0; b < options_.grid.blocks; ++b) {
     threads_.emplace_back([this, b] {
       detail::cpu_block_grid grid{params_, options_.grid, b, *barrier_};
+      if (b == 0)
+        grid.set_completion(options_.completion);
       run_kernel_loop<Kernel>(params_, grid);
     });
   }

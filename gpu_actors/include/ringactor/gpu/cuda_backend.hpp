@@ -80,6 +80,16 @@ void register_cuda_kernel(cuda_kernel_entry& entry) noexcept;
 /// Pinned host memory mapped into every device (from the backend's pool).
 shared_region allocate_mapped(std::size_t size);
 
+/// Zeroed device memory (cudaMalloc) on the current device: device() is
+/// its address, host() is null (the host reaches it only by copying).
+/// Throws cuda_error.
+shared_region allocate_device(std::size_t size);
+
+/// Synchronous copies between host memory and memory from allocate_device
+/// (cudaMemcpy). Throw cuda_error.
+void copy_host_to_device(std::byte* device_dst, const void* host_src, std::size_t bytes);
+void copy_device_to_host(void* host_dst, const std::byte* device_src, std::size_t bytes);
+
 /// Runs one kernel on a CUDA device over a kernel_channel in mapped memory
 /// (`kernel_channel ch{geometry, allocate_mapped(kernel_channel::bytes_for(geometry))}`).
 class cuda_kernel_runner {

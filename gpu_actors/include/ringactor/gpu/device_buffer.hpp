@@ -2,10 +2,11 @@
 // copyable handle (pointer, size, registry slot, generation) that fits in a
 // message; the memory behind it belongs to a device_buffer_owner<T>.
 //
-//   auto owner = allocate_device_buffer<float>(sys, 1'000'000);   // host-visible
-//   std::fill_n(owner.host_data(), owner.size(), 1.0f);
+//   auto owner = allocate_device_buffer<float>(sys, 1'000'000);
+//   owner.copy_from_host(input.data(), input.size());
 //   self->request(k, 1s, scale{owner.handle(), 2.0f}).receive(...);
-//   // the kernel's handler writes m.buf[i]; the host reads owner.host_data()
+//   // the kernel's handler writes m.buf[i]; then
+//   owner.copy_to_host(output.data(), output.size());
 //
 // Lifetime rules:
 // - The owner frees the memory when it is destroyed or release()d. Every
@@ -16,10 +17,12 @@
 // - The host must not touch the data while a kernel works on it; a reply
 //   (or a kernel's message) orders the kernel's writes before the host's
 //   reads.
-// - Memory: plain 64-byte aligned host memory on the CPU backend; pinned
-//   host memory mapped into the device (zero-copy, cudaHostAllocMapped) on
-//   CUDA. A buffer must be used by kernels of the backend it was allocated
-//   for.
+// - Memory: plain 64-byte aligned host memory on the CPU backend, where
+//   host_data() reaches it directly; device memory (cudaMalloc) on CUDA,
+//   where host_data() is null and the host copies in and out with
+//   copy_from_host() / copy_to_host() (synchronous cudaMemcpy). Those two
+//   work on both backends, so code written with them runs on either. A
+//   buffer must be used by kernels of the backend it was allocated for.
 //
 // Use after release: release bumps the slot's generation in a process-wide
 // registry; live() compares the handle's generation with it (on the host;
@@ -57,6 +60,19 @@ void report_released_buffer_use(std::uint32_t slot, std::uint32_t generation) no
 std::pair<std::uint32_t, std::uint32_t> acquire_buffer_slot() noexcept;
 /// Kills every handle of the buffer in `slot`.
 void release_buffer_slot(std::uint32_t slot) noexcept;
+
+/// A byte range of a buffer's memory.
+struct buffer_bytes {
+  std::size_t offset;
+  std::size_t size;
+};
+
+/// Copies into / out of a buffer's memory: memcpy when host-visible, else
+/// a CUDA copy.
+void copy_buffer_in(const shared_region& memory, buffer_bytes range, const void* src);
+void copy_buffer_out(const shared_region& memory, buffer_bytes range, void* dst);
+
+[[noreturn]] void throw_buffer_range(std::uint64_t offset, std::uint64_t n, std::uint64_t size);
 
 } // namespace detail
 
@@ -137,9 +153,25 @@ public:
   device_buffer<T> handle() const noexcept {
     return {reinterpret_cast<T*>(memory_.device()), size_, slot_, generation_};
   }
-  /// The elements at the host's address.
+  /// The elements at the host's address; null for device memory (CUDA):
+  /// use copy_from_host() and copy_to_host() there.
   T* host_data() const noexcept { return reinterpret_cast<T*>(memory_.host()); }
+  /// Whether host_data() reaches the elements.
+  bool host_visible() const noexcept { return memory_.host() != nullptr; }
   std::uint64_t size() const noexcept { return size_; }
+
+  /// Copies `n` elements from `src` to elements [offset, offset + n).
+  /// Throws std::out_of_range past the end or on a released buffer, and
+  /// cuda_error when a CUDA copy fails. Do not call it while a kernel
+  /// works on the buffer.
+  void copy_from_host(const T* src, std::uint64_t n, std::uint64_t offset = 0) const {
+    detail::copy_buffer_in(memory_, byte_range(n, offset), src);
+  }
+
+  /// Copies elements [offset, offset + n) to `dst` (see copy_from_host).
+  void copy_to_host(T* dst, std::uint64_t n, std::uint64_t offset = 0) const {
+    detail::copy_buffer_out(memory_, byte_range(n, offset), dst);
+  }
 
   /// Frees the memory; every handle is dead from now on.
   void release() noexcept {
@@ -153,6 +185,12 @@ public:
   }
 
 private:
+  detail::buffer_bytes byte_range(std::uint64_t n, std::uint64_t offset) const {
+    if (!memory_ || offset > size_ || n > size_ - offset)
+      detail::throw_buffer_range(offset, n, size_);
+    return {offset * sizeof(T), n * sizeof(T)};
+  }
+
   shared_region memory_;
   std::uint64_t size_ = 0;
   std::uint32_t slot_ = detail::unchecked_buffer;

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -36,9 +37,11 @@
 #include "ringactor/gpu/errors.hpp"
 #include "ringactor/gpu/kernel_config.hpp"
 #include "ringactor/gpu/kernel_context.hpp"
+#include "ringactor/gpu/kernel_ports.hpp"
 #include "ringactor/gpu/kernel_stats.hpp"
 #include "ringactor/gpu/message_list.hpp"
 #include "ringactor/gpu/slot.hpp"
+#include "ringactor/gpu/snapshot_store.hpp"
 
 namespace ringactor {
 
@@ -245,8 +248,23 @@ kernel_backend resolve_backend(const kernel_config& cfg) {
 template <class Interface, class Kernel>
 class kernel_proxy;
 
-/// The actor behind a kernel's handle. One forwarder per signature of the
-/// interface; internal messages from the completion poller; get_kernel_stats.
+/// The actor behind a kernel's handle.
+///
+/// Messages of the interface take the direct path: the sender's own thread
+/// marshals them into H2K inside enqueue(), so a request costs no mailbox
+/// round and no scheduler hand-off (on a 2-core machine, the hand-off to a
+/// worker was most of a round trip). Everything else goes through the
+/// mailbox: system messages (exit, link, monitor), the poller's
+/// h2k_space and kernel_failure, get_kernel_stats, and interface messages
+/// while the direct path is closed: before the behavior runs, in launch mode
+/// (a launch must not run on the sender's thread), and once the actor exits.
+///
+/// Order. H2K has one producer at a time: every push, direct or from a
+/// forwarder, happens under push_mutex_. Interface messages that went
+/// through the mailbox are counted (slow_pending_) and the direct path only
+/// opens again when none is left, and a full ring sends every later message
+/// to backlog_ until it drains: so one sender's messages reach the kernel in
+/// the order it sent them.
 template <class Kernel, class... Sigs>
 class kernel_proxy<typed_actor<Sigs...>, Kernel> final : public typed_event_based_actor<Sigs...> {
 public:
@@ -258,22 +276,54 @@ public:
     this->set_name(session_->config().name);
   }
 
+  bool enqueue(mailbox_element_ptr x) override {
+    if (x && !x->mid.is_urgent() && !x->mid.is_response()) {
+      bool taken = false;
+      bool matched = (try_direct<Sigs>(*x, taken) || ...);
+      if (matched && taken)
+        return true;
+    }
+    return super::enqueue(std::move(x));
+  }
+
   behavior_type make_behavior() override {
-    session_->attach(this->address());
+    // Persistent mode: the poller flushes a backlog itself (no mailbox
+    // round); launch mode: a flush launches, so it runs here (h2k_space).
+    session_->attach(this->address(), session_->config().mode == loop_mode::persistent
+                                        ? &kernel_proxy::flush_from_poller
+                                        : nullptr);
     behavior bhvr{
       forwarder<Sigs>()...,
       [this](h2k_space) { flush(); },
       [this](kernel_failure& f) { fail(std::move(f.reason)); },
-      [this](get_kernel_stats) { return session_->stats(backlog_.size()); },
+      [this](get_kernel_stats) {
+        std::size_t backlog = 0;
+        {
+          std::lock_guard guard{push_mutex_};
+          backlog = backlog_.size();
+        }
+        return session_->stats(backlog);
+      },
     };
+    {
+      std::lock_guard guard{push_mutex_};
+      behavior_ready_ = true;
+      maybe_open_direct();
+    }
     return behavior_type::make_unchecked(std::move(bhvr));
   }
 
 protected:
   void on_exit() override {
-    // Backlogged requests never reached the kernel: their promises are in
-    // the session and get dead_receiver when it finishes.
-    backlog_.clear();
+    {
+      // After this, no other thread touches session_ or the ring.
+      std::lock_guard guard{push_mutex_};
+      exiting_ = true;
+      direct_open_ = false;
+      // Backlogged requests never reached the kernel: their promises are
+      // in the session and get dead_receiver when it finishes.
+      backlog_.clear();
+    }
     session_->retire(exit_mode_);
     // The session holds a weak reference to this actor, which keeps its
     // memory: drop ours, so that the poller's release of the session (once
@@ -287,38 +337,84 @@ private:
     std::vector<std::byte> payload;
   };
 
+  /// What a push under push_mutex_ left to do once the lock is released.
+  enum class push_outcome { done, launch_failed, kernel_faulted };
+
+  /// If `x` holds Sig's message type: sets `taken` when the direct path
+  /// consumed it, returns true (the type matched).
+  template <class Sig>
+  bool try_direct(mailbox_element& x, bool& taken) {
+    using M = typename signature_trait<Sig>::message_type;
+    const M* msg = x.get_if<M>();
+    if (msg == nullptr)
+      return false;
+    std::lock_guard guard{push_mutex_};
+    if (!direct_open_) {
+      if (!exiting_)
+        ++slow_pending_; // the forwarder takes it, in order
+      return true;
+    }
+    (void) marshal<Sig>(*msg, x, strong_actor_ptr{this});
+    taken = true;
+    return true;
+  }
+
+  /// Builds the slot for `msg` (registering the request's promise) and
+  /// pushes it or appends it to the backlog. Caller holds push_mutex_.
+  template <class Sig>
+  push_outcome marshal(const typename signature_trait<Sig>::message_type& msg,
+                       mailbox_element& x, strong_actor_ptr self) {
+    using M = typename signature_trait<Sig>::message_type;
+    using R = typename signature_trait<Sig>::response_type;
+    slot_header h;
+    h.type_id = input_type_id<Kernel, M>();
+    h.payload_size = sizeof(M);
+    if (x.sender)
+      h.sender_id = x.sender->id();
+    if (x.mid.is_request()) {
+      h.request_id = ++last_request_id_;
+      // Registered before the push: the reply may come back at once.
+      session_->add_pending(h.request_id, response_promise{std::move(self), x},
+                            &decode_reply<R>);
+    }
+    return send_to_kernel(h, &msg);
+  }
+
   template <class Sig>
   auto forwarder() {
     using M = typename signature_trait<Sig>::message_type;
     using R = typename signature_trait<Sig>::response_type;
     return [this](const M& msg) -> result<R> {
-      slot_header h;
-      h.type_id = input_type_id<Kernel, M>();
-      h.payload_size = sizeof(M);
-      auto* x = this->current_element();
-      if (x->sender)
-        h.sender_id = x->sender->id();
-      if (x->mid.is_request()) {
-        h.request_id = ++last_request_id_;
-        session_->add_pending(h.request_id, this->make_untyped_response_promise(),
-                              &decode_reply<R>);
+      auto outcome = push_outcome::done;
+      {
+        std::lock_guard guard{push_mutex_};
+        if (slow_pending_ > 0)
+          --slow_pending_;
+        outcome = marshal<Sig>(msg, *this->current_element(), this->ctrl());
+        maybe_open_direct();
       }
-      send_to_kernel(h, &msg);
+      after_push(outcome);
       return delegated<R>{};
     };
   }
 
-  void send_to_kernel(const slot_header& h, const void* payload) {
-    if (backlog_.empty() && try_push(h, payload))
-      return;
+  push_outcome send_to_kernel(const slot_header& h, const void* payload) {
+    if (backlog_.empty()) {
+      auto outcome = push_outcome::done;
+      if (try_push(h, payload, outcome))
+        return outcome;
+    }
     // A full H2K ring: keep the message, in order, until the poller says
     // that the kernel freed slots.
     const auto* bytes = static_cast<const std::byte*>(payload);
     backlog_.push_back(outbound{h, std::vector<std::byte>(bytes, bytes + h.payload_size)});
+    direct_open_ = false;
     session_->set_backlogged();
+    return push_outcome::done;
   }
 
-  bool try_push(const slot_header& h, const void* payload) {
+  /// Caller holds push_mutex_.
+  bool try_push(const slot_header& h, const void* payload, push_outcome& outcome) {
     if (exiting_ || !session_->channel().try_send(h, payload))
       return false;
     session_->note_pushed(++pushed_);
@@ -326,36 +422,87 @@ private:
       try {
         session_->launch();
       } catch (const std::exception& ex) {
-        fail(error{gpu_error::kernel_fault, ex.what()});
+        launch_error_ = ex.what();
+        outcome = push_outcome::launch_failed;
         return true;
       }
       if (session_->channel().control().state() == kernel_state::faulted)
-        fail(error{gpu_error::kernel_fault, "a kernel handler reported a fault"});
+        outcome = push_outcome::kernel_faulted;
     }
     return true;
   }
 
+  /// Caller holds push_mutex_.
+  void maybe_open_direct() {
+    direct_open_ = behavior_ready_ && !exiting_ && backlog_.empty() && slow_pending_ == 0
+                   && session_->config().mode == loop_mode::persistent;
+  }
+
+  /// Runs on the proxy's own thread, without push_mutex_.
+  void after_push(push_outcome outcome) {
+    if (outcome == push_outcome::launch_failed)
+      fail(error{gpu_error::kernel_fault, launch_error_});
+    else if (outcome == push_outcome::kernel_faulted)
+      fail(error{gpu_error::kernel_fault, "a kernel handler reported a fault"});
+  }
+
   void flush() {
-    while (!backlog_.empty() && try_push(backlog_.front().header, backlog_.front().payload.data()))
-      backlog_.pop_front();
-    if (!backlog_.empty() && !exiting_)
-      session_->set_backlogged();
+    auto outcome = push_outcome::done;
+    {
+      std::lock_guard guard{push_mutex_};
+      while (!backlog_.empty() && outcome == push_outcome::done
+             && try_push(backlog_.front().header, backlog_.front().payload.data(), outcome))
+        backlog_.pop_front();
+      if (!backlog_.empty() && !exiting_)
+        session_->set_backlogged();
+      maybe_open_direct();
+    }
+    after_push(outcome);
+  }
+
+  /// The poller's backlog_flusher (persistent mode): `self` is this proxy,
+  /// kept alive by the poller's strong reference.
+  static void flush_from_poller(abstract_actor* self) {
+    auto* proxy = static_cast<kernel_proxy*>(self);
+    std::lock_guard guard{proxy->push_mutex_};
+    if (proxy->exiting_)
+      return; // session_ may be gone; the backlog was dropped on exit
+    auto outcome = push_outcome::done;
+    while (!proxy->backlog_.empty()
+           && proxy->try_push(proxy->backlog_.front().header,
+                              proxy->backlog_.front().payload.data(), outcome))
+      proxy->backlog_.pop_front();
+    if (!proxy->backlog_.empty())
+      proxy->session_->set_backlogged();
+    proxy->maybe_open_direct();
   }
 
   void fail(error reason) {
-    if (exiting_)
-      return;
-    exiting_ = true;
+    {
+      std::lock_guard guard{push_mutex_};
+      if (exiting_)
+        return;
+      exiting_ = true;
+      direct_open_ = false;
+    }
     exit_mode_ = reason == gpu_error::kernel_stalled ? kernel_session::exit_mode::stalled
                                                      : kernel_session::exit_mode::faulted;
     this->quit(std::move(reason));
   }
 
   std::shared_ptr<kernel_session> session_;
+  // push_mutex_ guards everything below up to exit_mode_: any thread that
+  // sends to the kernel (direct path) and the proxy's own thread.
+  std::mutex push_mutex_;
   std::deque<outbound> backlog_;
   std::uint64_t last_request_id_ = 0;
   std::uint64_t pushed_ = 0;
+  std::size_t slow_pending_ = 0;
+  bool behavior_ready_ = false;
+  bool direct_open_ = false;
   bool exiting_ = false;
+  std::string launch_error_;
+  // The proxy's own thread only.
   kernel_session::exit_mode exit_mode_ = kernel_session::exit_mode::drain;
 };
 
@@ -373,6 +520,9 @@ private:
 /// the actor with gpu_error::kernel_fault, a heartbeat that stands still
 /// past cfg.stall_timeout with gpu_error::kernel_stalled; requests it can no
 /// longer answer get sec::dead_receiver.
+///
+/// With cfg.snapshots (snapshot_store.hpp) the kernel starts from the
+/// store's latest snapshot instead, if there is one, and publishes its own.
 ///
 /// Throws std::invalid_argument for an invalid configuration and cuda_error
 /// when the CUDA backend was asked for and cannot run the kernel.
@@ -394,11 +544,20 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
   if (cfg.grid.blocks == 0 || cfg.grid.threads == 0)
     throw std::invalid_argument("ringactor: a kernel grid needs at least one block and thread");
   auto backend = detail::resolve_backend<Kernel>(cfg);
+  // Snapshots (snapshot_store.hpp): start from cfg.snapshots' latest one.
+  const auto start = detail::prepare_kernel_start(kernel, cfg, backend);
   auto& poller = detail::completion_poller::of(backend, cfg.device);
   std::unique_ptr<kernel_channel> channel;
+  if (backend == kernel_backend::cpu)
+    channel = std::make_unique<kernel_channel>(geometry);
+  else
+    channel = std::make_unique<kernel_channel>(
+      geometry, allocate_mapped(kernel_channel::bytes_for(geometry)));
+  start.attach_to(*channel);
+  auto session = std::make_shared<detail::kernel_session>(sys, cfg, backend, std::move(channel),
+                                                          &detail::send_host_message<Kernel>);
   std::unique_ptr<detail::kernel_runner_base> runner;
   if (backend == kernel_backend::cpu) {
-    channel = std::make_unique<kernel_channel>(geometry);
     cpu_kernel_options opts;
     opts.grid = cfg.grid;
     opts.emulation = cfg.cpu_emulation;
@@ -406,24 +565,26 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
     opts.heartbeat_interval = cfg.heartbeat_interval;
     opts.spin_before_park = cfg.spin_before_park;
     opts.host_doorbell = &poller.bell();
-    runner = std::make_unique<detail::cpu_runner_adapter<Kernel>>(kernel, *channel, opts);
+    // The kernel's thread delivers its own replies (the session outlives
+    // the runner, which it joins before it goes).
+    opts.completion = {&detail::kernel_session::complete_inline, session.get()};
+    runner = std::make_unique<detail::cpu_runner_adapter<Kernel>>(start.state,
+                                                                  session->channel(), opts);
   } else {
-    channel = std::make_unique<kernel_channel>(
-      geometry, allocate_mapped(kernel_channel::bytes_for(geometry)));
     cuda_kernel_options opts;
     opts.grid = cfg.grid;
     opts.mode = cfg.mode;
     opts.heartbeat_interval = cfg.heartbeat_interval;
     opts.device = cfg.device;
-    auto r = make_cuda_runner(kernel, *channel, opts);
+    auto r = make_cuda_runner(start.state, session->channel(), opts);
     if (cfg.mode == loop_mode::persistent)
       r.start();
     runner = std::make_unique<detail::cuda_runner_adapter>(std::move(r));
   }
-  auto session = std::make_shared<detail::kernel_session>(sys, cfg, backend, std::move(channel),
-                                                          &detail::send_host_message<Kernel>);
   session->start(std::move(runner), poller);
   auto handle = sys.spawn<detail::kernel_proxy<Interface, Kernel>>(session);
+  // K2K brokers find the kernel's port by its actor id (kernel_ports.hpp).
+  detail::register_kernel_port<Kernel>(handle.id(), session, session->channel(), backend, cfg);
   poller.add(std::move(session));
   return handle;
 }

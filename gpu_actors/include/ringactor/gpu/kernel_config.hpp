@@ -7,12 +7,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "ringactor/gpu/cpu_backend.hpp"
 #include "ringactor/gpu/kernel_params.hpp"
 
 namespace ringactor {
+
+class kernel_snapshot_store_base;
 
 /// Where a kernel runs.
 enum class kernel_backend {
@@ -50,6 +53,15 @@ struct kernel_config {
   std::uint32_t spin_before_park = 1000;
   /// The actor's name (logs, shutdown reports).
   std::string name = "kernel";
+  /// Snapshots (snapshot_store.hpp): a kernel_snapshot_store of the kernel's
+  /// snapshot_type. The kernel starts from the store's latest snapshot, if
+  /// any, and publishes its own into it; a kernel type without snapshot
+  /// hooks is refused (std::invalid_argument). Null: no snapshots.
+  std::shared_ptr<kernel_snapshot_store_base> snapshots = nullptr;
+  /// With snapshots: the kernel publishes a snapshot after every
+  /// snapshot_interval-th message (and when it drains). A restarted kernel
+  /// loses the messages since the last one.
+  std::uint32_t snapshot_interval = 1;
 };
 
 } // namespace ringactor

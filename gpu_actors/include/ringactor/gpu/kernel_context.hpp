@@ -11,8 +11,8 @@
 // step; use thread_rank() and grid_size() to split work). There is no barrier
 // inside a handler: the loop puts a grid-wide barrier before and after each
 // message. Answering is done by the grid's leader (rank 0): reply(),
-// send_host() called on other threads do nothing, so a handler may call them
-// unconditionally. fault() works on any thread.
+// send_host() and send() called on other threads do nothing, so a handler may
+// call them unconditionally. fault() works on any thread.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,7 @@
 #include "ringactor/gpu/control_block.hpp"
 #include "ringactor/gpu/detail/loop_state.hpp"
 #include "ringactor/gpu/device.hpp"
+#include "ringactor/gpu/k2k_port.hpp"
 #include "ringactor/gpu/kernel_params.hpp"
 #include "ringactor/gpu/message_list.hpp"
 #include "ringactor/gpu/slot.hpp"
@@ -59,8 +60,13 @@ public:
   RINGACTOR_DEVICE const slot_header& header() const noexcept { return header_; }
   /// Whether the sender waits for an answer.
   RINGACTOR_DEVICE bool is_request() const noexcept { return header_.request_id != 0; }
-  /// The host actor that sent the message (0 if anonymous).
+  /// The host actor that sent the message (0 if anonymous), or for a
+  /// message from another kernel (from_kernel()) its K2K address.
   RINGACTOR_DEVICE std::uint64_t sender_id() const noexcept { return header_.sender_id; }
+  /// Whether the message came from another kernel over a device channel.
+  RINGACTOR_DEVICE bool from_kernel() const noexcept {
+    return (header_.flags & slot_flags::k2k) != 0;
+  }
 
   // -- answering --------------------------------------------------------------
 
@@ -87,6 +93,29 @@ public:
                   "`using outputs = ringactor::message_list<...>`");
     return is_leader()
            && leader_.push_message(receiver, output_type_id<Kernel, T>(), &msg, sizeof(T));
+  }
+
+  /// Sends `msg` to the K2K endpoint at address `destination`
+  /// (k2k_address("name") of the name it is registered under at the
+  /// broker). To a kernel on the same device: straight into the device
+  /// channel the broker set up, with no host involvement; a full channel
+  /// returns queue_full (and counts it) and nothing is sent. To a host
+  /// endpoint: through K2H to that actor, waiting while K2H is full, as
+  /// send_host() does. T must be in the kernel's `outputs` and, for a kernel
+  /// destination, in its `inputs` (else not_accepted). Leader only; other
+  /// threads get not_leader. See k2k_port.hpp.
+  ///
+  ///   if (ctx.send(k2k_address("decoder-0"), frame{...}) == k2k_send_result::queue_full) ...
+  template <class T>
+  RINGACTOR_DEVICE k2k_send_result send(std::uint64_t destination, const T& msg) noexcept {
+    static_assert(std::is_trivially_copyable_v<T>,
+                  "ringactor: a message a kernel sends must be trivially copyable");
+    static_assert(output_type_id<Kernel, T>() != 0,
+                  "ringactor: to send this type to another endpoint, list it in the kernel's "
+                  "`using outputs = ringactor::message_list<...>`");
+    if (!is_leader())
+      return k2k_send_result::not_leader;
+    return leader_.send_k2k(destination, output_type_id<Kernel, T>(), &msg, sizeof(T));
   }
 
   /// Marks the kernel faulted with a user `code` (non-zero): the loop ends

@@ -8,14 +8,16 @@
 //   ---- grid barrier ----
 //   every thread: dispatch by type id to Kernel::handle(ctx, const T&)
 //   ---- grid barrier ----
-//   leader: make sure a request got an answer, count the message, beat,
-//           record a fault
+//   leader: publish a snapshot when one is due and the message did not
+//           fault, make sure a request got an answer, count the message,
+//           beat, record a fault
 //
 // A Kernel is a trivially copyable struct (its state lives in device memory
 // on CUDA) with `using inputs = ringactor::message_list<...>` and, for each
 // input T, `template <class Ctx> RINGACTOR_DEVICE R handle(Ctx&, const T&)`;
 // a non-void R is the reply. An optional `using outputs = ...` lists what it
-// sends to host actors.
+// sends to host actors. Optional snapshot hooks (snapshot_hooks.hpp) let a
+// restarted kernel continue from its last snapshot.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,8 @@
 #include "ringactor/gpu/kernel_params.hpp"
 #include "ringactor/gpu/message_list.hpp"
 #include "ringactor/gpu/slot.hpp"
+#include "ringactor/gpu/snapshot_area.hpp"
+#include "ringactor/gpu/snapshot_hooks.hpp"
 
 namespace ringactor {
 
@@ -62,7 +66,8 @@ RINGACTOR_HOST_DEVICE constexpr bool check_kernel() {
     static_assert(handles_all<Kernel, Ctx, typename Kernel::inputs>::value,
                   "ringactor: the kernel lacks a handler for one of its inputs: write "
                   "`template <class Ctx> RINGACTOR_DEVICE R handle(Ctx&, const T&)` for each T");
-    return std::is_trivially_copyable_v<Kernel>
+    constexpr bool hooks_ok = check_snapshot_hooks<Kernel>();
+    return hooks_ok && std::is_trivially_copyable_v<Kernel>
            && all_trivially_copyable<typename Kernel::inputs>::value
            && handles_all<Kernel, Ctx, typename Kernel::inputs>::value;
   }
@@ -101,10 +106,26 @@ RINGACTOR_DEVICE kernel_error dispatch(Kernel&, Ctx&, const slot_header&, const 
   return kernel_error::unknown_message;
 }
 
+/// Publishes a kernel's snapshot into the snapshot area (leader only, at a
+/// message boundary: every thread of the grid finished the last message).
+template <class Kernel>
+struct kernel_snapshot_publisher {
+  Kernel* kernel;
+
+  RINGACTOR_DEVICE void operator()(snapshot_area_ref area, std::uint64_t number,
+                                   std::uint64_t messages) const noexcept {
+    if constexpr (snapshot_kernel<Kernel>) {
+      const typename Kernel::snapshot_type s = kernel->snapshot();
+      area.publish(number, &s, messages);
+    }
+  }
+};
+
 template <class Kernel, class Context, class Grid>
 RINGACTOR_DEVICE void run_checked_loop(const kernel_params& params, Grid& grid) {
   using context = Context;
   auto& kernel = *static_cast<Kernel*>(params.kernel);
+  const kernel_snapshot_publisher<Kernel> snapshot{&kernel};
   grid_scratch scratch{params.scratch};
   loop_state<Grid> leader{params, grid};
   const auto dim = grid.dim();
@@ -126,10 +147,10 @@ RINGACTOR_DEVICE void run_checked_loop(const kernel_params& params, Grid& grid) 
     });
     grid.sync();
     if (grid.is_leader())
-      leader.finish(scratch, result);
+      leader.finish(scratch, result, snapshot);
   }
   if (grid.is_leader())
-    leader.stop();
+    leader.stop(snapshot);
 }
 
 } // namespace detail

@@ -1,5 +1,5 @@
 // ringactor: what a kernel loop is launched with: pointers to the shared
-// control block and rings (device pointers on CUDA), the kernel's state, and
+// control block, rings and K2K port (device pointers on CUDA), the kernel's state, and
 // a small scratch area through which the grid's leader thread hands the
 // current message to the other threads.
 #pragma once
@@ -10,6 +10,7 @@
 #include "ringactor/gpu/control_block.hpp"
 #include "ringactor/gpu/device.hpp"
 #include "ringactor/gpu/doorbell.hpp"
+#include "ringactor/gpu/k2k_port.hpp"
 #include "ringactor/gpu/ring.hpp"
 #include "ringactor/gpu/slot.hpp"
 
@@ -43,11 +44,13 @@ struct kernel_params {
   ring_view h2k;                        ///< host-to-kernel ring (the loop consumes)
   ring_view k2h;                        ///< kernel-to-host ring (the loop produces)
   doorbell* k2h_doorbell = nullptr;     ///< rung after K2H pushes, heartbeats, exit
+  k2k_port* k2k = nullptr;              ///< route table and inbound device channels; may be null
   std::byte* scratch = nullptr;         ///< grid_scratch_bytes(h2k.slot_size()) bytes
   std::uint64_t kernel_id = 0;          ///< sender id stamped on K2H slots
   std::uint64_t heartbeat_interval_ns = 100'000'000;
   std::uint32_t spin_before_park = 1000; ///< CPU backend: idle polls before parking
   loop_mode mode = loop_mode::persistent;
+  std::byte* snapshot = nullptr;         ///< the snapshot area (snapshot_area.hpp); null: none
 };
 
 namespace detail {

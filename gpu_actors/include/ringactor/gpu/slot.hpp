@@ -3,7 +3,7 @@
 // A slot is `slot_size` bytes (a multiple of 64, at least 128):
 //
 //   offset  0  sequence      u64   the publication protocol of ring.hpp
-//   offset  8  slot_header   56 B  type id, kind, sizes, ids, HLC stamp
+//   offset  8  slot_header   56 B  type id, kind, flags, sizes, ids, HLC stamp
 //   offset 64  payload       slot_size - 64 bytes, 64-byte aligned
 //
 // The header is plain data: it is written before the sequence number is
@@ -15,16 +15,9 @@
 #include <type_traits>
 
 #include "ringactor/gpu/device.hpp"
+#include "ringactor/gpu/hlc_timestamp.hpp"
 
 namespace ringactor {
-
-/// A hybrid logical clock stamp (physical time, logical counter, node id).
-/// Reserved for kernel-to-kernel messaging; carried unchanged for now.
-struct hlc_stamp {
-  std::uint64_t physical = 0;
-  std::uint32_t logical = 0;
-  std::uint32_t node = 0;
-};
 
 /// What a slot carries.
 enum class slot_kind : std::uint16_t {
@@ -37,7 +30,7 @@ struct slot_header {
   /// 1-based position of the payload type in the kernel's message list; 0 = none.
   std::uint32_t type_id = 0;
   slot_kind kind = slot_kind::message;
-  std::uint16_t flags = 0; ///< reserved, zero
+  std::uint16_t flags = 0; ///< slot_flags bits; zero on the host rings
   std::uint32_t payload_size = 0;
   std::uint32_t error_code = 0; ///< for kind == error: a kernel_error value
   /// Non-zero for a request (H2K) and for its reply (K2H); 0 for a plain message.
@@ -45,9 +38,19 @@ struct slot_header {
   /// H2K: the host actor that sent the message; K2H: the kernel's actor id.
   std::uint64_t sender_id = 0;
   /// K2H: the host actor a reply or message goes to; H2K: unused, zero.
+  /// On a device channel (flag k2k): the sender's and receiver's K2K
+  /// addresses (see k2k_port.hpp).
   std::uint64_t receiver_id = 0;
-  hlc_stamp stamp;
+  /// H2K and K2H: carried unchanged (zero unless the host set one). Device
+  /// channels: the sending kernel's hybrid logical clock at the send.
+  hlc_timestamp stamp;
 };
+
+/// Bits of slot_header::flags.
+namespace slot_flags {
+/// The message came from another kernel over a device channel (K2K).
+inline constexpr std::uint16_t k2k = 1;
+} // namespace slot_flags
 
 namespace detail {
 

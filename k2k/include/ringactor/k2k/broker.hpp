@@ -21,6 +21,22 @@
 // count every broker checks: a routing loop ends in max_hops_exceeded.
 // Every message ends in exactly one receipt; a broker that exits answers
 // everything it still holds.
+//
+// Device channels. When two persistent kernel actors on the same device
+// (the CPU backend counts as one) are registered, the broker sets up a
+// device channel in each direction (k2k_port.hpp: a ring in memory both
+// kernels reach) and publishes it in the sender's route table, while the
+// kernels run. A kernel then sends with ctx.send(k2k_address("name"), msg):
+// no host, no receipt, no broker queue; a full channel is queue_full for the
+// kernel and in device_channel_stats. For every other endpoint (host actors,
+// brokers, kernels elsewhere) the broker publishes a host route: ctx.send
+// goes through K2H, and the device's completion poller hands the message to
+// that actor directly, as an ordinary message from the kernel actor (not
+// through this broker: there is no requester to answer with a receipt).
+// Unregistering (or the endpoint's exit) retires its routes and channels;
+// their memory is freed once both kernels acknowledged it, never while a
+// kernel may still use it. A kernel is claimed by the first broker that
+// registers it; to any other broker it is an ordinary endpoint.
 #pragma once
 
 #include <chrono>
@@ -57,6 +73,9 @@ struct broker_config {
   std::chrono::nanoseconds delivery_timeout = std::chrono::seconds{5};
   /// Receipts kept for lookup_receipt; the oldest go first.
   std::size_t receipt_retention = 65536;
+  /// Slots of each device channel between two kernel endpoints (a power of
+  /// two >= 2), unless the receiving endpoint's registration says otherwise.
+  std::uint32_t device_channel_capacity = 256;
   /// The clock that stamps envelopes; null means process_clock().
   std::shared_ptr<hybrid_clock> clock = nullptr;
   /// The actor's name in logs and shutdown reports.
@@ -78,6 +97,9 @@ struct register_endpoint {
   actor endpoint;
   /// Unconfirmed deliveries allowed at once; 0 means the broker's default.
   std::size_t max_in_flight = 0;
+  /// A kernel endpoint: slots of each device channel into it (a power of two
+  /// >= 2); 0 means the broker's device_channel_capacity.
+  std::uint32_t channel_capacity = 0;
 };
 
 /// Unregisters an endpoint: its queued messages get not_found receipts at
@@ -137,6 +159,29 @@ struct drop_counts {
   }
 };
 
+/// One device channel this broker set up between two kernel endpoints (see
+/// "Device channels" above). Counted by the kernels themselves.
+struct device_channel_stats {
+  std::string source;        ///< the sending endpoint's kernel id
+  std::string destination;   ///< the receiving endpoint's kernel id
+  std::uint64_t sent = 0;    ///< messages the sender pushed
+  std::uint64_t received = 0; ///< messages the receiver took
+  std::uint64_t queue_full = 0; ///< sends refused because the channel was full
+  std::uint32_t capacity = 0;
+
+  std::uint64_t depth() const noexcept { return sent - received; }
+};
+
+/// What one kernel endpoint's ctx.send calls could not do, by reason (a
+/// full channel is counted per channel, in device_channel_stats).
+struct kernel_send_stats {
+  std::string kernel_id;
+  std::uint64_t not_found = 0;
+  std::uint64_t not_accepted = 0;
+  std::uint64_t too_large = 0;
+  std::uint64_t sent_to_host = 0; ///< sends to host endpoints, through K2H
+};
+
 struct broker_stats {
   std::size_t registered_endpoints = 0;
   std::size_t routes = 0;
@@ -149,9 +194,25 @@ struct broker_stats {
   std::size_t in_flight = 0;       ///< over all endpoints
   std::size_t retained_receipts = 0;
   std::vector<endpoint_stats> endpoints; ///< sorted by kernel id
+  /// Device channels in use, sorted by source, then destination.
+  std::vector<device_channel_stats> device_channels;
+  /// Kernel endpoints with device channels, sorted by kernel id.
+  std::vector<kernel_send_stats> kernel_sends;
+  /// Sends refused by full device channels, over every channel this broker
+  /// set up (those torn down included): the device channels' queue_full.
+  std::uint64_t device_queue_full = 0;
+  /// Messages left unread in device channels when they were torn down
+  /// (an endpoint left while its peers still sent to it).
+  std::uint64_t device_lost_at_teardown = 0;
+  /// Device channels torn down whose kernels have not yet acknowledged it
+  /// (their memory is freed once they have).
+  std::size_t device_channels_retiring = 0;
 
   /// The entry for `kernel_id`, or null.
   const endpoint_stats* endpoint(std::string_view kernel_id) const noexcept;
+  /// The device channel from `source` to `destination`, or null.
+  const device_channel_stats* device_channel(std::string_view source,
+                                             std::string_view destination) const noexcept;
 };
 
 // -- the broker -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ enum class errc : int {
   unknown_route,     ///< no route exists for this destination
   unknown_receipt,   ///< no receipt for this message id is retained
   empty_message,     ///< a send carried no payload
+  max_hops_exceeded, ///< a message would pass more brokers than the hop limit allows
 };
 
 const std::error_category& k2k_category() noexcept;

@@ -24,41 +24,18 @@
 #include <fmt/format.h>
 
 #include "ringactor/expected.hpp"
+#include "ringactor/gpu/hlc_timestamp.hpp"
 #include "ringactor/k2k/error.hpp"
 
 namespace ringactor::k2k {
 
-/// One hybrid logical clock stamp. Ordered by physical time, then logical
-/// counter, then node id (declaration order: the defaulted <=> is the order).
-struct hlc_timestamp {
-  /// Bits of the logical counter in a clock's packed state word.
-  static constexpr unsigned logical_bits = 12;
-  static constexpr std::uint32_t max_logical = (std::uint32_t{1} << logical_bits) - 1;
-  /// Microseconds since the Unix epoch fit 52 bits until the year 2112.
-  static constexpr std::uint64_t max_physical = (std::uint64_t{1} << (64 - logical_bits)) - 1;
-  /// Bytes of the binary form: physical (8), logical (4), node (4), big-endian.
-  static constexpr std::size_t packed_size = 16;
-  using packed_type = std::array<std::byte, packed_size>;
+/// One hybrid logical clock stamp: the type of gpu_actors (usable in device
+/// code, carried in every ring slot header), named here for the K2K layer.
+using hlc_timestamp = ringactor::hlc_timestamp;
 
-  std::uint64_t physical = 0; ///< microseconds since the Unix epoch (at most max_physical)
-  std::uint32_t logical = 0;  ///< events within one physical microsecond (at most max_logical)
-  std::uint32_t node = 0;     ///< the id of the clock's node: the tie-break
-
-  /// Whether physical and logical are within the ranges a clock produces.
-  constexpr bool valid() const noexcept {
-    return physical <= max_physical && logical <= max_logical;
-  }
-
-  /// The binary form. Big-endian, so that comparing two packed stamps
-  /// bytewise (memcmp) gives the same order as comparing the stamps.
-  packed_type pack() const noexcept;
-
-  /// Reads the binary form; invalid_timestamp if `bytes` is not exactly
-  /// packed_size bytes or holds an out-of-range stamp.
-  static expected<hlc_timestamp> unpack(std::span<const std::byte> bytes);
-
-  friend constexpr auto operator<=>(const hlc_timestamp&, const hlc_timestamp&) noexcept = default;
-};
+/// Reads the binary form of hlc_timestamp::pack(); invalid_timestamp if
+/// `bytes` is not exactly packed_size bytes or holds an out-of-range stamp.
+expected<hlc_timestamp> unpack_timestamp(std::span<const std::byte> bytes);
 
 /// "physical.logical@node", e.g. "1718000000123456.3@7".
 std::string to_string(const hlc_timestamp& x);

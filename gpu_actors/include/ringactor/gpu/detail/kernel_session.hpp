@@ -5,8 +5,13 @@
 // Threads. The proxy actor (one scheduler worker at a time) pushes to H2K,
 // adds pending requests and launches (launch mode). The device's completion
 // poller thread pops K2H, answers requests, watches the kernel's state and
-// heartbeat, and finishes the session once the proxy retired it. What both
-// touch is either atomic (each with its pairing named) or under mutex_.
+// heartbeat, and finishes the session once the proxy retired it. On the CPU
+// backend the kernel's own leader thread also drains K2H right after it
+// pushed to it (complete_inline), so that a reply reaches its requester
+// without waiting for the poller thread to be scheduled; K2H has one
+// consumer at a time because every drain holds drain_mutex_. What the
+// threads share is either atomic (each with its pairing named) or under a
+// mutex.
 #pragma once
 
 #include <atomic>
@@ -53,8 +58,14 @@ struct kernel_failure {
   error reason;
 };
 
-/// Poller -> proxy: H2K has free slots again; flush the backlog.
+/// Poller -> proxy: H2K has free slots again; flush the backlog (launch
+/// mode, where a flush launches and must run on the proxy's thread).
 struct h2k_space {};
+
+/// Persistent mode: the poller flushes the proxy's backlog itself, on its
+/// own thread (the proxy serializes pushes with a mutex); `proxy` is the
+/// proxy the session attached, kept alive by the caller.
+using backlog_flusher = void (*)(abstract_actor* proxy);
 
 /// Turns a K2H reply or error slot into the value (or error) of a promise.
 using reply_decoder = void (*)(response_promise&, const slot_header&, const std::byte*);
@@ -92,7 +103,7 @@ public:
 
   /// The proxy that answers for the kernel (a weak reference: the session
   /// must not keep its actor alive). Set once, before the first message.
-  void attach(actor_addr proxy);
+  void attach(actor_addr proxy, backlog_flusher flusher = nullptr);
 
   kernel_channel& channel() noexcept { return *channel_; }
   const kernel_config& config() const noexcept { return cfg_; }
@@ -126,10 +137,16 @@ public:
   /// doorbell (a backlog, a CUDA kernel, a retiring session).
   bool wants_polling() const noexcept;
   /// Whether K2H holds a slot (the poller's wake-up check).
-  bool k2h_ready() const noexcept { return channel_->peek_received().header != nullptr; }
+  bool k2h_ready() noexcept;
 
   /// Releases a runner whose kernel never stopped (process exit).
   void abandon() noexcept;
+
+  /// CPU backend: the kernel's leader thread drains K2H itself after each
+  /// push (a cpu_kernel_options::completion hook; `self` is the session).
+  /// Returns whether the poller must be woken all the same: another thread
+  /// was draining, or the kernel is no longer active (exit or fault).
+  static bool complete_inline(void* self) noexcept;
 
 private:
   struct pending_reply {
@@ -150,6 +167,7 @@ private:
   host_message_sender host_sender_;
   completion_poller* poller_ = nullptr;
   actor_addr proxy_;
+  backlog_flusher flusher_ = nullptr;
 
   // Guards pending_ (proxy adds, poller answers, retire fails).
   mutable std::mutex mutex_;
@@ -159,7 +177,7 @@ private:
   /// loaded with acquire by the poller (compared with h2k_consumed for free
   /// space) and by stats().
   std::atomic<std::uint64_t> pushed_{0};
-  /// K2H slots popped. Written by the poller (relaxed: statistics only).
+  /// K2H slots popped. Written under drain_mutex_ (relaxed: statistics only).
   std::atomic<std::uint64_t> popped_{0};
   /// Set (release) by the proxy after a failed push; the poller's exchange
   /// (acquire) takes it, so it sees the pushed_ value stored before it.
@@ -173,8 +191,11 @@ private:
   std::mutex done_mutex_;
   std::condition_variable done_;
 
-  // Poller thread only.
+  // Held by whoever drains K2H (the poller, or a CPU kernel's thread in
+  // complete_inline); guards payload_.
+  std::mutex drain_mutex_;
   std::vector<std::byte> payload_;
+  // Poller thread only.
   bool failure_sent_ = false;
   bool stall_terminated_ = false;
   std::uint64_t last_heartbeat_ = 0;

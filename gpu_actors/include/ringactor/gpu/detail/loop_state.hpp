@@ -9,12 +9,20 @@
 #include <cstdint>
 
 #include "ringactor/gpu/control_block.hpp"
+#include "ringactor/gpu/detail/k2k_endpoint.hpp"
 #include "ringactor/gpu/device.hpp"
+#include "ringactor/gpu/k2k_port.hpp"
 #include "ringactor/gpu/kernel_params.hpp"
 #include "ringactor/gpu/ring.hpp"
 #include "ringactor/gpu/slot.hpp"
+#include "ringactor/gpu/snapshot_area.hpp"
 
 namespace ringactor::detail {
+
+/// The snapshot publisher of a kernel without snapshot hooks.
+struct no_snapshot {
+  RINGACTOR_DEVICE void operator()(snapshot_area_ref, std::uint64_t, std::uint64_t) const noexcept {}
+};
 
 /// A Grid provides: is_leader(), sync(), for_each_thread(f), dim(),
 /// now_ns(), idle(n, doorbell, ready) (spin, back off or park while H2K is
@@ -23,7 +31,7 @@ template <class Grid>
 class loop_state {
 public:
   RINGACTOR_DEVICE loop_state(const kernel_params& params, Grid& grid) noexcept
-    : p_(params), grid_(grid), h2k_(params.h2k), k2h_(params.k2h) {}
+    : p_(params), grid_(grid), h2k_(params.h2k), k2h_(params.k2h), k2k_(params.k2k) {}
 
   // -- the loop's steps (leader only) ----------------------------------------
 
@@ -46,7 +54,10 @@ public:
     beat(grid_.now_ns());
   }
 
-  /// Waits for the next message and copies it to `scratch`, or decides to stop.
+  /// Waits for the next message (from H2K or an inbound device channel)
+  /// and copies it to `scratch`, or decides to stop. H2K and the device
+  /// channels take turns when both have messages; a draining loop takes
+  /// H2K only (a peer that keeps sending could otherwise hold it forever).
   template <class Scratch>
   RINGACTOR_DEVICE loop_step next(Scratch scratch) noexcept {
     auto& cb = *p_.control;
@@ -68,11 +79,16 @@ public:
                             mem_order::release);
         }
       }
-      auto msg = h2k_.peek();
-      if (msg.header != nullptr) {
-        take(msg, scratch);
+      if (take_next(scratch)) {
+        // A quiescent point (no handler runs): act on changes to the K2K
+        // port. After the take, so that a message the host pushed after
+        // changing the port finds the change (its slot's acquire load
+        // made the port's version visible).
+        k2k_.quiesce();
         return loop_step::message;
       }
+      // Idle, also a quiescent point: acknowledge the host's changes.
+      k2k_.quiesce();
       if (draining_) {
         commanded_stop_ = true;
         return loop_step::stop;
@@ -83,7 +99,7 @@ public:
       grid_.idle(idle, cb.h2k_doorbell, [this, &cb] {
         // A wake-up check only; the next iteration reloads the command with
         // acquire before acting on it.
-        return h2k_.ready()
+        return h2k_.ready() || k2k_.ready() || k2k_.changed()
                || dev::atomic_load(cb.command, mem_order::relaxed)
                     != static_cast<std::uint32_t>(kernel_command::run);
       });
@@ -91,18 +107,33 @@ public:
   }
 
   /// Completes the current message after every thread handled it:
-  /// guarantees a reply to a request, counts it, and records a fault.
-  template <class Scratch>
-  RINGACTOR_DEVICE void finish(Scratch scratch, kernel_error dispatch_result) noexcept {
+  /// publishes a snapshot when one is due, guarantees a reply to a request,
+  /// counts it, and records a fault. `snapshot(area, number, messages)`
+  /// publishes the kernel's snapshot (see kernel_loop.hpp).
+  template <class Scratch, class Snapshot = no_snapshot>
+  RINGACTOR_DEVICE void finish(Scratch scratch, kernel_error dispatch_result,
+                               Snapshot snapshot = {}) noexcept {
     auto& cb = *p_.control;
     const auto& h = scratch.header();
     auto fault = scratch.fault();
+    // Before the reply goes out, so that a host that sees the reply finds a
+    // snapshot that includes the message. Never after a fault: the handler
+    // may have left the state half updated, and the last good snapshot must
+    // stay the latest.
+    if (fault == 0 && p_.snapshot != nullptr && (processed_ + 1) % snapshot_interval() == 0)
+      publish_snapshot(snapshot, processed_ + 1);
     // The handler's reply was held back until now: every thread of the grid
     // has finished the message (the grid barrier before finish()), so a host
     // that sees the reply also sees the message's effects. A fault or a
     // dispatch error replaces it.
     bool held = reply_held_;
     reply_held_ = false;
+    // Counted before the answer goes out: a host that sees the reply sees
+    // the count include its message (the CPU backend delivers replies on
+    // this thread, inside push_k2h()).
+    ++handled_;
+    // Pairs with the host's acquire load in control_block_ref::messages_processed().
+    dev::atomic_store(cb.messages_processed, ++processed_, mem_order::release);
     if (h.request_id != 0) {
       if (dispatch_result != kernel_error::none || fault != 0) {
         if (!replied_ || held) {
@@ -124,9 +155,6 @@ public:
         }
       }
     }
-    ++handled_;
-    // Pairs with the host's acquire load in control_block_ref::messages_processed().
-    dev::atomic_store(cb.messages_processed, ++processed_, mem_order::release);
     if (fault != 0) {
       faulted_ = true;
       // Both published by the release store of state below.
@@ -142,9 +170,16 @@ public:
 
   /// Leaves the loop: terminated when the host asked for it (drain or
   /// terminate) and nothing faulted; in launch mode an ordinary return
-  /// leaves the state active.
-  RINGACTOR_DEVICE void stop() noexcept {
+  /// leaves the state active. Leaving on the host's request, it publishes a
+  /// snapshot of the state after the last message if the interval skipped it.
+  template <class Snapshot = no_snapshot>
+  RINGACTOR_DEVICE void stop(Snapshot snapshot = {}) noexcept {
     auto& cb = *p_.control;
+    if (commanded_stop_ && !faulted_ && p_.snapshot != nullptr && processed_ > 0
+        && processed_ % snapshot_interval() != 0)
+      publish_snapshot(snapshot, processed_);
+    // The last quiescent point: acknowledge what the host changed meanwhile.
+    k2k_.quiesce();
     if (commanded_stop_ && !faulted_) {
       // Pairs with the host's acquire load in control_block_ref::state().
       dev::atomic_store(cb.state, static_cast<std::uint32_t>(kernel_state::terminated),
@@ -210,7 +245,41 @@ public:
     return push_k2h(m, payload);
   }
 
+  /// Sends to another kernel over a device channel, or through K2H to a
+  /// host endpoint (see k2k_port.hpp and kernel_context::send).
+  RINGACTOR_DEVICE k2k_send_result send_k2k(std::uint64_t destination, std::uint32_t output_id,
+                                            const void* payload, std::uint32_t size) noexcept {
+    return k2k_.send(destination, output_id, payload, size, grid_.now_ns(),
+                     [this](std::uint64_t receiver, std::uint32_t type_id, const void* bytes,
+                            std::uint32_t n) { return push_message(receiver, type_id, bytes, n); });
+  }
+
 private:
+  /// Takes a message from H2K or an inbound device channel, taking turns.
+  template <class Scratch>
+  RINGACTOR_DEVICE bool take_next(Scratch scratch) noexcept {
+    if (k2k_turn_ && !draining_ && take_k2k(scratch))
+      return true;
+    auto msg = h2k_.peek();
+    if (msg.header != nullptr) {
+      take(msg, scratch);
+      k2k_turn_ = true;
+      return true;
+    }
+    return !draining_ && take_k2k(scratch);
+  }
+
+  /// Takes the next message of an inbound device channel, if any.
+  template <class Scratch>
+  RINGACTOR_DEVICE bool take_k2k(Scratch scratch) noexcept {
+    if (!k2k_.take(scratch, h2k_.ring().payload_capacity()))
+      return false;
+    scratch.clear_fault();
+    replied_ = false;
+    k2k_turn_ = false;
+    return true;
+  }
+
   /// Copies the message at the H2K head into the scratch area and frees its
   /// slot at once, so that the host can refill it while the grid works.
   template <class Scratch>
@@ -245,6 +314,22 @@ private:
     return true;
   }
 
+  /// The area's interval, read once per launch (on CUDA it is a read across PCIe).
+  RINGACTOR_DEVICE std::uint32_t snapshot_interval() noexcept {
+    if (snapshot_interval_ == 0) {
+      snapshot_area_ref area{p_.snapshot};
+      snapshot_interval_ = area.interval() == 0 ? 1 : area.interval();
+      snapshots_ = area.published();
+    }
+    return snapshot_interval_;
+  }
+
+  template <class Snapshot>
+  RINGACTOR_DEVICE void publish_snapshot(Snapshot& snapshot, std::uint64_t messages) noexcept {
+    snapshot_interval(); // reads snapshots_ on first use
+    snapshot(snapshot_area_ref{p_.snapshot}, ++snapshots_, messages);
+  }
+
   RINGACTOR_DEVICE void beat_if_due() noexcept {
     auto now = grid_.now_ns();
     if (now - last_beat_ns_ >= p_.heartbeat_interval_ns)
@@ -262,6 +347,7 @@ private:
   Grid& grid_;
   ring_consumer h2k_;
   ring_producer k2h_;
+  k2k_endpoint k2k_;
   std::uint64_t processed_ = 0;
   std::uint64_t heartbeat_ = 0;
   std::uint64_t last_beat_ns_ = 0;
@@ -271,6 +357,9 @@ private:
   bool draining_ = false;
   bool commanded_stop_ = false;
   bool faulted_ = false;
+  std::uint32_t snapshot_interval_ = 0; // 0: not read from the snapshot area yet
+  std::uint64_t snapshots_ = 0;         // published into the snapshot area so far
+  bool k2k_turn_ = false; // the device channels go first at the next take
 };
 
 } // namespace ringactor::detail

@@ -1,0 +1,271 @@
+// K2K benchmarks (issue 5), ringactor only, labelled with the backend (the
+// CPU backend on this machine: a figure is a GPU figure only when measured
+// on a GPU):
+//
+// - device channel round trip: two kernels play a rally over the device
+//   channels the broker set up (kernel -> kernel, no host), versus the same
+//   rally routed through the host: kernel -> K2H -> relay actor -> broker ->
+//   H2K -> kernel.
+// - device channel throughput: a producer kernel streams checksummed tokens
+//   to a consumer kernel, versus the same stream through the host broker.
+// - broker delivery throughput: host actor -> broker -> host endpoint.
+//
+//   k2k_bench [--quick|--tiny] [--workers N]
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+#include <ringactor/all.hpp>
+#include <ringactor/gpu/k2k_port.hpp>
+#include <ringactor/gpu/kernel_actor.hpp>
+#include <ringactor/k2k/broker.hpp>
+
+// The producer and consumer kernels of the k2k tests (one definition).
+#include "../../test/k2k/device_channel_kernels.hpp"
+#include "report.hpp"
+
+using namespace ringactor;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+using namespace k2k_device_test;
+
+namespace k2k_device_test {
+// The stream through the host broker carries the same tokens.
+RINGACTOR_K2K_ROUTABLE(token, "bench.k2k")
+} // namespace k2k_device_test
+
+namespace bench_k2k {
+
+/// The rally's ball; routable so that the host broker can carry it too.
+struct ball {
+  std::uint64_t n;
+};
+RINGACTOR_K2K_ROUTABLE(ball, "bench.k2k")
+
+/// The end of a rally, sent by the kernel that took the last ball.
+struct rally_done {
+  std::uint64_t n;
+};
+
+/// Host -> kernel: where to play; the kernel with `start` serves.
+struct serve {
+  std::uint64_t peer; ///< K2K address the kernel sends balls to
+  std::uint64_t host; ///< K2K address of the host endpoint told at the end
+  std::uint64_t rounds;
+  std::uint32_t start;
+};
+
+struct rally {
+  using inputs = message_list<serve, ball>;
+  using outputs = message_list<ball, rally_done>;
+
+  template <class Ctx>
+  RINGACTOR_DEVICE void handle(Ctx& ctx, const serve& s) {
+    peer = s.peer;
+    host = s.host;
+    rounds = s.rounds;
+    if (s.start != 0)
+      pass(ctx, 0);
+  }
+
+  template <class Ctx>
+  RINGACTOR_DEVICE void handle(Ctx& ctx, const ball& b) {
+    if (b.n + 1 >= rounds)
+      ctx.send(host, rally_done{b.n + 1});
+    else
+      pass(ctx, b.n + 1);
+  }
+
+  template <class Ctx>
+  RINGACTOR_DEVICE void pass(Ctx& ctx, std::uint64_t n) {
+    while (ctx.send(peer, ball{n}) == k2k_send_result::queue_full)
+      dev::pause();
+  }
+
+  std::uint64_t peer = 0;
+  std::uint64_t host = 0;
+  std::uint64_t rounds = 0;
+};
+
+} // namespace bench_k2k
+
+namespace {
+
+using bench_k2k::ball;
+using bench_k2k::rally_done;
+using bench_k2k::serve;
+using rally_if = typed_actor<result<void>(serve), result<void>(ball)>;
+using producer_if = typed_actor<result<emitted>(emit)>;
+using consumer_if = typed_actor<result<counts>(get_counts), result<void>(token)>;
+
+kernel_config cpu_kernel(const char* name) {
+  kernel_config cfg;
+  cfg.backend = kernel_backend::cpu;
+  cfg.name = name;
+  return cfg;
+}
+
+void must(bool ok, const char* what) {
+  if (!ok)
+    throw std::runtime_error(what);
+}
+
+template <class Handle>
+void register_at(scoped_actor& self, const k2k::broker& b, std::string name, const Handle& h) {
+  must(self->request(b, 5s, k2k::register_endpoint{std::move(name), h}).get().has_value(),
+       "register_endpoint failed");
+}
+
+/// A host actor that forwards what it gets to the test's scoped actor.
+actor forwarder(actor_system& sys, const actor& to) {
+  return sys.spawn([to](event_based_actor* me) -> behavior {
+    return {[me, to](const rally_done& d) { me->send(to, d); }};
+  });
+}
+
+/// A host actor that hands every ball (or token) to the broker for `dest`;
+/// the broker answers each with a receipt, which must say delivered.
+template <class T>
+actor relay(actor_system& sys, k2k::broker b, std::string dest) {
+  return sys.spawn([b, dest](event_based_actor* me) -> behavior {
+    return {
+      [me, b, dest](const T& x) { me->send(b, k2k::make_send(dest, x)); },
+      [](const k2k::receipt& r) {
+        if (!r.ok())
+          fmt::print(stderr, "k2k_bench: the host broker did not deliver: {}\n", r.status);
+      },
+    };
+  });
+}
+
+/// Seconds per rally of `rounds` balls; through the host when `via_host`.
+double rally_seconds(actor_system& sys, std::uint64_t rounds, bool via_host) {
+  auto b = k2k::spawn_broker(sys, {.queue_capacity = 1 << 20});
+  scoped_actor self{sys};
+  auto a = spawn_kernel<rally_if>(sys, bench_k2k::rally{}, cpu_kernel("rally-a"));
+  auto z = spawn_kernel<rally_if>(sys, bench_k2k::rally{}, cpu_kernel("rally-z"));
+  register_at(self, b, "a", a);
+  register_at(self, b, "z", z);
+  register_at(self, b, "host", forwarder(sys, self.as_actor()));
+  auto peer_of_a = k2k_address("z");
+  auto peer_of_z = k2k_address("a");
+  if (via_host) {
+    register_at(self, b, "to-z", relay<ball>(sys, b, "z"));
+    register_at(self, b, "to-a", relay<ball>(sys, b, "a"));
+    peer_of_a = k2k_address("to-z");
+    peer_of_z = k2k_address("to-a");
+  }
+  self->request(z, 5s, serve{peer_of_z, k2k_address("host"), rounds, 0}).receive([] {}, [](const error&) {});
+  auto t0 = clock_type::now();
+  self->send(a, serve{peer_of_a, k2k_address("host"), rounds, 1});
+  bool done = false;
+  self->receive_for(120s, [&](const rally_done& d) { done = d.n == rounds; });
+  auto t1 = clock_type::now();
+  must(done, "the rally did not finish");
+  return std::chrono::duration<double>(t1 - t0).count();
+}
+
+/// Messages per second from a producer kernel to a consumer kernel.
+double stream_per_s(actor_system& sys, std::uint64_t n, bool via_host) {
+  auto b = k2k::spawn_broker(sys, {.queue_capacity = 1 << 22, .max_in_flight = 64});
+  scoped_actor self{sys};
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  consumer c;
+  c.sender = k2k_address("prod");
+  c.node = 0;
+  auto cons = spawn_kernel<consumer_if>(sys, c, cpu_kernel("cons"));
+  register_at(self, b, "prod", prod);
+  register_at(self, b, "cons", cons);
+  auto dest = k2k_address("cons");
+  if (via_host) {
+    register_at(self, b, "to-cons", relay<token>(sys, b, "cons"));
+    dest = k2k_address("to-cons");
+  }
+  auto t0 = clock_type::now();
+  constexpr std::uint32_t batch = 10'000;
+  for (std::uint64_t first = 0; first < n; first += batch) {
+    auto r = self->request(prod, 60s, emit{dest, first, batch, 1}).get();
+    must(r && r->sent == batch, "the producer did not send its batch");
+  }
+  for (;;) {
+    auto cnt = self->request(cons, 10s, get_counts{}).get();
+    must(cnt.has_value(), "the consumer did not answer");
+    if (cnt->received >= n) {
+      must(cnt->torn == 0 && cnt->out_of_order == 0, "torn or reordered tokens");
+      break;
+    }
+    if (clock_type::now() - t0 > 120s)
+      throw std::runtime_error("the stream did not complete");
+  }
+  auto t1 = clock_type::now();
+  return static_cast<double>(n) / std::chrono::duration<double>(t1 - t0).count();
+}
+
+/// Host actor -> broker -> host endpoint, a window of 256 requests.
+double broker_delivery_per_s(actor_system& sys, int n) {
+  auto b = k2k::spawn_broker(sys, {.max_in_flight = 64});
+  scoped_actor self{sys};
+  auto sink = sys.spawn([]() -> behavior { return {[](const ball&) {}}; });
+  register_at(self, b, "sink", sink);
+  auto t0 = clock_type::now();
+  int delivered = 0;
+  std::vector<blocking_response_handle<k2k::receipt>> window;
+  for (int next = 0; next < n;) {
+    window.clear();
+    for (; next < n && window.size() < 256; ++next)
+      window.push_back(self->request(b, 30s, k2k::make_send("sink", ball{std::uint64_t(next)})));
+    for (auto& h : window)
+      h.receive([&](const k2k::receipt& r) { delivered += r.ok() ? 1 : 0; }, [](const error&) {});
+  }
+  auto t1 = clock_type::now();
+  must(delivered == n, "the broker did not deliver everything");
+  return n / std::chrono::duration<double>(t1 - t0).count();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  int scale = 100;
+  std::size_t workers = 2;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--quick")
+      scale = 10;
+    else if (arg == "--tiny")
+      scale = 1;
+    else if (arg == "--workers" && i + 1 < argc)
+      workers = std::stoul(argv[++i]);
+    else {
+      fmt::print(stderr, "usage: k2k_bench [--quick|--tiny] [--workers N]\n");
+      return 2;
+    }
+  }
+  bench::reporter out{"ringactor", workers};
+  actor_system sys{actor_system_config{}.set_workers(workers)};
+  // Labels say where a figure was measured (kernel_bench's convention).
+  const char* device_label = "k2k_device_channel_cpu_backend";
+  const char* host_label = "k2k_via_host_broker_cpu_backend";
+
+  auto rounds = static_cast<std::uint64_t>(std::max(1000, 200'000 * scale / 100));
+  auto device_rt = rally_seconds(sys, rounds, false) / static_cast<double>(rounds) * 2e6;
+  auto host_rounds = std::max<std::uint64_t>(200, rounds / 10);
+  auto host_rt = rally_seconds(sys, host_rounds, true) / static_cast<double>(host_rounds) * 2e6;
+  out.emit(device_label, "round_trip_mean_us", device_rt, "us");
+  out.emit(host_label, "round_trip_mean_us", host_rt, "us");
+  out.emit(device_label, "round_trip_speedup_over_host_broker", host_rt / device_rt, "x");
+
+  auto n = static_cast<std::uint64_t>(std::max(20'000, 2'000'000 * scale / 100));
+  auto device_tp = stream_per_s(sys, n, false);
+  auto host_tp = stream_per_s(sys, std::max<std::uint64_t>(20'000, n / 10), true);
+  out.emit(device_label, "messages_per_s", device_tp, "1/s");
+  out.emit(host_label, "messages_per_s", host_tp, "1/s");
+  out.emit(device_label, "throughput_speedup_over_host_broker", device_tp / host_tp, "x");
+
+  out.emit("k2k_broker_delivery", "messages_per_s",
+           broker_delivery_per_s(sys, std::max(2000, 200'000 * scale / 100)), "1/s");
+  return 0;
+}

@@ -1,0 +1,92 @@
+// ringactor: the hook through which a K2K broker reaches the K2K port of a
+// kernel actor (k2k_port.hpp): a process-wide registry from the actor id of
+// every persistent or launch-mode kernel spawn_kernel started to its port,
+// its backend and device, and the host type ids of its inputs and outputs.
+//
+//   if (auto port = claim_kernel_port(kernel.id(), this)) {
+//     k2k_port_ref ref{port->channel->k2k_port_host()};
+//     ...                                     // publish routes and channels
+//     release_kernel_port(kernel.id(), this);
+//   }
+//
+// A port has one owner at a time (the first broker to claim it): the route
+// table is edited by one host thread. The registry keeps only a weak
+// reference to the kernel's session; a claim holds a strong one, so the
+// port's memory lives as long as its owner may touch it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <ringactor/abstract_actor.hpp>
+#include <ringactor/type_id.hpp>
+
+#include "ringactor/gpu/channel.hpp"
+#include "ringactor/gpu/kernel_config.hpp"
+#include "ringactor/gpu/message_list.hpp"
+
+namespace ringactor {
+
+/// What a claim on a kernel's port gives its owner.
+struct kernel_port_info {
+  /// Keeps the kernel's session, and with it the channel memory, alive.
+  std::shared_ptr<void> keepalive;
+  kernel_channel* channel = nullptr;
+  kernel_backend backend = kernel_backend::cpu;
+  int device = 0;
+  loop_mode mode = loop_mode::persistent;
+  /// Host type ids of the kernel's `inputs` and `outputs`, by position
+  /// (index i is slot type id i + 1).
+  std::vector<type_id_t> inputs;
+  std::vector<type_id_t> outputs;
+
+  /// Whether the kernel's loop may still read its port (it has not
+  /// terminated or faulted).
+  bool loop_running() const noexcept {
+    auto s = channel->control().state();
+    return s != kernel_state::terminated && s != kernel_state::faulted;
+  }
+};
+
+/// Claims the port of kernel actor `id` for `owner`. Empty when `id` is no
+/// kernel actor, its kernel is gone, or another owner holds the port.
+std::optional<kernel_port_info> claim_kernel_port(actor_id id, const void* owner);
+
+/// Gives a claimed port back (no effect unless `owner` holds it).
+void release_kernel_port(actor_id id, const void* owner) noexcept;
+
+/// Zeroed memory for a device channel between kernels of `backend`: host
+/// memory on the CPU backend, pinned mapped host memory on CUDA (the memory
+/// the CUDA backend's rings live in). Throws cuda_error when CUDA cannot.
+shared_region allocate_k2k_channel(kernel_backend backend, std::size_t bytes);
+
+namespace detail {
+
+template <class... Ts>
+std::vector<type_id_t> type_ids_of(message_list<Ts...>) {
+  return {type_id_of<Ts>()...};
+}
+
+/// Records a started kernel (called by spawn_kernel). `session` is the
+/// kernel's session; the registry keeps a weak reference to it.
+void register_kernel_port(actor_id id, const std::shared_ptr<void>& session,
+                          kernel_channel& channel, kernel_backend backend, int device,
+                          loop_mode mode, std::vector<type_id_t> inputs,
+                          std::vector<type_id_t> outputs);
+
+template <class Kernel>
+void register_kernel_port(actor_id id, const std::shared_ptr<void>& session,
+                          kernel_channel& channel, kernel_backend backend,
+                          const kernel_config& cfg) {
+  std::vector<type_id_t> outputs;
+  if constexpr (has_outputs<Kernel>)
+    outputs = type_ids_of(typename Kernel::outputs{});
+  register_kernel_port(id, session, channel, backend, cfg.device, cfg.mode,
+                       type_ids_of(typename Kernel::inputs{}), std::move(outputs));
+}
+
+} // namespace detail
+
+} // namespace ringactor

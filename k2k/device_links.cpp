@@ -1,0 +1,298 @@
+#include "device_links.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <tuple>
+#include <utility>
+
+#include "ringactor/logger.hpp"
+
+namespace ringactor::k2k::detail {
+
+namespace {
+
+/// Regions given up on (a kernel never acknowledged): kept until the
+/// process exits rather than freed under a kernel that may still use them.
+void leak(shared_region region) {
+  static auto* graveyard = new std::vector<shared_region>;
+  static std::mutex mutex;
+  std::lock_guard guard{mutex};
+  graveyard->push_back(std::move(region));
+}
+
+/// Microseconds to add to a CPU kernel's loop clock (steady_clock) to read
+/// Unix time. CUDA kernels read %globaltimer, which current drivers keep in
+/// Unix nanoseconds: no offset.
+std::uint64_t clock_offset_us(kernel_backend backend) {
+  if (backend == kernel_backend::cuda)
+    return 0;
+  using namespace std::chrono;
+  auto sys = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  auto steady = duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+  return sys > steady ? static_cast<std::uint64_t>(sys - steady) : 0;
+}
+
+template <std::size_t N>
+int first_unused(const std::bitset<N>& used, std::size_t limit) {
+  for (std::size_t i = 0; i < std::min(N, limit); ++i)
+    if (!used.test(i))
+      return static_cast<int>(i);
+  return -1;
+}
+
+} // namespace
+
+device_links::~device_links() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto& x : links_)
+    retire(std::move(x), now);
+  links_.clear();
+  // The broker exits: wait (bounded) for the kernels to let go, then leak
+  // what is left. Live kernels acknowledge within a loop iteration.
+  auto until = now + std::chrono::seconds{1};
+  for (std::uint32_t n = 0; collect(std::chrono::steady_clock::now()); ++n) {
+    if (std::chrono::steady_clock::now() >= until) {
+      log_warn("k2k broker: {} device channels not acknowledged by their kernels at exit; "
+               "their memory is leaked",
+               retired_.size());
+      for (auto& r : retired_)
+        leak(std::move(r.what.memory));
+      retired_.clear();
+      break;
+    }
+    if (n < 64)
+      std::this_thread::yield();
+    else
+      std::this_thread::sleep_for(std::chrono::microseconds{100});
+  }
+  for (auto& ep : devices_) {
+    // The kernel keeps running without us: no identity any more.
+    ep->ref().set_identity(0, 0, 0);
+    ep->port.channel->control().wake();
+  }
+}
+
+void device_links::add(const std::string& name, const actor& handle, std::uint32_t capacity) {
+  bool known = std::any_of(devices_.begin(), devices_.end(),
+                           [&](const endpoint_ptr& d) { return d->id == handle.id(); });
+  // A kernel registered twice is a device endpoint under its first name only
+  // (one route table, one identity).
+  auto port = known ? std::nullopt : claim_kernel_port(handle.id(), this);
+  if (port && port->mode != loop_mode::persistent) {
+    // Launch mode: no loop runs between launches to poll channels or
+    // acknowledge the table, so it is reached like a host actor.
+    release_kernel_port(handle.id(), this);
+    port.reset();
+  }
+  if (!port) {
+    host_endpoint h{name, handle.id(), k2k_address(name)};
+    for (auto& d : devices_)
+      host_route(d, h);
+    hosts_.push_back(std::move(h));
+    return;
+  }
+  auto ep = std::make_shared<device_endpoint>(name, handle.id(), std::move(*port),
+                                              capacity != 0 ? capacity : default_capacity_,
+                                              this);
+  ep->ref().set_identity(ep->address, node_, clock_offset_us(ep->port.backend));
+  for (auto& d : devices_) {
+    if (d->port.backend == ep->port.backend && d->port.device == ep->port.device) {
+      connect(d, ep);
+      connect(ep, d);
+    } else {
+      // A kernel elsewhere is reached through the host, both ways.
+      host_route(d, host_endpoint{ep->name, ep->id, ep->address});
+      host_route(ep, host_endpoint{d->name, d->id, d->address});
+    }
+  }
+  for (auto& h : hosts_)
+    host_route(ep, h);
+  ep->port.channel->control().wake();
+  devices_.push_back(std::move(ep));
+}
+
+void device_links::connect(const endpoint_ptr& from, const endpoint_ptr& to) {
+  int route = first_unused(from->routes_used, k2k_max_routes);
+  int inbound = first_unused(to->inbound_used, k2k_max_inbound);
+  if (route < 0 || inbound < 0) {
+    log_warn("k2k broker: no device channel from '{}' to '{}': {} is full", from->name, to->name,
+             route < 0 ? "the sender's route table" : "the receiver's inbound list");
+    return;
+  }
+  const auto slot_size = to->port.channel->geometry().slot_size;
+  const auto capacity = to->capacity;
+  link x;
+  x.from = from;
+  x.to = to;
+  x.to_name = to->name;
+  x.capacity = capacity;
+  x.memory = allocate_k2k_channel(to->port.backend, k2k_channel_bytes(capacity, slot_size));
+  // Formatting happens before either kernel knows of the channel: the
+  // release stores that publish the entries below order it before their use.
+  x.header = new (x.memory.host()) k2k_channel_header{};
+  ring_view{x.memory.host() + sizeof(k2k_channel_header), capacity, slot_size}.format();
+  auto* device_base = x.memory.device();
+  k2k_inbound in;
+  in.capacity = capacity;
+  in.slot_size = slot_size;
+  in.channel = reinterpret_cast<k2k_channel_header*>(device_base);
+  in.slots = device_base + sizeof(k2k_channel_header);
+  in.source = from->address;
+  k2k_route r;
+  r.kind = static_cast<std::uint32_t>(k2k_route_kind::device);
+  r.destination = to->address;
+  r.channel = in.channel;
+  r.slots = in.slots;
+  r.wake = &to->port.channel->device_params().control->h2k_doorbell;
+  r.capacity = capacity;
+  r.slot_size = slot_size;
+  // The receiver's input type id of each of the sender's outputs.
+  auto& outputs = from->port.outputs;
+  auto& inputs = to->port.inputs;
+  for (std::size_t o = 0; o < std::min<std::size_t>(outputs.size(), k2k_max_outputs); ++o) {
+    auto i = std::find(inputs.begin(), inputs.end(), outputs[o]);
+    if (i != inputs.end() && i - inputs.begin() < 255)
+      r.type_map[o] = static_cast<std::uint8_t>(i - inputs.begin() + 1);
+  }
+  // The receiver polls the channel before the sender can push to it.
+  to->ref().publish_inbound(static_cast<std::uint32_t>(inbound), in);
+  to->inbound_used.set(static_cast<std::size_t>(inbound));
+  from->ref().publish_route(static_cast<std::uint32_t>(route), r);
+  from->routes_used.set(static_cast<std::size_t>(route));
+  to->port.channel->control().wake();
+  from->port.channel->control().wake();
+  x.route = route;
+  x.inbound = inbound;
+  links_.push_back(std::move(x));
+}
+
+void device_links::host_route(const endpoint_ptr& from, const host_endpoint& to) {
+  int route = first_unused(from->routes_used, k2k_max_routes);
+  if (route < 0) {
+    log_warn("k2k broker: no route from '{}' to '{}': the sender's route table is full",
+             from->name, to.name);
+    return;
+  }
+  k2k_route r;
+  r.kind = static_cast<std::uint32_t>(k2k_route_kind::host);
+  r.destination = to.address;
+  r.host_receiver = to.id;
+  from->ref().publish_route(static_cast<std::uint32_t>(route), r);
+  from->routes_used.set(static_cast<std::size_t>(route));
+  from->port.channel->control().wake();
+  link x;
+  x.from = from;
+  x.to_name = to.name;
+  x.route = route;
+  links_.push_back(std::move(x));
+}
+
+void device_links::remove(const std::string& name) {
+  auto now = std::chrono::steady_clock::now();
+  auto first = std::stable_partition(links_.begin(), links_.end(), [&](const link& x) {
+    return x.from->name != name && x.to_name != name;
+  });
+  std::vector<link> gone(std::make_move_iterator(first), std::make_move_iterator(links_.end()));
+  links_.erase(first, links_.end());
+  for (auto& x : gone)
+    retire(std::move(x), now);
+  std::erase_if(hosts_, [&](const host_endpoint& h) { return h.name == name; });
+  auto d = std::find_if(devices_.begin(), devices_.end(),
+                        [&](const endpoint_ptr& ep) { return ep->name == name; });
+  if (d != devices_.end()) {
+    // Retired links keep it (and its claim) until they are acknowledged.
+    (*d)->ref().set_identity(0, 0, 0);
+    (*d)->port.channel->control().wake();
+    devices_.erase(d);
+  }
+  collect(now);
+}
+
+void device_links::retire(link x, time_point now) {
+  retired_link r;
+  r.from_version = x.from->ref().retire_route(static_cast<std::uint32_t>(x.route));
+  x.from->port.channel->control().wake();
+  if (x.to) {
+    r.to_version = x.to->ref().retire_inbound(static_cast<std::uint32_t>(x.inbound));
+    x.to->port.channel->control().wake();
+  }
+  r.what = std::move(x);
+  r.deadline = now + ack_limit;
+  retired_.push_back(std::move(r));
+}
+
+bool device_links::acknowledged(const endpoint_ptr& ep, std::uint64_t version) const {
+  // A kernel whose loop ended reads its port no more (the loop acknowledges
+  // at its exit too, but a faulted stream may never get there).
+  return ep->ref().acknowledged(version) || !ep->port.loop_running();
+}
+
+void device_links::finish(retired_link& r) {
+  auto& x = r.what;
+  x.from->routes_used.reset(static_cast<std::size_t>(x.route));
+  if (x.to) {
+    x.to->inbound_used.reset(static_cast<std::size_t>(x.inbound));
+    // Both kernels let go: the counters are final. Relaxed: statistics.
+    auto produced = dev::atomic_load(x.header->produced, mem_order::relaxed);
+    auto consumed = dev::atomic_load(x.header->consumed, mem_order::relaxed);
+    queue_full_retired_ += dev::atomic_load(x.header->queue_full, mem_order::relaxed);
+    lost_at_teardown_ += produced - consumed;
+  }
+}
+
+bool device_links::collect(time_point now) {
+  std::erase_if(retired_, [&](retired_link& r) {
+    bool done = acknowledged(r.what.from, r.from_version)
+                && (!r.what.to || acknowledged(r.what.to, r.to_version));
+    if (done) {
+      finish(r);
+      return true; // frees the channel's memory
+    }
+    if (now >= r.deadline) {
+      log_warn("k2k broker: the device channel from '{}' to '{}' was not acknowledged within "
+               "{} s; its memory is leaked",
+               r.what.from->name, r.what.to_name, ack_limit.count());
+      leak(std::move(r.what.memory));
+      return true;
+    }
+    return false;
+  });
+  return !retired_.empty();
+}
+
+void device_links::stats(broker_stats& out) const {
+  out.device_queue_full = queue_full_retired_;
+  out.device_lost_at_teardown = lost_at_teardown_;
+  out.device_channels_retiring = retired_.size();
+  for (auto& x : links_) {
+    if (!x.to)
+      continue;
+    device_channel_stats s;
+    s.source = x.from->name;
+    s.destination = x.to_name;
+    // Relaxed: statistics (each counter has one writer, a kernel).
+    s.sent = dev::atomic_load(x.header->produced, mem_order::relaxed);
+    s.received = dev::atomic_load(x.header->consumed, mem_order::relaxed);
+    s.queue_full = dev::atomic_load(x.header->queue_full, mem_order::relaxed);
+    s.capacity = x.capacity;
+    out.device_queue_full += s.queue_full;
+    out.device_channels.push_back(std::move(s));
+  }
+  for (auto& r : retired_)
+    if (r.what.to)
+      out.device_queue_full += dev::atomic_load(r.what.header->queue_full, mem_order::relaxed);
+  std::sort(out.device_channels.begin(), out.device_channels.end(), [](auto& x, auto& y) {
+    return std::tie(x.source, x.destination) < std::tie(y.source, y.destination);
+  });
+  for (auto& ep : devices_) {
+    auto ref = ep->ref();
+    out.kernel_sends.push_back(kernel_send_stats{ep->name, ref.not_found(), ref.not_accepted(),
+                                                 ref.too_large(), ref.sent_to_host()});
+  }
+  std::sort(out.kernel_sends.begin(), out.kernel_sends.end(),
+            [](auto& x, auto& y) { return x.kernel_id < y.kernel_id; });
+}
+
+} // namespace ringactor::k2k::detail

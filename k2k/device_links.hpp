@@ -1,0 +1,123 @@
+// ringactor k2k (internal): the device channels and route tables a broker
+// maintains for its kernel endpoints (see "Device channels" in broker.hpp
+// and the protocol in ringactor/gpu/k2k_port.hpp). Used by the broker's
+// actor only: single-threaded.
+#pragma once
+
+#include <bitset>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ringactor/actor.hpp"
+#include "ringactor/gpu/k2k_port.hpp"
+#include "ringactor/gpu/kernel_ports.hpp"
+#include "ringactor/k2k/broker.hpp"
+
+namespace ringactor::k2k::detail {
+
+class device_links {
+public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  /// How long retired channels wait for their kernels' acknowledgement
+  /// before their memory is given up (leaked, never freed under a kernel).
+  static constexpr std::chrono::seconds ack_limit{10};
+
+  device_links(std::uint32_t node, std::uint32_t default_capacity) noexcept
+    : node_(node), default_capacity_(default_capacity) {}
+  device_links(const device_links&) = delete;
+  device_links& operator=(const device_links&) = delete;
+  /// Retires everything and waits (bounded) for the kernels to let go.
+  ~device_links();
+
+  /// A new endpoint. A persistent kernel actor whose port this broker can
+  /// claim becomes a device endpoint (channels to and from the device
+  /// endpoints on its device, host routes to everyone else); any other
+  /// endpoint becomes a host route in every device endpoint's table.
+  /// `capacity`: slots of the channels into it (0: the default).
+  void add(const std::string& name, const actor& handle, std::uint32_t capacity);
+
+  /// Retires everything that leads to or from `name`.
+  void remove(const std::string& name);
+
+  /// Frees retired channels that both kernels acknowledged. Returns whether
+  /// some still wait.
+  bool collect(time_point now);
+
+  bool retiring() const noexcept { return !retired_.empty(); }
+
+  void stats(broker_stats& out) const;
+
+private:
+  struct device_endpoint {
+    device_endpoint(std::string n, actor_id i, kernel_port_info p, std::uint32_t cap,
+                    const void* o)
+      : name(std::move(n)), id(i), address(k2k_address(name)), port(std::move(p)),
+        capacity(cap), owner(o) {}
+    device_endpoint(const device_endpoint&) = delete;
+    device_endpoint& operator=(const device_endpoint&) = delete;
+    /// Gives the port back once nothing of ours refers to it any more.
+    ~device_endpoint() { release_kernel_port(id, owner); }
+
+    k2k_port_ref ref() const noexcept { return k2k_port_ref{port.channel->k2k_port_host()}; }
+
+    std::string name;
+    actor_id id;
+    std::uint64_t address;
+    kernel_port_info port;
+    std::uint32_t capacity;
+    const void* owner;
+    /// Entries in use: live, or retired and not yet acknowledged.
+    std::bitset<k2k_max_routes> routes_used;
+    std::bitset<k2k_max_inbound> inbound_used;
+  };
+  using endpoint_ptr = std::shared_ptr<device_endpoint>;
+
+  struct host_endpoint {
+    std::string name;
+    actor_id id;
+    std::uint64_t address;
+  };
+
+  /// A route in a device endpoint's table: a device channel to `to`, or
+  /// (to null) a host route to the host endpoint `to_name`.
+  struct link {
+    endpoint_ptr from;
+    endpoint_ptr to;
+    std::string to_name;
+    int route = -1;
+    int inbound = -1;
+    shared_region memory;
+    k2k_channel_header* header = nullptr; ///< host view
+    std::uint32_t capacity = 0;
+  };
+
+  /// A retired link: what the kernels must acknowledge before it goes.
+  struct retired_link {
+    link what;
+    std::uint64_t from_version = 0;
+    std::uint64_t to_version = 0;
+    time_point deadline;
+  };
+
+  void connect(const endpoint_ptr& from, const endpoint_ptr& to);
+  void host_route(const endpoint_ptr& from, const host_endpoint& to);
+  void retire(link x, time_point now);
+  bool acknowledged(const endpoint_ptr& ep, std::uint64_t version) const;
+  void finish(retired_link& x);
+
+  std::uint32_t node_;
+  std::uint32_t default_capacity_;
+  std::vector<endpoint_ptr> devices_;
+  std::vector<host_endpoint> hosts_;
+  std::vector<link> links_;
+  std::vector<retired_link> retired_;
+  // Totals over channels already torn down.
+  std::uint64_t queue_full_retired_ = 0;
+  std::uint64_t lost_at_teardown_ = 0;
+};
+
+} // namespace ringactor::k2k::detail

@@ -1,0 +1,308 @@
+// Device channels: kernels that send to kernels with no host involvement
+// (CPU backend here; the same loop and memory layout as on CUDA).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <ringactor/all.hpp>
+#include <ringactor/gpu/k2k_port.hpp>
+#include <ringactor/gpu/kernel_actor.hpp>
+#include <ringactor/k2k/broker.hpp>
+
+#include "device_channel_kernels.hpp"
+#include "k2k_test_util.hpp"
+
+using namespace ringactor;
+using namespace std::chrono_literals;
+using k2k_device_test::consumer;
+using k2k_device_test::counts;
+using k2k_device_test::emit;
+using k2k_device_test::emitted;
+using k2k_device_test::get_counts;
+using k2k_device_test::producer;
+using k2k_device_test::token;
+using k2k_test::eventually;
+using k2k_test::stats_of;
+
+namespace {
+
+using producer_if = typed_actor<result<emitted>(emit)>;
+using consumer_if = typed_actor<result<counts>(get_counts), result<void>(token)>;
+
+constexpr std::uint32_t broker_node = 7;
+
+actor_system_config test_config() {
+  return actor_system_config{}.set_workers(2);
+}
+
+kernel_config cpu_kernel(const char* name) {
+  kernel_config cfg;
+  cfg.backend = kernel_backend::cpu;
+  cfg.name = name;
+  // Sanitizer builds run much slower; a gated consumer must not count as stalled.
+  cfg.stall_timeout = 120s;
+  return cfg;
+}
+
+k2k::broker make_broker(actor_system& sys) {
+  return k2k::spawn_broker(sys, {.clock = std::make_shared<k2k::hybrid_clock>(broker_node)});
+}
+
+template <class Handle>
+void register_at(scoped_actor& self, const k2k::broker& b, const char* name, const Handle& h,
+                 std::uint32_t channel_capacity = 0) {
+  k2k::register_endpoint reg{name, h};
+  reg.channel_capacity = channel_capacity;
+  auto r = self->request(b, 5s, std::move(reg)).get();
+  REQUIRE(r.has_value());
+}
+
+consumer_if spawn_consumer(actor_system& sys, std::uint32_t* gate = nullptr) {
+  consumer c;
+  c.gate = gate;
+  c.sender = k2k_address("prod");
+  c.node = broker_node;
+  return spawn_kernel<consumer_if>(sys, c, cpu_kernel("cons"));
+}
+
+counts counts_of(scoped_actor& self, const consumer_if& c) {
+  auto r = self->request(c, 10s, get_counts{}).get();
+  REQUIRE(r.has_value());
+  return *r;
+}
+
+void open_gate(std::uint32_t& gate) {
+  // Pairs with the consumer's acquire load of the gate.
+  dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
+}
+
+} // namespace
+
+TEST_SUITE_BEGIN("k2k");
+
+TEST_CASE("a kernel-to-kernel device channel carries 1,000,000 checksummed messages, none "
+          "lost or torn") {
+  actor_system sys{test_config()};
+  auto b = make_broker(sys);
+  scoped_actor self{sys};
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  auto cons = spawn_consumer(sys);
+  register_at(self, b, "prod", prod);
+  register_at(self, b, "cons", cons);
+  auto st = stats_of(self, b);
+  REQUIRE(st.device_channel("prod", "cons") != nullptr);
+  REQUIRE(st.device_channel("cons", "prod") != nullptr);
+
+  constexpr std::uint64_t total = 1'000'000;
+  constexpr std::uint32_t batch = 10'000;
+  std::uint64_t sent = 0;
+  for (std::uint64_t first = 0; first < total; first += batch) {
+    auto r = self->request(prod, 60s, emit{k2k_address("cons"), first, batch, 1}).get();
+    REQUIRE(r.has_value());
+    REQUIRE(r->last == static_cast<std::uint32_t>(k2k_send_result::ok));
+    sent += r->sent;
+  }
+  CHECK(sent == total);
+  REQUIRE(eventually([&] { return counts_of(self, cons).received == total; }, 120s));
+  auto c = counts_of(self, cons);
+  CHECK(c.received == total);
+  CHECK(c.torn == 0);
+  CHECK(c.out_of_order == 0);
+  CHECK(c.bad_origin == 0);
+  CHECK(c.next_seq == total);
+  st = stats_of(self, b);
+  auto* ch = st.device_channel("prod", "cons");
+  REQUIRE(ch != nullptr);
+  CHECK(ch->sent == total);
+  CHECK(ch->received == total);
+  CHECK(ch->depth() == 0);
+  // The host broker delivered nothing: the messages never left the device.
+  CHECK(st.delivered == 0);
+  CHECK(st.accepted == 0);
+}
+
+TEST_CASE("a full device channel reports queue_full to the kernel and in the statistics, and "
+          "loses nothing it accepted") {
+  actor_system sys{test_config()};
+  auto b = make_broker(sys);
+  scoped_actor self{sys};
+  std::uint32_t gate = 0;
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  auto cons = spawn_consumer(sys, &gate);
+  register_at(self, b, "prod", prod);
+  register_at(self, b, "cons", cons, /*channel_capacity=*/4);
+  // The consumer takes the first token and waits at the gate; four more fill
+  // the channel; the next send finds it full.
+  auto r = self->request(prod, 10s, emit{k2k_address("cons"), 0, 100, 0}).get();
+  REQUIRE(r.has_value());
+  CHECK(r->last == static_cast<std::uint32_t>(k2k_send_result::queue_full));
+  CHECK(r->refused == 1);
+  CHECK(r->sent >= 4);
+  CHECK(r->sent <= 5);
+  auto st = stats_of(self, b);
+  auto* ch = st.device_channel("prod", "cons");
+  REQUIRE(ch != nullptr);
+  CHECK(ch->capacity == 4);
+  CHECK(ch->queue_full == 1);
+  CHECK(st.device_queue_full == 1);
+  open_gate(gate);
+  REQUIRE(eventually([&] { return counts_of(self, cons).received == r->sent; }));
+  auto c = counts_of(self, cons);
+  CHECK(c.torn == 0);
+  CHECK(c.out_of_order == 0);
+}
+
+TEST_CASE("a send to an unknown destination yields not_found, counted per kernel") {
+  actor_system sys{test_config()};
+  auto b = make_broker(sys);
+  scoped_actor self{sys};
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  register_at(self, b, "prod", prod);
+  auto r = self->request(prod, 10s, emit{k2k_address("nobody"), 0, 3, 1}).get();
+  REQUIRE(r.has_value());
+  CHECK(r->last == static_cast<std::uint32_t>(k2k_send_result::not_found));
+  CHECK(r->sent == 0);
+  auto st = stats_of(self, b);
+  REQUIRE(st.kernel_sends.size() == 1);
+  CHECK(st.kernel_sends[0].kernel_id == "prod");
+  CHECK(st.kernel_sends[0].not_found == 1);
+  // A kernel that no broker registered has no routes at all.
+  auto loose = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("loose"));
+  auto r2 = self->request(loose, 10s, emit{k2k_address("prod"), 0, 1, 1}).get();
+  REQUIRE(r2.has_value());
+  CHECK(r2->last == static_cast<std::uint32_t>(k2k_send_result::not_found));
+}
+
+TEST_CASE("a kernel's send to a host endpoint arrives at the host actor through K2H") {
+  actor_system sys{test_config()};
+  auto b = make_broker(sys);
+  scoped_actor self{sys};
+  scoped_actor obs{sys};
+  // A host actor that hands what it gets to the test.
+  auto sink = sys.spawn([o = obs.as_actor()](event_based_actor* me) -> behavior {
+    return {[me, o](const token& t) { me->send(o, t); }};
+  });
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  register_at(self, b, "prod", prod);
+  register_at(self, b, "sink", sink); // after the kernel: the route is added live
+  auto r = self->request(prod, 10s, emit{k2k_address("sink"), 100, 20, 1}).get();
+  REQUIRE(r.has_value());
+  CHECK(r->last == static_cast<std::uint32_t>(k2k_send_result::ok));
+  CHECK(r->sent == 20);
+  std::vector<std::uint64_t> seqs;
+  bool all_intact = true;
+  for (int i = 0; i < 20; ++i) {
+    bool got = false;
+    obs->receive_for(10s, [&](const token& t) {
+      got = true;
+      seqs.push_back(t.seq);
+      all_intact = all_intact && k2k_device_test::intact(t);
+    });
+    REQUIRE(got);
+  }
+  CHECK(all_intact);
+  CHECK(seqs.front() == 100);
+  CHECK(seqs.back() == 119);
+  auto st = stats_of(self, b);
+  REQUIRE(st.kernel_sends.size() == 1);
+  CHECK(st.kernel_sends[0].sent_to_host == 20);
+  CHECK(st.device_channels.empty());
+  // Unregistering the host endpoint removes the route.
+  REQUIRE(self->request(b, 5s, k2k::unregister_endpoint{"sink"}).get());
+  auto r2 = self->request(prod, 10s, emit{k2k_address("sink"), 0, 1, 1}).get();
+  REQUIRE(r2.has_value());
+  CHECK(r2->last == static_cast<std::uint32_t>(k2k_send_result::not_found));
+}
+
+TEST_CASE("unregistering a kernel while messages flow tears its channels down without a hang "
+          "and accounts for every message") {
+  actor_system sys{test_config()};
+  auto b = make_broker(sys);
+  scoped_actor self{sys};
+  scoped_actor driver{sys};
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  auto cons = spawn_consumer(sys);
+  register_at(self, b, "prod", prod);
+  register_at(self, b, "cons", cons, /*channel_capacity=*/64);
+  // Enough tokens that the producer is still sending when the channel goes.
+  auto pending = driver->request(prod, 120s, emit{k2k_address("cons"), 0, 50'000'000, 1});
+  REQUIRE(eventually([&] { return counts_of(self, cons).received > 1000; }));
+  REQUIRE(self->request(b, 5s, k2k::unregister_endpoint{"cons"}).get());
+  auto r = pending.get();
+  REQUIRE(r.has_value());
+  CHECK(r->last == static_cast<std::uint32_t>(k2k_send_result::not_found));
+  CHECK(r->sent < 50'000'000);
+  // Both kernels acknowledge; the broker frees the channels.
+  REQUIRE(eventually([&] { return stats_of(self, b).device_channels_retiring == 0; }));
+  auto st = stats_of(self, b);
+  CHECK(st.device_channels.empty());
+  auto c = counts_of(self, cons);
+  CHECK(c.torn == 0);
+  CHECK(c.out_of_order == 0);
+  // Every accepted send was either handled or counted as lost at teardown.
+  CHECK(c.received + st.device_lost_at_teardown == r->sent);
+  // The consumer kernel keeps running; registered again, it gets new channels.
+  register_at(self, b, "cons", cons);
+  auto again = self->request(prod, 10s, emit{k2k_address("cons"), c.next_seq, 10, 1}).get();
+  REQUIRE(again.has_value());
+  CHECK(again->sent == 10);
+  REQUIRE(eventually([&] { return counts_of(self, cons).received == c.received + 10; }));
+  CHECK(counts_of(self, cons).out_of_order == 0);
+}
+
+TEST_CASE("a kernel endpoint that exits loses its channels; its peer then gets not_found") {
+  actor_system sys{test_config()};
+  auto b = make_broker(sys);
+  scoped_actor self{sys};
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  auto cons = spawn_consumer(sys);
+  register_at(self, b, "prod", prod);
+  register_at(self, b, "cons", cons);
+  auto r = self->request(prod, 10s, emit{k2k_address("cons"), 0, 100, 1}).get();
+  REQUIRE(r.has_value());
+  REQUIRE(r->sent == 100);
+  REQUIRE(eventually([&] { return counts_of(self, cons).received == 100; }));
+  self->send_exit(cons, error{exit_reason::user_shutdown});
+  REQUIRE(eventually([&] {
+    auto st = stats_of(self, b);
+    return st.registered_endpoints == 1 && st.device_channels_retiring == 0;
+  }));
+  auto r2 = self->request(prod, 10s, emit{k2k_address("cons"), 100, 1, 1}).get();
+  REQUIRE(r2.has_value());
+  CHECK(r2->last == static_cast<std::uint32_t>(k2k_send_result::not_found));
+}
+
+TEST_CASE("the same message type numbered differently by two kernels is translated on the "
+          "channel, and a type the receiver does not accept is not_accepted") {
+  actor_system sys{test_config()};
+  auto b = make_broker(sys);
+  scoped_actor self{sys};
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  // token is the consumer's input 2 and the producer's output 1.
+  auto cons = spawn_consumer(sys);
+  // A kernel that accepts no token at all.
+  auto other = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("other"));
+  register_at(self, b, "prod", prod);
+  register_at(self, b, "cons", cons);
+  register_at(self, b, "other", other);
+  auto ok = self->request(prod, 10s, emit{k2k_address("cons"), 0, 5, 1}).get();
+  REQUIRE(ok.has_value());
+  CHECK(ok->sent == 5);
+  REQUIRE(eventually([&] { return counts_of(self, cons).received == 5; }));
+  CHECK(counts_of(self, cons).torn == 0);
+  auto no = self->request(prod, 10s, emit{k2k_address("other"), 0, 5, 1}).get();
+  REQUIRE(no.has_value());
+  CHECK(no->last == static_cast<std::uint32_t>(k2k_send_result::not_accepted));
+  auto st = stats_of(self, b);
+  auto p = std::find_if(st.kernel_sends.begin(), st.kernel_sends.end(),
+                         [](auto& x) { return x.kernel_id == "prod"; });
+  REQUIRE(p != st.kernel_sends.end());
+  CHECK(p->not_accepted == 1);
+  CHECK(st.device_channels.size() == 6); // three kernels, both directions
+}
+
+TEST_SUITE_END();
