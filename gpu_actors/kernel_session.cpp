@@ -93,7 +93,9 @@ void kernel_session::start(std::unique_ptr<kernel_runner_base> runner,
 
 void kernel_session::attach(actor_addr proxy, backlog_flusher flusher) {
   proxy_ = std::move(proxy);
-  flusher_ = flusher;
+  // Pairs with the acquire load in flush_backlog(), which a CPU kernel's
+  // thread may run before the proxy has a behavior.
+  flusher_.store(flusher, std::memory_order_release);
 }
 
 void kernel_session::add_pending(std::uint64_t id, response_promise rp, reply_decoder decode) {
@@ -177,6 +179,11 @@ bool kernel_session::complete_inline(void* self) noexcept {
       return true; // the poller drains; it may need the wake-up to do so
     in_inline_completion = true;
     s->drain_k2h();
+    // The kernel just consumed from H2K: refill it from a backlog here
+    // rather than wait for the poller (persistent mode, where the proxy
+    // left a flusher; the proxy's push mutex serializes it with senders).
+    if (s->exit_mode_.load(std::memory_order_relaxed) == 0)
+      s->flush_backlog(true);
     in_inline_completion = false;
   }
   auto state = s->channel_->control().state();
@@ -187,6 +194,27 @@ bool kernel_session::k2h_ready() noexcept {
   std::unique_lock guard{drain_mutex_, std::try_to_lock};
   // Busy: someone is draining; look again soon.
   return !guard.owns_lock() || channel_->peek_received().header != nullptr;
+}
+
+bool kernel_session::flush_backlog(bool direct_only) {
+  if (!backlogged_.load(std::memory_order_relaxed))
+    return false;
+  // Pairs with the release store in attach().
+  auto flusher = flusher_.load(std::memory_order_acquire);
+  if (direct_only && flusher == nullptr)
+    return false;
+  // Pairs with the proxy's release store in note_pushed().
+  auto pushed = pushed_.load(std::memory_order_acquire);
+  if (pushed - channel_->control().h2k_consumed() >= channel_->geometry().h2k_capacity
+      || !backlogged_.exchange(false, std::memory_order_acquire))
+    return false;
+  if (auto proxy = proxy_.lock()) {
+    if (flusher != nullptr)
+      flusher(proxy.get());
+    else
+      proxy->enqueue(make_mailbox_element(nullptr, message_id{}, h2k_space{}));
+  }
+  return true;
 }
 
 bool kernel_session::drain_k2h() {
@@ -310,20 +338,8 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
     }
   }
   // -- backpressure ---------------------------------------------------------------------
-  if (mode == exit_mode::running && backlogged_.load(std::memory_order_relaxed)) {
-    // Pairs with the proxy's release store in note_pushed().
-    auto pushed = pushed_.load(std::memory_order_acquire);
-    if (pushed - cb.h2k_consumed() < channel_->geometry().h2k_capacity
-        && backlogged_.exchange(false, std::memory_order_acquire)) {
-      if (auto proxy = proxy_.lock()) {
-        if (flusher_ != nullptr)
-          flusher_(proxy.get());
-        else
-          proxy->enqueue(make_mailbox_element(nullptr, message_id{}, h2k_space{}));
-      }
-      progress = true;
-    }
-  }
+  if (mode == exit_mode::running && flush_backlog(false))
+    progress = true;
   // -- retirement -----------------------------------------------------------------------
   if (mode != exit_mode::running && stopped) {
     // The loop has exited: whatever it pushed is in K2H now.

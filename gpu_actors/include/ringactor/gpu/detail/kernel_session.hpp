@@ -155,6 +155,10 @@ private:
   };
 
   bool drain_k2h();
+  /// If the proxy backlogged and H2K has room again: flushes it (through
+  /// the proxy's flusher, or with an h2k_space message unless
+  /// `direct_only`). Returns whether it did.
+  bool flush_backlog(bool direct_only);
   void notify_proxy_failure(error reason);
   void fail_all_pending(const error& reason);
   void finish();
@@ -167,7 +171,8 @@ private:
   host_message_sender host_sender_;
   completion_poller* poller_ = nullptr;
   actor_addr proxy_;
-  backlog_flusher flusher_ = nullptr;
+  /// Set once by attach() (release); loaded with acquire by flush_backlog().
+  std::atomic<backlog_flusher> flusher_{nullptr};
 
   // Guards pending_ (proxy adds, poller answers, retire fails).
   mutable std::mutex mutex_;
