@@ -450,31 +450,31 @@ private:
     auto outcome = push_outcome::done;
     {
       std::lock_guard guard{push_mutex_};
-      while (!backlog_.empty() && outcome == push_outcome::done
-             && try_push(backlog_.front().header, backlog_.front().payload.data(), outcome))
-        backlog_.pop_front();
-      if (!backlog_.empty() && !exiting_)
-        session_->set_backlogged();
-      maybe_open_direct();
+      outcome = flush_locked();
     }
     after_push(outcome);
   }
 
-  /// The poller's backlog_flusher (persistent mode): `self` is this proxy,
-  /// kept alive by the poller's strong reference.
+  /// The poller's backlog_flusher (persistent mode, so no launch can fail):
+  /// `self` is this proxy, kept alive by the poller's strong reference.
   static void flush_from_poller(abstract_actor* self) {
     auto* proxy = static_cast<kernel_proxy*>(self);
     std::lock_guard guard{proxy->push_mutex_};
-    if (proxy->exiting_)
-      return; // session_ may be gone; the backlog was dropped on exit
+    (void) proxy->flush_locked();
+  }
+
+  /// Pushes what fits of the backlog, in order. Caller holds push_mutex_.
+  push_outcome flush_locked() {
     auto outcome = push_outcome::done;
-    while (!proxy->backlog_.empty()
-           && proxy->try_push(proxy->backlog_.front().header,
-                              proxy->backlog_.front().payload.data(), outcome))
-      proxy->backlog_.pop_front();
-    if (!proxy->backlog_.empty())
-      proxy->session_->set_backlogged();
-    proxy->maybe_open_direct();
+    if (exiting_)
+      return outcome; // session_ may be gone; the backlog was dropped on exit
+    while (!backlog_.empty() && outcome == push_outcome::done
+           && try_push(backlog_.front().header, backlog_.front().payload.data(), outcome))
+      backlog_.pop_front();
+    if (!backlog_.empty())
+      session_->set_backlogged();
+    maybe_open_direct();
+    return outcome;
   }
 
   void fail(error reason) {
