@@ -173,6 +173,61 @@ private:
   bool stream_ordered_ = true;
 };
 
+// -- device memory the host allocates and copies ------------------------------
+
+/// Makes `device` current for a scope and restores the previous one.
+class current_device_guard {
+public:
+  explicit current_device_guard(int device) {
+    check(cudaGetDevice(&previous_), "cudaGetDevice");
+    if (previous_ != device)
+      check(cudaSetDevice(device), "cudaSetDevice");
+  }
+  current_device_guard(const current_device_guard&) = delete;
+  current_device_guard& operator=(const current_device_guard&) = delete;
+  ~current_device_guard() {
+    int now = previous_;
+    if (cudaGetDevice(&now) == cudaSuccess && now != previous_)
+      cudaSetDevice(previous_);
+  }
+
+private:
+  int previous_ = 0;
+};
+
+/// The stream on which the host allocates, zeroes, copies and frees device
+/// memory of `device` (current): one per device, created on first use and
+/// kept for the process. Non-blocking, so that none of this waits for a
+/// persistent kernel (the legacy default stream, cudaMalloc's implicit
+/// synchronization and cudaFree's device-wide one would, forever).
+cudaStream_t memory_stream(int device) {
+  static std::mutex mutex;
+  static std::map<int, cudaStream_t> streams; // guarded by mutex; never destroyed
+  std::lock_guard guard{mutex};
+  auto& s = streams[device];
+  if (s == nullptr)
+    check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreate");
+  return s;
+}
+
+/// Frees memory from allocate_device: stream-ordered on `s`, or (s null, a
+/// device without memory pools) with cudaFree.
+void release_device_memory(cudaStream_t s, std::byte* p) noexcept {
+  if (s != nullptr)
+    cudaFreeAsync(p, s);
+  else
+    cudaFree(p);
+}
+
+/// The device that owns the device memory at `p`.
+int device_of(const void* p) {
+  cudaPointerAttributes attrs{};
+  check(cudaPointerGetAttributes(&attrs, p), "cudaPointerGetAttributes");
+  if (attrs.type != cudaMemoryTypeDevice)
+    throw cuda_error("ringactor: a device copy was given an address that is not device memory");
+  return attrs.device;
+}
+
 } // namespace
 
 namespace detail {
@@ -215,25 +270,51 @@ shared_region allocate_mapped(std::size_t size) {
                        nullptr};
 }
 
-shared_region allocate_device(std::size_t size) {
-  void* device = nullptr;
-  check(cudaMalloc(&device, size), "cudaMalloc");
-  auto err = cudaMemset(device, 0, size);
+shared_region allocate_device(std::size_t size, int device) {
+  current_device_guard guard{device};
+  auto s = memory_stream(device);
+  int pools = 0;
+  check(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device),
+        "cudaDeviceGetAttribute");
+  void* ptr = nullptr;
+  if (pools != 0)
+    check(cudaMallocAsync(&ptr, size, s), "cudaMallocAsync");
+  else
+    check(cudaMalloc(&ptr, size), "cudaMalloc");
+  // Zeroed and complete before the caller hands the address to a kernel
+  // (which runs on another stream, so only this synchronization orders it).
+  auto err = cudaMemsetAsync(ptr, 0, size, s);
+  if (err == cudaSuccess)
+    err = cudaStreamSynchronize(s);
   if (err != cudaSuccess) {
-    cudaFree(device);
-    check(err, "cudaMemset");
+    release_device_memory(pools != 0 ? s : nullptr, static_cast<std::byte*>(ptr));
+    check(err, "zeroing device memory");
   }
-  // The release function gets the device address (host() is null).
-  return shared_region{nullptr, static_cast<std::byte*>(device), size,
-                       [](void*, std::byte* p) noexcept { cudaFree(p); }, nullptr};
+  // The release function gets the device address (host() is null) and, as
+  // its context, the stream to free it on (null: cudaFree, no memory pools).
+  return shared_region{nullptr, static_cast<std::byte*>(ptr), size,
+                       [](void* context, std::byte* p) noexcept {
+                         release_device_memory(static_cast<cudaStream_t>(context), p);
+                       },
+                       pools != 0 ? static_cast<void*>(s) : nullptr};
 }
 
 void copy_host_to_device(std::byte* device_dst, const void* host_src, std::size_t bytes) {
-  check(cudaMemcpy(device_dst, host_src, bytes, cudaMemcpyHostToDevice), "cudaMemcpy (to device)");
+  auto device = device_of(device_dst);
+  current_device_guard guard{device};
+  auto s = memory_stream(device);
+  check(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, s),
+        "cudaMemcpyAsync (to device)");
+  check(cudaStreamSynchronize(s), "copying to the device");
 }
 
 void copy_device_to_host(void* host_dst, const std::byte* device_src, std::size_t bytes) {
-  check(cudaMemcpy(host_dst, device_src, bytes, cudaMemcpyDeviceToHost), "cudaMemcpy (to host)");
+  auto device = device_of(device_src);
+  current_device_guard guard{device};
+  auto s = memory_stream(device);
+  check(cudaMemcpyAsync(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, s),
+        "cudaMemcpyAsync (to host)");
+  check(cudaStreamSynchronize(s), "copying to the host");
 }
 
 // -- cuda_kernel_runner -------------------------------------------------------

@@ -31,7 +31,7 @@ shared_region allocate_mapped(std::size_t) {
   missing();
 }
 
-shared_region allocate_device(std::size_t) {
+shared_region allocate_device(std::size_t, int) {
   missing();
 }
 

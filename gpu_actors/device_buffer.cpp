@@ -81,12 +81,12 @@ void release_buffer_slot(std::uint32_t slot) noexcept {
   r.free_slots.push_back(slot);
 }
 
-shared_region allocate_buffer_memory(kernel_backend backend, std::size_t bytes) {
+shared_region allocate_buffer_memory(kernel_backend backend, int device, std::size_t bytes) {
   if (backend == kernel_backend::automatic)
     backend = cuda_backend_compiled() && cuda_device_count() > 0 ? kernel_backend::cuda
                                                                   : kernel_backend::cpu;
   if (backend == kernel_backend::cuda)
-    return allocate_device(bytes);
+    return allocate_device(bytes, device);
   return shared_region::allocate_host(bytes);
 }
 

@@ -1,11 +1,16 @@
 // ringactor: the registry of kernel K2K ports.
 #include "ringactor/gpu/kernel_ports.hpp"
 
+#include <cstring>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "ringactor/gpu/cuda_backend.hpp"
+#include "ringactor/gpu/k2k_port.hpp"
 
 namespace ringactor {
 
@@ -77,10 +82,47 @@ void release_kernel_port(actor_id id, const void* owner) noexcept {
     i->second.owner = nullptr;
 }
 
-shared_region allocate_k2k_channel(kernel_backend backend, std::size_t bytes) {
+shared_region allocate_k2k_channel(kernel_backend backend, int device, std::size_t bytes) {
   if (backend == kernel_backend::cuda)
-    return allocate_mapped(bytes);
+    return allocate_device(bytes, device);
   return shared_region::allocate_host(bytes);
+}
+
+void write_k2k_channel(const shared_region& channel, std::size_t offset, const void* src,
+                       std::size_t n) {
+  if (offset > channel.size() || n > channel.size() - offset)
+    throw std::out_of_range(fmt::format("ringactor: a write of {} bytes at {} into a device "
+                                        "channel of {} bytes",
+                                        n, offset, channel.size()));
+  if (n == 0)
+    return;
+  if (channel.host() != nullptr)
+    std::memcpy(channel.host() + offset, src, n);
+  else
+    copy_host_to_device(channel.device() + offset, src, n);
+}
+
+k2k_channel_counters read_k2k_channel_counters(const shared_region& channel) {
+  k2k_channel_counters out;
+  if (channel.size() < sizeof(k2k_channel_header))
+    throw std::out_of_range("ringactor: a device channel without a header");
+  if (channel.host() != nullptr) {
+    // Relaxed: statistics; each counter has a single writer (a kernel's
+    // leader), whose relaxed stores these loads read.
+    const auto& h = *reinterpret_cast<const k2k_channel_header*>(channel.host());
+    out.produced = dev::atomic_load(h.produced, mem_order::relaxed);
+    out.consumed = dev::atomic_load(h.consumed, mem_order::relaxed);
+    out.queue_full = dev::atomic_load(h.queue_full, mem_order::relaxed);
+    return out;
+  }
+  // Device memory: a copy of the header. The kernels write each counter as
+  // one aligned 8-byte store, which the copy does not tear.
+  k2k_channel_header h;
+  copy_device_to_host(&h, channel.device(), sizeof h);
+  out.produced = h.produced;
+  out.consumed = h.consumed;
+  out.queue_full = h.queue_full;
+  return out;
 }
 
 } // namespace ringactor

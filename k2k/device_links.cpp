@@ -1,11 +1,13 @@
 #include "device_links.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <mutex>
-#include <new>
+#include <optional>
 #include <thread>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "ringactor/logger.hpp"
 
@@ -34,6 +36,17 @@ std::uint64_t clock_offset_us(kernel_backend backend) {
   return sys > steady ? static_cast<std::uint64_t>(sys - steady) : 0;
 }
 
+/// A channel's counters, or none when they cannot be read (a CUDA error,
+/// logged: the statistics then leave the channel out).
+std::optional<k2k_channel_counters> counters_of(const shared_region& channel) {
+  try {
+    return read_k2k_channel_counters(channel);
+  } catch (const std::exception& e) {
+    log_warn("k2k broker: cannot read a device channel's counters: {}", e.what());
+    return std::nullopt;
+  }
+}
+
 template <std::size_t N>
 int first_unused(const std::bitset<N>& used, std::size_t limit) {
   for (std::size_t i = 0; i < std::min(N, limit); ++i)
@@ -47,7 +60,7 @@ int first_unused(const std::bitset<N>& used, std::size_t limit) {
 device_links::~device_links() {
   auto now = std::chrono::steady_clock::now();
   for (auto& x : links_)
-    retire(std::move(x), now);
+    retire(std::move(x), now, /*drain=*/false);
   links_.clear();
   // The broker exits: wait (bounded) for the kernels to let go, then leak
   // what is left. Live kernels acknowledge within a loop iteration.
@@ -77,25 +90,35 @@ device_links::~device_links() {
 void device_links::add(const std::string& name, const actor& handle, std::uint32_t capacity) {
   bool known = std::any_of(devices_.begin(), devices_.end(),
                            [&](const endpoint_ptr& d) { return d->id == handle.id(); });
+  if (capacity == 0)
+    capacity = default_capacity_;
   // A kernel registered twice is a device endpoint under its first name only
   // (one route table, one identity).
-  auto port = known ? std::nullopt : claim_kernel_port(handle.id(), this);
-  if (port && port->mode != loop_mode::persistent) {
-    // Launch mode: no loop runs between launches to poll channels or
-    // acknowledge the table, so it is reached like a host actor.
-    release_kernel_port(handle.id(), this);
-    port.reset();
+  endpoint_ptr ep = known ? nullptr : retiring_endpoint(handle.id());
+  if (ep) {
+    // Registered again while its old channels retire: the same port, whose
+    // entries still in use that object knows (we hold the claim already).
+    ep->name = name;
+    ep->address = k2k_address(name);
+    ep->capacity = capacity;
+  } else if (!known) {
+    auto port = claim_kernel_port(handle.id(), this);
+    if (port && port->mode != loop_mode::persistent) {
+      // Launch mode: no loop runs between launches to poll channels or
+      // acknowledge the table, so it is reached like a host actor.
+      release_kernel_port(handle.id(), this);
+      port.reset();
+    }
+    if (port)
+      ep = std::make_shared<device_endpoint>(name, handle.id(), std::move(*port), capacity, this);
   }
-  if (!port) {
+  if (!ep) {
     host_endpoint h{name, handle.id(), k2k_address(name)};
     for (auto& d : devices_)
       host_route(d, h);
     hosts_.push_back(std::move(h));
     return;
   }
-  auto ep = std::make_shared<device_endpoint>(name, handle.id(), std::move(*port),
-                                              capacity != 0 ? capacity : default_capacity_,
-                                              this);
   ep->ref().set_identity(ep->address, node_, clock_offset_us(ep->port.backend));
   for (auto& d : devices_) {
     if (d->port.backend == ep->port.backend && d->port.device == ep->port.device) {
@@ -115,10 +138,17 @@ void device_links::add(const std::string& name, const actor& handle, std::uint32
 
 void device_links::connect(const endpoint_ptr& from, const endpoint_ptr& to) {
   int route = first_unused(from->routes_used, k2k_max_routes);
+  if (route < 0) {
+    log_warn("k2k broker: no route from '{}' to '{}': the sender's route table is full",
+             from->name, to->name);
+    return;
+  }
   int inbound = first_unused(to->inbound_used, k2k_max_inbound);
-  if (route < 0 || inbound < 0) {
-    log_warn("k2k broker: no device channel from '{}' to '{}': {} is full", from->name, to->name,
-             route < 0 ? "the sender's route table" : "the receiver's inbound list");
+  if (inbound < 0) {
+    log_info("k2k broker: '{}' reaches '{}' through the host: the receiver's {} inbound "
+             "channels are taken",
+             from->name, to->name, k2k_max_inbound);
+    host_route(from, host_endpoint{to->name, to->id, to->address});
     return;
   }
   const auto slot_size = to->port.channel->geometry().slot_size;
@@ -128,11 +158,22 @@ void device_links::connect(const endpoint_ptr& from, const endpoint_ptr& to) {
   x.to = to;
   x.to_name = to->name;
   x.capacity = capacity;
-  x.memory = allocate_k2k_channel(to->port.backend, k2k_channel_bytes(capacity, slot_size));
-  // Formatting happens before either kernel knows of the channel: the
-  // release stores that publish the entries below order it before their use.
-  x.header = new (x.memory.host()) k2k_channel_header{};
-  ring_view{x.memory.host() + sizeof(k2k_channel_header), capacity, slot_size}.format();
+  try {
+    const auto bytes = k2k_channel_bytes(capacity, slot_size);
+    x.memory = allocate_k2k_channel(to->port.backend, to->port.device, bytes);
+    // The channel's first image (a zero header, every slot free for the
+    // first lap), built here and copied in before either kernel knows of the
+    // channel: the release stores that publish the entries below order the
+    // copy before their use.
+    std::vector<std::byte> image(bytes);
+    ring_view{image.data() + sizeof(k2k_channel_header), capacity, slot_size}.format();
+    write_k2k_channel(x.memory, 0, image.data(), image.size());
+  } catch (const std::exception& e) {
+    log_warn("k2k broker: no device channel from '{}' to '{}' ({}); it goes through the host",
+             from->name, to->name, e.what());
+    host_route(from, host_endpoint{to->name, to->id, to->address});
+    return;
+  }
   auto* device_base = x.memory.device();
   k2k_inbound in;
   in.capacity = capacity;
@@ -197,7 +238,7 @@ void device_links::remove(const std::string& name) {
   std::vector<link> gone(std::make_move_iterator(first), std::make_move_iterator(links_.end()));
   links_.erase(first, links_.end());
   for (auto& x : gone)
-    retire(std::move(x), now);
+    retire(std::move(x), now, /*drain=*/true);
   std::erase_if(hosts_, [&](const host_endpoint& h) { return h.name == name; });
   auto d = std::find_if(devices_.begin(), devices_.end(),
                         [&](const endpoint_ptr& ep) { return ep->name == name; });
@@ -210,17 +251,69 @@ void device_links::remove(const std::string& name) {
   collect(now);
 }
 
-void device_links::retire(link x, time_point now) {
+void device_links::retire(link x, time_point now, bool drain) {
   retired_link r;
   r.from_version = x.from->ref().retire_route(static_cast<std::uint32_t>(x.route));
   x.from->port.channel->control().wake();
-  if (x.to) {
-    r.to_version = x.to->ref().retire_inbound(static_cast<std::uint32_t>(x.inbound));
-    x.to->port.channel->control().wake();
-  }
   r.what = std::move(x);
+  r.step = retire_step::sender;
   r.deadline = now + ack_limit;
+  if (r.what.to && !drain)
+    retire_inbound(r, now);
   retired_.push_back(std::move(r));
+}
+
+void device_links::retire_inbound(retired_link& r, time_point now) {
+  auto& to = *r.what.to;
+  r.to_version = to.ref().retire_inbound(static_cast<std::uint32_t>(r.what.inbound));
+  to.port.channel->control().wake();
+  r.step = retire_step::receiver;
+  r.deadline = now + ack_limit;
+}
+
+bool device_links::advance(retired_link& r, time_point now) {
+  auto& x = r.what;
+  if (r.step == retire_step::sender) {
+    if (!acknowledged(x.from, r.from_version)) {
+      if (now < r.deadline)
+        return false;
+      log_warn("k2k broker: '{}' did not let go of its route to '{}' within {} s; the "
+               "channel's memory is leaked",
+               x.from->name, x.to_name, ack_limit.count());
+      r.abandoned = true;
+      if (!x.to)
+        return true;
+      // The receiver stops polling it; what the sender may still write there
+      // is lost (and never read from freed memory).
+      retire_inbound(r, now);
+      return false;
+    }
+    if (!x.to)
+      return true;
+    // The sender writes no more: the receiver may take what is left.
+    r.step = retire_step::draining;
+    r.deadline = now + drain_limit;
+  }
+  if (r.step == retire_step::draining) {
+    auto c = counters_of(x.memory);
+    // The receiver's leader takes from the channel while its inbound entry
+    // is live, as before. Done when it took everything, when its loop ended
+    // (nothing more will be taken), or when it took too long.
+    bool empty = !c || c->consumed == c->produced;
+    if (!empty && x.to->port.loop_running() && now < r.deadline)
+      return false;
+    retire_inbound(r, now);
+  }
+  bool sender_done = r.abandoned || acknowledged(x.from, r.from_version);
+  if (sender_done && acknowledged(x.to, r.to_version))
+    return true;
+  if (now < r.deadline)
+    return false;
+  log_warn("k2k broker: the device channel from '{}' to '{}' was not let go of within {} s; "
+           "its memory is leaked",
+           x.from->name, x.to_name, ack_limit.count());
+  r.abandoned = true;
+  return true;
 }
 
 bool device_links::acknowledged(const endpoint_ptr& ep, std::uint64_t version) const {
@@ -234,32 +327,38 @@ void device_links::finish(retired_link& r) {
   x.from->routes_used.reset(static_cast<std::size_t>(x.route));
   if (x.to) {
     x.to->inbound_used.reset(static_cast<std::size_t>(x.inbound));
-    // Both kernels let go: the counters are final. Relaxed: statistics.
-    auto produced = dev::atomic_load(x.header->produced, mem_order::relaxed);
-    auto consumed = dev::atomic_load(x.header->consumed, mem_order::relaxed);
-    queue_full_retired_ += dev::atomic_load(x.header->queue_full, mem_order::relaxed);
-    lost_at_teardown_ += produced - consumed;
+    // Both kernels let go: the counters are final.
+    if (auto c = counters_of(x.memory)) {
+      queue_full_retired_ += c->queue_full;
+      lost_at_teardown_ += c->produced - c->consumed;
+    }
   }
 }
 
 bool device_links::collect(time_point now) {
   std::erase_if(retired_, [&](retired_link& r) {
-    bool done = acknowledged(r.what.from, r.from_version)
-                && (!r.what.to || acknowledged(r.what.to, r.to_version));
-    if (done) {
-      finish(r);
-      return true; // frees the channel's memory
-    }
-    if (now >= r.deadline) {
-      log_warn("k2k broker: the device channel from '{}' to '{}' was not acknowledged within "
-               "{} s; its memory is leaked",
-               r.what.from->name, r.what.to_name, ack_limit.count());
+    if (!advance(r, now))
+      return false;
+    if (r.abandoned) {
+      // A kernel may still use its entries and the channel: they stay taken
+      // and the memory is never freed.
       leak(std::move(r.what.memory));
-      return true;
+    } else {
+      finish(r);
     }
-    return false;
+    return true; // frees the channel's memory (unless leaked above)
   });
   return !retired_.empty();
+}
+
+device_links::endpoint_ptr device_links::retiring_endpoint(actor_id id) const {
+  for (auto& r : retired_) {
+    if (r.what.from->id == id)
+      return r.what.from;
+    if (r.what.to && r.what.to->id == id)
+      return r.what.to;
+  }
+  return nullptr;
 }
 
 void device_links::stats(broker_stats& out) const {
@@ -272,17 +371,19 @@ void device_links::stats(broker_stats& out) const {
     device_channel_stats s;
     s.source = x.from->name;
     s.destination = x.to_name;
-    // Relaxed: statistics (each counter has one writer, a kernel).
-    s.sent = dev::atomic_load(x.header->produced, mem_order::relaxed);
-    s.received = dev::atomic_load(x.header->consumed, mem_order::relaxed);
-    s.queue_full = dev::atomic_load(x.header->queue_full, mem_order::relaxed);
+    if (auto c = counters_of(x.memory)) {
+      s.sent = c->produced;
+      s.received = c->consumed;
+      s.queue_full = c->queue_full;
+    }
     s.capacity = x.capacity;
     out.device_queue_full += s.queue_full;
     out.device_channels.push_back(std::move(s));
   }
   for (auto& r : retired_)
     if (r.what.to)
-      out.device_queue_full += dev::atomic_load(r.what.header->queue_full, mem_order::relaxed);
+      if (auto c = counters_of(r.what.memory))
+        out.device_queue_full += c->queue_full;
   std::sort(out.device_channels.begin(), out.device_channels.end(), [](auto& x, auto& y) {
     return std::tie(x.source, x.destination) < std::tie(y.source, y.destination);
   });

@@ -25,6 +25,9 @@ public:
   /// How long retired channels wait for their kernels' acknowledgement
   /// before their memory is given up (leaked, never freed under a kernel).
   static constexpr std::chrono::seconds ack_limit{10};
+  /// How long a retired channel whose sender let go waits for its receiver
+  /// to take what is left in it before the rest counts as lost.
+  static constexpr std::chrono::seconds drain_limit{10};
 
   device_links(std::uint32_t node, std::uint32_t default_capacity) noexcept
     : node_(node), default_capacity_(default_capacity) {}
@@ -40,11 +43,16 @@ public:
   /// `capacity`: slots of the channels into it (0: the default).
   void add(const std::string& name, const actor& handle, std::uint32_t capacity);
 
-  /// Retires everything that leads to or from `name`.
+  /// Retires everything that leads to or from `name`. A channel goes in
+  /// three steps (see retired_link): its sender lets go of the route, its
+  /// receiver takes what is left in it, then lets go of the channel; so the
+  /// messages a kernel sent before the teardown are delivered, unless the
+  /// receiver's loop ended (or took longer than drain_limit): those are
+  /// counted as lost.
   void remove(const std::string& name);
 
-  /// Frees retired channels that both kernels acknowledged. Returns whether
-  /// some still wait.
+  /// Moves retired channels along their steps and frees those both kernels
+  /// let go of. Returns whether some still wait.
   bool collect(time_point now);
 
   bool retiring() const noexcept { return !retired_.empty(); }
@@ -90,24 +98,43 @@ private:
     std::string to_name;
     int route = -1;
     int inbound = -1;
-    shared_region memory;
-    k2k_channel_header* header = nullptr; ///< host view
+    shared_region memory; ///< the device channel (never dereferenced here)
     std::uint32_t capacity = 0;
   };
 
-  /// A retired link: what the kernels must acknowledge before it goes.
+  /// Where a retired link stands.
+  enum class retire_step {
+    sender,   ///< the route is retired; waiting for the sender's acknowledgement
+    draining, ///< the sender let go; the receiver still takes what is left
+    receiver, ///< the inbound entry is retired; waiting for the receiver's acknowledgement
+  };
+
+  /// A retired link: what the kernels must do before it goes.
   struct retired_link {
     link what;
+    retire_step step = retire_step::sender;
     std::uint64_t from_version = 0;
     std::uint64_t to_version = 0;
+    /// The end of the current step's wait.
     time_point deadline;
+    /// A kernel never acknowledged: the memory is leaked, not freed.
+    bool abandoned = false;
   };
 
   void connect(const endpoint_ptr& from, const endpoint_ptr& to);
   void host_route(const endpoint_ptr& from, const host_endpoint& to);
-  void retire(link x, time_point now);
+  /// `drain`: let the receiver take what is left before it lets go (else
+  /// both kernels let go at once: the broker exits).
+  void retire(link x, time_point now, bool drain);
+  /// Moves `r` on; true once it is done (its memory may go).
+  bool advance(retired_link& r, time_point now);
+  void retire_inbound(retired_link& r, time_point now);
   bool acknowledged(const endpoint_ptr& ep, std::uint64_t version) const;
   void finish(retired_link& x);
+  /// The endpoint object of kernel `id` still held by retired links, or null
+  /// (a kernel registered again while its old channels retire keeps one
+  /// object, so that its entries in use are known once).
+  endpoint_ptr retiring_endpoint(actor_id id) const;
 
   std::uint32_t node_;
   std::uint32_t default_capacity_;

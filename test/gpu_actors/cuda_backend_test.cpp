@@ -4,9 +4,13 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <stdexcept>
+#include <vector>
 
 #include <ringactor/gpu/channel.hpp>
 #include <ringactor/gpu/cuda_backend.hpp>
+#include <ringactor/gpu/k2k_port.hpp>
+#include <ringactor/gpu/kernel_ports.hpp>
 #include <ringactor/gpu/kernels/adder.hpp>
 
 #include "test_kernels.hpp"
@@ -96,6 +100,73 @@ TEST_CASE("the adder runs as a persistent CUDA kernel and answers requests") {
   adder back{};
   runner.read_state(&back);
   CHECK(back.total == 42);
+}
+
+TEST_CASE("device memory is allocated, copied and freed while a persistent CUDA kernel runs") {
+  if (!have_device())
+    return;
+  cuda_channel c;
+  auto runner = make_cuda_runner(adder{.total = 0}, c.ch, {.kernel_id = 3});
+  runner.start();
+  REQUIRE(c.ch.try_send_message<adder>(add{1, 2}, 1));
+  REQUIRE(receive(c.ch, 10s));
+  {
+    // None of these may wait for the running kernel (cudaFree and the legacy
+    // stream would, forever): the test would hang here.
+    auto memory = allocate_device(1 << 20);
+    CHECK(memory.host() == nullptr);
+    REQUIRE(memory.device() != nullptr);
+    std::vector<std::uint32_t> in(1024), out(1024);
+    for (std::uint32_t i = 0; i < in.size(); ++i)
+      in[i] = i * 7 + 1;
+    copy_host_to_device(memory.device() + 4096, in.data(), in.size() * sizeof(std::uint32_t));
+    copy_device_to_host(out.data(), memory.device() + 4096, out.size() * sizeof(std::uint32_t));
+    CHECK(out == in);
+    std::uint32_t zero = 1;
+    copy_device_to_host(&zero, memory.device(), sizeof zero);
+    CHECK(zero == 0);
+  }
+  // The kernel still answers.
+  REQUIRE(c.ch.try_send_message<adder>(add{3, 4}, 2));
+  auto r = receive(c.ch, 10s);
+  REQUIRE(r);
+  CHECK(r->as<std::int32_t>() == 7);
+  c.ch.control().request_drain();
+  CHECK(runner.join(10s) == cuda_kernel_runner::status::exited);
+}
+
+TEST_CASE("device channel memory is written and read through copies on either backend") {
+  auto check_backend = [](kernel_backend backend) {
+    constexpr std::uint32_t capacity = 8, slot_size = 128;
+    auto bytes = k2k_channel_bytes(capacity, slot_size);
+    auto memory = allocate_k2k_channel(backend, 0, bytes);
+    REQUIRE(memory.size() >= bytes);
+    // The host never needs a host view (CUDA gives none).
+    CHECK((memory.host() == nullptr) == (backend == kernel_backend::cuda));
+    auto fresh = read_k2k_channel_counters(memory);
+    CHECK(fresh.produced == 0);
+    CHECK(fresh.consumed == 0);
+    CHECK(fresh.queue_full == 0);
+    k2k_channel_header h;
+    h.produced = 7;
+    h.queue_full = 2;
+    h.consumed = 3;
+    write_k2k_channel(memory, 0, &h, sizeof h);
+    auto c = read_k2k_channel_counters(memory);
+    CHECK(c.produced == 7);
+    CHECK(c.consumed == 3);
+    CHECK(c.queue_full == 2);
+    // Writes beyond the channel are refused, and change nothing.
+    CHECK_THROWS_AS(write_k2k_channel(memory, bytes - 4, &h, sizeof h), std::out_of_range);
+    CHECK(read_k2k_channel_counters(memory).produced == 7);
+  };
+  SUBCASE("CPU backend: host memory") {
+    check_backend(kernel_backend::cpu);
+  }
+  SUBCASE("CUDA: device memory") {
+    if (have_device())
+      check_backend(kernel_backend::cuda);
+  }
 }
 
 TEST_CASE("a multi-block CUDA kernel scales a mapped buffer") {

@@ -80,13 +80,15 @@ void register_cuda_kernel(cuda_kernel_entry& entry) noexcept;
 /// Pinned host memory mapped into every device (from the backend's pool).
 shared_region allocate_mapped(std::size_t size);
 
-/// Zeroed device memory (cudaMalloc) on the current device: device() is
-/// its address, host() is null (the host reaches it only by copying).
-/// Throws cuda_error.
-shared_region allocate_device(std::size_t size);
+/// Zeroed device memory of `device`: device() is its address, host() is
+/// null (the host reaches it only by copying). Allocated, zeroed and later
+/// freed on a non-blocking stream of its own (stream-ordered allocator), so
+/// that neither waits for a running persistent kernel. Throws cuda_error.
+shared_region allocate_device(std::size_t size, int device = 0);
 
-/// Synchronous copies between host memory and memory from allocate_device
-/// (cudaMemcpy). Throw cuda_error.
+/// Synchronous copies between host memory and memory from allocate_device,
+/// on that memory's stream (they never wait for a running kernel; what a
+/// kernel writes meanwhile may or may not be in the copy). Throw cuda_error.
 void copy_host_to_device(std::byte* device_dst, const void* host_src, std::size_t bytes);
 void copy_device_to_host(void* host_dst, const std::byte* device_src, std::size_t bytes);
 

@@ -198,17 +198,21 @@ private:
 };
 
 namespace detail {
-/// Zeroed memory for a buffer of `bytes` on `backend` (cpu or cuda).
-shared_region allocate_buffer_memory(kernel_backend backend, std::size_t bytes);
+/// Zeroed memory for a buffer of `bytes` on `backend` (cpu, or cuda device
+/// `device`).
+shared_region allocate_buffer_memory(kernel_backend backend, int device, std::size_t bytes);
 } // namespace detail
 
 /// Allocates `n` zeroed elements for kernels of `backend` (automatic: cuda
-/// when this build has it and a device exists, else cpu). Throws cuda_error
-/// when CUDA memory cannot be had.
+/// when this build has it and a device exists, else cpu) on CUDA device
+/// `device` (kernel_config::device of the kernels that use it). Throws
+/// cuda_error when CUDA memory cannot be had.
 template <class T>
 device_buffer_owner<T> allocate_device_buffer(actor_system&, std::uint64_t n,
-                                              kernel_backend backend = kernel_backend::automatic) {
-  return device_buffer_owner<T>{detail::allocate_buffer_memory(backend, n * sizeof(T)), n};
+                                              kernel_backend backend = kernel_backend::automatic,
+                                              int device = 0) {
+  return device_buffer_owner<T>{detail::allocate_buffer_memory(backend, device, n * sizeof(T)),
+                                n};
 }
 
 } // namespace ringactor

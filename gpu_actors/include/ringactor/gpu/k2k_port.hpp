@@ -3,9 +3,10 @@
 //
 // A device channel is a single-producer single-consumer ring with the slot
 // protocol of ring.hpp (per-slot sequence numbers, release/acquire), in
-// memory both kernels can reach (host memory on the CPU backend, pinned
-// mapped host memory on CUDA), preceded by a header that holds the two
-// cursors and the producer's queue_full count:
+// memory both kernels can reach (host memory on the CPU backend, device
+// memory on CUDA: the host reaches it only through write_k2k_channel and
+// read_k2k_channel_counters in kernel_ports.hpp), preceded by a header that
+// holds the two cursors and the producer's queue_full count:
 //
 //   k2k_channel_header (128 B) | slots (capacity x slot_size)
 //

@@ -57,10 +57,35 @@ std::optional<kernel_port_info> claim_kernel_port(actor_id id, const void* owner
 /// Gives a claimed port back (no effect unless `owner` holds it).
 void release_kernel_port(actor_id id, const void* owner) noexcept;
 
-/// Zeroed memory for a device channel between kernels of `backend`: host
-/// memory on the CPU backend, pinned mapped host memory on CUDA (the memory
-/// the CUDA backend's rings live in). Throws cuda_error when CUDA cannot.
-shared_region allocate_k2k_channel(kernel_backend backend, std::size_t bytes);
+// -- device channel memory (k2k_port.hpp) -----------------------------------------
+//
+// The host never dereferences a device channel: it writes the channel's
+// first image before publishing it, and reads its counters, through these
+// functions, which copy on CUDA and touch host memory on the CPU backend.
+// So the broker runs the same code on both backends.
+
+/// Zeroed memory for a device channel between kernels of `backend` on
+/// `device`: device memory on CUDA (allocate_device: host() null), host
+/// memory on the CPU backend. Throws cuda_error when CUDA cannot.
+shared_region allocate_k2k_channel(kernel_backend backend, int device, std::size_t bytes);
+
+/// Copies `n` bytes of `src` to `offset` in `channel`. Only before the
+/// channel is published to a kernel (the publication orders it before any
+/// use). Throws std::out_of_range beyond the region, cuda_error on CUDA.
+void write_k2k_channel(const shared_region& channel, std::size_t offset, const void* src,
+                       std::size_t n);
+
+/// The counters in a device channel's header (k2k_channel_header).
+struct k2k_channel_counters {
+  std::uint64_t produced = 0;
+  std::uint64_t consumed = 0;
+  std::uint64_t queue_full = 0;
+};
+
+/// Reads the counters of a channel while its kernels may run: each value
+/// is one its kernel wrote (relaxed; statistics, and final once both
+/// kernels let go of the channel). Throws cuda_error on CUDA.
+k2k_channel_counters read_k2k_channel_counters(const shared_region& channel);
 
 namespace detail {
 

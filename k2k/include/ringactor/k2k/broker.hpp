@@ -33,9 +33,9 @@
 // goes through K2H, and the device's completion poller hands the message to
 // that actor directly, as an ordinary message from the kernel actor (not
 // through this broker: there is no requester to answer with a receipt).
-// Unregistering (or the endpoint's exit) retires its routes and channels;
-// their memory is freed once both kernels acknowledged it, never while a
-// kernel may still use it. A kernel is claimed by the first broker that
+// Unregistering (or the endpoint's exit) retires its routes and channels:
+// the sender stops, the receiver takes what is left, and the memory is freed
+// once both kernels acknowledged it, never while a kernel may still use it. A kernel is claimed by the first broker that
 // registers it; to any other broker it is an ordinary endpoint.
 #pragma once
 
@@ -201,8 +201,10 @@ struct broker_stats {
   /// Sends refused by full device channels, over every channel this broker
   /// set up (those torn down included): the device channels' queue_full.
   std::uint64_t device_queue_full = 0;
-  /// Messages left unread in device channels when they were torn down
-  /// (an endpoint left while its peers still sent to it).
+  /// Messages left unread in device channels when they were torn down: the
+  /// receiving kernel's loop ended before it took them (or it took longer
+  /// than 10 s). A channel whose endpoint is unregistered is torn down only
+  /// after its receiver took what its sender had pushed.
   std::uint64_t device_lost_at_teardown = 0;
   /// Device channels torn down whose kernels have not yet acknowledged it
   /// (their memory is freed once they have).
