@@ -108,7 +108,7 @@ public:
                                                           std::chrono::milliseconds{1},
                                                           std::chrono::seconds{1});
     self_->set_down_handler([this](down_msg& x) { on_down(x); });
-    links_ = std::make_unique<detail::device_links>(clock_->node_id(),
+    links_ = std::make_unique<detail::device_links>(self_->id(), clock_->node_id(),
                                                     cfg_.device_channel_capacity);
   }
 
@@ -119,15 +119,23 @@ public:
         on_envelope(x);
         return {};
       },
+      [this](kernel_routed_message& x) -> result<void> {
+        on_kernel_routed(x);
+        return {};
+      },
       [this](register_endpoint& x) -> result<void> { return on_register(x); },
       [this](unregister_endpoint& x) -> result<void> { return on_unregister(x); },
       [this](add_route& x) -> result<void> {
+        links_->add_routed(x.destination);
         routes_.insert_or_assign(std::move(x.destination), std::move(x.next_hop));
+        names_stale_ = true;
         return {};
       },
       [this](remove_route& x) -> result<void> {
         if (routes_.erase(x.destination) == 0)
           return error{errc::unknown_route, x.destination};
+        links_->remove_routed(x.destination);
+        names_stale_ = true;
         return {};
       },
       [this](lookup_receipt& x) -> result<receipt> {
@@ -169,6 +177,57 @@ private:
     auto rp = env.reply_to;
     route(std::move(env));
     return rp;
+  }
+
+  /// A kernel's send to a destination behind one of our routes (see
+  /// "Device channels" in broker.hpp).
+  void on_kernel_routed(kernel_routed_message& x) {
+    ++accepted_;
+    ++kernel_routed_;
+    envelope env;
+    env.id = clock_->tick();
+    env.stamp = env.id;
+    env.priority = priority::normal;
+    env.policy = receipt_policy::final_outcome;
+    env.hops = 0;
+    env.deadline = steady::now() + cfg_.delivery_timeout;
+    env.message = std::move(x.content);
+    auto name = name_of(x.destination);
+    env.destination = name != nullptr ? *name : fmt::format("k2k:{:016x}", x.destination);
+    if (name == nullptr) {
+      // The route went away after the kernel looked it up.
+      finish(env, delivery_status::not_found,
+             error{errc::unknown_endpoint,
+                   fmt::format("a kernel sent to K2K address {:#x}, which no endpoint and no "
+                               "route has",
+                               x.destination)});
+      return;
+    }
+    if (auto type = type_registry::global().require(env.message.type()); !type) {
+      finish(env, delivery_status::rejected, type.error());
+      return;
+    }
+    if (auto merged = clock_->update(x.stamp); merged) {
+      env.stamp = *merged;
+    } else {
+      finish(env, delivery_status::rejected, merged.error());
+      return;
+    }
+    route(std::move(env));
+  }
+
+  /// The endpoint or route destination whose K2K address is `address`.
+  const std::string* name_of(std::uint64_t address) {
+    if (names_stale_) {
+      names_.clear();
+      for (auto& [id, ep] : endpoints_)
+        names_.emplace(k2k_address(id), id);
+      for (auto& [destination, next_hop] : routes_)
+        names_.emplace(k2k_address(destination), destination);
+      names_stale_ = false;
+    }
+    auto i = names_.find(address);
+    return i != names_.end() ? &i->second : nullptr;
   }
 
   void on_envelope(envelope& env) {
@@ -375,6 +434,7 @@ private:
     auto id = x.kernel_id;
     endpoints_.try_emplace(id, id, std::move(x.endpoint), limit, ++last_generation_,
                            cfg_.queue_capacity);
+    names_stale_ = true;
     links_->add(id, handle, x.channel_capacity);
     // An endpoint that exits is unregistered (on_down); one that is already
     // gone yields a down message at once.
@@ -410,6 +470,7 @@ private:
                        error reason) {
     auto ep = std::move(i->second);
     endpoints_.erase(i);
+    names_stale_ = true;
     self_->demonitor(ep.handle);
     ep.queue.drain([&](detail::queued_envelope q) {
       finish(q.env, delivery_status::not_found, reason);
@@ -453,6 +514,7 @@ private:
     out.registered_endpoints = endpoints_.size();
     out.routes = routes_.size();
     out.accepted = accepted_;
+    out.kernel_routed = kernel_routed_;
     out.refused_sends = refused_sends_;
     out.delivered = delivered_;
     out.forwarded = forwarded_;
@@ -475,6 +537,9 @@ private:
   std::shared_ptr<hybrid_clock> clock_;
   std::unordered_map<std::string, endpoint_state> endpoints_;
   std::unordered_map<std::string, std::string> routes_; // destination -> next hop
+  /// K2K address -> endpoint or route destination, rebuilt when stale.
+  std::unordered_map<std::uint64_t, std::string> names_;
+  bool names_stale_ = true;
   std::unordered_map<std::uint64_t, in_flight_entry> in_flight_;
   detail::receipt_store receipts_{0};
   std::unique_ptr<detail::device_links> links_;
@@ -484,6 +549,7 @@ private:
   bool expiry_scheduled_ = false;
   // Counters for broker_stats.
   std::uint64_t accepted_ = 0;
+  std::uint64_t kernel_routed_ = 0;
   std::uint64_t refused_sends_ = 0;
   std::uint64_t delivered_ = 0;
   std::uint64_t forwarded_ = 0;

@@ -57,6 +57,16 @@ int first_unused(const std::bitset<N>& used, std::size_t limit) {
 
 } // namespace
 
+template <class Pred>
+void device_links::retire_where(Pred pred, time_point now) {
+  auto first = std::stable_partition(links_.begin(), links_.end(),
+                                     [&](const link& x) { return !pred(x); });
+  std::vector<link> gone(std::make_move_iterator(first), std::make_move_iterator(links_.end()));
+  links_.erase(first, links_.end());
+  for (auto& x : gone)
+    retire(std::move(x), now, /*drain=*/true);
+}
+
 device_links::~device_links() {
   auto now = std::chrono::steady_clock::now();
   for (auto& x : links_)
@@ -92,6 +102,10 @@ void device_links::add(const std::string& name, const actor& handle, std::uint32
                            [&](const endpoint_ptr& d) { return d->id == handle.id(); });
   if (capacity == 0)
     capacity = default_capacity_;
+  // An endpoint takes precedence over a route of the same name.
+  if (std::find(routed_.begin(), routed_.end(), name) != routed_.end())
+    retire_where([&](const link& x) { return x.routed && x.to_name == name; },
+                 std::chrono::steady_clock::now());
   // A kernel registered twice is a device endpoint under its first name only
   // (one route table, one identity).
   endpoint_ptr ep = known ? nullptr : retiring_endpoint(handle.id());
@@ -132,8 +146,11 @@ void device_links::add(const std::string& name, const actor& handle, std::uint32
   }
   for (auto& h : hosts_)
     host_route(ep, h);
+  devices_.push_back(ep);
+  for (auto& destination : routed_)
+    if (!is_endpoint(destination))
+      broker_route(ep, destination);
   ep->port.channel->control().wake();
-  devices_.push_back(std::move(ep));
 }
 
 void device_links::connect(const endpoint_ptr& from, const endpoint_ptr& to) {
@@ -210,35 +227,71 @@ void device_links::connect(const endpoint_ptr& from, const endpoint_ptr& to) {
 }
 
 void device_links::host_route(const endpoint_ptr& from, const host_endpoint& to) {
-  int route = first_unused(from->routes_used, k2k_max_routes);
-  if (route < 0) {
-    log_warn("k2k broker: no route from '{}' to '{}': the sender's route table is full",
-             from->name, to.name);
-    return;
-  }
   k2k_route r;
   r.kind = static_cast<std::uint32_t>(k2k_route_kind::host);
   r.destination = to.address;
   r.host_receiver = to.id;
+  publish_host_kind(from, r, to.name, false);
+}
+
+void device_links::broker_route(const endpoint_ptr& from, const std::string& destination) {
+  k2k_route r;
+  r.kind = static_cast<std::uint32_t>(k2k_route_kind::broker);
+  r.destination = k2k_address(destination);
+  r.host_receiver = broker_;
+  publish_host_kind(from, r, destination, true);
+}
+
+void device_links::publish_host_kind(const endpoint_ptr& from, k2k_route r,
+                                     const std::string& to_name, bool routed) {
+  int route = first_unused(from->routes_used, k2k_max_routes);
+  if (route < 0) {
+    log_warn("k2k broker: no route from '{}' to '{}': the sender's route table is full",
+             from->name, to_name);
+    return;
+  }
   from->ref().publish_route(static_cast<std::uint32_t>(route), r);
   from->routes_used.set(static_cast<std::size_t>(route));
   from->port.channel->control().wake();
   link x;
   x.from = from;
-  x.to_name = to.name;
+  x.to_name = to_name;
   x.route = route;
+  x.routed = routed;
   links_.push_back(std::move(x));
 }
 
+void device_links::add_routed(const std::string& destination) {
+  if (std::find(routed_.begin(), routed_.end(), destination) != routed_.end())
+    return;
+  routed_.push_back(destination);
+  if (is_endpoint(destination))
+    return;
+  for (auto& d : devices_)
+    broker_route(d, destination);
+}
+
+void device_links::remove_routed(const std::string& destination) {
+  auto i = std::find(routed_.begin(), routed_.end(), destination);
+  if (i == routed_.end())
+    return;
+  routed_.erase(i);
+  auto now = std::chrono::steady_clock::now();
+  retire_where([&](const link& x) { return x.routed && x.to_name == destination; }, now);
+  collect(now);
+}
+
+bool device_links::is_endpoint(const std::string& name) const {
+  return std::any_of(devices_.begin(), devices_.end(),
+                     [&](const endpoint_ptr& d) { return d->name == name; })
+         || std::any_of(hosts_.begin(), hosts_.end(),
+                        [&](const host_endpoint& h) { return h.name == name; });
+}
+
+
 void device_links::remove(const std::string& name) {
   auto now = std::chrono::steady_clock::now();
-  auto first = std::stable_partition(links_.begin(), links_.end(), [&](const link& x) {
-    return x.from->name != name && x.to_name != name;
-  });
-  std::vector<link> gone(std::make_move_iterator(first), std::make_move_iterator(links_.end()));
-  links_.erase(first, links_.end());
-  for (auto& x : gone)
-    retire(std::move(x), now, /*drain=*/true);
+  retire_where([&](const link& x) { return x.from->name == name || x.to_name == name; }, now);
   std::erase_if(hosts_, [&](const host_endpoint& h) { return h.name == name; });
   auto d = std::find_if(devices_.begin(), devices_.end(),
                         [&](const endpoint_ptr& ep) { return ep->name == name; });
@@ -248,6 +301,10 @@ void device_links::remove(const std::string& name) {
     (*d)->port.channel->control().wake();
     devices_.erase(d);
   }
+  // A route to the name applies again, now that no endpoint has it.
+  if (std::find(routed_.begin(), routed_.end(), name) != routed_.end())
+    for (auto& dev_ep : devices_)
+      broker_route(dev_ep, name);
   collect(now);
 }
 
@@ -390,7 +447,8 @@ void device_links::stats(broker_stats& out) const {
   for (auto& ep : devices_) {
     auto ref = ep->ref();
     out.kernel_sends.push_back(kernel_send_stats{ep->name, ref.not_found(), ref.not_accepted(),
-                                                 ref.too_large(), ref.sent_to_host()});
+                                                 ref.too_large(), ref.sent_to_host(),
+                                                 ref.sent_to_broker()});
   }
   std::sort(out.kernel_sends.begin(), out.kernel_sends.end(),
             [](auto& x, auto& y) { return x.kernel_id < y.kernel_id; });

@@ -29,8 +29,10 @@ public:
   /// to take what is left in it before the rest counts as lost.
   static constexpr std::chrono::seconds drain_limit{10};
 
-  device_links(std::uint32_t node, std::uint32_t default_capacity) noexcept
-    : node_(node), default_capacity_(default_capacity) {}
+  /// `broker`: the actor id of the broker that owns this (the receiver of
+  /// its kernels' routed sends).
+  device_links(actor_id broker, std::uint32_t node, std::uint32_t default_capacity) noexcept
+    : broker_(broker), node_(node), default_capacity_(default_capacity) {}
   device_links(const device_links&) = delete;
   device_links& operator=(const device_links&) = delete;
   /// Retires everything and waits (bounded) for the kernels to let go.
@@ -50,6 +52,15 @@ public:
   /// receiver's loop ended (or took longer than drain_limit): those are
   /// counted as lost.
   void remove(const std::string& name);
+
+  /// A destination the broker reaches through a route (add_route): every
+  /// device endpoint gets a broker route to it (its sends go to the broker,
+  /// which routes them), unless an endpoint of that name is registered
+  /// here, which takes precedence as it does for the broker.
+  void add_routed(const std::string& destination);
+
+  /// The route to `destination` is gone: so are the kernels' broker routes.
+  void remove_routed(const std::string& destination);
 
   /// Moves retired channels along their steps and frees those both kernels
   /// let go of. Returns whether some still wait.
@@ -98,6 +109,8 @@ private:
     std::string to_name;
     int route = -1;
     int inbound = -1;
+    /// A broker route (to null): sends to `to_name` go to the broker.
+    bool routed = false;
     shared_region memory; ///< the device channel (never dereferenced here)
     std::uint32_t capacity = 0;
   };
@@ -123,6 +136,14 @@ private:
 
   void connect(const endpoint_ptr& from, const endpoint_ptr& to);
   void host_route(const endpoint_ptr& from, const host_endpoint& to);
+  void broker_route(const endpoint_ptr& from, const std::string& destination);
+  /// Publishes a route entry of `from` (host or broker kind) and records it.
+  void publish_host_kind(const endpoint_ptr& from, k2k_route r, const std::string& to_name,
+                         bool routed);
+  /// Retires the live links `pred` selects.
+  template <class Pred>
+  void retire_where(Pred pred, time_point now);
+  bool is_endpoint(const std::string& name) const;
   /// `drain`: let the receiver take what is left before it lets go (else
   /// both kernels let go at once: the broker exits).
   void retire(link x, time_point now, bool drain);
@@ -136,8 +157,11 @@ private:
   /// object, so that its entries in use are known once).
   endpoint_ptr retiring_endpoint(actor_id id) const;
 
+  actor_id broker_;
   std::uint32_t node_;
   std::uint32_t default_capacity_;
+  /// Destinations with a route at the broker (add_routed).
+  std::vector<std::string> routed_;
   std::vector<endpoint_ptr> devices_;
   std::vector<host_endpoint> hosts_;
   std::vector<link> links_;

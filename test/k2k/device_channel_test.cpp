@@ -10,12 +10,18 @@
 #include <vector>
 
 #include <ringactor/all.hpp>
+#include <ringactor/gpu/cuda_backend.hpp>
 #include <ringactor/gpu/k2k_port.hpp>
 #include <ringactor/gpu/kernel_actor.hpp>
 #include <ringactor/k2k/broker.hpp>
 
 #include "device_channel_kernels.hpp"
 #include "k2k_test_util.hpp"
+
+namespace k2k_device_test {
+// Tokens may cross brokers (kernels' routed sends).
+RINGACTOR_K2K_ROUTABLE(token, "k2k.test.tokens")
+} // namespace k2k_device_test
 
 using namespace ringactor;
 using namespace std::chrono_literals;
@@ -40,13 +46,30 @@ actor_system_config test_config() {
   return actor_system_config{}.set_workers(2);
 }
 
-kernel_config cpu_kernel(const char* name) {
+kernel_config kernel_on(kernel_backend backend, const char* name) {
   kernel_config cfg;
-  cfg.backend = kernel_backend::cpu;
+  cfg.backend = backend;
   cfg.name = name;
   // Sanitizer builds run much slower; a gated consumer must not count as stalled.
   cfg.stall_timeout = 120s;
   return cfg;
+}
+
+kernel_config cpu_kernel(const char* name) {
+  return kernel_on(kernel_backend::cpu, name);
+}
+
+/// Whether the CUDA variants can run here (they say why not otherwise).
+bool have_cuda_device() {
+  if (!cuda_backend_compiled()) {
+    MESSAGE("skipped: this build has no CUDA backend");
+    return false;
+  }
+  if (cuda_device_count() == 0) {
+    MESSAGE("skipped: no CUDA device");
+    return false;
+  }
+  return true;
 }
 
 k2k::broker make_broker(actor_system& sys) {
@@ -62,12 +85,13 @@ void register_at(scoped_actor& self, const k2k::broker& b, const char* name, con
   REQUIRE(r.has_value());
 }
 
-consumer_if spawn_consumer(actor_system& sys, std::uint32_t* gate = nullptr) {
+consumer_if spawn_consumer(actor_system& sys, std::uint32_t* gate = nullptr,
+                           kernel_backend backend = kernel_backend::cpu) {
   consumer c;
-  c.gate = gate;
+  c.gate = gate; // host memory: CPU backend only
   c.sender = k2k_address("prod");
   c.node = broker_node;
-  return spawn_kernel<consumer_if>(sys, c, cpu_kernel("cons"));
+  return spawn_kernel<consumer_if>(sys, c, kernel_on(backend, "cons"));
 }
 
 counts counts_of(scoped_actor& self, const consumer_if& c) {
@@ -85,13 +109,14 @@ void open_gate(std::uint32_t& gate) {
 
 TEST_SUITE_BEGIN("k2k");
 
-TEST_CASE("a kernel-to-kernel device channel carries 1,000,000 checksummed messages, none "
-          "lost or torn") {
+namespace {
+
+void carry_million(kernel_backend backend) {
   actor_system sys{test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
-  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
-  auto cons = spawn_consumer(sys);
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, kernel_on(backend, "prod"));
+  auto cons = spawn_consumer(sys, nullptr, backend);
   register_at(self, b, "prod", prod);
   register_at(self, b, "cons", cons);
   auto st = stats_of(self, b);
@@ -124,6 +149,18 @@ TEST_CASE("a kernel-to-kernel device channel carries 1,000,000 checksummed messa
   // The host broker delivered nothing: the messages never left the device.
   CHECK(st.delivered == 0);
   CHECK(st.accepted == 0);
+}
+
+} // namespace
+
+TEST_CASE("a kernel-to-kernel device channel carries 1,000,000 checksummed messages, none "
+          "lost or torn") {
+  carry_million(kernel_backend::cpu);
+}
+
+TEST_CASE("on CUDA, a device channel in device memory carries 1,000,000 checksummed messages") {
+  if (have_cuda_device())
+    carry_million(kernel_backend::cuda);
 }
 
 TEST_CASE("a full device channel reports queue_full to the kernel and in the statistics, and "
@@ -219,14 +256,15 @@ TEST_CASE("a kernel's send to a host endpoint arrives at the host actor through 
   CHECK(r2->last == static_cast<std::uint32_t>(k2k_send_result::not_found));
 }
 
-TEST_CASE("unregistering a kernel while messages flow tears its channels down without a hang "
-          "and delivers every message sent before") {
+namespace {
+
+void unregister_while_flowing(kernel_backend backend) {
   actor_system sys{test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
   scoped_actor driver{sys};
-  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
-  auto cons = spawn_consumer(sys);
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, kernel_on(backend, "prod"));
+  auto cons = spawn_consumer(sys, nullptr, backend);
   register_at(self, b, "prod", prod);
   register_at(self, b, "cons", cons, /*channel_capacity=*/64);
   // Enough tokens that the producer is still sending when the channel goes.
@@ -256,6 +294,19 @@ TEST_CASE("unregistering a kernel while messages flow tears its channels down wi
   CHECK(again->sent == 10);
   REQUIRE(eventually([&] { return counts_of(self, cons).received == c.received + 10; }));
   CHECK(counts_of(self, cons).out_of_order == 0);
+}
+
+} // namespace
+
+TEST_CASE("unregistering a kernel while messages flow tears its channels down without a hang "
+          "and delivers every message sent before") {
+  unregister_while_flowing(kernel_backend::cpu);
+}
+
+TEST_CASE("on CUDA, unregistering a kernel while messages flow delivers every message sent "
+          "before") {
+  if (have_cuda_device())
+    unregister_while_flowing(kernel_backend::cuda);
 }
 
 TEST_CASE("messages a kernel left in a channel when it was unregistered still reach their "
@@ -435,6 +486,116 @@ TEST_CASE("the same message type numbered differently by two kernels is translat
   REQUIRE(p != st.kernel_sends.end());
   CHECK(p->not_accepted == 1);
   CHECK(st.device_channels.size() == 6); // three kernels, both directions
+}
+
+TEST_CASE("a kernel's send to a destination behind a route is routed by its broker across "
+          "brokers") {
+  actor_system sys{test_config()};
+  auto a = make_broker(sys);
+  auto b = k2k::spawn_broker(sys, {.clock = std::make_shared<k2k::hybrid_clock>(8)});
+  scoped_actor self{sys};
+  scoped_actor obs{sys};
+  // At b: a host actor that confirms each token and hands it to the test.
+  auto sink = sys.spawn([o = obs.as_actor()](event_based_actor* me) -> behavior {
+    return {[me, o](const token& t) { me->send(o, t); }};
+  });
+  register_at(self, b, "sink", sink);
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  register_at(self, a, "prod", prod);
+  register_at(self, a, "b", actor{b.ctrl()});
+  // Before the route, the kernel cannot name the sink.
+  auto none = self->request(prod, 10s, emit{k2k_address("sink"), 0, 1, 0}).get();
+  REQUIRE(none.has_value());
+  CHECK(none->last == static_cast<std::uint32_t>(k2k_send_result::not_found));
+  REQUIRE(self->request(a, 5s, k2k::add_route{"sink", "b"}).get());
+  constexpr std::uint32_t n = 50;
+  auto r = self->request(prod, 10s, emit{k2k_address("sink"), 0, n, 1}).get();
+  REQUIRE(r.has_value());
+  CHECK(r->last == static_cast<std::uint32_t>(k2k_send_result::ok));
+  CHECK(r->sent == n);
+  std::vector<bool> seen(n, false);
+  bool all_intact = true;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    bool got = false;
+    obs->receive_for(10s, [&](const token& t) {
+      got = true;
+      all_intact = all_intact && k2k_device_test::intact(t);
+      if (t.seq < n)
+        seen[t.seq] = true;
+    });
+    REQUIRE(got);
+  }
+  CHECK(all_intact);
+  CHECK(std::all_of(seen.begin(), seen.end(), [](bool x) { return x; }));
+  // a forwarded each one (a forward counts once b confirmed it), b delivered it.
+  REQUIRE(eventually([&] { return stats_of(self, a).forwarded == n; }));
+  auto st = stats_of(self, a);
+  CHECK(st.kernel_routed == n);
+  CHECK(st.dropped.not_found == 0);
+  auto p = std::find_if(st.kernel_sends.begin(), st.kernel_sends.end(),
+                        [](auto& x) { return x.kernel_id == "prod"; });
+  REQUIRE(p != st.kernel_sends.end());
+  CHECK(p->sent_to_broker == n);
+  CHECK(p->sent_to_host == 0);
+  REQUIRE(eventually([&] { return stats_of(self, b).delivered == n; }));
+  // Removing the route removes the kernel's way there.
+  REQUIRE(self->request(a, 5s, k2k::remove_route{"sink"}).get());
+  auto gone = self->request(prod, 10s, emit{k2k_address("sink"), n, 1, 0}).get();
+  REQUIRE(gone.has_value());
+  CHECK(gone->last == static_cast<std::uint32_t>(k2k_send_result::not_found));
+}
+
+TEST_CASE("a kernel's routed send caught in a routing loop ends in max_hops_exceeded") {
+  actor_system sys{test_config()};
+  auto a = make_broker(sys);
+  auto b = k2k::spawn_broker(sys, {.max_hops = 3,
+                                   .clock = std::make_shared<k2k::hybrid_clock>(8)});
+  scoped_actor self{sys};
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  register_at(self, a, "prod", prod);
+  register_at(self, a, "b", actor{b.ctrl()});
+  register_at(self, b, "a", actor{a.ctrl()});
+  REQUIRE(self->request(a, 5s, k2k::add_route{"far", "b"}).get());
+  REQUIRE(self->request(b, 5s, k2k::add_route{"far", "a"}).get());
+  auto r = self->request(prod, 10s, emit{k2k_address("far"), 0, 3, 1}).get();
+  REQUIRE(r.has_value());
+  CHECK(r->sent == 3);
+  // Each message bounces between the two until one of them refuses the hop.
+  REQUIRE(eventually([&] {
+    return stats_of(self, a).dropped.max_hops_exceeded + stats_of(self, b).dropped.max_hops_exceeded
+           == 3;
+  }));
+  CHECK(stats_of(self, a).kernel_routed == 3);
+  CHECK(stats_of(self, a).delivered + stats_of(self, b).delivered == 0);
+}
+
+TEST_CASE("an endpoint takes precedence over a route of the same name for kernels too") {
+  actor_system sys{test_config()};
+  auto a = make_broker(sys);
+  auto b = k2k::spawn_broker(sys, {.clock = std::make_shared<k2k::hybrid_clock>(8)});
+  scoped_actor self{sys};
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  register_at(self, a, "prod", prod);
+  register_at(self, a, "b", actor{b.ctrl()});
+  REQUIRE(self->request(a, 5s, k2k::add_route{"cons", "b"}).get());
+  // A consumer kernel registered under the routed name gets a device channel.
+  auto cons = spawn_consumer(sys);
+  register_at(self, a, "cons", cons);
+  REQUIRE(stats_of(self, a).device_channel("prod", "cons") != nullptr);
+  auto r = self->request(prod, 10s, emit{k2k_address("cons"), 0, 10, 1}).get();
+  REQUIRE(r.has_value());
+  CHECK(r->sent == 10);
+  REQUIRE(eventually([&] { return counts_of(self, cons).received == 10; }));
+  CHECK(counts_of(self, cons).bad_origin == 0); // over the channel, not through b
+  CHECK(stats_of(self, a).kernel_routed == 0);
+  // Unregistered, the name is routed again: through a to b, which has no
+  // such endpoint and answers not_found.
+  REQUIRE(self->request(a, 5s, k2k::unregister_endpoint{"cons"}).get());
+  auto again = self->request(prod, 10s, emit{k2k_address("cons"), 10, 1, 1}).get();
+  REQUIRE(again.has_value());
+  CHECK(again->last == static_cast<std::uint32_t>(k2k_send_result::ok));
+  REQUIRE(eventually([&] { return stats_of(self, b).dropped.not_found == 1; }));
+  CHECK(stats_of(self, a).kernel_routed == 1);
 }
 
 TEST_SUITE_END();

@@ -6,6 +6,7 @@
 #include "ringactor/actor_system_config.hpp"
 #include "ringactor/behavior.hpp"
 #include "ringactor/blocking_actor.hpp"
+#include "ringactor/dynamic_message.hpp"
 #include "ringactor/error.hpp"
 #include "ringactor/expected.hpp"
 #include "ringactor/logger.hpp"

@@ -109,6 +109,10 @@ enum class k2k_entry_state : std::uint32_t { free = 0, live = 1 };
 enum class k2k_route_kind : std::uint32_t {
   device = 1, ///< a device channel to a kernel on the same device
   host = 2,   ///< a host actor, through K2H (the completion poller delivers it)
+  /// A destination the broker reaches through its routes (other brokers):
+  /// through K2H to the broker actor, which routes it like any send (hop
+  /// limit, priorities, receipts kept by message id).
+  broker = 3,
 };
 
 /// One route of a kernel's table. Fields other than `state` are plain: the
@@ -128,7 +132,7 @@ struct alignas(64) k2k_route {
   doorbell* wake = nullptr;
   std::uint32_t capacity = 0;
   std::uint32_t slot_size = 0;
-  /// host: the actor id K2H slots are addressed to.
+  /// host and broker: the actor id K2H slots are addressed to.
   std::uint64_t host_receiver = 0;
   /// device: the receiver's input type id for each of the sender's outputs
   /// (index = output type id - 1); 0 = the receiver does not accept it.
@@ -175,6 +179,8 @@ struct alignas(64) k2k_port {
   std::uint64_t too_large = 0;
   /// Sends to host endpoints that went into K2H.
   std::uint64_t sent_to_host = 0;
+  /// Sends handed to the broker to route (broker routes), through K2H.
+  std::uint64_t sent_to_broker = 0;
 
   k2k_route routes[k2k_max_routes];
   k2k_inbound inbound[k2k_max_inbound];
@@ -257,6 +263,7 @@ public:
   std::uint64_t not_accepted() const noexcept { return dev::atomic_load(port_->not_accepted, mem_order::relaxed); }
   std::uint64_t too_large() const noexcept { return dev::atomic_load(port_->too_large, mem_order::relaxed); }
   std::uint64_t sent_to_host() const noexcept { return dev::atomic_load(port_->sent_to_host, mem_order::relaxed); }
+  std::uint64_t sent_to_broker() const noexcept { return dev::atomic_load(port_->sent_to_broker, mem_order::relaxed); }
 
   k2k_port& get() const noexcept { return *port_; }
 

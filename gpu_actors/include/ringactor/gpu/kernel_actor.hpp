@@ -166,8 +166,15 @@ bool send_host_as(std::uint32_t id, abstract_actor* dest, const strong_actor_ptr
       return false;
     alignas(T) std::byte storage[sizeof(T)];
     std::memcpy(storage, payload, sizeof(T));
-    dest->enqueue(make_mailbox_element(from, message_id{},
-                                       *std::launder(reinterpret_cast<T*>(storage))));
+    auto& value = *std::launder(reinterpret_cast<T*>(storage));
+    if ((h.flags & slot_flags::k2k_routed) != 0) {
+      // For the broker to route (see k2k_route_kind::broker).
+      dest->enqueue(make_mailbox_element(
+        from, message_id{},
+        kernel_routed_message{h.request_id, h.stamp, dynamic_message::from(value)}));
+    } else {
+      dest->enqueue(make_mailbox_element(from, message_id{}, value));
+    }
     return true;
   }
   if constexpr (sizeof...(Ts) > 0)

@@ -21,9 +21,11 @@
 #include <vector>
 
 #include <ringactor/abstract_actor.hpp>
+#include <ringactor/dynamic_message.hpp>
 #include <ringactor/type_id.hpp>
 
 #include "ringactor/gpu/channel.hpp"
+#include "ringactor/gpu/hlc_timestamp.hpp"
 #include "ringactor/gpu/kernel_config.hpp"
 #include "ringactor/gpu/message_list.hpp"
 
@@ -56,6 +58,15 @@ std::optional<kernel_port_info> claim_kernel_port(actor_id id, const void* owner
 
 /// Gives a claimed port back (no effect unless `owner` holds it).
 void release_kernel_port(actor_id id, const void* owner) noexcept;
+
+/// A kernel's ctx.send to a destination its broker reaches through its
+/// routes (k2k_route_kind::broker): what the completion poller hands that
+/// broker, from the kernel actor.
+struct kernel_routed_message {
+  std::uint64_t destination = 0; ///< the K2K address the kernel named
+  hlc_timestamp stamp;           ///< the kernel's clock at the send
+  dynamic_message content;       ///< the message, as the kernel's output type
+};
 
 // -- device channel memory (k2k_port.hpp) -----------------------------------------
 //

@@ -33,7 +33,9 @@ struct slot_header {
   std::uint16_t flags = 0; ///< slot_flags bits; zero on the host rings
   std::uint32_t payload_size = 0;
   std::uint32_t error_code = 0; ///< for kind == error: a kernel_error value
-  /// Non-zero for a request (H2K) and for its reply (K2H); 0 for a plain message.
+  /// Non-zero for a request (H2K) and for its reply (K2H); 0 for a plain
+  /// message. A K2H message flagged k2k_routed: the K2K address of its
+  /// destination (the broker it goes to routes it there).
   std::uint64_t request_id = 0;
   /// H2K: the host actor that sent the message; K2H: the kernel's actor id.
   std::uint64_t sender_id = 0;
@@ -50,6 +52,9 @@ struct slot_header {
 namespace slot_flags {
 /// The message came from another kernel over a device channel (K2K).
 inline constexpr std::uint16_t k2k = 1;
+/// In K2H: a ctx.send that the receiver (a K2K broker) routes to the K2K
+/// address in request_id; the poller hands it over as a kernel_routed_message.
+inline constexpr std::uint16_t k2k_routed = 2;
 } // namespace slot_flags
 
 namespace detail {

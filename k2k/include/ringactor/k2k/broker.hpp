@@ -33,6 +33,13 @@
 // goes through K2H, and the device's completion poller hands the message to
 // that actor directly, as an ordinary message from the kernel actor (not
 // through this broker: there is no requester to answer with a receipt).
+// A destination this broker reaches through a route (add_route) gets a
+// broker route in every kernel's table: ctx.send hands the message (through
+// K2H and the poller, as a kernel_routed_message) to this broker, which
+// routes it like a send of normal priority: hop limit, forwarding, and a
+// receipt kept under a fresh message id (there is no requester to answer;
+// the outcome is counted in the statistics). A kernel's send to a name that
+// is neither registered here nor routed is not_found at once, in the kernel.
 // Unregistering (or the endpoint's exit) retires its routes and channels:
 // the sender stops, the receiver takes what is left, and the memory is freed
 // once both kernels acknowledged it, never while a kernel may still use it. A kernel is claimed by the first broker that
@@ -48,6 +55,7 @@
 #include <vector>
 
 #include "ringactor/actor.hpp"
+#include "ringactor/gpu/kernel_ports.hpp"
 #include "ringactor/k2k/envelope.hpp"
 #include "ringactor/k2k/hlc.hpp"
 #include "ringactor/k2k/receipt.hpp"
@@ -180,12 +188,16 @@ struct kernel_send_stats {
   std::uint64_t not_accepted = 0;
   std::uint64_t too_large = 0;
   std::uint64_t sent_to_host = 0; ///< sends to host endpoints, through K2H
+  /// Sends handed to this broker to route (destinations behind its routes).
+  std::uint64_t sent_to_broker = 0;
 };
 
 struct broker_stats {
   std::size_t registered_endpoints = 0;
   std::size_t routes = 0;
-  std::uint64_t accepted = 0;      ///< messages taken in (sends and envelopes)
+  std::uint64_t accepted = 0;      ///< messages taken in (sends, envelopes, kernels' routed sends)
+  /// Of those, sends kernels handed over to route (k2k_route_kind::broker).
+  std::uint64_t kernel_routed = 0;
   std::uint64_t refused_sends = 0; ///< sends answered with an error (empty, unregistered type)
   std::uint64_t delivered = 0;
   std::uint64_t forwarded = 0;
@@ -221,6 +233,7 @@ struct broker_stats {
 
 using broker = typed_actor<result<receipt>(send_msg),
                            result<void>(envelope),
+                           result<void>(kernel_routed_message),
                            result<void>(register_endpoint),
                            result<void>(unregister_endpoint),
                            result<void>(add_route),

@@ -89,8 +89,9 @@ public:
   }
 
   /// Sends `size` bytes of the sender's output type `output_id` to
-  /// `destination`. A host route goes through `push_host(receiver,
-  /// type_id, payload, size)` (K2H; false when it does not fit).
+  /// `destination`. A host or broker route goes through `push_host(receiver,
+  /// type_id, payload, size, routed_to, stamp)` (K2H; false when it does not
+  /// fit); `routed_to` is the destination for a broker route, else 0.
   template <class PushHost>
   RINGACTOR_DEVICE k2k_send_result send(std::uint64_t destination, std::uint32_t output_id,
                                         const void* payload, std::uint32_t size,
@@ -107,9 +108,17 @@ public:
     if (r == nullptr)
       return count(port_ == nullptr ? nullptr : &port_->not_found, k2k_send_result::not_found);
     if (r->kind == static_cast<std::uint32_t>(k2k_route_kind::host)) {
-      if (!push_host(r->host_receiver, output_id, payload, size))
+      if (!push_host(r->host_receiver, output_id, payload, size, std::uint64_t{0},
+                     hlc_timestamp{}))
         return count(&port_->too_large, k2k_send_result::too_large);
       count(&port_->sent_to_host, k2k_send_result::ok);
+      return k2k_send_result::ok;
+    }
+    if (r->kind == static_cast<std::uint32_t>(k2k_route_kind::broker)) {
+      // Stamped: the broker merges the stamp into its clock.
+      if (!push_host(r->host_receiver, output_id, payload, size, destination, tick(now_ns)))
+        return count(&port_->too_large, k2k_send_result::too_large);
+      count(&port_->sent_to_broker, k2k_send_result::ok);
       return k2k_send_result::ok;
     }
     std::uint32_t input_id = output_id >= 1 && output_id <= k2k_max_outputs

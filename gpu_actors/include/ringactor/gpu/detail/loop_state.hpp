@@ -232,8 +232,12 @@ public:
   }
 
   /// Sends a message to host actor `receiver`; false if it does not fit.
+  /// `routed_to` non-zero: a routed K2K send (slot_flags::k2k_routed) for
+  /// that address, stamped `stamp`.
   RINGACTOR_DEVICE bool push_message(std::uint64_t receiver, std::uint32_t type_id,
-                                     const void* payload, std::uint32_t size) noexcept {
+                                     const void* payload, std::uint32_t size,
+                                     std::uint64_t routed_to = 0,
+                                     hlc_timestamp stamp = {}) noexcept {
     if (size > k2h_.ring().payload_capacity())
       return false;
     slot_header m;
@@ -242,6 +246,11 @@ public:
     m.payload_size = size;
     m.sender_id = p_.kernel_id;
     m.receiver_id = receiver;
+    if (routed_to != 0) {
+      m.flags = slot_flags::k2k_routed;
+      m.request_id = routed_to;
+      m.stamp = stamp;
+    }
     return push_k2h(m, payload);
   }
 
@@ -251,7 +260,9 @@ public:
                                             const void* payload, std::uint32_t size) noexcept {
     return k2k_.send(destination, output_id, payload, size, grid_.now_ns(),
                      [this](std::uint64_t receiver, std::uint32_t type_id, const void* bytes,
-                            std::uint32_t n) { return push_message(receiver, type_id, bytes, n); });
+                            std::uint32_t n, std::uint64_t routed_to, hlc_timestamp stamp) {
+                       return push_message(receiver, type_id, bytes, n, routed_to, stamp);
+                     });
   }
 
 private:
