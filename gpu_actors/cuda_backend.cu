@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -195,19 +196,44 @@ private:
   int previous_ = 0;
 };
 
-/// The stream on which the host allocates, zeroes, copies and frees device
-/// memory of `device` (current): one per device, created on first use and
-/// kept for the process. Non-blocking, so that none of this waits for a
-/// persistent kernel (the legacy default stream, cudaMalloc's implicit
-/// synchronization and cudaFree's device-wide one would, forever).
-cudaStream_t memory_stream(int device) {
+/// Where the host allocates, zeroes, copies and frees the device memory of
+/// one device: a non-blocking stream, and a memory pool of its own. Created
+/// on first use and kept for the process. None of this may wait for a
+/// persistent kernel, which the legacy default stream, cudaMalloc's implicit
+/// synchronization, cudaFree's device-wide one and cudaMemset (a kernel,
+/// which a resident grid can starve) all can, forever. The pool does not
+/// reuse blocks freed on other streams (that would make an allocation wait
+/// for those streams) and keeps what is freed (no trimming at synchronize).
+struct memory_lane {
+  cudaStream_t stream = nullptr;
+  cudaMemPool_t pool = nullptr; ///< null: the device has no memory pools
+};
+
+memory_lane memory_lane_of(int device) {
   static std::mutex mutex;
-  static std::map<int, cudaStream_t> streams; // guarded by mutex; never destroyed
+  static std::map<int, memory_lane> lanes; // guarded by mutex; never destroyed
   std::lock_guard guard{mutex};
-  auto& s = streams[device];
-  if (s == nullptr)
-    check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreate");
-  return s;
+  auto& lane = lanes[device];
+  if (lane.stream != nullptr)
+    return lane;
+  int pools = 0;
+  check(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device),
+        "cudaDeviceGetAttribute");
+  if (pools != 0) {
+    cudaMemPoolProps props{};
+    props.allocType = cudaMemAllocationTypePinned;
+    props.location.type = cudaMemLocationTypeDevice;
+    props.location.id = device;
+    check(cudaMemPoolCreate(&lane.pool, &props), "cudaMemPoolCreate");
+    int no = 0;
+    check(cudaMemPoolSetAttribute(lane.pool, cudaMemPoolReuseAllowInternalDependencies, &no),
+          "cudaMemPoolSetAttribute");
+    std::uint64_t keep_all = ~std::uint64_t{0};
+    check(cudaMemPoolSetAttribute(lane.pool, cudaMemPoolAttrReleaseThreshold, &keep_all),
+          "cudaMemPoolSetAttribute");
+  }
+  check(cudaStreamCreateWithFlags(&lane.stream, cudaStreamNonBlocking), "cudaStreamCreate");
+  return lane;
 }
 
 /// Frees memory from allocate_device: stream-ordered on `s`, or (s null, a
@@ -217,6 +243,21 @@ void release_device_memory(cudaStream_t s, std::byte* p) noexcept {
     cudaFreeAsync(p, s);
   else
     cudaFree(p);
+}
+
+/// Zeroes `size` bytes at `p` by copies from zeroed host memory (the copy
+/// engines; cudaMemsetAsync may run as a kernel that a resident persistent
+/// grid starves).
+cudaError_t zero_device_memory(std::byte* p, std::size_t size, cudaStream_t s) {
+  static const std::vector<std::byte> zeros(std::size_t{1} << 20);
+  for (std::size_t done = 0; done < size;) {
+    auto n = std::min(zeros.size(), size - done);
+    if (auto err = cudaMemcpyAsync(p + done, zeros.data(), n, cudaMemcpyHostToDevice, s);
+        err != cudaSuccess)
+      return err;
+    done += n;
+  }
+  return cudaStreamSynchronize(s);
 }
 
 /// The device that owns the device memory at `p`.
@@ -270,39 +311,43 @@ shared_region allocate_mapped(std::size_t size) {
                        nullptr};
 }
 
+bool cuda_memory_pools(int device) noexcept {
+  int pools = 0;
+  if (cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device) != cudaSuccess) {
+    cudaGetLastError(); // clear it
+    return false;
+  }
+  return pools != 0;
+}
+
 shared_region allocate_device(std::size_t size, int device) {
   current_device_guard guard{device};
-  auto s = memory_stream(device);
-  int pools = 0;
-  check(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device),
-        "cudaDeviceGetAttribute");
+  auto lane = memory_lane_of(device);
   void* ptr = nullptr;
-  if (pools != 0)
-    check(cudaMallocAsync(&ptr, size, s), "cudaMallocAsync");
+  if (lane.pool != nullptr)
+    check(cudaMallocFromPoolAsync(&ptr, size, lane.pool, lane.stream), "cudaMallocFromPoolAsync");
   else
     check(cudaMalloc(&ptr, size), "cudaMalloc");
+  auto* bytes = static_cast<std::byte*>(ptr);
   // Zeroed and complete before the caller hands the address to a kernel
   // (which runs on another stream, so only this synchronization orders it).
-  auto err = cudaMemsetAsync(ptr, 0, size, s);
-  if (err == cudaSuccess)
-    err = cudaStreamSynchronize(s);
-  if (err != cudaSuccess) {
-    release_device_memory(pools != 0 ? s : nullptr, static_cast<std::byte*>(ptr));
+  if (auto err = zero_device_memory(bytes, size, lane.stream); err != cudaSuccess) {
+    release_device_memory(lane.pool != nullptr ? lane.stream : nullptr, bytes);
     check(err, "zeroing device memory");
   }
   // The release function gets the device address (host() is null) and, as
   // its context, the stream to free it on (null: cudaFree, no memory pools).
-  return shared_region{nullptr, static_cast<std::byte*>(ptr), size,
+  return shared_region{nullptr, bytes, size,
                        [](void* context, std::byte* p) noexcept {
                          release_device_memory(static_cast<cudaStream_t>(context), p);
                        },
-                       pools != 0 ? static_cast<void*>(s) : nullptr};
+                       lane.pool != nullptr ? static_cast<void*>(lane.stream) : nullptr};
 }
 
 void copy_host_to_device(std::byte* device_dst, const void* host_src, std::size_t bytes) {
   auto device = device_of(device_dst);
   current_device_guard guard{device};
-  auto s = memory_stream(device);
+  auto s = memory_lane_of(device).stream;
   check(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, s),
         "cudaMemcpyAsync (to device)");
   check(cudaStreamSynchronize(s), "copying to the device");
@@ -311,7 +356,7 @@ void copy_host_to_device(std::byte* device_dst, const void* host_src, std::size_
 void copy_device_to_host(void* host_dst, const std::byte* device_src, std::size_t bytes) {
   auto device = device_of(device_src);
   current_device_guard guard{device};
-  auto s = memory_stream(device);
+  auto s = memory_lane_of(device).stream;
   check(cudaMemcpyAsync(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, s),
         "cudaMemcpyAsync (to host)");
   check(cudaStreamSynchronize(s), "copying to the host");

@@ -31,6 +31,10 @@ shared_region allocate_mapped(std::size_t) {
   missing();
 }
 
+bool cuda_memory_pools(int) noexcept {
+  return false;
+}
+
 shared_region allocate_device(std::size_t, int) {
   missing();
 }

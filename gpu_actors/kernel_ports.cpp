@@ -83,8 +83,13 @@ void release_kernel_port(actor_id id, const void* owner) noexcept {
 }
 
 shared_region allocate_k2k_channel(kernel_backend backend, int device, std::size_t bytes) {
-  if (backend == kernel_backend::cuda)
-    return allocate_device(bytes, device);
+  if (backend == kernel_backend::cuda) {
+    // Freed while kernels run: without memory pools that would be cudaFree,
+    // which waits for every running kernel. Mapped memory never is.
+    if (cuda_memory_pools(device))
+      return allocate_device(bytes, device);
+    return allocate_mapped(bytes);
+  }
   return shared_region::allocate_host(bytes);
 }
 

@@ -126,6 +126,19 @@ public:
       [this](register_endpoint& x) -> result<void> { return on_register(x); },
       [this](unregister_endpoint& x) -> result<void> { return on_unregister(x); },
       [this](add_route& x) -> result<void> {
+        // Kernels name destinations by the hash of their names: a route may
+        // not share one with another name (an endpoint of the same name is fine).
+        auto address = k2k_address(x.destination);
+        for (auto& [id, ep] : endpoints_)
+          if (id != x.destination && k2k_address(id) == address)
+            return error{errc::duplicate_endpoint, fmt::format("route '{}' has the K2K address "
+                                                               "of endpoint '{}'",
+                                                               x.destination, id)};
+        for (auto& [destination, next_hop] : routes_)
+          if (destination != x.destination && k2k_address(destination) == address)
+            return error{errc::duplicate_endpoint, fmt::format("route '{}' has the K2K address "
+                                                               "of route '{}'",
+                                                               x.destination, destination)};
         links_->add_routed(x.destination);
         routes_.insert_or_assign(std::move(x.destination), std::move(x.next_hop));
         names_stale_ = true;
@@ -136,6 +149,8 @@ public:
           return error{errc::unknown_route, x.destination};
         links_->remove_routed(x.destination);
         names_stale_ = true;
+        if (links_->retiring())
+          schedule_expiry(); // the kernels' broker routes to it retire
         return {};
       },
       [this](lookup_receipt& x) -> result<receipt> {
@@ -185,7 +200,9 @@ private:
     ++accepted_;
     ++kernel_routed_;
     envelope env;
-    env.id = clock_->tick();
+    // The receive rule first: the message's id comes after the kernel's send.
+    auto merged = clock_->update(x.stamp);
+    env.id = merged ? *merged : clock_->tick();
     env.stamp = env.id;
     env.priority = priority::normal;
     env.policy = receipt_policy::final_outcome;
@@ -207,9 +224,7 @@ private:
       finish(env, delivery_status::rejected, type.error());
       return;
     }
-    if (auto merged = clock_->update(x.stamp); merged) {
-      env.stamp = *merged;
-    } else {
+    if (!merged) {
       finish(env, delivery_status::rejected, merged.error());
       return;
     }
@@ -436,6 +451,8 @@ private:
                            cfg_.queue_capacity);
     names_stale_ = true;
     links_->add(id, handle, x.channel_capacity);
+    if (links_->retiring())
+      schedule_expiry(); // broker routes this endpoint replaced
     // An endpoint that exits is unregistered (on_down); one that is already
     // gone yields a down message at once.
     self_->monitor(handle);

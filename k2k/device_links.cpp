@@ -24,6 +24,16 @@ void leak(shared_region region) {
   graveyard->push_back(std::move(region));
 }
 
+/// The same for the endpoints of a channel given up on: their port claims
+/// are never released, so no later owner (with fresh bookkeeping) reuses an
+/// entry the kernel may still read.
+void leak(std::shared_ptr<void> endpoint) {
+  static auto* graveyard = new std::vector<std::shared_ptr<void>>;
+  static std::mutex mutex;
+  std::lock_guard guard{mutex};
+  graveyard->push_back(std::move(endpoint));
+}
+
 /// Microseconds to add to a CPU kernel's loop clock (steady_clock) to read
 /// Unix time. CUDA kernels read %globaltimer, which current drivers keep in
 /// Unix nanoseconds: no offset.
@@ -72,6 +82,10 @@ device_links::~device_links() {
   for (auto& x : links_)
     retire(std::move(x), now, /*drain=*/false);
   links_.clear();
+  // No waiting for receivers to drain either: their inbound entries go now.
+  for (auto& r : retired_)
+    if (r.what.to && r.step != retire_step::receiver)
+      retire_inbound(r, now);
   // The broker exits: wait (bounded) for the kernels to let go, then leak
   // what is left. Live kernels acknowledge within a loop iteration.
   auto until = now + std::chrono::seconds{1};
@@ -81,7 +95,7 @@ device_links::~device_links() {
                "their memory is leaked",
                retired_.size());
       for (auto& r : retired_)
-        leak(std::move(r.what.memory));
+        abandon(r);
       retired_.clear();
       break;
     }
@@ -170,6 +184,7 @@ void device_links::connect(const endpoint_ptr& from, const endpoint_ptr& to) {
   }
   const auto slot_size = to->port.channel->geometry().slot_size;
   const auto capacity = to->capacity;
+  links_.reserve(links_.size() + 1); // nothing may throw once the entries are published
   link x;
   x.from = from;
   x.to = to;
@@ -242,7 +257,7 @@ void device_links::broker_route(const endpoint_ptr& from, const std::string& des
   publish_host_kind(from, r, destination, true);
 }
 
-void device_links::publish_host_kind(const endpoint_ptr& from, k2k_route r,
+void device_links::publish_host_kind(const endpoint_ptr& from, const k2k_route& r,
                                      const std::string& to_name, bool routed) {
   int route = first_unused(from->routes_used, k2k_max_routes);
   if (route < 0) {
@@ -250,6 +265,7 @@ void device_links::publish_host_kind(const endpoint_ptr& from, k2k_route r,
              from->name, to_name);
     return;
   }
+  links_.reserve(links_.size() + 1); // nothing may throw once the entry is published
   from->ref().publish_route(static_cast<std::uint32_t>(route), r);
   from->routes_used.set(static_cast<std::size_t>(route));
   from->port.channel->control().wake();
@@ -397,15 +413,23 @@ bool device_links::collect(time_point now) {
     if (!advance(r, now))
       return false;
     if (r.abandoned) {
-      // A kernel may still use its entries and the channel: they stay taken
-      // and the memory is never freed.
-      leak(std::move(r.what.memory));
+      abandon(r);
     } else {
       finish(r);
     }
     return true; // frees the channel's memory (unless leaked above)
   });
   return !retired_.empty();
+}
+
+void device_links::abandon(retired_link& r) {
+  // A kernel may still use its entries and the channel: the memory is never
+  // freed, and the entries stay taken for good (the endpoints, and with them
+  // their claims, are kept too).
+  leak(std::move(r.what.memory));
+  leak(std::shared_ptr<void>{r.what.from});
+  if (r.what.to)
+    leak(std::shared_ptr<void>{r.what.to});
 }
 
 device_links::endpoint_ptr device_links::retiring_endpoint(actor_id id) const {

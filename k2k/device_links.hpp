@@ -138,7 +138,7 @@ private:
   void host_route(const endpoint_ptr& from, const host_endpoint& to);
   void broker_route(const endpoint_ptr& from, const std::string& destination);
   /// Publishes a route entry of `from` (host or broker kind) and records it.
-  void publish_host_kind(const endpoint_ptr& from, k2k_route r, const std::string& to_name,
+  void publish_host_kind(const endpoint_ptr& from, const k2k_route& r, const std::string& to_name,
                          bool routed);
   /// Retires the live links `pred` selects.
   template <class Pred>
@@ -152,6 +152,8 @@ private:
   void retire_inbound(retired_link& r, time_point now);
   bool acknowledged(const endpoint_ptr& ep, std::uint64_t version) const;
   void finish(retired_link& x);
+  /// Gives up on `r` (a kernel never let go): leaks its memory and endpoints.
+  void abandon(retired_link& r);
   /// The endpoint object of kernel `id` still held by retired links, or null
   /// (a kernel registered again while its old channels retire keeps one
   /// object, so that its entries in use are known once).

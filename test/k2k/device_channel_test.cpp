@@ -569,6 +569,28 @@ TEST_CASE("a kernel's routed send caught in a routing loop ends in max_hops_exce
   CHECK(stats_of(self, a).delivered + stats_of(self, b).delivered == 0);
 }
 
+TEST_CASE("routes added and removed many times leave kernels' route tables usable") {
+  actor_system sys{test_config()};
+  auto a = make_broker(sys);
+  auto b = k2k::spawn_broker(sys, {.clock = std::make_shared<k2k::hybrid_clock>(8)});
+  scoped_actor self{sys};
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  register_at(self, a, "prod", prod);
+  register_at(self, a, "b", actor{b.ctrl()});
+  // More cycles than a kernel has route entries: each retired entry must be
+  // acknowledged and freed, not left taken.
+  for (std::uint32_t i = 0; i < 2 * k2k_max_routes; ++i) {
+    REQUIRE(self->request(a, 5s, k2k::add_route{"x", "b"}).get());
+    REQUIRE(self->request(a, 5s, k2k::remove_route{"x"}).get());
+  }
+  REQUIRE(eventually([&] { return stats_of(self, a).device_channels_retiring == 0; }));
+  REQUIRE(self->request(a, 5s, k2k::add_route{"y", "b"}).get());
+  auto r = self->request(prod, 10s, emit{k2k_address("y"), 0, 1, 1}).get();
+  REQUIRE(r.has_value());
+  CHECK(r->last == static_cast<std::uint32_t>(k2k_send_result::ok));
+  REQUIRE(eventually([&] { return stats_of(self, b).dropped.not_found == 1; }));
+}
+
 TEST_CASE("an endpoint takes precedence over a route of the same name for kernels too") {
   actor_system sys{test_config()};
   auto a = make_broker(sys);

@@ -80,10 +80,16 @@ void register_cuda_kernel(cuda_kernel_entry& entry) noexcept;
 /// Pinned host memory mapped into every device (from the backend's pool).
 shared_region allocate_mapped(std::size_t size);
 
+/// Whether `device` has memory pools (the stream-ordered allocator); false
+/// without CUDA.
+bool cuda_memory_pools(int device) noexcept;
+
 /// Zeroed device memory of `device`: device() is its address, host() is
-/// null (the host reaches it only by copying). Allocated, zeroed and later
-/// freed on a non-blocking stream of its own (stream-ordered allocator), so
-/// that neither waits for a running persistent kernel. Throws cuda_error.
+/// null (the host reaches it only by copying). Allocated, zeroed (by copies)
+/// and later freed on a non-blocking stream of its own, from a memory pool
+/// of its own, so that none of it waits for a running persistent kernel.
+/// On a device without memory pools it falls back to cudaMalloc/cudaFree,
+/// and freeing then waits for every running kernel. Throws cuda_error.
 shared_region allocate_device(std::size_t size, int device = 0);
 
 /// Synchronous copies between host memory and memory from allocate_device,

@@ -76,8 +76,10 @@ struct kernel_routed_message {
 // So the broker runs the same code on both backends.
 
 /// Zeroed memory for a device channel between kernels of `backend` on
-/// `device`: device memory on CUDA (allocate_device: host() null), host
-/// memory on the CPU backend. Throws cuda_error when CUDA cannot.
+/// `device`: device memory on CUDA (allocate_device: host() null; pinned
+/// mapped host memory on a device without memory pools, where freeing
+/// device memory would wait for the running kernels), host memory on the
+/// CPU backend. Throws cuda_error when CUDA cannot.
 shared_region allocate_k2k_channel(kernel_backend backend, int device, std::size_t bytes);
 
 /// Copies `n` bytes of `src` to `offset` in `channel`. Only before the
