@@ -24,7 +24,9 @@ RINGACTOR_K2K_ROUTABLE(reading, "sensors")
 
 // An endpoint: any actor. Its answer confirms the delivery.
 behavior thermometer_log(event_based_actor*) {
-  return {[](const demo::reading& r) { fmt::print("  log: sensor {} reads {:.1f} C\n", r.sensor, r.celsius); }};
+  return {[](const demo::reading& r) {
+    fmt::print("  log: sensor {} reads {:.1f} C\n", r.sensor, r.celsius);
+  }};
 }
 
 int main() {
@@ -41,14 +43,14 @@ int main() {
 
   auto send = [&](const k2k::broker& via, std::string to, demo::reading r, k2k::priority p) {
     self->request(via, 5s, k2k::make_send(std::move(to), r, p))
-      .receive([](const k2k::receipt& rc) {
-                 fmt::print("receipt: {} to {} after {} hop(s){}{}\n", rc.status, rc.destination,
-                            rc.hops, rc.reason ? " - " : "",
-                            rc.reason ? to_string(rc.reason) : "");
-               },
-               [](const error& e) { fmt::print("send failed: {}\n", e); });
+      .receive(
+        [](const k2k::receipt& rc) {
+          fmt::print("receipt: {} to {} after {} hop(s){}{}\n", rc.status, rc.destination, rc.hops,
+                     rc.reason ? " - " : "", rc.reason ? to_string(rc.reason) : "");
+        },
+        [](const error& e) { fmt::print("send failed: {}\n", e); });
   };
-  send(edge, "log", {1, 21.5}, k2k::priority::normal);   // edge -> core -> log
+  send(edge, "log", {1, 21.5}, k2k::priority::normal); // edge -> core -> log
   send(edge, "log", {2, 88.0}, k2k::priority::high);
   send(edge, "nowhere", {3, 0.0}, k2k::priority::normal); // not_found
 

@@ -30,13 +30,13 @@ adder_if::behavior_type host_adder(adder_if::stateful_pointer<adder_state> self)
 
 // Client code written once against the interface.
 void use(scoped_actor& self, const char* what, const adder_if& a) {
-  self->request(a, 5s, add{1, 2}).receive(
-    [&](std::int32_t sum) { fmt::print("{}: 1 + 2 = {}\n", what, sum); },
-    [&](const error& e) { fmt::print("{}: failed: {}\n", what, e); });
+  self->request(a, 5s, add{1, 2})
+    .receive([&](std::int32_t sum) { fmt::print("{}: 1 + 2 = {}\n", what, sum); },
+             [&](const error& e) { fmt::print("{}: failed: {}\n", what, e); });
   std::int64_t total = 0;
   for (std::int64_t i = 1; i <= 100; ++i) // kernel state persists across messages
-    self->request(a, 5s, accumulate{i}).receive([&](std::int64_t t) { total = t; },
-                                                [](const error&) {});
+    self->request(a, 5s, accumulate{i})
+      .receive([&](std::int64_t t) { total = t; }, [](const error&) {});
   fmt::print("{}: total = {}\n", what, total);
 }
 

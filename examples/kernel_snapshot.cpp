@@ -60,16 +60,15 @@ int main() {
   auto k = child(self, sup, "counter", 1);
   std::int64_t total = 0;
   for (std::int64_t i = 1; i <= 100; ++i)
-    self->request(k, 5s, count{i}).receive([&](std::int64_t t) { total = t; },
-                                           [](const error&) {});
+    self->request(k, 5s, count{i}).receive([&](std::int64_t t) { total = t; }, [](const error&) {});
   fmt::print("counter: total = {} after 100 events\n", total);
 
   // A negative value makes the kernel fault half way through its handler
   // (after counting the event): the actor exits with kernel_fault and the
   // supervisor restarts it.
-  self->request(k, 5s, count{-1}).receive(
-    [](std::int64_t) { fmt::print("counter: the fault was not injected\n"); },
-    [](const error& e) { fmt::print("counter: faulted: {}\n", e); });
+  self->request(k, 5s, count{-1})
+    .receive([](std::int64_t) { fmt::print("counter: the fault was not injected\n"); },
+             [](const error& e) { fmt::print("counter: faulted: {}\n", e); });
 
   // The restarted kernel starts from the last good snapshot: the faulting
   // message's half-done update (its event) is not in it.
@@ -84,8 +83,8 @@ int main() {
     return 1;
   }
   fmt::print("counter: restarted with total = {} and {} events\n", st->total, st->events);
-  self->request(restarted, 5s, count{1}).receive([&](std::int64_t t) { total = t; },
-                                                 [](const error&) {});
+  self->request(restarted, 5s, count{1})
+    .receive([&](std::int64_t t) { total = t; }, [](const error&) {});
   fmt::print("counter: total = {} after one more event\n", total);
   self->send_exit(sup, exit_reason::user_shutdown);
 }

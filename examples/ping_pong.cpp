@@ -44,13 +44,13 @@ int main(int argc, char** argv) {
   auto ping_actor = sys.spawn(pinger, pong_actor, rounds);
   self->monitor(ping_actor);
   self->receive([&](down_msg& d) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - start);
-    fmt::print("ping_pong: {} round trips in {} us ({:.0f} round trips/s), exit: {}\n",
-               rounds, us.count(), rounds * 1e6 / static_cast<double>(us.count()),
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
+                                                                    - start);
+    fmt::print("ping_pong: {} round trips in {} us ({:.0f} round trips/s), exit: {}\n", rounds,
+               us.count(), rounds * 1e6 / static_cast<double>(us.count()),
                d.reason ? to_string(d.reason) : "normal");
   });
   auto st = sys.stats();
-  fmt::print("ping_pong: messages processed: {}, steals: {}, parks: {}\n",
-             st.messages_processed, st.steals, st.parks);
+  fmt::print("ping_pong: messages processed: {}, steals: {}, parks: {}\n", st.messages_processed,
+             st.steals, st.parks);
 }

@@ -42,12 +42,12 @@ int main() {
   scoped_actor self{sys};
   int sum = 0, errors = 0;
   for (int i = 1; i <= 20; ++i)
-    self->request(pool, 5s, square{i}).receive([&](int y) { sum += y; },
-                                               [&](const error&) { ++errors; });
+    self->request(pool, 5s, square{i})
+      .receive([&](int y) { sum += y; }, [&](const error&) { ++errors; });
   auto st = self->request(actor_cast<actor>(pool), 5s, supervision::get_pool_stats{})
               .get<supervision::pool_stats>();
   fmt::print("sum of squares 1..20 = {} (errors: {})\n", sum, errors);
   if (st)
-    fmt::print("pool: {} workers, {} restart(s), {} request(s) re-dispatched\n",
-               st->workers.size(), st->restarts, st->redispatched);
+    fmt::print("pool: {} workers, {} restart(s), {} request(s) re-dispatched\n", st->workers.size(),
+               st->restarts, st->redispatched);
 }

@@ -54,6 +54,5 @@ int main() {
   self->request(calc, 1s, total{}).receive(show("total"), fail("total"));
   // self->send(calc, std::string{"x"}); // does not compile: not in the interface
   self->send_exit(calc, exit_reason::user_shutdown);
-  self->request(calc, 1s, total{}).receive(show("total after exit"),
-                                           fail("total after exit"));
+  self->request(calc, 1s, total{}).receive(show("total after exit"), fail("total after exit"));
 }

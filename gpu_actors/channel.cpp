@@ -34,9 +34,8 @@ std::size_t k2h_offset(const channel_geometry& g) noexcept {
 shared_region shared_region::allocate_host(std::size_t size) {
   auto bytes = detail::allocate_aligned(size);
   auto* ptr = bytes.release();
-  return shared_region{ptr, ptr, size,
-                       [](void*, std::byte* host) noexcept { detail::aligned_free{}(host); },
-                       nullptr};
+  return shared_region{
+    ptr, ptr, size, [](void*, std::byte* host) noexcept { detail::aligned_free{}(host); }, nullptr};
 }
 
 std::size_t kernel_channel::bytes_for(const channel_geometry& g) noexcept {

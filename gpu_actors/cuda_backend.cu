@@ -434,8 +434,7 @@ struct cuda_kernel_runner::impl {
     if (resident < blocks)
       throw cuda_error("ringactor: a grid of " + std::to_string(blocks) + " blocks of "
                        + std::to_string(threads) + " threads cannot be resident at once on device "
-                       + std::to_string(options.device) + " (at most "
-                       + std::to_string(resident)
+                       + std::to_string(options.device) + " (at most " + std::to_string(resident)
                        + " blocks); the loop's grid barrier would deadlock, so the launch is "
                          "refused");
     check(cudaLaunchCooperativeKernel(entry->loop_function, dim3(blocks), dim3(threads), args, 0,
@@ -475,9 +474,8 @@ struct cuda_kernel_runner::impl {
       if (join(std::chrono::seconds{5}) == status::running) {
         // The kernel ignores us (a handler that never returns). Its memory
         // and stream stay in use: leak them rather than free them under it.
-        std::fprintf(stderr,
-                     "ringactor: a CUDA kernel did not terminate within 5 s; leaking its "
-                     "stream and memory\n");
+        std::fprintf(stderr, "ringactor: a CUDA kernel did not terminate within 5 s; leaking its "
+                             "stream and memory\n");
         state.leak();
         scratch.leak();
         strm.leak();
@@ -537,8 +535,8 @@ cuda_kernel_runner::status cuda_kernel_runner::join(std::chrono::nanoseconds tim
 void cuda_kernel_runner::read_state(void* dst) {
   if (impl_->poll() == status::running)
     throw cuda_error("ringactor: read_state() while the kernel runs");
-  check(cudaMemcpyAsync(dst, impl_->state.get(), impl_->entry->state_size,
-                        cudaMemcpyDeviceToHost, impl_->strm.get()),
+  check(cudaMemcpyAsync(dst, impl_->state.get(), impl_->entry->state_size, cudaMemcpyDeviceToHost,
+                        impl_->strm.get()),
         "copying the kernel state to the host");
   check(cudaStreamSynchronize(impl_->strm.get()), "cudaStreamSynchronize");
 }

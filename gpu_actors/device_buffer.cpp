@@ -49,8 +49,7 @@ std::uint32_t buffer_generation(std::uint32_t slot) noexcept {
 
 void report_released_buffer_use(std::uint32_t slot, std::uint32_t generation) noexcept {
   registry().misuses.fetch_add(1, std::memory_order_relaxed);
-  log_error("use of a released device_buffer (registry slot {}, generation {})", slot,
-            generation);
+  log_error("use of a released device_buffer (registry slot {}, generation {})", slot, generation);
 }
 
 std::pair<std::uint32_t, std::uint32_t> acquire_buffer_slot() noexcept {
@@ -84,7 +83,7 @@ void release_buffer_slot(std::uint32_t slot) noexcept {
 shared_region allocate_buffer_memory(kernel_backend backend, int device, std::size_t bytes) {
   if (backend == kernel_backend::automatic)
     backend = cuda_backend_compiled() && cuda_device_count() > 0 ? kernel_backend::cuda
-                                                                  : kernel_backend::cpu;
+                                                                 : kernel_backend::cpu;
   if (backend == kernel_backend::cuda)
     return allocate_device(bytes, device);
   return shared_region::allocate_host(bytes);

@@ -65,8 +65,8 @@ error to_error(kernel_error x) {
 
 // -- kernel_session ---------------------------------------------------------------------
 
-kernel_session::kernel_session(actor_system& sys, const kernel_config& cfg,
-                               kernel_backend backend, std::unique_ptr<kernel_channel> channel,
+kernel_session::kernel_session(actor_system& sys, const kernel_config& cfg, kernel_backend backend,
+                               std::unique_ptr<kernel_channel> channel,
                                host_message_sender host_sender)
   : sys_(&sys),
     cfg_(cfg),
@@ -82,8 +82,7 @@ kernel_session::~kernel_session() {
   }
 }
 
-void kernel_session::start(std::unique_ptr<kernel_runner_base> runner,
-                           completion_poller& poller) {
+void kernel_session::start(std::unique_ptr<kernel_runner_base> runner, completion_poller& poller) {
   runner_ = std::move(runner);
   live_kernels.fetch_add(1, std::memory_order_acq_rel);
   poller_ = &poller;
@@ -137,8 +136,7 @@ void kernel_session::retire(exit_mode mode) {
   // Pairs with the release store in finish().
   if (!done_.wait_for(guard, cfg_.stall_timeout,
                       [this] { return finished_.load(std::memory_order_acquire); }))
-    log_warn("kernel actor {}: the kernel did not drain within the stall timeout",
-             proxy_.id());
+    log_warn("kernel actor {}: the kernel did not drain within the stall timeout", proxy_.id());
 }
 
 kernel_stats kernel_session::stats(std::uint64_t backlog) const {
@@ -324,11 +322,11 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
       last_beat_seen_ns_.store(to_ns(now), std::memory_order_relaxed);
     } else if (!stopped && now - last_beat_seen_ > cfg_.stall_timeout) {
       if (mode == exit_mode::running) {
-        notify_proxy_failure(error{gpu_error::kernel_stalled,
-                                   fmt::format("no heartbeat for {} ms",
-                                               std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 now - last_beat_seen_)
-                                                 .count())});
+        notify_proxy_failure(error{
+          gpu_error::kernel_stalled,
+          fmt::format(
+            "no heartbeat for {} ms",
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - last_beat_seen_).count())});
       } else if (!stall_terminated_) {
         // Retired, but the drain hangs: stop waiting for it.
         stall_terminated_ = true;

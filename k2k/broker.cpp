@@ -255,8 +255,8 @@ private:
     env.stamp = *merged;
     if (env.hops > cfg_.max_hops) {
       finish(env, delivery_status::max_hops_exceeded,
-             error{errc::max_hops_exceeded, fmt::format("arrived after {} hops, the limit is {}",
-                                                         env.hops, cfg_.max_hops)});
+             error{errc::max_hops_exceeded,
+                   fmt::format("arrived after {} hops, the limit is {}", env.hops, cfg_.max_hops)});
       return;
     }
     route(std::move(env));
@@ -299,8 +299,8 @@ private:
     }
     finish(env, delivery_status::not_found,
            error{errc::unknown_endpoint,
-                 fmt::format("the next hop '{}' of the route to '{}' is not registered",
-                             r->second, env.destination)});
+                 fmt::format("the next hop '{}' of the route to '{}' is not registered", r->second,
+                             env.destination)});
   }
 
   void enqueue(endpoint_state& ep, envelope env, bool forward) {
@@ -310,8 +310,8 @@ private:
     }
     if (ep.queue.full()) {
       finish(env, delivery_status::queue_full,
-             error{sec::queue_full, fmt::format("'{}' has {} queued and {} in flight",
-                                                ep.kernel_id, ep.queue.size(), ep.in_flight)});
+             error{sec::queue_full, fmt::format("'{}' has {} queued and {} in flight", ep.kernel_id,
+                                                ep.queue.size(), ep.in_flight)});
       return;
     }
     ep.queue.push(std::move(env), forward);
@@ -330,14 +330,12 @@ private:
     if (env.deadline <= now) {
       finish(env, delivery_status::timeout,
              error{sec::request_timeout,
-                   fmt::format("the delivery timeout ran out in the queue of '{}'",
-                               ep.kernel_id)});
+                   fmt::format("the delivery timeout ran out in the queue of '{}'", ep.kernel_id)});
       return;
     }
     auto seq = ++last_delivery_;
     in_flight_.emplace(seq, in_flight_entry{env.id, env.destination, env.hops, env.policy,
-                                            env.reply_to, ep.kernel_id, ep.generation,
-                                            q.forward});
+                                            env.reply_to, ep.kernel_id, ep.generation, q.forward});
     ++ep.in_flight;
     auto remaining = std::chrono::duration_cast<timespan>(env.deadline - now);
     auto done = [this, seq](const error* err) { on_confirmed(seq, err); };
@@ -375,8 +373,9 @@ private:
       ++forwarded_;
       if (ep != nullptr)
         ++ep->forwarded;
-      receipt r{e.id, delivery_status::forwarded, e.destination, e.endpoint,
-                e.hops + 1, clock_->tick(), error{}};
+      receipt r{
+        e.id,   delivery_status::forwarded, e.destination, e.endpoint, e.hops + 1, clock_->tick(),
+        error{}};
       receipts_.put(r);
       if (e.policy == receipt_policy::first_hop)
         e.reply_to.deliver(std::move(r));
@@ -397,8 +396,7 @@ private:
 
   /// Decides a message's fate: counts it, retains the receipt, answers the sender.
   void finish(const envelope_id& id, const std::string& destination, std::uint32_t hops,
-              typed_response_promise<receipt>& reply_to, delivery_status status,
-              error reason) {
+              typed_response_promise<receipt>& reply_to, delivery_status status, error reason) {
     count(status);
     receipt r{id, status, destination, {}, hops, clock_->tick(), std::move(reason)};
     receipts_.put(r);
@@ -483,8 +481,7 @@ private:
 
   /// Removes an endpoint; its queued messages get not_found, those in flight
   /// keep their pending confirmation.
-  void remove_endpoint(std::unordered_map<std::string, endpoint_state>::iterator i,
-                       error reason) {
+  void remove_endpoint(std::unordered_map<std::string, endpoint_state>::iterator i, error reason) {
     auto ep = std::move(i->second);
     endpoints_.erase(i);
     names_stale_ = true;
@@ -540,8 +537,8 @@ private:
     for (auto& [id, ep] : endpoints_) {
       out.queued += ep.queue.size();
       out.in_flight += ep.in_flight;
-      out.endpoints.push_back(endpoint_stats{id, ep.queue.size(), ep.in_flight,
-                                             ep.max_in_flight, ep.delivered, ep.forwarded});
+      out.endpoints.push_back(endpoint_stats{id, ep.queue.size(), ep.in_flight, ep.max_in_flight,
+                                             ep.delivered, ep.forwarded});
     }
     std::sort(out.endpoints.begin(), out.endpoints.end(),
               [](const auto& x, const auto& y) { return x.kernel_id < y.kernel_id; });

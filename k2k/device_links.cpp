@@ -170,8 +170,8 @@ void device_links::add(const std::string& name, const actor& handle, std::uint32
 void device_links::connect(const endpoint_ptr& from, const endpoint_ptr& to) {
   int route = first_unused(from->routes_used, k2k_max_routes);
   if (route < 0) {
-    log_warn("k2k broker: no route from '{}' to '{}': the sender's route table is full",
-             from->name, to->name);
+    log_warn("k2k broker: no route from '{}' to '{}': the sender's route table is full", from->name,
+             to->name);
     return;
   }
   int inbound = first_unused(to->inbound_used, k2k_max_inbound);
@@ -261,8 +261,8 @@ void device_links::publish_host_kind(const endpoint_ptr& from, const k2k_route& 
                                      const std::string& to_name, bool routed) {
   int route = first_unused(from->routes_used, k2k_max_routes);
   if (route < 0) {
-    log_warn("k2k broker: no route from '{}' to '{}': the sender's route table is full",
-             from->name, to_name);
+    log_warn("k2k broker: no route from '{}' to '{}': the sender's route table is full", from->name,
+             to_name);
     return;
   }
   links_.reserve(links_.size() + 1); // nothing may throw once the entry is published
@@ -303,7 +303,6 @@ bool device_links::is_endpoint(const std::string& name) const {
          || std::any_of(hosts_.begin(), hosts_.end(),
                         [&](const host_endpoint& h) { return h.name == name; });
 }
-
 
 void device_links::remove(const std::string& name) {
   auto now = std::chrono::steady_clock::now();

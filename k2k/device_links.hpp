@@ -72,10 +72,13 @@ public:
 
 private:
   struct device_endpoint {
-    device_endpoint(std::string n, actor_id i, kernel_port_info p, std::uint32_t cap,
-                    const void* o)
-      : name(std::move(n)), id(i), address(k2k_address(name)), port(std::move(p)),
-        capacity(cap), owner(o) {}
+    device_endpoint(std::string n, actor_id i, kernel_port_info p, std::uint32_t cap, const void* o)
+      : name(std::move(n)),
+        id(i),
+        address(k2k_address(name)),
+        port(std::move(p)),
+        capacity(cap),
+        owner(o) {}
     device_endpoint(const device_endpoint&) = delete;
     device_endpoint& operator=(const device_endpoint&) = delete;
     /// Gives the port back once nothing of ours refers to it any more.

@@ -22,8 +22,8 @@ T load_be(const std::byte* in) noexcept {
 
 expected<hlc_timestamp> unpack_timestamp(std::span<const std::byte> bytes) {
   if (bytes.size() != hlc_timestamp::packed_size)
-    return error{errc::invalid_timestamp,
-                 fmt::format("a packed stamp has {} bytes, not {}", bytes.size(), hlc_timestamp::packed_size)};
+    return error{errc::invalid_timestamp, fmt::format("a packed stamp has {} bytes, not {}",
+                                                      bytes.size(), hlc_timestamp::packed_size)};
   hlc_timestamp x;
   x.physical = load_be<std::uint64_t>(bytes.data());
   x.logical = load_be<std::uint32_t>(bytes.data() + 8);

@@ -22,8 +22,8 @@ bool type_registry::add(routable_type x) {
   auto clash = std::find_if(types_.begin(), types_.end(),
                             [&](const routable_type& y) { return y.stable_id == x.stable_id; });
   if (clash != types_.end()) {
-    log_error("k2k: routable type {} has the same stable id as {}; it is not registered",
-              x.name, clash->name);
+    log_error("k2k: routable type {} has the same stable id as {}; it is not registered", x.name,
+              clash->name);
     return false;
   }
   by_id_.emplace(x.id, types_.size());

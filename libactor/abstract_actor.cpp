@@ -69,8 +69,7 @@ strong_actor_ptr actor_addr::lock() const noexcept {
 // -- construction ----------------------------------------------------------------------
 
 abstract_actor::abstract_actor(actor_system& sys)
-  : id_(sys.core().last_id.fetch_add(1, std::memory_order_relaxed) + 1),
-    core_(&sys.core()) {}
+  : id_(sys.core().last_id.fetch_add(1, std::memory_order_relaxed) + 1), core_(&sys.core()) {}
 
 abstract_actor::~abstract_actor() = default;
 

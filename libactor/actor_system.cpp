@@ -68,8 +68,7 @@ shutdown_report actor_system::shutdown() {
     auto rest = core_->registry.snapshot();
     for (auto& x : rest) {
       report.stragglers.push_back({x->id(), x->name()});
-      log_warn("shutdown: actor {} ({}) did not exit within {} ms; killing it", x->id(),
-               x->name(),
+      log_warn("shutdown: actor {} ({}) did not exit within {} ms; killing it", x->id(), x->name(),
                std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
     }
     send_shutdown(rest, exit_reason::kill);

@@ -13,8 +13,7 @@ blocking_actor::~blocking_actor() = default;
 bool blocking_actor::enqueue(mailbox_element_ptr x) {
   auto raw = x.release();
   switch (inbox_.push(raw)) {
-    case detail::inbox_push_result::success:
-      return true;
+    case detail::inbox_push_result::success: return true;
     case detail::inbox_push_result::unblocked_reader: {
       {
         std::lock_guard guard{wake_mtx_};
@@ -23,8 +22,7 @@ bool blocking_actor::enqueue(mailbox_element_ptr x) {
       wake_cv_.notify_one();
       return true;
     }
-    case detail::inbox_push_result::closed:
-      break;
+    case detail::inbox_push_result::closed: break;
   }
   mailbox_element_ptr owned{raw};
   bounce(*owned, error{sec::dead_receiver});
@@ -80,8 +78,7 @@ bool blocking_actor::fetch_more(clock::time_point deadline) {
   }
 }
 
-mailbox_element_ptr blocking_actor::await_response(message_id mid,
-                                                   clock::time_point deadline) {
+mailbox_element_ptr blocking_actor::await_response(message_id mid, clock::time_point deadline) {
   // Whatever happens, nobody waits for this response afterwards.
   struct forget {
     std::unordered_set<uint64_t>& set;
@@ -152,8 +149,7 @@ void blocking_actor::on_unreachable() {
 
 // -- scoped_actor -----------------------------------------------------------------------
 
-scoped_actor::scoped_actor(actor_system& sys)
-  : self_(new blocking_actor(sys), false) {}
+scoped_actor::scoped_actor(actor_system& sys) : self_(new blocking_actor(sys), false) {}
 
 scoped_actor::~scoped_actor() {
   self_->close(error{});

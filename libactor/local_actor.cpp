@@ -31,8 +31,7 @@ void local_actor::link_impl(abstract_actor* other) {
   add_link(actor_addr{other});
 }
 
-void local_actor::schedule_delayed(strong_actor_ptr dest, timespan delay,
-                                   mailbox_element_ptr x) {
+void local_actor::schedule_delayed(strong_actor_ptr dest, timespan delay, mailbox_element_ptr x) {
   auto when = std::chrono::steady_clock::now() + delay;
   // std::function needs a copyable callable: the element travels in a
   // shared_ptr and is moved out exactly once.
@@ -62,8 +61,8 @@ void send_error_response(local_actor* self, mailbox_element& request, error err)
     request.sender->enqueue(make_mailbox_element(self->ctrl(), mid, std::move(err)));
     return;
   }
-  log_warn("actor {} ({}) returned an error for an asynchronous {}: {}", self->id(),
-           self->name(), request.type->name, err);
+  log_warn("actor {} ({}) returned an error for an asynchronous {}: {}", self->id(), self->name(),
+           request.type->name, err);
 }
 
 void send_async_result(local_actor*, mailbox_element& request, mailbox_element_ptr x) {

@@ -78,8 +78,8 @@ void scheduled_actor::set_down_handler(std::function<void(down_msg&)> f) {
   handlers_->down = std::move(f);
 }
 
-void scheduled_actor::add_response_handler(message_id mid, bool awaited,
-                                           clock::time_point deadline, response_callback f) {
+void scheduled_actor::add_response_handler(message_id mid, bool awaited, clock::time_point deadline,
+                                           response_callback f) {
   if (!requests_)
     requests_ = std::make_unique<request_table>();
   requests_->pending.emplace(mid.number(), pending_response{awaited, deadline, std::move(f)});
@@ -143,13 +143,9 @@ void scheduled_actor::finish_launch() {
 bool scheduled_actor::enqueue(mailbox_element_ptr x) {
   auto raw = x.release();
   switch (inbox_.push(raw)) {
-    case detail::inbox_push_result::success:
-      return true;
-    case detail::inbox_push_result::unblocked_reader:
-      core().sched.schedule(this);
-      return true;
-    case detail::inbox_push_result::closed:
-      break;
+    case detail::inbox_push_result::success: return true;
+    case detail::inbox_push_result::unblocked_reader: core().sched.schedule(this); return true;
+    case detail::inbox_push_result::closed: break;
   }
   mailbox_element_ptr owned{raw};
   bounce(*owned, error{sec::dead_receiver});
@@ -190,8 +186,7 @@ mailbox_element_ptr scheduled_actor::next_message() {
 
 // -- message handling -----------------------------------------------------------------
 
-void scheduled_actor::complete_pending(uint64_t number, mailbox_element* x,
-                                       const error* err) {
+void scheduled_actor::complete_pending(uint64_t number, mailbox_element* x, const error* err) {
   if (!requests_)
     return;
   auto i = requests_->pending.find(number);
@@ -237,11 +232,10 @@ void scheduled_actor::handle_down(down_msg& x) {
 }
 
 void scheduled_actor::handle_unexpected(mailbox_element& x) {
-  log_warn("actor {} ({}) has no handler for a message of type {}{}", id(), name(),
-           x.type->name, x.mid.is_request() ? " (answered with unexpected_message)" : "");
+  log_warn("actor {} ({}) has no handler for a message of type {}{}", id(), name(), x.type->name,
+           x.mid.is_request() ? " (answered with unexpected_message)" : "");
   if (x.mid.is_request())
-    detail::send_error_response(
-      this, x, error{sec::unexpected_message, std::string{x.type->name}});
+    detail::send_error_response(this, x, error{sec::unexpected_message, std::string{x.type->name}});
 }
 
 void scheduled_actor::handle_message(mailbox_element_ptr x) {

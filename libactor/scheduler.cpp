@@ -30,7 +30,9 @@ constexpr auto runnext_steal_delay = std::chrono::microseconds{20};
 // -- worker -----------------------------------------------------------------------
 
 worker::worker(scheduler& parent, size_t index)
-  : parent(parent), index(index), rng_state(0x9E3779B97F4A7C15ull * (index + 1)),
+  : parent(parent),
+    index(index),
+    rng_state(0x9E3779B97F4A7C15ull * (index + 1)),
     spin_budget(parent.idle_spin_) {}
 
 void worker::push(resumable* job) {
@@ -186,8 +188,7 @@ resumable* scheduler::try_steal(worker& self, bool take_runnext) {
     if (victim.runnext_seq.load(std::memory_order_relaxed) != seq)
       continue;
     auto expected = seen;
-    if (victim.runnext.compare_exchange_strong(expected, nullptr,
-                                               std::memory_order_acq_rel)) {
+    if (victim.runnext.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) {
       worker_counters::bump(self.counters.steals);
       return seen;
     }
@@ -212,8 +213,8 @@ resumable* scheduler::wait_for_job(worker& self) {
       spinning_guard spinning{spinning_};
       auto found = [&](resumable* job) {
         self.spin_budget = std::min<std::chrono::nanoseconds>(
-          idle_spin_, std::max<std::chrono::nanoseconds>(self.spin_budget * 2,
-                                                         std::chrono::microseconds{1}));
+          idle_spin_,
+          std::max<std::chrono::nanoseconds>(self.spin_budget * 2, std::chrono::microseconds{1}));
         return job;
       };
       auto until = std::chrono::steady_clock::now() + self.spin_budget;
@@ -251,9 +252,7 @@ void scheduler::execute(worker& self, resumable* job) {
       notify_if_sleeping();
       break;
     case resumable::resume_result::awaiting:
-    case resumable::resume_result::done:
-      job->deref_resumable();
-      break;
+    case resumable::resume_result::done: job->deref_resumable(); break;
   }
 }
 
@@ -288,9 +287,8 @@ size_t scheduler::stop(std::chrono::nanoseconds grace) {
     }
     std::unique_lock guard{exit_mtx_};
     // Acquire pairs with the release store at the end of the thread.
-    auto done = exit_cv_.wait_until(guard, deadline, [&] {
-      return w->exited.load(std::memory_order_acquire);
-    });
+    auto done = exit_cv_.wait_until(guard, deadline,
+                                    [&] { return w->exited.load(std::memory_order_acquire); });
     guard.unlock();
     if (done) {
       w->thread.join();

@@ -91,7 +91,7 @@ free_block* depot_take(std::size_t c) noexcept {
 /// A fresh batch: one allocation carved into batch_size blocks.
 free_block* carve_slab(std::size_t c) {
   auto size = block_size(c);
-  auto* slab = static_cast<std::byte*>(::operator new(size * batch_size));
+  auto* slab = static_cast<std::byte*>(::operator new(size* batch_size));
   for (std::uint32_t i = 0; i < batch_size; ++i) {
     auto* b = reinterpret_cast<free_block*>(slab + i * size);
     b->next = i + 1 < batch_size ? reinterpret_cast<free_block*>(slab + (i + 1) * size) : nullptr;

@@ -18,8 +18,7 @@ class actor_system;
 namespace ringactor::detail {
 
 struct system_core {
-  explicit system_core(actor_system_config config)
-    : cfg(std::move(config)), sched(cfg) {}
+  explicit system_core(actor_system_config config) : cfg(std::move(config)), sched(cfg) {}
 
   actor_system_config cfg;
   actor_system* owner = nullptr;

@@ -43,8 +43,8 @@ std::optional<size_t> child_set::index_of(uint64_t id) const {
 }
 
 size_t child_set::running() const noexcept {
-  return static_cast<size_t>(
-    std::count_if(children_.begin(), children_.end(), [](auto& c) { return c.handle != nullptr; }));
+  return static_cast<size_t>(std::count_if(children_.begin(), children_.end(),
+                                           [](auto& c) { return c.handle != nullptr; }));
 }
 
 uint64_t child_set::set_timer(timespan delay, std::function<void()> f) {
@@ -133,8 +133,8 @@ void child_set::stop_one(uint64_t id, std::function<void()> done) {
   }
   c->stopping = true;
   auto brutal = c->spec.shutdown.brutal;
-  self_->send_exit(c->handle, brutal ? error{exit_reason::kill}
-                                     : error{exit_reason::user_shutdown});
+  self_->send_exit(c->handle,
+                   brutal ? error{exit_reason::kill} : error{exit_reason::user_shutdown});
   auto wait = brutal ? timespan{kill_grace} : c->spec.shutdown.wait;
   auto timer = set_timer(wait, [this, id] { on_stop_timeout(id); });
   stop_ = pending_stop{id, timer, brutal, std::move(done)};
@@ -145,8 +145,7 @@ void child_set::on_stop_timeout(uint64_t id) {
     return;
   auto c = find(id);
   if (!stop_->killed && c != nullptr && c->handle) {
-    log_warn("supervisor {}: child {} did not stop in time; killing it", self_->id(),
-             c->spec.name);
+    log_warn("supervisor {}: child {} did not stop in time; killing it", self_->id(), c->spec.name);
     stop_->killed = true;
     self_->send_exit(c->handle, exit_reason::kill);
     stop_->timer = set_timer(kill_grace, [this, id] { on_stop_timeout(id); });
@@ -223,9 +222,8 @@ void child_set::shutdown(std::function<void()> done) {
 // -- exits and restarts ---------------------------------------------------------------------
 
 bool child_set::handle_exit(const exit_msg& m) {
-  auto i = std::find_if(children_.begin(), children_.end(), [&](auto& c) {
-    return c.handle && c.handle.get() == m.source.get();
-  });
+  auto i = std::find_if(children_.begin(), children_.end(),
+                        [&](auto& c) { return c.handle && c.handle.get() == m.source.get(); });
   if (i == children_.end())
     return false;
   auto& c = *i;

@@ -18,8 +18,7 @@ public:
         return "more restarts than the restart intensity allows";
       case supervision_error::worker_failed:
         return "the pool worker died with the request in flight";
-      case supervision_error::pool_unavailable:
-        return "no pool worker became available in time";
+      case supervision_error::pool_unavailable: return "no pool worker became available in time";
       case supervision_error::child_start_failed: return "a child failed to start";
       case supervision_error::no_such_child: return "no child with that name";
       case supervision_error::duplicate_child: return "a child with that name exists";

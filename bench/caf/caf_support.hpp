@@ -40,7 +40,6 @@ int memory_per_actor(const bench::options& opts, bench::reporter& out);
 
 /// Prints "caf WORKLOAD: expected E, got G" to stderr and returns 1 when they
 /// differ, 0 otherwise.
-int check_count(std::string_view workload, std::uint64_t expected,
-                std::uint64_t got);
+int check_count(std::string_view workload, std::uint64_t expected, std::uint64_t got);
 
 } // namespace caf_bench

@@ -15,8 +15,7 @@ struct receiver_state {
   static inline const char* name = "receiver";
 };
 
-behavior receiver(stateful_actor<receiver_state>* self, std::uint64_t expected,
-                  actor done_to) {
+behavior receiver(stateful_actor<receiver_state>* self, std::uint64_t expected, actor done_to) {
   return {
     [=](msg_atom) {
       if (++self->state.received == expected) {
@@ -49,8 +48,7 @@ int mailbox(const bench::options& opts, bench::reporter& out) {
     sys.spawn(sender, testee, sizes.mailbox_messages_per_sender);
   self->receive([&](done_atom, std::uint64_t n) { received = n; });
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  out.emit("mailbox", "messages_per_s", static_cast<double>(total) / elapsed.count(),
-           "1/s");
+  out.emit("mailbox", "messages_per_s", static_cast<double>(total) / elapsed.count(), "1/s");
   out.emit("mailbox", "total_ms", elapsed.count() * 1e3, "ms");
   out.emit("mailbox", "count", static_cast<double>(received), "messages");
   return check_count("mailbox", total, received);

@@ -35,8 +35,7 @@ void configure(caf::actor_system_config& cfg, const bench::options& opts) {
   cfg.add_message_type<std::vector<std::uint64_t>>("factors");
 }
 
-int check_count(std::string_view workload, std::uint64_t expected,
-                std::uint64_t got) {
+int check_count(std::string_view workload, std::uint64_t expected, std::uint64_t got) {
   if (expected == got)
     return 0;
   fmt::print(stderr, "caf {}: expected {}, got {}\n", workload, expected, got);
@@ -53,8 +52,7 @@ int main(int argc, char** argv) {
   try {
     opts = bench::parse_options(argc, argv, names);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "caf_bench: {}\n{}", e.what(),
-               bench::usage("caf_bench", names));
+    fmt::print(stderr, "caf_bench: {}\n{}", e.what(), bench::usage("caf_bench", names));
     return 2;
   }
   bench::reporter out{"caf", opts.workers};

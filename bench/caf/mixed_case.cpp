@@ -49,8 +49,7 @@ struct mixed_params {
   bool detached_factorizer;
 };
 
-behavior chain_master(stateful_actor<master_state>* self, actor checker,
-                      mixed_params params) {
+behavior chain_master(stateful_actor<master_state>* self, actor checker, mixed_params params) {
   auto new_ring = [=] {
     // The worker answers the supervisor, not the master.
     send_as(checker, self->state.worker, calc_atom::value, bench::mixed_task);
@@ -109,8 +108,8 @@ behavior supervisor(stateful_actor<supervisor_state>* self, std::uint64_t jobs,
 int mixed_case(const bench::options& opts, bench::reporter& out) {
   auto sizes = bench::sizes_for(opts.scale, opts.large);
   auto jobs = sizes.mixed_rings * sizes.mixed_rebuilds;
-  mixed_params params{sizes.mixed_ring_size, sizes.mixed_initial_token,
-                      sizes.mixed_rebuilds, opts.detached_factorizer};
+  mixed_params params{sizes.mixed_ring_size, sizes.mixed_initial_token, sizes.mixed_rebuilds,
+                      opts.detached_factorizer};
   actor_system_config cfg;
   configure(cfg, opts);
   actor_system sys{cfg};

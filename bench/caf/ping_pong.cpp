@@ -23,8 +23,8 @@ struct ping_state {
   static inline const char* name = "ping";
 };
 
-behavior ping(stateful_actor<ping_state>* self, actor partner,
-              std::uint64_t round_trips, actor done_to) {
+behavior ping(stateful_actor<ping_state>* self, actor partner, std::uint64_t round_trips,
+              actor done_to) {
   self->send(partner, ping_atom::value, round_trips);
   return {
     [=](pong_atom, std::uint64_t left) {
@@ -52,8 +52,7 @@ int ping_pong(const bench::options& opts, bench::reporter& out) {
   sys.spawn(ping, sys.spawn(pong), n, actor{self});
   self->receive([&](done_atom, std::uint64_t round_trips) { received = round_trips; });
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  out.emit("ping_pong", "round_trips_per_s", static_cast<double>(n) / elapsed.count(),
-           "1/s");
+  out.emit("ping_pong", "round_trips_per_s", static_cast<double>(n) / elapsed.count(), "1/s");
   out.emit("ping_pong", "total_ms", elapsed.count() * 1e3, "ms");
   out.emit("ping_pong", "count", static_cast<double>(received), "round_trips");
   return check_count("ping_pong", n, received);

@@ -41,18 +41,14 @@ int request_latency(const bench::options& opts, bench::reporter& out) {
           if (x == i)
             ++answered;
         },
-        [&](error& err) {
-          fmt::print(stderr, "caf request_latency: {}\n", to_string(err));
-        });
-    std::chrono::duration<double, std::micro> rtt =
-      std::chrono::steady_clock::now() - start;
+        [&](error& err) { fmt::print(stderr, "caf request_latency: {}\n", to_string(err)); });
+    std::chrono::duration<double, std::micro> rtt = std::chrono::steady_clock::now() - start;
     micros.push_back(rtt.count());
   }
   std::chrono::duration<double> total = std::chrono::steady_clock::now() - first;
   out.emit("request_latency", "p50_us", bench::percentile(micros, 50), "us");
   out.emit("request_latency", "p99_us", bench::percentile(micros, 99), "us");
-  out.emit("request_latency", "requests_per_s",
-           static_cast<double>(n) / total.count(), "1/s");
+  out.emit("request_latency", "requests_per_s", static_cast<double>(n) / total.count(), "1/s");
   out.emit("request_latency", "count", static_cast<double>(answered), "replies");
   return check_count("request_latency", n, answered);
 }

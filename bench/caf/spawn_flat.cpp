@@ -71,11 +71,8 @@ int spawn_flat(const bench::options& opts, bench::reporter& out) {
     auto start = std::chrono::steady_clock::now();
     self->request(parent, infinite, spawn_atom::value, n)
       .receive([&](std::uint64_t count) { answered = count; },
-               [&](error& err) {
-                 fmt::print(stderr, "caf spawn_flat: {}\n", to_string(err));
-               });
-    std::chrono::duration<double, std::nano> elapsed =
-      std::chrono::steady_clock::now() - start;
+               [&](error& err) { fmt::print(stderr, "caf spawn_flat: {}\n", to_string(err)); });
+    std::chrono::duration<double, std::nano> elapsed = std::chrono::steady_clock::now() - start;
     auto cost = elapsed.count() / static_cast<double>(n);
     total += answered;
     out.emit("spawn_flat", fmt::format("ns_per_actor_{}", n), cost, "ns");
@@ -84,8 +81,8 @@ int spawn_flat(const bench::options& opts, bench::reporter& out) {
     if (n == counts.front())
       first_cost = cost;
     else
-      out.emit("spawn_flat", fmt::format("growth_{}_over_{}", n, counts.front()),
-               cost / first_cost, "x");
+      out.emit("spawn_flat", fmt::format("growth_{}_over_{}", n, counts.front()), cost / first_cost,
+               "x");
     status |= check_count("spawn_flat", n, answered);
     anon_send_exit(parent, exit_reason::user_shutdown);
   }

@@ -21,8 +21,8 @@ behavior tree_node(event_based_actor* self, actor parent) {
       }
       // lazy_init: the child is scheduled by its first message, not by spawn.
       for (int i = 0; i < 2; ++i)
-        self->send(self->spawn<lazy_init>(tree_node, actor_cast<actor>(self)),
-                   spread_atom::value, depth - 1);
+        self->send(self->spawn<lazy_init>(tree_node, actor_cast<actor>(self)), spread_atom::value,
+                   depth - 1);
       self->become([=](result_atom, std::uint64_t first) {
         self->become([=](result_atom, std::uint64_t second) {
           self->send(parent, result_atom::value, 1 + first + second);
@@ -46,10 +46,8 @@ int spawn_tree(const bench::options& opts, bench::reporter& out) {
   auto start = std::chrono::steady_clock::now();
   self->send(sys.spawn<lazy_init>(tree_node, actor{self}), spread_atom::value, depth);
   self->receive([&](result_atom, std::uint64_t n) { actors = n; });
-  std::chrono::duration<double, std::nano> elapsed =
-    std::chrono::steady_clock::now() - start;
-  out.emit("spawn_tree", "ns_per_actor",
-           elapsed.count() / static_cast<double>(expected), "ns");
+  std::chrono::duration<double, std::nano> elapsed = std::chrono::steady_clock::now() - start;
+  out.emit("spawn_tree", "ns_per_actor", elapsed.count() / static_cast<double>(expected), "ns");
   out.emit("spawn_tree", "total_ms", elapsed.count() * 1e-6, "ms");
   out.emit("spawn_tree", "count", static_cast<double>(actors), "actors");
   return check_count("spawn_tree", expected, actors);

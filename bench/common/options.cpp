@@ -14,15 +14,13 @@ std::size_t parse_count(std::string_view flag, std::string_view text) {
   std::size_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size() || value == 0)
-    throw std::invalid_argument(
-      fmt::format("{} expects a positive integer, got '{}'", flag, text));
+    throw std::invalid_argument(fmt::format("{} expects a positive integer, got '{}'", flag, text));
   return value;
 }
 
 } // namespace
 
-options parse_options(int argc, char** argv,
-                      std::span<const std::string_view> workloads) {
+options parse_options(int argc, char** argv, std::span<const std::string_view> workloads) {
   options result;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -45,28 +43,23 @@ options parse_options(int argc, char** argv,
     } else if (result.workload.empty()) {
       result.workload = arg;
     } else {
-      throw std::invalid_argument(
-        fmt::format("more than one workload given: '{}' and '{}'",
-                    result.workload, arg));
+      throw std::invalid_argument(fmt::format("more than one workload given: '{}' and '{}'",
+                                              result.workload, arg));
     }
   }
   if (result.workload.empty())
     throw std::invalid_argument("no workload given");
-  if (std::find(workloads.begin(), workloads.end(), result.workload)
-      == workloads.end())
-    throw std::invalid_argument(
-      fmt::format("unknown workload '{}'", result.workload));
+  if (std::find(workloads.begin(), workloads.end(), result.workload) == workloads.end())
+    throw std::invalid_argument(fmt::format("unknown workload '{}'", result.workload));
   return result;
 }
 
-std::string usage(std::string_view program,
-                  std::span<const std::string_view> workloads) {
-  return fmt::format(
-    "usage: {} WORKLOAD [--quick | --tiny] [--workers N] [--large] "
-    "[--detached-factorizer]\n"
-    "workloads: {}\n"
-    "Prints one JSON line per figure to stdout.\n",
-    program, fmt::join(workloads, " "));
+std::string usage(std::string_view program, std::span<const std::string_view> workloads) {
+  return fmt::format("usage: {} WORKLOAD [--quick | --tiny] [--workers N] [--large] "
+                     "[--detached-factorizer]\n"
+                     "workloads: {}\n"
+                     "Prints one JSON line per figure to stdout.\n",
+                     program, fmt::join(workloads, " "));
 }
 
 } // namespace bench

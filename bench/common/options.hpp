@@ -25,11 +25,9 @@ struct options {
 
 /// Parses the command line; throws std::invalid_argument with a readable message
 /// when an argument is malformed or the workload is not one of `workloads`.
-options parse_options(int argc, char** argv,
-                      std::span<const std::string_view> workloads);
+options parse_options(int argc, char** argv, std::span<const std::string_view> workloads);
 
 /// One usage paragraph naming `program` and every workload.
-std::string usage(std::string_view program,
-                  std::span<const std::string_view> workloads);
+std::string usage(std::string_view program, std::span<const std::string_view> workloads);
 
 } // namespace bench

@@ -32,8 +32,7 @@ double cpu_seconds() {
 double percentile(std::vector<double>& samples, double p) {
   if (samples.empty())
     return 0.0;
-  auto rank = static_cast<std::size_t>(
-    std::ceil(p / 100.0 * static_cast<double>(samples.size())));
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(samples.size())));
   auto index = std::clamp<std::size_t>(rank, 1, samples.size()) - 1;
   auto nth = samples.begin() + static_cast<std::ptrdiff_t>(index);
   std::nth_element(samples.begin(), nth, samples.end());

@@ -21,17 +21,15 @@ std::string format_value(double value) {
 
 } // namespace
 
-reporter::reporter(std::string_view impl, std::size_t workers)
-  : impl_(impl), workers_(workers) {
+reporter::reporter(std::string_view impl, std::size_t workers) : impl_(impl), workers_(workers) {
   // nop
 }
 
-void reporter::emit(std::string_view bench, std::string_view metric,
-                    double value, std::string_view unit) {
-  fmt::print(
-    R"({{"bench":"{}","impl":"{}","metric":"{}","value":{},"unit":"{}","workers":{}}})"
-    "\n",
-    bench, impl_, metric, format_value(value), unit, workers_);
+void reporter::emit(std::string_view bench, std::string_view metric, double value,
+                    std::string_view unit) {
+  fmt::print(R"({{"bench":"{}","impl":"{}","metric":"{}","value":{},"unit":"{}","workers":{}}})"
+             "\n",
+             bench, impl_, metric, format_value(value), unit, workers_);
   std::fflush(stdout);
 }
 

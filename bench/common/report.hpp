@@ -15,8 +15,7 @@ public:
   reporter(std::string_view impl, std::size_t workers);
 
   /// Prints one figure and flushes, so a run that dies later keeps it.
-  void emit(std::string_view bench, std::string_view metric, double value,
-            std::string_view unit);
+  void emit(std::string_view bench, std::string_view metric, double value, std::string_view unit);
 
 private:
   std::string impl_;

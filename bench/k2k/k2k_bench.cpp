@@ -159,7 +159,8 @@ double rally_seconds(actor_system& sys, std::uint64_t rounds, bool via_host) {
     peer_of_a = k2k_address("to-z");
     peer_of_z = k2k_address("to-a");
   }
-  self->request(z, 5s, serve{peer_of_z, k2k_address("host"), rounds, 0}).receive([] {}, [](const error&) {});
+  self->request(z, 5s, serve{peer_of_z, k2k_address("host"), rounds, 0})
+    .receive([] {}, [](const error&) {});
   auto t0 = clock_type::now();
   self->send(a, serve{peer_of_a, k2k_address("host"), rounds, 1});
   bool done = false;

@@ -157,7 +157,8 @@ int main(int argc, char** argv) {
     else if (arg == "--kernel-spin" && i + 1 < argc)
       kernel_spin = std::stol(argv[++i]);
     else {
-      fmt::print(stderr, "usage: kernel_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda]\n");
+      fmt::print(stderr,
+                 "usage: kernel_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda]\n");
       return 2;
     }
   }
@@ -184,7 +185,8 @@ int main(int argc, char** argv) {
                                            : fmt::format("kernel_{}_cpu_backend", what);
   };
   if (backend == kernel_backend::cpu)
-    out.emit(label("injection"), "ns_per_message", injection_ns(std::max(2000, 600000 * scale / 100)), "ns");
+    out.emit(label("injection"), "ns_per_message",
+             injection_ns(std::max(2000, 600000 * scale / 100)), "ns");
 
   auto rounds = std::max(500, 50000 * scale / 100);
   auto persistent = round_trips_us(sys, probe, rounds);

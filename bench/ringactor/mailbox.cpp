@@ -26,8 +26,7 @@ struct receiver_state {
   std::uint64_t received = 0;
 };
 
-behavior receiver(stateful_actor<receiver_state>* self, std::uint64_t expected,
-                  actor done_to) {
+behavior receiver(stateful_actor<receiver_state>* self, std::uint64_t expected, actor done_to) {
   return {
     [=](payload) {
       if (++self->state.received == expected) {
@@ -59,12 +58,10 @@ int mailbox(const bench::options& opts, bench::reporter& out) {
   auto start = std::chrono::steady_clock::now();
   auto testee = sys.spawn(receiver, total, self.as_actor());
   for (std::uint64_t i = 0; i < sizes.mailbox_senders; ++i)
-    self->send(sys.spawn(sender, testee, sizes.mailbox_messages_per_sender),
-               start_sending{});
+    self->send(sys.spawn(sender, testee, sizes.mailbox_messages_per_sender), start_sending{});
   self->receive([&](done d) { received = d.received; });
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  out.emit("mailbox", "messages_per_s", static_cast<double>(total) / elapsed.count(),
-           "1/s");
+  out.emit("mailbox", "messages_per_s", static_cast<double>(total) / elapsed.count(), "1/s");
   out.emit("mailbox", "total_ms", elapsed.count() * 1e3, "ms");
   out.emit("mailbox", "count", static_cast<double>(received), "messages");
   return check_count("mailbox", total, received);

@@ -52,8 +52,7 @@ int main(int argc, char** argv) {
   try {
     opts = bench::parse_options(argc, argv, names);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "ringactor_bench: {}\n{}", e.what(),
-               bench::usage("ringactor_bench", names));
+    fmt::print(stderr, "ringactor_bench: {}\n{}", e.what(), bench::usage("ringactor_bench", names));
     return 2;
   }
   if (opts.detached_factorizer)

@@ -39,8 +39,7 @@ int memory_per_actor(const bench::options& opts, bench::reporter& out) {
   // A ringactor actor initializes in the spawning thread, so all have by now;
   // the bounded wait stays for symmetry with the CAF side.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-  while (started.load(std::memory_order_acquire) < n
-         && std::chrono::steady_clock::now() < deadline)
+  while (started.load(std::memory_order_acquire) < n && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   auto after = bench::resident_bytes();
   auto grown = static_cast<double>(after) - static_cast<double>(before);

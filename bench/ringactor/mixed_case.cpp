@@ -66,8 +66,7 @@ struct mixed_params {
   std::uint64_t rebuilds;
 };
 
-behavior chain_master(stateful_actor<master_state>* self, actor checker,
-                      mixed_params params) {
+behavior chain_master(stateful_actor<master_state>* self, actor checker, mixed_params params) {
   auto new_ring = [=] {
     self->send(self->state.worker, calc{bench::mixed_task, checker});
     self->state.next = actor{self->ctrl()};
@@ -123,8 +122,7 @@ behavior supervisor(stateful_actor<supervisor_state>* self, std::uint64_t jobs,
 int mixed_case(const bench::options& opts, bench::reporter& out) {
   auto sizes = bench::sizes_for(opts.scale, opts.large);
   auto jobs = sizes.mixed_rings * sizes.mixed_rebuilds;
-  mixed_params params{sizes.mixed_ring_size, sizes.mixed_initial_token,
-                      sizes.mixed_rebuilds};
+  mixed_params params{sizes.mixed_ring_size, sizes.mixed_initial_token, sizes.mixed_rebuilds};
   actor_system sys{make_config(opts)};
   scoped_actor self{sys};
   std::uint64_t verified = 0;

@@ -57,8 +57,7 @@ int ping_pong(const bench::options& opts, bench::reporter& out) {
   sys.spawn(pinger, sys.spawn(ponger), n, self.as_actor());
   self->receive([&](done d) { received = d.round_trips; });
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  out.emit("ping_pong", "round_trips_per_s", static_cast<double>(n) / elapsed.count(),
-           "1/s");
+  out.emit("ping_pong", "round_trips_per_s", static_cast<double>(n) / elapsed.count(), "1/s");
   out.emit("ping_pong", "total_ms", elapsed.count() * 1e3, "ms");
   out.emit("ping_pong", "count", static_cast<double>(received), "round_trips");
   return check_count("ping_pong", n, received);

@@ -52,8 +52,7 @@ int request_latency(const bench::options& opts, bench::reporter& out) {
   std::chrono::duration<double> total = std::chrono::steady_clock::now() - first;
   out.emit("request_latency", "p50_us", bench::percentile(micros, 50), "us");
   out.emit("request_latency", "p99_us", bench::percentile(micros, 99), "us");
-  out.emit("request_latency", "requests_per_s", static_cast<double>(n) / total.count(),
-           "1/s");
+  out.emit("request_latency", "requests_per_s", static_cast<double>(n) / total.count(), "1/s");
   out.emit("request_latency", "count", static_cast<double>(answered), "replies");
   return check_count("request_latency", n, answered);
 }

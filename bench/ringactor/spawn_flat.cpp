@@ -82,8 +82,8 @@ int spawn_flat(const bench::options& opts, bench::reporter& out) {
     if (n == counts.front())
       first_cost = cost;
     else
-      out.emit("spawn_flat", fmt::format("growth_{}_over_{}", n, counts.front()),
-               cost / first_cost, "x");
+      out.emit("spawn_flat", fmt::format("growth_{}_over_{}", n, counts.front()), cost / first_cost,
+               "x");
     status |= check_count("spawn_flat", n, answered);
     self->send_exit(parent, exit_reason::user_shutdown);
   }

@@ -56,8 +56,7 @@ int spawn_tree(const bench::options& opts, bench::reporter& out) {
   self->send(sys.spawn(tree_node, self.as_actor()), spread{depth});
   self->receive([&](subtree n) { actors = n.actors; });
   std::chrono::duration<double, std::nano> elapsed = std::chrono::steady_clock::now() - start;
-  out.emit("spawn_tree", "ns_per_actor", elapsed.count() / static_cast<double>(expected),
-           "ns");
+  out.emit("spawn_tree", "ns_per_actor", elapsed.count() / static_cast<double>(expected), "ns");
   out.emit("spawn_tree", "total_ms", elapsed.count() * 1e-6, "ms");
   out.emit("spawn_tree", "count", static_cast<double>(actors), "actors");
   return check_count("spawn_tree", expected, actors);

@@ -85,7 +85,8 @@ kernel_config kernel_worker_config() {
 }
 
 auto kernel_factory() {
-  return [](actor_system& s) { return spawn_kernel<job_if>(s, job_kernel{}, kernel_worker_config()); };
+  return
+    [](actor_system& s) { return spawn_kernel<job_if>(s, job_kernel{}, kernel_worker_config()); };
 }
 
 auto factory(std::shared_ptr<tickets> t) {
@@ -168,9 +169,9 @@ int main(int argc, char** argv) {
       // The next request waits in the pool's queue until the new worker is up.
       if (!self->request(p, 10s, job{0, 0}).get())
         return fmt::print(stderr, "restart: worker did not come back\n"), 1;
-      samples.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - fault)
-          .count());
+      samples.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now()
+                                                                  - fault)
+                          .count());
     }
     auto name = kernels ? "pool_restart_kernel_cpu" : "pool_restart_host";
     out.emit(name, "p50_us", percentile(samples, 50), "us");
@@ -184,8 +185,8 @@ int main(int argc, char** argv) {
       actor_system sys{cfg};
       auto fac = kernels ? std::function<job_if(actor_system&)>{kernel_factory()}
                          : std::function<job_if(actor_system&)>{factory(nullptr)};
-      job_if p = sys.spawn(supervision::pool<job_if>{.size = size, .factory = fac,
-                                                     .dispatch = least_loaded{}});
+      job_if p = sys.spawn(supervision::pool<job_if>{
+        .size = size, .factory = fac, .dispatch = least_loaded{}});
       auto n = std::max<size_t>(1000, 200000 * scale / 100);
       auto r = drive(sys, p, n, 400);
       out.emit(kernels ? "pool_throughput_kernel_cpu" : "pool_throughput_host",

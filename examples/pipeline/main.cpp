@@ -107,8 +107,8 @@ struct gen_stats {
   uint64_t sent = 0;
   uint64_t replies = 0;
   uint64_t errors = 0;
-  uint64_t routed = 0;    ///< receipts: delivered to the aggregator
-  uint64_t unrouted = 0;  ///< receipts: anything else
+  uint64_t routed = 0;   ///< receipts: delivered to the aggregator
+  uint64_t unrouted = 0; ///< receipts: anything else
   uint64_t receipts_pending = 0;
   std::vector<uint32_t> latency_us;
 };
@@ -140,40 +140,41 @@ behavior generator(stateful_actor<gen_state>* self, scorer pool, k2k::broker bro
     ++st.stats.sent;
     auto t0 = std::chrono::steady_clock::now();
     order o{id, static_cast<uint32_t>(1 + id % 50), static_cast<uint32_t>(100 + id % 9900)};
-    self->request(pool, 10s, o).then(
-      [self, broker, send_one, t0](scored s) {
-        auto& st = self->state;
-        ++st.stats.replies;
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - t0);
-        st.stats.latency_us.push_back(static_cast<uint32_t>(us.count()));
-        ++st.stats.receipts_pending;
-        // The next order goes out once this result reached the aggregator:
-        // the window bounds the broker's queues too (backpressure end to end).
-        self->request(broker, 10s, k2k::make_send("aggregator", s))
-          .then(
-            [self, send_one](const k2k::receipt& r) {
-              --self->state.stats.receipts_pending;
-              if (r.status == k2k::delivery_status::delivered)
-                ++self->state.stats.routed;
-              else
+    self->request(pool, 10s, o)
+      .then(
+        [self, broker, send_one, t0](scored s) {
+          auto& st = self->state;
+          ++st.stats.replies;
+          auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - t0);
+          st.stats.latency_us.push_back(static_cast<uint32_t>(us.count()));
+          ++st.stats.receipts_pending;
+          // The next order goes out once this result reached the aggregator:
+          // the window bounds the broker's queues too (backpressure end to end).
+          self->request(broker, 10s, k2k::make_send("aggregator", s))
+            .then(
+              [self, send_one](const k2k::receipt& r) {
+                --self->state.stats.receipts_pending;
+                if (r.status == k2k::delivery_status::delivered)
+                  ++self->state.stats.routed;
+                else
+                  ++self->state.stats.unrouted;
+                if (!self->state.stopping)
+                  (*send_one)();
+              },
+              [self, send_one](const error&) {
+                --self->state.stats.receipts_pending;
                 ++self->state.stats.unrouted;
-              if (!self->state.stopping)
-                (*send_one)();
-            },
-            [self, send_one](const error&) {
-              --self->state.stats.receipts_pending;
-              ++self->state.stats.unrouted;
-              if (!self->state.stopping)
-                (*send_one)();
-            });
-      },
-      [self, send_one](const error& err) {
-        ++self->state.stats.errors;
-        fmt::print("  request failed: {}\n", err);
-        if (!self->state.stopping)
-          (*send_one)();
-      });
+                if (!self->state.stopping)
+                  (*send_one)();
+              });
+        },
+        [self, send_one](const error& err) {
+          ++self->state.stats.errors;
+          fmt::print("  request failed: {}\n", err);
+          if (!self->state.stopping)
+            (*send_one)();
+        });
   };
   return {
     [send_one](start) {
@@ -225,8 +226,7 @@ int main(int argc, char** argv) {
   // Each generator keeps `window` orders in flight; at most that many
   // results wait at the broker per generator.
   auto agg = sys.spawn(aggregator);
-  if (auto r = self->request(broker, 1s, k2k::register_endpoint{"aggregator", agg, 64}).get();
-      !r) {
+  if (auto r = self->request(broker, 1s, k2k::register_endpoint{"aggregator", agg, 64}).get(); !r) {
     fmt::print("pipeline: cannot register the aggregator: {}\n", r.error());
     return 1;
   }
@@ -246,8 +246,7 @@ int main(int argc, char** argv) {
         all.routed += s->routed;
         all.unrouted += s->unrouted;
         all.receipts_pending += s->receipts_pending;
-        all.latency_us.insert(all.latency_us.end(), s->latency_us.begin(),
-                              s->latency_us.end());
+        all.latency_us.insert(all.latency_us.end(), s->latency_us.begin(), s->latency_us.end());
       }
     return all;
   };
@@ -259,9 +258,8 @@ int main(int argc, char** argv) {
   // Run, inject faults, print progress once a second.
   auto started = std::chrono::steady_clock::now();
   auto until = started + std::chrono::duration<double>(opt.duration_s);
-  auto fault_every = opt.faults_per_s > 0
-                       ? std::chrono::duration<double>(1.0 / opt.faults_per_s)
-                       : std::chrono::duration<double>(1e9);
+  auto fault_every = opt.faults_per_s > 0 ? std::chrono::duration<double>(1.0 / opt.faults_per_s)
+                                          : std::chrono::duration<double>(1e9);
   auto next_fault = started + fault_every;
   auto next_print = started + 1s;
   uint64_t last_replies = 0;

@@ -57,8 +57,7 @@ struct fault_plan {
       armed.fetch_add(1, std::memory_order_relaxed);
   }
   std::uint64_t total_fired() const noexcept {
-    return fired.load(std::memory_order_relaxed)
-           + __atomic_load_n(&kernel_fired, __ATOMIC_RELAXED);
+    return fired.load(std::memory_order_relaxed) + __atomic_load_n(&kernel_fired, __ATOMIC_RELAXED);
   }
 
   bool take() noexcept {

@@ -35,8 +35,7 @@ struct scorer_kernel {
       while (n > 0) {
         if (ringactor::dev::atomic_compare_exchange(*armed, n, n - 1,
                                                     ringactor::mem_order::acq_rel)) {
-          ringactor::dev::atomic_fetch_add(*fired, std::uint64_t{1},
-                                           ringactor::mem_order::relaxed);
+          ringactor::dev::atomic_fetch_add(*fired, std::uint64_t{1}, ringactor::mem_order::relaxed);
           ctx.fault(1);
           return;
         }
@@ -45,7 +44,7 @@ struct scorer_kernel {
     ctx.reply(score(o));
   }
 
-  std::int64_t* armed;  ///< host memory: faults are injected on the CPU backend only
+  std::int64_t* armed; ///< host memory: faults are injected on the CPU backend only
   std::uint64_t* fired;
 };
 

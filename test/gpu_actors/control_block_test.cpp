@@ -17,7 +17,8 @@ using namespace gpu_test;
 
 TEST_SUITE_BEGIN("gpu_actors");
 
-TEST_CASE("host-written and kernel-written fields of the control block sit on separate cache lines") {
+TEST_CASE(
+  "host-written and kernel-written fields of the control block sit on separate cache lines") {
   CHECK(offsetof(control_block, command) / 64 == 0);
   CHECK(offsetof(control_block, state) / 64 == 1);
   CHECK(offsetof(control_block, heartbeat) / 64 == 1);

@@ -139,11 +139,11 @@ int main() {
       std::vector<float> data(n, 1.0f);
       gpu_test::scaler k{data.data(), n};
       cpu_kernel_options o{.grid = {2, 256}, .emulation = e};
-      std::printf("%-16s grid 2x256 scale %7u floats, grid-stride: %8.0f messages/s\n", name(e),
-                  n, throughput_per_s(k, o, gpu_test::scale{1.0f}, n > 100000 ? 200 : 2000));
+      std::printf("%-16s grid 2x256 scale %7u floats, grid-stride: %8.0f messages/s\n", name(e), n,
+                  throughput_per_s(k, o, gpu_test::scale{1.0f}, n > 100000 ? 200 : 2000));
       chunk_scaler c{data.data(), n};
-      std::printf("%-16s grid 2x256 scale %7u floats, chunked:     %8.0f messages/s\n", name(e),
-                  n, throughput_per_s(c, o, gpu_test::scale{1.0f}, n > 100000 ? 200 : 2000));
+      std::printf("%-16s grid 2x256 scale %7u floats, chunked:     %8.0f messages/s\n", name(e), n,
+                  throughput_per_s(c, o, gpu_test::scale{1.0f}, n > 100000 ? 200 : 2000));
     }
   }
 }

@@ -23,8 +23,8 @@ TEST_CASE("every emulated thread runs the handler once per message with its own 
     const grid_dim grid{.blocks = 3, .threads = 5};
     std::vector<std::uint32_t> seen(3 * grid.size(), 0);
     kernel_channel ch;
-    cpu_kernel_runner<coordinates_recorder> runner{coordinates_recorder{seen.data()}, ch,
-                                                   {.grid = grid, .emulation = emulation}};
+    cpu_kernel_runner<coordinates_recorder> runner{
+      coordinates_recorder{seen.data()}, ch, {.grid = grid, .emulation = emulation}};
     runner.start();
     for (std::uint32_t round = 1; round <= 4; ++round) {
       REQUIRE(ch.try_send_message<coordinates_recorder>(where{round}, round));
@@ -50,8 +50,8 @@ TEST_CASE("a data-parallel kernel scales a million floats the same under both em
     std::vector<float> data(n);
     std::iota(data.begin(), data.end(), 0.0f);
     kernel_channel ch;
-    cpu_kernel_runner<scaler> runner{scaler{data.data(), n}, ch,
-                                     {.grid = {.blocks = 2, .threads = 64}, .emulation = emulation}};
+    cpu_kernel_runner<scaler> runner{
+      scaler{data.data(), n}, ch, {.grid = {.blocks = 2, .threads = 64}, .emulation = emulation}};
     runner.start();
     REQUIRE(ch.try_send_message<scaler>(scale{2.0f}, 1));
     REQUIRE(ch.try_send_message<scaler>(scale{0.5f}, 2));

@@ -152,7 +152,8 @@ TEST_CASE("100,000 requests through an H2K ring of 4 slots are all answered, in 
   // Each total is the count of accumulates handled before and including it:
   // a lost or reordered request shows up as a wrong total.
   CHECK(wrong == 0);
-  auto stats = self->request(actor_cast<actor>(k), patience, get_kernel_stats{}).get<kernel_stats>();
+  auto stats = self->request(actor_cast<actor>(k), patience, get_kernel_stats{})
+                 .get<kernel_stats>();
   REQUIRE(stats);
   CHECK(stats->messages_processed == static_cast<std::uint64_t>(n));
   CHECK(stats->backlog == 0);
@@ -180,19 +181,22 @@ TEST_CASE("1,000,000 messages from 4 senders all reach a kernel, each sender's i
   scoped_actor self{sys};
   gpu_test::order_summary last{};
   // Plain sends carry no answer: ask until every message was handled.
-  bool all = test_util::eventually([&] {
-    auto s = self->request(k, patience, gpu_test::order_query{}).get();
-    if (!s)
-      return false;
-    last = *s;
-    return last.received == std::uint64_t{senders} * per_sender;
-  }, patience);
+  bool all = test_util::eventually(
+    [&] {
+      auto s = self->request(k, patience, gpu_test::order_query{}).get();
+      if (!s)
+        return false;
+      last = *s;
+      return last.received == std::uint64_t{senders} * per_sender;
+    },
+    patience);
   CHECK(all);
   CHECK(last.received == std::uint64_t{senders} * per_sender);
   CHECK(last.out_of_order == 0);
   for (std::uint32_t s = 0; s < senders; ++s)
     CHECK(last.last[s] == per_sender);
-  auto stats = self->request(actor_cast<actor>(k), patience, get_kernel_stats{}).get<kernel_stats>();
+  auto stats = self->request(actor_cast<actor>(k), patience, get_kernel_stats{})
+                 .get<kernel_stats>();
   REQUIRE(stats);
   CHECK(stats->backlog == 0);
 }
@@ -282,7 +286,8 @@ TEST_CASE("a kernel fault ends the kernel actor with kernel_fault") {
   CHECK(kernels_released(baseline));
 }
 
-TEST_CASE("a kernel whose heartbeat stops ends with kernel_stalled; its requests get dead_receiver") {
+TEST_CASE(
+  "a kernel whose heartbeat stops ends with kernel_stalled; its requests get dead_receiver") {
   auto baseline = live_kernel_count();
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
@@ -320,13 +325,15 @@ TEST_CASE("launch mode gives the same answers as persistent mode") {
   CHECK(stats->messages_processed == 40);
 }
 
-TEST_CASE("a kernel actor reports statistics and answers an untyped message it lacks with an error") {
+TEST_CASE(
+  "a kernel actor reports statistics and answers an untyped message it lacks with an error") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cpu_config());
   for (std::int32_t i = 0; i < 5; ++i)
     CHECK(value_or(self->request(k, patience, add{i, i}).get(), -1) == 2 * i);
-  auto stats = self->request(actor_cast<actor>(k), patience, get_kernel_stats{}).get<kernel_stats>();
+  auto stats = self->request(actor_cast<actor>(k), patience, get_kernel_stats{})
+                 .get<kernel_stats>();
   REQUIRE(stats);
   CHECK(stats->backend == kernel_backend::cpu);
   CHECK(stats->messages_processed == 5);

@@ -62,7 +62,8 @@ TEST_CASE("kernel state persists from one message to the next") {
   CHECK(runner.kernel().total == 5 + 55);
 }
 
-TEST_CASE("a plain message gets no reply and a request to a handler that answers nothing gets unit") {
+TEST_CASE(
+  "a plain message gets no reply and a request to a handler that answers nothing gets unit") {
   kernel_channel ch;
   cpu_kernel_runner<reporter> runner{reporter{}, ch, {.kernel_id = 9}};
   runner.start();
@@ -122,8 +123,7 @@ TEST_CASE("a slot with a type id the kernel does not accept gets an error reply,
 TEST_CASE("the heartbeat advances while the loop is busy and while it is parked") {
   kernel_channel ch;
   ch.set_poll_slice(1ms);
-  cpu_kernel_runner<adder> runner{adder{}, ch,
-                                  {.heartbeat_interval = 2ms, .spin_before_park = 10}};
+  cpu_kernel_runner<adder> runner{adder{}, ch, {.heartbeat_interval = 2ms, .spin_before_park = 10}};
   runner.start();
   auto cb = ch.control();
   auto h0 = cb.heartbeat();
@@ -144,12 +144,12 @@ TEST_CASE("a parked loop is woken by the next push, not by its heartbeat timeout
   ch.set_poll_slice(1ms);
   // A heartbeat of a minute: if the push did not wake the loop, the reply
   // would take a minute and the receive below would time out.
-  cpu_kernel_runner<adder> runner{adder{}, ch,
-                                  {.heartbeat_interval = 60s, .spin_before_park = 10}};
+  cpu_kernel_runner<adder> runner{adder{}, ch, {.heartbeat_interval = 60s, .spin_before_park = 10}};
   runner.start();
   auto& bell = ch.control().get().h2k_doorbell;
   for (std::int32_t round = 0; round < 20; ++round) {
-    REQUIRE(eventually(ch, [&] { return dev::atomic_load(bell.sleeping, mem_order::relaxed) == 1; }));
+    REQUIRE(eventually(ch,
+                       [&] { return dev::atomic_load(bell.sleeping, mem_order::relaxed) == 1; }));
     REQUIRE(ch.try_send_message<adder>(add{round, round}, 1 + round));
     auto r = receive(ch, 10s);
     REQUIRE(r);

@@ -29,8 +29,7 @@ actor_system_config test_config() {
 
 expected<void> register_at(scoped_actor& self, const k2k::broker& b, std::string id,
                            const actor& endpoint, std::size_t max_in_flight = 0) {
-  return self->request(b, 5s, k2k::register_endpoint{std::move(id), endpoint, max_in_flight})
-    .get();
+  return self->request(b, 5s, k2k::register_endpoint{std::move(id), endpoint, max_in_flight}).get();
 }
 
 expected<void> route_at(scoped_actor& self, const k2k::broker& b, std::string destination,
@@ -189,9 +188,8 @@ TEST_CASE("queued messages go out by priority, first in first out within a prior
   };
   std::vector<send_spec> specs{
     {0, priority::normal}, // goes in flight at once, before the others arrive
-    {1, priority{1}},      {2, priority{5}},   {3, priority{3}},      {4, priority{5}},
-    {5, priority{1}},      {6, priority{9}},   {7, priority::critical},
-    {8, priority::low},
+    {1, priority{1}},      {2, priority{5}}, {3, priority{3}},        {4, priority{5}},
+    {5, priority{1}},      {6, priority{9}}, {7, priority::critical}, {8, priority::low},
   };
   std::vector<blocking_response_handle<k2k::receipt>> handles;
   for (auto& s : specs)
@@ -311,9 +309,10 @@ TEST_CASE("a first-hop receipt says forwarded and the final one is kept where it
   REQUIRE(register_at(self, b2, "k", ep));
   REQUIRE(register_at(self, b1, "b2", actor{b2.ctrl()}));
   REQUIRE(route_at(self, b1, "k", "b2"));
-  auto r = self->request(b1, 10s,
-                         k2k::make_send("k", ping{5}, k2k::priority::normal,
-                                        k2k::receipt_policy::first_hop))
+  auto r = self
+             ->request(b1, 10s,
+                       k2k::make_send("k", ping{5}, k2k::priority::normal,
+                                      k2k::receipt_policy::first_hop))
              .get();
   REQUIRE(r.has_value());
   CHECK(r->status == delivery_status::forwarded);
@@ -346,8 +345,7 @@ TEST_CASE("a routing loop ends in max_hops_exceeded") {
   CHECK(sa.dropped.max_hops_exceeded + sb.dropped.max_hops_exceeded == 1);
   // Eight forwards were made; a forward counts once acknowledged, which may
   // come after the receipt.
-  CHECK(eventually(
-    [&] { return stats_of(self, a).forwarded + stats_of(self, b).forwarded == 8; }));
+  CHECK(eventually([&] { return stats_of(self, a).forwarded + stats_of(self, b).forwarded == 8; }));
 }
 
 TEST_CASE("a broker routing to itself ends in max_hops_exceeded under its own limit") {

@@ -70,9 +70,9 @@ struct emit {
 
 /// The producer's answer to emit.
 struct emitted {
-  std::uint64_t sent;     ///< sends that returned ok
-  std::uint64_t refused;  ///< queue_full returns (retried when asked to)
-  std::uint32_t last;     ///< the last k2k_send_result
+  std::uint64_t sent;    ///< sends that returned ok
+  std::uint64_t refused; ///< queue_full returns (retried when asked to)
+  std::uint32_t last;    ///< the last k2k_send_result
 };
 
 struct producer {
@@ -107,11 +107,11 @@ struct producer {
 struct get_counts {};
 
 struct counts {
-  std::uint64_t received;   ///< tokens handled
-  std::uint64_t torn;       ///< tokens whose checksum or payload did not match
+  std::uint64_t received;     ///< tokens handled
+  std::uint64_t torn;         ///< tokens whose checksum or payload did not match
   std::uint64_t out_of_order; ///< tokens whose seq was not the previous one + 1
-  std::uint64_t bad_origin; ///< not from_kernel(), wrong sender or stamp not increasing
-  std::uint64_t next_seq;   ///< the seq expected next
+  std::uint64_t bad_origin;   ///< not from_kernel(), wrong sender or stamp not increasing
+  std::uint64_t next_seq;     ///< the seq expected next
 };
 
 /// Verifies and counts tokens. While `*gate` is 0 (a host-owned flag), a

@@ -482,7 +482,7 @@ TEST_CASE("the same message type numbered differently by two kernels is translat
   CHECK(no->last == static_cast<std::uint32_t>(k2k_send_result::not_accepted));
   auto st = stats_of(self, b);
   auto p = std::find_if(st.kernel_sends.begin(), st.kernel_sends.end(),
-                         [](auto& x) { return x.kernel_id == "prod"; });
+                        [](auto& x) { return x.kernel_id == "prod"; });
   REQUIRE(p != st.kernel_sends.end());
   CHECK(p->not_accepted == 1);
   CHECK(st.device_channels.size() == 6); // three kernels, both directions
@@ -548,8 +548,7 @@ TEST_CASE("a kernel's send to a destination behind a route is routed by its brok
 TEST_CASE("a kernel's routed send caught in a routing loop ends in max_hops_exceeded") {
   actor_system sys{test_config()};
   auto a = make_broker(sys);
-  auto b = k2k::spawn_broker(sys, {.max_hops = 3,
-                                   .clock = std::make_shared<k2k::hybrid_clock>(8)});
+  auto b = k2k::spawn_broker(sys, {.max_hops = 3, .clock = std::make_shared<k2k::hybrid_clock>(8)});
   scoped_actor self{sys};
   auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
   register_at(self, a, "prod", prod);

@@ -16,8 +16,8 @@ namespace {
 
 /// A physical clock the test sets by hand (microseconds since the epoch).
 struct manual_time {
-  std::shared_ptr<std::atomic<std::uint64_t>> now =
-    std::make_shared<std::atomic<std::uint64_t>>(1'700'000'000'000'000);
+  std::shared_ptr<std::atomic<std::uint64_t>> now = std::make_shared<std::atomic<std::uint64_t>>(
+    1'700'000'000'000'000);
 
   hlc_config config(std::chrono::microseconds max_skew = 60s) const {
     hlc_config cfg;

@@ -69,8 +69,8 @@ TEST_CASE("handlers are selected by message type") {
   s.receive([&](const std::string& x) { got = x; }, [](const error& e) { FAIL(to_string(e)); });
   CHECK_EQ(got, "hi!");
   int p = 0;
-  self->request(a, 1s, ping{4}).receive([&](pong x) { p = x.value; },
-                                        [](const error& e) { FAIL(to_string(e)); });
+  self->request(a, 1s, ping{4})
+    .receive([&](pong x) { p = x.value; }, [](const error& e) { FAIL(to_string(e)); });
   CHECK_EQ(p, 40);
 }
 
@@ -81,8 +81,8 @@ TEST_CASE("a stateful actor keeps its state between messages") {
   for (int i = 0; i < 5; ++i)
     self->send(c, ping{i});
   int count = -1;
-  self->request(c, 1s, get_count{}).receive([&](int n) { count = n; },
-                                            [](const error& e) { FAIL(to_string(e)); });
+  self->request(c, 1s, get_count{})
+    .receive([&](int n) { count = n; }, [](const error& e) { FAIL(to_string(e)); });
   CHECK_EQ(count, 5);
 }
 
@@ -91,8 +91,8 @@ TEST_CASE("a class-based actor gets constructor arguments") {
   auto e = sys.spawn<echo_actor>(100);
   scoped_actor self{sys};
   int got = 0;
-  self->request(e, 1s, ping{1}).receive([&](pong p) { got = p.value; },
-                                        [](const error& err) { FAIL(to_string(err)); });
+  self->request(e, 1s, ping{1})
+    .receive([&](pong p) { got = p.value; }, [](const error& err) { FAIL(to_string(err)); });
   CHECK_EQ(got, 101);
 }
 

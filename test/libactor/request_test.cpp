@@ -136,8 +136,7 @@ TEST_CASE("a request without a response in time yields request_timeout") {
     std::atomic<int> code{-1};
     auto client = sys.spawn([server, &code](event_based_actor* self) -> behavior {
       self->request(server, 30ms, never_answered{})
-        .then([&code](int) { code = 0; },
-              [&code](const error& e) { code = e.code().value(); });
+        .then([&code](int) { code = 0; }, [&code](const error& e) { code = e.code().value(); });
       return {[](int) {}};
     });
     CHECK(eventually([&] { return code.load() != -1; }));
@@ -222,9 +221,7 @@ TEST_CASE("a request without a handler yields unexpected_message") {
 TEST_CASE("an error returned by a handler reaches the requester") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto a = sys.spawn([]() -> behavior {
-    return {[](fail_please) -> result<int> {
-      return error{sec::invalid_argument, "refused"};
-    }};
+    return {[](fail_please) -> result<int> { return error{sec::invalid_argument, "refused"}; }};
   });
   scoped_actor self{sys};
   auto r = self->request(a, 1s, fail_please{}).get<int>();

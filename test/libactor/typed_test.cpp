@@ -53,8 +53,8 @@ TEST_CASE("a typed actor answers with the type its interface declares") {
   adder a = sys.spawn(stateful_adder);
   scoped_actor self{sys};
   int sum = 0;
-  self->request(a, 1s, add{1, 2}).receive([&](int x) { sum = x; },
-                                          [](const error& e) { FAIL(to_string(e)); });
+  self->request(a, 1s, add{1, 2})
+    .receive([&](int x) { sum = x; }, [](const error& e) { FAIL(to_string(e)); });
   CHECK_EQ(sum, 3);
   CHECK_EQ(self->request(a, 1s, add{4, 5}).get().value(), 9);
   CHECK_EQ(self->request(a, 1s, total{}).get().value(), 12);

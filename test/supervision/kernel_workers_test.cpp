@@ -93,10 +93,9 @@ TEST_CASE("a pool of kernel workers restarts a faulted and a stalled kernel") {
   clear_tickets();
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  kjob_if p = sys.spawn(pool<kjob_if>{
-    .size = 2,
-    .factory = kernel_factory(),
-    .strategy = one_for_one{.max_restarts = 100, .within = 10s}});
+  kjob_if p = sys.spawn(pool<kjob_if>{.size = 2,
+                                      .factory = kernel_factory(),
+                                      .strategy = one_for_one{.max_restarts = 100, .within = 10s}});
   CHECK_EQ(self->request(p, 5s, kjob{1}).get().value(), 1u);
   tickets()[2] = crash_ticket;
   auto crashed = self->request(p, 5s, kjob{2}).get();

@@ -88,8 +88,8 @@ TEST_CASE("a pool answers with the workers' interface") {
 TEST_CASE("round_robin spreads requests evenly") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  worker_if p = sys.spawn(pool<worker_if>{.size = 4, .factory = factory(),
-                                          .dispatch = round_robin{}});
+  worker_if p = sys.spawn(pool<worker_if>{
+    .size = 4, .factory = factory(), .dispatch = round_robin{}});
   std::map<actor_id, int> hits;
   for (int i = 0; i < 400; ++i)
     ++hits[self->request(p, 1s, whoami{}).get().value()];
@@ -102,8 +102,8 @@ TEST_CASE("least_loaded avoids a busy worker") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   auto g = std::make_shared<gates>();
-  worker_if p = sys.spawn(pool<worker_if>{.size = 3, .factory = factory(g),
-                                          .dispatch = least_loaded{}});
+  worker_if p = sys.spawn(pool<worker_if>{
+    .size = 3, .factory = factory(g), .dispatch = least_loaded{}});
   auto busy = self->request(p, 10s, slow{}); // occupies one worker
   REQUIRE(g->slow_gate.wait_entered());
   auto st = stats_of(self, p);
@@ -124,11 +124,10 @@ TEST_CASE("least_loaded avoids a busy worker") {
 TEST_CASE("broadcast sends to every worker and all_of collects every answer") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  worker_if p = sys.spawn(pool<worker_if>{.size = 4, .factory = factory(),
-                                          .dispatch = broadcast{}});
+  worker_if p = sys.spawn(pool<worker_if>{
+    .size = 4, .factory = factory(), .dispatch = broadcast{}});
   CHECK_EQ(self->request(p, 1s, work{5}).get().value(), 10);
-  auto all = self->request(actor_cast<actor>(p), 1s, all_of<whoami>{})
-               .get<std::vector<actor_id>>();
+  auto all = self->request(actor_cast<actor>(p), 1s, all_of<whoami>{}).get<std::vector<actor_id>>();
   REQUIRE(all.has_value());
   CHECK_EQ(std::set<actor_id>(all->begin(), all->end()).size(), 4u);
   CHECK_GE(stats_of(self, p).served, 8u);
@@ -137,8 +136,8 @@ TEST_CASE("broadcast sends to every worker and all_of collects every answer") {
 TEST_CASE("consistent_hash sends equal keys to the same worker") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  worker_if p = sys.spawn(pool<worker_if>{.size = 4, .factory = factory(),
-                                          .dispatch = consistent_hash{}});
+  worker_if p = sys.spawn(pool<worker_if>{
+    .size = 4, .factory = factory(), .dispatch = consistent_hash{}});
   std::map<uint64_t, actor_id> owner;
   std::set<actor_id> used;
   for (uint64_t k = 0; k < 200; ++k) {
@@ -172,10 +171,8 @@ TEST_CASE("an idempotent pool re-dispatches the requests of a dead worker") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   auto g = std::make_shared<gates>();
-  worker_if p = sys.spawn(pool<worker_if>{.size = 2, .factory = factory(g),
-                                          .idempotent = true});
-  auto all = self->request(actor_cast<actor>(p), 1s, all_of<whoami>{})
-               .get<std::vector<actor_id>>();
+  worker_if p = sys.spawn(pool<worker_if>{.size = 2, .factory = factory(g), .idempotent = true});
+  auto all = self->request(actor_cast<actor>(p), 1s, all_of<whoami>{}).get<std::vector<actor_id>>();
   REQUIRE_EQ(all->size(), 2u);
   auto held = self->request(p, 10s, hold{});
   REQUIRE(eventually([&] { return g->holder.load() != 0; }));

@@ -89,9 +89,7 @@ std::vector<child_spec> three_children(std::shared_ptr<stop_log> log = nullptr) 
 }
 
 bool restarted(scoped_actor& self, const actor& sup, const std::string& name, uint64_t n) {
-  return eventually([&] {
-    return starts_of(self, sup, name) == n && handle_of(self, sup, name);
-  });
+  return eventually([&] { return starts_of(self, sup, name) == n && handle_of(self, sup, name); });
 }
 
 } // namespace
@@ -147,9 +145,8 @@ TEST_CASE("rest_for_one restarts the crashed child and those started after it") 
 TEST_CASE("exceeding the restart intensity makes the supervisor exit") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  auto sup = sys.spawn(supervisor{
-    .strategy = one_for_one{.max_restarts = 2, .within = 10s},
-    .children = {{.name = "flaky", .start = worker("flaky")}}});
+  auto sup = sys.spawn(supervisor{.strategy = one_for_one{.max_restarts = 2, .within = 10s},
+                                  .children = {{.name = "flaky", .start = worker("flaky")}}});
   self->monitor(sup);
   for (uint64_t i = 1; i <= 3; ++i) {
     REQUIRE(restarted(self, sup, "flaky", i));
@@ -243,11 +240,10 @@ TEST_CASE("a child that ignores the shutdown request is killed after its timeout
       return {[](ping) { return std::string{"still here"}; }};
     });
   };
-  auto sup = sys.spawn(supervisor{.children = {
-                                    {.name = "stubborn",
-                                     .start = stubborn,
-                                     .shutdown = shutdown_policy::timeout(50ms)},
-                                  }});
+  auto sup = sys.spawn(supervisor{
+    .children = {
+      {.name = "stubborn", .start = stubborn, .shutdown = shutdown_policy::timeout(50ms)},
+    }});
   auto child = handle_of(self, sup, "stubborn");
   self->monitor(child);
   self->monitor(sup);
@@ -299,10 +295,11 @@ TEST_CASE("a child whose factory fails makes start_child fail with child_start_f
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   auto sup = sys.spawn(supervisor{});
-  auto r = self->request(sup, 1s,
-                         start_child{{.name = "bad", .start = [](actor_system&) -> actor {
-                                        throw std::runtime_error("no");
-                                      }}})
+  auto r = self
+             ->request(sup, 1s,
+                       start_child{
+                         {.name = "bad",
+                          .start = [](actor_system&) -> actor { throw std::runtime_error("no"); }}})
              .get<actor>();
   CHECK_EQ(r.error(), supervision_error::child_start_failed);
 }

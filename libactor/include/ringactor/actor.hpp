@@ -66,9 +66,7 @@ public:
   abstract_actor* get() const noexcept { return ptr_.get(); }
 
   friend bool operator==(const actor& x, const actor& y) noexcept { return x.ptr_ == y.ptr_; }
-  friend auto operator<=>(const actor& x, const actor& y) noexcept {
-    return x.id() <=> y.id();
-  }
+  friend auto operator<=>(const actor& x, const actor& y) noexcept { return x.id() <=> y.id(); }
 
 private:
   strong_actor_ptr ptr_;

@@ -105,16 +105,13 @@ public:
     static_assert((detail::message_handler<F> && ... && detail::message_handler<Fs>),
                   "ringactor: each handler of a behavior takes exactly one argument, "
                   "the message (use a struct for several values)");
-    impl_ = std::make_unique<detail::behavior_impl_for<F, Fs...>>(std::move(f),
-                                                                  std::move(fs)...);
+    impl_ = std::make_unique<detail::behavior_impl_for<F, Fs...>>(std::move(f), std::move(fs)...);
   }
 
   explicit operator bool() const noexcept { return static_cast<bool>(impl_); }
 
   /// Runs the matching handler; false if no handler accepts x.
-  bool invoke(local_actor* self, mailbox_element& x) {
-    return impl_ && impl_->invoke(self, x);
-  }
+  bool invoke(local_actor* self, mailbox_element& x) { return impl_ && impl_->invoke(self, x); }
 
   bool accepts(type_id_t type) const noexcept { return impl_ && impl_->accepts(type); }
 

@@ -109,8 +109,8 @@ public:
 
   /// The response as a value, or the error. Typed requests know the value
   /// type; for untyped ones name it: `get<int>()`.
-  template <class T = std::conditional_t<std::is_same_v<Response, detail::dynamic_response>,
-                                         void, Response>>
+  template <class T = std::conditional_t<std::is_same_v<Response, detail::dynamic_response>, void,
+                                         Response>>
   expected<T> get() {
     if constexpr (std::is_void_v<T>) {
       expected<void> out;
@@ -118,8 +118,7 @@ public:
       return out;
     } else {
       std::optional<expected<T>> out;
-      receive([&](T x) { out.emplace(std::move(x)); },
-              [&](const error& err) { out.emplace(err); });
+      receive([&](T x) { out.emplace(std::move(x)); }, [&](const error& err) { out.emplace(err); });
       return std::move(*out);
     }
   }

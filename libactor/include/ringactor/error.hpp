@@ -17,26 +17,26 @@ namespace ringactor {
 /// System error codes: what went wrong with a message, as seen by its sender.
 enum class sec : int {
   none = 0,
-  request_timeout = 1,     ///< no response arrived before the request's timeout
-  dead_receiver,           ///< the receiver is gone, or died before replying
-  unexpected_message,      ///< the receiver has no handler for the message
-  unexpected_response,     ///< a response had another type than the request expected
-  broken_promise,          ///< a response promise was dropped without a response
-  invalid_argument,        ///< an argument was rejected (bad config, bad size)
-  message_too_large,       ///< the message does not fit where it has to go
-  not_trivially_copyable,  ///< the message cannot cross into device memory
-  queue_full,              ///< a bounded queue had no room
-  runtime_error,           ///< an unexpected internal failure (see context)
+  request_timeout = 1,    ///< no response arrived before the request's timeout
+  dead_receiver,          ///< the receiver is gone, or died before replying
+  unexpected_message,     ///< the receiver has no handler for the message
+  unexpected_response,    ///< a response had another type than the request expected
+  broken_promise,         ///< a response promise was dropped without a response
+  invalid_argument,       ///< an argument was rejected (bad config, bad size)
+  message_too_large,      ///< the message does not fit where it has to go
+  not_trivially_copyable, ///< the message cannot cross into device memory
+  queue_full,             ///< a bounded queue had no room
+  runtime_error,          ///< an unexpected internal failure (see context)
 };
 
 /// Why an actor ended. `normal` is the only non-error reason.
 enum class exit_reason : int {
-  normal = 0,           ///< the actor quit by itself
-  unhandled_exception,  ///< a handler threw
-  unknown,              ///< no reason was recorded
-  user_shutdown,        ///< the actor system (or a user) asked it to stop
-  kill,                 ///< killed; cannot be trapped
-  unreachable,          ///< no handle to it remains
+  normal = 0,          ///< the actor quit by itself
+  unhandled_exception, ///< a handler threw
+  unknown,             ///< no reason was recorded
+  user_shutdown,       ///< the actor system (or a user) asked it to stop
+  kill,                ///< killed; cannot be trapped
+  unreachable,         ///< no handle to it remains
 };
 
 const std::error_category& sec_category() noexcept;
@@ -91,9 +91,7 @@ public:
     return context_ ? std::string_view{*context_} : std::string_view{};
   }
 
-  friend bool operator==(const error& x, const error& y) noexcept {
-    return x.code_ == y.code_;
-  }
+  friend bool operator==(const error& x, const error& y) noexcept { return x.code_ == y.code_; }
 
   template <class Enum>
     requires std::is_error_code_enum_v<Enum>

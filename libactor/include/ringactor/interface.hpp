@@ -15,8 +15,7 @@ namespace detail {
 
 template <class Sig>
 struct signature_trait {
-  static_assert(always_false_v<Sig>,
-                "ringactor: an interface signature reads result<R>(Message)");
+  static_assert(always_false_v<Sig>, "ringactor: an interface signature reads result<R>(Message)");
 };
 
 template <class R, class M>
@@ -40,8 +39,7 @@ struct signature_trait<void(M)> {
 
 template <class M, class... Sigs>
 inline constexpr bool interface_accepts_v =
-  (std::is_same_v<std::remove_cvref_t<M>, typename signature_trait<Sigs>::message_type>
-   || ...);
+  (std::is_same_v<std::remove_cvref_t<M>, typename signature_trait<Sigs>::message_type> || ...);
 
 template <class M, class... Sigs>
 struct response_type_of;
@@ -55,19 +53,17 @@ template <class M, class Sig, class... Sigs>
 struct response_type_of<M, Sig, Sigs...> {
   using type = std::conditional_t<
     std::is_same_v<std::remove_cvref_t<M>, typename signature_trait<Sig>::message_type>,
-    typename signature_trait<Sig>::response_type,
-    typename response_type_of<M, Sigs...>::type>;
+    typename signature_trait<Sig>::response_type, typename response_type_of<M, Sigs...>::type>;
 };
 
 /// Instantiated with the offending message type, so the compiler names it
 /// in the line "required from ... [with Message = ...]".
 template <class Message, bool Accepted>
 struct message_accepted_by_interface {
-  static_assert(Accepted,
-                "ringactor: this typed actor's interface has no handler for the message "
-                "type named first in 'message_accepted_by_interface<Type, false>' above; "
-                "add a signature result<R>(Type) to the interface or send a message it "
-                "accepts");
+  static_assert(Accepted, "ringactor: this typed actor's interface has no handler for the message "
+                          "type named first in 'message_accepted_by_interface<Type, false>' above; "
+                          "add a signature result<R>(Type) to the interface or send a message it "
+                          "accepts");
   static constexpr bool value = Accepted;
 };
 

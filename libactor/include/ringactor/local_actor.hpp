@@ -52,8 +52,7 @@ public:
   void delayed_send(const Handle& dest, std::chrono::duration<Rep, Period> delay, T&& msg) {
     static_assert(detail::send_check<Handle, T>::value);
     if (auto ptr = detail::actor_ptr_of(dest))
-      schedule_delayed(strong_actor_ptr{ptr},
-                       std::chrono::duration_cast<timespan>(delay),
+      schedule_delayed(strong_actor_ptr{ptr}, std::chrono::duration_cast<timespan>(delay),
                        make_mailbox_element(ctrl(), message_id{}, std::forward<T>(msg)));
   }
 
@@ -186,8 +185,7 @@ void send_response(local_actor* self, mailbox_element& request, T&& value) {
     // its sender as an asynchronous message.
     if (request.mid.is_async())
       send_async_result(self, request,
-                        make_mailbox_element(self->ctrl(), message_id{},
-                                             std::forward<T>(value)));
+                        make_mailbox_element(self->ctrl(), message_id{}, std::forward<T>(value)));
   }
 }
 

@@ -69,8 +69,7 @@ public:
 
 /// Allocates an element holding `value` (one allocation per message).
 template <class T>
-mailbox_element_ptr make_mailbox_element(strong_actor_ptr sender, message_id mid,
-                                         T&& value) {
+mailbox_element_ptr make_mailbox_element(strong_actor_ptr sender, message_id mid, T&& value) {
   using value_type = std::remove_cvref_t<T>;
   static_assert(std::is_move_constructible_v<value_type>,
                 "ringactor: a message must be a movable type");

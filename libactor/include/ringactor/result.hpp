@@ -33,11 +33,12 @@ public:
   using value_type = T;
   using stored_type = detail::value_or_unit<T>;
 
-  result() requires std::is_void_v<T> : storage_(unit) {}
+  result()
+    requires std::is_void_v<T>
+    : storage_(unit) {}
 
   template <class U>
-    requires std::is_constructible_v<stored_type, U&&>
-             && (!std::is_same_v<std::decay_t<U>, error>)
+    requires std::is_constructible_v<stored_type, U&&> && (!std::is_same_v<std::decay_t<U>, error>)
              && (!std::is_same_v<std::decay_t<U>, result>)
   result(U&& x) : storage_(std::in_place_index<0>, std::forward<U>(x)) {} // NOLINT
 

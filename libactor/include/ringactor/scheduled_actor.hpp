@@ -184,13 +184,11 @@ inline void default_error_handler(const error& err) {
 template <class Response, class F>
 constexpr void check_response_callback() {
   if constexpr (std::is_same_v<Response, dynamic_response>) {
-    static_assert(num_args_v<F> <= 1,
-                  "ringactor: a response handler takes the response value, or "
-                  "nothing for an empty response");
+    static_assert(num_args_v<F> <= 1, "ringactor: a response handler takes the response value, or "
+                                      "nothing for an empty response");
   } else if constexpr (std::is_void_v<Response>) {
-    static_assert(num_args_v<F> == 0,
-                  "ringactor: this request is answered with an empty response "
-                  "(result<void>): the handler takes no argument");
+    static_assert(num_args_v<F> == 0, "ringactor: this request is answered with an empty response "
+                                      "(result<void>): the handler takes no argument");
   } else {
     static_assert(num_args_v<F> == 1,
                   "ringactor: the response handler takes exactly the response value");
@@ -203,8 +201,7 @@ constexpr void check_response_callback() {
 /// Wraps a value continuation and an error continuation into one callback.
 template <class F, class E>
 auto make_response_callback(F f, E e) {
-  return [f = std::move(f), e = std::move(e)](mailbox_element* x,
-                                              const error* err) mutable {
+  return [f = std::move(f), e = std::move(e)](mailbox_element* x, const error* err) mutable {
     if (err != nullptr) {
       e(*err);
       return;
@@ -225,8 +222,7 @@ auto make_response_callback(F f, E e) {
         call_with_payload(f, *val);
       else
         e(error{sec::unexpected_response,
-                fmt::format("expected a {}, got {}", type_name_of<value_type>(),
-                            x->type->name)});
+                fmt::format("expected a {}, got {}", type_name_of<value_type>(), x->type->name)});
     }
   };
 }

@@ -68,9 +68,8 @@ struct send_check {
 
 template <class... Sigs, class M>
 struct send_check<typed_actor<Sigs...>, M> {
-  static constexpr bool value =
-    message_accepted_by_interface<std::remove_cvref_t<M>,
-                                  interface_accepts_v<M, Sigs...>>::value;
+  static constexpr bool value = message_accepted_by_interface<
+    std::remove_cvref_t<M>, interface_accepts_v<M, Sigs...>>::value;
 };
 
 /// The response type of a request of M to Handle; `void` answers with unit,

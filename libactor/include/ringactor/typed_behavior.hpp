@@ -19,39 +19,35 @@ namespace detail {
 /// Named after the message type so that a failed check names it.
 template <class Message, bool Handled>
 struct interface_message_has_handler {
-  static_assert(Handled,
-                "ringactor: the typed behavior has no handler for the message type named "
-                "first in 'interface_message_has_handler<Type, false>' above, which its "
-                "interface declares");
+  static_assert(Handled, "ringactor: the typed behavior has no handler for the message type named "
+                         "first in 'interface_message_has_handler<Type, false>' above, which its "
+                         "interface declares");
   static constexpr bool value = Handled;
 };
 
 template <class Message, bool Declared>
 struct handler_message_in_interface {
-  static_assert(Declared,
-                "ringactor: the typed behavior has a handler for the message type named "
-                "first in 'handler_message_in_interface<Type, false>' above, which its "
-                "interface does not declare");
+  static_assert(Declared, "ringactor: the typed behavior has a handler for the message type named "
+                          "first in 'handler_message_in_interface<Type, false>' above, which its "
+                          "interface does not declare");
   static constexpr bool value = Declared;
 };
 
 template <class Message, class Returned, bool Ok>
 struct handler_returns_interface_response {
-  static_assert(Ok,
-                "ringactor: a handler returns a type that does not convert to the response "
-                "type its interface declares (see handler_returns_interface_response"
-                "<Message, Returned, false> above)");
+  static_assert(Ok, "ringactor: a handler returns a type that does not convert to the response "
+                    "type its interface declares (see handler_returns_interface_response"
+                    "<Message, Returned, false> above)");
   static constexpr bool value = Ok;
 };
 
 template <class R, class Response>
 inline constexpr bool returns_compatible_v =
-  std::is_void_v<R>
-    ? std::is_void_v<Response>
-    : (std::is_convertible_v<R, result<Response>>
-       || std::is_same_v<std::remove_cvref_t<R>, response_promise>
-       || std::is_same_v<std::remove_cvref_t<R>, typed_response_promise<Response>>
-       || std::is_same_v<std::remove_cvref_t<R>, delegated<Response>>);
+  std::is_void_v<R> ? std::is_void_v<Response>
+                    : (std::is_convertible_v<R, result<Response>>
+                       || std::is_same_v<std::remove_cvref_t<R>, response_promise>
+                       || std::is_same_v<std::remove_cvref_t<R>, typed_response_promise<Response>>
+                       || std::is_same_v<std::remove_cvref_t<R>, delegated<Response>>);
 
 template <class F, class... Sigs>
 constexpr bool check_handler() {
@@ -85,8 +81,7 @@ public:
   typed_behavior() noexcept = default;
 
   template <class... Fs>
-    requires(sizeof...(Fs) > 0)
-            && (!(std::is_same_v<std::decay_t<Fs>, behavior> || ...))
+    requires(sizeof...(Fs) > 0) && (!(std::is_same_v<std::decay_t<Fs>, behavior> || ...))
             && (!(std::is_same_v<std::decay_t<Fs>, typed_behavior> || ...))
   typed_behavior(Fs... fs) { // NOLINT: implicit from handlers, as behavior
     static_assert((detail::message_handler<Fs> && ...),

@@ -46,8 +46,8 @@ aligned_bytes allocate_aligned(std::size_t size);
 
 /// Sizes of a channel's rings.
 struct channel_geometry {
-  std::uint32_t h2k_capacity = 1024; ///< slots, a power of two
-  std::uint32_t k2h_capacity = 1024; ///< slots, a power of two
+  std::uint32_t h2k_capacity = 1024;           ///< slots, a power of two
+  std::uint32_t k2h_capacity = 1024;           ///< slots, a power of two
   std::uint32_t slot_size = default_slot_size; ///< bytes, a multiple of 64, >= 128
 
   /// Whether both rings have a valid geometry (see ring_view::valid_geometry).
@@ -161,7 +161,9 @@ public:
   void wake() noexcept { control().wake(); }
 
   /// Whether a payload of `size` bytes fits a slot.
-  bool fits(std::size_t size) const noexcept { return size <= geometry_.slot_size - slot_payload_offset; }
+  bool fits(std::size_t size) const noexcept {
+    return size <= geometry_.slot_size - slot_payload_offset;
+  }
 
   // -- receiving from the kernel (K2H) ----------------------------------------
 
@@ -202,7 +204,9 @@ public:
   std::uint64_t k2h_depth() const noexcept { return control().k2h_produced() - k2h_.cursor(); }
   std::uint64_t h2k_pushed() const noexcept { return h2k_.cursor(); }
   std::uint64_t k2h_popped() const noexcept { return k2h_.cursor(); }
-  std::size_t payload_capacity() const noexcept { return geometry_.slot_size - slot_payload_offset; }
+  std::size_t payload_capacity() const noexcept {
+    return geometry_.slot_size - slot_payload_offset;
+  }
   const channel_geometry& geometry() const noexcept { return geometry_; }
 
   // -- the kernel's end ---------------------------------------------------------

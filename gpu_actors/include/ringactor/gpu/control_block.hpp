@@ -54,7 +54,8 @@ enum class kernel_error : std::uint32_t {
 constexpr const char* describe(kernel_error x) noexcept {
   switch (x) {
     case kernel_error::none: return "no error";
-    case kernel_error::unknown_message: return "the kernel received a message type it does not accept";
+    case kernel_error::unknown_message:
+      return "the kernel received a message type it does not accept";
     case kernel_error::malformed_message: return "a message's size does not match its type";
     case kernel_error::handler_fault: return "a kernel handler reported a fault";
     case kernel_error::reply_too_large: return "a reply does not fit a K2H ring slot";

@@ -96,10 +96,10 @@ public:
 
   RINGACTOR_HOST_DEVICE std::uint64_t now_ns() const noexcept {
     std::uint64_t now = 0;
-    RINGACTOR_HOST_BODY(now = static_cast<std::uint64_t>(
-                          std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::steady_clock::now().time_since_epoch())
-                            .count());)
+    RINGACTOR_HOST_BODY(
+      now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now().time_since_epoch())
+                                         .count());)
     return now;
   }
 
@@ -109,9 +109,7 @@ public:
     RINGACTOR_HOST_BODY(
       if (n < spin_before_park_) {
         dev::pause();
-      } else if (n < spin_before_park_ + yields_before_park) {
-        std::this_thread::yield();
-      } else {
+      } else if (n < spin_before_park_ + yields_before_park) { std::this_thread::yield(); } else {
         park(bell, ready, std::chrono::nanoseconds{heartbeat_interval_ns_});
       })
   }
@@ -119,19 +117,14 @@ public:
   /// Called with n = 0, 1, 2, ... while K2H stays full (the host is behind).
   RINGACTOR_HOST_DEVICE void backoff(std::uint32_t n) noexcept {
     RINGACTOR_HOST_BODY(
-      if (n < 64) {
-        dev::pause();
-      } else if (n < 128) {
-        std::this_thread::yield();
-      } else {
+      if (n < 64) { dev::pause(); } else if (n < 128) { std::this_thread::yield(); } else {
         std::this_thread::sleep_for(std::chrono::microseconds{50});
       })
   }
 
   RINGACTOR_HOST_DEVICE void notify_host(doorbell& bell) noexcept {
-    RINGACTOR_HOST_BODY(
-      if (completion_.run == nullptr || completion_.run(completion_.context))
-        ring_if_sleeping(bell);)
+    RINGACTOR_HOST_BODY(if (completion_.run == nullptr || completion_.run(completion_.context))
+                          ring_if_sleeping(bell);)
   }
 
   void set_completion(host_completion c) noexcept { completion_ = c; }
@@ -146,8 +139,7 @@ private:
 /// One host thread plays every thread of the grid, in rank order.
 class cpu_sequential_grid : public cpu_platform {
 public:
-  cpu_sequential_grid(const kernel_params& p, grid_dim dim) noexcept
-    : cpu_platform(p), dim_(dim) {}
+  cpu_sequential_grid(const kernel_params& p, grid_dim dim) noexcept : cpu_platform(p), dim_(dim) {}
 
   RINGACTOR_HOST_DEVICE bool is_leader() const noexcept { return true; }
   RINGACTOR_HOST_DEVICE void sync() noexcept {}
@@ -334,9 +326,8 @@ template <class Kernel>
 void cpu_kernel_runner<Kernel>::run_launcher() {
   std::unique_lock guard{mutex_};
   for (;;) {
-    launch_requested_.wait(guard, [&] {
-      return launcher_quit_ || launches_done_ < launches_requested_;
-    });
+    launch_requested_.wait(guard,
+                           [&] { return launcher_quit_ || launches_done_ < launches_requested_; });
     if (launches_done_ < launches_requested_) {
       guard.unlock();
       detail::cpu_sequential_grid grid{params_, options_.grid};

@@ -211,8 +211,7 @@ template <class T>
 device_buffer_owner<T> allocate_device_buffer(actor_system&, std::uint64_t n,
                                               kernel_backend backend = kernel_backend::automatic,
                                               int device = 0) {
-  return device_buffer_owner<T>{detail::allocate_buffer_memory(backend, device, n * sizeof(T)),
-                                n};
+  return device_buffer_owner<T>{detail::allocate_buffer_memory(backend, device, n * sizeof(T)), n};
 }
 
 } // namespace ringactor

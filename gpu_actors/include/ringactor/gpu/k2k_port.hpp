@@ -198,7 +198,8 @@ public:
 
   /// Sets the kernel's identity. Takes effect at the kernel's next rescan
   /// (this bumps the version).
-  void set_identity(std::uint64_t address, std::uint32_t node, std::uint64_t clock_offset_us) noexcept {
+  void set_identity(std::uint64_t address, std::uint32_t node,
+                    std::uint64_t clock_offset_us) noexcept {
     // Relaxed: published by the release store of the version below.
     dev::atomic_store(port_->self_address, address, mem_order::relaxed);
     dev::atomic_store(port_->clock_offset_us, clock_offset_us, mem_order::relaxed);
@@ -222,7 +223,8 @@ public:
     for (std::uint32_t k = 0; k < k2k_max_outputs; ++k)
       e.type_map[k] = r.type_map[k];
     // Pairs with the kernel's acquire load of state at its rescan.
-    dev::atomic_store(e.state, static_cast<std::uint32_t>(k2k_entry_state::live), mem_order::release);
+    dev::atomic_store(e.state, static_cast<std::uint32_t>(k2k_entry_state::live),
+                      mem_order::release);
     bump();
   }
 
@@ -234,7 +236,8 @@ public:
     e.slots = in.slots;
     e.source = in.source;
     // Pairs with the kernel's acquire load of state at its rescan.
-    dev::atomic_store(e.state, static_cast<std::uint32_t>(k2k_entry_state::live), mem_order::release);
+    dev::atomic_store(e.state, static_cast<std::uint32_t>(k2k_entry_state::live),
+                      mem_order::release);
     bump();
   }
 
@@ -259,11 +262,21 @@ public:
   }
 
   /// The kernel's counters (relaxed: statistics).
-  std::uint64_t not_found() const noexcept { return dev::atomic_load(port_->not_found, mem_order::relaxed); }
-  std::uint64_t not_accepted() const noexcept { return dev::atomic_load(port_->not_accepted, mem_order::relaxed); }
-  std::uint64_t too_large() const noexcept { return dev::atomic_load(port_->too_large, mem_order::relaxed); }
-  std::uint64_t sent_to_host() const noexcept { return dev::atomic_load(port_->sent_to_host, mem_order::relaxed); }
-  std::uint64_t sent_to_broker() const noexcept { return dev::atomic_load(port_->sent_to_broker, mem_order::relaxed); }
+  std::uint64_t not_found() const noexcept {
+    return dev::atomic_load(port_->not_found, mem_order::relaxed);
+  }
+  std::uint64_t not_accepted() const noexcept {
+    return dev::atomic_load(port_->not_accepted, mem_order::relaxed);
+  }
+  std::uint64_t too_large() const noexcept {
+    return dev::atomic_load(port_->too_large, mem_order::relaxed);
+  }
+  std::uint64_t sent_to_host() const noexcept {
+    return dev::atomic_load(port_->sent_to_host, mem_order::relaxed);
+  }
+  std::uint64_t sent_to_broker() const noexcept {
+    return dev::atomic_load(port_->sent_to_broker, mem_order::relaxed);
+  }
 
   k2k_port& get() const noexcept { return *port_; }
 

@@ -72,33 +72,30 @@ struct kernel_accepts_interface_message {
 
 template <class Message, bool Ok>
 struct interface_message_fits_kernel_slot {
-  static_assert(Ok,
-                "ringactor: the message type named first in "
-                "'interface_message_fits_kernel_slot<Type, false>' above cannot travel to a "
-                "kernel: it must be trivially copyable and fit a ring slot's payload "
-                "(slot size - 64 bytes; a kernel may declare a larger "
-                "`static constexpr std::size_t slot_size`)");
+  static_assert(Ok, "ringactor: the message type named first in "
+                    "'interface_message_fits_kernel_slot<Type, false>' above cannot travel to a "
+                    "kernel: it must be trivially copyable and fit a ring slot's payload "
+                    "(slot size - 64 bytes; a kernel may declare a larger "
+                    "`static constexpr std::size_t slot_size`)");
   static constexpr bool value = Ok;
 };
 
 template <class Response, bool Ok>
 struct interface_response_fits_kernel_slot {
-  static_assert(Ok,
-                "ringactor: the response type named first in "
-                "'interface_response_fits_kernel_slot<Type, false>' above cannot come back "
-                "from a kernel: it must be void or trivially copyable and fit a ring slot's "
-                "payload");
+  static_assert(Ok, "ringactor: the response type named first in "
+                    "'interface_response_fits_kernel_slot<Type, false>' above cannot come back "
+                    "from a kernel: it must be void or trivially copyable and fit a ring slot's "
+                    "payload");
   static constexpr bool value = Ok;
 };
 
 template <class Message, class Returned, class Response, bool Ok>
 struct kernel_handler_returns_interface_response {
-  static_assert(Ok,
-                "ringactor: the kernel's handler for the message type named first in "
-                "'kernel_handler_returns_interface_response<Message, Returned, Response, "
-                "false>' above returns another type than the interface's response (the "
-                "reply travels as bytes: the types must be the same, or the handler returns "
-                "void and calls ctx.reply)");
+  static_assert(Ok, "ringactor: the kernel's handler for the message type named first in "
+                    "'kernel_handler_returns_interface_response<Message, Returned, Response, "
+                    "false>' above returns another type than the interface's response (the "
+                    "reply travels as bytes: the types must be the same, or the handler returns "
+                    "void and calls ctx.reply)");
   static constexpr bool value = Ok;
 };
 
@@ -169,9 +166,9 @@ bool send_host_as(std::uint32_t id, abstract_actor* dest, const strong_actor_ptr
     auto& value = *std::launder(reinterpret_cast<T*>(storage));
     if ((h.flags & slot_flags::k2k_routed) != 0) {
       // For the broker to route (see k2k_route_kind::broker).
-      dest->enqueue(make_mailbox_element(
-        from, message_id{},
-        kernel_routed_message{h.request_id, h.stamp, dynamic_message::from(value)}));
+      dest->enqueue(make_mailbox_element(from, message_id{},
+                                         kernel_routed_message{h.request_id, h.stamp,
+                                                               dynamic_message::from(value)}));
     } else {
       dest->enqueue(make_mailbox_element(from, message_id{}, value));
     }
@@ -369,8 +366,8 @@ private:
   /// Builds the slot for `msg` (registering the request's promise) and
   /// pushes it or appends it to the backlog. Caller holds push_mutex_.
   template <class Sig>
-  push_outcome marshal(const typename signature_trait<Sig>::message_type& msg,
-                       mailbox_element& x, strong_actor_ptr self) {
+  push_outcome marshal(const typename signature_trait<Sig>::message_type& msg, mailbox_element& x,
+                       strong_actor_ptr self) {
     using M = typename signature_trait<Sig>::message_type;
     using R = typename signature_trait<Sig>::response_type;
     slot_header h;
@@ -381,8 +378,7 @@ private:
     if (x.mid.is_request()) {
       h.request_id = ++last_request_id_;
       // Registered before the push: the reply may come back at once.
-      session_->add_pending(h.request_id, response_promise{std::move(self), x},
-                            &decode_reply<R>);
+      session_->add_pending(h.request_id, response_promise{std::move(self), x}, &decode_reply<R>);
     }
     return send_to_kernel(h, &msg);
   }
@@ -543,7 +539,8 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
     cfg.slot_size = needed;
   if (cfg.slot_size < needed)
     throw std::invalid_argument("ringactor: kernel_config::slot_size is smaller than the "
-                                "kernel's slot_size (" + std::to_string(needed) + " bytes)");
+                                "kernel's slot_size ("
+                                + std::to_string(needed) + " bytes)");
   channel_geometry geometry{cfg.h2k_capacity, cfg.k2h_capacity, cfg.slot_size};
   if (!geometry.valid())
     throw std::invalid_argument("ringactor: ring capacities must be powers of two >= 2 and "
@@ -575,8 +572,8 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
     // The kernel's thread delivers its own replies (the session outlives
     // the runner, which it joins before it goes).
     opts.completion = {&detail::kernel_session::complete_inline, session.get()};
-    runner = std::make_unique<detail::cpu_runner_adapter<Kernel>>(start.state,
-                                                                  session->channel(), opts);
+    runner = std::make_unique<detail::cpu_runner_adapter<Kernel>>(start.state, session->channel(),
+                                                                  opts);
   } else {
     cuda_kernel_options opts;
     opts.grid = cfg.grid;

@@ -31,9 +31,8 @@ namespace ringactor {
 template <class Kernel, class Grid>
 class kernel_context {
 public:
-  RINGACTOR_DEVICE kernel_context(detail::loop_state<Grid>& leader, thread_coord me,
-                                  grid_dim dim, const slot_header& header,
-                                  detail::grid_scratch scratch) noexcept
+  RINGACTOR_DEVICE kernel_context(detail::loop_state<Grid>& leader, thread_coord me, grid_dim dim,
+                                  const slot_header& header, detail::grid_scratch scratch) noexcept
     : leader_(leader), me_(me), dim_(dim), header_(header), scratch_(scratch) {}
 
   // -- where this thread is ---------------------------------------------------

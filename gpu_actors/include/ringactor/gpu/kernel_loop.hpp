@@ -141,7 +141,8 @@ RINGACTOR_DEVICE void run_checked_loop(const kernel_params& params, Grid& grid) 
     auto result = kernel_error::none;
     grid.for_each_thread([&](thread_coord me) {
       context ctx{leader, me, dim, header, scratch};
-      auto r = detail::dispatch(kernel, ctx, header, scratch.payload(), 1, typename Kernel::inputs{});
+      auto r = detail::dispatch(kernel, ctx, header, scratch.payload(), 1,
+                                typename Kernel::inputs{});
       if (ctx.is_leader())
         result = r;
     });

@@ -39,18 +39,18 @@ struct thread_coord {
 
 /// Launch parameters of the loop; trivially copyable, passed by value.
 struct kernel_params {
-  void* kernel = nullptr;               ///< the kernel object (device memory on CUDA)
-  control_block* control = nullptr;     ///< the shared control block
-  ring_view h2k;                        ///< host-to-kernel ring (the loop consumes)
-  ring_view k2h;                        ///< kernel-to-host ring (the loop produces)
-  doorbell* k2h_doorbell = nullptr;     ///< rung after K2H pushes, heartbeats, exit
-  k2k_port* k2k = nullptr;              ///< route table and inbound device channels; may be null
-  std::byte* scratch = nullptr;         ///< grid_scratch_bytes(h2k.slot_size()) bytes
-  std::uint64_t kernel_id = 0;          ///< sender id stamped on K2H slots
+  void* kernel = nullptr;           ///< the kernel object (device memory on CUDA)
+  control_block* control = nullptr; ///< the shared control block
+  ring_view h2k;                    ///< host-to-kernel ring (the loop consumes)
+  ring_view k2h;                    ///< kernel-to-host ring (the loop produces)
+  doorbell* k2h_doorbell = nullptr; ///< rung after K2H pushes, heartbeats, exit
+  k2k_port* k2k = nullptr;          ///< route table and inbound device channels; may be null
+  std::byte* scratch = nullptr;     ///< grid_scratch_bytes(h2k.slot_size()) bytes
+  std::uint64_t kernel_id = 0;      ///< sender id stamped on K2H slots
   std::uint64_t heartbeat_interval_ns = 100'000'000;
   std::uint32_t spin_before_park = 1000; ///< CPU backend: idle polls before parking
   loop_mode mode = loop_mode::persistent;
-  std::byte* snapshot = nullptr;         ///< the snapshot area (snapshot_area.hpp); null: none
+  std::byte* snapshot = nullptr; ///< the snapshot area (snapshot_area.hpp); null: none
 };
 
 namespace detail {
@@ -73,7 +73,9 @@ public:
   RINGACTOR_HOST_DEVICE loop_step step() const noexcept {
     return words()[0] == 1 ? loop_step::message : loop_step::stop;
   }
-  RINGACTOR_HOST_DEVICE void set_step(loop_step x) noexcept { words()[0] = static_cast<std::uint32_t>(x); }
+  RINGACTOR_HOST_DEVICE void set_step(loop_step x) noexcept {
+    words()[0] = static_cast<std::uint32_t>(x);
+  }
 
   /// A fault code raised by any thread during the current message, 0 if none.
   RINGACTOR_HOST_DEVICE std::uint32_t fault() const noexcept {
@@ -93,7 +95,9 @@ public:
     return *reinterpret_cast<slot_header*>(base_ + 64);
   }
   /// The payload copy, 64-byte aligned.
-  RINGACTOR_HOST_DEVICE std::byte* payload() const noexcept { return base_ + 64 + slot_payload_offset; }
+  RINGACTOR_HOST_DEVICE std::byte* payload() const noexcept {
+    return base_ + 64 + slot_payload_offset;
+  }
 
   /// The held-back reply (leader only), after the message's slot copy;
   /// `slot_size` is the H2K slot size, a multiple of 64.

@@ -36,11 +36,10 @@ struct message_index<T, message_list<>> {
 
 template <class T, class U, class... Us>
 struct message_index<T, message_list<U, Us...>> {
-  static constexpr std::uint32_t value
-    = std::is_same_v<T, U> ? 1
-      : message_index<T, message_list<Us...>>::value == 0
-        ? 0
-        : 1 + message_index<T, message_list<Us...>>::value;
+  static constexpr std::uint32_t value = std::is_same_v<T, U> ? 1
+                                         : message_index<T, message_list<Us...>>::value == 0
+                                           ? 0
+                                           : 1 + message_index<T, message_list<Us...>>::value;
 };
 
 template <class List>
@@ -57,8 +56,8 @@ concept has_outputs = requires { typename Kernel::outputs; };
 
 /// The 1-based position of T in List, or 0 when List does not contain T.
 template <class T, class List>
-inline constexpr std::uint32_t message_type_id_v
-  = detail::message_index<std::remove_cvref_t<T>, List>::value;
+inline constexpr std::uint32_t
+  message_type_id_v = detail::message_index<std::remove_cvref_t<T>, List>::value;
 
 /// The id of an input message of Kernel; a compile error names the type when
 /// the kernel does not accept it.

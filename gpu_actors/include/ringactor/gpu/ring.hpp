@@ -42,9 +42,9 @@ public:
 
   /// Capacity a power of two >= 2; slot size a multiple of 64 and >= 128.
   static constexpr bool valid_geometry(std::uint64_t capacity, std::uint64_t slot_size) noexcept {
-    return capacity >= 2 && capacity <= (std::uint64_t{1} << 31)
-           && (capacity & (capacity - 1)) == 0 && slot_size >= min_slot_size
-           && slot_size % 64 == 0 && slot_size <= (std::uint64_t{1} << 20);
+    return capacity >= 2 && capacity <= (std::uint64_t{1} << 31) && (capacity & (capacity - 1)) == 0
+           && slot_size >= min_slot_size && slot_size % 64 == 0
+           && slot_size <= (std::uint64_t{1} << 20);
   }
 
   /// Bytes of memory that `capacity` slots of `slot_size` bytes occupy.

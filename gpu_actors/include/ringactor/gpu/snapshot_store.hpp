@@ -126,7 +126,7 @@ private:
   const void* const tag_;
   mutable std::mutex mutex_; // guards everything below
   std::shared_ptr<const detail::snapshot_memory> area_;
-  std::uint64_t kernels_ = 0;  // kernels attached so far; area_'s is number kernels_
+  std::uint64_t kernels_ = 0;   // kernels attached so far; area_'s is number kernels_
   std::vector<std::byte> kept_; // the snapshot kept from before area_ (empty: none)
   std::uint64_t kept_messages_ = 0;
   std::uint64_t kept_kernel_ = 0;
@@ -145,8 +145,7 @@ public:
     return std::make_shared<kernel_snapshot_store>();
   }
 
-  kernel_snapshot_store()
-    : kernel_snapshot_store_base(sizeof(S), &detail::snapshot_type_tag<S>) {}
+  kernel_snapshot_store() : kernel_snapshot_store_base(sizeof(S), &detail::snapshot_type_tag<S>) {}
 
   /// The latest snapshot: the last one the kernel the store follows
   /// published (it may still be running), else the one kept from before it;

@@ -42,8 +42,9 @@
 // is neither registered here nor routed is not_found at once, in the kernel.
 // Unregistering (or the endpoint's exit) retires its routes and channels:
 // the sender stops, the receiver takes what is left, and the memory is freed
-// once both kernels acknowledged it, never while a kernel may still use it. A kernel is claimed by the first broker that
-// registers it; to any other broker it is an ordinary endpoint.
+// once both kernels acknowledged it, never while a kernel may still use it.
+// A kernel is claimed by the first broker that registers it; to any other
+// broker it is an ordinary endpoint.
 #pragma once
 
 #include <chrono>
@@ -147,11 +148,11 @@ struct expire_tick {};
 
 struct endpoint_stats {
   std::string kernel_id;
-  std::size_t queue_depth = 0;   ///< messages waiting
-  std::size_t in_flight = 0;     ///< handed over, not yet confirmed
+  std::size_t queue_depth = 0; ///< messages waiting
+  std::size_t in_flight = 0;   ///< handed over, not yet confirmed
   std::size_t max_in_flight = 0;
-  std::uint64_t delivered = 0;   ///< confirmed by this endpoint
-  std::uint64_t forwarded = 0;   ///< accepted by this endpoint as the next hop
+  std::uint64_t delivered = 0; ///< confirmed by this endpoint
+  std::uint64_t forwarded = 0; ///< accepted by this endpoint as the next hop
 };
 
 /// Messages this broker decided not to (or could not) deliver, by reason.
@@ -170,10 +171,10 @@ struct drop_counts {
 /// One device channel this broker set up between two kernel endpoints (see
 /// "Device channels" above). Counted by the kernels themselves.
 struct device_channel_stats {
-  std::string source;        ///< the sending endpoint's kernel id
-  std::string destination;   ///< the receiving endpoint's kernel id
-  std::uint64_t sent = 0;    ///< messages the sender pushed
-  std::uint64_t received = 0; ///< messages the receiver took
+  std::string source;           ///< the sending endpoint's kernel id
+  std::string destination;      ///< the receiving endpoint's kernel id
+  std::uint64_t sent = 0;       ///< messages the sender pushed
+  std::uint64_t received = 0;   ///< messages the receiver took
   std::uint64_t queue_full = 0; ///< sends refused because the channel was full
   std::uint32_t capacity = 0;
 
@@ -195,15 +196,15 @@ struct kernel_send_stats {
 struct broker_stats {
   std::size_t registered_endpoints = 0;
   std::size_t routes = 0;
-  std::uint64_t accepted = 0;      ///< messages taken in (sends, envelopes, kernels' routed sends)
+  std::uint64_t accepted = 0; ///< messages taken in (sends, envelopes, kernels' routed sends)
   /// Of those, sends kernels handed over to route (k2k_route_kind::broker).
   std::uint64_t kernel_routed = 0;
   std::uint64_t refused_sends = 0; ///< sends answered with an error (empty, unregistered type)
   std::uint64_t delivered = 0;
   std::uint64_t forwarded = 0;
   drop_counts dropped;
-  std::size_t queued = 0;          ///< over all endpoints
-  std::size_t in_flight = 0;       ///< over all endpoints
+  std::size_t queued = 0;    ///< over all endpoints
+  std::size_t in_flight = 0; ///< over all endpoints
   std::size_t retained_receipts = 0;
   std::vector<endpoint_stats> endpoints; ///< sorted by kernel id
   /// Device channels in use, sorted by source, then destination.
@@ -231,16 +232,11 @@ struct broker_stats {
 
 // -- the broker -----------------------------------------------------------------------
 
-using broker = typed_actor<result<receipt>(send_msg),
-                           result<void>(envelope),
-                           result<void>(kernel_routed_message),
-                           result<void>(register_endpoint),
-                           result<void>(unregister_endpoint),
-                           result<void>(add_route),
-                           result<void>(remove_route),
-                           result<receipt>(lookup_receipt),
-                           result<broker_stats>(get_stats),
-                           result<void>(detail::expire_tick)>;
+using broker = typed_actor<result<receipt>(send_msg), result<void>(envelope),
+                           result<void>(kernel_routed_message), result<void>(register_endpoint),
+                           result<void>(unregister_endpoint), result<void>(add_route),
+                           result<void>(remove_route), result<receipt>(lookup_receipt),
+                           result<broker_stats>(get_stats), result<void>(detail::expire_tick)>;
 
 /// Spawns a broker. Throws std::invalid_argument if max_in_flight is zero or
 /// delivery_timeout is not positive (max_hops 0 allows no forwarding,

@@ -14,16 +14,16 @@ namespace ringactor::k2k {
 /// travel as receipts (see receipt.hpp).
 enum class errc : int {
   none = 0,
-  clock_skew = 1,    ///< a remote stamp is further ahead of local time than allowed
-  invalid_timestamp, ///< a stamp is out of range or its binary form is malformed
-  unregistered_type, ///< the message type was not declared routable
+  clock_skew = 1,     ///< a remote stamp is further ahead of local time than allowed
+  invalid_timestamp,  ///< a stamp is out of range or its binary form is malformed
+  unregistered_type,  ///< the message type was not declared routable
   duplicate_endpoint, ///< a kernel id is already registered at this broker
-  unknown_endpoint,  ///< no endpoint is registered under this kernel id
-  invalid_endpoint,  ///< the handle of an endpoint is invalid (null)
-  unknown_route,     ///< no route exists for this destination
-  unknown_receipt,   ///< no receipt for this message id is retained
-  empty_message,     ///< a send carried no payload
-  max_hops_exceeded, ///< a message would pass more brokers than the hop limit allows
+  unknown_endpoint,   ///< no endpoint is registered under this kernel id
+  invalid_endpoint,   ///< the handle of an endpoint is invalid (null)
+  unknown_route,      ///< no route exists for this destination
+  unknown_receipt,    ///< no receipt for this message id is retained
+  empty_message,      ///< a send carried no payload
+  max_hops_exceeded,  ///< a message would pass more brokers than the hop limit allows
 };
 
 const std::error_category& k2k_category() noexcept;

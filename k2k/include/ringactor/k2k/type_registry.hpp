@@ -33,9 +33,9 @@ namespace ringactor::k2k {
 
 /// What the registry knows about one routable message type.
 struct routable_type {
-  type_id_t id = nullptr;    ///< the runtime's type id (unique in the process)
-  std::string_view name;     ///< as the compiler spells the type
-  std::string category;      ///< chosen where the type was declared routable
+  type_id_t id = nullptr; ///< the runtime's type id (unique in the process)
+  std::string_view name;  ///< as the compiler spells the type
+  std::string category;   ///< chosen where the type was declared routable
   /// FNV-1a of the name: equal in every program built from the same sources
   /// with the same compiler, so it can name the type outside the process.
   std::uint64_t stable_id = 0;
@@ -70,8 +70,8 @@ public:
 
 private:
   mutable std::shared_mutex mtx_;
-  std::vector<routable_type> types_;                   // guarded by mtx_
-  std::unordered_map<type_id_t, std::size_t> by_id_;   // guarded by mtx_
+  std::vector<routable_type> types_;                 // guarded by mtx_
+  std::unordered_map<type_id_t, std::size_t> by_id_; // guarded by mtx_
 };
 
 namespace detail {
@@ -114,11 +114,9 @@ concept routable = detail::declared_routable<std::remove_cvref_t<T>>;
 template <class T>
 bool register_routable(std::string category) {
   using type = std::remove_cvref_t<T>;
-  return type_registry::global().add(routable_type{type_id_of<type>(), type_name_of<type>(),
-                                                   std::move(category),
-                                                   detail::fnv1a(type_name_of<type>()),
-                                                   sizeof(type),
-                                                   std::is_trivially_copyable_v<type>});
+  return type_registry::global().add(routable_type{
+    type_id_of<type>(), type_name_of<type>(), std::move(category),
+    detail::fnv1a(type_name_of<type>()), sizeof(type), std::is_trivially_copyable_v<type>});
 }
 
 /// Compile-time check with a readable message; use before a typed send.
@@ -137,12 +135,11 @@ constexpr bool check_routable() {
 /// namespace of `type` (the global one for global types), after its
 /// definition: it declares a function found by argument-dependent lookup and
 /// registers the type during static initialization.
-#define RINGACTOR_K2K_ROUTABLE(type, category)                                            \
-  [[maybe_unused]] constexpr ::std::string_view ringactor_k2k_routable_category(          \
-    type*) noexcept {                                                                     \
-    return category;                                                                      \
-  }                                                                                       \
-  namespace {                                                                             \
-  [[maybe_unused]] const bool RINGACTOR_K2K_PP_CAT(ringactor_k2k_routable_, __COUNTER__) = \
-    ::ringactor::k2k::register_routable<type>(category);                                  \
+#define RINGACTOR_K2K_ROUTABLE(type, category)                                                    \
+  [[maybe_unused]] constexpr ::std::string_view ringactor_k2k_routable_category(type*) noexcept { \
+    return category;                                                                              \
+  }                                                                                               \
+  namespace {                                                                                     \
+  [[maybe_unused]] const bool RINGACTOR_K2K_PP_CAT(                                               \
+    ringactor_k2k_routable_, __COUNTER__) = ::ringactor::k2k::register_routable<type>(category);  \
   }

@@ -62,8 +62,7 @@ public:
     mailbox_element* expected = nullptr;
     // acq_rel: release publishes the consumer's state to whoever wakes it
     // (that producer's CAS reads reader_blocked with acquire).
-    return head_.compare_exchange_strong(expected, reader_blocked_tag,
-                                         std::memory_order_acq_rel,
+    return head_.compare_exchange_strong(expected, reader_blocked_tag, std::memory_order_acq_rel,
                                          std::memory_order_relaxed);
   }
 
@@ -82,9 +81,7 @@ public:
     return is_tag(head) ? nullptr : head;
   }
 
-  bool closed() const noexcept {
-    return head_.load(std::memory_order_acquire) == closed_tag;
-  }
+  bool closed() const noexcept { return head_.load(std::memory_order_acquire) == closed_tag; }
   bool blocked() const noexcept {
     return head_.load(std::memory_order_acquire) == reader_blocked_tag;
   }
@@ -115,10 +112,10 @@ public:
   }
 
 private:
-  static inline mailbox_element* const reader_blocked_tag =
-    reinterpret_cast<mailbox_element*>(uintptr_t{1});
-  static inline mailbox_element* const closed_tag =
-    reinterpret_cast<mailbox_element*>(uintptr_t{2});
+  static inline mailbox_element* const reader_blocked_tag = reinterpret_cast<mailbox_element*>(
+    uintptr_t{1});
+  static inline mailbox_element* const closed_tag = reinterpret_cast<mailbox_element*>(uintptr_t{
+    2});
 
   static bool is_tag(mailbox_element* x) noexcept {
     return x == reader_blocked_tag || x == closed_tag;

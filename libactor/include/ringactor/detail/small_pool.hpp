@@ -40,16 +40,18 @@ std::size_t small_pool_depot_blocks() noexcept;
 
 /// Class-scope allocation functions that route a type's objects through the
 /// pool; over-aligned types bypass it.
-#define RINGACTOR_SMALL_POOL_ALLOCATED                                                          \
-  static void* operator new(std::size_t size) { return ::ringactor::detail::small_alloc(size); } \
-  static void operator delete(void* ptr, std::size_t size) noexcept {                          \
-    ::ringactor::detail::small_free(ptr, size);                                                 \
-  }                                                                                             \
-  static void* operator new(std::size_t size, std::align_val_t al) {                            \
-    return ::operator new(size, al);                                                            \
-  }                                                                                             \
-  static void operator delete(void* ptr, std::size_t size, std::align_val_t al) noexcept {     \
-    ::operator delete(ptr, size, al);                                                           \
+#define RINGACTOR_SMALL_POOL_ALLOCATED                                                     \
+  static void* operator new(std::size_t size) {                                            \
+    return ::ringactor::detail::small_alloc(size);                                         \
+  }                                                                                        \
+  static void operator delete(void* ptr, std::size_t size) noexcept {                      \
+    ::ringactor::detail::small_free(ptr, size);                                            \
+  }                                                                                        \
+  static void* operator new(std::size_t size, std::align_val_t al) {                       \
+    return ::operator new(size, al);                                                       \
+  }                                                                                        \
+  static void operator delete(void* ptr, std::size_t size, std::align_val_t al) noexcept { \
+    ::operator delete(ptr, size, al);                                                      \
   }
 
 } // namespace ringactor::detail

@@ -207,10 +207,12 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
     };
     auto h = self->request(actor{w->handle}, timeout, copy_or_move(msg, keep));
     if constexpr (std::is_void_v<R>)
-      h.then([on_value]() mutable {
-        unit_t u;
-        on_value(u);
-      }, on_error);
+      h.then(
+        [on_value]() mutable {
+          unit_t u;
+          on_value(u);
+        },
+        on_error);
     else
       h.then([on_value](value_type& x) mutable { on_value(x); }, on_error);
   };
@@ -220,8 +222,8 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
 /// Makes the job that sends `msg` to every live worker and collects the
 /// answers; `first_only` answers with the first value (broadcast policy).
 template <class M, class R, class Promise>
-pool_job make_broadcast_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
-                            Promise rp, bool first_only) {
+pool_job make_broadcast_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg, Promise rp,
+                            bool first_only) {
   using value_type = ringactor::detail::value_or_unit<R>;
   pool_job job;
   job.to_all = true;
@@ -239,8 +241,7 @@ pool_job make_broadcast_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> 
     col->pending = ws.size();
     auto finish = [col, rp, first_only]() mutable {
       if (col->values.empty()) {
-        rp.deliver(col->last_error ? col->last_error
-                                   : error{supervision_error::worker_failed});
+        rp.deliver(col->last_error ? col->last_error : error{supervision_error::worker_failed});
         return;
       }
       std::sort(col->values.begin(), col->values.end(),
@@ -267,8 +268,7 @@ pool_job make_broadcast_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> 
         --w->in_flight;
         if (is_worker_failure(err))
           w->failed = true;
-        col->last_error = is_worker_failure(err) ? error{supervision_error::worker_failed}
-                                                 : err;
+        col->last_error = is_worker_failure(err) ? error{supervision_error::worker_failed} : err;
         if (--col->pending == 0)
           finish();
       };
@@ -282,10 +282,12 @@ pool_job make_broadcast_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> 
           finish();
       };
       if constexpr (std::is_void_v<R>)
-        h.then([on_value]() mutable {
-          unit_t u;
-          on_value(u);
-        }, on_error);
+        h.then(
+          [on_value]() mutable {
+            unit_t u;
+            on_value(u);
+          },
+          on_error);
       else
         h.then([on_value](value_type& x) mutable { on_value(x); }, on_error);
     }
@@ -320,8 +322,8 @@ private:
     auto fac = factory;
     auto core = std::make_shared<detail::pool_core>(
       self, detail::pool_settings{size, child_factory{[fac](actor_system& s) { return fac(s); }},
-                                  strategy, dispatch, idempotent, queue_capacity,
-                                  queue_timeout, worker_timeout, name});
+                                  strategy, dispatch, idempotent, queue_capacity, queue_timeout,
+                                  worker_timeout, name});
     core->children().on_give_up([self](const error& reason) { self->quit(reason); });
     self->set_exit_handler([self, core](exit_msg& m) {
       if (core->children().handle_exit(m) || !m.reason)

@@ -94,6 +94,6 @@ struct cuda_kernel_registrar {
 /// Compiles the kernel loop for `Kernel` (a type name) and registers it, so
 /// that make_cuda_runner<Kernel> (and spawn_kernel with the CUDA backend)
 /// can launch it. Use once per kernel type, at namespace scope in a .cu file.
-#define RINGACTOR_CUDA_KERNEL(...)                                                              \
-  static const ::ringactor::detail::cuda_kernel_registrar<__VA_ARGS__>                         \
+#define RINGACTOR_CUDA_KERNEL(...)                                     \
+  static const ::ringactor::detail::cuda_kernel_registrar<__VA_ARGS__> \
     RINGACTOR_CUDA_KERNEL_CONCAT(ringactor_cuda_kernel_registrar_, __COUNTER__){#__VA_ARGS__};

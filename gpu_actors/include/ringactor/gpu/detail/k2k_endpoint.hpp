@@ -108,8 +108,7 @@ public:
     if (r == nullptr)
       return count(port_ == nullptr ? nullptr : &port_->not_found, k2k_send_result::not_found);
     if (r->kind == static_cast<std::uint32_t>(k2k_route_kind::host)) {
-      if (!push_host(r->host_receiver, output_id, payload, size, std::uint64_t{0},
-                     hlc_timestamp{}))
+      if (!push_host(r->host_receiver, output_id, payload, size, std::uint64_t{0}, hlc_timestamp{}))
         return count(&port_->too_large, k2k_send_result::too_large);
       count(&port_->sent_to_host, k2k_send_result::ok);
       return k2k_send_result::ok;

@@ -21,7 +21,8 @@ namespace ringactor::detail {
 
 /// The snapshot publisher of a kernel without snapshot hooks.
 struct no_snapshot {
-  RINGACTOR_DEVICE void operator()(snapshot_area_ref, std::uint64_t, std::uint64_t) const noexcept {}
+  RINGACTOR_DEVICE void operator()(snapshot_area_ref, std::uint64_t, std::uint64_t) const noexcept {
+  }
 };
 
 /// A Grid provides: is_leader(), sync(), for_each_thread(f), dim(),
@@ -191,8 +192,8 @@ public:
   // -- answering (leader only; called through kernel_context) ---------------
 
   /// Sends the reply to the request in `h` (the first one wins).
-  RINGACTOR_DEVICE void push_reply(const slot_header& h, std::uint32_t type_id,
-                                   const void* payload, std::uint32_t size) noexcept {
+  RINGACTOR_DEVICE void push_reply(const slot_header& h, std::uint32_t type_id, const void* payload,
+                                   std::uint32_t size) noexcept {
     if (h.request_id == 0 || replied_)
       return;
     if (size > k2h_.ring().payload_capacity()) {
@@ -370,7 +371,7 @@ private:
   bool faulted_ = false;
   std::uint32_t snapshot_interval_ = 0; // 0: not read from the snapshot area yet
   std::uint64_t snapshots_ = 0;         // published into the snapshot area so far
-  bool k2k_turn_ = false; // the device channels go first at the next take
+  bool k2k_turn_ = false;               // the device channels go first at the next take
 };
 
 } // namespace ringactor::detail
