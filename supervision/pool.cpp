@@ -30,7 +30,8 @@ pool_core::pool_core(scheduled_actor* self, pool_settings cfg)
 }
 
 child_spec pool_core::worker_spec(size_t index) const {
-  return child_spec{cfg_.name + "-worker-" + std::to_string(index), cfg_.factory,
+  return child_spec{cfg_.name + "-worker-" + std::to_string(index),
+                    cfg_.worker_factory ? cfg_.worker_factory(index) : cfg_.factory,
                     restart_type::permanent, shutdown_policy::timeout(std::chrono::seconds{5})};
 }
 

@@ -5,6 +5,8 @@
 // message that faulted.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -208,6 +210,47 @@ TEST_CASE("a supervised kernel with snapshot hooks continues from its snapshot a
   CHECK_EQ(self->request(k2, 5s, count{1}).get().value(), 211);
   self->send_exit(sup, exit_reason::user_shutdown);
   gate.open(); // lets the stalled kernel's thread finish
+}
+
+TEST_CASE("each kernel worker of a pool continues from its own snapshot after a restart") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  std::vector<std::shared_ptr<kernel_snapshot_store<counter_state>>> stores;
+  for (int i = 0; i < 2; ++i)
+    stores.push_back(kernel_snapshot_store<counter_state>::make());
+  auto p = sys.spawn(pool<counter_if>{
+    .size = 2,
+    .worker_factory =
+      [stores](actor_system& s, std::size_t worker) {
+        return spawn_kernel<counter_if>(s, kernels::counter{}, config(stores.at(worker)));
+      },
+    .strategy = one_for_one{.max_restarts = 5, .within = 10s},
+    .dispatch = round_robin{}});
+  auto add = [&](std::int64_t x) { return self->request(p, 5s, count{x}).get(); };
+  // Round robin: worker 0 gets the tens, worker 1 the ones.
+  CHECK_EQ(add(10).value(), 10);
+  CHECK_EQ(add(1).value(), 1);
+  CHECK_EQ(add(10).value(), 20);
+  CHECK_EQ(add(1).value(), 2);
+  REQUIRE(stores[0]->latest_record().has_value());
+  REQUIRE(stores[1]->latest_record().has_value());
+  CHECK_EQ(stores[0]->latest_record()->state.total, 20);
+  CHECK_EQ(stores[1]->latest_record()->state.total, 2);
+  // Worker 0 faults (its turn); the pool restarts it.
+  auto failed = add(-1);
+  REQUIRE_FALSE(failed.has_value());
+  REQUIRE(eventually([&] {
+    auto st = self->request(actor_cast<actor>(p), 5s, get_pool_stats{}).get<pool_stats>();
+    return st && st->restarts == 1 && st->workers.size() == 2
+           && std::all_of(st->workers.begin(), st->workers.end(),
+                          [](const worker_stats& w) { return w.running; });
+  }));
+  // Each worker answers from its own total: the restarted one from its own
+  // snapshot (20), not from the other worker's (2).
+  std::vector<std::int64_t> totals{add(0).value(), add(0).value()};
+  std::sort(totals.begin(), totals.end());
+  CHECK_EQ(totals, std::vector<std::int64_t>{2, 20});
+  self->send_exit(p, exit_reason::user_shutdown);
 }
 
 TEST_CASE("a supervised kernel without snapshot hooks restarts from its initial state") {

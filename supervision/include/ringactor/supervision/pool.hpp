@@ -17,6 +17,21 @@
 //
 // Control messages go through the untyped handle (actor_cast<actor>(pool)):
 // pool_resize{n} (answered with unit) and get_pool_stats{} (pool_stats).
+//
+// State that belongs to one worker, such as the snapshot store of a kernel
+// worker (so that a restarted kernel continues from its own snapshot, not
+// from another worker's), comes from `worker_factory`, which gets the
+// worker's number: the same number again when that worker is restarted.
+//
+//   std::vector<std::shared_ptr<kernel_snapshot_store<counter_state>>> stores;
+//   for (int i = 0; i < 4; ++i)
+//     stores.push_back(kernel_snapshot_store<counter_state>::make());
+//   counter_if pool = sys.spawn(supervision::pool<counter_if>{
+//       .size = 4,
+//       .worker_factory = [stores](actor_system& s, std::size_t worker) {
+//         return spawn_kernel<counter_if>(s, kernels::counter{},
+//                                         {.snapshots = stores[worker]});
+//       }});
 #pragma once
 
 #include <chrono>
@@ -101,6 +116,8 @@ struct pool_timeout {
 struct pool_settings {
   size_t size;
   child_factory factory;
+  /// When set, used instead of `factory`: the factory of worker number n.
+  std::function<child_factory(size_t)> worker_factory;
   strategy strat;
   dispatch_policy dispatch;
   bool idempotent;
@@ -302,7 +319,12 @@ struct pool {
   using behavior_type = typename Interface::behavior_type;
 
   size_t size = 1;
-  std::function<Interface(actor_system&)> factory;
+  /// Starts a worker (and restarts one).
+  std::function<Interface(actor_system&)> factory = nullptr;
+  /// Used instead of `factory` when set: starts worker number `worker` (0,
+  /// 1, ... in start order; a worker restarted gets its number again, a
+  /// resize that grows the pool adds new numbers and never reuses one).
+  std::function<Interface(actor_system&, size_t worker)> worker_factory = nullptr;
   supervision::strategy strategy = one_for_one{};
   dispatch_policy dispatch = round_robin{};
   bool idempotent = false;
@@ -319,11 +341,19 @@ private:
   template <class... Sigs>
   behavior_type make(typename Interface::pointer self, type_list<Sigs...>) const {
     self->set_name(name);
-    auto fac = factory;
+    child_factory any_worker;
+    std::function<child_factory(size_t)> numbered;
+    if (worker_factory) {
+      numbered = [wf = worker_factory](size_t n) {
+        return child_factory{[wf, n](actor_system& s) { return wf(s, n); }};
+      };
+    } else if (factory) {
+      any_worker = child_factory{[fac = factory](actor_system& s) { return fac(s); }};
+    }
     auto core = std::make_shared<detail::pool_core>(
-      self, detail::pool_settings{size, child_factory{[fac](actor_system& s) { return fac(s); }},
-                                  strategy, dispatch, idempotent, queue_capacity, queue_timeout,
-                                  worker_timeout, name});
+      self,
+      detail::pool_settings{size, std::move(any_worker), std::move(numbered), strategy, dispatch,
+                            idempotent, queue_capacity, queue_timeout, worker_timeout, name});
     core->children().on_give_up([self](const error& reason) { self->quit(reason); });
     self->set_exit_handler([self, core](exit_msg& m) {
       if (core->children().handle_exit(m) || !m.reason)
