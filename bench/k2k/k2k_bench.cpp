@@ -170,8 +170,15 @@ double rally_seconds(actor_system& sys, std::uint64_t rounds, bool via_host) {
   return std::chrono::duration<double>(t1 - t0).count();
 }
 
+/// How the stream's tokens travel from the producer kernel to the consumer.
+enum class stream_path {
+  device_channel, ///< both at one broker: a device channel
+  host_relay,     ///< K2H to a host actor that sends each to the broker
+  broker_route,   ///< producer at broker a, consumer at broker b, a's route: a -> b
+};
+
 /// Messages per second from a producer kernel to a consumer kernel.
-double stream_per_s(actor_system& sys, std::uint64_t n, bool via_host) {
+double stream_per_s(actor_system& sys, std::uint64_t n, stream_path path) {
   auto b = k2k::spawn_broker(sys, {.queue_capacity = 1 << 22, .max_in_flight = 64});
   scoped_actor self{sys};
   auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
@@ -179,10 +186,19 @@ double stream_per_s(actor_system& sys, std::uint64_t n, bool via_host) {
   c.sender = k2k_address("prod");
   c.node = 0;
   auto cons = spawn_kernel<consumer_if>(sys, c, cpu_kernel("cons"));
-  register_at(self, b, "prod", prod);
-  register_at(self, b, "cons", cons);
   auto dest = k2k_address("cons");
-  if (via_host) {
+  k2k::broker far;
+  if (path == stream_path::broker_route) {
+    far = k2k::spawn_broker(sys, {.queue_capacity = 1 << 22, .max_in_flight = 64});
+    register_at(self, b, "prod", prod);
+    register_at(self, far, "cons", cons);
+    register_at(self, b, "far", actor{far.ctrl()});
+    must(self->request(b, 5s, k2k::add_route{"cons", "far"}).get().has_value(), "add_route failed");
+  } else {
+    register_at(self, b, "prod", prod);
+    register_at(self, b, "cons", cons);
+  }
+  if (path == stream_path::host_relay) {
     register_at(self, b, "to-cons", relay<token>(sys, b, "cons"));
     dest = k2k_address("to-cons");
   }
@@ -260,11 +276,16 @@ int main(int argc, char** argv) {
   out.emit(device_label, "round_trip_speedup_over_host_broker", host_rt / device_rt, "x");
 
   auto n = static_cast<std::uint64_t>(std::max(20'000, 2'000'000 * scale / 100));
-  auto device_tp = stream_per_s(sys, n, false);
-  auto host_tp = stream_per_s(sys, std::max<std::uint64_t>(20'000, n / 10), true);
+  auto slow_n = std::max<std::uint64_t>(20'000, n / 10);
+  auto device_tp = stream_per_s(sys, n, stream_path::device_channel);
+  auto host_tp = stream_per_s(sys, slow_n, stream_path::host_relay);
+  auto routed_tp = stream_per_s(sys, slow_n, stream_path::broker_route);
   out.emit(device_label, "messages_per_s", device_tp, "1/s");
   out.emit(host_label, "messages_per_s", host_tp, "1/s");
   out.emit(device_label, "throughput_speedup_over_host_broker", device_tp / host_tp, "x");
+  // A kernel's send to a destination behind its broker's route: K2H to
+  // broker a, forwarded to broker b, delivered to the consumer kernel.
+  out.emit("k2k_kernel_routed_two_brokers_cpu_backend", "messages_per_s", routed_tp, "1/s");
 
   out.emit("k2k_broker_delivery", "messages_per_s",
            broker_delivery_per_s(sys, std::max(2000, 200'000 * scale / 100)), "1/s");
