@@ -9,7 +9,10 @@
 // worker's answer goes to the supervisor; here the job names whom to answer.
 // Either way the job is one message to the worker and the answer one message
 // to the supervisor.
+#include <atomic>
 #include <chrono>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "process_stats.hpp"
@@ -117,6 +120,30 @@ behavior supervisor(stateful_actor<supervisor_state>* self, std::uint64_t jobs,
   };
 }
 
+/// Seconds that `threads` plain threads (no actors, no messages) take for
+/// `jobs` factorizations of the workload's number: the floor of any runtime
+/// with that many workers on this machine, measured in the same run.
+double factorization_floor_seconds(std::uint64_t jobs, std::size_t threads) {
+  std::atomic<std::uint64_t> next{0};
+  std::atomic<std::uint64_t> correct{0};
+  auto start = std::chrono::steady_clock::now();
+  {
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 0; t < threads; ++t)
+      pool.emplace_back([&] {
+        // Relaxed: a job counter; the threads' joins order the results.
+        while (next.fetch_add(1, std::memory_order_relaxed) < jobs)
+          if (bench::factorize(bench::mixed_task)
+              == factors{bench::mixed_factor1, bench::mixed_factor2})
+            correct.fetch_add(1, std::memory_order_relaxed);
+      });
+  }
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  if (correct.load(std::memory_order_relaxed) != jobs)
+    throw std::runtime_error("mixed_case: a floor factorization was wrong");
+  return elapsed.count();
+}
+
 } // namespace
 
 int mixed_case(const bench::options& opts, bench::reporter& out) {
@@ -139,6 +166,12 @@ int mixed_case(const bench::options& opts, bench::reporter& out) {
   // on the machine, and at least jobs * (time of one factorization).
   out.emit("mixed_case", "cpu_ms", cpu * 1e3, "ms");
   out.emit("mixed_case", "count", static_cast<double>(verified), "factorizations");
+  // The same factorizations on as many plain threads as workers, nothing
+  // else: how close the runtime came to the least time the work allows
+  // (bench/RESULTS.md, mixed_case).
+  auto floor = factorization_floor_seconds(jobs, opts.workers);
+  out.emit("mixed_case", "factorization_floor_ms", floor * 1e3, "ms");
+  out.emit("mixed_case", "total_over_floor", elapsed.count() / floor, "x");
   return check_count("mixed_case", jobs, verified);
 }
 
