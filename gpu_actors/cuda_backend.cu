@@ -131,6 +131,15 @@ private:
   cudaStream_t handle_ = nullptr;
 };
 
+/// Whether `device` has memory pools (the stream-ordered allocator). Throws
+/// cuda_error.
+bool device_has_memory_pools(int device) {
+  int pools = 0;
+  check(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device),
+        "cudaDeviceGetAttribute");
+  return pools != 0;
+}
+
 /// Device memory from the stream-ordered allocator: cudaFree would
 /// synchronize the whole device (and wait for every persistent kernel).
 /// Devices without memory pools fall back to cudaMalloc/cudaFree.
@@ -138,10 +147,7 @@ class device_memory {
 public:
   device_memory() = default;
   device_memory(std::size_t size, cudaStream_t s, int device) : stream_(s) {
-    int pools = 0;
-    check(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device),
-          "cudaDeviceGetAttribute");
-    stream_ordered_ = pools != 0;
+    stream_ordered_ = device_has_memory_pools(device);
     if (stream_ordered_)
       check(cudaMallocAsync(&ptr_, size, s), "cudaMallocAsync");
     else
@@ -216,10 +222,7 @@ memory_lane memory_lane_of(int device) {
   auto& lane = lanes[device];
   if (lane.stream != nullptr)
     return lane;
-  int pools = 0;
-  check(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device),
-        "cudaDeviceGetAttribute");
-  if (pools != 0) {
+  if (device_has_memory_pools(device)) {
     cudaMemPoolProps props{};
     props.allocType = cudaMemAllocationTypePinned;
     props.location.type = cudaMemLocationTypeDevice;
@@ -312,12 +315,12 @@ shared_region allocate_mapped(std::size_t size) {
 }
 
 bool cuda_memory_pools(int device) noexcept {
-  int pools = 0;
-  if (cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device) != cudaSuccess) {
+  try {
+    return device_has_memory_pools(device);
+  } catch (const cuda_error&) {
     cudaGetLastError(); // clear it
     return false;
   }
-  return pools != 0;
 }
 
 shared_region allocate_device(std::size_t size, int device) {

@@ -126,19 +126,10 @@ public:
       [this](register_endpoint& x) -> result<void> { return on_register(x); },
       [this](unregister_endpoint& x) -> result<void> { return on_unregister(x); },
       [this](add_route& x) -> result<void> {
-        // Kernels name destinations by the hash of their names: a route may
-        // not share one with another name (an endpoint of the same name is fine).
-        auto address = k2k_address(x.destination);
-        for (auto& [id, ep] : endpoints_)
-          if (id != x.destination && k2k_address(id) == address)
-            return error{errc::duplicate_endpoint, fmt::format("route '{}' has the K2K address "
-                                                               "of endpoint '{}'",
-                                                               x.destination, id)};
-        for (auto& [destination, next_hop] : routes_)
-          if (destination != x.destination && k2k_address(destination) == address)
-            return error{errc::duplicate_endpoint, fmt::format("route '{}' has the K2K address "
-                                                               "of route '{}'",
-                                                               x.destination, destination)};
+        if (auto other = name_with_address_of(x.destination))
+          return error{
+            errc::duplicate_endpoint,
+            fmt::format("route '{}' has the K2K address of '{}'", x.destination, *other)};
         links_->add_routed(x.destination);
         routes_.insert_or_assign(std::move(x.destination), std::move(x.next_hop));
         names_stale_ = true;
@@ -229,6 +220,21 @@ private:
       return;
     }
     route(std::move(env));
+  }
+
+  /// Another endpoint or route destination with the K2K address of `name`,
+  /// or null. Kernels address endpoints by the hash of their names: two names
+  /// with one address could not be told apart (an endpoint and a route of the
+  /// same name are one destination).
+  const std::string* name_with_address_of(const std::string& name) const {
+    auto address = k2k_address(name);
+    for (auto& [id, ep] : endpoints_)
+      if (id != name && k2k_address(id) == address)
+        return &id;
+    for (auto& [destination, next_hop] : routes_)
+      if (destination != name && k2k_address(destination) == address)
+        return &destination;
+    return nullptr;
   }
 
   /// The endpoint or route destination whose K2K address is `address`.
@@ -435,13 +441,9 @@ private:
       return error{errc::invalid_endpoint,
                    fmt::format("'{}': a device channel capacity is a power of two >= 2, not {}",
                                x.kernel_id, x.channel_capacity)};
-    // Kernels address endpoints by the hash of their names: two names with
-    // one address could not be told apart.
-    auto address = k2k_address(x.kernel_id);
-    for (auto& [id, ep] : endpoints_)
-      if (k2k_address(id) == address)
-        return error{errc::duplicate_endpoint,
-                     fmt::format("'{}' has the K2K address of '{}'", x.kernel_id, id)};
+    if (auto other = name_with_address_of(x.kernel_id))
+      return error{errc::duplicate_endpoint,
+                   fmt::format("'{}' has the K2K address of '{}'", x.kernel_id, *other)};
     auto limit = x.max_in_flight != 0 ? x.max_in_flight : cfg_.max_in_flight;
     auto handle = x.endpoint;
     auto id = x.kernel_id;

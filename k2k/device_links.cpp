@@ -117,7 +117,7 @@ void device_links::add(const std::string& name, const actor& handle, std::uint32
   if (capacity == 0)
     capacity = default_capacity_;
   // An endpoint takes precedence over a route of the same name.
-  if (std::find(routed_.begin(), routed_.end(), name) != routed_.end())
+  if (is_routed(name))
     retire_where([&](const link& x) { return x.routed && x.to_name == name; },
                  std::chrono::steady_clock::now());
   // A kernel registered twice is a device endpoint under its first name only
@@ -278,7 +278,7 @@ void device_links::publish_host_kind(const endpoint_ptr& from, const k2k_route& 
 }
 
 void device_links::add_routed(const std::string& destination) {
-  if (std::find(routed_.begin(), routed_.end(), destination) != routed_.end())
+  if (is_routed(destination))
     return;
   routed_.push_back(destination);
   if (is_endpoint(destination))
@@ -295,6 +295,10 @@ void device_links::remove_routed(const std::string& destination) {
   auto now = std::chrono::steady_clock::now();
   retire_where([&](const link& x) { return x.routed && x.to_name == destination; }, now);
   collect(now);
+}
+
+bool device_links::is_routed(const std::string& name) const {
+  return std::find(routed_.begin(), routed_.end(), name) != routed_.end();
 }
 
 bool device_links::is_endpoint(const std::string& name) const {
@@ -317,7 +321,7 @@ void device_links::remove(const std::string& name) {
     devices_.erase(d);
   }
   // A route to the name applies again, now that no endpoint has it.
-  if (std::find(routed_.begin(), routed_.end(), name) != routed_.end())
+  if (is_routed(name))
     for (auto& dev_ep : devices_)
       broker_route(dev_ep, name);
   collect(now);

@@ -147,6 +147,7 @@ private:
   template <class Pred>
   void retire_where(Pred pred, time_point now);
   bool is_endpoint(const std::string& name) const;
+  bool is_routed(const std::string& name) const;
   /// `drain`: let the receiver take what is left before it lets go (else
   /// both kernels let go at once: the broker exits).
   void retire(link x, time_point now, bool drain);
