@@ -59,7 +59,10 @@ bool blocking_actor::fetch_more(clock::time_point deadline) {
   for (;;) {
     if (take())
       return true;
-    if (!inbox_.try_block())
+    // Already blocked after a stale wake-up (see below): wait again. Only
+    // this reader sets reader_blocked, so a true blocked() stays true until
+    // a producer pushes, and that producer then sets woken_.
+    if (!inbox_.blocked() && !inbox_.try_block())
       continue; // a producer pushed between take() and try_block()
     {
       std::unique_lock guard{wake_mtx_};
@@ -71,8 +74,10 @@ bool blocking_actor::fetch_more(clock::time_point deadline) {
         continue;
       }
     }
-    // Timed out. If a producer got in first, the inbox holds data (and its
-    // wake-up flag may still arrive: consuming it later is harmless).
+    // Timed out. If a producer got in first, the inbox holds data, and its
+    // wake-up flag may still arrive: a later wait then consumes it while the
+    // inbox is blocked and empty, which the blocked() check above handles
+    // (a try_block there would fail forever and spin past the deadline).
     if (inbox_.try_unblock())
       return false;
   }

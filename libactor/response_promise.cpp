@@ -37,9 +37,10 @@ void response_promise::deliver_error(error err) {
 
 response_promise::state::~state() {
   if (!delivered.load(std::memory_order_acquire) && requester && is_request) {
-    // A promise dies undelivered because its actor died (dead_receiver) or
-    // because a live actor dropped it (broken_promise).
-    auto reason = self && self->is_terminated()
+    // A promise dies undelivered because its actor died (dead_receiver; its
+    // state, which may hold the promise, goes as it exits) or because a live
+    // actor dropped it (broken_promise).
+    auto reason = self && self->is_exiting()
                     ? error{sec::dead_receiver}
                     : error{sec::broken_promise,
                             self ? fmt::format("dropped by actor {} ({})", self->id(), self->name())

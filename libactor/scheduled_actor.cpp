@@ -305,6 +305,8 @@ resumable::resume_result scheduled_actor::resume(detail::worker_counters& counte
 
 void scheduled_actor::terminate(error reason) {
   exiting_ = true;
+  // Promises dropped from here on (with the state, in on_exit) die with us.
+  begin_exit();
   // Everything still queued is answered (requests) or dropped.
   bounce_all(detail::lifo_inbox::reverse(inbox_.close()));
   bounce_all(urgent_.release());

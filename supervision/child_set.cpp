@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <ringactor/actor_system.hpp>
 #include <ringactor/logger.hpp>
@@ -109,6 +110,9 @@ bool child_set::start(child& c) {
 expected<strong_actor_ptr> child_set::add(child_spec spec) {
   if (!spec.start)
     return error{supervision_error::child_start_failed, spec.name + ": no factory"};
+  // Its stop order is fixed already: a child started now would outlive us.
+  if (shutting_down_)
+    return error{supervision_error::child_start_failed, spec.name + ": shutting down"};
   auto dup = std::any_of(children_.begin(), children_.end(),
                          [&](auto& c) { return c.spec.name == spec.name; });
   if (dup)
@@ -194,7 +198,12 @@ void child_set::remove(std::string_view name, std::function<void(error)> done) {
 
 void child_set::shutdown(std::function<void()> done) {
   if (shutting_down_) {
-    done();
+    // Asked again (by a parent and by the system's shutdown, say) while the
+    // children still stop: this request completes with the first one.
+    if (shutdown_complete_)
+      done();
+    else
+      shutdown_waiters_.push_back(std::move(done));
     return;
   }
   shutting_down_ = true;
@@ -211,8 +220,11 @@ void child_set::shutdown(std::function<void()> done) {
       for (auto i = children_.rbegin(); i != children_.rend(); ++i)
         if (i->handle)
           ids.push_back(i->id);
-      stop_many(std::move(ids), [done = std::move(done), next = std::move(next)] {
+      stop_many(std::move(ids), [this, done = std::move(done), next = std::move(next)] {
+        shutdown_complete_ = true;
         done();
+        for (auto& waiter : std::exchange(shutdown_waiters_, {}))
+          waiter();
         next();
       });
     },
@@ -326,11 +338,16 @@ void child_set::restart_now(uint64_t id, std::function<void()> next) {
       affected.push_back(children_[i].id);
   }
   // Stop the others that still run, in reverse order, then start them all
-  // in order.
+  // in order. They count as stopping from now on: one that exits on its own
+  // before its turn is part of this restart, not a new failure (as in
+  // Erlang/OTP, where stopping a child consumes its exit).
   std::vector<uint64_t> to_stop;
-  for (auto i = affected.rbegin(); i != affected.rend(); ++i)
-    if (auto c = find(*i); c != nullptr && c->handle)
+  for (auto i = affected.rbegin(); i != affected.rend(); ++i) {
+    if (auto c = find(*i); c != nullptr && c->handle) {
+      c->stopping = true;
       to_stop.push_back(*i);
+    }
+  }
   stop_many(std::move(to_stop), [this, affected, next = std::move(next)] {
     restart_missing(affected);
     next();
@@ -344,6 +361,12 @@ void child_set::restart_missing(std::vector<uint64_t> ids) {
     auto c = find(id);
     if (c == nullptr || c->handle)
       continue;
+    if (c->spec.restart == restart_type::temporary) {
+      // Stopped because a sibling failed: a temporary child is never
+      // restarted, whatever the strategy, and its spec goes (Erlang/OTP).
+      children_.erase(children_.begin() + static_cast<ptrdiff_t>(*index_of(id)));
+      continue;
+    }
     if (!start(*c)) {
       // A failed start counts as a failure of that child.
       enqueue_task([this, id](std::function<void()> next) { restart_after_failure(id, next); });

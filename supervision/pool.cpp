@@ -44,9 +44,16 @@ void pool_core::start() {
 }
 
 std::vector<pool_worker_ptr> pool_core::live() const {
+  // A worker the set is stopping (a restart of its siblings, a removal) is
+  // not live: what it gets now would only bounce back as worker_failed.
+  std::vector<uint64_t> stopping;
+  for (auto& c : set_.children())
+    if (c.stopping)
+      stopping.push_back(c.id);
   std::vector<pool_worker_ptr> result;
   for (auto& w : workers_)
-    if (!w->failed && w->handle)
+    if (!w->failed && w->handle
+        && std::find(stopping.begin(), stopping.end(), w->child_id) == stopping.end())
       result.push_back(w);
   return result;
 }
@@ -158,9 +165,15 @@ void pool_core::resize(size_t n, std::function<void(error)> done) {
     return;
   }
   // Remove from the back; their requests in flight finish or fail per policy.
+  // They take no new ones, even while their stop waits behind another's.
   std::vector<std::string> names;
-  for (size_t i = n; i < current; ++i)
-    names.push_back(set_.children()[i].spec.name);
+  for (size_t i = n; i < current; ++i) {
+    auto& c = set_.children()[i];
+    names.push_back(c.spec.name);
+    for (auto& w : workers_)
+      if (w->child_id == c.id)
+        w->failed = true;
+  }
   auto remaining = std::make_shared<size_t>(names.size());
   auto shared_done = std::make_shared<std::function<void(error)>>(std::move(done));
   for (auto& name : names) {

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <future>
 #include <latch>
 #include <thread>
 #include <vector>
@@ -304,3 +305,65 @@ TEST_CASE("a handler may replace its own behavior and keep using its captures") 
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("a timed receive returns at its deadline after a send raced an earlier timeout") {
+  // A send that lands just as a timed receive gives up wakes a reader that
+  // is no longer waiting. That late wake-up must not make a later receive
+  // spin past its deadline (it used to spin until the next message came).
+  using clock = std::chrono::steady_clock;
+  actor_system sys{actor_system_config{}.set_workers(1).set_idle_spin(0us)};
+  scoped_actor self{sys};
+  auto me = self.as_actor();
+  std::atomic<bool> stop_sending{false};
+  // Each round the receiver publishes its deadline; the sender sends at a
+  // random offset after it, around the moment the receive times out.
+  std::atomic<uint64_t> round{0};
+  std::atomic<clock::rep> deadline{0};
+  std::thread sender{[&] {
+    scoped_actor other{sys};
+    uint64_t rng = 88172645463325252ull;
+    uint64_t seen = 0;
+    while (!stop_sending.load()) {
+      auto r = round.load();
+      if (r == seen) {
+        std::this_thread::yield();
+        continue;
+      }
+      seen = r;
+      rng ^= rng << 13;
+      rng ^= rng >> 7;
+      rng ^= rng << 17;
+      auto at = clock::time_point{clock::duration{deadline.load()}}
+                + std::chrono::nanoseconds(rng % 150'000);
+      while (clock::now() < at && !stop_sending.load()) {
+      }
+      other->send(me, 1);
+    }
+  }};
+  auto hammer_until = clock::now() + 1s;
+  while (clock::now() < hammer_until) {
+    deadline = (clock::now() + 20us).time_since_epoch().count();
+    ++round;
+    self->receive_for(20us, [](int) {});
+  }
+  stop_sending = true;
+  sender.join();
+  // No one sends now: draining ends, and a timed receive returns empty at its
+  // deadline.
+  std::atomic<bool> unstick{false};
+  auto result = std::async(std::launch::async, [&] {
+    while (!unstick.load() && self->receive_for(0ms, [](int) {})) {
+    }
+    return !self->receive_for(20ms, [](int) {});
+  });
+  auto in_time = result.wait_for(5s) == std::future_status::ready;
+  if (!in_time) {
+    // A spinning receive ends with the next message.
+    unstick = true;
+    scoped_actor other{sys};
+    while (result.wait_for(1ms) != std::future_status::ready)
+      other->send(me, 1);
+  }
+  CHECK(in_time);
+  CHECK(result.get());
+}

@@ -207,6 +207,30 @@ TEST_CASE("a promise held by an actor that dies answers dead_receiver") {
   CHECK_EQ(r.error(), sec::dead_receiver);
 }
 
+TEST_CASE("a promise kept in the state of a stateful actor that dies answers dead_receiver") {
+  // The state goes first when the actor exits; a promise that dies with it
+  // dies because its actor died, not because a live actor dropped it.
+  struct holder {
+    std::vector<response_promise> held;
+  };
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = sys.spawn([](stateful_actor<holder>* self) -> behavior {
+    return {
+      [self](never_answered) {
+        self->state.held.push_back(self->make_untyped_response_promise());
+        return delegated<void>{};
+      },
+      [self](boom) { self->quit(exit_reason::user_shutdown); },
+    };
+  });
+  scoped_actor self{sys};
+  auto h = self->request(a, 5s, never_answered{});
+  self->send(a, boom{});
+  auto r = h.get<int>();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_EQ(r.error(), sec::dead_receiver);
+}
+
 TEST_CASE("a request without a handler yields unexpected_message") {
   test_util::log_capture capture;
   actor_system sys{actor_system_config{}.set_workers(2)};

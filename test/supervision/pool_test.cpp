@@ -245,4 +245,66 @@ TEST_CASE("a pool resizes at runtime") {
   CHECK_EQ(seen.size(), 1u);
 }
 
+TEST_CASE("a pool that shrinks sends no new request to a worker it is stopping") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto g = std::make_shared<gates>();
+  worker_if p = sys.spawn(pool<worker_if>{
+    .size = 2, .factory = factory(g), .dispatch = round_robin{}});
+  // Round robin: work goes to the first worker, slow to the second, which
+  // then sits in its handler while the pool asks it to exit.
+  REQUIRE_EQ(self->request(p, 1s, work{1}).get().value(), 2);
+  auto busy = self->request(p, 10s, slow{});
+  REQUIRE(g->slow_gate.wait_entered());
+  auto resized = self->request(actor_cast<actor>(p), 10s, pool_resize{1});
+  // Sent after the resize: the pool handles them after it began stopping
+  // the second worker, so they must all go to the first one.
+  std::vector<blocking_response_handle<int>> handles;
+  for (int i = 0; i < 4; ++i)
+    handles.push_back(self->request(p, 10s, work{i}));
+  g->slow_gate.open();
+  for (int i = 0; i < 4; ++i) {
+    auto r = handles[static_cast<size_t>(i)].get();
+    if (!r.has_value())
+      FAIL_CHECK("request ", i, " failed: ", to_string(r.error()));
+    else
+      CHECK_EQ(*r, 2 * i);
+  }
+  CHECK(busy.get().has_value());
+  CHECK(resized.get<unit_t>().has_value());
+  auto st = stats_of(self, p);
+  CHECK_EQ(st.workers.size(), 1u);
+  CHECK_EQ(st.failed, 0u);
+}
+
+TEST_CASE("a one_for_all pool sends no new request to a worker it is stopping for a restart") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto g = std::make_shared<gates>();
+  worker_if p = sys.spawn(pool<worker_if>{
+    .size = 2, .factory = factory(g), .strategy = one_for_all{}, .dispatch = round_robin{}});
+  // slow occupies the first worker, crash kills the second: the restart of
+  // all stops the first one, which sits in its handler meanwhile (no
+  // worker is live until both restarted).
+  auto busy = self->request(p, 10s, slow{});
+  REQUIRE(g->slow_gate.wait_entered());
+  CHECK_EQ(self->request(p, 5s, crash{}).get().error(), supervision_error::worker_failed);
+  // Once the pool saw the second worker's exit it is stopping the first:
+  // requests wait for the restart instead of going to the stopping worker.
+  REQUIRE(eventually([&] { return !stats_of(self, p).workers[1].running; }));
+  std::vector<blocking_response_handle<int>> handles;
+  for (int i = 0; i < 4; ++i)
+    handles.push_back(self->request(p, 10s, work{i}));
+  g->slow_gate.open();
+  for (int i = 0; i < 4; ++i) {
+    auto r = handles[static_cast<size_t>(i)].get();
+    if (!r.has_value())
+      FAIL_CHECK("request ", i, " failed: ", to_string(r.error()));
+    else
+      CHECK_EQ(*r, 2 * i);
+  }
+  CHECK(busy.get().has_value());
+  CHECK_EQ(stats_of(self, p).failed, 1u); // the crash alone
+}
+
 TEST_SUITE_END();

@@ -304,4 +304,135 @@ TEST_CASE("a child whose factory fails makes start_child fail with child_start_f
   CHECK_EQ(r.error(), supervision_error::child_start_failed);
 }
 
+TEST_CASE("a temporary child stopped by one_for_all is not restarted with its siblings") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto log = std::make_shared<stop_log>();
+  auto sup = sys.spawn(supervisor{
+    .strategy = one_for_all{},
+    .children = {
+      {.name = "p", .start = worker("p", log)},
+      {.name = "tmp", .start = worker("tmp", log), .restart = restart_type::temporary}}});
+  self->send(handle_of(self, sup, "p"), crash{});
+  CHECK(restarted(self, sup, "p", 2));
+  // The restart stopped tmp; being temporary, it is not started again and
+  // its spec is gone (as in Erlang/OTP).
+  CHECK_EQ(log->get(), std::vector<std::string>{"p", "tmp"});
+  auto kids = children_of(self, sup);
+  REQUIRE_EQ(kids.size(), 1u);
+  CHECK_EQ(kids[0].name, "p");
+}
+
+TEST_CASE("a temporary child stopped by rest_for_one is not restarted with its siblings") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto sup = sys.spawn(supervisor{
+    .strategy = rest_for_one{},
+    .children = {{.name = "a", .start = worker("a")},
+                 {.name = "tmp", .start = worker("tmp"), .restart = restart_type::temporary},
+                 {.name = "c", .start = worker("c")}}});
+  self->send(handle_of(self, sup, "a"), crash{});
+  CHECK(restarted(self, sup, "a", 2));
+  CHECK(restarted(self, sup, "c", 2));
+  auto kids = children_of(self, sup);
+  REQUIRE_EQ(kids.size(), 2u);
+  CHECK_EQ(kids[0].name, "a");
+  CHECK_EQ(kids[1].name, "c");
+}
+
+TEST_CASE("a supervisor asked to exit twice still stops its children before it exits") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto stubborn = [](actor_system& s) {
+    return s.spawn([](event_based_actor* me) -> behavior {
+      me->set_exit_handler([](exit_msg&) {}); // ignores user_shutdown
+      return {[](ping) { return std::string{"still here"}; }};
+    });
+  };
+  auto sup = sys.spawn(supervisor{
+    .children = {
+      {.name = "stubborn", .start = stubborn, .shutdown = shutdown_policy::timeout(100ms)},
+    }});
+  auto child = handle_of(self, sup, "stubborn");
+  self->monitor(child);
+  self->monitor(sup);
+  // A second request (its parent and the system's shutdown, say) while the
+  // first stop still waits for the child.
+  self->send_exit(sup, exit_reason::user_shutdown);
+  self->send_exit(sup, exit_reason::user_shutdown);
+  std::vector<std::pair<actor_id, error>> downs;
+  for (int i = 0; i < 2; ++i)
+    CHECK(self->receive_for(5s, [&](down_msg& d) { downs.emplace_back(d.source.id(), d.reason); }));
+  REQUIRE_EQ(downs.size(), 2u);
+  CHECK_EQ(downs[0].first, child.id());
+  CHECK_EQ(downs[0].second, exit_reason::kill);
+  CHECK_EQ(downs[1].first, sup.id());
+  CHECK_EQ(downs[1].second, exit_reason::user_shutdown);
+}
+
+TEST_CASE("a sibling that fails while one_for_all stops it is part of the same restart") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto stubborn = [](actor_system& s) {
+    return s.spawn([](event_based_actor* me) -> behavior {
+      me->set_exit_handler([](exit_msg&) {}); // ignores user_shutdown
+      return {[](ping) { return std::string{"c"}; }};
+    });
+  };
+  // One restart decision allowed: a second one would make it give up.
+  auto sup = sys.spawn(supervisor{
+    .strategy = one_for_all{.max_restarts = 1, .within = 10s},
+    .children = {{.name = "a", .start = worker("a")},
+                 {.name = "b", .start = worker("b")},
+                 {.name = "c", .start = stubborn, .shutdown = shutdown_policy::timeout(500ms)}}});
+  auto b = handle_of(self, sup, "b");
+  self->monitor(sup);
+  self->send(handle_of(self, sup, "a"), crash{});
+  // The restart is stopping c (which makes it wait for its timeout) and
+  // will stop b next; b fails on its own meanwhile (as in Erlang/OTP, its
+  // exit is consumed by that stop, not a second restart decision).
+  REQUIRE(eventually([&] { return !handle_of(self, sup, "a"); }));
+  self->send(b, crash{});
+  CHECK(restarted(self, sup, "a", 2));
+  CHECK(restarted(self, sup, "b", 2));
+  CHECK(restarted(self, sup, "c", 2));
+  auto counts = self->request(sup, 1s, count_children{}).get<supervisor_counts>();
+  REQUIRE(counts.has_value());
+  CHECK_EQ(counts->restarts, 1u);
+  CHECK_EQ(counts->running, 3u);
+}
+
+TEST_CASE("a supervisor that is shutting down starts no new child") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto stubborn = [](actor_system& s) {
+    return s.spawn([](event_based_actor* me) -> behavior {
+      me->set_exit_handler([](exit_msg&) {}); // ignores user_shutdown
+      return {[](ping) { return std::string{"still here"}; }};
+    });
+  };
+  auto sup = sys.spawn(supervisor{
+    .children = {
+      {.name = "stubborn", .start = stubborn, .shutdown = shutdown_policy::timeout(200ms)},
+    }});
+  REQUIRE(handle_of(self, sup, "stubborn"));
+  self->monitor(sup);
+  self->send_exit(sup, exit_reason::user_shutdown);
+  // Arrives while the supervisor waits for its child to stop: a child
+  // started now would be in no stop order and outlive its supervisor.
+  auto late = self
+                ->request(sup, 5s,
+                          start_child{{.name = "late",
+                                       .start = stubborn,
+                                       .shutdown = shutdown_policy::timeout(200ms)}})
+                .get<actor>();
+  if (late.has_value()) {
+    FAIL_CHECK("a child started during shutdown");
+    self->send_exit(*late, exit_reason::kill);
+  } else {
+    CHECK_EQ(late.error(), supervision_error::child_start_failed);
+  }
+  CHECK(self->receive_for(5s, [](down_msg&) {}));
+}
+
 TEST_SUITE_END();

@@ -72,6 +72,12 @@ public:
     // Pairs with the release store in finalize().
     return terminated_.load(std::memory_order_acquire);
   }
+  /// True once the actor began to exit: from the moment it starts to release
+  /// its state (before is_terminated() holds) on. Thread-safe.
+  bool is_exiting() const noexcept {
+    // Pairs with the release store in begin_exit().
+    return exiting_.load(std::memory_order_acquire) || is_terminated();
+  }
   /// The exit reason once terminated (normal is an empty error).
   error exit_reason() const;
 
@@ -89,6 +95,10 @@ public:
 protected:
   /// Called once when the last strong reference is gone.
   virtual void on_unreachable() = 0;
+
+  /// Marks the start of this actor's exit, before it releases its state, so
+  /// that a response promise dying with that state answers dead_receiver.
+  void begin_exit() noexcept { exiting_.store(true, std::memory_order_release); }
 
   /// Marks this actor terminated with `reason`, sends down and exit
   /// messages to its monitors and links, and unregisters it. Idempotent:
@@ -110,6 +120,8 @@ private:
   std::atomic<uint32_t> weak_{1};
   // Written once in finalize() with release; read with acquire.
   std::atomic<bool> terminated_{false};
+  // Written once in begin_exit() with release; read in is_exiting().
+  std::atomic<bool> exiting_{false};
   // Guards attachables_, exit_reason_ and name_ (short critical sections).
   mutable detail::spin_lock lock_;
   actor_id id_;

@@ -33,7 +33,7 @@ public:
     uint64_t id;
     child_spec spec;
     strong_actor_ptr handle; ///< null while the child is not running
-    bool stopping = false;   ///< we asked it to exit and wait for that
+    bool stopping = false;   ///< we asked (or are about to ask) it to exit
     uint64_t starts = 0;     ///< how often it was started
   };
 
@@ -50,8 +50,9 @@ public:
   void on_exited(exited_fn f) { exited_ = std::move(f); }
   void on_give_up(give_up_fn f) { give_up_ = std::move(f); }
 
-  /// Starts a child now and appends it. Fails for a duplicate name or a
-  /// factory that throws or returns an invalid handle.
+  /// Starts a child now and appends it. Fails for a duplicate name, a
+  /// factory that throws or returns an invalid handle, or once shutdown()
+  /// began.
   expected<strong_actor_ptr> add(child_spec spec);
 
   /// Stops the named child (per its shutdown policy), removes its spec, then
@@ -65,7 +66,8 @@ public:
   void handle_timer(uint64_t token);
 
   /// Stops every child in reverse start order, then calls `done`. No
-  /// restarts happen afterwards.
+  /// restarts happen afterwards. A second call calls its `done` once the
+  /// children of the first one stopped.
   void shutdown(std::function<void()> done);
 
   const std::vector<child>& children() const noexcept { return children_; }
@@ -102,6 +104,10 @@ private:
   std::deque<task> tasks_;
   bool busy_ = false;
   bool shutting_down_ = false;
+  // Set once shutdown() stopped every child; until then, further shutdown()
+  // requests wait here for the first one to complete.
+  bool shutdown_complete_ = false;
+  std::vector<std::function<void()>> shutdown_waiters_;
   // The child whose exit a stop is waiting for.
   struct pending_stop {
     uint64_t id;

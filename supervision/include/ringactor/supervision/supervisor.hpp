@@ -31,7 +31,8 @@ namespace ringactor::supervision {
 
 // -- messages a supervisor understands -------------------------------------------
 
-/// Adds a child at the end and starts it; answered with its handle (actor).
+/// Adds a child at the end and starts it; answered with its handle (actor),
+/// or child_start_failed (also once the supervisor is shutting down).
 struct start_child {
   child_spec spec;
 };
