@@ -2,6 +2,8 @@
 #include "ringactor/gpu/channel.hpp"
 
 #include <cstring>
+#include <limits>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -10,6 +12,9 @@ namespace ringactor {
 namespace detail {
 
 aligned_bytes allocate_aligned(std::size_t size) {
+  // Rounding up must not wrap around to a small block.
+  if (size > std::numeric_limits<std::size_t>::max() - 63)
+    throw std::bad_alloc{};
   size = (size + 63) / 64 * 64;
   aligned_bytes result{static_cast<std::byte*>(::operator new[](size, std::align_val_t{64}))};
   std::memset(result.get(), 0, size);

@@ -95,6 +95,16 @@ void kernel_session::attach(actor_addr proxy, backlog_flusher flusher) {
   // Pairs with the acquire load in flush_backlog(), which a CPU kernel's
   // thread may run before the proxy has a behavior.
   flusher_.store(flusher, std::memory_order_release);
+  // Pairs with the acquire loads in lock_proxy() and notify_proxy_failure():
+  // the poller serves the session from before the proxy was spawned.
+  attached_.store(true, std::memory_order_release);
+}
+
+strong_actor_ptr kernel_session::lock_proxy() const noexcept {
+  // Pairs with the release store in attach().
+  if (!attached_.load(std::memory_order_acquire))
+    return nullptr;
+  return proxy_.lock();
 }
 
 void kernel_session::add_pending(std::uint64_t id, response_promise rp, reply_decoder decode) {
@@ -206,7 +216,7 @@ bool kernel_session::flush_backlog(bool direct_only) {
   if (pushed - channel_->control().h2k_consumed() >= channel_->geometry().h2k_capacity
       || !backlogged_.exchange(false, std::memory_order_acquire))
     return false;
-  if (auto proxy = proxy_.lock()) {
+  if (auto proxy = lock_proxy()) {
     if (flusher != nullptr)
       flusher(proxy.get());
     else
@@ -224,7 +234,7 @@ bool kernel_session::drain_k2h() {
     popped_.fetch_add(1, std::memory_order_relaxed);
     if (h.kind == slot_kind::message) {
       if (host_sender_ != nullptr)
-        host_sender_(*sys_, proxy_.lock(), h, payload_.data());
+        host_sender_(*sys_, lock_proxy(), h, payload_.data());
       continue;
     }
     pending_reply entry;
@@ -242,7 +252,9 @@ bool kernel_session::drain_k2h() {
 }
 
 void kernel_session::notify_proxy_failure(error reason) {
-  if (failure_sent_)
+  // Pairs with the release store in attach(). Before it there is no proxy
+  // to tell yet: a later round tells it.
+  if (failure_sent_ || !attached_.load(std::memory_order_acquire))
     return;
   failure_sent_ = true;
   if (auto proxy = proxy_.lock())

@@ -1,6 +1,7 @@
 #include "device_links.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -55,6 +56,16 @@ std::optional<k2k_channel_counters> counters_of(const shared_region& channel) {
     log_warn("k2k broker: cannot read a device channel's counters: {}", e.what());
     return std::nullopt;
   }
+}
+
+/// The order number of the next inbound entry published (k2k_inbound::order):
+/// increasing across every broker of the process, so that a kernel claimed by
+/// one broker after another still tells its older entries from newer ones.
+std::uint64_t next_inbound_order() noexcept {
+  static std::atomic<std::uint64_t> last{0};
+  // Relaxed: only the numbers' order matters, and the publication of the
+  // entry (release) carries the number to the kernel.
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 template <std::size_t N>
@@ -213,6 +224,7 @@ void device_links::connect(const endpoint_ptr& from, const endpoint_ptr& to) {
   in.channel = reinterpret_cast<k2k_channel_header*>(device_base);
   in.slots = device_base + sizeof(k2k_channel_header);
   in.source = from->address;
+  in.order = next_inbound_order();
   k2k_route r;
   r.kind = static_cast<std::uint32_t>(k2k_route_kind::device);
   r.destination = to->address;

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <new>
 #include <stdexcept>
 #include <vector>
 
@@ -101,6 +104,18 @@ TEST_CASE("device_buffer copies outside the buffer throw and copy nothing") {
   CHECK(back == std::vector<int>{0, 0, 0, 0, 0, 0, 7, 7});
   owner.release();
   CHECK_THROWS_AS(owner.copy_to_host(back.data(), 1), std::out_of_range);
+}
+
+TEST_CASE("a device_buffer larger than memory can address is refused, not allocated short") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  // 2^61 + 1 elements of 8 bytes: the byte count wraps around to 8.
+  CHECK_THROWS_AS(allocate_device_buffer<std::uint64_t>(sys, (std::uint64_t{1} << 61) + 1,
+                                                        kernel_backend::cpu),
+                  std::length_error);
+  // The byte count fits, but rounding it up to whole cache lines wraps to 0.
+  CHECK_THROWS_AS(allocate_device_buffer<std::byte>(sys, std::numeric_limits<std::uint64_t>::max(),
+                                                    kernel_backend::cpu),
+                  std::bad_alloc);
 }
 
 TEST_CASE("a released device_buffer's handles are dead") {

@@ -359,3 +359,101 @@ TEST_CASE("100 kernel actors are alive at once") {
       .receive([&](std::int32_t x) { sum += x; }, [](const error&) {});
   CHECK(sum == 4950);
 }
+
+TEST_CASE("a kernel spawned while its system shuts down is released before spawn_kernel returns") {
+  auto baseline = live_kernel_count();
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  sys.shutdown();
+  auto cfg = cpu_config();
+  // What an exiting proxy waits at most for its kernel to drain: long, so
+  // that a proxy that waits it out (instead of the kernel's drain) shows.
+  cfg.stall_timeout = 10s;
+  auto started = std::chrono::steady_clock::now();
+  auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, cfg);
+  auto took = std::chrono::steady_clock::now() - started;
+  // The proxy exited (user_shutdown) inside spawn; its exit drains and
+  // releases the kernel, which it must not wait for in vain.
+  CHECK(live_kernel_count() == baseline);
+  CHECK(took < cfg.stall_timeout);
+  CHECK(kernels_released(baseline));
+}
+
+namespace {
+
+/// A gated kernel that says when its handler has started (before it waits).
+struct announcing_gate {
+  using inputs = message_list<gpu_test::wait_for>;
+
+  template <class Ctx>
+  std::uint32_t handle(Ctx&, const gpu_test::wait_for& m) const {
+    // Pairs with the test's acquire load of `entered`.
+    dev::atomic_store(*entered, m.ticket, mem_order::release);
+    // Pairs with the test's release store that opens the gate.
+    while (dev::atomic_load(*gate, mem_order::acquire) < m.ticket)
+      dev::pause();
+    return m.ticket;
+  }
+
+  std::uint32_t* gate;
+  std::uint32_t* entered;
+};
+
+} // namespace
+
+TEST_CASE("a send to a launch-mode kernel actor does not wait for the launch in progress") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  std::uint32_t gate = 0;
+  std::uint32_t entered = 0;
+  auto cfg = cpu_config();
+  cfg.mode = loop_mode::launch;
+  auto k = spawn_kernel<gated_if>(sys, announcing_gate{&gate, &entered}, cfg);
+  // The proxy launches for this request and stays in the launch until the
+  // gate opens.
+  auto stuck = self->request(k, patience, gpu_test::wait_for{1});
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (dev::atomic_load(entered, mem_order::acquire) == 0
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  REQUIRE(dev::atomic_load(entered, mem_order::acquire) == 1);
+  // A send from another actor only enqueues: it returns while the launch
+  // still runs (the gate opens only after the check below).
+  std::atomic<bool> sent{false};
+  std::thread sender{[&] {
+    scoped_actor other{sys};
+    other->send(k, gpu_test::wait_for{0});
+    sent.store(true, std::memory_order_release);
+  }};
+  deadline = std::chrono::steady_clock::now() + 5s;
+  while (!sent.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  CHECK(sent.load(std::memory_order_acquire));
+  dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
+  sender.join();
+  stuck.receive([](std::uint32_t x) { CHECK(x == 1); },
+                [](const error& e) { FAIL("the gated request failed: ", to_string(e)); });
+  // The message sent meanwhile reached the kernel too.
+  CHECK(value_or(self->request(k, patience, gpu_test::wait_for{0}).get(), 7u) == 0u);
+  auto stats = self->request(actor_cast<actor>(k), patience, get_kernel_stats{})
+                 .get<kernel_stats>();
+  REQUIRE(stats);
+  CHECK(stats->messages_processed == 3);
+}
+
+TEST_CASE("a watchdog that an idle kernel's heartbeat cannot satisfy is refused at spawn") {
+  auto baseline = live_kernel_count();
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto cfg = cpu_config();
+  // A parked kernel beats once per heartbeat interval: with a stall timeout
+  // this short, an idle, healthy kernel would end with kernel_stalled.
+  cfg.heartbeat_interval = 300ms;
+  cfg.stall_timeout = 100ms;
+  CHECK_THROWS_AS(spawn_kernel<adder_if>(sys, kernels::adder{}, cfg), std::invalid_argument);
+  cfg.stall_timeout = cfg.heartbeat_interval;
+  CHECK_THROWS_AS(spawn_kernel<adder_if>(sys, kernels::adder{}, cfg), std::invalid_argument);
+  // No heartbeat interval: a parked kernel would never sleep.
+  cfg.heartbeat_interval = 0ms;
+  cfg.stall_timeout = 1s;
+  CHECK_THROWS_AS(spawn_kernel<adder_if>(sys, kernels::adder{}, cfg), std::invalid_argument);
+  CHECK(kernels_released(baseline));
+}

@@ -342,7 +342,7 @@ TEST_CASE("messages a kernel left in a channel when it was unregistered still re
 }
 
 TEST_CASE("a kernel registered again while its old channels drain gets new ones and loses "
-          "nothing") {
+          "nothing, and its peer's messages stay in order") {
   actor_system sys{test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
@@ -366,8 +366,9 @@ TEST_CASE("a kernel registered again while its old channels drain gets new ones 
   REQUIRE(eventually([&] { return counts_of(self, cons).received == 50; }));
   auto c = counts_of(self, cons);
   CHECK(c.torn == 0);
-  // (The old channel's tokens and the new one's may interleave: the
-  // consumer takes from its inbound channels in turn.)
+  // The consumer took the old channel's 39 tokens before the new one's 10.
+  CHECK(c.out_of_order == 0);
+  CHECK(c.next_seq == 50);
   auto st = stats_of(self, b);
   CHECK(st.device_lost_at_teardown == 0);
   auto* ch = st.device_channel("prod", "cons");
@@ -379,6 +380,42 @@ TEST_CASE("a kernel registered again while its old channels drain gets new ones 
   REQUIRE(r3.has_value());
   CHECK(r3->sent == 5);
   REQUIRE(eventually([&] { return counts_of(self, cons).received == 55; }));
+}
+
+TEST_CASE("a sender registered again while its old channel drains has its messages taken in "
+          "the order it sent them") {
+  actor_system sys{test_config()};
+  auto b = make_broker(sys);
+  scoped_actor self{sys};
+  std::uint32_t gate = 0;
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  auto cons = spawn_consumer(sys, &gate);
+  register_at(self, b, "prod", prod);
+  register_at(self, b, "cons", cons, /*channel_capacity=*/64);
+  // Two generations of the sender's channel, each holding tokens when the
+  // next one comes: 0..39 (the consumer waits at the gate holding token 0),
+  // then 40..59, then 60..79 on the live channel.
+  std::uint64_t first = 0;
+  for (std::uint32_t round = 0; round < 3; ++round) {
+    std::uint32_t n = round == 0 ? 40 : 20;
+    auto r = self->request(prod, 10s, emit{k2k_address("cons"), first, n, 1}).get();
+    REQUIRE(r.has_value());
+    REQUIRE(r->sent == n);
+    first += n;
+    if (round < 2) {
+      REQUIRE(self->request(b, 5s, k2k::unregister_endpoint{"prod"}).get());
+      register_at(self, b, "prod", prod);
+    }
+  }
+  CHECK(stats_of(self, b).device_channels_retiring > 0);
+  open_gate(gate);
+  REQUIRE(eventually([&] { return counts_of(self, cons).received == first; }, 30s));
+  auto c = counts_of(self, cons);
+  CHECK(c.torn == 0);
+  CHECK(c.out_of_order == 0);
+  CHECK(c.next_seq == first);
+  REQUIRE(eventually([&] { return stats_of(self, b).device_channels_retiring == 0; }, 30s));
+  CHECK(stats_of(self, b).device_lost_at_teardown == 0);
 }
 
 TEST_CASE("a kernel on another device is reached through the host, in order and intact") {

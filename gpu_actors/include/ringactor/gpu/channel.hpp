@@ -40,6 +40,7 @@ struct aligned_free {
 using aligned_bytes = std::unique_ptr<std::byte[], aligned_free>;
 
 /// Zeroed, 64-byte aligned host memory of `size` bytes (rounded up to 64).
+/// Throws std::bad_alloc when that cannot be had.
 aligned_bytes allocate_aligned(std::size_t size);
 
 } // namespace detail

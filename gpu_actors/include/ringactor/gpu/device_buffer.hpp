@@ -34,6 +34,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -206,12 +209,20 @@ shared_region allocate_buffer_memory(kernel_backend backend, int device, std::si
 /// Allocates `n` zeroed elements for kernels of `backend` (automatic: cuda
 /// when this build has it and a device exists, else cpu) on CUDA device
 /// `device` (kernel_config::device of the kernels that use it). Throws
-/// cuda_error when CUDA memory cannot be had.
+/// std::length_error when n elements exceed what a size_t can count in
+/// bytes, std::bad_alloc when host memory, cuda_error when CUDA memory
+/// cannot be had.
 template <class T>
 device_buffer_owner<T> allocate_device_buffer(actor_system&, std::uint64_t n,
                                               kernel_backend backend = kernel_backend::automatic,
                                               int device = 0) {
-  return device_buffer_owner<T>{detail::allocate_buffer_memory(backend, device, n * sizeof(T)), n};
+  // n * sizeof(T) must not wrap around to a small allocation behind a
+  // handle that claims n elements.
+  if (n > std::numeric_limits<std::size_t>::max() / sizeof(T))
+    throw std::length_error("ringactor: a device_buffer of " + std::to_string(n)
+                            + " elements is larger than memory can address");
+  return device_buffer_owner<T>{
+    detail::allocate_buffer_memory(backend, device, static_cast<std::size_t>(n) * sizeof(T)), n};
 }
 
 } // namespace ringactor

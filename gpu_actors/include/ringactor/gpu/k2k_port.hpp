@@ -147,6 +147,12 @@ struct alignas(64) k2k_inbound {
   k2k_channel_header* channel = nullptr;
   std::byte* slots = nullptr;
   std::uint64_t source = 0; ///< the producer's K2K address
+  /// Publication order (the host numbers every entry it publishes, across
+  /// kernels). Of two live entries with one source (the old channel of a
+  /// sender or receiver registered again still draining, and the new one)
+  /// the kernel takes from the older only, until it is retired: so a
+  /// sender's messages arrive in the order it sent them.
+  std::uint64_t order = 0;
 };
 
 static_assert(sizeof(k2k_route) == 128 && sizeof(k2k_inbound) == 64);
@@ -235,6 +241,7 @@ public:
     e.channel = in.channel;
     e.slots = in.slots;
     e.source = in.source;
+    e.order = in.order;
     // Pairs with the kernel's acquire load of state at its rescan.
     dev::atomic_store(e.state, static_cast<std::uint32_t>(k2k_entry_state::live),
                       mem_order::release);

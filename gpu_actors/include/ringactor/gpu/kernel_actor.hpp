@@ -276,7 +276,9 @@ public:
   using behavior_type = typed_behavior<Sigs...>;
 
   kernel_proxy(actor_system& sys, std::shared_ptr<kernel_session> session)
-    : super(sys), session_(std::move(session)) {
+    : super(sys),
+      launch_mode_(session->config().mode == loop_mode::launch),
+      session_(std::move(session)) {
     this->set_name(session_->config().name);
   }
 
@@ -352,6 +354,10 @@ private:
     const M* msg = x.get_if<M>();
     if (msg == nullptr)
       return false;
+    // Launch mode: the direct path never opens, and the proxy holds
+    // push_mutex_ for a whole launch; a sender must not wait for it.
+    if (launch_mode_)
+      return true;
     std::lock_guard guard{push_mutex_};
     if (!direct_open_) {
       if (!exiting_)
@@ -493,6 +499,8 @@ private:
     this->quit(std::move(reason));
   }
 
+  /// The kernel runs in launch mode (set once, read by any sender).
+  const bool launch_mode_;
   std::shared_ptr<kernel_session> session_;
   // push_mutex_ guards everything below up to exit_mode_: any thread that
   // sends to the kernel (direct path) and the proxy's own thread.
@@ -547,6 +555,12 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
                                 "the slot size a multiple of 64 bytes, at least 128");
   if (cfg.grid.blocks == 0 || cfg.grid.threads == 0)
     throw std::invalid_argument("ringactor: a kernel grid needs at least one block and thread");
+  // A parked loop beats once per heartbeat interval: a watchdog that waits
+  // no longer than that would declare an idle, healthy kernel stalled.
+  if (cfg.heartbeat_interval <= std::chrono::nanoseconds::zero()
+      || cfg.stall_timeout <= cfg.heartbeat_interval)
+    throw std::invalid_argument("ringactor: kernel_config needs a positive heartbeat_interval "
+                                "and a longer stall_timeout");
   auto backend = detail::resolve_backend<Kernel>(cfg);
   // Snapshots (snapshot_store.hpp): start from cfg.snapshots' latest one.
   const auto start = detail::prepare_kernel_start(kernel, cfg, backend);
@@ -586,10 +600,21 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
     runner = std::make_unique<detail::cuda_runner_adapter>(std::move(r));
   }
   session->start(std::move(runner), poller);
-  auto handle = sys.spawn<detail::kernel_proxy<Interface, Kernel>>(session);
+  // The poller serves the session before the proxy exists: a proxy spawned
+  // while the system shuts down exits inside spawn(), and its on_exit waits
+  // for the poller to finish the session (else it would wait out the stall
+  // timeout, and the kernel would outlive the down message).
+  poller.add(session);
+  auto handle = [&] {
+    try {
+      return sys.spawn<detail::kernel_proxy<Interface, Kernel>>(session);
+    } catch (...) {
+      session->retire(detail::kernel_session::exit_mode::drain); // no proxy: stop the kernel
+      throw;
+    }
+  }();
   // K2K brokers find the kernel's port by its actor id (kernel_ports.hpp).
   detail::register_kernel_port<Kernel>(handle.id(), session, session->channel(), backend, cfg);
-  poller.add(std::move(session));
   return handle;
 }
 

@@ -39,11 +39,13 @@ struct kernel_config {
   grid_dim grid{};
   /// persistent: one long-running loop; launch: one launch per message.
   loop_mode mode = loop_mode::persistent;
-  /// The kernel's heartbeat advances at least this often while it runs.
+  /// The kernel's heartbeat advances at least this often while it runs
+  /// (positive).
   std::chrono::nanoseconds heartbeat_interval = std::chrono::milliseconds{100};
   /// A persistent kernel whose heartbeat stands still this long is stalled:
   /// its actor exits with gpu_error::kernel_stalled. Also bounds how long an
-  /// exiting kernel actor waits for its kernel to drain.
+  /// exiting kernel actor waits for its kernel to drain. Longer than
+  /// heartbeat_interval, which an idle kernel's heartbeat only just meets.
   std::chrono::nanoseconds stall_timeout = std::chrono::seconds{5};
   /// CUDA device index.
   int device = 0;

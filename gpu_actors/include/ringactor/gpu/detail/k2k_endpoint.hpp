@@ -162,12 +162,27 @@ private:
         ++route_count_;
       }
     }
-    inbound_count_ = 0;
+    std::uint8_t live[k2k_max_inbound];
+    std::uint32_t live_count = 0;
     for (std::uint32_t i = 0; i < k2k_max_inbound; ++i) {
       // Pairs with the host's release store in k2k_port_ref::publish_inbound().
       if (dev::atomic_load(port_->inbound[i].state, mem_order::acquire)
           == static_cast<std::uint32_t>(k2k_entry_state::live))
-        inbound_[inbound_count_++] = static_cast<std::uint8_t>(i);
+        live[live_count++] = static_cast<std::uint8_t>(i);
+    }
+    // Polled: every live entry but those with an older live entry from the
+    // same source (see k2k_inbound::order). Retiring the older one bumps the
+    // version, and the rescan it causes takes the newer one in.
+    inbound_count_ = 0;
+    for (std::uint32_t k = 0; k < live_count; ++k) {
+      auto& in = port_->inbound[live[k]];
+      bool newer = false;
+      for (std::uint32_t j = 0; j < live_count && !newer; ++j) {
+        auto& other = port_->inbound[live[j]];
+        newer = j != k && other.source == in.source && other.order < in.order;
+      }
+      if (!newer)
+        inbound_[inbound_count_++] = live[k];
     }
     next_inbound_ = 0;
     // Relaxed: published by the version we loaded with acquire.

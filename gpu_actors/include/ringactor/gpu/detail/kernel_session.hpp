@@ -102,7 +102,8 @@ public:
   // -- proxy side ---------------------------------------------------------------
 
   /// The proxy that answers for the kernel (a weak reference: the session
-  /// must not keep its actor alive). Set once, before the first message.
+  /// must not keep its actor alive). Set once, before the first message;
+  /// the poller may already serve the session (see spawn_kernel).
   void attach(actor_addr proxy, backlog_flusher flusher = nullptr);
 
   kernel_channel& channel() noexcept { return *channel_; }
@@ -160,6 +161,8 @@ private:
   /// `direct_only`). Returns whether it did.
   bool flush_backlog(bool direct_only);
   void notify_proxy_failure(error reason);
+  /// The proxy, once attach() published it and while it lives; else null.
+  strong_actor_ptr lock_proxy() const noexcept;
   void fail_all_pending(const error& reason);
   void finish();
 
@@ -170,7 +173,13 @@ private:
   std::unique_ptr<kernel_runner_base> runner_;
   host_message_sender host_sender_;
   completion_poller* poller_ = nullptr;
+  /// Written once by attach(); read by other threads only after an acquire
+  /// load of attached_ that saw true.
   actor_addr proxy_;
+  /// Set with release by attach() after proxy_ (and after the proxy was
+  /// constructed); loaded with acquire by lock_proxy() and
+  /// notify_proxy_failure(), which may run on the poller thread before it.
+  std::atomic<bool> attached_{false};
   /// Set once by attach() (release); loaded with acquire by flush_backlog().
   std::atomic<backlog_flusher> flusher_{nullptr};
 
