@@ -25,6 +25,18 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${missing[@]}"
 }
 
+# setup_build DIR [MESON_ARGS...]: meson setup of a new build directory.
+# CUDA compiles go through scripts/nvcc-deps, which writes the header
+# dependencies meson 1.0 does not ask nvcc for (see there). The native file
+# stays in the build directory: meson rereads it when it regenerates.
+setup_build() {
+  local dir="$1"
+  shift
+  mkdir -p "$dir"
+  printf "[binaries]\ncuda = '%s'\n" "$RINGACTOR_ROOT/scripts/nvcc-deps" >"$dir/nvcc-deps.ini"
+  meson setup "$dir" "$RINGACTOR_ROOT" --native-file "$dir/nvcc-deps.ini" "$@"
+}
+
 # configure_build DIR [MESON_ARGS...]: sets up DIR once, reconfigures when
 # the arguments changed, then builds.
 configure_build() {
@@ -34,7 +46,7 @@ configure_build() {
   local args="$*"
   if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$args" ]; then
     rm -rf "$dir"
-    meson setup "$dir" "$RINGACTOR_ROOT" "$@"
+    setup_build "$dir" "$@"
     echo "$args" >"$stamp"
   fi
   ninja -C "$dir"
