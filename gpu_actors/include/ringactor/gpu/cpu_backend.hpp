@@ -61,7 +61,10 @@ struct cpu_kernel_options {
   /// Polls of an empty H2K ring (with a pause each) before the loop yields
   /// and then parks on the doorbell.
   std::uint32_t spin_before_park = 1000;
-  /// Sender id on the kernel's K2H slots (the proxy's actor id).
+  /// Sender id on the kernel's K2H slots. spawn_kernel leaves it 0: the
+  /// host tells a kernel's slots by the session that polls its K2H ring
+  /// (the proxy's id is not known before the kernel starts), and a kernel's
+  /// K2K sends carry its K2K address instead.
   std::uint64_t kernel_id = 0;
   /// The doorbell the loop rings after K2H pushes, heartbeats and its exit;
   /// null: the channel's own. A completion poller that serves several

@@ -46,7 +46,7 @@ struct kernel_params {
   doorbell* k2h_doorbell = nullptr; ///< rung after K2H pushes, heartbeats, exit
   k2k_port* k2k = nullptr;          ///< route table and inbound device channels; may be null
   std::byte* scratch = nullptr;     ///< grid_scratch_bytes(h2k.slot_size()) bytes
-  std::uint64_t kernel_id = 0;      ///< sender id stamped on K2H slots
+  std::uint64_t kernel_id = 0;      ///< sender id stamped on K2H slots (0 from spawn_kernel)
   std::uint64_t heartbeat_interval_ns = 100'000'000;
   std::uint32_t spin_before_park = 1000; ///< CPU backend: idle polls before parking
   loop_mode mode = loop_mode::persistent;

@@ -114,7 +114,9 @@ public:
   void add_pending(std::uint64_t id, response_promise rp, reply_decoder decode);
   /// After pushing: the proxy's total of H2K pushes.
   void note_pushed(std::uint64_t total) noexcept;
-  /// After a push failed: asks the poller for an h2k_space message.
+  /// After a push failed: asks to be told when H2K has room. Once it has,
+  /// the poller (or the CPU kernel's thread) calls the proxy's backlog
+  /// flusher, or sends the proxy an h2k_space message when it has none.
   void set_backlogged() noexcept;
   /// Launch mode: runs one launch.
   void launch() { runner_->launch(); }
