@@ -120,7 +120,7 @@ void kernel_session::note_pushed(std::uint64_t total) noexcept {
 void kernel_session::set_backlogged() noexcept {
   // Pairs with the poller's exchange in poll().
   backlogged_.store(true, std::memory_order_release);
-  poller_->wake();
+  poller_->notify();
 }
 
 void kernel_session::retire(exit_mode mode) {
@@ -135,7 +135,7 @@ void kernel_session::retire(exit_mode mode) {
   // Pairs with the poller's acquire load in poll(): our pushes and launches
   // happen before its finish().
   exit_mode_.store(static_cast<std::uint32_t>(mode), std::memory_order_release);
-  poller_->wake();
+  poller_->notify();
   // The poller finishes the session when (if) the kernel stops. Not waiting
   // for it: a stall, and the threads that must go on for it to stop (the
   // poller, and a CPU kernel's thread delivering its replies, where the
@@ -396,9 +396,7 @@ void completion_poller::add(std::shared_ptr<kernel_session> s) {
     std::lock_guard guard{mutex_};
     added_.push_back(std::move(s));
   }
-  // Pairs with the exchange in run().
-  changed_.store(true, std::memory_order_release);
-  wake();
+  notify();
 }
 
 void completion_poller::run() {

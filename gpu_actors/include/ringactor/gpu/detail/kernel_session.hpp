@@ -242,6 +242,15 @@ public:
   doorbell& bell() noexcept { return bell_; }
   /// Wakes the poller if it parked.
   void wake() noexcept { ring_if_sleeping(bell_); }
+  /// A session needs the poller for something its wake-up check cannot see
+  /// (a backlog to flush, a retirement): the poller looks at the next round,
+  /// and one about to park does not sleep through it (a bare wake() that
+  /// comes before the poller says it sleeps rings no one).
+  void notify() noexcept {
+    // Pairs with the exchange in run() and the load in its wake-up check.
+    changed_.store(true, std::memory_order_release);
+    wake();
+  }
   /// Whether the caller is the poller's thread.
   bool on_poller_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
 
@@ -257,8 +266,9 @@ private:
   bool cuda_;
   std::mutex mutex_; // guards added_ and stop_
   std::vector<std::shared_ptr<kernel_session>> added_;
-  /// Set (release) by add() and the destructor; the poller's exchange
-  /// (acquire) then takes added_ under the mutex. Also its wake-up check.
+  /// Set (release) by add(), notify() and the destructor; the poller's
+  /// exchange (acquire) then takes added_ under the mutex. Also its wake-up
+  /// check.
   std::atomic<bool> changed_{false};
   bool stop_ = false;
   std::thread thread_;
