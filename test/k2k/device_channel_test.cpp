@@ -105,6 +105,24 @@ void open_gate(std::uint32_t& gate) {
   dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
 }
 
+/// A producer and a consumer kernel registered at one broker, the consumer's
+/// channels `Capacity` slots deep; the consumer holds its first token at
+/// `gate` until open_gate(gate).
+template <std::uint32_t Capacity>
+struct gated_pair {
+  gated_pair() {
+    register_at(self, b, "prod", prod);
+    register_at(self, b, "cons", cons, Capacity);
+  }
+
+  actor_system sys{test_config()};
+  k2k::broker b = make_broker(sys);
+  scoped_actor self{sys};
+  std::uint32_t gate = 0;
+  producer_if prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  consumer_if cons = spawn_consumer(sys, &gate);
+};
+
 } // namespace
 
 TEST_SUITE_BEGIN("k2k");
@@ -163,16 +181,10 @@ TEST_CASE("on CUDA, a device channel in device memory carries 1,000,000 checksum
     carry_million(kernel_backend::cuda);
 }
 
-TEST_CASE("a full device channel reports queue_full to the kernel and in the statistics, and "
-          "loses nothing it accepted") {
-  actor_system sys{test_config()};
-  auto b = make_broker(sys);
-  scoped_actor self{sys};
-  std::uint32_t gate = 0;
-  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
-  auto cons = spawn_consumer(sys, &gate);
-  register_at(self, b, "prod", prod);
-  register_at(self, b, "cons", cons, /*channel_capacity=*/4);
+TEST_CASE_FIXTURE(
+  gated_pair<4>,
+  "a full device channel reports queue_full to the kernel and in the statistics, and "
+  "loses nothing it accepted") {
   // The consumer takes the first token and waits at the gate; four more fill
   // the channel; the next send finds it full.
   auto r = self->request(prod, 10s, emit{k2k_address("cons"), 0, 100, 0}).get();
@@ -309,16 +321,9 @@ TEST_CASE("on CUDA, unregistering a kernel while messages flow delivers every me
     unregister_while_flowing(kernel_backend::cuda);
 }
 
-TEST_CASE("messages a kernel left in a channel when it was unregistered still reach their "
-          "receiver") {
-  actor_system sys{test_config()};
-  auto b = make_broker(sys);
-  scoped_actor self{sys};
-  std::uint32_t gate = 0;
-  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
-  auto cons = spawn_consumer(sys, &gate);
-  register_at(self, b, "prod", prod);
-  register_at(self, b, "cons", cons, /*channel_capacity=*/64);
+TEST_CASE_FIXTURE(gated_pair<64>,
+                  "messages a kernel left in a channel when it was unregistered still reach their "
+                  "receiver") {
   // The consumer takes the first token and waits at the gate; 39 stay in
   // the channel.
   auto r = self->request(prod, 10s, emit{k2k_address("cons"), 0, 40, 0}).get();
@@ -341,16 +346,9 @@ TEST_CASE("messages a kernel left in a channel when it was unregistered still re
   CHECK(stats_of(self, b).device_lost_at_teardown == 0);
 }
 
-TEST_CASE("a kernel registered again while its old channels drain gets new ones and loses "
-          "nothing, and its peer's messages stay in order") {
-  actor_system sys{test_config()};
-  auto b = make_broker(sys);
-  scoped_actor self{sys};
-  std::uint32_t gate = 0;
-  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
-  auto cons = spawn_consumer(sys, &gate);
-  register_at(self, b, "prod", prod);
-  register_at(self, b, "cons", cons, /*channel_capacity=*/64);
+TEST_CASE_FIXTURE(gated_pair<64>,
+                  "a kernel registered again while its old channels drain gets new ones and loses "
+                  "nothing, and its peer's messages stay in order") {
   auto r = self->request(prod, 10s, emit{k2k_address("cons"), 0, 40, 0}).get();
   REQUIRE(r.has_value());
   REQUIRE(r->sent == 40);
@@ -382,16 +380,10 @@ TEST_CASE("a kernel registered again while its old channels drain gets new ones 
   REQUIRE(eventually([&] { return counts_of(self, cons).received == 55; }));
 }
 
-TEST_CASE("a sender registered again while its old channel drains has its messages taken in "
-          "the order it sent them") {
-  actor_system sys{test_config()};
-  auto b = make_broker(sys);
-  scoped_actor self{sys};
-  std::uint32_t gate = 0;
-  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
-  auto cons = spawn_consumer(sys, &gate);
-  register_at(self, b, "prod", prod);
-  register_at(self, b, "cons", cons, /*channel_capacity=*/64);
+TEST_CASE_FIXTURE(
+  gated_pair<64>,
+  "a sender registered again while its old channel drains has its messages taken in "
+  "the order it sent them") {
   // Two generations of the sender's channel, each holding tokens when the
   // next one comes: 0..39 (the consumer waits at the gate holding token 0),
   // then 40..59, then 60..79 on the live channel.
