@@ -24,18 +24,6 @@ using kernels::adder;
 
 namespace {
 
-bool have_device() {
-  if (!cuda_backend_compiled()) {
-    MESSAGE("skipped: this build has no CUDA backend");
-    return false;
-  }
-  if (cuda_device_count() == 0) {
-    MESSAGE("skipped: no CUDA device");
-    return false;
-  }
-  return true;
-}
-
 /// A kernel that no .cu file registers.
 struct unregistered {
   using inputs = message_list<add>;
@@ -74,7 +62,7 @@ TEST_CASE("a kernel no .cu file registered cannot run on CUDA, and the error say
 }
 
 TEST_CASE("the adder runs as a persistent CUDA kernel and answers requests") {
-  if (!have_device())
+  if (!have_cuda_device())
     return;
   cuda_channel c;
   auto runner = make_cuda_runner(adder{.total = 1}, c.ch, {.kernel_id = 3});
@@ -103,7 +91,7 @@ TEST_CASE("the adder runs as a persistent CUDA kernel and answers requests") {
 }
 
 TEST_CASE("device memory is allocated, copied and freed while a persistent CUDA kernel runs") {
-  if (!have_device())
+  if (!have_cuda_device())
     return;
   cuda_channel c;
   auto runner = make_cuda_runner(adder{.total = 0}, c.ch, {.kernel_id = 3});
@@ -164,13 +152,13 @@ TEST_CASE("device channel memory is written and read through copies on either ba
     check_backend(kernel_backend::cpu);
   }
   SUBCASE("CUDA: device memory") {
-    if (have_device())
+    if (have_cuda_device())
       check_backend(kernel_backend::cuda);
   }
 }
 
 TEST_CASE("a multi-block CUDA kernel scales a mapped buffer") {
-  if (!have_device())
+  if (!have_cuda_device())
     return;
   constexpr std::uint32_t n = 1 << 20;
   auto buffer = allocate_mapped(n * sizeof(float));
@@ -193,7 +181,7 @@ TEST_CASE("a multi-block CUDA kernel scales a mapped buffer") {
 }
 
 TEST_CASE("a grid that cannot be resident at once is refused, not launched into a deadlock") {
-  if (!have_device())
+  if (!have_cuda_device())
     return;
   cuda_channel c;
   auto runner = make_cuda_runner(scaler{nullptr, 0}, c.ch,
@@ -202,7 +190,7 @@ TEST_CASE("a grid that cannot be resident at once is refused, not launched into 
 }
 
 TEST_CASE("a CUDA handler's fault ends the kernel in faulted with its code") {
-  if (!have_device())
+  if (!have_cuda_device())
     return;
   cuda_channel c;
   auto runner = make_cuda_runner(faulty{}, c.ch);
@@ -217,7 +205,7 @@ TEST_CASE("a CUDA handler's fault ends the kernel in faulted with its code") {
 }
 
 TEST_CASE("launch mode on CUDA handles one message per launch and synchronize") {
-  if (!have_device())
+  if (!have_cuda_device())
     return;
   cuda_channel c;
   auto runner = make_cuda_runner(adder{}, c.ch, {.mode = loop_mode::launch});

@@ -7,7 +7,10 @@
 #include <cstring>
 #include <optional>
 
+#include <doctest/doctest.h>
+
 #include <ringactor/gpu/channel.hpp>
+#include <ringactor/gpu/cuda_backend.hpp>
 
 namespace gpu_test {
 
@@ -44,6 +47,20 @@ template <class Pred>
 bool eventually(ringactor::kernel_channel& ch, Pred pred,
                 std::chrono::nanoseconds timeout = patience) {
   return ch.wait_until(pred, timeout);
+}
+
+/// Whether the CUDA variants of a test can run here; says why not otherwise
+/// (they then skip with that message).
+inline bool have_cuda_device() {
+  if (!ringactor::cuda_backend_compiled()) {
+    MESSAGE("skipped: this build has no CUDA backend");
+    return false;
+  }
+  if (ringactor::cuda_device_count() == 0) {
+    MESSAGE("skipped: no CUDA device");
+    return false;
+  }
+  return true;
 }
 
 } // namespace gpu_test

@@ -16,6 +16,7 @@
 #include <ringactor/k2k/broker.hpp>
 
 #include "device_channel_kernels.hpp"
+#include "gpu_actors/test_util.hpp"
 #include "k2k_test_util.hpp"
 
 namespace k2k_device_test {
@@ -25,6 +26,7 @@ RINGACTOR_K2K_ROUTABLE(token, "k2k.test.tokens")
 
 using namespace ringactor;
 using namespace std::chrono_literals;
+using gpu_test::have_cuda_device;
 using k2k_device_test::consumer;
 using k2k_device_test::counts;
 using k2k_device_test::emit;
@@ -57,19 +59,6 @@ kernel_config kernel_on(kernel_backend backend, const char* name) {
 
 kernel_config cpu_kernel(const char* name) {
   return kernel_on(kernel_backend::cpu, name);
-}
-
-/// Whether the CUDA variants can run here (they say why not otherwise).
-bool have_cuda_device() {
-  if (!cuda_backend_compiled()) {
-    MESSAGE("skipped: this build has no CUDA backend");
-    return false;
-  }
-  if (cuda_device_count() == 0) {
-    MESSAGE("skipped: no CUDA device");
-    return false;
-  }
-  return true;
 }
 
 k2k::broker make_broker(actor_system& sys) {

@@ -92,6 +92,14 @@ bool restarted(scoped_actor& self, const actor& sup, const std::string& name, ui
   return eventually([&] { return starts_of(self, sup, name) == n && handle_of(self, sup, name); });
 }
 
+/// A child that traps exits and ignores user_shutdown: only a kill stops it.
+actor holdout(actor_system& s) {
+  return s.spawn([](event_based_actor* me) -> behavior {
+    me->set_exit_handler([](exit_msg&) {}); // ignores user_shutdown
+    return {[](ping) { return std::string{"still here"}; }};
+  });
+}
+
 } // namespace
 
 TEST_SUITE_BEGIN("supervision");
@@ -234,17 +242,11 @@ TEST_CASE("a supervisor stops its children in reverse start order when it exits"
 TEST_CASE("a child that ignores the shutdown request is killed after its timeout") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  auto stubborn = [](actor_system& s) {
-    return s.spawn([](event_based_actor* me) -> behavior {
-      me->set_exit_handler([](exit_msg&) {}); // ignores user_shutdown
-      return {[](ping) { return std::string{"still here"}; }};
-    });
-  };
   auto sup = sys.spawn(supervisor{
     .children = {
-      {.name = "stubborn", .start = stubborn, .shutdown = shutdown_policy::timeout(50ms)},
+      {.name = "holdout", .start = holdout, .shutdown = shutdown_policy::timeout(50ms)},
     }});
-  auto child = handle_of(self, sup, "stubborn");
+  auto child = handle_of(self, sup, "holdout");
   self->monitor(child);
   self->monitor(sup);
   self->send_exit(sup, exit_reason::user_shutdown);
@@ -343,17 +345,11 @@ TEST_CASE("a temporary child stopped by rest_for_one is not restarted with its s
 TEST_CASE("a supervisor asked to exit twice still stops its children before it exits") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  auto stubborn = [](actor_system& s) {
-    return s.spawn([](event_based_actor* me) -> behavior {
-      me->set_exit_handler([](exit_msg&) {}); // ignores user_shutdown
-      return {[](ping) { return std::string{"still here"}; }};
-    });
-  };
   auto sup = sys.spawn(supervisor{
     .children = {
-      {.name = "stubborn", .start = stubborn, .shutdown = shutdown_policy::timeout(100ms)},
+      {.name = "holdout", .start = holdout, .shutdown = shutdown_policy::timeout(100ms)},
     }});
-  auto child = handle_of(self, sup, "stubborn");
+  auto child = handle_of(self, sup, "holdout");
   self->monitor(child);
   self->monitor(sup);
   // A second request (its parent and the system's shutdown, say) while the
@@ -373,18 +369,12 @@ TEST_CASE("a supervisor asked to exit twice still stops its children before it e
 TEST_CASE("a sibling that fails while one_for_all stops it is part of the same restart") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  auto stubborn = [](actor_system& s) {
-    return s.spawn([](event_based_actor* me) -> behavior {
-      me->set_exit_handler([](exit_msg&) {}); // ignores user_shutdown
-      return {[](ping) { return std::string{"c"}; }};
-    });
-  };
   // One restart decision allowed: a second one would make it give up.
   auto sup = sys.spawn(supervisor{
     .strategy = one_for_all{.max_restarts = 1, .within = 10s},
     .children = {{.name = "a", .start = worker("a")},
                  {.name = "b", .start = worker("b")},
-                 {.name = "c", .start = stubborn, .shutdown = shutdown_policy::timeout(500ms)}}});
+                 {.name = "c", .start = holdout, .shutdown = shutdown_policy::timeout(500ms)}}});
   auto b = handle_of(self, sup, "b");
   self->monitor(sup);
   self->send(handle_of(self, sup, "a"), crash{});
@@ -405,17 +395,11 @@ TEST_CASE("a sibling that fails while one_for_all stops it is part of the same r
 TEST_CASE("a supervisor that is shutting down starts no new child") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  auto stubborn = [](actor_system& s) {
-    return s.spawn([](event_based_actor* me) -> behavior {
-      me->set_exit_handler([](exit_msg&) {}); // ignores user_shutdown
-      return {[](ping) { return std::string{"still here"}; }};
-    });
-  };
   auto sup = sys.spawn(supervisor{
     .children = {
-      {.name = "stubborn", .start = stubborn, .shutdown = shutdown_policy::timeout(200ms)},
+      {.name = "holdout", .start = holdout, .shutdown = shutdown_policy::timeout(200ms)},
     }});
-  REQUIRE(handle_of(self, sup, "stubborn"));
+  REQUIRE(handle_of(self, sup, "holdout"));
   self->monitor(sup);
   self->send_exit(sup, exit_reason::user_shutdown);
   // Arrives while the supervisor waits for its child to stop: a child
@@ -423,7 +407,7 @@ TEST_CASE("a supervisor that is shutting down starts no new child") {
   auto late = self
                 ->request(sup, 5s,
                           start_child{{.name = "late",
-                                       .start = stubborn,
+                                       .start = holdout,
                                        .shutdown = shutdown_policy::timeout(200ms)}})
                 .get<actor>();
   if (late.has_value()) {
