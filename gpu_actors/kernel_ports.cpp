@@ -82,6 +82,16 @@ void release_kernel_port(actor_id id, const void* owner) noexcept {
     i->second.owner = nullptr;
 }
 
+void abandon_kernel_port(actor_id id, const void* owner) noexcept {
+  // An owner that no caller can be: the port stays claimed by it for good.
+  static const char abandoned = 0;
+  auto& reg = registry();
+  std::lock_guard guard{reg.mutex};
+  auto i = reg.records.find(id);
+  if (i != reg.records.end() && i->second.owner == owner)
+    i->second.owner = &abandoned;
+}
+
 shared_region allocate_k2k_channel(kernel_backend backend, int device, std::size_t bytes) {
   if (backend == kernel_backend::cuda) {
     // Freed while kernels run: without memory pools that would be cudaFree,

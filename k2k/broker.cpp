@@ -69,6 +69,14 @@ struct in_flight_entry {
   bool forward = false;
 };
 
+/// `now + timeout`, or time_point::max() (never) where that is beyond the
+/// clock's range: a timeout of `infinite` must not wrap into the past.
+steady::time_point deadline_after(steady::time_point now, std::chrono::nanoseconds timeout) {
+  if (timeout >= steady::time_point::max() - now)
+    return steady::time_point::max();
+  return now + std::chrono::duration_cast<steady::duration>(timeout);
+}
+
 /// The delivery status for a failed hand-over.
 delivery_status status_of(const error& err) {
   if (err == sec::dead_receiver)
@@ -115,10 +123,7 @@ public:
   broker::behavior_type make_behavior() {
     return {
       [this](send_msg& x) -> result<receipt> { return on_send(x); },
-      [this](envelope& x) -> result<void> {
-        on_envelope(x);
-        return {};
-      },
+      [this](envelope& x) -> result<void> { return on_envelope(x); },
       [this](kernel_routed_message& x) -> result<void> {
         on_kernel_routed(x);
         return {};
@@ -177,7 +182,7 @@ private:
     env.priority = x.priority;
     env.policy = x.policy;
     env.hops = 0;
-    env.deadline = steady::now() + cfg_.delivery_timeout;
+    env.deadline = deadline_after(steady::now(), cfg_.delivery_timeout);
     env.reply_to = self_->make_response_promise<receipt>();
     env.message = std::move(x.message);
     auto rp = env.reply_to;
@@ -198,7 +203,7 @@ private:
     env.priority = priority::normal;
     env.policy = receipt_policy::final_outcome;
     env.hops = 0;
-    env.deadline = steady::now() + cfg_.delivery_timeout;
+    env.deadline = deadline_after(steady::now(), cfg_.delivery_timeout);
     env.message = std::move(x.content);
     auto name = name_of(x.destination);
     env.destination = name != nullptr ? *name : fmt::format("k2k:{:016x}", x.destination);
@@ -251,21 +256,33 @@ private:
     return i != names_.end() ? &i->second : nullptr;
   }
 
-  void on_envelope(envelope& env) {
+  result<void> on_envelope(envelope& env) {
+    // Any actor may send an envelope: check it as on_send checks a send (an
+    // empty one would be dereferenced at delivery). The refusal answers the
+    // forwarding broker, which turns it into the sender's receipt.
+    if (!env.message) {
+      ++refused_sends_;
+      return error{errc::empty_message, env.destination};
+    }
+    if (auto type = type_registry::global().require(env.message.type()); !type) {
+      ++refused_sends_;
+      return type.error();
+    }
     ++accepted_;
     auto merged = clock_->update(env.stamp);
     if (!merged) {
       finish(env, delivery_status::rejected, merged.error());
-      return;
+      return {};
     }
     env.stamp = *merged;
     if (env.hops > cfg_.max_hops) {
       finish(env, delivery_status::max_hops_exceeded,
              error{errc::max_hops_exceeded,
                    fmt::format("arrived after {} hops, the limit is {}", env.hops, cfg_.max_hops)});
-      return;
+      return {};
     }
     route(std::move(env));
+    return {};
   }
 
   // -- routing and queueing ---------------------------------------------------------
@@ -343,7 +360,11 @@ private:
     in_flight_.emplace(seq, in_flight_entry{env.id, env.destination, env.hops, env.policy,
                                             env.reply_to, ep.kernel_id, ep.generation, q.forward});
     ++ep.in_flight;
-    auto remaining = std::chrono::duration_cast<timespan>(env.deadline - now);
+    // A deadline of never asks for no timeout (`now + remaining` would wrap
+    // in the requester's clock).
+    auto remaining = env.deadline == steady::time_point::max()
+                       ? infinite
+                       : std::chrono::duration_cast<timespan>(env.deadline - now);
     auto done = [this, seq](const error* err) { on_confirmed(seq, err); };
     if (!q.forward) {
       env.message.request(self_, ep.handle, remaining, std::move(done));

@@ -25,9 +25,10 @@ void leak(shared_region region) {
   graveyard->push_back(std::move(region));
 }
 
-/// The same for the endpoints of a channel given up on: their port claims
-/// are never released, so no later owner (with fresh bookkeeping) reuses an
-/// entry the kernel may still read.
+/// The same for the endpoints of a channel given up on: they keep their
+/// kernels' sessions (the ports, the doorbells a route may still ring)
+/// alive; abandon_kernel_port makes sure no owner (with fresh bookkeeping)
+/// reuses an entry the kernel may still read.
 void leak(std::shared_ptr<void> endpoint) {
   static auto* graveyard = new std::vector<std::shared_ptr<void>>;
   static std::mutex mutex;
@@ -223,7 +224,8 @@ void device_links::connect(const endpoint_ptr& from, const endpoint_ptr& to) {
   in.slot_size = slot_size;
   in.channel = reinterpret_cast<k2k_channel_header*>(device_base);
   in.slots = device_base + sizeof(k2k_channel_header);
-  in.source = from->address;
+  // The sender kernel itself, not its name: see k2k_inbound::order.
+  in.source = from->id;
   in.order = next_inbound_order();
   k2k_route r;
   r.kind = static_cast<std::uint32_t>(k2k_route_kind::device);
@@ -439,12 +441,20 @@ bool device_links::collect(time_point now) {
 
 void device_links::abandon(retired_link& r) {
   // A kernel may still use its entries and the channel: the memory is never
-  // freed, and the entries stay taken for good (the endpoints, and with them
-  // their claims, are kept too).
+  // freed, and the entries stay taken for good (the endpoints are kept too).
+  // The port of a kernel that did not let go is given up for good: keeping
+  // the claim is not enough, as its owner (this object, or a later one at
+  // the same address) could claim it again with fresh bookkeeping.
   leak(std::move(r.what.memory));
-  leak(std::shared_ptr<void>{r.what.from});
-  if (r.what.to)
-    leak(std::shared_ptr<void>{r.what.to});
+  auto& from = r.what.from;
+  if (!acknowledged(from, r.from_version))
+    abandon_kernel_port(from->id, from->owner);
+  leak(std::shared_ptr<void>{from});
+  if (auto& to = r.what.to) {
+    if (r.step != retire_step::receiver || !acknowledged(to, r.to_version))
+      abandon_kernel_port(to->id, to->owner);
+    leak(std::shared_ptr<void>{to});
+  }
 }
 
 device_links::endpoint_ptr device_links::retiring_endpoint(actor_id id) const {

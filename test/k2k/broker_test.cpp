@@ -225,6 +225,32 @@ TEST_CASE("a message not confirmed within the delivery timeout yields timeout") 
   CHECK(st.queued == 0);
 }
 
+TEST_CASE("a broker whose delivery timeout is infinite delivers and never times out") {
+  // `infinite` (timespan::max()) is how the runtime spells "no timeout"; a
+  // deadline of now + infinite must not wrap around into the past.
+  actor_system sys{test_config()};
+  auto b = k2k::spawn_broker(sys, {.max_in_flight = 1, .delivery_timeout = infinite});
+  scoped_actor self{sys};
+  scoped_actor obs{sys};
+  auto ep = sys.spawn(k2k_test::holder, std::string{"k"}, obs.as_actor());
+  REQUIRE(register_at(self, b, "k", ep));
+  // One in flight, one queued (it waits for an in-flight slot); the broker
+  // takes our messages in order, so the statistics come after both sends.
+  auto h1 = self->request(b, 10s, k2k::make_send("k", ping{1}));
+  auto h2 = self->request(b, 10s, k2k::make_send("k", ping{2}));
+  auto st = stats_of(self, b);
+  CHECK(st.in_flight == 1);
+  CHECK(st.queued == 1);
+  self->send(ep, release{});
+  for (auto* h : {&h1, &h2}) {
+    auto r = h->get();
+    REQUIRE(r.has_value());
+    CHECK(r->status == delivery_status::delivered);
+  }
+  CHECK(values_of(collect(obs, 2)) == std::vector<int>{1, 2});
+  CHECK(stats_of(self, b).dropped.timeout == 0);
+}
+
 TEST_CASE("a queued message whose deadline passes gets timeout without waiting for a slot") {
   // The slot of "k" at b2 is held by a message that came from b1, whose
   // delivery timeout is long; a message sent to b2 directly has a short one
@@ -487,6 +513,47 @@ TEST_CASE("control messages report misuse with k2k error codes") {
   // One actor may serve under several kernel ids.
   CHECK(register_at(self, b, "k-alias", ep));
   CHECK(stats_of(self, b).registered_endpoints == 2);
+}
+
+TEST_CASE("an envelope without a message or of an unregistered type is refused with an error") {
+  // Envelopes are part of the broker's interface: any actor may send one, so
+  // the broker checks them as it checks sends.
+  struct not_routable_here {
+    int x;
+  };
+  actor_system sys{test_config()};
+  auto b = k2k::spawn_broker(sys);
+  scoped_actor self{sys};
+  scoped_actor obs{sys};
+  auto ep = sys.spawn(k2k_test::recorder, std::string{"k"}, obs.as_actor());
+  REQUIRE(register_at(self, b, "k", ep));
+  auto make_envelope = [](k2k::dynamic_message m) {
+    k2k::envelope env;
+    env.destination = "k";
+    env.deadline = std::chrono::steady_clock::now() + 10s;
+    env.message = std::move(m);
+    return env;
+  };
+  auto empty = self->request(b, 5s, make_envelope({})).get();
+  REQUIRE(!empty);
+  CHECK(empty.error() == k2k::errc::empty_message);
+  auto untyped = self
+                   ->request(b, 5s, make_envelope(k2k::dynamic_message::from(not_routable_here{1})))
+                   .get();
+  REQUIRE(!untyped);
+  CHECK(untyped.error() == k2k::errc::unregistered_type);
+  // The broker is still there, delivered nothing and counts both refusals.
+  auto st = stats_of(self, b);
+  CHECK(st.refused_sends == 2);
+  CHECK(st.accepted == 0);
+  CHECK(st.delivered == 0);
+  CHECK(st.endpoint("k")->in_flight == 0);
+  // A well-formed envelope is routed as before.
+  auto fine = self->request(b, 5s, make_envelope(k2k::dynamic_message::from(ping{4}))).get();
+  CHECK(fine.has_value());
+  auto g = collect(obs, 1);
+  REQUIRE(g.size() == 1);
+  CHECK(g[0].value == 4);
 }
 
 TEST_CASE("a broker configuration that could never deliver is refused") {

@@ -146,12 +146,14 @@ struct alignas(64) k2k_inbound {
   std::uint32_t slot_size = 0;
   k2k_channel_header* channel = nullptr;
   std::byte* slots = nullptr;
-  std::uint64_t source = 0; ///< the producer's K2K address
+  /// The producing kernel: its actor id, which stays the same when it is
+  /// registered again under another name (its K2K address would not).
+  std::uint64_t source = 0;
   /// Publication order (the host numbers every entry it publishes, across
   /// kernels). Of two live entries with one source (the old channel of a
-  /// sender or receiver registered again still draining, and the new one)
-  /// the kernel takes from the older only, until it is retired: so a
-  /// sender's messages arrive in the order it sent them.
+  /// sender or receiver registered again, under any name, still draining,
+  /// and the new one) the kernel takes from the older only, until it is
+  /// retired: so a sender's messages arrive in the order it sent them.
   std::uint64_t order = 0;
 };
 

@@ -59,6 +59,12 @@ std::optional<kernel_port_info> claim_kernel_port(actor_id id, const void* owner
 /// Gives a claimed port back (no effect unless `owner` holds it).
 void release_kernel_port(actor_id id, const void* owner) noexcept;
 
+/// Gives up a claimed port for good (no effect unless `owner` holds it): no
+/// owner, `owner` included, can claim it again. For a kernel that never
+/// acknowledged the retirement of entries in its port: it may still use
+/// them, and a later owner's fresh bookkeeping would hand them out again.
+void abandon_kernel_port(actor_id id, const void* owner) noexcept;
+
 /// A kernel's ctx.send to a destination its broker reaches through its
 /// routes (k2k_route_kind::broker): what the completion poller hands that
 /// broker, from the kernel actor.

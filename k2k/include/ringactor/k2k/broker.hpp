@@ -78,7 +78,8 @@ struct broker_config {
   std::size_t queue_capacity = 1024;
   /// Unconfirmed deliveries per endpoint, unless its registration says otherwise.
   std::size_t max_in_flight = 8;
-  /// A message not delivered and confirmed within this time gets `timeout`.
+  /// A message not delivered and confirmed within this time gets `timeout`
+  /// (`infinite`: never).
   std::chrono::nanoseconds delivery_timeout = std::chrono::seconds{5};
   /// Receipts kept for lookup_receipt; the oldest go first.
   std::size_t receipt_retention = 65536;
@@ -199,7 +200,8 @@ struct broker_stats {
   std::uint64_t accepted = 0; ///< messages taken in (sends, envelopes, kernels' routed sends)
   /// Of those, sends kernels handed over to route (k2k_route_kind::broker).
   std::uint64_t kernel_routed = 0;
-  std::uint64_t refused_sends = 0; ///< sends answered with an error (empty, unregistered type)
+  /// Sends and envelopes answered with an error (empty, unregistered type).
+  std::uint64_t refused_sends = 0;
   std::uint64_t delivered = 0;
   std::uint64_t forwarded = 0;
   drop_counts dropped;
