@@ -1,6 +1,7 @@
 #include "ringactor/abstract_actor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "ringactor/actor.hpp"
@@ -68,8 +69,17 @@ strong_actor_ptr actor_addr::lock() const noexcept {
 
 // -- construction ----------------------------------------------------------------------
 
+namespace {
+
+/// Actor ids are unique in the process, not only in their system: what is
+/// found by id process-wide (a kernel's K2K port, kernel_ports.hpp) must not
+/// find another system's actor. Relaxed: only uniqueness matters.
+std::atomic<actor_id> last_actor_id{0};
+
+} // namespace
+
 abstract_actor::abstract_actor(actor_system& sys)
-  : id_(sys.core().last_id.fetch_add(1, std::memory_order_relaxed) + 1), core_(&sys.core()) {}
+  : id_(last_actor_id.fetch_add(1, std::memory_order_relaxed) + 1), core_(&sys.core()) {}
 
 abstract_actor::~abstract_actor() = default;
 

@@ -131,6 +131,7 @@ bool blocking_actor::receive_impl(behavior& bhvr, clock::time_point deadline) {
         ~reset_current() { self->current_ = nullptr; }
       } guard{this};
       bhvr.invoke(this, *owned);
+      detail::answer_abandoned_request(this, *owned);
       return true;
     }
     if (!fetch_more(deadline))
@@ -141,6 +142,8 @@ bool blocking_actor::receive_impl(behavior& bhvr, clock::time_point deadline) {
 void blocking_actor::close(error reason) {
   if (is_terminated())
     return;
+  // Exiting before the requests it holds bounce (see is_exiting()).
+  begin_exit();
   bounce_all(detail::lifo_inbox::reverse(inbox_.close()));
   for (auto& x : cache_)
     bounce(*x, error{sec::dead_receiver});

@@ -1,5 +1,7 @@
 #include "ringactor/local_actor.hpp"
 
+#include <fmt/format.h>
+
 #include "ringactor/actor_system.hpp"
 #include "system_core.hpp"
 
@@ -63,6 +65,16 @@ void send_error_response(local_actor* self, mailbox_element& request, error err)
   }
   log_warn("actor {} ({}) returned an error for an asynchronous {}: {}", self->id(), self->name(),
            request.type->name, err);
+}
+
+void answer_abandoned_request(local_actor* self, mailbox_element& request) {
+  if (!request.mid.is_request() || !request.sender)
+    return;
+  send_error_response(self, request,
+                      error{sec::broken_promise,
+                            fmt::format("actor {} ({}) returned delegated for a {} without a "
+                                        "response promise or delegate()",
+                                        self->id(), self->name(), request.type->name)});
 }
 
 void send_async_result(local_actor*, mailbox_element& request, mailbox_element_ptr x) {

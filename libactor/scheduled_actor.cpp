@@ -26,10 +26,7 @@ constexpr auto timeout_slack = std::chrono::milliseconds{1};
 
 } // namespace
 
-scheduled_actor::scheduled_actor(actor_system& sys) : local_actor(sys) {
-  core().registry.add(this);
-  core().spawned.fetch_add(1, std::memory_order_relaxed);
-}
+scheduled_actor::scheduled_actor(actor_system& sys) : local_actor(sys) {}
 
 scheduled_actor::~scheduled_actor() = default;
 
@@ -126,6 +123,13 @@ void scheduled_actor::handle_timeout_tick() {
 }
 
 // -- launching ----------------------------------------------------------------------
+
+void scheduled_actor::enter_system() {
+  // Only a fully constructed actor joins the registry: a constructor (or a
+  // state's) that throws must not leave a pointer to freed memory there.
+  core().registry.add(this);
+  core().spawned.fetch_add(1, std::memory_order_relaxed);
+}
 
 void scheduled_actor::finish_launch() {
   if (exiting_ || core().stopping.load(std::memory_order_acquire)) {
@@ -251,6 +255,8 @@ void scheduled_actor::handle_message(mailbox_element_ptr x) {
       handle_down(*d);
     } else if (!bhvr_.invoke(this, *x)) {
       handle_unexpected(*x);
+    } else if (!exiting_) { // else it dies with us (dead_receiver, below)
+      detail::answer_abandoned_request(this, *x);
     }
   } catch (const std::exception& ex) {
     log_warn("actor {} ({}) ends: a handler threw: {}", id(), name(), ex.what());
@@ -262,7 +268,9 @@ void scheduled_actor::handle_message(mailbox_element_ptr x) {
   current_ = nullptr;
   retired_.clear(); // the handler returned: replaced behaviors may go
   if (exiting_) {
-    // The request being handled dies with us.
+    // The request being handled dies with us: exiting from here on, so
+    // that its requester sees is_exiting() with the dead_receiver.
+    begin_exit();
     bounce(*x, error{sec::dead_receiver});
     return;
   }

@@ -22,7 +22,6 @@ struct system_core {
 
   actor_system_config cfg;
   actor_system* owner = nullptr;
-  std::atomic<actor_id> last_id{0};
   std::atomic<uint64_t> spawned{0};
   // Set once shutdown starts (release); read by spawn paths (acquire).
   std::atomic<bool> stopping{false};

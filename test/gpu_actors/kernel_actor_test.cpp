@@ -347,6 +347,29 @@ TEST_CASE(
   CHECK(r.error() == sec::unexpected_message);
 }
 
+TEST_CASE("a host actor of another actor system is never taken for a kernel actor") {
+  // Kernel ports are found by actor id, process-wide (K2K brokers claim
+  // them): ids must not repeat across the actor systems of one process.
+  actor_system sys1{actor_system_config{}.set_workers(1)};
+  actor_system sys2{actor_system_config{}.set_workers(1)};
+  auto k = spawn_kernel<adder_if>(sys1, kernels::adder{}, cpu_config());
+  actor host;
+  for (actor_id n = 0; n <= k.id() && (!host || host.id() < k.id()); ++n)
+    host = sys2.spawn([]() -> behavior { return {[](int x) { return x; }}; });
+  REQUIRE(host);
+  CHECK(host.id() != k.id());
+  int owner = 0;
+  auto port = claim_kernel_port(host.id(), &owner);
+  CHECK_FALSE(port.has_value());
+  if (port)
+    release_kernel_port(host.id(), &owner);
+  // The kernel's own port is found.
+  auto own = claim_kernel_port(k.id(), &owner);
+  CHECK(own.has_value());
+  if (own)
+    release_kernel_port(k.id(), &owner);
+}
+
 TEST_CASE("100 kernel actors are alive at once") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <stdexcept>
 
 #include <ringactor/all.hpp>
 
@@ -195,6 +196,46 @@ TEST_CASE("unlinking stops propagation") {
   self->send(a, die{1});
   CHECK(self->receive_for(5s, [](down_msg&) {}));
   CHECK_EQ(self->request(b, 1s, 3).get<int>().value(), 3);
+}
+
+namespace {
+/// State whose construction fails, as a state that opens a resource might.
+struct unconstructible_state {
+  unconstructible_state() { throw std::runtime_error("no resource"); }
+};
+
+/// A class-based actor whose constructor rejects its argument.
+class picky : public event_based_actor {
+public:
+  picky(actor_system& sys, int x) : event_based_actor(sys) {
+    if (x < 0)
+      throw std::invalid_argument("negative");
+  }
+  behavior make_behavior() override {
+    return {[](int y) { return y; }};
+  }
+};
+} // namespace
+
+TEST_CASE("an actor whose construction throws leaves nothing behind in its system") {
+  shutdown_report report;
+  {
+    actor_system sys{actor_system_config{}.set_workers(2).set_shutdown_grace(500ms)};
+    CHECK_THROWS_AS(sys.spawn<picky>(-1), std::invalid_argument);
+    auto needs_state = [](stateful_actor<unconstructible_state>*) -> behavior {
+      return {[](int y) { return y; }};
+    };
+    CHECK_THROWS_AS(sys.spawn(needs_state), std::runtime_error);
+    CHECK_EQ(sys.stats().actors_alive, 0u);
+    // The system keeps working: new actors (in the same registry shards)
+    // spawn, answer and exit.
+    auto ok = sys.spawn<picky>(1);
+    scoped_actor self{sys};
+    CHECK_EQ(self->request(ok, 1s, 7).get<int>().value(), 7);
+    CHECK_EQ(sys.stats().actors_alive, 1u);
+    report = sys.shutdown();
+  }
+  CHECK(report.clean());
 }
 
 TEST_SUITE_END();

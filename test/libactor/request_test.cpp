@@ -242,6 +242,55 @@ TEST_CASE("a request without a handler yields unexpected_message") {
   CHECK(capture.contains("has no handler"));
 }
 
+TEST_CASE("a handler that returns delegated but hands the request to nobody answers "
+          "broken_promise") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto other = sys.spawn([]() -> behavior { return {[](int x) { return x; }}; });
+  // A plain send does not pass the request on (delegate() would): nobody
+  // answers it unless the runtime does.
+  auto a = sys.spawn([other](event_based_actor* self) -> behavior {
+    return {[self, other](int x) -> result<int> {
+      self->send(other, x);
+      return delegated<int>{};
+    }};
+  });
+  scoped_actor self{sys};
+  auto started = std::chrono::steady_clock::now();
+  auto r = self->request(a, 10s, 5).get<int>();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_MESSAGE(r.error() == sec::broken_promise, to_string(r.error()));
+  CHECK_LT(std::chrono::steady_clock::now() - started, 5s); // not the timeout
+  // The same from a blocking actor's receive.
+  scoped_actor answerer{sys};
+  auto h = self->request(answerer.as_actor(), 10s, 6);
+  CHECK(answerer->receive_for(5s, [](int) -> result<int> { return delegated<int>{}; }));
+  auto r2 = h.get<int>();
+  REQUIRE_FALSE(r2.has_value());
+  CHECK_MESSAGE(r2.error() == sec::broken_promise, to_string(r2.error()));
+}
+
+TEST_CASE("a handler that took its request over with a promise sends nothing with its return "
+          "value") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = sys.spawn([](event_based_actor* self) -> behavior {
+    return {
+      [self](int x) -> result<int> {
+        auto rp = self->make_response_promise<int>();
+        rp.deliver(x + 1);
+        return x + 100; // the promise answered: this goes nowhere
+      },
+      [](const std::string& s) { return s; },
+    };
+  });
+  scoped_actor self{sys};
+  CHECK_EQ(self->request(a, 5s, 1).get<int>().value(), 2);
+  // The marker's answer comes after anything `a` sent before it.
+  CHECK_EQ(self->request(a, 5s, std::string{"marker"}).get<std::string>().value(), "marker");
+  int stray = 0;
+  CHECK_FALSE(self->receive_for(0ms, [&](int x) { stray = x; }));
+  CHECK_EQ(stray, 0);
+}
+
 TEST_CASE("an error returned by a handler reaches the requester") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto a = sys.spawn([]() -> behavior {

@@ -203,6 +203,61 @@ TEST_CASE("a pool that is not idempotent answers worker_failed for a dead worker
   CHECK_MESSAGE(r.error() == supervision_error::worker_failed, to_string(r.error()));
 }
 
+namespace {
+struct lookup {
+  int key;
+};
+using relay_if = typed_actor<result<int>(lookup)>;
+
+/// A worker that asks a backend and passes its error on, as CAF code
+/// relays errors: a backend that is gone answers dead_receiver, which the
+/// worker (alive and well) returns as its own answer.
+relay_if::behavior_type relay_impl(relay_if::pointer self, actor backend) {
+  return {
+    [self, backend](lookup m) -> result<int> {
+      auto rp = self->make_response_promise<int>();
+      self->request(backend, 1s, m.key)
+        .then([rp](int x) mutable { rp.deliver(x); },
+              [rp](const error& err) mutable { rp.deliver(err); });
+      return rp;
+    },
+  };
+}
+} // namespace
+
+TEST_CASE("a worker's error reply is its answer, not its death: the pool keeps using it") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  for (bool idempotent : {false, true}) {
+    CAPTURE(idempotent);
+    auto backend = sys.spawn([]() -> behavior { return {[](int key) { return key * 10; }}; });
+    relay_if p = sys.spawn(pool<relay_if>{
+      .size = 2,
+      .factory = [backend](actor_system& s) { return s.spawn(relay_impl, backend); },
+      .idempotent = idempotent,
+      .queue_timeout = 200ms});
+    CHECK_EQ(self->request(p, 5s, lookup{1}).get().value(), 10);
+    // The backend goes; the workers stay.
+    self->monitor(backend);
+    self->send_exit(backend, exit_reason::kill);
+    REQUIRE(self->receive_for(5s, [](down_msg&) {}));
+    // Each worker answers with the backend's error, its own answer: not
+    // worker_failed, and no worker is taken for dead (else the later
+    // requests would find none and get pool_unavailable).
+    for (int i = 0; i < 6; ++i) {
+      auto r = self->request(p, 5s, lookup{i}).get();
+      REQUIRE_FALSE(r.has_value());
+      CHECK_MESSAGE(r.error() == sec::dead_receiver, to_string(r.error()));
+    }
+    auto st = self->request(actor_cast<actor>(p), 1s, get_pool_stats{}).get<pool_stats>();
+    REQUIRE(st.has_value());
+    CHECK_EQ(st->failed, 0u);
+    CHECK_EQ(st->redispatched, 0u);
+    CHECK_EQ(st->unavailable, 0u);
+    CHECK_EQ(st->restarts, 0u);
+  }
+}
+
 TEST_CASE("requests wait for a worker and fail with pool_unavailable after the timeout") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};

@@ -170,6 +170,10 @@ template <>
 inline constexpr bool is_delegated_v<response_promise> = true;
 
 void send_error_response(local_actor* self, mailbox_element& request, error err);
+/// After a handler returned: a request it neither answered nor handed on
+/// (it returned delegated without a promise or delegate()) would never be
+/// answered; it gets broken_promise now.
+void answer_abandoned_request(local_actor* self, mailbox_element& request);
 void send_async_result(local_actor* self, mailbox_element& request, mailbox_element_ptr x);
 
 template <class T>
@@ -182,8 +186,9 @@ void send_response(local_actor* self, mailbox_element& request, T&& value) {
     request.sender->enqueue(make_mailbox_element(self->ctrl(), mid, std::forward<T>(value)));
   } else if constexpr (!std::is_same_v<std::remove_cvref_t<T>, unit_t>) {
     // As in CAF: a value returned for an asynchronous message goes back to
-    // its sender as an asynchronous message.
-    if (request.mid.is_async())
+    // its sender as an asynchronous message. A request that a promise or a
+    // delegation took over gets its answer from there, nothing besides.
+    if (request.mid.is_async() && !request.mid.is_answered_request())
       send_async_result(self, request,
                         make_mailbox_element(self->ctrl(), message_id{}, std::forward<T>(value)));
   }

@@ -28,6 +28,10 @@ public:
   constexpr bool is_async() const noexcept {
     return (value_ & (request_flag | response_flag)) == 0;
   }
+  /// A request that a promise or a delegation took over (mark_answered()):
+  /// its number stays, its request flag is gone. Plain asynchronous
+  /// messages carry number 0.
+  constexpr bool is_answered_request() const noexcept { return is_async() && number() != 0; }
   constexpr uint64_t number() const noexcept { return value_ & number_mask; }
   constexpr uint64_t integer_value() const noexcept { return value_; }
 

@@ -97,10 +97,12 @@ public:
   void ref_resumable() noexcept override { intrusive_ptr_add_ref(this); }
   void deref_resumable() noexcept override { intrusive_ptr_release(this); }
 
-  /// Runs `init` (which returns the initial behavior) in the spawning thread,
-  /// then makes the actor ready to receive. Called once by spawn.
+  /// Joins the system (registry, counters), runs `init` (which returns the
+  /// initial behavior) in the spawning thread, then makes the actor ready to
+  /// receive. Called once by spawn, after construction succeeded.
   template <class Init>
   void launch(Init&& init) {
+    enter_system();
     try {
       auto bhvr = init();
       if (!exiting_) {
@@ -136,6 +138,7 @@ private:
     std::function<void(down_msg&)> down;
   };
 
+  void enter_system();
   void finish_launch();
   void fetch_inbox();
   mailbox_element_ptr next_message();

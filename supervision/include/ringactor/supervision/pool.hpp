@@ -180,10 +180,15 @@ M copy_or_move(std::shared_ptr<M>& msg, bool keep) {
 }
 
 /// True if a worker's answer says the worker itself died with the request:
-/// it is gone (dead_receiver) or its kernel faulted or stalled.
-inline bool is_worker_failure(const error& err) {
-  return err == sec::dead_receiver || err == gpu_error::kernel_fault
-         || err == gpu_error::kernel_stalled;
+/// it is gone (dead_receiver while it exits or has exited) or its kernel
+/// faulted or stalled. A dead_receiver from a worker that lives is its
+/// answer (an error it passes on from an actor behind it): taking the worker
+/// for dead would exclude it from dispatch for good, as no exit of it ever
+/// comes to bring it back.
+inline bool is_worker_failure(const pool_worker& w, const error& err) {
+  if (err == sec::dead_receiver)
+    return !w.handle || w.handle->is_exiting();
+  return err == gpu_error::kernel_fault || err == gpu_error::kernel_stalled;
 }
 
 /// Makes the job that sends `msg` to a worker and answers `rp`.
@@ -214,7 +219,7 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
     auto on_error = [w, core = weak, rp, msg](const error& err) mutable {
       --w->in_flight;
       auto c = core.lock();
-      if (is_worker_failure(err) && c) {
+      if (c && is_worker_failure(*w, err)) {
         // The worker died with this request: a fresh job for the same
         // message and promise goes elsewhere (or fails with worker_failed).
         c->worker_died(w, make_job<M, R>(c, msg, rp));
@@ -283,9 +288,10 @@ pool_job make_broadcast_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> 
       auto h = self->request(actor{w->handle}, timeout, std::move(copy));
       auto on_error = [w, col, finish, core = weak](const error& err) mutable {
         --w->in_flight;
-        if (is_worker_failure(err))
+        bool died = is_worker_failure(*w, err);
+        if (died)
           w->failed = true;
-        col->last_error = is_worker_failure(err) ? error{supervision_error::worker_failed} : err;
+        col->last_error = died ? error{supervision_error::worker_failed} : err;
         if (--col->pending == 0)
           finish();
       };
