@@ -63,20 +63,28 @@ struct job_kernel {
 
 using kjob_if = typed_actor<result<std::uint32_t>(kjob)>;
 
-kernel_config worker_config() {
+/// Kernels whose heartbeat stands still for `stall_timeout` are stalled; a
+/// stall ticket sleeps `stall_ms` (longer than that).
+struct stall_limits {
+  std::chrono::milliseconds stall_timeout{40};
+  std::uint32_t stall_ms = 150;
+};
+
+kernel_config worker_config(stall_limits limits) {
   kernel_config cfg;
   cfg.backend = kernel_backend::cpu;
   cfg.h2k_capacity = 64;
   cfg.k2h_capacity = 64;
   cfg.heartbeat_interval = 2ms;
-  cfg.stall_timeout = 40ms;
+  cfg.stall_timeout = limits.stall_timeout;
   cfg.spin_before_park = 64;
   return cfg;
 }
 
-auto kernel_factory() {
-  return [](actor_system& sys) {
-    return spawn_kernel<kjob_if>(sys, job_kernel{tickets().data(), 150}, worker_config());
+auto kernel_factory(stall_limits limits = {}) {
+  return [limits](actor_system& sys) {
+    return spawn_kernel<kjob_if>(sys, job_kernel{tickets().data(), limits.stall_ms},
+                                 worker_config(limits));
   };
 }
 
@@ -93,9 +101,12 @@ TEST_CASE("a pool of kernel workers restarts a faulted and a stalled kernel") {
   clear_tickets();
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  kjob_if p = sys.spawn(pool<kjob_if>{.size = 2,
-                                      .factory = kernel_factory(),
-                                      .strategy = one_for_one{.max_restarts = 100, .within = 10s}});
+  // Counts restarts exactly: a stall timeout that a loaded machine (sanitizer
+  // builds on 2 cores) cannot reach by descheduling an idle kernel's thread.
+  kjob_if p = sys.spawn(pool<kjob_if>{
+    .size = 2,
+    .factory = kernel_factory({.stall_timeout = 500ms, .stall_ms = 1500}),
+    .strategy = one_for_one{.max_restarts = 100, .within = 10s}});
   CHECK_EQ(self->request(p, 5s, kjob{1}).get().value(), 1u);
   tickets()[2] = crash_ticket;
   auto crashed = self->request(p, 5s, kjob{2}).get();
