@@ -68,7 +68,7 @@ error to_error(kernel_error x) {
 kernel_session::kernel_session(actor_system& sys, const kernel_config& cfg, kernel_backend backend,
                                std::unique_ptr<kernel_channel> channel,
                                host_message_sender host_sender)
-  : sys_(&sys),
+  : sys_(sys.weak_ref()),
     cfg_(cfg),
     backend_(backend),
     channel_(std::move(channel)),
@@ -234,7 +234,7 @@ bool kernel_session::drain_k2h() {
     popped_.fetch_add(1, std::memory_order_relaxed);
     if (h.kind == slot_kind::message) {
       if (host_sender_ != nullptr)
-        host_sender_(*sys_, lock_proxy(), h, payload_.data());
+        host_sender_(sys_, lock_proxy(), h, payload_.data());
       continue;
     }
     pending_reply entry;

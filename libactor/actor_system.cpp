@@ -31,6 +31,14 @@ actor actor_system::find_actor(actor_id id) const {
   return actor{core_->registry.find(id)};
 }
 
+actor system_ref::find_actor(actor_id id) const {
+  // The lock keeps the registry alive while it is searched, even if the
+  // system is being destroyed meanwhile (then it holds no actor).
+  if (auto core = core_.lock())
+    return actor{core->registry.find(id)};
+  return actor{};
+}
+
 system_stats actor_system::stats() const {
   system_stats result;
   result.actors_alive = core_->registry.size();

@@ -310,6 +310,64 @@ TEST_CASE(
   CHECK(kernels_released(baseline));
 }
 
+namespace {
+
+struct hold_then_notify {
+  std::uint64_t receiver;
+};
+struct late_note {
+  std::uint32_t value;
+};
+
+/// Waits at the gate, then sends the host actor `receiver` a note and
+/// counts it in `sent` (after send_host returned: delivery was attempted).
+struct late_sender {
+  using inputs = message_list<hold_then_notify>;
+  using outputs = message_list<late_note>;
+
+  template <class Ctx>
+  RINGACTOR_DEVICE void handle(Ctx& ctx, const hold_then_notify& m) const {
+    // Pairs with the host's release store that opens the gate.
+    while (dev::atomic_load(*gate, mem_order::acquire) == 0)
+      dev::pause();
+    ctx.send_host(m.receiver, late_note{7});
+    dev::atomic_store(*sent, std::uint32_t{1}, mem_order::release);
+  }
+
+  std::uint32_t* gate;
+  std::uint32_t* sent;
+};
+
+using late_sender_if = typed_actor<result<void>(hold_then_notify)>;
+
+} // namespace
+
+TEST_CASE("a hung kernel that wakes after its actor system is gone sends into nothing") {
+  // Its proxy stopped waiting for it (kernel_stalled), so the system can be
+  // destroyed while the kernel's thread still runs the handler. A message
+  // the kernel sends afterwards must not reach into the destroyed system
+  // (the address sanitizer reported a use after free in its registry).
+  auto baseline = live_kernel_count();
+  std::uint32_t gate = 0;
+  std::uint32_t sent = 0;
+  {
+    actor_system sys{actor_system_config{}.set_workers(2)};
+    scoped_actor self{sys};
+    auto cfg = cpu_config();
+    cfg.heartbeat_interval = 5ms;
+    cfg.stall_timeout = 100ms;
+    auto k = spawn_kernel<late_sender_if>(sys, late_sender{&gate, &sent}, cfg);
+    self->monitor(k);
+    auto receiver = sys.spawn([](event_based_actor*) -> behavior { return {[](late_note) {}}; });
+    self->send(k, hold_then_notify{receiver.id()});
+    CHECK(await_down(self, k.address()) == gpu_error::kernel_stalled);
+  }
+  dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
+  CHECK(test_util::eventually([&] { return dev::atomic_load(sent, mem_order::acquire) == 1; },
+                              patience));
+  CHECK(kernels_released(baseline));
+}
+
 TEST_CASE("launch mode gives the same answers as persistent mode") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};

@@ -68,6 +68,24 @@ constexpr bool takes_self_pointer() {
 
 } // namespace detail
 
+/// Finds the actors of a system without keeping the system alive, for
+/// threads that may outlive it (a hung kernel's, which its proxy stopped
+/// waiting for). Once the system is destroyed it finds none.
+class system_ref {
+public:
+  system_ref() = default;
+
+  /// The live scheduled actor with id `id`; an invalid handle if there is
+  /// none or the system is gone.
+  actor find_actor(actor_id id) const;
+
+private:
+  friend class actor_system;
+  explicit system_ref(std::weak_ptr<detail::system_core> core) : core_(std::move(core)) {}
+
+  std::weak_ptr<detail::system_core> core_;
+};
+
 class actor_system {
 public:
   explicit actor_system(actor_system_config cfg = {});
@@ -145,6 +163,8 @@ public:
 
   /// The live scheduled actor with id `id`, or an invalid handle.
   actor find_actor(actor_id id) const;
+  /// A reference to this system that does not keep it alive.
+  system_ref weak_ref() const { return system_ref{core_}; }
   system_stats stats() const;
 
   // -- internals (used by actors) ---------------------------------------------

@@ -182,7 +182,7 @@ bool send_host_as(std::uint32_t id, abstract_actor* dest, const strong_actor_ptr
 
 /// Delivers what Kernel sent with ctx.send_host() to the host actor it named.
 template <class Kernel>
-void send_host_message(actor_system& sys, const strong_actor_ptr& from, const slot_header& h,
+void send_host_message(const system_ref& sys, const strong_actor_ptr& from, const slot_header& h,
                        const std::byte* payload) {
   if constexpr (has_outputs<Kernel>) {
     auto dest = sys.find_actor(h.receiver_id);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include <ringactor/actor.hpp>
+#include <ringactor/actor_system.hpp>
 #include <ringactor/error.hpp>
 #include <ringactor/response_promise.hpp>
 
@@ -36,8 +37,6 @@
 #include "ringactor/gpu/kernel_stats.hpp"
 
 namespace ringactor {
-
-class actor_system;
 
 namespace detail {
 
@@ -71,8 +70,9 @@ using backlog_flusher = void (*)(abstract_actor* proxy);
 using reply_decoder = void (*)(response_promise&, const slot_header&, const std::byte*);
 
 /// Delivers a message a kernel sent with ctx.send_host() (decoding it by
-/// the kernel's `outputs`).
-using host_message_sender = void (*)(actor_system&, const strong_actor_ptr& from,
+/// the kernel's `outputs`) to the actor of `sys` it names; a message for an
+/// actor that is gone, or of a system that is gone, is dropped.
+using host_message_sender = void (*)(const system_ref& sys, const strong_actor_ptr& from,
                                      const slot_header&, const std::byte*);
 
 /// The error a request gets for a K2H error slot.
@@ -168,7 +168,10 @@ private:
   void fail_all_pending(const error& reason);
   void finish();
 
-  actor_system* sys_;
+  /// A kernel's thread can outlive the system (a hung kernel, whose proxy
+  /// stopped waiting for it): the session must not keep it, nor use it
+  /// once it is gone.
+  system_ref sys_;
   kernel_config cfg_;
   kernel_backend backend_;
   std::unique_ptr<kernel_channel> channel_;
