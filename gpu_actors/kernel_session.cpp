@@ -167,6 +167,7 @@ kernel_stats kernel_session::stats(std::uint64_t backlog) const {
     std::lock_guard guard{mutex_};
     s.pending_requests = pending_.size();
   }
+  s.host_messages_dropped = host_messages_dropped_.load(std::memory_order_relaxed);
   s.heartbeat = cb.heartbeat();
   auto now = to_ns(std::chrono::steady_clock::now());
   s.heartbeat_age = std::chrono::nanoseconds{
@@ -233,8 +234,8 @@ bool kernel_session::drain_k2h() {
     any = true;
     popped_.fetch_add(1, std::memory_order_relaxed);
     if (h.kind == slot_kind::message) {
-      if (host_sender_ != nullptr)
-        host_sender_(sys_, lock_proxy(), h, payload_.data());
+      if (host_sender_ == nullptr || !host_sender_(sys_, lock_proxy(), h, payload_.data()))
+        host_messages_dropped_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
     pending_reply entry;

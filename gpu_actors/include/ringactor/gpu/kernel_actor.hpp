@@ -180,14 +180,15 @@ bool send_host_as(std::uint32_t id, abstract_actor* dest, const strong_actor_ptr
     return false;
 }
 
-/// Delivers what Kernel sent with ctx.send_host() to the host actor it named.
+/// Delivers what Kernel sent with ctx.send_host() to the host actor it
+/// named; false if there is none (any more) or the type id is unknown.
 template <class Kernel>
-void send_host_message(const system_ref& sys, const strong_actor_ptr& from, const slot_header& h,
+bool send_host_message(const system_ref& sys, const strong_actor_ptr& from, const slot_header& h,
                        const std::byte* payload) {
   if constexpr (has_outputs<Kernel>) {
     auto dest = sys.find_actor(h.receiver_id);
     if (!dest)
-      return;
+      return false;
     bool sent = [&]<class... Ts>(message_list<Ts...>) {
       if constexpr (sizeof...(Ts) > 0)
         return send_host_as<Ts...>(1, dest.get(), from, h, payload);
@@ -197,6 +198,9 @@ void send_host_message(const system_ref& sys, const strong_actor_ptr& from, cons
     if (!sent)
       log_warn("a kernel sent a message of unknown type id {} to actor {}", h.type_id,
                h.receiver_id);
+    return sent;
+  } else {
+    return false;
   }
 }
 

@@ -26,7 +26,10 @@ struct kernel_stats {
   std::uint64_t k2h_depth = 0;          ///< in the K2H ring, not yet taken by the poller
   std::uint64_t backlog = 0;            ///< waiting in the proxy for H2K space
   std::uint64_t pending_requests = 0;   ///< requests not answered yet
-  std::uint64_t heartbeat = 0;          ///< the kernel's heartbeat counter
+  /// Messages the kernel sent with ctx.send_host() that reached no actor:
+  /// the receiver was gone (as a send to a dead actor, they are dropped).
+  std::uint64_t host_messages_dropped = 0;
+  std::uint64_t heartbeat = 0; ///< the kernel's heartbeat counter
   /// Since the completion poller last saw the heartbeat advance.
   std::chrono::nanoseconds heartbeat_age{0};
 };

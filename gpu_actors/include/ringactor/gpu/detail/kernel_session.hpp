@@ -70,9 +70,10 @@ using backlog_flusher = void (*)(abstract_actor* proxy);
 using reply_decoder = void (*)(response_promise&, const slot_header&, const std::byte*);
 
 /// Delivers a message a kernel sent with ctx.send_host() (decoding it by
-/// the kernel's `outputs`) to the actor of `sys` it names; a message for an
-/// actor that is gone, or of a system that is gone, is dropped.
-using host_message_sender = void (*)(const system_ref& sys, const strong_actor_ptr& from,
+/// the kernel's `outputs`) to the actor of `sys` it names. Returns false
+/// if it could not: the actor (or its system) is gone, or the type id is
+/// not one of the kernel's outputs.
+using host_message_sender = bool (*)(const system_ref& sys, const strong_actor_ptr& from,
                                      const slot_header&, const std::byte*);
 
 /// The error a request gets for a K2H error slot.
@@ -198,6 +199,9 @@ private:
   std::atomic<std::uint64_t> pushed_{0};
   /// K2H slots popped. Written under drain_mutex_ (relaxed: statistics only).
   std::atomic<std::uint64_t> popped_{0};
+  /// Host messages (ctx.send_host) that reached no actor. Written under
+  /// drain_mutex_ (relaxed: statistics only).
+  std::atomic<std::uint64_t> host_messages_dropped_{0};
   /// Set (release) by the proxy after a failed push; the poller's exchange
   /// (acquire) takes it, so it sees the pushed_ value stored before it.
   std::atomic<bool> backlogged_{false};
