@@ -165,15 +165,24 @@ public:
 private:
   // -- taking messages in ---------------------------------------------------------
 
-  result<receipt> on_send(send_msg& x) {
-    if (!x.message) {
+  /// Why a message may not be taken in (empty, or of an unregistered type;
+  /// counted), or no error. Sends and envelopes alike: any actor may send
+  /// either, and an empty message would be dereferenced at delivery.
+  error refusal(const dynamic_message& message, const std::string& destination) {
+    if (!message) {
       ++refused_sends_;
-      return error{errc::empty_message, x.destination};
+      return error{errc::empty_message, destination};
     }
-    if (auto type = type_registry::global().require(x.message.type()); !type) {
+    if (auto type = type_registry::global().require(message.type()); !type) {
       ++refused_sends_;
       return type.error();
     }
+    return {};
+  }
+
+  result<receipt> on_send(send_msg& x) {
+    if (auto err = refusal(x.message, x.destination))
+      return err;
     ++accepted_;
     envelope env;
     env.id = clock_->tick();
@@ -257,17 +266,10 @@ private:
   }
 
   result<void> on_envelope(envelope& env) {
-    // Any actor may send an envelope: check it as on_send checks a send (an
-    // empty one would be dereferenced at delivery). The refusal answers the
-    // forwarding broker, which turns it into the sender's receipt.
-    if (!env.message) {
-      ++refused_sends_;
-      return error{errc::empty_message, env.destination};
-    }
-    if (auto type = type_registry::global().require(env.message.type()); !type) {
-      ++refused_sends_;
-      return type.error();
-    }
+    // The refusal answers the forwarding broker, which turns it into the
+    // sender's receipt.
+    if (auto err = refusal(env.message, env.destination))
+      return err;
     ++accepted_;
     auto merged = clock_->update(env.stamp);
     if (!merged) {

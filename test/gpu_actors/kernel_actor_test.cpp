@@ -369,28 +369,27 @@ TEST_CASE("a hung kernel that wakes after its actor system is gone sends into no
 }
 
 TEST_CASE("what a kernel sends to a host actor that is gone is counted as dropped") {
+  using reporter_if = typed_actor<result<void>(gpu_test::report)>;
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  std::uint32_t gate = 1; // open: the kernel sends at once
-  std::uint32_t sent = 0;
-  auto k = spawn_kernel<late_sender_if>(sys, late_sender{&gate, &sent}, cpu_config());
+  auto k = spawn_kernel<reporter_if>(sys, gpu_test::reporter{}, cpu_config());
   auto stats = [&] {
     return self->request(actor_cast<actor>(k), patience, get_kernel_stats{})
       .get<kernel_stats>()
       .value();
   };
   actor relay = sys.spawn([to = actor{self->ctrl()}](event_based_actor* me) -> behavior {
-    return {[me, to](late_note n) { me->send(to, n); }};
+    return {[me, to](gpu_test::progress p) { me->send(to, p); }};
   });
-  REQUIRE(self->request(k, patience, hold_then_notify{relay.id()}).get());
-  std::uint32_t got = 0;
-  CHECK(self->receive_for(patience, [&](late_note n) { got = n.value; }));
+  REQUIRE(self->request(k, patience, gpu_test::report{relay.id(), 7}).get());
+  std::int32_t got = 0;
+  CHECK(self->receive_for(patience, [&](gpu_test::progress p) { got = p.value; }));
   CHECK(got == 7);
   CHECK(stats().host_messages_dropped == 0);
   self->monitor(relay);
   self->send_exit(relay, exit_reason::kill);
   CHECK(await_down(self, relay.address()) == exit_reason::kill);
-  REQUIRE(self->request(k, patience, hold_then_notify{relay.id()}).get());
+  REQUIRE(self->request(k, patience, gpu_test::report{relay.id(), 8}).get());
   CHECK(test_util::eventually([&] { return stats().host_messages_dropped == 1; }));
 }
 

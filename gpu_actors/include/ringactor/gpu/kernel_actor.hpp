@@ -155,29 +155,31 @@ void decode_reply(response_promise& rp, const slot_header& h, const std::byte* p
   }
 }
 
+/// What became of a message a kernel sent to a host actor.
+enum class host_delivery { delivered, receiver_gone, unknown_type };
+
 template <class T, class... Ts>
-bool send_host_as(std::uint32_t id, abstract_actor* dest, const strong_actor_ptr& from,
-                  const slot_header& h, const std::byte* payload) {
+host_delivery send_host_as(std::uint32_t id, abstract_actor* dest, const strong_actor_ptr& from,
+                           const slot_header& h, const std::byte* payload) {
   if (h.type_id == id) {
     if (h.payload_size != sizeof(T))
-      return false;
+      return host_delivery::unknown_type;
     alignas(T) std::byte storage[sizeof(T)];
     std::memcpy(storage, payload, sizeof(T));
     auto& value = *std::launder(reinterpret_cast<T*>(storage));
-    if ((h.flags & slot_flags::k2k_routed) != 0) {
-      // For the broker to route (see k2k_route_kind::broker).
-      dest->enqueue(make_mailbox_element(from, message_id{},
-                                         kernel_routed_message{h.request_id, h.stamp,
-                                                               dynamic_message::from(value)}));
-    } else {
-      dest->enqueue(make_mailbox_element(from, message_id{}, value));
-    }
-    return true;
+    auto msg = (h.flags & slot_flags::k2k_routed) != 0
+                 // For the broker to route (see k2k_route_kind::broker).
+                 ? make_mailbox_element(from, message_id{},
+                                        kernel_routed_message{h.request_id, h.stamp,
+                                                              dynamic_message::from(value)})
+                 : make_mailbox_element(from, message_id{}, value);
+    // Refused once `dest` terminates (found in the registry a moment before).
+    return dest->enqueue(std::move(msg)) ? host_delivery::delivered : host_delivery::receiver_gone;
   }
   if constexpr (sizeof...(Ts) > 0)
     return send_host_as<Ts...>(id + 1, dest, from, h, payload);
   else
-    return false;
+    return host_delivery::unknown_type;
 }
 
 /// Delivers what Kernel sent with ctx.send_host() to the host actor it
@@ -189,16 +191,16 @@ bool send_host_message(const system_ref& sys, const strong_actor_ptr& from, cons
     auto dest = sys.find_actor(h.receiver_id);
     if (!dest)
       return false;
-    bool sent = [&]<class... Ts>(message_list<Ts...>) {
+    auto result = [&]<class... Ts>(message_list<Ts...>) {
       if constexpr (sizeof...(Ts) > 0)
         return send_host_as<Ts...>(1, dest.get(), from, h, payload);
       else
-        return false;
+        return host_delivery::unknown_type;
     }(typename Kernel::outputs{});
-    if (!sent)
+    if (result == host_delivery::unknown_type)
       log_warn("a kernel sent a message of unknown type id {} to actor {}", h.type_id,
                h.receiver_id);
-    return sent;
+    return result == host_delivery::delivered;
   } else {
     return false;
   }
