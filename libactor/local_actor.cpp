@@ -67,9 +67,7 @@ void send_error_response(local_actor* self, mailbox_element& request, error err)
            request.type->name, err);
 }
 
-void answer_abandoned_request(local_actor* self, mailbox_element& request) {
-  if (!request.mid.is_request() || !request.sender)
-    return;
+void answer_abandoned_request_slow(local_actor* self, mailbox_element& request) {
   send_error_response(self, request,
                       error{sec::broken_promise,
                             fmt::format("actor {} ({}) returned delegated for a {} without a "

@@ -170,10 +170,16 @@ template <>
 inline constexpr bool is_delegated_v<response_promise> = true;
 
 void send_error_response(local_actor* self, mailbox_element& request, error err);
+void answer_abandoned_request_slow(local_actor* self, mailbox_element& request);
+
 /// After a handler returned: a request it neither answered nor handed on
 /// (it returned delegated without a promise or delegate()) would never be
-/// answered; it gets broken_promise now.
-void answer_abandoned_request(local_actor* self, mailbox_element& request);
+/// answered; it gets broken_promise now. Inline: every handled message
+/// passes here, and almost none is such a request.
+inline void answer_abandoned_request(local_actor* self, mailbox_element& request) {
+  if (request.mid.is_request() && request.sender) [[unlikely]]
+    answer_abandoned_request_slow(self, request);
+}
 void send_async_result(local_actor* self, mailbox_element& request, mailbox_element_ptr x);
 
 template <class T>
