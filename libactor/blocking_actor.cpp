@@ -93,16 +93,39 @@ mailbox_element_ptr blocking_actor::await_response(message_id mid, clock::time_p
   auto rid = mid.response_id();
   size_t scanned = 0;
   for (;;) {
-    for (; scanned < cache_.size(); ++scanned) {
-      if (cache_[scanned]->mid == rid) {
-        auto x = std::move(cache_[scanned]);
+    while (scanned < cache_.size()) {
+      const auto& x = cache_[scanned];
+      if (x->mid == rid) {
+        auto found = std::move(cache_[scanned]);
         cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(scanned));
-        return x;
+        return found;
       }
+      if (x->mid.is_response() && outstanding_.count(x->mid.number()) == 0) {
+        // A late response to a request given up on (timed out, or its
+        // handle dropped): an actor that only ever awaits responses, never
+        // calling receive(), would otherwise keep every one of them.
+        cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(scanned));
+        continue;
+      }
+      ++scanned;
     }
     if (!fetch_more(deadline))
       return nullptr;
   }
+}
+
+void blocking_actor::forget_response(message_id mid) noexcept {
+  if (outstanding_.erase(mid.number()) == 0)
+    return;
+  auto rid = mid.response_id();
+  for (auto i = cache_.begin(); i != cache_.end(); ++i) {
+    if ((*i)->mid == rid) {
+      cache_.erase(i);
+      return;
+    }
+  }
+  // Not here yet: receive_impl and await_response drop it when it comes,
+  // since no outstanding request claims it any more.
 }
 
 bool blocking_actor::receive_impl(behavior& bhvr, clock::time_point deadline) {

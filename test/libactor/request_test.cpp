@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <memory>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
@@ -374,6 +376,67 @@ TEST_CASE("receive keeps the responses of requests whose handles still wait") {
   // The response to `pending` may arrive while receive looks for a string.
   CHECK(self->receive_for(5s, [](const std::string&) {}));
   CHECK_EQ(pending.get<int>().value(), 2);
+}
+
+namespace {
+
+// Answers an int with a fresh shared_ptr and remembers it weakly, so that a
+// test sees whether the requester still holds the response; a string is
+// echoed (a ping: its response comes after those of earlier requests). A
+// negative int is answered only after `release` is set.
+struct tracked_responder {
+  std::shared_ptr<std::weak_ptr<int>> last = std::make_shared<std::weak_ptr<int>>();
+  std::shared_ptr<std::atomic<bool>> release = std::make_shared<std::atomic<bool>>(false);
+
+  behavior operator()() const {
+    return {
+      [last = last, release = release](int x) {
+        if (x < 0)
+          test_util::eventually([&] { return release->load(); });
+        auto value = std::make_shared<int>(x);
+        *last = value;
+        return value;
+      },
+      [](const std::string& ping) { return ping; },
+    };
+  }
+};
+
+} // namespace
+
+TEST_CASE("a response whose handle was dropped unreceived is released, not kept") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  tracked_responder responder;
+  auto a = sys.spawn(responder);
+  scoped_actor self{sys};
+  {
+    auto unused = self->request(a, 5s, 1);
+    // Its response comes before the ping's, so awaiting the ping fetched it.
+    CHECK_EQ(self->request(a, 5s, std::string{"ping"}).get<std::string>().value(), "ping");
+    CHECK_FALSE(responder.last->expired());
+  }
+  CHECK(responder.last->expired());
+  // The actor still works, and a handle received once cannot be received again.
+  auto h = self->request(a, 5s, 2);
+  CHECK_EQ(*h.get<std::shared_ptr<int>>().value(), 2);
+  auto again = h.get<std::shared_ptr<int>>();
+  REQUIRE_FALSE(again.has_value());
+  CHECK_EQ(again.error(), sec::invalid_argument);
+}
+
+TEST_CASE("a late response to a timed-out request is released by the next await") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  tracked_responder responder;
+  auto a = sys.spawn(responder);
+  scoped_actor self{sys};
+  auto late = self->request(a, 10ms, -1).get<std::shared_ptr<int>>();
+  REQUIRE_FALSE(late.has_value());
+  CHECK_EQ(late.error(), sec::request_timeout);
+  responder.release->store(true);
+  // The late response arrives before the ping's; only requests are awaited
+  // here, receive() never runs.
+  CHECK_EQ(self->request(a, 5s, std::string{"ping"}).get<std::string>().value(), "ping");
+  CHECK(responder.last->expired());
 }
 
 TEST_CASE("many requests with timeouts keep a bounded timer queue") {

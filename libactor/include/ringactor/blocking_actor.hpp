@@ -62,6 +62,10 @@ public:
   /// Waits for the response to `mid` until `deadline` (null on timeout).
   mailbox_element_ptr await_response(message_id mid, clock::time_point deadline);
 
+  /// Nobody will wait for the response to `mid` (its handle was dropped
+  /// unused): releases it if it arrived, and drops it when it arrives later.
+  void forget_response(message_id mid) noexcept;
+
   /// Ends this actor (its owner's scope ended); answers pending requests.
   void close(error reason);
 
@@ -85,21 +89,52 @@ private:
   bool woken_ = false; // guarded by wake_mtx_
 };
 
-/// The pending outcome of blocking_actor::request.
+/// The pending outcome of blocking_actor::request. Move-only: it stands for
+/// one response. Dropped without receive() or get(), it tells its actor that
+/// nobody waits for the response, which is then released rather than kept
+/// for the actor's lifetime.
 template <class Response>
-class blocking_response_handle {
+class [[nodiscard("a request's response is received through its handle; dropping it discards "
+                  "the response")]] blocking_response_handle {
 public:
   blocking_response_handle(blocking_actor* self, message_id mid,
                            blocking_actor::clock::time_point deadline) noexcept
     : self_(self), mid_(mid), deadline_(deadline) {}
 
+  blocking_response_handle(blocking_response_handle&& other) noexcept
+    : self_(std::exchange(other.self_, nullptr)), mid_(other.mid_), deadline_(other.deadline_) {}
+
+  blocking_response_handle& operator=(blocking_response_handle&& other) noexcept {
+    if (this != &other) {
+      forget();
+      self_ = std::exchange(other.self_, nullptr);
+      mid_ = other.mid_;
+      deadline_ = other.deadline_;
+    }
+    return *this;
+  }
+
+  blocking_response_handle(const blocking_response_handle&) = delete;
+  blocking_response_handle& operator=(const blocking_response_handle&) = delete;
+
+  ~blocking_response_handle() { forget(); }
+
   /// Blocks until the response (runs `f`) or an error (runs `e`): the
   /// receiver's error, request_timeout, dead_receiver or unexpected_message.
+  /// A handle is received once; a second receive() (or one on a moved-from
+  /// handle) gets an invalid_argument error.
   template <class F, class E>
   void receive(F f, E e) {
     detail::check_response_callback<Response, F>();
     auto cb = detail::make_response_callback(std::move(f), std::move(e));
-    if (auto x = self_->await_response(mid_, deadline_)) {
+    if (self_ == nullptr) {
+      error err{sec::invalid_argument, "this response handle was already received or moved from"};
+      cb(nullptr, &err);
+      return;
+    }
+    // await_response forgets the request whatever happens.
+    auto self = std::exchange(self_, nullptr);
+    if (auto x = self->await_response(mid_, deadline_)) {
       cb(x.get(), nullptr);
     } else {
       error err{sec::request_timeout};
@@ -124,7 +159,12 @@ public:
   }
 
 private:
-  blocking_actor* self_;
+  void forget() noexcept {
+    if (self_ != nullptr)
+      std::exchange(self_, nullptr)->forget_response(mid_);
+  }
+
+  blocking_actor* self_; // null once received, forgotten or moved from
   message_id mid_;
   blocking_actor::clock::time_point deadline_;
 };
