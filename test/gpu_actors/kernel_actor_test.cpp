@@ -546,6 +546,44 @@ TEST_CASE("a send to a launch-mode kernel actor does not wait for the launch in 
   CHECK(stats->messages_processed == 3);
 }
 
+namespace {
+
+struct halve {
+  std::int32_t value;
+};
+
+/// Replies with a float where its interface says int. Its handler is
+/// written for kernel_context itself, so spawn_kernel's compile-time reply
+/// check cannot instantiate it (a generic handler with this reply does not
+/// compile, see kernel_reply_type_mismatch.cpp); float is one of its
+/// outputs, so the reply slot's type id names it.
+struct mislabelled_replier {
+  using inputs = message_list<halve>;
+  using outputs = message_list<float>;
+
+  template <class Grid>
+  RINGACTOR_DEVICE void handle(kernel_context<mislabelled_replier, Grid>& ctx,
+                               const halve& m) const {
+    ctx.reply(static_cast<float>(m.value) / 2);
+  }
+};
+
+using halver_if = typed_actor<result<std::int32_t>(halve)>;
+
+} // namespace
+
+TEST_CASE("a kernel reply whose type id names another output type is refused, not reinterpreted") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto k = spawn_kernel<halver_if>(sys, mislabelled_replier{}, cpu_config());
+  error failure;
+  self->request(k, patience, halve{3})
+    .receive([](std::int32_t x) { FAIL("a float reply was read as the int ", x); },
+             [&](const error& e) { failure = e; });
+  CHECK(failure == sec::unexpected_response);
+  CHECK(failure.context().find("output type 1") != std::string_view::npos);
+}
+
 TEST_CASE("a watchdog that an idle kernel's heartbeat cannot satisfy is refused at spawn") {
   auto baseline = live_kernel_count();
   actor_system sys{actor_system_config{}.set_workers(2)};

@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include <ringactor/actor_system.hpp>
 #include <ringactor/typed_actor.hpp>
 #include <ringactor/typed_behavior.hpp>
@@ -34,6 +36,7 @@
 #include "ringactor/gpu/cpu_backend.hpp"
 #include "ringactor/gpu/cuda_backend.hpp"
 #include "ringactor/gpu/detail/kernel_session.hpp"
+#include "ringactor/gpu/detail/reply_check_context.hpp"
 #include "ringactor/gpu/errors.hpp"
 #include "ringactor/gpu/kernel_config.hpp"
 #include "ringactor/gpu/kernel_context.hpp"
@@ -122,6 +125,14 @@ constexpr bool check_kernel_signature() {
                         || std::is_same_v<std::remove_cvref_t<returned>, R>;
     static_assert(kernel_handler_returns_interface_response<M, returned, R, ok>::value);
   }
+  // Explicit replies (ctx.reply(x) in the handler's body): the address
+  // instantiates the handler with a context that checks them against R (see
+  // reply_check_context.hpp). A handler that only accepts kernel_context
+  // itself cannot be checked this way; the host's size check remains.
+  using check_ctx = reply_check_context<Kernel, M, R>;
+  if constexpr (accepted && requires(Kernel& k, check_ctx& c, const M& m) { k.handle(c, m); }) {
+    [[maybe_unused]] constexpr auto check = &instantiate_handler_for_reply_check<Kernel, M, R>;
+  }
   return true;
 }
 
@@ -138,12 +149,25 @@ constexpr bool check_kernel_interface(type_list<Sigs...>) {
 // -- marshalling ------------------------------------------------------------------------
 
 /// Answers a promise from a K2H reply (a value of R, or unit) or error slot.
-template <class R>
+///
+/// A reply slot's type id is the replied type's position in the kernel's
+/// `outputs` (kernel_context::reply), 0 for a type not listed there. So a
+/// non-zero id other than R's names another type for certain: refused, where
+/// the size check alone would read its bytes as an R when the sizes agree.
+/// (spawn_kernel checks explicit replies at compile time; this catches a
+/// handler that check cannot instantiate, one written for kernel_context
+/// itself.) An id of 0 says nothing, and leaves the size check.
+template <class Kernel, class R>
 void decode_reply(response_promise& rp, const slot_header& h, const std::byte* payload) {
   if (h.kind == slot_kind::error) {
     rp.deliver_error(to_error(static_cast<kernel_error>(h.error_code)));
   } else if constexpr (std::is_void_v<R>) {
     rp.deliver();
+  } else if (h.type_id != 0 && h.type_id != output_type_id<Kernel, R>()) {
+    rp.deliver_error(error{sec::unexpected_response,
+                           fmt::format("the kernel replied with output type {} (its position in "
+                                       "the kernel's outputs), not the interface's response type",
+                                       h.type_id)});
   } else if (h.payload_size != sizeof(R)) {
     rp.deliver_error(error{sec::unexpected_response, "the kernel's reply has the wrong size"});
   } else {
@@ -390,7 +414,8 @@ private:
     if (x.mid.is_request()) {
       h.request_id = ++last_request_id_;
       // Registered before the push: the reply may come back at once.
-      session_->add_pending(h.request_id, response_promise{std::move(self), x}, &decode_reply<R>);
+      session_->add_pending(h.request_id, response_promise{std::move(self), x},
+                            &decode_reply<Kernel, R>);
     }
     return send_to_kernel(h, &msg);
   }
