@@ -523,6 +523,27 @@ void cuda_kernel_runner::launch() {
   impl_->last = status::idle;
 }
 
+bool cuda_kernel_runner::launch_for(std::chrono::nanoseconds timeout) {
+  if (impl_->options.mode != loop_mode::launch)
+    throw cuda_error("ringactor: launch_for() is for launch mode");
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  impl_->launch_loop();
+  // Spins on the stream first, as cudaStreamSynchronize does by default (a
+  // launch of one message is short), then backs off until the deadline.
+  for (std::uint32_t n = 0; impl_->poll() == status::running; ++n) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false; // still running: poll() (the poller's) sees it end
+    if (n < 1000)
+      std::this_thread::yield();
+    else
+      std::this_thread::sleep_for(std::chrono::microseconds{50});
+  }
+  if (impl_->last == status::faulted)
+    throw cuda_error("ringactor: a kernel launch failed: " + impl_->fault);
+  impl_->last = status::idle;
+  return true;
+}
+
 cuda_kernel_runner::status cuda_kernel_runner::poll() {
   return impl_->poll();
 }

@@ -63,6 +63,9 @@ void cuda_kernel_runner::start() {
 void cuda_kernel_runner::launch() {
   missing();
 }
+bool cuda_kernel_runner::launch_for(std::chrono::nanoseconds) {
+  missing();
+}
 cuda_kernel_runner::status cuda_kernel_runner::poll() {
   missing();
 }

@@ -310,10 +310,14 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
   auto cb = channel_->control();
   std::string stream_fault;
   bool launch_mode = cfg_.mode == loop_mode::launch;
-  // Launch mode: no launch is in flight once the proxy retired (it launches
-  // synchronously), and CUDA runners are not polled while the proxy may
-  // launch on another thread.
-  bool stopped = launch_mode ? mode != exit_mode::running : runner_->exited(stream_fault);
+  // Launch mode: the proxy launches synchronously, and CUDA runners are not
+  // polled while it may launch on another thread. Once it retired, no
+  // launch is in flight unless one outlived the stall timeout (the proxy
+  // then stopped waiting and exited with kernel_stalled): the session, and
+  // the memory the hung handler uses, stay until it returns, as they do
+  // for a stalled persistent loop.
+  bool stopped = launch_mode ? mode != exit_mode::running && !runner_->launch_in_flight()
+                             : runner_->exited(stream_fault);
   // -- health ---------------------------------------------------------------------------
   if (mode == exit_mode::running && !launch_mode) {
     if (!stream_fault.empty()) {

@@ -546,6 +546,42 @@ TEST_CASE("a send to a launch-mode kernel actor does not wait for the launch in 
   CHECK(stats->messages_processed == 3);
 }
 
+TEST_CASE("a launch that hangs past the stall timeout ends the actor with kernel_stalled and "
+          "gives its scheduler worker back") {
+  auto baseline = live_kernel_count();
+  // One worker: while the launch held it, no other actor could run.
+  actor_system sys{actor_system_config{}.set_workers(1)};
+  scoped_actor self{sys};
+  std::uint32_t gate = 0;
+  std::uint32_t entered = 0;
+  auto cfg = cpu_config();
+  cfg.mode = loop_mode::launch;
+  cfg.heartbeat_interval = 5ms;
+  cfg.stall_timeout = 200ms;
+  auto k = spawn_kernel<gated_if>(sys, announcing_gate{&gate, &entered}, cfg);
+  self->monitor(k);
+  auto stuck = self->request(k, patience, gpu_test::wait_for{1}); // waits at the gate
+  auto queued = self->request(k, patience, gpu_test::wait_for{0});
+  CHECK(await_down(self, k.address()) == gpu_error::kernel_stalled);
+  CHECK(dev::atomic_load(entered, mem_order::acquire) == 1); // it did hang in the handler
+  error stuck_error;
+  stuck.receive([](std::uint32_t) { FAIL("a stalled launch answered"); },
+                [&](const error& e) { stuck_error = e; });
+  CHECK(stuck_error == sec::dead_receiver);
+  bool queued_failed = false;
+  queued.receive([](std::uint32_t) { FAIL("a stalled kernel actor answered"); },
+                 [&](const error&) { queued_failed = true; });
+  CHECK(queued_failed);
+  // The worker is free while the handler still hangs: a host actor answers.
+  auto host = sys.spawn(host_adder);
+  CHECK(value_or(self->request(host, patience, add{1, 2}).get(), -1) == 3);
+  // Let the handler return: the session waits for it before it releases
+  // the kernel's memory and thread.
+  CHECK(live_kernel_count() > baseline);
+  dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
+  CHECK(kernels_released(baseline));
+}
+
 namespace {
 
 struct halve {

@@ -19,6 +19,8 @@
 //
 // Launch mode runs each launch as one task on a dedicated launcher thread
 // (the analogue of a stream) and waits for it: launch plus synchronize.
+// launch_for() bounds the wait; a launch it gave up on keeps the launcher
+// thread until its handler returns.
 #pragma once
 
 #include <barrier>
@@ -214,6 +216,15 @@ public:
   /// for it to finish.
   void launch();
 
+  /// Launch mode: as launch(), but waits at most `timeout`. False if the
+  /// launch still runs then (a handler that hangs): a host thread cannot be
+  /// stopped, so it goes on; later launches queue behind it, and join()
+  /// (hence the destructor) waits for it.
+  bool launch_for(std::chrono::nanoseconds timeout);
+
+  /// Launch mode: whether a launch was requested and has not finished.
+  bool launch_in_flight();
+
   /// Persistent mode: waits for the loop to exit (after a drain, terminate
   /// or fault). Launch mode: runs a final launch with the terminate command
   /// raised (the loop records `terminated`) and stops the launcher thread.
@@ -307,6 +318,22 @@ void cpu_kernel_runner<Kernel>::launch() {
   auto ticket = ++launches_requested_;
   launch_requested_.notify_one();
   launch_done_.wait(guard, [&] { return launches_done_ >= ticket; });
+}
+
+template <class Kernel>
+bool cpu_kernel_runner<Kernel>::launch_for(std::chrono::nanoseconds timeout) {
+  if (options_.mode != loop_mode::launch || threads_.empty())
+    throw std::logic_error("ringactor: launch_for() needs a started runner in launch mode");
+  std::unique_lock guard{mutex_};
+  auto ticket = ++launches_requested_;
+  launch_requested_.notify_one();
+  return launch_done_.wait_for(guard, timeout, [&] { return launches_done_ >= ticket; });
+}
+
+template <class Kernel>
+bool cpu_kernel_runner<Kernel>::launch_in_flight() {
+  std::lock_guard guard{mutex_};
+  return launches_done_ < launches_requested_;
 }
 
 template <class Kernel>

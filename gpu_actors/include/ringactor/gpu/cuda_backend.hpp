@@ -125,6 +125,11 @@ public:
 
   /// Launch mode: one launch (at most one message), then stream synchronize.
   void launch();
+  /// Launch mode: one launch, waiting at most `timeout` for the stream.
+  /// False if the launch still runs then (poll() says when it ends; the
+  /// destructor waits for it, bounded, and leaks what it uses if it never
+  /// does). Throws cuda_error as launch().
+  bool launch_for(std::chrono::nanoseconds timeout);
 
   /// Polls the stream.
   status poll();

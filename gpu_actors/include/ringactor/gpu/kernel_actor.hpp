@@ -239,7 +239,8 @@ public:
     : runner_(kernel, ch, opts), channel_(&ch) {
     runner_.start();
   }
-  void launch() override { runner_.launch(); }
+  bool launch(std::chrono::nanoseconds timeout) override { return runner_.launch_for(timeout); }
+  bool launch_in_flight() override { return runner_.launch_in_flight(); }
   bool exited(std::string&) override {
     auto s = channel_->control().state();
     return s == kernel_state::terminated || s == kernel_state::faulted;
@@ -253,7 +254,8 @@ private:
 class cuda_runner_adapter final : public kernel_runner_base {
 public:
   explicit cuda_runner_adapter(cuda_kernel_runner runner) : runner_(std::move(runner)) {}
-  void launch() override { runner_.launch(); }
+  bool launch(std::chrono::nanoseconds timeout) override { return runner_.launch_for(timeout); }
+  bool launch_in_flight() override { return runner_.poll() == cuda_kernel_runner::status::running; }
   bool exited(std::string& stream_fault) override {
     auto s = runner_.poll();
     if (s == cuda_kernel_runner::status::faulted) {
@@ -374,7 +376,7 @@ private:
   };
 
   /// What a push under push_mutex_ left to do once the lock is released.
-  enum class push_outcome { done, launch_failed, kernel_faulted };
+  enum class push_outcome { done, launch_failed, launch_stalled, kernel_faulted };
 
   /// If `x` holds Sig's message type: sets `taken` when the direct path
   /// consumed it, returns true (the type matched).
@@ -460,7 +462,12 @@ private:
     session_->note_pushed(++pushed_);
     if (session_->config().mode == loop_mode::launch) {
       try {
-        session_->launch();
+        // Bounded by the stall timeout: a handler that hangs must not keep
+        // this scheduler worker (or push_mutex_) for good.
+        if (!session_->launch()) {
+          outcome = push_outcome::launch_stalled;
+          return true;
+        }
       } catch (const std::exception& ex) {
         launch_error_ = ex.what();
         outcome = push_outcome::launch_failed;
@@ -482,6 +489,12 @@ private:
   void after_push(push_outcome outcome) {
     if (outcome == push_outcome::launch_failed)
       fail(error{gpu_error::kernel_fault, launch_error_});
+    else if (outcome == push_outcome::launch_stalled)
+      fail(error{gpu_error::kernel_stalled,
+                 fmt::format("a launch did not finish within the stall timeout ({} ms)",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                               session_->config().stall_timeout)
+                               .count())});
     else if (outcome == push_outcome::kernel_faulted)
       fail(error{gpu_error::kernel_fault, "a kernel handler reported a fault"});
   }
@@ -560,8 +573,9 @@ private:
 /// queued; those requests get their replies) and its threads, streams and
 /// memory are released before monitors see the down message. A fault ends
 /// the actor with gpu_error::kernel_fault, a heartbeat that stands still
-/// past cfg.stall_timeout with gpu_error::kernel_stalled; requests it can no
-/// longer answer get sec::dead_receiver.
+/// past cfg.stall_timeout (in launch mode: a launch that does not finish
+/// within it) with gpu_error::kernel_stalled; requests it can no longer
+/// answer get sec::dead_receiver.
 ///
 /// With cfg.snapshots (snapshot_store.hpp) the kernel starts from the
 /// store's latest snapshot instead, if there is one, and publishes its own.

@@ -42,8 +42,9 @@ struct kernel_config {
   /// The kernel's heartbeat advances at least this often while it runs
   /// (positive).
   std::chrono::nanoseconds heartbeat_interval = std::chrono::milliseconds{100};
-  /// A persistent kernel whose heartbeat stands still this long is stalled:
-  /// its actor exits with gpu_error::kernel_stalled. Also bounds how long an
+  /// A persistent kernel whose heartbeat stands still this long is stalled,
+  /// and so is a launch (launch mode) that does not finish within it: its
+  /// actor exits with gpu_error::kernel_stalled. Also bounds how long an
   /// exiting kernel actor waits for its kernel to drain. Longer than
   /// heartbeat_interval, which an idle kernel's heartbeat only just meets.
   std::chrono::nanoseconds stall_timeout = std::chrono::seconds{5};

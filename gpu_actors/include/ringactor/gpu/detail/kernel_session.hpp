@@ -44,9 +44,13 @@ namespace detail {
 class kernel_runner_base {
 public:
   virtual ~kernel_runner_base() = default;
-  /// Launch mode: one launch (at most one message), waiting for it. Throws
-  /// cuda_error when a CUDA launch fails.
-  virtual void launch() = 0;
+  /// Launch mode: one launch (at most one message), waiting at most
+  /// `timeout` for it; false if it still runs then. Throws cuda_error when
+  /// a CUDA launch fails.
+  virtual bool launch(std::chrono::nanoseconds timeout) = 0;
+  /// Launch mode: whether a launch that launch() stopped waiting for still
+  /// runs. Poller thread only, once the proxy retired (it launches no more).
+  virtual bool launch_in_flight() = 0;
   /// Whether the loop has exited (or, for a CUDA stream error, sets
   /// `stream_fault` and returns true). Poller thread only.
   virtual bool exited(std::string& stream_fault) = 0;
@@ -119,8 +123,9 @@ public:
   /// the poller (or the CPU kernel's thread) calls the proxy's backlog
   /// flusher, or sends the proxy an h2k_space message when it has none.
   void set_backlogged() noexcept;
-  /// Launch mode: runs one launch.
-  void launch() { runner_->launch(); }
+  /// Launch mode: runs one launch; false if it did not finish within the
+  /// stall timeout (the kernel stalled; the launch may still run).
+  bool launch() { return runner_->launch(cfg_.stall_timeout); }
 
   /// The proxy exits (called from its on_exit). Drain: waits, at most the
   /// stall timeout, until the kernel has handled what was queued, every
