@@ -497,7 +497,7 @@ void device_links::stats(broker_stats& out) const {
     auto ref = ep->ref();
     out.kernel_sends.push_back(kernel_send_stats{ep->name, ref.not_found(), ref.not_accepted(),
                                                  ref.too_large(), ref.sent_to_host(),
-                                                 ref.sent_to_broker()});
+                                                 ref.sent_to_broker(), ref.host_queue_full()});
   }
   std::sort(out.kernel_sends.begin(), out.kernel_sends.end(),
             [](auto& x, auto& y) { return x.kernel_id < y.kernel_id; });

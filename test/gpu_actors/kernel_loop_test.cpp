@@ -272,4 +272,61 @@ TEST_CASE("launch mode handles exactly one message per launch") {
   CHECK(runner.kernel().total == 6);
 }
 
+namespace {
+
+struct burst {
+  std::uint64_t destination;
+  std::uint32_t count;
+};
+
+struct burst_note {
+  std::uint32_t n;
+};
+
+/// Sends `count` notes to a K2K destination and tallies what ctx.send said.
+struct host_burster {
+  using inputs = message_list<burst>;
+  using outputs = message_list<burst_note>;
+
+  template <class Ctx>
+  RINGACTOR_DEVICE void handle(Ctx& ctx, const burst& m) {
+    for (std::uint32_t i = 0; i < m.count; ++i) {
+      auto r = ctx.send(m.destination, burst_note{i});
+      if (ctx.is_leader())
+        ++outcomes[static_cast<std::uint32_t>(r)];
+    }
+  }
+
+  std::uint32_t outcomes[6] = {}; ///< by k2k_send_result
+};
+
+} // namespace
+
+TEST_CASE("a K2K send to a host endpoint given up on a full K2H at termination counts as "
+          "host_queue_full, not too_large") {
+  // K2H holds 2 slots and nobody takes them: the third send waits until the
+  // host asks the kernel to terminate, then it and every later one give up.
+  kernel_channel ch{channel_geometry{.h2k_capacity = 2, .k2h_capacity = 2, .slot_size = 128}};
+  constexpr std::uint64_t host_endpoint = 42;
+  k2k_route route;
+  route.kind = static_cast<std::uint32_t>(k2k_route_kind::host);
+  route.destination = host_endpoint;
+  route.host_receiver = 7;
+  k2k_port_ref port{ch.k2k_port_host()};
+  port.publish_route(0, route);
+  cpu_kernel_runner<host_burster> runner{host_burster{}, ch};
+  runner.start();
+  REQUIRE(ch.try_send_message<host_burster>(burst{host_endpoint, 10}));
+  REQUIRE(eventually(ch, [&] { return ch.control().k2h_produced() == 2; }));
+  ch.control().request_terminate();
+  runner.join();
+  const auto& outcomes = runner.kernel().outcomes;
+  CHECK(outcomes[static_cast<std::uint32_t>(k2k_send_result::ok)] == 2);
+  CHECK(outcomes[static_cast<std::uint32_t>(k2k_send_result::queue_full)] == 8);
+  CHECK(outcomes[static_cast<std::uint32_t>(k2k_send_result::too_large)] == 0);
+  CHECK(port.sent_to_host() == 2);
+  CHECK(port.host_queue_full() == 8);
+  CHECK(port.too_large() == 0);
+}
+
 TEST_SUITE_END();

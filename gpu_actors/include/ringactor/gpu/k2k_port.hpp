@@ -66,11 +66,13 @@ constexpr std::uint64_t k2k_address(std::string_view name) noexcept {
   return k2k_address(name.data(), name.size());
 }
 
-/// What ctx.send(destination, msg) did.
+/// What ctx.send(destination, msg) did. A queue_full is counted: per device
+/// channel, or, for a send to a host endpoint or the broker (K2H stayed full
+/// until the host asked the kernel to terminate), in k2k_port::host_queue_full.
 enum class k2k_send_result : std::uint32_t {
   ok = 0,           ///< in the destination's device channel, or in K2H for a host endpoint
   not_found = 1,    ///< no route to the destination (unknown, or not yet published)
-  queue_full = 2,   ///< the device channel is full; the message was not sent (counted)
+  queue_full = 2,   ///< the device channel (to the host: K2H, at termination) is full; not sent
   not_accepted = 3, ///< the destination kernel does not accept this message type
   too_large = 4,    ///< the message does not fit a slot of the channel (or of K2H)
   not_leader = 5,   ///< called on a thread other than the grid's leader: nothing sent
@@ -189,6 +191,9 @@ struct alignas(64) k2k_port {
   std::uint64_t sent_to_host = 0;
   /// Sends handed to the broker to route (broker routes), through K2H.
   std::uint64_t sent_to_broker = 0;
+  /// Sends to host endpoints or the broker given up (queue_full) because
+  /// K2H stayed full until the host asked the kernel to terminate.
+  std::uint64_t host_queue_full = 0;
 
   k2k_route routes[k2k_max_routes];
   k2k_inbound inbound[k2k_max_inbound];
@@ -285,6 +290,9 @@ public:
   }
   std::uint64_t sent_to_broker() const noexcept {
     return dev::atomic_load(port_->sent_to_broker, mem_order::relaxed);
+  }
+  std::uint64_t host_queue_full() const noexcept {
+    return dev::atomic_load(port_->host_queue_full, mem_order::relaxed);
   }
 
   k2k_port& get() const noexcept { return *port_; }

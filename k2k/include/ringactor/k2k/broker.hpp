@@ -192,6 +192,9 @@ struct kernel_send_stats {
   std::uint64_t sent_to_host = 0; ///< sends to host endpoints, through K2H
   /// Sends handed to this broker to route (destinations behind its routes).
   std::uint64_t sent_to_broker = 0;
+  /// Sends to host endpoints or this broker given up (queue_full) because
+  /// K2H stayed full until the kernel was asked to terminate.
+  std::uint64_t host_queue_full = 0;
 };
 
 struct broker_stats {

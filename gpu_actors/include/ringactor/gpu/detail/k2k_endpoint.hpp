@@ -90,8 +90,10 @@ public:
 
   /// Sends `size` bytes of the sender's output type `output_id` to
   /// `destination`. A host or broker route goes through `push_host(receiver,
-  /// type_id, payload, size, routed_to, stamp)` (K2H; false when it does not
-  /// fit); `routed_to` is the destination for a broker route, else 0.
+  /// type_id, payload, size, routed_to, stamp)` (K2H), which returns ok,
+  /// too_large (it does not fit a K2H slot) or queue_full (K2H stayed full
+  /// until the host asked the kernel to terminate); `routed_to` is the
+  /// destination for a broker route, else 0.
   template <class PushHost>
   RINGACTOR_DEVICE k2k_send_result send(std::uint64_t destination, std::uint32_t output_id,
                                         const void* payload, std::uint32_t size,
@@ -108,17 +110,15 @@ public:
     if (r == nullptr)
       return count(port_ == nullptr ? nullptr : &port_->not_found, k2k_send_result::not_found);
     if (r->kind == static_cast<std::uint32_t>(k2k_route_kind::host)) {
-      if (!push_host(r->host_receiver, output_id, payload, size, std::uint64_t{0}, hlc_timestamp{}))
-        return count(&port_->too_large, k2k_send_result::too_large);
-      count(&port_->sent_to_host, k2k_send_result::ok);
-      return k2k_send_result::ok;
+      auto pushed = push_host(r->host_receiver, output_id, payload, size, std::uint64_t{0},
+                              hlc_timestamp{});
+      return count_host_push(pushed, &port_->sent_to_host);
     }
     if (r->kind == static_cast<std::uint32_t>(k2k_route_kind::broker)) {
       // Stamped: the broker merges the stamp into its clock.
-      if (!push_host(r->host_receiver, output_id, payload, size, destination, tick(now_ns)))
-        return count(&port_->too_large, k2k_send_result::too_large);
-      count(&port_->sent_to_broker, k2k_send_result::ok);
-      return k2k_send_result::ok;
+      auto pushed = push_host(r->host_receiver, output_id, payload, size, destination,
+                              tick(now_ns));
+      return count_host_push(pushed, &port_->sent_to_broker);
     }
     std::uint32_t input_id = output_id >= 1 && output_id <= k2k_max_outputs
                                ? r->type_map[output_id - 1]
@@ -203,6 +203,18 @@ private:
     // Our own cursor (relaxed, see take()).
     return ring_consumer{ring_view{in.slots, in.capacity, in.slot_size},
                          dev::atomic_load(in.channel->consumed, mem_order::relaxed)};
+  }
+
+  /// Counts the outcome of a push to K2H (a host or broker route): a full
+  /// K2H that the kernel gave up on because it terminates is no oversized
+  /// message, and has its own counter.
+  RINGACTOR_DEVICE k2k_send_result count_host_push(k2k_send_result pushed,
+                                                   std::uint64_t* sent) noexcept {
+    if (pushed == k2k_send_result::ok)
+      return count(sent, k2k_send_result::ok);
+    if (pushed == k2k_send_result::too_large)
+      return count(&port_->too_large, k2k_send_result::too_large);
+    return count(&port_->host_queue_full, k2k_send_result::queue_full);
   }
 
   /// Counts an outcome in a counter only the leader writes.

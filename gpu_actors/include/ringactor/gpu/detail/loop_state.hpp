@@ -262,7 +262,12 @@ public:
     return k2k_.send(destination, output_id, payload, size, grid_.now_ns(),
                      [this](std::uint64_t receiver, std::uint32_t type_id, const void* bytes,
                             std::uint32_t n, std::uint64_t routed_to, hlc_timestamp stamp) {
-                       return push_message(receiver, type_id, bytes, n, routed_to, stamp);
+                       // push_message fails for these two reasons only.
+                       if (n > k2h_.ring().payload_capacity())
+                         return k2k_send_result::too_large;
+                       return push_message(receiver, type_id, bytes, n, routed_to, stamp)
+                                ? k2k_send_result::ok
+                                : k2k_send_result::queue_full;
                      });
   }
 
