@@ -526,7 +526,12 @@ void cuda_kernel_runner::launch() {
 bool cuda_kernel_runner::launch_for(std::chrono::nanoseconds timeout) {
   if (impl_->options.mode != loop_mode::launch)
     throw cuda_error("ringactor: launch_for() is for launch mode");
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Saturates: a timeout too long to add to now() (nanoseconds::max()
+  // turns the watchdog off) means no deadline.
+  auto now = std::chrono::steady_clock::now();
+  auto deadline = timeout >= std::chrono::steady_clock::time_point::max() - now
+                    ? std::chrono::steady_clock::time_point::max()
+                    : now + timeout;
   impl_->launch_loop();
   // Spins on the stream first, as cudaStreamSynchronize does by default (a
   // launch of one message is short), then backs off until the deadline.

@@ -9,6 +9,7 @@
 #include <ringactor/actor_system.hpp>
 #include <ringactor/logger.hpp>
 
+#include "ringactor/gpu/detail/bounded_wait.hpp"
 #include "ringactor/gpu/errors.hpp"
 
 namespace ringactor {
@@ -21,7 +22,9 @@ public:
   std::string message(int code) const override {
     switch (static_cast<gpu_error>(code)) {
       case gpu_error::kernel_fault: return "the kernel faulted";
-      case gpu_error::kernel_stalled: return "the kernel's heartbeat stopped advancing";
+      case gpu_error::kernel_stalled:
+        return "the kernel stopped making progress (its heartbeat stood still, or a launch "
+               "outlived stall_timeout)";
       case gpu_error::buffer_released: return "a device_buffer was used after its release";
     }
     return "unknown gpu error";
@@ -144,8 +147,8 @@ void kernel_session::retire(exit_mode mode) {
     return;
   std::unique_lock guard{done_mutex_};
   // Pairs with the release store in finish().
-  if (!done_.wait_for(guard, cfg_.stall_timeout,
-                      [this] { return finished_.load(std::memory_order_acquire); }))
+  if (!wait_at_most(done_, guard, cfg_.stall_timeout,
+                    [this] { return finished_.load(std::memory_order_acquire); }))
     log_warn("kernel actor {}: the kernel did not drain within the stall timeout", proxy_.id());
 }
 

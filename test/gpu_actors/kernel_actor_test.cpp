@@ -582,6 +582,28 @@ TEST_CASE("a launch that hangs past the stall timeout ends the actor with kernel
   CHECK(kernels_released(baseline));
 }
 
+TEST_CASE("a kernel with the watchdog turned off (stall_timeout max) answers in launch mode and "
+          "drains when it exits") {
+  auto baseline = live_kernel_count();
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto cfg = cpu_config();
+  cfg.mode = loop_mode::launch;
+  cfg.stall_timeout = std::chrono::nanoseconds::max();
+  auto launched = spawn_kernel<adder_if>(sys, kernels::adder{}, cfg);
+  CHECK(value_or(self->request(launched, patience, add{1, 2}).get(), -1) == 3);
+  cfg.mode = loop_mode::persistent;
+  auto persistent = spawn_kernel<adder_if>(sys, kernels::adder{}, cfg);
+  CHECK(value_or(self->request(persistent, patience, add{2, 3}).get(), -1) == 5);
+  self->monitor(launched);
+  self->monitor(persistent);
+  self->send_exit(launched, exit_reason::user_shutdown);
+  self->send_exit(persistent, exit_reason::user_shutdown);
+  CHECK(await_down(self, launched.address()) == exit_reason::user_shutdown);
+  CHECK(await_down(self, persistent.address()) == exit_reason::user_shutdown);
+  CHECK(kernels_released(baseline));
+}
+
 namespace {
 
 struct halve {

@@ -41,7 +41,7 @@ public:
                  make_mailbox_element(ctrl(), mid, std::forward<T>(msg)));
     auto span = std::chrono::duration_cast<timespan>(timeout);
     auto deadline = span == infinite ? clock::time_point::max() : clock::now() + span;
-    return blocking_response_handle<response>{this, mid, deadline};
+    return blocking_response_handle<response>{intrusive_ptr<blocking_actor>{this}, mid, deadline};
   }
 
   /// Blocks until a message that one of `fs` handles arrives and runs it.
@@ -92,22 +92,23 @@ private:
 /// The pending outcome of blocking_actor::request. Move-only: it stands for
 /// one response. Dropped without receive() or get(), it tells its actor that
 /// nobody waits for the response, which is then released rather than kept
-/// for the actor's lifetime.
+/// for the actor's lifetime. It keeps its actor's object alive, so it may
+/// outlive a scoped_actor; like the actor, it is used on one thread.
 template <class Response>
 class [[nodiscard("a request's response is received through its handle; dropping it discards "
                   "the response")]] blocking_response_handle {
 public:
-  blocking_response_handle(blocking_actor* self, message_id mid,
+  blocking_response_handle(intrusive_ptr<blocking_actor> self, message_id mid,
                            blocking_actor::clock::time_point deadline) noexcept
-    : self_(self), mid_(mid), deadline_(deadline) {}
+    : self_(std::move(self)), mid_(mid), deadline_(deadline) {}
 
   blocking_response_handle(blocking_response_handle&& other) noexcept
-    : self_(std::exchange(other.self_, nullptr)), mid_(other.mid_), deadline_(other.deadline_) {}
+    : self_(std::move(other.self_)), mid_(other.mid_), deadline_(other.deadline_) {}
 
   blocking_response_handle& operator=(blocking_response_handle&& other) noexcept {
     if (this != &other) {
       forget();
-      self_ = std::exchange(other.self_, nullptr);
+      self_ = std::move(other.self_);
       mid_ = other.mid_;
       deadline_ = other.deadline_;
     }
@@ -127,13 +128,13 @@ public:
   void receive(F f, E e) {
     detail::check_response_callback<Response, F>();
     auto cb = detail::make_response_callback(std::move(f), std::move(e));
-    if (self_ == nullptr) {
+    if (!self_) {
       error err{sec::invalid_argument, "this response handle was already received or moved from"};
       cb(nullptr, &err);
       return;
     }
     // await_response forgets the request whatever happens.
-    auto self = std::exchange(self_, nullptr);
+    auto self = std::move(self_);
     if (auto x = self->await_response(mid_, deadline_)) {
       cb(x.get(), nullptr);
     } else {
@@ -160,11 +161,13 @@ public:
 
 private:
   void forget() noexcept {
-    if (self_ != nullptr)
-      std::exchange(self_, nullptr)->forget_response(mid_);
+    if (self_) {
+      auto self = std::move(self_);
+      self->forget_response(mid_);
+    }
   }
 
-  blocking_actor* self_; // null once received, forgotten or moved from
+  intrusive_ptr<blocking_actor> self_; // null once received, forgotten or moved from
   message_id mid_;
   blocking_actor::clock::time_point deadline_;
 };

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "ringactor/gpu/channel.hpp"
+#include "ringactor/gpu/detail/bounded_wait.hpp"
 #include "ringactor/gpu/device.hpp"
 #include "ringactor/gpu/doorbell.hpp"
 #include "ringactor/gpu/kernel_loop.hpp"
@@ -327,7 +328,9 @@ bool cpu_kernel_runner<Kernel>::launch_for(std::chrono::nanoseconds timeout) {
   std::unique_lock guard{mutex_};
   auto ticket = ++launches_requested_;
   launch_requested_.notify_one();
-  return launch_done_.wait_for(guard, timeout, [&] { return launches_done_ >= ticket; });
+  // nanoseconds::max() (no watchdog) waits without bound.
+  return detail::wait_at_most(launch_done_, guard, timeout,
+                              [&] { return launches_done_ >= ticket; });
 }
 
 template <class Kernel>

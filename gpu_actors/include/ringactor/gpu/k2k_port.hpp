@@ -182,8 +182,9 @@ struct alignas(64) k2k_port {
   /// point; the host's acquire load then knows that no use of a retired
   /// entry is still in progress.
   alignas(64) std::uint64_t seen_version = 0;
-  /// ctx.send outcomes other than ok and queue_full (which is counted per
-  /// channel). Relaxed: statistics.
+  /// ctx.send outcomes that sent nothing (queue_full on a device channel
+  /// is counted per channel, on a host or broker route in host_queue_full).
+  /// Relaxed: statistics.
   std::uint64_t not_found = 0;
   std::uint64_t not_accepted = 0;
   std::uint64_t too_large = 0;

@@ -72,6 +72,12 @@ public:
   /// Answers the current request with `value` (the first answer wins; on a
   /// plain message it does nothing). A handler that returns a value replies
   /// with it implicitly; one that answers nothing answers with unit.
+  ///
+  /// T must be exactly the interface's response type for the message
+  /// (`ctx.reply(0u)` for `result<std::uint32_t>(M)`, not `ctx.reply(0)`),
+  /// and a `result<void>(M)` message gets no value: spawn_kernel checks it
+  /// at compile time for handlers written as `template <class Ctx>` (see
+  /// detail/reply_check_context.hpp).
   template <class T>
   RINGACTOR_DEVICE void reply(const T& value) noexcept {
     static_assert(std::is_trivially_copyable_v<T>,
