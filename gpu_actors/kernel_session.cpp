@@ -168,7 +168,7 @@ kernel_stats kernel_session::stats(std::uint64_t backlog) const {
   s.backlog = backlog;
   {
     std::lock_guard guard{mutex_};
-    s.pending_requests = pending_.size();
+    s.pending_requests = pending_.size() + fault_replies_.size();
   }
   s.host_messages_dropped = host_messages_dropped_.load(std::memory_order_relaxed);
   s.heartbeat = cb.heartbeat();
@@ -249,6 +249,13 @@ bool kernel_session::drain_k2h() {
         continue; // already answered (dead_receiver after a stall)
       entry = std::move(i->second);
       pending_.erase(i);
+      if (h.kind == slot_kind::error
+          && static_cast<kernel_error>(h.error_code) == kernel_error::handler_fault) {
+        // Answered once the proxy exits (see fault_replies_).
+        fault_replies_.emplace_back(std::move(entry.promise),
+                                    to_error(kernel_error::handler_fault));
+        continue;
+      }
     }
     entry.decode(entry.promise, h, payload_.data());
   }
@@ -276,7 +283,20 @@ void kernel_session::fail_all_pending(const error& reason) {
     entry.promise.deliver_error(reason);
 }
 
+void kernel_session::deliver_fault_replies() {
+  std::vector<std::pair<response_promise, error>> replies;
+  {
+    std::lock_guard guard{mutex_};
+    replies.swap(fault_replies_);
+  }
+  // Outside the lock: delivering may drop the last reference to the proxy.
+  for (auto& [promise, reason] : replies)
+    promise.deliver_error(reason);
+}
+
 void kernel_session::finish() {
+  // The proxy retired the session in its exit, so it is exiting now.
+  deliver_fault_replies();
   fail_all_pending(error{sec::dead_receiver, "the kernel actor exited"});
   if (runner_) {
     runner_.reset(); // joins the kernel's threads (its loop has exited)

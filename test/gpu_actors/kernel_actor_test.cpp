@@ -286,6 +286,31 @@ TEST_CASE("a kernel fault ends the kernel actor with kernel_fault") {
   CHECK(kernels_released(baseline));
 }
 
+TEST_CASE("the request that faults a kernel gets kernel_fault once the kernel actor is exiting") {
+  // A requester (a pool, say) must tell the kernel's own fault from a
+  // kernel_fault that a live actor passes on: it asks is_exiting().
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  for (auto mode : {loop_mode::persistent, loop_mode::launch}) {
+    CAPTURE(static_cast<int>(mode));
+    for (int i = 0; i < 20; ++i) {
+      auto cfg = cpu_config();
+      cfg.mode = mode;
+      auto k = spawn_kernel<faulty_if>(sys, gpu_test::faulty{}, cfg);
+      bool exiting = false;
+      error e;
+      self->request(k, patience, gpu_test::fail{1})
+        .receive([] { FAIL("a faulting handler answered"); },
+                 [&](const error& x) {
+                   exiting = k.ctrl()->is_exiting();
+                   e = x;
+                 });
+      CHECK(e == gpu_error::kernel_fault);
+      CHECK(exiting);
+    }
+  }
+}
+
 TEST_CASE(
   "a kernel whose heartbeat stops ends with kernel_stalled; its requests get dead_receiver") {
   auto baseline = live_kernel_count();

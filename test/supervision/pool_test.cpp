@@ -258,6 +258,58 @@ TEST_CASE("a worker's error reply is its answer, not its death: the pool keeps u
   }
 }
 
+TEST_CASE("a live worker that relays a kernel's kernel_fault or kernel_stalled stays in dispatch") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  // The backend stands for a kernel actor behind the workers: odd keys get
+  // the error a faulted (1) or stalled (3) kernel answers, even keys a value.
+  auto backend = sys.spawn([]() -> behavior {
+    return {[](int key) -> result<int> {
+      if (key % 4 == 1)
+        return error{gpu_error::kernel_fault, "relayed from the backend"};
+      if (key % 4 == 3)
+        return error{gpu_error::kernel_stalled, "relayed from the backend"};
+      return key * 10;
+    }};
+  });
+  for (bool idempotent : {false, true}) {
+    CAPTURE(idempotent);
+    relay_if p = sys.spawn(pool<relay_if>{
+      .size = 2,
+      .factory = [backend](actor_system& s) { return s.spawn(relay_impl, backend); },
+      .dispatch = round_robin{},
+      .idempotent = idempotent,
+      .queue_timeout = 200ms});
+    // Each worker relays both errors: the requester gets them as they are.
+    for (int i = 0; i < 4; ++i) {
+      auto r = self->request(p, 5s, lookup{2 * i + 1}).get();
+      REQUIRE_FALSE(r.has_value());
+      auto expected = i % 2 == 0 ? error{gpu_error::kernel_fault}
+                                 : error{gpu_error::kernel_stalled};
+      CHECK_MESSAGE(r.error() == expected, to_string(r.error()));
+    }
+    // Both workers still serve: round robin gives each of them two of these.
+    for (int i = 0; i < 4; ++i) {
+      auto r = self->request(p, 5s, lookup{2 * i}).get();
+      if (!r.has_value())
+        FAIL_CHECK("request ", i, " failed: ", to_string(r.error()));
+      else
+        CHECK_EQ(*r, 20 * i);
+    }
+    auto st = self->request(actor_cast<actor>(p), 1s, get_pool_stats{}).get<pool_stats>();
+    REQUIRE(st.has_value());
+    REQUIRE_EQ(st->workers.size(), 2u);
+    for (auto& w : st->workers) {
+      CHECK(w.running);
+      CHECK_EQ(w.served, 2u);
+    }
+    CHECK_EQ(st->failed, 0u);
+    CHECK_EQ(st->redispatched, 0u);
+    CHECK_EQ(st->unavailable, 0u);
+    CHECK_EQ(st->restarts, 0u);
+  }
+}
+
 TEST_CASE("requests wait for a worker and fail with pool_unavailable after the timeout") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};

@@ -575,7 +575,9 @@ private:
 /// the actor with gpu_error::kernel_fault, a heartbeat that stands still
 /// past cfg.stall_timeout (in launch mode: a launch that does not finish
 /// within it) with gpu_error::kernel_stalled; requests it can no longer
-/// answer get sec::dead_receiver.
+/// answer get sec::dead_receiver, and the request whose handler faulted gets
+/// kernel_fault, both once the actor began to exit (so that a requester can
+/// tell the kernel's fault from a kernel_fault passed on).
 ///
 /// With cfg.snapshots (snapshot_store.hpp) the kernel starts from the
 /// store's latest snapshot instead, if there is one, and publishes its own.

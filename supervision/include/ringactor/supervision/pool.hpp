@@ -180,15 +180,18 @@ M copy_or_move(std::shared_ptr<M>& msg, bool keep) {
 }
 
 /// True if a worker's answer says the worker itself died with the request:
-/// it is gone (dead_receiver while it exits or has exited) or its kernel
-/// faulted or stalled. A dead_receiver from a worker that lives is its
-/// answer (an error it passes on from an actor behind it): taking the worker
-/// for dead would exclude it from dispatch for good, as no exit of it ever
-/// comes to bring it back.
+/// dead_receiver, kernel_fault or kernel_stalled from a worker that is
+/// exiting or gone. A kernel worker answers so only once it exits (its
+/// proxy answers the request that faulted the kernel with kernel_fault after
+/// it began to exit, and the others with dead_receiver). The same errors
+/// from a live worker are its answer, passed on from an actor (a kernel,
+/// say) behind it: taking the worker for dead would exclude it from
+/// dispatch for good, as no exit of it ever comes to bring it back.
 inline bool is_worker_failure(const pool_worker& w, const error& err) {
-  if (err == sec::dead_receiver)
-    return !w.handle || w.handle->is_exiting();
-  return err == gpu_error::kernel_fault || err == gpu_error::kernel_stalled;
+  if (err != sec::dead_receiver && err != gpu_error::kernel_fault
+      && err != gpu_error::kernel_stalled)
+    return false;
+  return !w.handle || w.handle->is_exiting();
 }
 
 /// Makes the job that sends `msg` to a worker and answers `rp`.

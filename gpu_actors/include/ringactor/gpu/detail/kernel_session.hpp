@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <ringactor/actor.hpp>
@@ -172,6 +173,8 @@ private:
   /// The proxy, once attach() published it and while it lives; else null.
   strong_actor_ptr lock_proxy() const noexcept;
   void fail_all_pending(const error& reason);
+  /// Delivers fault_replies_ (see there).
+  void deliver_fault_replies();
   void finish();
 
   /// A kernel's thread can outlive the system (a hung kernel, whose proxy
@@ -194,9 +197,17 @@ private:
   /// Set once by attach() (release); loaded with acquire by flush_backlog().
   std::atomic<backlog_flusher> flusher_{nullptr};
 
-  // Guards pending_ (proxy adds, poller answers, retire fails).
+  // Guards pending_ and fault_replies_ (proxy adds, poller answers, retire
+  // fails).
   mutable std::mutex mutex_;
   std::unordered_map<std::uint64_t, pending_reply> pending_;
+  /// The answers (kernel_fault) to the requests whose handler faulted the
+  /// kernel. The kernel pushes such an answer before the host learns of the
+  /// fault, so it waits here for finish(), which runs after the proxy began
+  /// to exit: whoever gets it then sees an actor that is_exiting(), which
+  /// tells a kernel's own fault from a kernel_fault a live actor passes on
+  /// (a pool counts only the former as its worker's death).
+  std::vector<std::pair<response_promise, error>> fault_replies_;
 
   /// H2K pushes so far. Stored with release by the proxy after each push,
   /// loaded with acquire by the poller (compared with h2k_consumed for free
