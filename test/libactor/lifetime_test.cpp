@@ -238,4 +238,30 @@ TEST_CASE("an actor whose construction throws leaves nothing behind in its syste
   CHECK(report.clean());
 }
 
+namespace {
+/// A configuration that refuses to become an actor when `usable` is false.
+struct checked_config {
+  bool usable;
+  void validate() const {
+    if (!usable)
+      throw std::invalid_argument("checked_config: not usable");
+  }
+  behavior operator()(event_based_actor*) const {
+    return {[](int y) { return y; }};
+  }
+};
+} // namespace
+
+TEST_CASE("spawn throws what a function object's validate() throws and creates no actor") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  CHECK_THROWS_WITH_AS(sys.spawn(checked_config{false}), "checked_config: not usable",
+                       std::invalid_argument);
+  CHECK_EQ(sys.stats().actors_alive, 0u);
+  CHECK_EQ(sys.stats().actors_spawned, 0u);
+  // A usable one spawns as any function-based actor.
+  auto ok = sys.spawn(checked_config{true});
+  scoped_actor self{sys};
+  CHECK_EQ(self->request(ok, 1s, 7).get<int>().value(), 7);
+}
+
 TEST_SUITE_END();

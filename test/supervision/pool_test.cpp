@@ -414,4 +414,33 @@ TEST_CASE("a one_for_all pool sends no new request to a worker it is stopping fo
   CHECK_EQ(stats_of(self, p).failed, 1u); // the crash alone
 }
 
+TEST_CASE(
+  "spawning a pool that could never start a worker throws invalid_argument naming the pool") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto alive = sys.stats().actors_alive;
+  auto refused = [&](pool<worker_if> cfg, std::string_view what) {
+    CAPTURE(what);
+    try {
+      (void) sys.spawn(std::move(cfg));
+      FAIL_CHECK("the pool was spawned");
+    } catch (const std::invalid_argument& e) {
+      std::string_view text = e.what();
+      CHECK_MESSAGE(text.find("'lonely'") != std::string_view::npos, text);
+      CHECK_MESSAGE(text.find(what) != std::string_view::npos, text);
+    }
+  };
+  refused(pool<worker_if>{.size = 2, .name = "lonely"}, "factory");
+  refused(pool<worker_if>{.size = 0, .name = "lonely"}, "factory");
+  refused(pool<worker_if>{.size = 2, .factory = factory(), .worker_timeout = 0s, .name = "lonely"},
+          "worker_timeout");
+  // Nothing was created for them.
+  CHECK_EQ(sys.stats().actors_alive, alive);
+  // Size 0 is fine with a factory: the pool grows when resized.
+  scoped_actor self{sys};
+  worker_if p = sys.spawn(pool<worker_if>{.size = 0, .factory = factory(), .queue_timeout = 5s});
+  auto waiting = self->request(p, 5s, work{4});
+  CHECK(self->request(actor_cast<actor>(p), 1s, pool_resize{1}).get<unit_t>().has_value());
+  CHECK_EQ(waiting.get().value(), 8);
+}
+
 TEST_SUITE_END();

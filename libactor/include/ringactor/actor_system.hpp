@@ -100,12 +100,20 @@ public:
   /// `behavior` or a typed behavior) and may take a self pointer
   /// (`event_based_actor*`, `stateful_actor<S>*`, `Interface::pointer`,
   /// `Interface::stateful_pointer<S>`) followed by `xs...`. Thread-safe.
+  ///
+  /// A function object with a member `validate() const` (a configuration
+  /// such as supervision::pool) is checked first: what validate() throws
+  /// for a configuration that could never work propagates from spawn, and
+  /// no actor is created. (What the behavior function itself throws ends
+  /// the actor with unhandled_exception instead.)
   template <class F, class... Ts>
     requires(!std::is_base_of_v<scheduled_actor, F>)
             && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>())
   auto spawn(F fun, Ts&&... xs) {
     using returned = std::decay_t<detail::result_t<F>>;
     using handle = typename detail::handle_for_behavior<returned>::type;
+    if constexpr (requires(const F& f) { f.validate(); })
+      std::as_const(fun).validate();
     if constexpr (detail::takes_self_pointer<F>()) {
       using impl = std::remove_pointer_t<detail::first_arg_t<F>>;
       auto self = make_actor<impl>();

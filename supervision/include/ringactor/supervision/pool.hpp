@@ -14,6 +14,8 @@
 // else answered with supervision_error::worker_failed. Requests that arrive
 // while no worker is live wait in a queue of `queue_capacity` for at most
 // `queue_timeout`, then fail with pool_unavailable. Nothing is lost silently.
+// A pool that could never serve (no factory, a worker_timeout that is not
+// positive) is refused at spawn with std::invalid_argument (validate()).
 //
 // Control messages go through the untyped handle (actor_cast<actor>(pool)):
 // pool_resize{n} (answered with unit) and get_pool_stats{} (pool_stats).
@@ -39,6 +41,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -341,6 +344,23 @@ struct pool {
   timespan queue_timeout = std::chrono::seconds{1};
   timespan worker_timeout = std::chrono::seconds{30};
   std::string name = "pool";
+
+  /// Called by spawn before the pool exists (actor_system::spawn): throws
+  /// std::invalid_argument, naming the pool, for a pool that could never
+  /// serve a request: one with neither `factory` nor `worker_factory` (no
+  /// worker could ever start, not even after a resize), or whose
+  /// `worker_timeout` is not positive (every request would time out). A
+  /// pool of size 0 with a factory is fine: it serves once a resize grew it.
+  void validate() const {
+    if (!factory && !worker_factory)
+      throw std::invalid_argument("pool '" + name
+                                  + "': neither factory nor worker_factory is set, so it could "
+                                    "never start a worker");
+    if (worker_timeout <= timespan::zero())
+      throw std::invalid_argument("pool '" + name
+                                  + "': worker_timeout must be positive (every request to a "
+                                    "worker would time out)");
+  }
 
   behavior_type operator()(typename Interface::pointer self) const {
     return make(self, typename Interface::signatures{});
