@@ -117,7 +117,7 @@ expected<strong_actor_ptr> child_set::add(child_spec spec) {
                          [&](auto& c) { return c.spec.name == spec.name; });
   if (dup)
     return error{supervision_error::duplicate_child, spec.name};
-  children_.push_back(child{++last_id_, std::move(spec), nullptr, false, 0});
+  children_.push_back(child{++last_id_, std::move(spec), nullptr, false, false, 0});
   auto& c = children_.back();
   if (!start(c)) {
     auto name = c.spec.name;
@@ -186,6 +186,10 @@ void child_set::remove(std::string_view name, std::function<void(error)> done) {
     return;
   }
   auto id = i->id;
+  // Marked now, not when the stop's turn comes: a restart already queued
+  // (the child died while other work was under way) must not bring back a
+  // child that is going.
+  i->removing = true;
   enqueue_task([this, id, done = std::move(done)](std::function<void()> next) mutable {
     stop_one(id, [this, id, done = std::move(done), next = std::move(next)] {
       if (auto idx = index_of(id))
@@ -255,7 +259,8 @@ bool child_set::handle_exit(const exit_msg& m) {
   }
   if (exited_)
     exited_(c, old, m.reason);
-  if (shutting_down_ || self_->system().stopping())
+  // A child being removed stays down; its removal erases it.
+  if (c.removing || shutting_down_ || self_->system().stopping())
     return true;
   auto restart = c.spec.restart;
   if (restart == restart_type::temporary
@@ -302,7 +307,8 @@ void child_set::give_up() {
 }
 
 void child_set::restart_after_failure(uint64_t id, std::function<void()> next) {
-  if (shutting_down_ || find(id) == nullptr) {
+  auto c = find(id);
+  if (shutting_down_ || c == nullptr || c->removing) {
     next();
     return;
   }
@@ -325,17 +331,20 @@ void child_set::restart_after_failure(uint64_t id, std::function<void()> next) {
 
 void child_set::restart_now(uint64_t id, std::function<void()> next) {
   auto idx = index_of(id);
-  if (shutting_down_ || !idx) {
+  if (shutting_down_ || !idx || children_[*idx].removing) {
     next();
     return;
   }
-  std::vector<uint64_t> affected; // in start order, including the failed one
+  // In start order, including the failed one. Children being removed are
+  // left to their removal: neither stopped nor started again here.
+  std::vector<uint64_t> affected;
   if (std::holds_alternative<one_for_one>(strategy_)) {
     affected.push_back(id);
   } else {
     auto first = std::holds_alternative<one_for_all>(strategy_) ? size_t{0} : *idx;
     for (size_t i = first; i < children_.size(); ++i)
-      affected.push_back(children_[i].id);
+      if (!children_[i].removing)
+        affected.push_back(children_[i].id);
   }
   // Stop the others that still run, in reverse order, then start them all
   // in order. They count as stopping from now on: one that exits on its own
@@ -359,7 +368,7 @@ void child_set::restart_missing(std::vector<uint64_t> ids) {
     if (shutting_down_)
       return;
     auto c = find(id);
-    if (c == nullptr || c->handle)
+    if (c == nullptr || c->handle || c->removing)
       continue;
     if (c->spec.restart == restart_type::temporary) {
       // Stopped because a sibling failed: a temporary child is never

@@ -384,6 +384,52 @@ TEST_CASE("a pool that shrinks sends no new request to a worker it is stopping")
   CHECK_EQ(st.failed, 0u);
 }
 
+TEST_CASE("a worker that dies while a shrink waits to remove it is not restarted") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto g = std::make_shared<gates>();
+  auto started = std::make_shared<std::atomic<int>>(0);
+  worker_if p = sys.spawn(pool<worker_if>{.size = 3,
+                                          .factory =
+                                            [g, started](actor_system& s) {
+                                              ++*started;
+                                              return s.spawn(worker_impl, g);
+                                            },
+                                          .dispatch = round_robin{}});
+  auto ids = self->request(actor_cast<actor>(p), 1s, all_of<whoami>{}).get<std::vector<actor_id>>();
+  REQUIRE(ids.has_value());
+  REQUIRE_EQ(ids->size(), 3u);
+  // Round robin: work goes to worker 0, whoami to worker 1, slow to worker
+  // 2, which then sits in its handler: the first shrink waits for it.
+  REQUIRE_EQ(self->request(p, 1s, work{1}).get().value(), 2);
+  REQUIRE_EQ(self->request(p, 1s, whoami{}).get().value(), (*ids)[1]);
+  auto busy = self->request(p, 10s, slow{});
+  REQUIRE(g->slow_gate.wait_entered());
+  auto first = self->request(actor_cast<actor>(p), 10s, pool_resize{2});
+  // Answered after the resize (one sender's messages stay in order): the
+  // pool is stopping worker 2 now. An exit would overtake the resize.
+  CHECK_EQ(stats_of(self, p).workers.size(), 3u);
+  // Worker 1 dies while the pool is busy stopping worker 2: its restart
+  // waits behind that stop. Then a second shrink removes worker 1 too.
+  auto victim = sys.find_actor((*ids)[1]);
+  REQUIRE(victim);
+  self->send_exit(victim, exit_reason::kill);
+  REQUIRE(eventually([&] { return !stats_of(self, p).workers[1].running; }));
+  auto second = self->request(actor_cast<actor>(p), 10s, pool_resize{1});
+  // The pool had the second resize before worker 2 can exit.
+  CHECK_EQ(stats_of(self, p).workers.size(), 3u);
+  g->slow_gate.open();
+  CHECK(busy.get().has_value());
+  CHECK(first.get<unit_t>().has_value());
+  CHECK(second.get<unit_t>().has_value());
+  // The removal wins: worker 1 is not started again only to be stopped.
+  auto st = stats_of(self, p);
+  CHECK_EQ(st.workers.size(), 1u);
+  CHECK_EQ(st.restarts, 0u);
+  CHECK_EQ(started->load(), 3);
+  CHECK_EQ(self->request(p, 1s, whoami{}).get().value(), (*ids)[0]);
+}
+
 TEST_CASE("a one_for_all pool sends no new request to a worker it is stopping for a restart") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};

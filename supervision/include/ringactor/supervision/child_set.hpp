@@ -34,7 +34,10 @@ public:
     child_spec spec;
     strong_actor_ptr handle; ///< null while the child is not running
     bool stopping = false;   ///< we asked (or are about to ask) it to exit
-    uint64_t starts = 0;     ///< how often it was started
+    /// remove() was called: it goes once its turn comes and is never
+    /// restarted (nor started again by a sibling's restart) meanwhile.
+    bool removing = false;
+    uint64_t starts = 0; ///< how often it was started
   };
 
   /// A child (re)started: index and handle.
@@ -56,7 +59,8 @@ public:
   expected<strong_actor_ptr> add(child_spec spec);
 
   /// Stops the named child (per its shutdown policy), removes its spec, then
-  /// calls `done` (with no_such_child if there is none).
+  /// calls `done` (with no_such_child if there is none). From this call on
+  /// the child is not restarted: if it dies before its stop, it stays down.
   void remove(std::string_view name, std::function<void(error)> done);
 
   /// Call from the owner's exit handler. True if `m` came from a child.
