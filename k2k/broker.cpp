@@ -33,6 +33,13 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
+/// A device channel capacity the broker accepts: a ring geometry (a power of
+/// two >= 2) within max_device_channel_capacity.
+bool valid_channel_capacity(std::uint32_t capacity) noexcept {
+  return capacity <= max_device_channel_capacity
+         && ring_view::valid_geometry(capacity, min_slot_size);
+}
+
 class broker_state;
 using broker_pointer = broker::stateful_pointer<broker_state>;
 
@@ -460,10 +467,11 @@ private:
       return error{errc::invalid_endpoint, "an endpoint needs a non-empty kernel id"};
     if (endpoints_.count(x.kernel_id) != 0)
       return error{errc::duplicate_endpoint, x.kernel_id};
-    if (x.channel_capacity != 0 && !ring_view::valid_geometry(x.channel_capacity, min_slot_size))
+    if (x.channel_capacity != 0 && !valid_channel_capacity(x.channel_capacity))
       return error{errc::invalid_endpoint,
-                   fmt::format("'{}': a device channel capacity is a power of two >= 2, not {}",
-                               x.kernel_id, x.channel_capacity)};
+                   fmt::format("'{}': a device channel capacity is a power of two in [2, {}], "
+                               "not {}",
+                               x.kernel_id, max_device_channel_capacity, x.channel_capacity)};
     if (auto other = name_with_address_of(x.kernel_id))
       return error{errc::duplicate_endpoint,
                    fmt::format("'{}' has the K2K address of '{}'", x.kernel_id, *other)};
@@ -602,8 +610,10 @@ broker spawn_broker(actor_system& sys, broker_config cfg) {
     throw std::invalid_argument("k2k broker: max_in_flight must be at least 1");
   if (cfg.delivery_timeout <= std::chrono::nanoseconds::zero())
     throw std::invalid_argument("k2k broker: delivery_timeout must be positive");
-  if (!ring_view::valid_geometry(cfg.device_channel_capacity, min_slot_size))
-    throw std::invalid_argument("k2k broker: device_channel_capacity must be a power of two >= 2");
+  if (!valid_channel_capacity(cfg.device_channel_capacity))
+    throw std::invalid_argument(
+      fmt::format("k2k broker: device_channel_capacity must be a power of two in [2, {}], not {}",
+                  max_device_channel_capacity, cfg.device_channel_capacity));
   return sys.spawn(
     [](broker_pointer self, broker_config cfg) -> broker::behavior_type {
       self->set_name(cfg.name);

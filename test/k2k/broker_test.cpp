@@ -562,6 +562,51 @@ TEST_CASE("a broker configuration that could never deliver is refused") {
   CHECK_THROWS_AS(k2k::spawn_broker(sys, {.delivery_timeout = 0s}), std::invalid_argument);
 }
 
+TEST_CASE("a device channel capacity above max_device_channel_capacity is refused at spawn") {
+  actor_system sys{test_config()};
+  constexpr auto max = k2k::max_device_channel_capacity;
+  for (std::uint32_t too_large : {max * 2, std::uint32_t{1} << 31}) {
+    CAPTURE(too_large);
+    try {
+      (void) k2k::spawn_broker(sys, {.device_channel_capacity = too_large});
+      FAIL_CHECK("spawn_broker accepted a device_channel_capacity of ", too_large);
+    } catch (const std::invalid_argument& e) {
+      // The message names the limit, so that the user knows what fits.
+      CHECK_MESSAGE(std::string_view{e.what()}.find(std::to_string(max)) != std::string_view::npos,
+                    e.what());
+    }
+  }
+  // The maximum itself is a valid capacity.
+  scoped_actor self{sys};
+  auto b = k2k::spawn_broker(sys, {.device_channel_capacity = max});
+  auto ep = sys.spawn([]() -> behavior { return {[](ping) {}}; });
+  CHECK(register_at(self, b, "k", ep));
+}
+
+TEST_CASE("a registration whose channel capacity is above the maximum is refused with an error") {
+  actor_system sys{test_config()};
+  auto b = k2k::spawn_broker(sys);
+  scoped_actor self{sys};
+  auto ep = sys.spawn([]() -> behavior { return {[](ping) {}}; });
+  constexpr auto max = k2k::max_device_channel_capacity;
+  for (std::uint32_t too_large : {max * 2, std::uint32_t{1} << 31}) {
+    CAPTURE(too_large);
+    k2k::register_endpoint reg{"k", ep};
+    reg.channel_capacity = too_large;
+    auto r = self->request(b, 5s, reg).get();
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == k2k::errc::invalid_endpoint);
+    CHECK_MESSAGE(r.error().context().find(std::to_string(max)) != std::string_view::npos,
+                  to_string(r.error()));
+  }
+  // Nothing was registered: the same id registers with the maximum.
+  CHECK(stats_of(self, b).registered_endpoints == 0);
+  k2k::register_endpoint reg{"k", ep};
+  reg.channel_capacity = max;
+  CHECK(self->request(b, 5s, reg).get().has_value());
+  CHECK(stats_of(self, b).registered_endpoints == 1);
+}
+
 // -- receipts and statistics --------------------------------------------------------------
 
 TEST_CASE("receipts are retained up to the configured count, the oldest evicted first") {

@@ -71,6 +71,14 @@ namespace ringactor::k2k {
 
 // -- configuration --------------------------------------------------------------------
 
+/// The most slots a device channel may have (2^20). A channel takes
+/// capacity times the receiving kernel's slot size (128 bytes or more: 128
+/// MiB at this limit with the smallest slots) of device memory (host memory
+/// on the CPU backend), and there is one each way between every two kernel
+/// endpoints on a device: a larger capacity is refused where it enters
+/// (spawn_broker, register_endpoint) rather than allocated.
+inline constexpr std::uint32_t max_device_channel_capacity = std::uint32_t{1} << 20;
+
 struct broker_config {
   /// Broker-to-broker hops a message may make.
   std::uint32_t max_hops = 8;
@@ -84,7 +92,8 @@ struct broker_config {
   /// Receipts kept for lookup_receipt; the oldest go first.
   std::size_t receipt_retention = 65536;
   /// Slots of each device channel between two kernel endpoints (a power of
-  /// two >= 2), unless the receiving endpoint's registration says otherwise.
+  /// two >= 2, at most max_device_channel_capacity), unless the receiving
+  /// endpoint's registration says otherwise.
   std::uint32_t device_channel_capacity = 256;
   /// The clock that stamps envelopes; null means process_clock().
   std::shared_ptr<hybrid_clock> clock = nullptr;
@@ -108,7 +117,9 @@ struct register_endpoint {
   /// Unconfirmed deliveries allowed at once; 0 means the broker's default.
   std::size_t max_in_flight = 0;
   /// A kernel endpoint: slots of each device channel into it (a power of two
-  /// >= 2); 0 means the broker's device_channel_capacity.
+  /// >= 2, at most max_device_channel_capacity; else the registration is
+  /// refused with invalid_endpoint); 0 means the broker's
+  /// device_channel_capacity.
   std::uint32_t channel_capacity = 0;
 };
 
@@ -243,8 +254,9 @@ using broker = typed_actor<result<receipt>(send_msg), result<void>(envelope),
                            result<void>(remove_route), result<receipt>(lookup_receipt),
                            result<broker_stats>(get_stats), result<void>(detail::expire_tick)>;
 
-/// Spawns a broker. Throws std::invalid_argument if max_in_flight is zero or
-/// delivery_timeout is not positive (max_hops 0 allows no forwarding,
+/// Spawns a broker. Throws std::invalid_argument if max_in_flight is zero,
+/// delivery_timeout is not positive, or device_channel_capacity is not a
+/// power of two in [2, max_device_channel_capacity] (max_hops 0 allows no forwarding,
 /// queue_capacity 0 lets a message wait for no in-flight slot).
 broker spawn_broker(actor_system& sys, broker_config cfg = {});
 
