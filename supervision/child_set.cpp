@@ -107,7 +107,7 @@ bool child_set::start(child& c) {
   return true;
 }
 
-expected<strong_actor_ptr> child_set::add(child_spec spec) {
+expected<strong_actor_ptr> child_set::add(child_spec spec, first_start on_failure) {
   if (!spec.start)
     return error{supervision_error::child_start_failed, spec.name + ": no factory"};
   // Its stop order is fixed already: a child started now would outlive us.
@@ -121,10 +121,20 @@ expected<strong_actor_ptr> child_set::add(child_spec spec) {
   auto& c = children_.back();
   if (!start(c)) {
     auto name = c.spec.name;
-    children_.pop_back();
+    if (on_failure == first_start::retry && c.spec.restart != restart_type::temporary) {
+      auto id = c.id;
+      enqueue_task([this, id](std::function<void()> next) { restart_after_failure(id, next); });
+    } else {
+      children_.pop_back();
+    }
     return error{supervision_error::child_start_failed, name};
   }
   return c.handle;
+}
+
+size_t child_set::kept() const noexcept {
+  return static_cast<size_t>(
+    std::count_if(children_.begin(), children_.end(), [](auto& c) { return !c.removing; }));
 }
 
 // -- stopping -----------------------------------------------------------------------------
@@ -338,7 +348,9 @@ void child_set::restart_now(uint64_t id, std::function<void()> next) {
   // In start order, including the failed one. Children being removed are
   // left to their removal: neither stopped nor started again here.
   std::vector<uint64_t> affected;
-  if (std::holds_alternative<one_for_one>(strategy_)) {
+  // A child that never started (first_start::retry) failed alone: its
+  // siblings did not depend on it yet, so they are left running.
+  if (std::holds_alternative<one_for_one>(strategy_) || children_[*idx].starts == 0) {
     affected.push_back(id);
   } else {
     auto first = std::holds_alternative<one_for_all>(strategy_) ? size_t{0} : *idx;

@@ -36,10 +36,15 @@ child_spec pool_core::worker_spec(size_t index) const {
 }
 
 void pool_core::start() {
-  for (size_t i = 0; i < cfg_.size; ++i) {
-    auto started = set_.add(worker_spec(next_index_++));
+  // A worker that fails to start keeps its place and is started again as
+  // after a crash (intensity, backoff): the pool reaches its size once the
+  // factory works again (a device that was busy, say), or gives up and
+  // exits with restart_intensity_exceeded, as a supervisor would.
+  for (size_t i = 0; i < cfg_.size && !set_.shutting_down(); ++i) {
+    auto started = set_.add(worker_spec(next_index_++), child_set::first_start::retry);
     if (!started)
-      log_warn("pool {}: a worker failed to start: {}", cfg_.name, started.error());
+      log_warn("pool {}: a worker failed to start: {}; it is retried", cfg_.name,
+               started.error());
   }
 }
 
@@ -153,7 +158,9 @@ void pool_core::worker_died(const pool_worker_ptr& w, pool_job job) {
 }
 
 void pool_core::resize(size_t n, std::function<void(error)> done) {
-  auto current = set_.children().size();
+  // Workers an earlier shrink is still stopping do not count: they are
+  // going whatever this resize asks.
+  auto current = set_.kept();
   if (n >= current) {
     for (size_t i = current; i < n; ++i)
       if (auto started = set_.add(worker_spec(next_index_++)); !started) {
@@ -167,8 +174,10 @@ void pool_core::resize(size_t n, std::function<void(error)> done) {
   // Remove from the back; their requests in flight finish or fail per policy.
   // They take no new ones, even while their stop waits behind another's.
   std::vector<std::string> names;
-  for (size_t i = n; i < current; ++i) {
-    auto& c = set_.children()[i];
+  size_t kept = 0;
+  for (auto& c : set_.children()) {
+    if (c.removing || ++kept <= n)
+      continue;
     names.push_back(c.spec.name);
     for (auto& w : workers_)
       if (w->child_id == c.id)

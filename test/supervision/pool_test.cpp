@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <set>
@@ -487,6 +488,86 @@ TEST_CASE(
   auto waiting = self->request(p, 5s, work{4});
   CHECK(self->request(actor_cast<actor>(p), 1s, pool_resize{1}).get<unit_t>().has_value());
   CHECK_EQ(waiting.get().value(), 8);
+}
+
+TEST_CASE("a pool worker whose first start fails is started again and the pool reaches its size") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  // The second worker's first start throws (a device busy at boot, say).
+  auto flaky_at_boot = [calls](actor_system& s) -> worker_if {
+    if (++*calls == 2)
+      throw std::runtime_error("device busy");
+    return s.spawn(worker_impl, std::make_shared<gates>());
+  };
+  worker_if p = sys.spawn(pool<worker_if>{
+    .size = 3,
+    .factory = flaky_at_boot,
+    .strategy = one_for_all{.max_restarts = 3, .within = 10s},
+    .dispatch = round_robin{}});
+  REQUIRE(eventually([&] {
+    auto st = stats_of(self, p);
+    return st.workers.size() == 3
+           && std::all_of(st.workers.begin(), st.workers.end(), [](auto& w) { return w.running; });
+  }));
+  auto st = stats_of(self, p);
+  // It kept its number, and its retry (one_for_all or not) restarted no
+  // sibling: four starts in all, one each, one retry.
+  CHECK_EQ(st.workers[1].name, "pool-worker-1");
+  CHECK_EQ(st.restarts, 1u);
+  CHECK_EQ(calls->load(), 4);
+  std::set<actor_id> seen;
+  for (int i = 0; i < 6; ++i)
+    seen.insert(self->request(p, 1s, whoami{}).get().value());
+  CHECK_EQ(seen.size(), 3u);
+}
+
+TEST_CASE("a pool whose workers can never start gives up like a supervisor") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto never = [](actor_system&) -> worker_if { throw std::runtime_error("no device"); };
+  worker_if p = sys.spawn(pool<worker_if>{
+    .size = 2, .factory = never, .strategy = one_for_one{.max_restarts = 3, .within = 10s}});
+  self->monitor(p);
+  error reason;
+  CHECK(self->receive_for(10s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_EQ(reason, supervision_error::restart_intensity_exceeded);
+  // A request now is an error reply, not a wait.
+  auto r = self->request(p, 1s, work{1}).get();
+  REQUIRE_FALSE(r.has_value());
+  CHECK_EQ(r.error(), sec::dead_receiver);
+}
+
+TEST_CASE("a resize while a shrink is pending counts only the workers that stay") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto g = std::make_shared<gates>();
+  worker_if p = sys.spawn(pool<worker_if>{
+    .size = 3, .factory = factory(g), .dispatch = round_robin{}});
+  // Round robin: work to worker 0, whoami to worker 1, slow to worker 2,
+  // which then sits in its handler: the shrink waits for it.
+  REQUIRE_EQ(self->request(p, 1s, work{1}).get().value(), 2);
+  (void) self->request(p, 1s, whoami{}).get();
+  auto busy = self->request(p, 10s, slow{});
+  REQUIRE(g->slow_gate.wait_entered());
+  auto shrink = self->request(actor_cast<actor>(p), 10s, pool_resize{2});
+  // Worker 2 is still stopping: growing back to 3 adds one worker, and
+  // shrinking to 2 again would remove nothing more.
+  auto grow = self->request(actor_cast<actor>(p), 10s, pool_resize{3});
+  CHECK(grow.get<unit_t>().has_value());
+  CHECK_EQ(stats_of(self, p).workers.size(), 4u); // worker 2 still there, stopping
+  g->slow_gate.open();
+  CHECK(busy.get().has_value());
+  CHECK(shrink.get<unit_t>().has_value());
+  REQUIRE(eventually([&] { return stats_of(self, p).workers.size() == 3; }));
+  auto st = stats_of(self, p);
+  for (auto& w : st.workers)
+    CHECK_MESSAGE(w.running, w.name);
+  CHECK_EQ(st.workers[2].name, "pool-worker-3");
+  std::set<actor_id> seen;
+  for (int i = 0; i < 6; ++i)
+    seen.insert(self->request(p, 1s, whoami{}).get().value());
+  CHECK_EQ(seen.size(), 3u);
 }
 
 TEST_SUITE_END();

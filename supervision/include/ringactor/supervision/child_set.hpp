@@ -53,10 +53,27 @@ public:
   void on_exited(exited_fn f) { exited_ = std::move(f); }
   void on_give_up(give_up_fn f) { give_up_ = std::move(f); }
 
+  /// What add() does with a child whose first start fails.
+  enum class first_start {
+    /// Drop it: add() fails and the set is as before (a supervisor's
+    /// children, a pool's resize: the caller hears of it).
+    refuse,
+    /// Keep it, down, and start it again as if it had died alone (its
+    /// siblings never depended on it, whatever the strategy): restart
+    /// intensity and backoff apply, and the set gives up once they are
+    /// exceeded. add() still reports the failed start. A temporary child
+    /// is never restarted, so it is dropped as with refuse.
+    retry,
+  };
+
   /// Starts a child now and appends it. Fails for a duplicate name, a
   /// factory that throws or returns an invalid handle, or once shutdown()
-  /// began.
-  expected<strong_actor_ptr> add(child_spec spec);
+  /// began; only the failed start of a valid spec is retried, and only with
+  /// first_start::retry.
+  expected<strong_actor_ptr> add(child_spec spec, first_start on_failure = first_start::refuse);
+
+  /// Children not being removed (running or not).
+  size_t kept() const noexcept;
 
   /// Stops the named child (per its shutdown policy), removes its spec, then
   /// calls `done` (with no_such_child if there is none). From this call on

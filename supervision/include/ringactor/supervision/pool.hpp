@@ -15,10 +15,17 @@
 // while no worker is live wait in a queue of `queue_capacity` for at most
 // `queue_timeout`, then fail with pool_unavailable. Nothing is lost silently.
 // A pool that could never serve (no factory, a worker_timeout that is not
-// positive) is refused at spawn with std::invalid_argument (validate()).
+// positive) is refused at spawn with std::invalid_argument (validate()). A
+// worker whose factory throws when the pool starts keeps its place and is
+// started again as if it had crashed (alone, whatever the strategy;
+// intensity and backoff apply), so a pool whose workers can never start
+// gives up like any supervisor.
 //
 // Control messages go through the untyped handle (actor_cast<actor>(pool)):
-// pool_resize{n} (answered with unit) and get_pool_stats{} (pool_stats).
+// pool_resize{n} (answered with unit; n counts the workers that stay, so a
+// resize while an earlier shrink still stops workers is measured against
+// the workers that remain; a worker that fails to start here is an error
+// reply) and get_pool_stats{} (pool_stats).
 //
 // State that belongs to one worker, such as the snapshot store of a kernel
 // worker (so that a restarted kernel continues from its own snapshot, not
