@@ -620,11 +620,13 @@ TEST_CASE("a kernel with the watchdog turned off (stall_timeout max) answers in 
   cfg.mode = loop_mode::persistent;
   auto persistent = spawn_kernel<adder_if>(sys, kernels::adder{}, cfg);
   CHECK(value_or(self->request(persistent, patience, add{2, 3}).get(), -1) == 5);
+  // One after the other: await_down drops the downs of other actors, so a
+  // persistent kernel that exited first would have its down lost.
   self->monitor(launched);
-  self->monitor(persistent);
   self->send_exit(launched, exit_reason::user_shutdown);
-  self->send_exit(persistent, exit_reason::user_shutdown);
   CHECK(await_down(self, launched.address()) == exit_reason::user_shutdown);
+  self->monitor(persistent);
+  self->send_exit(persistent, exit_reason::user_shutdown);
   CHECK(await_down(self, persistent.address()) == exit_reason::user_shutdown);
   CHECK(kernels_released(baseline));
 }

@@ -149,8 +149,12 @@ public:
   /// Whether K2H holds a slot (the poller's wake-up check).
   bool k2h_ready() noexcept;
 
-  /// Releases a runner whose kernel never stopped (process exit).
-  void abandon() noexcept;
+  /// Keeps a session whose kernel never stopped (its thread hangs past the
+  /// stall timeout when the process exits) for the rest of the process:
+  /// the thread cannot be joined, and if it wakes it still delivers through
+  /// the session and rings `bell`. Neither is ever freed.
+  static void abandon(std::shared_ptr<kernel_session> s,
+                      std::shared_ptr<doorbell> bell) noexcept;
 
   /// CPU backend: the kernel's leader thread drains K2H itself after each
   /// push (a cpu_kernel_options::completion hook; `self` is the session).
@@ -262,9 +266,9 @@ public:
   /// Serves `s` from now on.
   void add(std::shared_ptr<kernel_session> s);
   /// The doorbell CPU kernels ring for this poller.
-  doorbell& bell() noexcept { return bell_; }
+  doorbell& bell() noexcept { return *bell_; }
   /// Wakes the poller if it parked.
-  void wake() noexcept { ring_if_sleeping(bell_); }
+  void wake() noexcept { ring_if_sleeping(*bell_); }
   /// A session needs the poller for something its wake-up check cannot see
   /// (a backlog to flush, a retirement): the poller looks at the next round,
   /// and one about to park does not sleep through it (a bare wake() that
@@ -285,7 +289,9 @@ public:
 private:
   void run();
 
-  alignas(64) doorbell bell_;
+  /// Apart from the poller: a kernel abandoned at process exit may ring
+  /// it after the poller is gone (kernel_session::abandon keeps it).
+  std::shared_ptr<doorbell> bell_;
   bool cuda_;
   std::mutex mutex_; // guards added_ and stop_
   std::vector<std::shared_ptr<kernel_session>> added_;
