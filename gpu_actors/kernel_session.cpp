@@ -330,8 +330,10 @@ abandoned_kernels& graveyard() {
 
 void kernel_session::abandon(std::shared_ptr<kernel_session> s,
                              std::shared_ptr<doorbell> bell) noexcept {
-  // Runs at process exit (the poller's destructor); memory is all it needs
-  // and a failed push only leaks less.
+  // Runs at process exit (the poller's destructor). Nothing joins the
+  // kernel's threads now; they may still use all that is kept here.
+  if (s->runner_)
+    s->runner_->abandon();
   try {
     auto& g = graveyard();
     std::lock_guard guard{g.mutex};

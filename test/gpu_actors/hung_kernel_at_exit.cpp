@@ -14,8 +14,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <algorithm>
+#include <filesystem>
+#include <set>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include <ringactor/all.hpp>
@@ -31,25 +34,33 @@ namespace {
 using gated_if = typed_actor<result<std::uint32_t>(gpu_test::wait_for)>;
 
 std::uint32_t gate = 0;
+/// The threads spawn_kernel started (the kernel's, the poller's).
+std::set<std::string> kernel_threads;
 
-/// Threads of this process, from /proc (-1 if unreadable).
-int thread_count() {
-  std::ifstream status{"/proc/self/status"};
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("Threads:", 0) == 0)
-      return std::stoi(line.substr(8));
-  return -1;
+/// The ids of this process's threads, from /proc (empty if unreadable).
+std::set<std::string> thread_ids() {
+  std::set<std::string> ids;
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator{"/proc/self/task", ec})
+    ids.insert(e.path().filename().string());
+  return ids;
+}
+
+/// How many of the kernel's threads still run.
+std::size_t kernel_threads_left() {
+  auto now = thread_ids();
+  return static_cast<std::size_t>(std::count_if(
+    kernel_threads.begin(), kernel_threads.end(), [&](auto& id) { return now.count(id) != 0; }));
 }
 
 void release_hung_kernel() {
   // The pollers were destroyed before this runs.
   dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
   auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (thread_count() > 1) {
+  while (kernel_threads_left() > 0) {
     if (std::chrono::steady_clock::now() > deadline) {
-      std::fprintf(stderr, "FAIL: the released kernel's thread did not end (%d threads)\n",
-                   thread_count());
+      std::fprintf(stderr, "FAIL: the released kernel's thread did not end (%zu left)\n",
+                   kernel_threads_left());
       std::_Exit(1);
     }
     std::this_thread::sleep_for(1ms);
@@ -60,8 +71,8 @@ void release_hung_kernel() {
 } // namespace
 
 int main() {
-  if (thread_count() < 0) {
-    std::puts("SKIP: /proc/self/status is not readable here");
+  if (thread_ids().empty()) {
+    std::puts("SKIP: /proc/self/task is not readable here");
     return 77;
   }
   std::atexit(release_hung_kernel);
@@ -72,7 +83,11 @@ int main() {
     cfg.backend = kernel_backend::cpu;
     cfg.heartbeat_interval = 5ms;
     cfg.stall_timeout = 100ms;
+    auto before = thread_ids();
     auto k = spawn_kernel<gated_if>(sys, gpu_test::gated{&gate}, cfg);
+    for (auto& id : thread_ids())
+      if (before.count(id) == 0)
+        kernel_threads.insert(id);
     self->monitor(k);
     auto stuck = self->request(k, 20s, gpu_test::wait_for{1});
     error reason;
@@ -85,7 +100,7 @@ int main() {
     (void) stuck.get();
   }
   // The system is gone; the kernel's thread still spins in its handler.
-  if (thread_count() < 2) {
+  if (kernel_threads_left() == 0) {
     std::fprintf(stderr, "FAIL: the hung kernel's thread is already gone\n");
     return 1;
   }

@@ -231,6 +231,11 @@ public:
   /// raised (the loop records `terminated`) and stops the launcher thread.
   void join();
 
+  /// Gives up on the threads of a kernel that never returns (process exit):
+  /// detaches them, so nothing waits for them. The runner and its channel
+  /// must then stay alive for as long as the process does.
+  void detach() noexcept;
+
   /// The kernel's state; read it only when no loop runs (after join(), or
   /// between launches).
   const Kernel& kernel() const noexcept { return kernel_; }
@@ -352,6 +357,14 @@ void cpu_kernel_runner<Kernel>::join() {
   }
   for (auto& t : threads_)
     t.join();
+  threads_.clear();
+}
+
+template <class Kernel>
+void cpu_kernel_runner<Kernel>::detach() noexcept {
+  for (auto& t : threads_)
+    if (t.joinable())
+      t.detach();
   threads_.clear();
 }
 

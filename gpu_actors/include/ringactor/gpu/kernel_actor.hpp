@@ -245,6 +245,7 @@ public:
     auto s = channel_->control().state();
     return s == kernel_state::terminated || s == kernel_state::faulted;
   }
+  void abandon() noexcept override { runner_.detach(); }
 
 private:
   cpu_kernel_runner<Kernel> runner_;

@@ -55,6 +55,9 @@ public:
   /// Whether the loop has exited (or, for a CUDA stream error, sets
   /// `stream_fault` and returns true). Poller thread only.
   virtual bool exited(std::string& stream_fault) = 0;
+  /// The kernel never stopped and the process exits: stop waiting for its
+  /// host threads, if it has any (they are detached; the runner stays).
+  virtual void abandon() noexcept {}
 };
 
 /// Poller -> proxy: the kernel failed; the proxy quits with `reason`.
@@ -152,7 +155,8 @@ public:
   /// Keeps a session whose kernel never stopped (its thread hangs past the
   /// stall timeout when the process exits) for the rest of the process:
   /// the thread cannot be joined, and if it wakes it still delivers through
-  /// the session and rings `bell`. Neither is ever freed.
+  /// the session and rings `bell`. Neither is ever freed; its host threads
+  /// are detached.
   static void abandon(std::shared_ptr<kernel_session> s,
                       std::shared_ptr<doorbell> bell) noexcept;
 
