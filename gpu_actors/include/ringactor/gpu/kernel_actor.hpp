@@ -48,17 +48,6 @@
 
 namespace ringactor {
 
-/// The slot size a kernel needs: its `static constexpr std::size_t
-/// slot_size` if it declares one, else default_slot_size. Messages and
-/// replies of its interface must fit a slot of this size.
-template <class Kernel>
-inline constexpr std::size_t kernel_slot_size_v = [] {
-  if constexpr (requires { Kernel::slot_size; })
-    return static_cast<std::size_t>(Kernel::slot_size);
-  else
-    return default_slot_size;
-}();
-
 namespace detail {
 
 // -- compile-time checks (named after what they check, so that the compiler's

@@ -28,6 +28,22 @@
 
 namespace ringactor {
 
+namespace detail {
+
+/// Named after what it checks, so that the compiler's "required from" line
+/// names the offending type.
+template <class Message, bool Fits>
+struct host_message_fits_kernel_slot {
+  static_assert(Fits, "ringactor: the message type named first in "
+                      "'host_message_fits_kernel_slot<Type, false>' above cannot travel to the "
+                      "host: it must be trivially copyable, fit the kernel's ring slot (declare "
+                      "a larger `static constexpr std::size_t slot_size` in the kernel) and be "
+                      "aligned to at most 64 bytes");
+  static constexpr bool value = Fits;
+};
+
+} // namespace detail
+
 template <class Kernel, class Grid>
 class kernel_context {
 public:
@@ -87,8 +103,10 @@ public:
   }
 
   /// Sends `msg` to the host actor with id `receiver` (through K2H, waiting
-  /// while it is full). T must be in the kernel's `outputs`. Returns false on
-  /// non-leader threads and when `msg` does not fit a slot.
+  /// while it is full). T must be in the kernel's `outputs` and fit the
+  /// kernel's slot (kernel_slot_size_v; both checked at compile time).
+  /// Returns false, having sent nothing, on non-leader threads and when the
+  /// host asked the kernel to terminate while K2H was full.
   template <class T>
   RINGACTOR_DEVICE bool send_host(std::uint64_t receiver, const T& msg) noexcept {
     static_assert(std::is_trivially_copyable_v<T>,
@@ -96,6 +114,8 @@ public:
     static_assert(output_type_id<Kernel, T>() != 0,
                   "ringactor: to send this type to the host, list it in the kernel's "
                   "`using outputs = ringactor::message_list<...>`");
+    static_assert(
+      detail::host_message_fits_kernel_slot<T, slot_message<T, kernel_slot_size_v<Kernel>>>::value);
     return is_leader()
            && leader_.push_message(receiver, output_type_id<Kernel, T>(), &msg, sizeof(T));
   }

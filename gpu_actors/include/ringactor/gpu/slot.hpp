@@ -83,6 +83,18 @@ RINGACTOR_HOST_DEVICE constexpr std::size_t slot_payload_capacity(std::size_t sl
   return slot_size - slot_payload_offset;
 }
 
+/// The slot size a kernel needs: its `static constexpr std::size_t
+/// slot_size` if it declares one, else default_slot_size. Messages and
+/// replies of its interface, and what it sends to the host, must fit a slot
+/// of this size (spawn_kernel and kernel_context check it at compile time).
+template <class Kernel>
+inline constexpr std::size_t kernel_slot_size_v = [] {
+  if constexpr (requires { Kernel::slot_size; })
+    return static_cast<std::size_t>(Kernel::slot_size);
+  else
+    return default_slot_size;
+}();
+
 /// A message type can travel through a ring if it is trivially copyable and
 /// fits the payload of a slot of `SlotSize` bytes.
 template <class T, std::size_t SlotSize = default_slot_size>
