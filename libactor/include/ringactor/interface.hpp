@@ -4,6 +4,7 @@
 
 #include <type_traits>
 
+#include "ringactor/detail/callable_trait.hpp"
 #include "ringactor/result.hpp"
 
 namespace ringactor {
