@@ -1,4 +1,7 @@
-// ringactor: the CUDA backend's host side (built only when meson finds nvcc).
+// ringactor: the CUDA backend's host side, in libringactor-cuda (built only
+// when meson finds nvcc). The core library forwards the entry points of
+// cuda_backend.hpp here once this library's static initializer has installed
+// the provider at the end of this file (cuda_provider.hpp).
 #include "ringactor/gpu/cuda_backend.hpp"
 
 #include <algorithm>
@@ -14,6 +17,8 @@
 #include <vector>
 
 #include <cuda_runtime.h>
+
+#include "cuda_provider.hpp"
 
 namespace ringactor {
 
@@ -287,11 +292,9 @@ void register_cuda_kernel(cuda_kernel_entry& entry) noexcept {
 
 } // namespace detail
 
-bool cuda_backend_compiled() noexcept {
-  return true;
-}
+namespace {
 
-int cuda_device_count() noexcept {
+int device_count() noexcept {
   int n = 0;
   if (cudaGetDeviceCount(&n) != cudaSuccess) {
     cudaGetLastError(); // clear the error (no driver, no device)
@@ -300,7 +303,7 @@ int cuda_device_count() noexcept {
   return n;
 }
 
-shared_region allocate_mapped(std::size_t size) {
+shared_region mapped_memory(std::size_t size) {
   auto* host = mapped_pool::instance().allocate(size);
   void* device = nullptr;
   auto err = cudaHostGetDevicePointer(&device, host, 0);
@@ -314,7 +317,7 @@ shared_region allocate_mapped(std::size_t size) {
                        nullptr};
 }
 
-bool cuda_memory_pools(int device) noexcept {
+bool memory_pools(int device) noexcept {
   try {
     return device_has_memory_pools(device);
   } catch (const cuda_error&) {
@@ -323,7 +326,7 @@ bool cuda_memory_pools(int device) noexcept {
   }
 }
 
-shared_region allocate_device(std::size_t size, int device) {
+shared_region device_memory_of(std::size_t size, int device) {
   current_device_guard guard{device};
   auto lane = memory_lane_of(device);
   void* ptr = nullptr;
@@ -347,7 +350,7 @@ shared_region allocate_device(std::size_t size, int device) {
                        lane.pool != nullptr ? static_cast<void*>(lane.stream) : nullptr};
 }
 
-void copy_host_to_device(std::byte* device_dst, const void* host_src, std::size_t bytes) {
+void copy_to_device(std::byte* device_dst, const void* host_src, std::size_t bytes) {
   auto device = device_of(device_dst);
   current_device_guard guard{device};
   auto s = memory_lane_of(device).stream;
@@ -356,7 +359,7 @@ void copy_host_to_device(std::byte* device_dst, const void* host_src, std::size_
   check(cudaStreamSynchronize(s), "copying to the device");
 }
 
-void copy_device_to_host(void* host_dst, const std::byte* device_src, std::size_t bytes) {
+void copy_to_host(void* host_dst, const std::byte* device_src, std::size_t bytes) {
   auto device = device_of(device_src);
   current_device_guard guard{device};
   auto s = memory_lane_of(device).stream;
@@ -365,9 +368,15 @@ void copy_device_to_host(void* host_dst, const std::byte* device_src, std::size_
   check(cudaStreamSynchronize(s), "copying to the host");
 }
 
+} // namespace
+
 // -- cuda_kernel_runner -------------------------------------------------------
 
-struct cuda_kernel_runner::impl {
+namespace {
+
+using status = cuda_kernel_runner::status;
+
+struct runner_state {
   const detail::cuda_kernel_entry* entry;
   kernel_channel* channel;
   cuda_kernel_options options;
@@ -378,12 +387,12 @@ struct cuda_kernel_runner::impl {
   status last = status::idle;
   std::string fault;
 
-  impl(const detail::cuda_kernel_entry& e, const void* kernel_state, kernel_channel& ch,
+  runner_state(const detail::cuda_kernel_entry& e, const void* kernel_state, kernel_channel& ch,
        const cuda_kernel_options& opts)
     : entry(&e), channel(&ch), options(opts) {
     if (opts.grid.blocks == 0 || opts.grid.threads == 0)
       throw cuda_error("ringactor: a kernel grid needs at least one block and thread");
-    if (opts.device < 0 || cuda_device_count() <= opts.device)
+    if (opts.device < 0 || device_count() <= opts.device)
       throw cuda_error("ringactor: no CUDA device " + std::to_string(opts.device));
     preload_modules();
     strm = stream{opts.device};
@@ -471,7 +480,7 @@ struct cuda_kernel_runner::impl {
     return last;
   }
 
-  ~impl() {
+  ~runner_state() {
     if (last == status::running) {
       channel->control().request_terminate();
       if (join(std::chrono::seconds{5}) == status::running) {
@@ -493,38 +502,48 @@ struct cuda_kernel_runner::impl {
   }
 };
 
-cuda_kernel_runner::cuda_kernel_runner(const detail::cuda_kernel_entry& entry,
-                                       const void* kernel_state, kernel_channel& channel,
-                                       const cuda_kernel_options& options)
-  : impl_(std::make_unique<impl>(entry, kernel_state, channel, options)) {}
+/// The runner behind cuda_kernel_runner (cuda_provider.hpp).
+class cuda_runner final : public detail::cuda_runner_ops {
+public:
+  cuda_runner(const detail::cuda_kernel_entry& entry, const void* kernel_state,
+              kernel_channel& channel, const cuda_kernel_options& options)
+    : impl_(entry, kernel_state, channel, options) {}
 
-cuda_kernel_runner::cuda_kernel_runner(cuda_kernel_runner&&) noexcept = default;
-cuda_kernel_runner& cuda_kernel_runner::operator=(cuda_kernel_runner&&) noexcept = default;
-cuda_kernel_runner::~cuda_kernel_runner() = default;
+  void start() override;
+  void launch() override;
+  bool launch_for(std::chrono::nanoseconds timeout) override;
+  status poll() override { return impl_.poll(); }
+  const std::string& fault_message() const noexcept override { return impl_.fault; }
+  status join(std::chrono::nanoseconds timeout) override { return impl_.join(timeout); }
+  void read_state(void* dst) override;
 
-void cuda_kernel_runner::start() {
-  if (impl_->options.mode != loop_mode::persistent)
+private:
+  runner_state impl_;
+};
+
+void cuda_runner::start() {
+  if (impl_.options.mode != loop_mode::persistent)
     throw cuda_error("ringactor: start() is for persistent kernels; use launch() in launch mode");
-  if (impl_->last != status::idle)
+  if (impl_.last != status::idle)
     throw cuda_error("ringactor: a persistent kernel starts once");
-  impl_->launch_loop();
+  impl_.launch_loop();
 }
 
-void cuda_kernel_runner::launch() {
-  if (impl_->options.mode != loop_mode::launch)
+void cuda_runner::launch() {
+  if (impl_.options.mode != loop_mode::launch)
     throw cuda_error("ringactor: launch() is for launch mode");
-  impl_->launch_loop();
-  auto err = cudaStreamSynchronize(impl_->strm.get());
+  impl_.launch_loop();
+  auto err = cudaStreamSynchronize(impl_.strm.get());
   if (err != cudaSuccess) {
-    impl_->last = status::faulted;
-    impl_->fault = describe(err);
-    throw cuda_error("ringactor: a kernel launch failed: " + impl_->fault);
+    impl_.last = status::faulted;
+    impl_.fault = describe(err);
+    throw cuda_error("ringactor: a kernel launch failed: " + impl_.fault);
   }
-  impl_->last = status::idle;
+  impl_.last = status::idle;
 }
 
-bool cuda_kernel_runner::launch_for(std::chrono::nanoseconds timeout) {
-  if (impl_->options.mode != loop_mode::launch)
+bool cuda_runner::launch_for(std::chrono::nanoseconds timeout) {
+  if (impl_.options.mode != loop_mode::launch)
     throw cuda_error("ringactor: launch_for() is for launch mode");
   // Saturates: a timeout too long to add to now() (nanoseconds::max()
   // turns the watchdog off) means no deadline.
@@ -532,10 +551,10 @@ bool cuda_kernel_runner::launch_for(std::chrono::nanoseconds timeout) {
   auto deadline = timeout >= std::chrono::steady_clock::time_point::max() - now
                     ? std::chrono::steady_clock::time_point::max()
                     : now + timeout;
-  impl_->launch_loop();
+  impl_.launch_loop();
   // Spins on the stream first, as cudaStreamSynchronize does by default (a
   // launch of one message is short), then backs off until the deadline.
-  for (std::uint32_t n = 0; impl_->poll() == status::running; ++n) {
+  for (std::uint32_t n = 0; impl_.poll() == status::running; ++n) {
     if (std::chrono::steady_clock::now() >= deadline)
       return false; // still running: poll() (the poller's) sees it end
     if (n < 1000)
@@ -543,31 +562,40 @@ bool cuda_kernel_runner::launch_for(std::chrono::nanoseconds timeout) {
     else
       std::this_thread::sleep_for(std::chrono::microseconds{50});
   }
-  if (impl_->last == status::faulted)
-    throw cuda_error("ringactor: a kernel launch failed: " + impl_->fault);
-  impl_->last = status::idle;
+  if (impl_.last == status::faulted)
+    throw cuda_error("ringactor: a kernel launch failed: " + impl_.fault);
+  impl_.last = status::idle;
   return true;
 }
 
-cuda_kernel_runner::status cuda_kernel_runner::poll() {
-  return impl_->poll();
-}
-
-const std::string& cuda_kernel_runner::fault_message() const noexcept {
-  return impl_->fault;
-}
-
-cuda_kernel_runner::status cuda_kernel_runner::join(std::chrono::nanoseconds timeout) {
-  return impl_->join(timeout);
-}
-
-void cuda_kernel_runner::read_state(void* dst) {
-  if (impl_->poll() == status::running)
+void cuda_runner::read_state(void* dst) {
+  if (impl_.poll() == status::running)
     throw cuda_error("ringactor: read_state() while the kernel runs");
-  check(cudaMemcpyAsync(dst, impl_->state.get(), impl_->entry->state_size, cudaMemcpyDeviceToHost,
-                        impl_->strm.get()),
+  check(cudaMemcpyAsync(dst, impl_.state.get(), impl_.entry->state_size, cudaMemcpyDeviceToHost,
+                        impl_.strm.get()),
         "copying the kernel state to the host");
-  check(cudaStreamSynchronize(impl_->strm.get()), "cudaStreamSynchronize");
+  check(cudaStreamSynchronize(impl_.strm.get()), "cudaStreamSynchronize");
 }
+
+std::unique_ptr<detail::cuda_runner_ops> make_runner(const detail::cuda_kernel_entry& entry,
+                                                     const void* kernel_state,
+                                                     kernel_channel& channel,
+                                                     const cuda_kernel_options& options) {
+  return std::make_unique<cuda_runner>(entry, kernel_state, channel, options);
+}
+
+// -- the provider -------------------------------------------------------------
+
+constexpr detail::cuda_backend_provider provider{
+  &device_count, &mapped_memory, &memory_pools, &device_memory_of,
+  &copy_to_device, &copy_to_host, &make_runner,
+};
+
+/// Installs the backend while this library initializes, before any code of
+/// a program that links it runs (the core library, which this one needs,
+/// initializes first; its provider pointer is constant-initialized anyway).
+const bool installed = (detail::install_cuda_backend(provider), true);
+
+} // namespace
 
 } // namespace ringactor

@@ -37,9 +37,9 @@ setup_build() {
   meson setup "$dir" "$RINGACTOR_ROOT" --native-file "$dir/nvcc-deps.ini" "$@"
 }
 
-# configure_build DIR [MESON_ARGS...]: sets up DIR once, reconfigures when
-# the arguments changed, then builds.
-configure_build() {
+# configure_only DIR [MESON_ARGS...]: sets up DIR once, and again from
+# scratch when the arguments changed.
+configure_only() {
   local dir="$1"
   shift
   local stamp="$dir/.ringactor-setup-args"
@@ -49,7 +49,12 @@ configure_build() {
     setup_build "$dir" "$@"
     echo "$args" >"$stamp"
   fi
-  ninja -C "$dir"
+}
+
+# configure_build DIR [MESON_ARGS...]: configure_only, then builds everything.
+configure_build() {
+  configure_only "$@"
+  ninja -C "$1"
 }
 
 # run_suites DIR [MESON_TEST_ARGS...]: runs the tests and records the counts

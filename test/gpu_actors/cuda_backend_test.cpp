@@ -1,6 +1,7 @@
-// The CUDA backend. Without a device (or without CUDA in the build) each test
-// says so and checks only what needs no device. On a GPU machine:
-//   meson setup build-gpu -Dcuda=enabled -Dgpu_arch=9.0 && meson test -C build-gpu gpu_actors
+// The CUDA backend. The tests that need a device are in the doctest suite
+// "cuda_device", which the meson test gpu_actors_cuda runs (and reports as
+// skipped without a device; test/doctest_main.cpp). On a GPU machine:
+//   meson setup build-gpu -Dcuda=enabled -Dgpu_arch=9.0 && meson test -C build-gpu gpu_actors_cuda
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -61,7 +62,8 @@ TEST_CASE("a kernel no .cu file registered cannot run on CUDA, and the error say
                        doctest::Contains("RINGACTOR_CUDA_KERNEL"), cuda_error);
 }
 
-TEST_CASE("the adder runs as a persistent CUDA kernel and answers requests") {
+TEST_CASE("the adder runs as a persistent CUDA kernel and answers requests"
+          * doctest::test_suite("cuda_device")) {
   if (!have_cuda_device())
     return;
   cuda_channel c;
@@ -90,7 +92,8 @@ TEST_CASE("the adder runs as a persistent CUDA kernel and answers requests") {
   CHECK(back.total == 42);
 }
 
-TEST_CASE("device memory is allocated, copied and freed while a persistent CUDA kernel runs") {
+TEST_CASE("device memory is allocated, copied and freed while a persistent CUDA kernel runs"
+          * doctest::test_suite("cuda_device")) {
   if (!have_cuda_device())
     return;
   cuda_channel c;
@@ -123,41 +126,46 @@ TEST_CASE("device memory is allocated, copied and freed while a persistent CUDA 
   CHECK(runner.join(10s) == cuda_kernel_runner::status::exited);
 }
 
-TEST_CASE("device channel memory is written and read through copies on either backend") {
-  auto check_backend = [](kernel_backend backend) {
-    constexpr std::uint32_t capacity = 8, slot_size = 128;
-    auto bytes = k2k_channel_bytes(capacity, slot_size);
-    auto memory = allocate_k2k_channel(backend, 0, bytes);
-    REQUIRE(memory.size() >= bytes);
-    // The host never needs a host view (CUDA gives none).
-    CHECK((memory.host() == nullptr) == (backend == kernel_backend::cuda));
-    auto fresh = read_k2k_channel_counters(memory);
-    CHECK(fresh.produced == 0);
-    CHECK(fresh.consumed == 0);
-    CHECK(fresh.queue_full == 0);
-    k2k_channel_header h;
-    h.produced = 7;
-    h.queue_full = 2;
-    h.consumed = 3;
-    write_k2k_channel(memory, 0, &h, sizeof h);
-    auto c = read_k2k_channel_counters(memory);
-    CHECK(c.produced == 7);
-    CHECK(c.consumed == 3);
-    CHECK(c.queue_full == 2);
-    // Writes beyond the channel are refused, and change nothing.
-    CHECK_THROWS_AS(write_k2k_channel(memory, bytes - 4, &h, sizeof h), std::out_of_range);
-    CHECK(read_k2k_channel_counters(memory).produced == 7);
-  };
-  SUBCASE("CPU backend: host memory") {
-    check_backend(kernel_backend::cpu);
-  }
-  SUBCASE("CUDA: device memory") {
-    if (have_cuda_device())
-      check_backend(kernel_backend::cuda);
-  }
+namespace {
+
+void check_k2k_channel_memory(kernel_backend backend) {
+  constexpr std::uint32_t capacity = 8, slot_size = 128;
+  auto bytes = k2k_channel_bytes(capacity, slot_size);
+  auto memory = allocate_k2k_channel(backend, 0, bytes);
+  REQUIRE(memory.size() >= bytes);
+  // The host never needs a host view (CUDA gives none).
+  CHECK((memory.host() == nullptr) == (backend == kernel_backend::cuda));
+  auto fresh = read_k2k_channel_counters(memory);
+  CHECK(fresh.produced == 0);
+  CHECK(fresh.consumed == 0);
+  CHECK(fresh.queue_full == 0);
+  k2k_channel_header h;
+  h.produced = 7;
+  h.queue_full = 2;
+  h.consumed = 3;
+  write_k2k_channel(memory, 0, &h, sizeof h);
+  auto c = read_k2k_channel_counters(memory);
+  CHECK(c.produced == 7);
+  CHECK(c.consumed == 3);
+  CHECK(c.queue_full == 2);
+  // Writes beyond the channel are refused, and change nothing.
+  CHECK_THROWS_AS(write_k2k_channel(memory, bytes - 4, &h, sizeof h), std::out_of_range);
+  CHECK(read_k2k_channel_counters(memory).produced == 7);
 }
 
-TEST_CASE("a multi-block CUDA kernel scales a mapped buffer") {
+} // namespace
+
+TEST_CASE("device channel memory is written and read through copies on the CPU backend") {
+  check_k2k_channel_memory(kernel_backend::cpu);
+}
+
+TEST_CASE("device channel memory is written and read through copies on CUDA"
+          * doctest::test_suite("cuda_device")) {
+  if (have_cuda_device())
+    check_k2k_channel_memory(kernel_backend::cuda);
+}
+
+TEST_CASE("a multi-block CUDA kernel scales a mapped buffer" * doctest::test_suite("cuda_device")) {
   if (!have_cuda_device())
     return;
   constexpr std::uint32_t n = 1 << 20;
@@ -180,7 +188,8 @@ TEST_CASE("a multi-block CUDA kernel scales a mapped buffer") {
   CHECK(runner.join(10s) == cuda_kernel_runner::status::exited);
 }
 
-TEST_CASE("a grid that cannot be resident at once is refused, not launched into a deadlock") {
+TEST_CASE("a grid that cannot be resident at once is refused, not launched into a deadlock"
+          * doctest::test_suite("cuda_device")) {
   if (!have_cuda_device())
     return;
   cuda_channel c;
@@ -189,7 +198,8 @@ TEST_CASE("a grid that cannot be resident at once is refused, not launched into 
   CHECK_THROWS_WITH_AS(runner.start(), doctest::Contains("cannot be resident"), cuda_error);
 }
 
-TEST_CASE("a CUDA handler's fault ends the kernel in faulted with its code") {
+TEST_CASE("a CUDA handler's fault ends the kernel in faulted with its code"
+          * doctest::test_suite("cuda_device")) {
   if (!have_cuda_device())
     return;
   cuda_channel c;
@@ -204,7 +214,8 @@ TEST_CASE("a CUDA handler's fault ends the kernel in faulted with its code") {
   CHECK(c.ch.control().fault_detail() == 9);
 }
 
-TEST_CASE("launch mode on CUDA handles one message per launch and synchronize") {
+TEST_CASE("launch mode on CUDA handles one message per launch and synchronize"
+          * doctest::test_suite("cuda_device")) {
   if (!have_cuda_device())
     return;
   cuda_channel c;

@@ -165,7 +165,8 @@ TEST_CASE("a kernel-to-kernel device channel carries 1,000,000 checksummed messa
   carry_million(kernel_backend::cpu);
 }
 
-TEST_CASE("on CUDA, a device channel in device memory carries 1,000,000 checksummed messages") {
+TEST_CASE("on CUDA, a device channel in device memory carries 1,000,000 checksummed messages"
+          * doctest::test_suite("cuda_device")) {
   if (have_cuda_device())
     carry_million(kernel_backend::cuda);
 }
@@ -305,7 +306,8 @@ TEST_CASE("unregistering a kernel while messages flow tears its channels down wi
 }
 
 TEST_CASE("on CUDA, unregistering a kernel while messages flow delivers every message sent "
-          "before") {
+          "before"
+          * doctest::test_suite("cuda_device")) {
   if (have_cuda_device())
     unregister_while_flowing(kernel_backend::cuda);
 }

@@ -9,6 +9,7 @@
 #include "ringactor/error.hpp"
 #include "ringactor/expected.hpp"
 #include "ringactor/type_id.hpp"
+#include "ringactor/typed_actor_fwd.hpp"
 
 namespace ringactor {
 

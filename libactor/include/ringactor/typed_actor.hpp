@@ -13,6 +13,7 @@
 
 #include "ringactor/actor.hpp"
 #include "ringactor/interface.hpp"
+#include "ringactor/typed_actor_fwd.hpp"
 
 namespace ringactor {
 

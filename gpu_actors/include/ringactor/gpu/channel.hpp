@@ -10,6 +10,9 @@
 //
 // The host side of the channel is single-threaded by contract: one owner (the
 // proxy actor, or a test) pushes to H2K, pops K2H and raises commands.
+//
+// nvcc-safe host header (docs/device-headers.md): a .cu file may include it
+// (register_kernel.cuh does); it and all it includes pull in no fmt or threads.
 #pragma once
 
 #include <algorithm>

@@ -17,6 +17,9 @@
 // before the kernel exists. A fault that the host detects (a stream error, a
 // stalled heartbeat) is the host's knowledge and is kept host-side: the
 // kernel may not be able to write anything any more.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,12 @@
 // ringactor: the CUDA backend, as the host sees it. This header needs no CUDA
-// headers: it compiles with the host compiler, and in a build without CUDA
-// every entry point reports that the backend is missing.
+// headers: it compiles with the host compiler. The functions below live in
+// the core library (libringactor, which never links the CUDA runtime) and
+// forward to the CUDA backend in libringactor-cuda: a program that links
+// ringactor-cuda (`pkg-config --libs ringactor-cuda`) has it, installed by a
+// static initializer of that library; in one that does not,
+// cuda_backend_compiled() is false, kernel_backend::automatic picks the CPU
+// backend, and every entry point that needs CUDA throws cuda_error saying to
+// link ringactor-cuda.
 //
 // A kernel runs on CUDA once nvcc has compiled it: put
 //
@@ -8,7 +14,8 @@
 //   #include "my_kernel.hpp"
 //   RINGACTOR_CUDA_KERNEL(my_kernel)
 //
-// in a .cu file of the program (the library registers kernels::adder).
+// in a .cu file of the program, and link ringactor-cuda (which registers the
+// library's own kernels, kernels::adder and kernels::counter).
 //
 // What the backend does for each kernel: the control block and rings live in
 // pinned host memory mapped into the device (cudaHostAlloc with
@@ -20,6 +27,9 @@
 // kernel runs can deadlock); a grid of more than one block is launched
 // cooperatively (the loop synchronizes the grid), and refused with an error
 // when it cannot be resident at once on an otherwise idle device.
+//
+// nvcc-safe host header (docs/device-headers.md): a .cu file may include it
+// (register_kernel.cuh does); it and all it includes pull in no fmt or threads.
 #pragma once
 
 #include <chrono>
@@ -34,7 +44,7 @@
 
 namespace ringactor {
 
-/// Whether this build contains the CUDA backend.
+/// Whether this program contains the CUDA backend (links libringactor-cuda).
 bool cuda_backend_compiled() noexcept;
 
 /// CUDA devices usable by this process (0 without the backend, a driver or a device).
@@ -73,7 +83,13 @@ inline cuda_kernel_entry* cuda_kernel_entry_of = nullptr;
 
 /// Adds `entry` to the list of kernels whose modules load before any kernel
 /// starts (called by RINGACTOR_CUDA_KERNEL during static initialization).
+/// Defined in libringactor-cuda: a program with a CUDA kernel links it.
 void register_cuda_kernel(cuda_kernel_entry& entry) noexcept;
+
+/// Throws the cuda_error that says the program does not link ringactor-cuda.
+[[noreturn]] void throw_cuda_backend_missing();
+
+class cuda_runner_ops;
 
 } // namespace detail
 
@@ -144,15 +160,17 @@ public:
   void read_state(void* dst);
 
 private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  std::unique_ptr<detail::cuda_runner_ops> impl_;
 };
 
 /// Makes a runner for Kernel, which a .cu file registered with
-/// RINGACTOR_CUDA_KERNEL; throws cuda_error otherwise.
+/// RINGACTOR_CUDA_KERNEL; throws cuda_error otherwise (and when the program
+/// does not link ringactor-cuda).
 template <class Kernel>
 cuda_kernel_runner make_cuda_runner(const Kernel& kernel, kernel_channel& channel,
                                     const cuda_kernel_options& options = {}) {
+  if (!cuda_backend_compiled())
+    detail::throw_cuda_backend_missing();
   auto* entry = detail::cuda_kernel_entry_of<Kernel>;
   if (entry == nullptr)
     throw cuda_error("ringactor: this kernel type was not compiled for CUDA: add "

@@ -11,6 +11,9 @@
 //
 // Thread and block indices are not here: on the CPU backend the grid is
 // emulated, so they belong to the kernel context (`ctx.thread_index()`).
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <atomic>

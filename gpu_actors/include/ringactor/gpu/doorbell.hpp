@@ -18,6 +18,9 @@
 // Device code rings by incrementing `rings` (system scope); it cannot wake a
 // host futex, so a host waiter on a CUDA kernel's doorbell waits with a short
 // timeout and polls.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <chrono>

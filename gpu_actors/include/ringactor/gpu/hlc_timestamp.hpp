@@ -7,6 +7,9 @@
 // that issue stamps pack physical and logical into one 64-bit word
 // (physical << 12 | logical, see word()), so one integer comparison orders
 // two stamps of one node.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <array>

@@ -36,6 +36,9 @@
 // FNV-1a hash of the name it is registered under at the broker
 // (k2k_address("decoder-0"), constexpr and usable in device code); 0 is no
 // address.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstddef>

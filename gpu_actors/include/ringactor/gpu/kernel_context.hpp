@@ -13,6 +13,9 @@
 // message. Answering is done by the grid's leader (rank 0): reply(),
 // send_host() and send() called on other threads do nothing, so a handler may
 // call them unconditionally. fault() works on any thread.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstdint>

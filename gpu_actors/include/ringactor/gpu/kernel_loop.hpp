@@ -18,6 +18,9 @@
 // a non-void R is the reply. An optional `using outputs = ...` lists what it
 // sends to host actors. Optional snapshot hooks (snapshot_hooks.hpp) let a
 // restarted kernel continue from its last snapshot.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,9 @@
 // control block, rings and K2K port (device pointers on CUDA), the kernel's state, and
 // a small scratch area through which the grid's leader thread hands the
 // current message to the other threads.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstddef>

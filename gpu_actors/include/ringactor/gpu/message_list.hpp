@@ -9,6 +9,9 @@
 //     using inputs = ringactor::message_list<add, reset>;   // add = 1, reset = 2
 //     ...
 //   };
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstddef>

@@ -17,6 +17,9 @@
 // and forth through the sequence number; nobody else writes them.
 //
 // A full ring is reported (try_push returns false), never overwritten.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cassert>

@@ -8,6 +8,9 @@
 //
 // The header is plain data: it is written before the sequence number is
 // published and read after it is observed, so it needs no atomics.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstddef>

@@ -30,6 +30,9 @@
 // so the reload sees the newer write's odd sequence or a later value, and
 // the copy is discarded. One writer (the kernel's leader) and any number of
 // readers.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstddef>

@@ -15,6 +15,9 @@
 // fault, once every grid thread finished it; spawn_kernel calls restore() on
 // the host, on its copy of the kernel, before the kernel starts. Neither hook
 // may touch anything but the kernel's own state.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <concepts>

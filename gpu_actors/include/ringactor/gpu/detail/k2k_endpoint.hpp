@@ -6,6 +6,9 @@
 // The loop calls quiesce() between messages only, never while a handler
 // runs; that is what makes its acknowledgement mean "no use of a retired
 // entry is in progress" (see the protocol in k2k_port.hpp).
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstdint>

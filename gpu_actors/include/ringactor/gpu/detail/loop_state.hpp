@@ -4,6 +4,9 @@
 //
 // Every thread of a grid constructs one (on CUDA each thread has its own in
 // registers); only the leader's is ever used.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstdint>

@@ -12,6 +12,9 @@
 // spawn_kernel<Interface> instantiates, on the host and without ever running
 // it, each handler once more with this context, whose reply() knows the
 // interface's response type for the message.
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstdint>

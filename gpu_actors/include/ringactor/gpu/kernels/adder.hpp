@@ -2,6 +2,9 @@
 // keeps a running total to show that kernel state persists across messages.
 // Compiled for the CPU backend by the host compiler and for CUDA by nvcc
 // (registered in gpu_actors/kernels.cu).
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstdint>

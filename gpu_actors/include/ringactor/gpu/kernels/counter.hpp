@@ -2,6 +2,9 @@
 // events and sums their values, and a restarted counter continues from its
 // last snapshot (snapshot_store.hpp) instead of zero. Compiled for the CPU
 // backend by the host compiler and for CUDA by nvcc (gpu_actors/kernels.cu).
+//
+// Device-facing header (docs/device-headers.md): a kernel may include it; it
+// and all it includes compile under nvcc, with no fmt, iostream or threads.
 #pragma once
 
 #include <cstdint>
