@@ -2,9 +2,18 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include <ringactor/logger.hpp>
 
 namespace ringactor::supervision::detail {
+
+void pool_worker::when_exited(std::function<void(const error&)> f) {
+  if (exit_reason)
+    f(*exit_reason);
+  else
+    exit_waiters.push_back(std::move(f));
+}
 
 pool_core::pool_core(scheduled_actor* self, pool_settings cfg)
   : self_(self), cfg_(std::move(cfg)), set_(self, cfg_.strat) {
@@ -22,10 +31,20 @@ pool_core::pool_core(scheduled_actor* self, pool_settings cfg)
     rebuild_ring();
     drain_queue();
   });
-  set_.on_exited([this](const child_set::child& c, const strong_actor_ptr&, const error&) {
-    for (auto& w : workers_)
-      if (w->child_id == c.id)
-        w->failed = true;
+  set_.on_exited([this](const child_set::child& c, const strong_actor_ptr& old,
+                        const error& reason) {
+    for (auto& w : workers_) {
+      if (w->child_id != c.id)
+        continue;
+      w->failed = true;
+      if (w->handle != old || w->exit_reason)
+        continue;
+      w->exit_reason = reason;
+      // Requests that failed with this worker before its exit message came.
+      auto waiters = std::move(w->exit_waiters);
+      for (auto& f : waiters)
+        f(reason);
+    }
   });
 }
 
@@ -146,15 +165,31 @@ void pool_core::handle_queue_timeout(uint64_t seq) {
   job.fail(error{supervision_error::pool_unavailable, "no worker became live in time"});
 }
 
-void pool_core::worker_died(const pool_worker_ptr& w, pool_job job) {
+void pool_core::worker_died(const pool_worker_ptr& w, pool_job job, bool blamed) {
   w->failed = true;
-  if (!job.retryable) {
-    ++failed;
-    job.fail(error{supervision_error::worker_failed});
-    return;
+  auto& history = *job.history;
+  if (job.retryable) {
+    if (blamed)
+      ++history.blamed;
+    if (history.blamed <= cfg_.max_redispatches) {
+      ++history.redispatches;
+      ++redispatched;
+      submit(std::move(job));
+      return;
+    }
+    ++poisoned;
   }
-  ++redispatched;
-  submit(std::move(job));
+  ++failed;
+  // The answer names the worker's exit reason, which its exit message
+  // brings: it may come after this reply.
+  w->when_exited([fail = std::move(job.fail), retryable = job.retryable,
+                  redispatches = history.redispatches](const error& reason) {
+    auto why = to_string(reason);
+    fail(error{supervision_error::worker_failed,
+               retryable ? fmt::format("request re-dispatched {} times; last worker exited: {}",
+                                       redispatches, why)
+                         : fmt::format("worker exited: {}", why)});
+  });
 }
 
 void pool_core::resize(size_t n, std::function<void(error)> done) {
@@ -217,6 +252,7 @@ pool_stats pool_core::stats() const {
   result.served = served;
   result.redispatched = redispatched;
   result.failed = failed;
+  result.poisoned = poisoned;
   result.unavailable = unavailable;
   result.restarts = set_.restarts();
   return result;

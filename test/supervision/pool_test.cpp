@@ -6,6 +6,7 @@
 #include <set>
 
 #include <ringactor/all.hpp>
+#include <ringactor/gpu/errors.hpp>
 #include <ringactor/supervision/all.hpp>
 
 #include "test_util.hpp"

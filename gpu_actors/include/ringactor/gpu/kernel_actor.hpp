@@ -14,6 +14,7 @@
 // through K2H (see detail/kernel_session.hpp and gpu_actors/README.md).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -324,6 +325,7 @@ public:
       forwarder<Sigs>()...,
       [this](h2k_space) { flush(); },
       [this](kernel_failure& f) { fail(std::move(f.reason)); },
+      [this](fault_exit) { this->quit(fault_reason_); },
       [this](get_kernel_stats) {
         std::size_t backlog = 0;
         {
@@ -349,10 +351,13 @@ protected:
       exiting_ = true;
       direct_open_ = false;
       // Backlogged requests never reached the kernel: their promises are
-      // in the session and get dead_receiver when it finishes.
+      // in the session and get dead_receiver (after a fault: the fault)
+      // when it finishes.
       backlog_.clear();
+      // From here on, requests that arrive get the closed mailbox's answer.
+      retired_ = true;
     }
-    session_->retire(exit_mode_);
+    session_->retire(exit_mode_, fault_reason_);
     // The session holds a weak reference to this actor, which keeps its
     // memory: drop ours, so that the poller's release of the session (once
     // finished) breaks the cycle.
@@ -365,6 +370,11 @@ private:
     std::vector<std::byte> payload;
   };
 
+  /// Proxy -> itself, after a fault: the requests its mailbox held before
+  /// were passed on to the session (which answers them with the fault);
+  /// now it quits.
+  struct fault_exit {};
+
   /// What a push under push_mutex_ left to do once the lock is released.
   enum class push_outcome { done, launch_failed, launch_stalled, kernel_faulted };
 
@@ -376,6 +386,18 @@ private:
     const M* msg = x.get_if<M>();
     if (msg == nullptr)
       return false;
+    // After a fault, a request goes to the session, which answers it with
+    // the fault once the kernel stopped, rather than to a mailbox that may
+    // close first (and answer dead_receiver). Pairs with the release store
+    // in fail(); no launch holds push_mutex_ after it.
+    if (faulted_.load(std::memory_order_acquire)) {
+      std::lock_guard guard{push_mutex_};
+      if (!retired_) {
+        (void) marshal<Sig>(*msg, x, strong_actor_ptr{this});
+        taken = true;
+      }
+      return true;
+    }
     // Launch mode: the direct path never opens, and the proxy holds
     // push_mutex_ for a whole launch; a sender must not wait for it.
     if (launch_mode_)
@@ -486,7 +508,7 @@ private:
                                session_->config().stall_timeout)
                                .count())});
     else if (outcome == push_outcome::kernel_faulted)
-      fail(error{gpu_error::kernel_fault, "a kernel handler reported a fault"});
+      fail(session_->fault_error());
   }
 
   void flush() {
@@ -528,9 +550,19 @@ private:
       exiting_ = true;
       direct_open_ = false;
     }
-    exit_mode_ = reason == gpu_error::kernel_stalled ? kernel_session::exit_mode::stalled
-                                                     : kernel_session::exit_mode::faulted;
-    this->quit(std::move(reason));
+    if (reason == gpu_error::kernel_stalled) {
+      exit_mode_ = kernel_session::exit_mode::stalled;
+      this->quit(std::move(reason));
+      return;
+    }
+    // A fault: requests already in the mailbox go on to the session, which
+    // answers them with the fault (code included), before the proxy quits;
+    // those that come later are taken there directly (try_direct).
+    exit_mode_ = kernel_session::exit_mode::faulted;
+    fault_reason_ = std::move(reason);
+    // Pairs with the acquire load in try_direct().
+    faulted_.store(true, std::memory_order_release);
+    this->enqueue(make_mailbox_element(nullptr, message_id{}, fault_exit{}));
   }
 
   /// The kernel runs in launch mode (set once, read by any sender).
@@ -546,9 +578,15 @@ private:
   bool behavior_ready_ = false;
   bool direct_open_ = false;
   bool exiting_ = false;
+  /// on_exit() retired the session: nothing may be marshalled any more.
+  bool retired_ = false;
   std::string launch_error_;
+  /// Set once by fail() after a fault (release); loaded with acquire by
+  /// senders in try_direct(), which then take push_mutex_.
+  std::atomic<bool> faulted_{false};
   // The proxy's own thread only.
   kernel_session::exit_mode exit_mode_ = kernel_session::exit_mode::drain;
+  error fault_reason_;
 };
 
 } // namespace detail
@@ -564,10 +602,13 @@ private:
 /// memory are released before monitors see the down message. A fault ends
 /// the actor with gpu_error::kernel_fault, a heartbeat that stands still
 /// past cfg.stall_timeout (in launch mode: a launch that does not finish
-/// within it) with gpu_error::kernel_stalled; requests it can no longer
-/// answer get sec::dead_receiver, and the request whose handler faulted gets
-/// kernel_fault, both once the actor began to exit (so that a requester can
-/// tell the kernel's fault from a kernel_fault passed on).
+/// within it) with gpu_error::kernel_stalled. After a stall, requests it can
+/// no longer answer get sec::dead_receiver. After a fault, the request whose
+/// handler faulted and every other request not yet answered (in H2K, in the
+/// proxy's backlog, in its mailbox) get the actor's exit reason, a
+/// kernel_fault naming the fault ("... fault code 7" after ctx.fault(7)).
+/// Both once the actor began to exit, so that a requester can tell the
+/// kernel's fault from a kernel_fault passed on.
 ///
 /// With cfg.snapshots (snapshot_store.hpp) the kernel starts from the
 /// store's latest snapshot instead, if there is one, and publishes its own.

@@ -6,5 +6,6 @@
 #include "ringactor/supervision/dispatch.hpp"
 #include "ringactor/supervision/errors.hpp"
 #include "ringactor/supervision/pool.hpp"
+#include "ringactor/supervision/pool_stats.hpp"
 #include "ringactor/supervision/strategy.hpp"
 #include "ringactor/supervision/supervisor.hpp"

@@ -87,6 +87,11 @@ using host_message_sender = bool (*)(const system_ref& sys, const strong_actor_p
 /// The error a request gets for a K2H error slot.
 error to_error(kernel_error x);
 
+/// The kernel_fault error of a faulted kernel, for its actor's exit reason
+/// and every request it leaves: names the fault ("a kernel handler
+/// reported a fault: fault code 7" after ctx.fault(7)).
+error kernel_fault_error(control_block_ref cb);
+
 class completion_poller;
 
 class kernel_session {
@@ -95,7 +100,7 @@ public:
   enum class exit_mode : std::uint32_t {
     running = 0,
     drain = 1,   ///< an ordinary exit: handle what is queued, answer it, stop
-    faulted = 2, ///< the kernel faulted: answer what K2H holds, then dead_receiver
+    faulted = 2, ///< the kernel faulted: answer what K2H holds, the rest with the fault
     stalled = 3, ///< the kernel hangs: terminate, dead_receiver at once
   };
 
@@ -134,8 +139,15 @@ public:
   /// The proxy exits (called from its on_exit). Drain: waits, at most the
   /// stall timeout, until the kernel has handled what was queued, every
   /// answer went out and the kernel's resources are released; requests
-  /// still unanswered get dead_receiver. Never waits on the poller thread.
-  void retire(exit_mode mode);
+  /// still unanswered get dead_receiver. Faulted: they get `reason` (the
+  /// proxy's exit reason), once the kernel stopped. Never waits on the
+  /// poller thread.
+  void retire(exit_mode mode, error reason = {});
+
+  /// The kernel_fault error of the kernel's fault as the control block
+  /// records it (launch mode: the proxy's exit reason after a launch that
+  /// faulted).
+  error fault_error() const { return kernel_fault_error(channel_->control()); }
 
   kernel_stats stats(std::uint64_t backlog) const;
 
@@ -181,9 +193,18 @@ private:
   /// The proxy, once attach() published it and while it lives; else null.
   strong_actor_ptr lock_proxy() const noexcept;
   void fail_all_pending(const error& reason);
-  /// Delivers fault_replies_ (see there).
-  void deliver_fault_replies();
+  /// Answers fault_replies_ (see there) with `reason`.
+  void deliver_fault_replies(const error& reason);
   void finish();
+
+  static std::int64_t to_ns(std::chrono::steady_clock::time_point t) noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  }
+
+  /// True while this thread runs a CPU kernel's inline completion: what it
+  /// delivers may drop the last reference to a proxy, whose exit then runs
+  /// here and must not wait for a kernel (perhaps this very thread) to stop.
+  static thread_local bool in_inline_completion_;
 
   /// A kernel's thread can outlive the system (a hung kernel, whose proxy
   /// stopped waiting for it): the session must not keep it, nor use it
@@ -209,13 +230,17 @@ private:
   // fails).
   mutable std::mutex mutex_;
   std::unordered_map<std::uint64_t, pending_reply> pending_;
-  /// The answers (kernel_fault) to the requests whose handler faulted the
-  /// kernel. The kernel pushes such an answer before the host learns of the
-  /// fault, so it waits here for finish(), which runs after the proxy began
-  /// to exit: whoever gets it then sees an actor that is_exiting(), which
-  /// tells a kernel's own fault from a kernel_fault a live actor passes on
-  /// (a pool counts only the former as its worker's death).
-  std::vector<std::pair<response_promise, error>> fault_replies_;
+  /// The requests whose handler faulted the kernel. The kernel pushes their
+  /// answer before the host learns of the fault, so they wait here for
+  /// finish(), which runs after the proxy began to exit and answers them
+  /// with the fault: whoever gets it then sees an actor that is_exiting(),
+  /// which tells a kernel's own fault from a kernel_fault a live actor
+  /// passes on (a pool counts only the former as its worker's death).
+  std::vector<response_promise> fault_replies_;
+  /// The proxy's exit reason after a fault. Written by retire() before its
+  /// release store of exit_mode_; read by finish() on the poller, after its
+  /// acquire load of exit_mode_ saw the retirement.
+  error fault_reason_;
 
   /// H2K pushes so far. Stored with release by the proxy after each push,
   /// loaded with acquire by the poller (compared with h2k_consumed for free
