@@ -1,7 +1,7 @@
 // Measures the CPU backend on this machine: injection cost, round trips in
 // persistent and launch mode, and the two grid emulations (round trips of
 // small messages, throughput of a data-parallel handler). Not a test and not
-// the benchmark suite (bench/); the numbers go to gpu_actors/README.md.
+// the benchmark suite (bench/); the numbers go to docs/kernels.md.
 //
 //   ./build/test/gpu_actors/gpu_cpu_backend_measure
 #include <algorithm>

@@ -29,7 +29,7 @@ struct scale_buffer {
 };
 
 /// Each rank of the grid scales a contiguous chunk (the CPU-friendly split,
-/// see gpu_actors/README.md). A dead handle makes the kernel fault rather
+/// see docs/kernels.md). A dead handle makes the kernel fault rather
 /// than touch freed memory.
 struct buffer_scaler {
   using inputs = message_list<scale_buffer>;

@@ -13,7 +13,7 @@
 //   more cores for handlers with much work per message, at the price of two
 //   barrier rounds per message.
 //
-// Measured on the 2-core development machine (gpu_actors/README.md): the
+// Measured on the 2-core development machine (docs/kernels.md): the
 // barrier rounds make thread_per_block slower for small messages, and it only
 // pays off for handlers with much work per thread; hence the default.
 //

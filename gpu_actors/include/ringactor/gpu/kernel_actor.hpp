@@ -11,7 +11,7 @@
 // Behind the handle a proxy actor marshals each message into an H2K slot
 // (type id, request id, sender) and keeps the request's response promise;
 // the device's completion poller answers it when the kernel's reply comes
-// through K2H (see detail/kernel_session.hpp and gpu_actors/README.md).
+// through K2H (see detail/kernel_session.hpp and docs/kernels.md).
 #pragma once
 
 #include <atomic>
