@@ -180,6 +180,17 @@ void abstract_actor::remove_link(const actor_addr& other) {
 
 // -- termination ----------------------------------------------------------------------
 
+void abstract_actor::begin_exit(const error& reason) {
+  {
+    std::lock_guard guard{lock_};
+    if (reason || extras_)
+      get_extras().exit_reason = reason;
+  }
+  // Release pairs with the acquire load in is_exiting(): whoever sees the
+  // actor exiting also sees its exit reason (read under lock_ anyway).
+  exiting_.store(true, std::memory_order_release);
+}
+
 bool abstract_actor::finalize(error reason) {
   std::vector<attachable> xs;
   {
@@ -211,10 +222,7 @@ void abstract_actor::bounce(mailbox_element& x, const error& reason) {
   }
 }
 
-void abstract_actor::bounce_all(mailbox_element* chain) {
-  if (chain == nullptr)
-    return; // the common case at exit: no error to build
-  error reason{sec::dead_receiver};
+void abstract_actor::bounce_all(mailbox_element* chain, const error& reason) {
   while (chain != nullptr) {
     mailbox_element_ptr x{chain};
     chain = chain->next;

@@ -153,7 +153,18 @@ bool blocking_actor::receive_impl(behavior& bhvr, clock::time_point deadline) {
         blocking_actor* self;
         ~reset_current() { self->current_ = nullptr; }
       } guard{this};
-      bhvr.invoke(this, *owned);
+      try {
+        bhvr.invoke(this, *owned);
+      } catch (const std::exception& ex) {
+        // The exception is the caller's to handle; the requester learns of
+        // it too instead of never hearing back.
+        detail::send_error_response(this, *owned,
+                                    error{exit_reason::unhandled_exception, ex.what()});
+        throw;
+      } catch (...) {
+        detail::send_error_response(this, *owned, error{exit_reason::unhandled_exception});
+        throw;
+      }
       detail::answer_abandoned_request(this, *owned);
       return true;
     }
@@ -166,10 +177,11 @@ void blocking_actor::close(error reason) {
   if (is_terminated())
     return;
   // Exiting before the requests it holds bounce (see is_exiting()).
-  begin_exit();
-  bounce_all(detail::lifo_inbox::reverse(inbox_.close()));
+  begin_exit(reason);
+  auto answer = unanswered_error(reason);
+  bounce_all(detail::lifo_inbox::reverse(inbox_.close()), answer);
   for (auto& x : cache_)
-    bounce(*x, error{sec::dead_receiver});
+    bounce(*x, answer);
   cache_.clear();
   finalize(std::move(reason));
 }

@@ -37,11 +37,12 @@ void response_promise::deliver_error(error err) {
 
 response_promise::state::~state() {
   if (!delivered.load(std::memory_order_acquire) && requester && is_request) {
-    // A promise dies undelivered because its actor died (dead_receiver; its
-    // state, which may hold the promise, goes as it exits) or because a live
-    // actor dropped it (broken_promise).
+    // A promise dies undelivered because its actor died (its exit reason,
+    // or dead_receiver for a normal exit; its state, which may hold the
+    // promise, goes as it exits) or because a live actor dropped it
+    // (broken_promise).
     auto reason = self && self->is_exiting()
-                    ? error{sec::dead_receiver}
+                    ? abstract_actor::unanswered_error(self->exit_reason())
                     : error{sec::broken_promise,
                             self ? fmt::format("dropped by actor {} ({})", self->id(), self->name())
                                  : std::string{"dropped"}};

@@ -269,9 +269,10 @@ void scheduled_actor::handle_message(mailbox_element_ptr x) {
   retired_.clear(); // the handler returned: replaced behaviors may go
   if (exiting_) {
     // The request being handled dies with us: exiting from here on, so
-    // that its requester sees is_exiting() with the dead_receiver.
-    begin_exit();
-    bounce(*x, error{sec::dead_receiver});
+    // that its requester sees is_exiting() with the answer, which is the
+    // exit reason (dead_receiver for a normal exit).
+    begin_exit(exit_reason_pending_);
+    bounce(*x, unanswered_error(exit_reason_pending_));
     return;
   }
   // An actor without behavior and without pending requests is done.
@@ -313,13 +314,19 @@ resumable::resume_result scheduled_actor::resume(detail::worker_counters& counte
 
 void scheduled_actor::terminate(error reason) {
   exiting_ = true;
-  // Promises dropped from here on (with the state, in on_exit) die with us.
-  begin_exit();
-  // Everything still queued is answered (requests) or dropped.
-  bounce_all(detail::lifo_inbox::reverse(inbox_.close()));
-  bounce_all(urgent_.release());
-  bounce_all(stash_.release());
-  bounce_all(normal_.release());
+  // Promises dropped from here on (with the state, in on_exit) die with us
+  // and answer as the queued requests do.
+  begin_exit(reason);
+  // Everything still queued is answered (requests) or dropped. Only the
+  // queues that hold something build the error.
+  auto bounce_queued = [&](mailbox_element* chain) {
+    if (chain != nullptr)
+      bounce_all(chain, unanswered_error(reason));
+  };
+  bounce_queued(detail::lifo_inbox::reverse(inbox_.close()));
+  bounce_queued(urgent_.release());
+  bounce_queued(stash_.release());
+  bounce_queued(normal_.release());
   auto old_requests = std::move(requests_);
   // Behaviors and handlers may hold handles; drop them now so that cycles
   // between terminated actors cannot keep each other alive.

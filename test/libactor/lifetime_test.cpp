@@ -264,4 +264,49 @@ TEST_CASE("spawn throws what a function object's validate() throws and creates n
   CHECK_EQ(self->request(ok, 1s, 7).get<int>().value(), 7);
 }
 
+TEST_CASE("an actor with an empty initial behavior lives until its pending request is answered") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  test_util::gate gate;
+  // The server answers only once the test opened the gate, so the client
+  // surely waits with an empty behavior.
+  auto server = sys.spawn([&]() -> behavior {
+    return {[&](int x) {
+      gate.wait();
+      return x + 1;
+    }};
+  });
+  std::atomic<int> got{0};
+  scoped_actor self{sys};
+  auto client = sys.spawn([&, server](event_based_actor* me) -> behavior {
+    me->request(server, 5s, 41).then([&](int y) { got = y; });
+    return {};
+  });
+  self->monitor(client);
+  CHECK_FALSE(client.get()->is_terminated());
+  gate.open();
+  CHECK(eventually([&] { return got.load() != 0; }));
+  CHECK_EQ(got.load(), 42);
+  error reason{sec::runtime_error};
+  CHECK(self->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_FALSE(reason); // a normal exit once nothing is left to wait for
+}
+
+TEST_CASE("an actor with an empty initial behavior runs its request's error handler, then exits") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto silent = sys.spawn([]() -> behavior { return {[](int) -> delegated<int> { return {}; }}; });
+  std::atomic<int> code{-1};
+  scoped_actor self{sys};
+  auto client = sys.spawn([&, silent](event_based_actor* me) -> behavior {
+    me->request(silent, 5s, 1)
+      .then([&](int) { code = 0; }, [&](const error& e) { code = e.code().value(); });
+    return {};
+  });
+  self->monitor(client);
+  CHECK(eventually([&] { return code.load() != -1; }));
+  CHECK_EQ(code.load(), static_cast<int>(sec::broken_promise));
+  error reason{sec::runtime_error};
+  CHECK(self->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_FALSE(reason);
+}
+
 TEST_SUITE_END();

@@ -163,7 +163,7 @@ TEST_CASE("a request to an exited actor yields dead_receiver") {
   CHECK_EQ(none.error(), sec::dead_receiver);
 }
 
-TEST_CASE("requests queued at an actor that dies get dead_receiver") {
+TEST_CASE("requests queued at an actor that is killed get the kill exit reason") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   test_util::gate gate;
   auto a = sys.spawn([&]() -> behavior {
@@ -186,11 +186,11 @@ TEST_CASE("requests queued at an actor that dies get dead_receiver") {
   for (auto& p : pending) {
     auto r = p.get<int>();
     REQUIRE_FALSE(r.has_value());
-    CHECK_EQ(r.error(), sec::dead_receiver);
+    CHECK_EQ(r.error(), exit_reason::kill);
   }
 }
 
-TEST_CASE("a promise held by an actor that dies answers dead_receiver") {
+TEST_CASE("a promise held by an actor that dies answers with its exit reason") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto a = sys.spawn([](event_based_actor* self) -> behavior {
     auto held = std::make_shared<std::vector<response_promise>>();
@@ -207,10 +207,10 @@ TEST_CASE("a promise held by an actor that dies answers dead_receiver") {
   self->send(a, boom{});
   auto r = h.get<int>();
   REQUIRE_FALSE(r.has_value());
-  CHECK_EQ(r.error(), sec::dead_receiver);
+  CHECK_EQ(r.error(), exit_reason::user_shutdown);
 }
 
-TEST_CASE("a promise kept in the state of a stateful actor that dies answers dead_receiver") {
+TEST_CASE("a promise kept in the state of a stateful actor that dies answers its exit reason") {
   // The state goes first when the actor exits; a promise that dies with it
   // dies because its actor died, not because a live actor dropped it.
   struct holder {
@@ -231,7 +231,7 @@ TEST_CASE("a promise kept in the state of a stateful actor that dies answers dea
   self->send(a, boom{});
   auto r = h.get<int>();
   REQUIRE_FALSE(r.has_value());
-  CHECK_EQ(r.error(), sec::dead_receiver);
+  CHECK_EQ(r.error(), exit_reason::user_shutdown);
 }
 
 TEST_CASE("a request without a handler yields unexpected_message") {
@@ -316,7 +316,7 @@ TEST_CASE("a handler that throws ends only its actor, with unhandled_exception")
   self->monitor(bad);
   auto r = self->request(bad, 1s, boom{}).get<int>();
   REQUIRE_FALSE(r.has_value());
-  CHECK_EQ(r.error(), sec::dead_receiver);
+  CHECK_EQ(r.error(), exit_reason::unhandled_exception);
   error reason;
   CHECK(self->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
   CHECK_EQ(reason, exit_reason::unhandled_exception);
@@ -337,7 +337,7 @@ TEST_CASE("delegate lets another actor answer the original requester") {
 TEST_CASE("every one of many concurrent requests ends in exactly one outcome") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   // Answers evens, errors on multiples of 3, ignores multiples of 5 (timeout),
-  // and dies at 500: the rest get dead_receiver.
+  // and dies at 500: the rest get its exit reason, user_shutdown.
   auto a = sys.spawn([](event_based_actor* self) -> behavior {
     auto held = std::make_shared<std::vector<response_promise>>();
     return {[self, held](int x) -> result<int> {

@@ -78,8 +78,15 @@ public:
     // Pairs with the release store in begin_exit().
     return exiting_.load(std::memory_order_acquire) || is_terminated();
   }
-  /// The exit reason once terminated (normal is an empty error).
+  /// The exit reason once the actor began to exit (see is_exiting()); normal
+  /// is an empty error.
   error exit_reason() const;
+  /// What a request left unanswered by an actor that exits with `reason`
+  /// gets: `reason` itself when it is abnormal (the requester learns why, as
+  /// a monitor does), dead_receiver when the actor exited normally.
+  static error unanswered_error(const error& reason) {
+    return reason ? reason : error{sec::dead_receiver};
+  }
 
   // -- reference counting (use the handles instead) -------------------------
 
@@ -96,9 +103,10 @@ protected:
   /// Called once when the last strong reference is gone.
   virtual void on_unreachable() = 0;
 
-  /// Marks the start of this actor's exit, before it releases its state, so
-  /// that a response promise dying with that state answers dead_receiver.
-  void begin_exit() noexcept { exiting_.store(true, std::memory_order_release); }
+  /// Marks the start of this actor's exit with `reason`, before it releases
+  /// its state, so that a response promise dying with that state answers
+  /// unanswered_error(reason). Records `reason` as exit_reason().
+  void begin_exit(const error& reason);
 
   /// Marks this actor terminated with `reason`, sends down and exit
   /// messages to its monitors and links, and unregisters it. Idempotent:
@@ -107,8 +115,8 @@ protected:
 
   /// Answers a request that can no longer be handled with `reason`.
   static void bounce(mailbox_element& x, const error& reason);
-  /// Bounces a whole chain of elements with dead_receiver and frees it.
-  static void bounce_all(mailbox_element* chain);
+  /// Bounces a whole chain of elements with `reason` and frees it.
+  static void bounce_all(mailbox_element* chain, const error& reason);
 
 private:
   enum class attachable_kind : uint8_t { monitor, link };
@@ -120,7 +128,8 @@ private:
   std::atomic<uint32_t> weak_{1};
   // Written once in finalize() with release; read with acquire.
   std::atomic<bool> terminated_{false};
-  // Written once in begin_exit() with release; read in is_exiting().
+  // Written in begin_exit() with release (after the exit reason); read in
+  // is_exiting().
   std::atomic<bool> exiting_{false};
   // Guards attachables_, exit_reason_ and name_ (short critical sections).
   mutable detail::spin_lock lock_;

@@ -45,7 +45,9 @@ public:
   }
 
   /// Blocks until a message that one of `fs` handles arrives and runs it.
-  /// Messages no handler accepts stay in the mailbox, in order.
+  /// Messages no handler accepts stay in the mailbox, in order. A handler
+  /// that throws answers its request with unhandled_exception (the
+  /// exception's what() as context), then the exception propagates.
   template <class... Fs>
   void receive(Fs... fs) {
     behavior bhvr{std::move(fs)...};

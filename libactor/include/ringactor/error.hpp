@@ -18,7 +18,8 @@ namespace ringactor {
 enum class sec : int {
   none = 0,
   request_timeout = 1,    ///< no response arrived before the request's timeout
-  dead_receiver,          ///< the receiver is gone, or died before replying
+  dead_receiver,          ///< the receiver is gone, or exited normally before replying
+                          ///< (one that exits abnormally answers with its exit reason)
   unexpected_message,     ///< the receiver has no handler for the message
   unexpected_response,    ///< a response had another type than the request expected
   broken_promise,         ///< a response promise was dropped without a response

@@ -108,8 +108,8 @@ public:
       if (!exiting_) {
         if (bhvr)
           become(std::move(bhvr));
-        else if (!bhvr_)
-          quit();
+        else if (!bhvr_ && pending_requests() == 0)
+          quit(); // nothing to wait for (else it quits as after a message)
       }
     } catch (const std::exception& ex) {
       quit(error{exit_reason::unhandled_exception, ex.what()});
@@ -232,9 +232,11 @@ auto make_response_callback(F f, E e) {
 
 } // namespace detail
 
-/// The pending outcome of scheduled_actor::request.
+/// The pending outcome of scheduled_actor::request. Discarding it (no
+/// then() or await()) is a compiler warning: the response would be dropped.
 template <class Response>
-class response_handle {
+class [[nodiscard("a request's response is handled through its handle's then() or await(); "
+                  "discarding the handle drops the response")]] response_handle {
 public:
   response_handle(scheduled_actor* self, message_id mid,
                   scheduled_actor::clock::time_point deadline) noexcept
