@@ -178,6 +178,18 @@ void abstract_actor::remove_link(const actor_addr& other) {
     xs.erase(i);
 }
 
+bool abstract_actor::watch_named_entries() {
+  std::lock_guard guard{lock_};
+  if (is_terminated())
+    return false;
+  auto& xs = get_extras().attachables;
+  auto exists = std::any_of(xs.begin(), xs.end(),
+                            [](const attachable& x) { return x.kind == attachable_kind::named; });
+  if (!exists)
+    xs.push_back(attachable{attachable_kind::named, actor_addr{}});
+  return true;
+}
+
 // -- termination ----------------------------------------------------------------------
 
 void abstract_actor::begin_exit(const error& reason) {
@@ -204,10 +216,17 @@ bool abstract_actor::finalize(error reason) {
     // Release pairs with the acquire load in is_terminated().
     terminated_.store(true, std::memory_order_release);
   }
+  // Named entries go first: whoever sees the down message must not find
+  // this actor by name any more. The registry's references are released
+  // last (the caller holds one of its own, or on_unreachable ran already).
+  std::vector<strong_actor_ptr> released;
+  if (std::any_of(xs.begin(), xs.end(),
+                  [](const attachable& x) { return x.kind == attachable_kind::named; }))
+    core_->names.remove_actor(this, released);
   for (auto& x : xs) {
     if (x.kind == attachable_kind::monitor)
       send_down(x.other, this, reason);
-    else
+    else if (x.kind == attachable_kind::link)
       send_exit_signal(x.other, this, reason);
   }
   core_->registry.remove(this);

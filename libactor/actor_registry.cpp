@@ -82,4 +82,9 @@ bool actor_registry::await_empty(std::chrono::steady_clock::time_point deadline)
   return empty_cv_.wait_until(guard, deadline, [this] { return size() == 0; });
 }
 
+void actor_registry::await_empty() {
+  std::unique_lock guard{empty_mtx_};
+  empty_cv_.wait(guard, [this] { return size() == 0; });
+}
+
 } // namespace ringactor::detail

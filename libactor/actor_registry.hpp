@@ -31,6 +31,9 @@ public:
   /// Waits until no actor is alive or `deadline` passed; true if none is.
   bool await_empty(std::chrono::steady_clock::time_point deadline);
 
+  /// Waits until no actor is alive, however long that takes.
+  void await_empty();
+
 private:
   static constexpr size_t num_shards = 16;
   struct alignas(64) shard {

@@ -23,6 +23,19 @@ bool actor_system::stopping() const noexcept {
   return core_->stopping.load(std::memory_order_acquire);
 }
 
+void actor_system::check_not_shut_down(const char* what_spawned) const {
+  if (stopping())
+    throw system_shut_down{what_spawned};
+}
+
+void actor_system::await_all_actors_done() {
+  core_->registry.await_empty();
+}
+
+named_actor_registry& actor_system::registry() noexcept {
+  return core_->names;
+}
+
 const actor_system_config& actor_system::config() const noexcept {
   return core_->cfg;
 }
@@ -84,6 +97,9 @@ shutdown_report actor_system::shutdown() {
     auto kill_grace = std::min<clock::duration>(grace, std::chrono::milliseconds{200});
     core_->registry.await_empty(clock::now() + kill_grace);
   }
+  // The named registry's references would keep stragglers' memory (and a
+  // never-terminated actor's state) until the system is destroyed.
+  core_->names.clear();
   core_->timer.stop();
   auto worker_grace = report.clean() ? std::chrono::nanoseconds{std::chrono::seconds{10}}
                                      : std::chrono::nanoseconds{std::chrono::milliseconds{200}};

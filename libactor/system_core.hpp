@@ -8,6 +8,7 @@
 
 #include "actor_registry.hpp"
 #include "ringactor/actor_system_config.hpp"
+#include "ringactor/named_actor_registry.hpp"
 #include "scheduler.hpp"
 #include "timer_service.hpp"
 
@@ -27,6 +28,8 @@ struct system_core {
   std::atomic<bool> stopping{false};
   bool shut_down = false;
   actor_registry registry;
+  // Cleared by shutdown(); declared after `registry`, so destroyed before it.
+  named_actor_registry names;
   timer_service timer;
   scheduler sched;
 };

@@ -17,6 +17,7 @@ namespace ringactor {
 
 class actor_system;
 class actor_addr;
+class named_actor_registry;
 
 using actor_id = uint64_t;
 
@@ -98,6 +99,7 @@ public:
   friend void detail::weak_release(abstract_actor* x) noexcept;
   friend class detail::actor_registry;
   friend class actor_addr;
+  friend class named_actor_registry;
 
 protected:
   /// Called once when the last strong reference is gone.
@@ -119,7 +121,7 @@ protected:
   static void bounce_all(mailbox_element* chain, const error& reason);
 
 private:
-  enum class attachable_kind : uint8_t { monitor, link };
+  enum class attachable_kind : uint8_t { monitor, link, named };
   struct attachable;
 
   // Strong references; the strong references together hold one weak one.
@@ -145,6 +147,11 @@ private:
   abstract_actor* registry_next_ = nullptr;
 
   extras& get_extras(); // requires lock_
+
+  /// Makes finalize() remove this actor's entries from the system's
+  /// named_actor_registry (before monitors see the down message); false if
+  /// this actor already terminated. Idempotent.
+  bool watch_named_entries();
 };
 
 } // namespace ringactor

@@ -13,8 +13,11 @@
 #include "ringactor/actor.hpp"
 #include "ringactor/actor_system_config.hpp"
 #include "ringactor/detail/callable_trait.hpp"
+#include "ringactor/named_actor_registry.hpp"
 #include "ringactor/scheduled_actor.hpp"
+#include "ringactor/spawn_options.hpp"
 #include "ringactor/stateful_actor.hpp"
+#include "ringactor/system_shut_down.hpp"
 #include "ringactor/system_stats.hpp"
 #include "ringactor/typed_actor.hpp"
 #include "ringactor/typed_behavior.hpp"
@@ -106,52 +109,42 @@ public:
   /// for a configuration that could never work propagates from spawn, and
   /// no actor is created. (What the behavior function itself throws ends
   /// the actor with unhandled_exception instead.)
+  ///
+  /// Throws system_shut_down once shutdown() began (the actor would never
+  /// run). From inside an actor, `self->spawn<linked>(...)` and
+  /// `self->spawn<monitored>(...)` link or monitor the child as well.
   template <class F, class... Ts>
     requires(!std::is_base_of_v<scheduled_actor, F>)
             && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>())
   auto spawn(F fun, Ts&&... xs) {
-    using returned = std::decay_t<detail::result_t<F>>;
-    using handle = typename detail::handle_for_behavior<returned>::type;
-    if constexpr (requires(const F& f) { f.validate(); })
-      std::as_const(fun).validate();
-    if constexpr (detail::takes_self_pointer<F>()) {
-      using impl = std::remove_pointer_t<detail::first_arg_t<F>>;
-      auto self = make_actor<impl>();
-      self->launch([&] {
-        if constexpr (std::is_void_v<returned>) {
-          fun(self.get(), std::forward<Ts>(xs)...);
-          return behavior{};
-        } else {
-          return detail::unbox_behavior(fun(self.get(), std::forward<Ts>(xs)...));
-        }
-      });
-      return handle{strong_actor_ptr{std::move(self)}};
-    } else {
-      using impl = typename detail::impl_for_behavior<returned>::type;
-      auto self = make_actor<impl>();
-      self->launch([&] {
-        if constexpr (std::is_void_v<returned>) {
-          fun(std::forward<Ts>(xs)...);
-          return behavior{};
-        } else {
-          return detail::unbox_behavior(fun(std::forward<Ts>(xs)...));
-        }
-      });
-      return handle{strong_actor_ptr{std::move(self)}};
-    }
+    return spawn_function([](abstract_actor&) {}, std::move(fun), std::forward<Ts>(xs)...);
   }
 
   /// Spawns a class-based actor: `T` derives from event_based_actor (or a
   /// typed_event_based_actor), is constructed as `T(sys, xs...)`, and
-  /// overrides make_behavior().
+  /// overrides make_behavior(). Throws system_shut_down as spawn(fun) does.
   template <class T, class... Ts>
     requires std::is_base_of_v<scheduled_actor, T>
   auto spawn(Ts&&... xs) {
-    using returned = typename T::behavior_type;
-    using handle = typename detail::handle_for_behavior<returned>::type;
-    auto self = make_actor<T>(std::forward<Ts>(xs)...);
-    self->launch([&] { return detail::unbox_behavior(self->make_behavior()); });
-    return handle{strong_actor_ptr{std::move(self)}};
+    return spawn_class<T>([](abstract_actor&) {}, std::forward<Ts>(xs)...);
+  }
+
+  /// Spawns a function-based actor with options `Os` (linked, monitored)
+  /// relative to `parent`; what `parent->spawn<Os>(fun, xs...)` calls.
+  template <spawn_options Os, class F, class... Ts>
+    requires(!std::is_base_of_v<scheduled_actor, F>)
+            && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>())
+  auto spawn_for(local_actor& parent, F fun, Ts&&... xs) {
+    return spawn_function([&parent](abstract_actor& child) { attach<Os>(parent, child); },
+                          std::move(fun), std::forward<Ts>(xs)...);
+  }
+
+  /// Spawns a class-based actor with options `Os` relative to `parent`.
+  template <spawn_options Os, class T, class... Ts>
+    requires std::is_base_of_v<scheduled_actor, T>
+  auto spawn_for(local_actor& parent, Ts&&... xs) {
+    return spawn_class<T>([&parent](abstract_actor& child) { attach<Os>(parent, child); },
+                          std::forward<Ts>(xs)...);
   }
 
   // -- lifetime -----------------------------------------------------------------
@@ -165,6 +158,15 @@ public:
   /// True once shutdown() started.
   bool stopping() const noexcept;
 
+  /// Blocks until every actor spawned in this system has terminated (as
+  /// CAF's await_all_actors_done). Scoped actors do not count: they end with
+  /// their scope. Call it from a thread that is not an actor's (main, a
+  /// test): an actor calling it waits for itself forever.
+  ///
+  ///   sys.spawn(worker_impl, job);
+  ///   sys.await_all_actors_done(); // the worker quit
+  void await_all_actors_done();
+
   // -- introspection ------------------------------------------------------------
 
   const actor_system_config& config() const noexcept;
@@ -175,11 +177,78 @@ public:
   system_ref weak_ref() const { return system_ref{core_}; }
   system_stats stats() const;
 
+  /// Actors registered by name: `sys.registry().put("db", h)`, then
+  /// `sys.registry().get<db_if>("db")` anywhere. See named_actor_registry.
+  named_actor_registry& registry() noexcept;
+
   // -- internals (used by actors) ---------------------------------------------
 
   detail::system_core& core() noexcept { return *core_; }
 
 private:
+  /// Throws system_shut_down if shutdown() began.
+  void check_not_shut_down(const char* what_spawned) const;
+
+  /// Links or monitors a child that has not run yet (see spawn_for).
+  template <spawn_options Os>
+  static void attach(local_actor& parent, abstract_actor& child) {
+    if constexpr (has_spawn_option(Os, monitored))
+      child.add_monitor(parent.address());
+    if constexpr (has_spawn_option(Os, linked)) {
+      child.add_link(parent.address());
+      parent.add_link(actor_addr{&child});
+    }
+  }
+
+  /// Creates the actor, runs `before_launch(actor)` (links, monitors), then
+  /// launches it: nothing of the actor has run before the hook.
+  template <class Hook, class F, class... Ts>
+  auto spawn_function(Hook&& before_launch, F fun, Ts&&... xs) {
+    using returned = std::decay_t<detail::result_t<F>>;
+    using handle = typename detail::handle_for_behavior<returned>::type;
+    if constexpr (requires(const F& f) { f.validate(); })
+      std::as_const(fun).validate();
+    check_not_shut_down("an actor");
+    if constexpr (detail::takes_self_pointer<F>()) {
+      using impl = std::remove_pointer_t<detail::first_arg_t<F>>;
+      auto self = make_actor<impl>();
+      before_launch(*self);
+      self->launch([&] {
+        if constexpr (std::is_void_v<returned>) {
+          fun(self.get(), std::forward<Ts>(xs)...);
+          return behavior{};
+        } else {
+          return detail::unbox_behavior(fun(self.get(), std::forward<Ts>(xs)...));
+        }
+      });
+      return handle{strong_actor_ptr{std::move(self)}};
+    } else {
+      using impl = typename detail::impl_for_behavior<returned>::type;
+      auto self = make_actor<impl>();
+      before_launch(*self);
+      self->launch([&] {
+        if constexpr (std::is_void_v<returned>) {
+          fun(std::forward<Ts>(xs)...);
+          return behavior{};
+        } else {
+          return detail::unbox_behavior(fun(std::forward<Ts>(xs)...));
+        }
+      });
+      return handle{strong_actor_ptr{std::move(self)}};
+    }
+  }
+
+  template <class T, class Hook, class... Ts>
+  auto spawn_class(Hook&& before_launch, Ts&&... xs) {
+    using returned = typename T::behavior_type;
+    using handle = typename detail::handle_for_behavior<returned>::type;
+    check_not_shut_down("a class-based actor");
+    auto self = make_actor<T>(std::forward<Ts>(xs)...);
+    before_launch(*self);
+    self->launch([&] { return detail::unbox_behavior(self->make_behavior()); });
+    return handle{strong_actor_ptr{std::move(self)}};
+  }
+
   template <class T, class... Ts>
   intrusive_ptr<T> make_actor(Ts&&... xs) {
     // The new actor starts with one strong reference, adopted here.

@@ -14,6 +14,7 @@
 #include "ringactor/behavior.hpp"
 #include "ringactor/local_actor.hpp"
 #include "ringactor/scheduled_actor.hpp"
+#include "ringactor/spawn_options.hpp"
 
 namespace ringactor {
 
@@ -42,6 +43,29 @@ public:
     auto span = std::chrono::duration_cast<timespan>(timeout);
     auto deadline = span == infinite ? clock::time_point::max() : clock::now() + span;
     return blocking_response_handle<response>{intrusive_ptr<blocking_actor>{this}, mid, deadline};
+  }
+
+  // -- spawning ---------------------------------------------------------------
+
+  /// Spawns an actor (see actor_system::spawn) that is linked to and/or
+  /// monitored by this one: `self->spawn<monitored>(f, xs...)` delivers the
+  /// child's down_msg to receive(); with `linked`, the child's abnormal exit
+  /// arrives as an exit_msg to receive. Also `spawn<Os, T>(xs...)` for
+  /// class-based actors.
+  template <spawn_options Os, class F, class... Ts>
+    requires(!std::is_base_of_v<scheduled_actor, F>)
+  auto spawn(F fun, Ts&&... xs) {
+    using system_type = std::conditional_t<sizeof(F) != 0, actor_system, void>;
+    return static_cast<system_type&>(system()).template spawn_for<Os>(
+      *this, std::move(fun), std::forward<Ts>(xs)...);
+  }
+
+  template <spawn_options Os, class T, class... Ts>
+    requires std::is_base_of_v<scheduled_actor, T>
+  auto spawn(Ts&&... xs) {
+    using system_type = std::conditional_t<sizeof(T) != 0, actor_system, void>;
+    return static_cast<system_type&>(system()).template spawn_for<Os, T>(*this,
+                                                                         std::forward<Ts>(xs)...);
   }
 
   /// Blocks until a message that one of `fs` handles arrives and runs it.

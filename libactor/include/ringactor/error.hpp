@@ -28,6 +28,8 @@ enum class sec : int {
   not_trivially_copyable, ///< the message cannot cross into device memory
   queue_full,             ///< a bounded queue had no room
   runtime_error,          ///< an unexpected internal failure (see context)
+  no_such_actor,          ///< no actor is registered under the name asked for
+  interface_mismatch,     ///< the actor has another interface than the one asked for
 };
 
 /// Why an actor ended. `normal` is the only non-error reason.

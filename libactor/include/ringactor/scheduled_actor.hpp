@@ -13,6 +13,7 @@
 #include "ringactor/behavior.hpp"
 #include "ringactor/local_actor.hpp"
 #include "ringactor/resumable.hpp"
+#include "ringactor/spawn_options.hpp"
 
 namespace ringactor {
 
@@ -61,6 +62,26 @@ public:
   auto spawn(Ts&&... xs) {
     using system_type = std::conditional_t<sizeof(T) != 0, actor_system, void>;
     return static_cast<system_type&>(system()).template spawn<T>(std::forward<Ts>(xs)...);
+  }
+
+  /// Spawns a function-based actor linked to and/or monitored by this one:
+  /// `self->spawn<linked>(f, xs...)`, `spawn<monitored>`, `spawn<linked +
+  /// monitored>`. The link or monitor exists before the child runs.
+  template <spawn_options Os, class F, class... Ts>
+    requires(!std::is_base_of_v<scheduled_actor, F>)
+  auto spawn(F fun, Ts&&... xs) {
+    using system_type = std::conditional_t<sizeof(F) != 0, actor_system, void>;
+    return static_cast<system_type&>(system()).template spawn_for<Os>(
+      *this, std::move(fun), std::forward<Ts>(xs)...);
+  }
+
+  /// Spawns a class-based actor with options: `self->spawn<linked, T>(xs...)`.
+  template <spawn_options Os, class T, class... Ts>
+    requires std::is_base_of_v<scheduled_actor, T>
+  auto spawn(Ts&&... xs) {
+    using system_type = std::conditional_t<sizeof(T) != 0, actor_system, void>;
+    return static_cast<system_type&>(system()).template spawn_for<Os, T>(*this,
+                                                                         std::forward<Ts>(xs)...);
   }
 
   // -- requests ---------------------------------------------------------------
@@ -117,6 +138,22 @@ public:
       quit(exit_reason::unhandled_exception);
     }
     finish_launch();
+  }
+
+  // -- fan-out requests ---------------------------------------------------------
+
+  /// Sends `msg` as a request to every actor in `dests` and completes the
+  /// lot with `Policy` (select_all, select_any; see fan_out_request.hpp):
+  ///
+  ///   self->fan_out_request<select_all>(workers, 1s, job{7})
+  ///     .then([](std::vector<int> xs) { ... }, [](const error& err) { ... });
+  template <class Policy, class Handle, class T, class Rep, class Period>
+  auto fan_out_request(const std::vector<Handle>& dests,
+                       std::chrono::duration<Rep, Period> timeout, const T& msg) {
+    static_assert(detail::send_check<Handle, T>::value);
+    using response = typename detail::response_of<Handle, T>::type;
+    return Policy::template start<response>(*this, dests,
+                                            std::chrono::duration_cast<timespan>(timeout), msg);
   }
 
 protected:

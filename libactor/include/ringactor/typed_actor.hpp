@@ -12,6 +12,7 @@
 #include <functional>
 
 #include "ringactor/actor.hpp"
+#include "ringactor/actor_cast.hpp"
 #include "ringactor/interface.hpp"
 #include "ringactor/typed_actor_fwd.hpp"
 
@@ -88,13 +89,6 @@ struct response_of<typed_actor<Sigs...>, M> {
 };
 
 } // namespace detail
-
-/// Converts between handle types (typed to untyped, or back when the caller
-/// knows the interface).
-template <class To, class From>
-To actor_cast(const From& x) {
-  return To{x.ctrl()};
-}
 
 } // namespace ringactor
 
