@@ -153,8 +153,9 @@ bool blocking_actor::receive_impl(behavior& bhvr, clock::time_point deadline) {
         blocking_actor* self;
         ~reset_current() { self->current_ = nullptr; }
       } guard{this};
+      auto result = invoke_result::handled;
       try {
-        bhvr.invoke(this, *owned);
+        result = bhvr.invoke(this, *owned);
       } catch (const std::exception& ex) {
         // The exception is the caller's to handle; the requester learns of
         // it too instead of never hearing back.
@@ -164,6 +165,12 @@ bool blocking_actor::receive_impl(behavior& bhvr, clock::time_point deadline) {
       } catch (...) {
         detail::send_error_response(this, *owned, error{exit_reason::unhandled_exception});
         throw;
+      }
+      if (result == invoke_result::skipped) {
+        // Back where it was, for a later receive.
+        cache_.insert(cache_.begin() + static_cast<ptrdiff_t>(scanned), std::move(owned));
+        ++scanned;
+        continue;
       }
       detail::answer_abandoned_request(this, *owned);
       return true;

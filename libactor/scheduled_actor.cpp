@@ -1,30 +1,10 @@
 #include "ringactor/scheduled_actor.hpp"
 
-#include <algorithm>
-#include <unordered_map>
-
 #include "ringactor/actor_system.hpp"
+#include "request_table.hpp"
 #include "system_core.hpp"
 
 namespace ringactor {
-
-// Request timeouts: one timer per actor is armed for the earliest deadline
-// of its pending requests; when it fires, every request due (within the
-// slack) fails with request_timeout and the timer is armed for the next.
-// This keeps the timer queue at O(actors) entries instead of O(requests).
-struct scheduled_actor::request_table {
-  std::unordered_map<uint64_t, pending_response> pending;
-  uint32_t awaited = 0;
-  clock::time_point armed = clock::time_point::max();
-};
-
-namespace {
-
-// Requests due within this much of a timer tick fail together, so that a
-// stream of requests does not arm one timer per request.
-constexpr auto timeout_slack = std::chrono::milliseconds{1};
-
-} // namespace
 
 scheduled_actor::scheduled_actor(actor_system& sys) : local_actor(sys) {}
 
@@ -36,24 +16,36 @@ void scheduled_actor::become(behavior bhvr) {
   if (current_ != nullptr && bhvr_)
     retired_.push_back(std::move(bhvr_));
   bhvr_ = std::move(bhvr);
+  behavior_changed();
 }
 
 void scheduled_actor::become(keep_behavior_t, behavior bhvr) {
   bhvr_stack_.push_back(std::move(bhvr_));
   bhvr_ = std::move(bhvr);
+  behavior_changed();
 }
 
 void scheduled_actor::unbecome() {
-  if (bhvr_stack_.empty()) {
-    if (current_ != nullptr && bhvr_)
-      retired_.push_back(std::move(bhvr_));
-    bhvr_ = behavior{};
-    return;
-  }
   if (current_ != nullptr && bhvr_)
     retired_.push_back(std::move(bhvr_));
-  bhvr_ = std::move(bhvr_stack_.back());
-  bhvr_stack_.pop_back();
+  if (bhvr_stack_.empty()) {
+    bhvr_ = behavior{};
+  } else {
+    bhvr_ = std::move(bhvr_stack_.back());
+    bhvr_stack_.pop_back();
+  }
+  behavior_changed();
+}
+
+void scheduled_actor::behavior_changed() {
+  ++bhvr_epoch_;
+  // Outside of a handler (at launch) skipped messages go back at once;
+  // inside one, handle_message re-offers them when it returned, so that the
+  // current message, if it is skipped too, joins them behind the older ones.
+  if (current_ == nullptr)
+    reoffer_skipped();
+  if (bhvr_.has_idle_timeout())
+    arm_idle_timeout();
 }
 
 void scheduled_actor::quit(error reason) {
@@ -63,16 +55,18 @@ void scheduled_actor::quit(error reason) {
   exit_reason_pending_ = std::move(reason);
 }
 
-void scheduled_actor::set_exit_handler(std::function<void(exit_msg&)> f) {
+scheduled_actor::system_handlers& scheduled_actor::extra_handlers() {
   if (!handlers_)
     handlers_ = std::make_unique<system_handlers>();
-  handlers_->exit = std::move(f);
+  return *handlers_;
+}
+
+void scheduled_actor::set_exit_handler(std::function<void(exit_msg&)> f) {
+  extra_handlers().exit = std::move(f);
 }
 
 void scheduled_actor::set_down_handler(std::function<void(down_msg&)> f) {
-  if (!handlers_)
-    handlers_ = std::make_unique<system_handlers>();
-  handlers_->down = std::move(f);
+  extra_handlers().down = std::move(f);
 }
 
 void scheduled_actor::add_response_handler(message_id mid, bool awaited, clock::time_point deadline,
@@ -87,39 +81,6 @@ void scheduled_actor::add_response_handler(message_id mid, bool awaited, clock::
 
 size_t scheduled_actor::pending_requests() const noexcept {
   return requests_ ? requests_->pending.size() : 0;
-}
-
-void scheduled_actor::arm_timeout(clock::time_point deadline) {
-  if (deadline == clock::time_point::max() || deadline + timeout_slack >= requests_->armed)
-    return;
-  requests_->armed = deadline;
-  core().timer.schedule(deadline, [self = address()] {
-    if (auto ptr = self.lock())
-      ptr->enqueue(make_mailbox_element(nullptr, message_id::urgent(), detail::timeout_msg{0}));
-  });
-}
-
-void scheduled_actor::handle_timeout_tick() {
-  if (!requests_)
-    return;
-  auto now = clock::now();
-  std::vector<uint64_t> due;
-  auto next = clock::time_point::max();
-  for (auto& [number, entry] : requests_->pending) {
-    if (entry.deadline <= now + timeout_slack)
-      due.push_back(number);
-    else
-      next = std::min(next, entry.deadline);
-  }
-  // Earliest requests first, as they were sent.
-  std::sort(due.begin(), due.end());
-  requests_->armed = clock::time_point::max();
-  for (auto number : due) {
-    error err{sec::request_timeout};
-    complete_pending(number, nullptr, &err);
-  }
-  if (requests_ && next != clock::time_point::max())
-    arm_timeout(next);
 }
 
 // -- launching ----------------------------------------------------------------------
@@ -235,46 +196,59 @@ void scheduled_actor::handle_down(down_msg& x) {
   log_debug("actor {} ignored a down message from actor {}", id(), x.source.id());
 }
 
-void scheduled_actor::handle_unexpected(mailbox_element& x) {
-  log_warn("actor {} ({}) has no handler for a message of type {}{}", id(), name(), x.type->name,
-           x.mid.is_request() ? " (answered with unexpected_message)" : "");
-  if (x.mid.is_request())
-    detail::send_error_response(this, x, error{sec::unexpected_message, std::string{x.type->name}});
+void scheduled_actor::reoffer_skipped() {
+  // Skipped messages are older than everything still queued: first in line.
+  if (handlers_)
+    normal_.prepend(handlers_->skipped);
 }
 
 void scheduled_actor::handle_message(mailbox_element_ptr x) {
   current_ = x.get();
+  auto epoch = bhvr_epoch_;
+  bool timer_tick = false;
   try {
     if (x->mid.is_response()) {
       handle_response(*x);
-    } else if (x->is<detail::timeout_msg>()) {
-      handle_timeout_tick();
+    } else if (auto t = x->get_if<detail::timeout_msg>()) {
+      timer_tick = true;
+      if (t->kind == detail::timeout_msg::idle)
+        handle_idle_tick();
+      else
+        handle_timeout_tick();
     } else if (auto e = x->get_if<exit_msg>()) {
       handle_exit(*e);
     } else if (auto d = x->get_if<down_msg>(); d && !bhvr_.accepts(x->type)) {
       handle_down(*d);
-    } else if (!bhvr_.invoke(this, *x)) {
-      handle_unexpected(*x);
-    } else if (!exiting_) { // else it dies with us (dead_receiver, below)
-      detail::answer_abandoned_request(this, *x);
+    } else {
+      switch (bhvr_.invoke(this, *x)) {
+        case invoke_result::handled:
+          if (!exiting_) // else it dies with us (its exit reason, below)
+            detail::answer_abandoned_request(this, *x);
+          break;
+        case invoke_result::unmatched: handle_unexpected(x); break;
+        case invoke_result::skipped: skip_message(x); break;
+      }
     }
-  } catch (const std::exception& ex) {
-    log_warn("actor {} ({}) ends: a handler threw: {}", id(), name(), ex.what());
-    quit(error{exit_reason::unhandled_exception, ex.what()});
   } catch (...) {
-    log_warn("actor {} ({}) ends: a handler threw a non-exception", id(), name());
-    quit(exit_reason::unhandled_exception);
+    handle_exception(std::current_exception(), x.get());
   }
   current_ = nullptr;
   retired_.clear(); // the handler returned: replaced behaviors may go
   if (exiting_) {
     // The request being handled dies with us: exiting from here on, so
     // that its requester sees is_exiting() with the answer, which is the
-    // exit reason (dead_receiver for a normal exit).
+    // exit reason (dead_receiver for a normal exit). A skipped or reflected
+    // message (x is null) is answered elsewhere.
     begin_exit(exit_reason_pending_);
-    bounce(*x, unanswered_error(exit_reason_pending_));
+    if (x)
+      bounce(*x, unanswered_error(exit_reason_pending_));
     return;
   }
+  if (epoch != bhvr_epoch_) [[unlikely]]
+    reoffer_skipped();
+  // Inline check: only actors whose behavior has an idle timeout pay more.
+  if (bhvr_.has_idle_timeout() && !timer_tick) [[unlikely]]
+    arm_idle_timeout();
   // An actor without behavior and without pending requests is done.
   if (!bhvr_ && pending_requests() == 0)
     quit();
@@ -327,6 +301,8 @@ void scheduled_actor::terminate(error reason) {
   bounce_queued(urgent_.release());
   bounce_queued(stash_.release());
   bounce_queued(normal_.release());
+  if (handlers_)
+    bounce_queued(handlers_->skipped.release());
   auto old_requests = std::move(requests_);
   // Behaviors and handlers may hold handles; drop them now so that cycles
   // between terminated actors cannot keep each other alive.

@@ -71,9 +71,12 @@ public:
   /// Blocks until a message that one of `fs` handles arrives and runs it.
   /// Messages no handler accepts stay in the mailbox, in order. A handler
   /// that throws answers its request with unhandled_exception (the
-  /// exception's what() as context), then the exception propagates.
+  /// exception's what() as context), then the exception propagates. A
+  /// handler that returns skip leaves its message where it was.
   template <class... Fs>
   void receive(Fs... fs) {
+    static_assert(!(detail::is_timeout_definition_v<Fs> || ...),
+                  "ringactor: a blocking receive has no idle timeout; use receive_for(d, ...)");
     behavior bhvr{std::move(fs)...};
     receive_impl(bhvr, clock::time_point::max());
   }
@@ -81,6 +84,8 @@ public:
   /// As receive(), but gives up after `timeout`; returns whether a handler ran.
   template <class Rep, class Period, class... Fs>
   bool receive_for(std::chrono::duration<Rep, Period> timeout, Fs... fs) {
+    static_assert(!(detail::is_timeout_definition_v<Fs> || ...),
+                  "ringactor: a blocking receive has no idle timeout; its timeout is receive_for's");
     behavior bhvr{std::move(fs)...};
     return receive_impl(bhvr, clock::now() + timeout);
   }

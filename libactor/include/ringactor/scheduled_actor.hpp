@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ringactor/behavior.hpp"
+#include "ringactor/default_handler.hpp"
 #include "ringactor/local_actor.hpp"
 #include "ringactor/resumable.hpp"
 #include "ringactor/spawn_options.hpp"
@@ -44,6 +45,30 @@ public:
   void set_exit_handler(std::function<void(exit_msg&)> f);
   /// Called for down messages of monitored actors.
   void set_down_handler(std::function<void(down_msg&)> f);
+
+  // -- fallbacks --------------------------------------------------------------
+
+  /// Called for each message that no handler of the current behavior (or an
+  /// empty behavior) accepts; its result decides what happens to it (see
+  /// default_handler.hpp): `print_and_drop` (the default), `drop`,
+  /// `reflect`, `skip`, or a function of your own.
+  ///
+  ///   self->set_default_handler(skip); // keep it until become()
+  void set_default_handler(default_handler f);
+  void set_default_handler(skip_t);
+
+  /// Called when a handler throws, with the exception. Unlike CAF, where the
+  /// returned error is the exit reason, an error returned here answers the
+  /// request being handled (if it is one; else it is logged) and the actor
+  /// keeps running. To end the actor, call quit(reason) in the handler (its
+  /// requester then gets `reason`), or return an empty error: the actor then
+  /// ends with unhandled_exception as without a handler. A handler that
+  /// throws ends the actor with what it threw.
+  ///
+  ///   self->set_exception_handler([](std::exception_ptr) -> error {
+  ///     return error{sec::runtime_error, "the query failed"};
+  ///   });
+  void set_exception_handler(std::function<error(std::exception_ptr)> f);
 
   // -- spawning ---------------------------------------------------------------
 
@@ -170,9 +195,18 @@ private:
   // Requests waiting for a response. Allocated on first use: most actors
   // never send a request, and an idle actor should stay small.
   struct request_table;
+  // Handlers and state that few actors use, allocated on first use.
   struct system_handlers {
     std::function<void(exit_msg&)> exit;
     std::function<void(down_msg&)> down;
+    default_handler fallback;
+    std::function<error(std::exception_ptr)> exception;
+    // Messages skipped by the current behavior (re-offered after become).
+    detail::element_queue skipped;
+    // The idle timeout fires at idle_deadline unless a message came first;
+    // idle_timer_at is when the earliest timer in flight rings (max: none).
+    clock::time_point idle_deadline;
+    clock::time_point idle_timer_at = clock::time_point::max();
   };
 
   void enter_system();
@@ -185,7 +219,16 @@ private:
   void arm_timeout(clock::time_point deadline);
   void handle_exit(exit_msg& x);
   void handle_down(down_msg& x);
-  void handle_unexpected(mailbox_element& x);
+  void handle_unexpected(mailbox_element_ptr& x);
+  void skip_message(mailbox_element_ptr& x);
+  void reoffer_skipped();
+  void reply_from_default_handler(mailbox_element_ptr& x, default_handler_result& r);
+  void handle_exception(std::exception_ptr ep, mailbox_element* x);
+  void behavior_changed();
+  void arm_idle_timeout();
+  void handle_idle_tick();
+  void arm_idle_timer(clock::time_point when);
+  system_handlers& extra_handlers();
   void complete_pending(uint64_t number, mailbox_element* x, const error* err);
   void terminate(error reason);
 
@@ -201,6 +244,9 @@ private:
   std::unique_ptr<request_table> requests_;
   std::unique_ptr<system_handlers> handlers_;
   error exit_reason_pending_;
+  // Counts behavior changes: after a handler that changed the behavior, the
+  // skipped messages (the current one last) are offered to the new one.
+  uint32_t bhvr_epoch_ = 0;
   bool exiting_ = false;
 };
 

@@ -28,9 +28,12 @@ struct exit_msg {
 
 namespace detail {
 
-/// The requester's earliest request deadline passed (sent by the timer).
+/// A timer of an event-based actor rang: its earliest request deadline
+/// passed, or its idle timeout (after(d) >> f) may be due.
 struct timeout_msg {
-  uint64_t reserved;
+  static constexpr uint64_t request_deadline = 0;
+  static constexpr uint64_t idle = 1;
+  uint64_t kind;
 };
 
 } // namespace detail

@@ -47,10 +47,20 @@ inline constexpr bool returns_compatible_v =
                     : (std::is_convertible_v<R, result<Response>>
                        || std::is_same_v<std::remove_cvref_t<R>, response_promise>
                        || std::is_same_v<std::remove_cvref_t<R>, typed_response_promise<Response>>
-                       || std::is_same_v<std::remove_cvref_t<R>, delegated<Response>>);
+                       || std::is_same_v<std::remove_cvref_t<R>, delegated<Response>>
+                       || std::is_same_v<std::remove_cvref_t<R>, skip_t>);
+
+/// Whether F handles Message (an idle timeout handles none).
+template <class F, class Message>
+constexpr bool handles() {
+  if constexpr (is_timeout_definition_v<F>)
+    return false;
+  else
+    return std::is_same_v<handled_type_t<F>, Message>;
+}
 
 template <class F, class... Sigs>
-constexpr bool check_handler() {
+constexpr bool check_message_handler() {
   using msg = handled_type_t<F>;
   constexpr bool declared = interface_accepts_v<msg, Sigs...>;
   static_assert(handler_message_in_interface<msg, declared>::value);
@@ -63,16 +73,25 @@ constexpr bool check_handler() {
   return true;
 }
 
+template <class F, class... Sigs>
+constexpr bool check_handler() {
+  if constexpr (is_timeout_definition_v<F>)
+    return true; // the idle timeout handles no message
+  else
+    return check_message_handler<F, Sigs...>();
+}
+
 template <class Sig, class... Fs>
 constexpr bool check_signature() {
   using msg = typename signature_trait<Sig>::message_type;
-  static_assert(
-    interface_message_has_handler<msg, (std::is_same_v<handled_type_t<Fs>, msg> || ...)>::value);
+  static_assert(interface_message_has_handler<msg, (handles<Fs, msg>() || ...)>::value);
   return true;
 }
 
 } // namespace detail
 
+/// A behavior checked against an interface. Like behavior, it may end with
+/// an idle timeout, `after(d) >> f`.
 template <class... Sigs>
 class typed_behavior {
 public:
@@ -84,7 +103,7 @@ public:
     requires(sizeof...(Fs) > 0) && (!(std::is_same_v<std::decay_t<Fs>, behavior> || ...))
             && (!(std::is_same_v<std::decay_t<Fs>, typed_behavior> || ...))
   typed_behavior(Fs... fs) { // NOLINT: implicit from handlers, as behavior
-    static_assert((detail::message_handler<Fs> && ...),
+    static_assert((detail::is_handler_or_timeout<Fs>() && ...),
                   "ringactor: each handler takes exactly one argument, the message");
     static_assert((detail::check_handler<Fs, Sigs...>() && ...));
     static_assert((detail::check_signature<Sigs, Fs...>() && ...));
