@@ -613,13 +613,17 @@ private:
 /// With cfg.snapshots (snapshot_store.hpp) the kernel starts from the
 /// store's latest snapshot instead, if there is one, and publishes its own.
 ///
-/// Throws std::invalid_argument for an invalid configuration and cuda_error
-/// when the CUDA backend was asked for and cannot run the kernel.
+/// Throws std::invalid_argument for an invalid configuration, cuda_error
+/// when the CUDA backend was asked for and cannot run the kernel, and
+/// system_shut_down once `sys.shutdown()` began.
 template <class Interface, class Kernel>
 Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cfg = {}) {
   static_assert(is_typed_actor_v<Interface>,
                 "ringactor: spawn_kernel<Interface> needs a typed_actor<...> interface");
   static_assert(detail::check_kernel_interface<Kernel>(typename Interface::signatures{}));
+  // Before any ring, thread or device work: the kernel would never serve.
+  if (sys.stopping())
+    throw system_shut_down{"a kernel actor"};
   constexpr auto needed = static_cast<std::uint32_t>(kernel_slot_size_v<Kernel>);
   if (cfg.slot_size == 0)
     cfg.slot_size = needed;
