@@ -53,6 +53,11 @@ int main() {
   self->request(calc, 1s, divide{7, 0}).receive(show("7 / 0"), fail("7 / 0"));
   self->request(calc, 1s, total{}).receive(show("total"), fail("total"));
   // self->send(calc, std::string{"x"}); // does not compile: not in the interface
+  // Ask it to stop, and wait until it is gone: a request it had still
+  // queued would get its exit reason (user_shutdown); one to an actor that is
+  // gone gets dead_receiver.
+  self->monitor(calc);
   self->send_exit(calc, exit_reason::user_shutdown);
+  self->receive([](down_msg& d) { fmt::print("calculator down: {}\n", d.reason); });
   self->request(calc, 1s, total{}).receive(show("total after exit"), fail("total after exit"));
 }
