@@ -84,9 +84,12 @@ steady::time_point deadline_after(steady::time_point now, std::chrono::nanosecon
   return now + std::chrono::duration_cast<steady::duration>(timeout);
 }
 
-/// The delivery status for a failed hand-over.
-delivery_status status_of(const error& err) {
-  if (err == sec::dead_receiver)
+/// The delivery status for a failed hand-over. An endpoint that ended
+/// answers dead_receiver, or its exit reason when it ended abnormally
+/// (`gone`: it is exiting, or, unregistered already, it answered an error of
+/// the exit_reason category).
+delivery_status status_of(const error& err, bool gone) {
+  if (err == sec::dead_receiver || gone)
     return delivery_status::not_found;
   if (err == sec::request_timeout)
     return delivery_status::timeout;
@@ -400,9 +403,11 @@ private:
     if (ep != nullptr)
       --ep->in_flight;
     if (err != nullptr) {
-      auto status = status_of(*err);
+      bool gone = ep != nullptr ? ep->handle.get() != nullptr && ep->handle.get()->is_exiting()
+                                : &err->code().category() == &exit_reason_category();
+      auto status = status_of(*err, gone);
       auto reason = *err;
-      if (status == delivery_status::not_found)
+      if (status == delivery_status::not_found && *err == sec::dead_receiver)
         reason = error{sec::dead_receiver, fmt::format("'{}' exited", e.endpoint)};
       finish(e.id, e.destination, e.hops, e.reply_to, status, std::move(reason));
     } else if (e.forward) {

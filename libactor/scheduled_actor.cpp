@@ -39,9 +39,11 @@ void scheduled_actor::unbecome() {
 
 void scheduled_actor::behavior_changed() {
   ++bhvr_epoch_;
-  // Skipped messages are older than everything still queued: first in line.
-  if (handlers_)
-    normal_.prepend(handlers_->skipped);
+  // Outside of a handler (at launch) skipped messages go back at once;
+  // inside one, handle_message re-offers them when it returned, so that the
+  // current message, if it is skipped too, joins them behind the older ones.
+  if (current_ == nullptr)
+    reoffer_skipped();
   if (bhvr_.has_idle_timeout())
     arm_idle_timeout();
 }
@@ -194,8 +196,15 @@ void scheduled_actor::handle_down(down_msg& x) {
   log_debug("actor {} ignored a down message from actor {}", id(), x.source.id());
 }
 
+void scheduled_actor::reoffer_skipped() {
+  // Skipped messages are older than everything still queued: first in line.
+  if (handlers_)
+    normal_.prepend(handlers_->skipped);
+}
+
 void scheduled_actor::handle_message(mailbox_element_ptr x) {
   current_ = x.get();
+  auto epoch = bhvr_epoch_;
   bool timer_tick = false;
   try {
     if (x->mid.is_response()) {
@@ -211,14 +220,13 @@ void scheduled_actor::handle_message(mailbox_element_ptr x) {
     } else if (auto d = x->get_if<down_msg>(); d && !bhvr_.accepts(x->type)) {
       handle_down(*d);
     } else {
-      auto epoch = bhvr_epoch_;
       switch (bhvr_.invoke(this, *x)) {
         case invoke_result::handled:
           if (!exiting_) // else it dies with us (its exit reason, below)
             detail::answer_abandoned_request(this, *x);
           break;
-        case invoke_result::unmatched: handle_unexpected(x, epoch); break;
-        case invoke_result::skipped: skip_message(x, epoch); break;
+        case invoke_result::unmatched: handle_unexpected(x); break;
+        case invoke_result::skipped: skip_message(x); break;
       }
     }
   } catch (...) {
@@ -236,6 +244,8 @@ void scheduled_actor::handle_message(mailbox_element_ptr x) {
       bounce(*x, unanswered_error(exit_reason_pending_));
     return;
   }
+  if (epoch != bhvr_epoch_) [[unlikely]]
+    reoffer_skipped();
   // Inline check: only actors whose behavior has an idle timeout pay more.
   if (bhvr_.has_idle_timeout() && !timer_tick) [[unlikely]]
     arm_idle_timeout();

@@ -42,7 +42,7 @@ void scheduled_actor::set_exception_handler(std::function<error(std::exception_p
 
 // -- unmatched messages -----------------------------------------------------------------
 
-void scheduled_actor::handle_unexpected(mailbox_element_ptr& x, uint32_t epoch) {
+void scheduled_actor::handle_unexpected(mailbox_element_ptr& x) {
   auto result = handlers_ && handlers_->fallback ? handlers_->fallback(this, *x)
                                                  : print_and_drop(this, *x);
   switch (result.what()) {
@@ -53,22 +53,15 @@ void scheduled_actor::handle_unexpected(mailbox_element_ptr& x, uint32_t epoch) 
                                       ? result.get_error()
                                       : error{sec::unexpected_message, std::string{x->type->name}});
       break; // an asynchronous message is dropped
-    case default_handler_result::kind::skip: skip_message(x, epoch); break;
+    case default_handler_result::kind::skip: skip_message(x); break;
     case default_handler_result::kind::value:
     case default_handler_result::kind::reflect: reply_from_default_handler(x, result); break;
   }
 }
 
-void scheduled_actor::skip_message(mailbox_element_ptr& x, uint32_t epoch) {
-  if (epoch != bhvr_epoch_) {
-    // The handler changed the behavior: the new one gets the message next.
-    auto raw = x.release();
-    raw->next = nullptr;
-    detail::element_queue q;
-    q.push_back(raw);
-    normal_.prepend(q);
-    return;
-  }
+void scheduled_actor::skip_message(mailbox_element_ptr& x) {
+  // Behind the messages skipped before it; re-offered after a behavior
+  // change (see behavior_changed and handle_message).
   extra_handlers().skipped.push_back(x.release());
 }
 

@@ -139,6 +139,29 @@ TEST_CASE("a handler that returns skip leaves its message for the next behavior"
   CHECK_EQ(pending.get<int>().value(), 42);
 }
 
+TEST_CASE("a message skipped by a handler that changed the behavior follows older skipped ones") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = sys.spawn([](event_based_actor* self) -> behavior {
+    self->set_default_handler(skip);
+    auto seen = std::make_shared<std::vector<std::string>>();
+    return {[self, seen](int) {
+      self->become(behavior{
+        [seen](const std::string& s) { seen->push_back(s); },
+        [seen](int y) { seen->push_back(std::to_string(y)); },
+        [seen](get_seen) { return *seen; },
+      });
+      return skip; // the new behavior handles x, after "a" and "b"
+    }};
+  });
+  scoped_actor self{sys};
+  self->send(a, std::string{"a"});
+  self->send(a, std::string{"b"});
+  self->send(a, 3);
+  auto seen = self->request(a, 5s, get_seen{}).get<std::vector<std::string>>();
+  REQUIRE(seen.has_value());
+  CHECK_EQ(*seen, std::vector<std::string>{"a", "b", "3"});
+}
+
 TEST_CASE("requests an actor skipped get its exit reason when it exits abnormally") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto a = sys.spawn([](event_based_actor* self) -> behavior {

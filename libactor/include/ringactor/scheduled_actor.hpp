@@ -182,8 +182,9 @@ private:
   void arm_timeout(clock::time_point deadline);
   void handle_exit(exit_msg& x);
   void handle_down(down_msg& x);
-  void handle_unexpected(mailbox_element_ptr& x, uint32_t epoch);
-  void skip_message(mailbox_element_ptr& x, uint32_t epoch);
+  void handle_unexpected(mailbox_element_ptr& x);
+  void skip_message(mailbox_element_ptr& x);
+  void reoffer_skipped();
   void reply_from_default_handler(mailbox_element_ptr& x, default_handler_result& r);
   void handle_exception(std::exception_ptr ep, mailbox_element* x);
   void behavior_changed();
@@ -206,8 +207,8 @@ private:
   std::unique_ptr<request_table> requests_;
   std::unique_ptr<system_handlers> handlers_;
   error exit_reason_pending_;
-  // Counts behavior changes: a message skipped by a handler that changed the
-  // behavior is offered to the new one at once.
+  // Counts behavior changes: after a handler that changed the behavior, the
+  // skipped messages (the current one last) are offered to the new one.
   uint32_t bhvr_epoch_ = 0;
   bool exiting_ = false;
 };
