@@ -144,7 +144,7 @@ TEST_CASE("a message skipped by a handler that changed the behavior follows olde
   auto a = sys.spawn([](event_based_actor* self) -> behavior {
     self->set_default_handler(skip);
     auto seen = std::make_shared<std::vector<std::string>>();
-    return {[self, seen](int x) {
+    return {[self, seen](int) {
       self->become(behavior{
         [seen](const std::string& s) { seen->push_back(s); },
         [seen](int y) { seen->push_back(std::to_string(y)); },
