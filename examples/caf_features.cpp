@@ -69,7 +69,8 @@ int main() {
       return {[](int) {}, after(20ms) >> [c] { c->quit(); }}; // quits when idle for 20 ms
     });
     me->set_down_handler([me](down_msg& m) {
-      scene("spawn<monitored>: idle child down ({})\n", m.reason ? "abnormal" : "normal");
+      scene("spawn<monitored>: idle child down ({})\n",
+            m.reason ? fmt::format("{}", m.reason) : std::string{"normal"});
       me->quit();
     });
     actor myself = actor_cast<actor>(me);

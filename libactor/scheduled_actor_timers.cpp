@@ -73,10 +73,13 @@ void scheduled_actor::arm_idle_timer(clock::time_point when) {
   if (when == clock::time_point::max())
     return;
   handlers_->idle_timer_at = when;
-  core().timer.schedule(when, [self = address()] {
-    if (auto ptr = self.lock())
-      ptr->enqueue(make_mailbox_element(nullptr, message_id::urgent(),
-                                        detail::timeout_msg{detail::timeout_msg::idle}));
+  // A strong reference, as for delayed_send: an actor whose behavior has an
+  // idle timeout stays alive until it fires, even when no handle to it is
+  // left (its handler may still send or quit). One that never quits lives
+  // until it is asked to exit (e.g. by shutdown()).
+  core().timer.schedule(when, [self = ctrl()] {
+    self->enqueue(make_mailbox_element(nullptr, message_id::urgent(),
+                                       detail::timeout_msg{detail::timeout_msg::idle}));
   });
 }
 

@@ -97,6 +97,25 @@ TEST_CASE("an actor whose behavior has only an idle timeout stays alive until it
   CHECK_FALSE(reason);
 }
 
+TEST_CASE("an actor with an idle timeout and no handle left stays alive until it fires") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  std::atomic<bool> fired{false};
+  scoped_actor self{sys};
+  {
+    auto a = sys.spawn([&](event_based_actor* me) -> behavior {
+      return {[](int) {}, after(20ms) >> [&, me] {
+                fired = true;
+                me->quit();
+              }};
+    });
+    self->monitor(a);
+  } // the last handle goes: the pending idle timer keeps the actor
+  error reason{sec::runtime_error};
+  CHECK(self->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK(fired.load());
+  CHECK_FALSE(reason); // not exit_reason::unreachable
+}
+
 TEST_CASE("an idle timeout fires again every period while the actor stays idle") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   std::atomic<int> fires{0};
