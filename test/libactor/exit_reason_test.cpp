@@ -46,8 +46,8 @@ TEST_CASE("the request whose handler throws is answered with the exit reason") {
 }
 
 TEST_CASE("requests still queued when a handler throws get the exception as exit reason") {
+  test_util::gate gate; // outlives sys: handlers may still be leaving wait()
   actor_system sys{actor_system_config{}.set_workers(2)};
-  test_util::gate gate;
   auto a = sys.spawn([&]() -> behavior {
     return {
       [&](block_until_open) {
@@ -95,8 +95,8 @@ TEST_CASE("a response promise an actor never fulfilled answers with its exit rea
 }
 
 TEST_CASE("requests set aside while an actor awaits a response get its exit reason") {
+  test_util::gate gate; // outlives sys: handlers may still be leaving wait()
   actor_system sys{actor_system_config{}.set_workers(2)};
-  test_util::gate gate;
   auto slow = sys.spawn([&]() -> behavior {
     return {[&](ask_slow) {
       gate.mark_entered();
@@ -126,8 +126,8 @@ TEST_CASE("requests set aside while an actor awaits a response get its exit reas
 }
 
 TEST_CASE("an actor that exits normally answers the requests it leaves with dead_receiver") {
+  test_util::gate gate; // outlives sys: handlers may still be leaving wait()
   actor_system sys{actor_system_config{}.set_workers(2)};
-  test_util::gate gate;
   auto a = sys.spawn([&](event_based_actor* self) -> behavior {
     return {
       [&, self](stop_normally) {

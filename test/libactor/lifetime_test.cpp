@@ -265,8 +265,8 @@ TEST_CASE("spawn throws what a function object's validate() throws and creates n
 }
 
 TEST_CASE("an actor with an empty initial behavior lives until its pending request is answered") {
+  test_util::gate gate; // outlives sys: handlers may still be leaving wait()
   actor_system sys{actor_system_config{}.set_workers(2)};
-  test_util::gate gate;
   // The server answers only once the test opened the gate, so the client
   // surely waits with an empty behavior.
   auto server = sys.spawn([&]() -> behavior {

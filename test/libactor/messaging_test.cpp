@@ -179,8 +179,8 @@ TEST_CASE("messages from one sender arrive in send order") {
 }
 
 TEST_CASE("system messages overtake normal ones") {
+  test_util::gate gate; // outlives sys: handlers may still be leaving wait()
   actor_system sys{actor_system_config{}.set_workers(2)};
-  test_util::gate gate;
   std::atomic<int> handled{0};
   auto a = sys.spawn([&]() -> behavior {
     return {[&](int x) {

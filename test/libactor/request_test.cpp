@@ -164,8 +164,8 @@ TEST_CASE("a request to an exited actor yields dead_receiver") {
 }
 
 TEST_CASE("requests queued at an actor that is killed get the kill exit reason") {
+  test_util::gate gate; // outlives sys: handlers may still be leaving wait()
   actor_system sys{actor_system_config{}.set_workers(2)};
-  test_util::gate gate;
   auto a = sys.spawn([&]() -> behavior {
     return {[&](int x) {
       if (x == 0) {
