@@ -19,6 +19,7 @@
 #include <cuda_runtime.h>
 
 #include "cuda_provider.hpp"
+#include "ringactor/gpu/device_health.hpp"
 
 namespace ringactor {
 
@@ -31,6 +32,31 @@ std::string describe(cudaError_t err) {
 void check(cudaError_t err, const char* what) {
   if (err != cudaSuccess)
     throw cuda_error(std::string{"ringactor: "} + what + " failed: " + describe(err));
+}
+
+// classify_cuda_error (device_health.cpp, host C++ without CUDA headers)
+// names the sticky errors by value: these are the toolkit's.
+static_assert(cudaErrorECCUncorrectable == 214 && cudaErrorNvlinkUncorrectable == 220
+                && cudaErrorContained == 226 && cudaErrorIllegalAddress == 700
+                && cudaErrorLaunchTimeout == 702 && cudaErrorAssert == 710
+                && cudaErrorHardwareStackError == 714 && cudaErrorIllegalInstruction == 715
+                && cudaErrorMisalignedAddress == 716 && cudaErrorInvalidAddressSpace == 717
+                && cudaErrorInvalidPc == 718 && cudaErrorLaunchFailure == 719
+                && cudaErrorTensorMemoryLeak == 721 && cudaErrorMpsClientTerminated == 810
+                && cudaErrorExternalDevice == 911,
+              "a sticky cudaError_t changed its value: update classify_cuda_error");
+
+/// Records what a kernel's stream reported: a sticky error loses `device`
+/// for the process (device_health.hpp).
+void note_stream_error(cudaError_t err, int device) {
+  if (cuda_error_is_sticky(static_cast<int>(err)))
+    detail::mark_cuda_device_lost(device, describe(err));
+}
+
+/// Throws the cuda_error of a lost device, before any CUDA call on it.
+void refuse_lost_device(int device) {
+  if (cuda_device_lost(device))
+    throw cuda_error("ringactor: " + cuda_device_lost_message(device));
 }
 
 // -- registered kernels -------------------------------------------------------
@@ -386,6 +412,7 @@ struct runner_state {
   kernel_params params;
   status last = status::idle;
   std::string fault;
+  int fault_code = 0; ///< the cudaError_t behind `fault`
 
   runner_state(const detail::cuda_kernel_entry& e, const void* kernel_state, kernel_channel& ch,
        const cuda_kernel_options& opts)
@@ -394,6 +421,7 @@ struct runner_state {
       throw cuda_error("ringactor: a kernel grid needs at least one block and thread");
     if (opts.device < 0 || device_count() <= opts.device)
       throw cuda_error("ringactor: no CUDA device " + std::to_string(opts.device));
+    refuse_lost_device(opts.device);
     preload_modules();
     strm = stream{opts.device};
     state = device_memory{e.state_size, strm.get(), opts.device};
@@ -464,10 +492,16 @@ struct runner_state {
     if (err == cudaSuccess) {
       last = status::exited;
     } else {
-      last = status::faulted;
-      fault = describe(err);
+      record_fault(err);
     }
     return last;
+  }
+
+  void record_fault(cudaError_t err) {
+    last = status::faulted;
+    fault = describe(err);
+    fault_code = static_cast<int>(err);
+    note_stream_error(err, options.device);
   }
 
   status join(std::chrono::nanoseconds timeout) {
@@ -514,6 +548,7 @@ public:
   bool launch_for(std::chrono::nanoseconds timeout) override;
   status poll() override { return impl_.poll(); }
   const std::string& fault_message() const noexcept override { return impl_.fault; }
+  int fault_code() const noexcept override { return impl_.fault_code; }
   status join(std::chrono::nanoseconds timeout) override { return impl_.join(timeout); }
   void read_state(void* dst) override;
 
@@ -535,8 +570,7 @@ void cuda_runner::launch() {
   impl_.launch_loop();
   auto err = cudaStreamSynchronize(impl_.strm.get());
   if (err != cudaSuccess) {
-    impl_.last = status::faulted;
-    impl_.fault = describe(err);
+    impl_.record_fault(err);
     throw cuda_error("ringactor: a kernel launch failed: " + impl_.fault);
   }
   impl_.last = status::idle;
@@ -587,8 +621,8 @@ std::unique_ptr<detail::cuda_runner_ops> make_runner(const detail::cuda_kernel_e
 // -- the provider -------------------------------------------------------------
 
 constexpr detail::cuda_backend_provider provider{
-  &device_count, &mapped_memory, &memory_pools, &device_memory_of,
-  &copy_to_device, &copy_to_host, &make_runner,
+  &device_count,   &mapped_memory, &memory_pools, &device_memory_of,
+  &copy_to_device, &copy_to_host,  &make_runner,
 };
 
 /// Installs the backend while this library initializes, before any code of

@@ -105,6 +105,10 @@ const std::string& cuda_kernel_runner::fault_message() const noexcept {
   return impl_->fault_message();
 }
 
+int cuda_kernel_runner::fault_code() const noexcept {
+  return impl_->fault_code();
+}
+
 cuda_kernel_runner::status cuda_kernel_runner::join(std::chrono::nanoseconds timeout) {
   return impl_->join(timeout);
 }

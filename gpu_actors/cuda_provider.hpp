@@ -27,6 +27,7 @@ public:
   virtual bool launch_for(std::chrono::nanoseconds timeout) = 0;
   virtual cuda_kernel_runner::status poll() = 0;
   virtual const std::string& fault_message() const noexcept = 0;
+  virtual int fault_code() const noexcept = 0;
   virtual cuda_kernel_runner::status join(std::chrono::nanoseconds timeout) = 0;
   virtual void read_state(void* dst) = 0;
 };

@@ -22,6 +22,8 @@ public:
         return "the kernel stopped making progress (its heartbeat stood still, or a launch "
                "outlived stall_timeout)";
       case gpu_error::buffer_released: return "a device_buffer was used after its release";
+      case gpu_error::device_lost:
+        return "the CUDA device is lost (a sticky error corrupted its context)";
     }
     return "unknown gpu error";
   }

@@ -39,7 +39,7 @@ namespace detail {
 void register_kernel_port(actor_id id, const std::shared_ptr<void>& session,
                           kernel_channel& channel, kernel_backend backend, int device,
                           loop_mode mode, std::vector<type_id_t> inputs,
-                          std::vector<type_id_t> outputs) {
+                          std::vector<type_id_t> outputs, const std::atomic<bool>* loop_ended) {
   auto& reg = registry();
   std::lock_guard guard{reg.mutex};
   // Kernels that are gone leave expired records behind: drop them here, so
@@ -53,6 +53,7 @@ void register_kernel_port(actor_id id, const std::shared_ptr<void>& session,
   rec.info.mode = mode;
   rec.info.inputs = std::move(inputs);
   rec.info.outputs = std::move(outputs);
+  rec.info.loop_ended = loop_ended;
   reg.records.insert_or_assign(id, std::move(rec));
 }
 

@@ -11,6 +11,7 @@
 #include <ringactor/logger.hpp>
 
 #include "ringactor/gpu/detail/bounded_wait.hpp"
+#include "ringactor/gpu/device_health.hpp"
 #include "ringactor/gpu/errors.hpp"
 
 namespace ringactor {
@@ -117,6 +118,12 @@ void kernel_session::retire(exit_mode mode, error reason) {
     log_warn("kernel actor {}: the kernel did not drain within the stall timeout", proxy_.id());
 }
 
+error kernel_session::launch_failure(std::string what) const {
+  if (backend_ == kernel_backend::cuda && cuda_device_lost(cfg_.device))
+    return cuda_device_lost_error(cfg_.device);
+  return error{gpu_error::kernel_fault, std::move(what)};
+}
+
 kernel_stats kernel_session::stats(std::uint64_t backlog) const {
   kernel_stats s;
   auto cb = channel_->control();
@@ -179,6 +186,8 @@ void kernel_session::finish() {
     fault = kernel_fault_error(channel_->control());
   deliver_fault_replies(fault ? fault : to_error(kernel_error::handler_fault));
   fail_all_pending(fault ? fault : error{sec::dead_receiver, "the kernel actor exited"});
+  // Pairs with the acquire load of loop_ended().
+  loop_ended_.store(true, std::memory_order_release);
   if (runner_) {
     runner_.reset(); // joins the kernel's threads (its loop has exited)
     live_kernels.fetch_sub(1, std::memory_order_acq_rel);

@@ -10,6 +10,7 @@
 
 #include <ringactor/logger.hpp>
 
+#include "ringactor/gpu/device_health.hpp"
 #include "ringactor/gpu/errors.hpp"
 
 namespace ringactor::detail {
@@ -121,7 +122,7 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
   // Pairs with the release store in retire().
   auto mode = static_cast<exit_mode>(exit_mode_.load(std::memory_order_acquire));
   auto cb = channel_->control();
-  std::string stream_fault;
+  stream_fault fault;
   bool launch_mode = cfg_.mode == loop_mode::launch;
   // Launch mode: the proxy launches synchronously, and CUDA runners are not
   // polled while it may launch on another thread. Once it retired, no
@@ -130,11 +131,29 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
   // the memory the hung handler uses, stay until it returns, as they do
   // for a stalled persistent loop.
   bool stopped = launch_mode ? mode != exit_mode::running && !runner_->launch_in_flight()
-                             : runner_->exited(stream_fault);
+                             : runner_->exited(fault);
+  // -- device loss ----------------------------------------------------------------------
+  // A sticky error corrupts the device's whole context: every stream on it
+  // fails, and no kernel on it runs any more, whatever its control block
+  // (which a dead kernel never updates) says. So every session on the device
+  // ends, with device_lost, and none waits for its kernel.
+  bool device_lost = false;
+  if (backend_ == kernel_backend::cuda) {
+    if (!fault.message.empty() && cuda_error_is_sticky(fault.code))
+      mark_cuda_device_lost(cfg_.device, fault.message);
+    device_lost = cuda_device_lost(cfg_.device);
+    stopped = stopped || device_lost;
+  }
+  if (stopped) {
+    // Pairs with the acquire load of loop_ended() (a K2K broker's teardown).
+    loop_ended_.store(true, std::memory_order_release);
+  }
   // -- health ---------------------------------------------------------------------------
-  if (mode == exit_mode::running && !launch_mode) {
-    if (!stream_fault.empty()) {
-      notify_proxy_failure(error{gpu_error::kernel_fault, stream_fault});
+  if (mode == exit_mode::running && device_lost) {
+    notify_proxy_failure(cuda_device_lost_error(cfg_.device));
+  } else if (mode == exit_mode::running && !launch_mode) {
+    if (!fault.message.empty()) {
+      notify_proxy_failure(error{gpu_error::kernel_fault, fault.message});
     } else if (cb.state() == kernel_state::faulted) {
       notify_proxy_failure(kernel_fault_error(cb));
     } else if (stopped) {

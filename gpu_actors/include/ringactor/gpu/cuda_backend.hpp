@@ -151,6 +151,9 @@ public:
   status poll();
   /// The stream's error once poll() returned faulted.
   const std::string& fault_message() const noexcept;
+  /// The stream's cudaError_t (as int) once poll() returned faulted, else 0
+  /// (classify it with classify_cuda_error, device_health.hpp).
+  int fault_code() const noexcept;
 
   /// Waits up to `timeout` for the loop to exit; returns the status.
   status join(std::chrono::nanoseconds timeout);

@@ -16,6 +16,13 @@ enum class gpu_error : int {
   kernel_stalled,
   /// A device_buffer was used after its owner released it.
   buffer_released,
+  /// The kernel's CUDA device is lost: a sticky error (an illegal address,
+  /// a device assert, a trap, ... on any kernel of the device) corrupted its
+  /// context until the process exits. Every kernel actor on the device exits
+  /// with this reason; the context names the device and the CUDA error.
+  /// kernel_backend::automatic spawns then use the CPU backend, and
+  /// kernel_backend::cuda spawns on the device fail (device_health.hpp).
+  device_lost,
 };
 
 const std::error_category& gpu_category() noexcept;

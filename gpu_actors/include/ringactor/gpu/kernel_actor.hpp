@@ -36,6 +36,7 @@
 #include "ringactor/gpu/channel.hpp"
 #include "ringactor/gpu/cpu_backend.hpp"
 #include "ringactor/gpu/cuda_backend.hpp"
+#include "ringactor/gpu/detail/kernel_backends.hpp"
 #include "ringactor/gpu/detail/kernel_session.hpp"
 #include "ringactor/gpu/detail/reply_check_context.hpp"
 #include "ringactor/gpu/errors.hpp"
@@ -218,56 +219,6 @@ bool send_host_message(const system_ref& sys, const strong_actor_ptr& from, cons
   } else {
     return false;
   }
-}
-
-// -- backends -------------------------------------------------------------------------
-
-template <class Kernel>
-class cpu_runner_adapter final : public kernel_runner_base {
-public:
-  cpu_runner_adapter(const Kernel& kernel, kernel_channel& ch, const cpu_kernel_options& opts)
-    : runner_(kernel, ch, opts), channel_(&ch) {
-    runner_.start();
-  }
-  bool launch(std::chrono::nanoseconds timeout) override { return runner_.launch_for(timeout); }
-  bool launch_in_flight() override { return runner_.launch_in_flight(); }
-  bool exited(std::string&) override {
-    auto s = channel_->control().state();
-    return s == kernel_state::terminated || s == kernel_state::faulted;
-  }
-  void abandon() noexcept override { runner_.detach(); }
-
-private:
-  cpu_kernel_runner<Kernel> runner_;
-  kernel_channel* channel_;
-};
-
-class cuda_runner_adapter final : public kernel_runner_base {
-public:
-  explicit cuda_runner_adapter(cuda_kernel_runner runner) : runner_(std::move(runner)) {}
-  bool launch(std::chrono::nanoseconds timeout) override { return runner_.launch_for(timeout); }
-  bool launch_in_flight() override { return runner_.poll() == cuda_kernel_runner::status::running; }
-  bool exited(std::string& stream_fault) override {
-    auto s = runner_.poll();
-    if (s == cuda_kernel_runner::status::faulted) {
-      stream_fault = runner_.fault_message();
-      return true;
-    }
-    return s == cuda_kernel_runner::status::exited;
-  }
-
-private:
-  cuda_kernel_runner runner_;
-};
-
-template <class Kernel>
-kernel_backend resolve_backend(const kernel_config& cfg) {
-  if (cfg.backend != kernel_backend::automatic)
-    return cfg.backend;
-  if (cuda_backend_compiled() && cuda_kernel_entry_of<Kernel> != nullptr
-      && cfg.device < cuda_device_count())
-    return kernel_backend::cuda;
-  return kernel_backend::cpu;
 }
 
 // -- the proxy -------------------------------------------------------------------------
@@ -500,7 +451,7 @@ private:
   /// Runs on the proxy's own thread, without push_mutex_.
   void after_push(push_outcome outcome) {
     if (outcome == push_outcome::launch_failed)
-      fail(error{gpu_error::kernel_fault, launch_error_});
+      fail(session_->launch_failure(launch_error_));
     else if (outcome == push_outcome::launch_stalled)
       fail(error{gpu_error::kernel_stalled,
                  fmt::format("a launch did not finish within the stall timeout ({} ms)",
@@ -696,7 +647,8 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
     }
   }();
   // K2K brokers find the kernel's port by its actor id (kernel_ports.hpp).
-  detail::register_kernel_port<Kernel>(handle.id(), session, session->channel(), backend, cfg);
+  detail::register_kernel_port<Kernel>(handle.id(), session, session->channel(), backend, cfg,
+                                       &session->loop_ended());
   return handle;
 }
 

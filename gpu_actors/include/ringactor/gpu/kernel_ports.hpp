@@ -15,6 +15,7 @@
 // port's memory lives as long as its owner may touch it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -43,10 +44,19 @@ struct kernel_port_info {
   /// (index i is slot type id i + 1).
   std::vector<type_id_t> inputs;
   std::vector<type_id_t> outputs;
+  /// Set by the kernel's completion poller once the host knows that the
+  /// loop ended (kernel_session::loop_ended): its stream failed or its
+  /// device is lost, which a dead kernel never writes into its control
+  /// block. Lives as long as `keepalive`; null: not known to the host.
+  const std::atomic<bool>* loop_ended = nullptr;
 
-  /// Whether the kernel's loop may still read its port (it has not
-  /// terminated or faulted).
+  /// Whether the kernel's loop may still read its port: it has not
+  /// terminated or faulted, and the host has not seen it end (a kernel
+  /// killed by a device fault keeps `active` in its control block).
   bool loop_running() const noexcept {
+    // Pairs with the poller's release store of the session's loop_ended_.
+    if (loop_ended != nullptr && loop_ended->load(std::memory_order_acquire))
+      return false;
     auto s = channel->control().state();
     return s != kernel_state::terminated && s != kernel_state::faulted;
   }
@@ -115,20 +125,22 @@ std::vector<type_id_t> type_ids_of(message_list<Ts...>) {
 
 /// Records a started kernel (called by spawn_kernel). `session` is the
 /// kernel's session; the registry keeps a weak reference to it.
+/// `loop_ended` (see kernel_port_info) lives in the session.
 void register_kernel_port(actor_id id, const std::shared_ptr<void>& session,
                           kernel_channel& channel, kernel_backend backend, int device,
                           loop_mode mode, std::vector<type_id_t> inputs,
-                          std::vector<type_id_t> outputs);
+                          std::vector<type_id_t> outputs,
+                          const std::atomic<bool>* loop_ended = nullptr);
 
 template <class Kernel>
 void register_kernel_port(actor_id id, const std::shared_ptr<void>& session,
-                          kernel_channel& channel, kernel_backend backend,
-                          const kernel_config& cfg) {
+                          kernel_channel& channel, kernel_backend backend, const kernel_config& cfg,
+                          const std::atomic<bool>* loop_ended = nullptr) {
   std::vector<type_id_t> outputs;
   if constexpr (has_outputs<Kernel>)
     outputs = type_ids_of(typename Kernel::outputs{});
   register_kernel_port(id, session, channel, backend, cfg.device, cfg.mode,
-                       type_ids_of(typename Kernel::inputs{}), std::move(outputs));
+                       type_ids_of(typename Kernel::inputs{}), std::move(outputs), loop_ended);
 }
 
 } // namespace detail

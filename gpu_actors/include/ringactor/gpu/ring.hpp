@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ringactor/gpu/control_block.hpp"
 #include "ringactor/gpu/device.hpp"
 #include "ringactor/gpu/slot.hpp"
 
@@ -135,12 +136,23 @@ public:
   RINGACTOR_HOST_DEVICE void publish(const slot_header& header) noexcept {
     auto& prefix = ring_.prefix(cursor_);
 #if RINGACTOR_DEVICE_PASS
-    if (header.payload_size > ring_.payload_capacity())
-      __trap();
+    // Every device caller checks the size first (a reply: reply_too_large;
+    // a K2K send: too_large). Should one not, the slot becomes an error slot
+    // without payload, which its reader reports, rather than a trap, whose
+    // sticky error would lose the whole device (device_health.hpp).
+    if (header.payload_size > ring_.payload_capacity()) {
+      slot_header refused = header;
+      refused.kind = slot_kind::error;
+      refused.error_code = static_cast<std::uint32_t>(kernel_error::reply_too_large);
+      refused.payload_size = 0;
+      prefix.header = refused;
+    } else {
+      prefix.header = header;
+    }
 #else
     assert(header.payload_size <= ring_.payload_capacity());
-#endif
     prefix.header = header;
+#endif
     // Pairs with the consumer's acquire load in ring_consumer::peek(): the
     // header and payload written above are visible before the slot is full.
     dev::atomic_store(prefix.sequence, cursor_ + 1, mem_order::release);

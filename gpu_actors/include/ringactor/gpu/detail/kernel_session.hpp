@@ -41,6 +41,12 @@ namespace ringactor {
 
 namespace detail {
 
+/// The error a CUDA kernel's stream reported (none on the CPU backend).
+struct stream_fault {
+  std::string message; ///< the error's name and description; empty: none
+  int code = 0;        ///< the cudaError_t (classify_cuda_error, device_health.hpp)
+};
+
 /// A backend's runner behind one interface.
 class kernel_runner_base {
 public:
@@ -53,8 +59,8 @@ public:
   /// runs. Poller thread only, once the proxy retired (it launches no more).
   virtual bool launch_in_flight() = 0;
   /// Whether the loop has exited (or, for a CUDA stream error, sets
-  /// `stream_fault` and returns true). Poller thread only.
-  virtual bool exited(std::string& stream_fault) = 0;
+  /// `fault` and returns true). Poller thread only.
+  virtual bool exited(stream_fault& fault) = 0;
   /// The kernel never stopped and the process exits: stop waiting for its
   /// host threads, if it has any (they are detached; the runner stays).
   virtual void abandon() noexcept {}
@@ -148,6 +154,19 @@ public:
   /// records it (launch mode: the proxy's exit reason after a launch that
   /// faulted).
   error fault_error() const { return kernel_fault_error(channel_->control()); }
+
+  /// The proxy's exit reason after a launch (launch mode) threw `what`:
+  /// gpu_error::device_lost once the kernel's CUDA device is lost (the
+  /// launch's own sticky error lost it, or another kernel's), else
+  /// gpu_error::kernel_fault with `what`.
+  error launch_failure(std::string what) const;
+
+  /// Set (release) by the poller once it knows the kernel's loop ended: it
+  /// saw the loop exit, its CUDA stream fail, or its device lost, which a
+  /// dead kernel never writes into the control block. Readers (a K2K broker
+  /// tearing down device channels, kernel_port_info::loop_running) load it
+  /// with acquire and stop waiting for the kernel.
+  const std::atomic<bool>& loop_ended() const noexcept { return loop_ended_; }
 
   kernel_stats stats(std::uint64_t backlog) const;
 
@@ -257,6 +276,8 @@ private:
   /// An exit_mode. Stored with release by retire() after the proxy's last
   /// push and launch; the poller's acquire load then sees them.
   std::atomic<std::uint32_t> exit_mode_{0};
+  /// See loop_ended(). Stored with release by the poller (poll(), finish()).
+  std::atomic<bool> loop_ended_{false};
   /// Set with release by finish() (poller) once everything is released;
   /// retire() waits for it under done_mutex_.
   std::atomic<bool> finished_{false};
