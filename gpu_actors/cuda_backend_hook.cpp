@@ -36,6 +36,11 @@ void install_cuda_backend(const cuda_backend_provider& p) noexcept {
   installed_provider.store(&p, std::memory_order_release);
 }
 
+const cuda_backend_provider* exchange_cuda_backend(const cuda_backend_provider* p) noexcept {
+  // Release and acquire: as install_cuda_backend() and provider().
+  return installed_provider.exchange(p, std::memory_order_acq_rel);
+}
+
 void throw_cuda_backend_missing() {
   throw cuda_error("ringactor: the CUDA backend is not linked into this program: link "
                    "libringactor-cuda (pkg-config --libs ringactor-cuda), which a ringactor "

@@ -51,4 +51,9 @@ struct cuda_backend_provider {
 /// runs). `provider` must live until the process exits.
 void install_cuda_backend(const cuda_backend_provider& provider) noexcept;
 
+/// Installs `provider` (null: none) in place of the installed backend and
+/// returns that one. For tests that simulate a CUDA device without a GPU
+/// (test/simulated_cuda.hpp), which put the previous one back when done.
+const cuda_backend_provider* exchange_cuda_backend(const cuda_backend_provider* provider) noexcept;
+
 } // namespace ringactor::detail
