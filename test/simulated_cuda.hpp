@@ -61,10 +61,15 @@ public:
   }
 
   /// The stream of one running kernel on `device` reports `code` at its
-  /// next poll (and stays failed).
-  void inject(int device, int code) {
+  /// next poll (and stays failed). With `corrupts_context` (a sticky error),
+  /// every later runner on `device` fails to start with `code`, as CUDA's
+  /// cudaStreamCreate and friends do after one; the library is expected to
+  /// stop asking (cuda_calls() tells whether it did).
+  void inject(int device, int code, bool corrupts_context = true) {
     std::lock_guard guard{mutex_};
     injected_[device].push_back(code);
+    if (corrupts_context)
+      corrupt_.emplace(device, code);
   }
 
   /// Calls that a real backend answers with CUDA work on a device:
@@ -224,7 +229,14 @@ private:
   static std::unique_ptr<detail::cuda_runner_ops> make_runner(const detail::cuda_kernel_entry& e,
                                                               const void* state, kernel_channel& ch,
                                                               const cuda_kernel_options& o) {
-    current()->cuda_calls_.fetch_add(1, std::memory_order_relaxed);
+    auto* sim = current();
+    sim->cuda_calls_.fetch_add(1, std::memory_order_relaxed);
+    {
+      std::lock_guard guard{sim->mutex_};
+      if (auto i = sim->corrupt_.find(o.device); i != sim->corrupt_.end())
+        throw cuda_error("simulated_cuda: cudaStreamCreate failed: cudaError_t "
+                         + std::to_string(i->second));
+    }
     return std::make_unique<ops>(e, state, ch, o);
   }
 
@@ -238,6 +250,7 @@ private:
   std::vector<std::function<void()>> undo_;
   std::mutex mutex_;
   std::map<int, std::vector<int>> injected_; // guarded by mutex_
+  std::map<int, int> corrupt_;               // device -> code; guarded by mutex_
   std::atomic<int> cuda_calls_{0};
 };
 

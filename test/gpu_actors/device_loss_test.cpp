@@ -178,7 +178,7 @@ TEST_CASE("a soft CUDA error ends only its own kernel actor, with kernel_fault")
   REQUIRE_EQ(self->request(b, patience, count{2}).get().value(), 2);
   self->monitor(a);
   self->monitor(b);
-  gpu.inject(0, 1); // cudaErrorInvalidValue
+  gpu.inject(0, 1, /*corrupts_context=*/false); // cudaErrorInvalidValue
   error first{sec::runtime_error, "no down message"};
   actor_addr gone;
   self->receive_for(patience, [&](down_msg& d) {

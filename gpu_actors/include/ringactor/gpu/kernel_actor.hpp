@@ -559,13 +559,18 @@ private:
 /// proxy's backlog, in its mailbox) get the actor's exit reason, a
 /// kernel_fault naming the fault ("... fault code 7" after ctx.fault(7)).
 /// Both once the actor began to exit, so that a requester can tell the
-/// kernel's fault from a kernel_fault passed on.
+/// kernel's fault from a kernel_fault passed on. A sticky CUDA error (an
+/// illegal address, a device assert, ...) on any kernel of its device ends
+/// it, and every kernel actor on that device, with gpu_error::device_lost
+/// instead (device_health.hpp).
 ///
 /// With cfg.snapshots (snapshot_store.hpp) the kernel starts from the
 /// store's latest snapshot instead, if there is one, and publishes its own.
 ///
 /// Throws std::invalid_argument for an invalid configuration, cuda_error
-/// when the CUDA backend was asked for and cannot run the kernel, and
+/// when the CUDA backend was asked for and cannot run the kernel (on a lost
+/// device: at once, naming the device; kernel_backend::automatic picks the
+/// CPU backend there), and
 /// system_shut_down once `sys.shutdown()` began.
 template <class Interface, class Kernel>
 Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cfg = {}) {
