@@ -149,6 +149,7 @@ TEST_CASE("a sticky error on one kernel's stream ends every kernel actor on that
 TEST_CASE("a request a kernel on a lost device never answered gets device_lost") {
   static test_util::gate gate; // the held kernel's thread may outlive the test
   test::simulated_cuda gpu{1};
+  const auto kernels_before = live_kernel_count();
   gpu.simulate<holding_counter>();
   {
     actor_system sys{actor_system_config{}.set_workers(2)};
@@ -164,6 +165,7 @@ TEST_CASE("a request a kernel on a lost device never answered gets device_lost")
     CHECK_MESSAGE(r.error() == gpu_error::device_lost, to_string(r.error()));
     CHECK(contains(r.error().context(), "CUDA device 0"));
     gate.open(); // the simulated kernel is a host thread: let it end
+    CHECK(test_util::eventually([&] { return live_kernel_count() <= kernels_before; }, 20s));
   }
 }
 

@@ -60,6 +60,7 @@ TEST_CASE("after a device fault, the broker frees the dead kernels' device chann
   static std::uint32_t gate = 0;
   test_util::log_capture log;
   test::simulated_cuda gpu{1};
+  const auto kernels_before = live_kernel_count();
   gpu.simulate<producer>();
   gpu.simulate<consumer>();
   {
@@ -101,5 +102,8 @@ TEST_CASE("after a device fault, the broker frees the dead kernels' device chann
     CHECK_FALSE(log.contains("leaked"));
     // Lets the consumer's host thread finish (Pairs with its acquire load).
     dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
+    // The killed kernels' host threads end and are joined before the test
+    // does (a thread still running at process exit would be abandoned).
+    CHECK(eventually([&] { return live_kernel_count() <= kernels_before; }, 20s));
   }
 }
