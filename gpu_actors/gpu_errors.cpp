@@ -22,6 +22,9 @@ public:
         return "the kernel stopped making progress (its heartbeat stood still, or a launch "
                "outlived stall_timeout)";
       case gpu_error::buffer_released: return "a device_buffer was used after its release";
+      case gpu_error::not_resident:
+        return "the kernel could not become resident on its device (no room beside the kernels "
+               "running there, or it never started)";
     }
     return "unknown gpu error";
   }

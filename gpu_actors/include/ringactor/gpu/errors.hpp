@@ -16,6 +16,12 @@ enum class gpu_error : int {
   kernel_stalled,
   /// A device_buffer was used after its owner released it.
   buffer_released,
+  /// The kernel could not become resident on its device: spawn_kernel
+  /// refused a persistent grid that does not fit beside the kernels already
+  /// running (the message says how many blocks are free), or the kernel was
+  /// still launching after kernel_config::residency_timeout (its actor exits
+  /// with this reason, not with kernel_stalled).
+  not_resident,
 };
 
 const std::error_category& gpu_category() noexcept;
