@@ -8,11 +8,11 @@
 // retirement), about once a millisecond while CUDA kernels idle, and less
 // after a longer idle spell; a push to a CUDA kernel wakes it (the proxy
 // rings the doorbell), so a request never waits for a long park to end.
-// cudaStreamQuery is a driver call on every round otherwise: it tells only that
-// a kernel ended or its stream failed, which the control block and the
-// heartbeat also show, so it runs at most once per stream_query_interval
-// per kernel, or at once when the host sees a state change (the kernel left
-// `active`, or the proxy retires it).
+// cudaStreamQuery is a driver call; it tells only that a kernel ended or
+// its stream failed, which the control block and the heartbeat also show.
+// So it runs at most once per stream_query_interval per kernel, or at once
+// when the host sees a state change (the kernel left `active`, or the proxy
+// retires it), rather than on every round.
 //
 // Plain host code: the tests drive it without a poller thread or a device.
 #pragma once
