@@ -1,5 +1,6 @@
 // ringactor: the per-device completion poller, the host thread that serves
-// every kernel session on a device (kernel_session_poll.cpp).
+// every kernel session on a device (kernel_session_poll.cpp), paced by a
+// poll_policy (poll_policy.hpp).
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,7 +19,7 @@ completion_poller& completion_poller::of(kernel_backend backend, int device) {
   std::lock_guard guard{mutex};
   auto& p = pollers[key];
   if (!p)
-    p = std::make_unique<completion_poller>(cuda);
+    p = std::make_unique<completion_poller>();
   return *p;
 }
 
@@ -29,8 +30,8 @@ struct alignas(64) padded_doorbell : doorbell {};
 
 } // namespace
 
-completion_poller::completion_poller(bool cuda)
-  : bell_(std::make_shared<padded_doorbell>()), cuda_(cuda) {
+completion_poller::completion_poller(const poll_pacing& pacing)
+  : bell_(std::make_shared<padded_doorbell>()), pacing_(pacing) {
   thread_ = std::thread{[this] { run(); }};
 }
 
@@ -55,7 +56,7 @@ void completion_poller::add(std::shared_ptr<kernel_session> s) {
 void completion_poller::run() {
   using clock = std::chrono::steady_clock;
   std::vector<std::shared_ptr<kernel_session>> sessions;
-  std::uint32_t idle = 0;
+  poll_policy policy{pacing_};
   for (;;) {
     if (changed_.exchange(false, std::memory_order_acquire)) {
       std::lock_guard guard{mutex_};
@@ -67,38 +68,38 @@ void completion_poller::run() {
     }
     auto now = clock::now();
     bool progress = false;
-    bool busy = false;
-    for (auto& s : sessions) {
+    for (auto& s : sessions)
       progress |= s->poll(now);
-      busy |= s->wants_polling();
-    }
     std::erase_if(sessions, [](const auto& s) { return s->finished(); });
-    if (progress) {
-      idle = 0;
-      continue;
+    // Relaxed: statistics (rounds(), parks()).
+    rounds_.fetch_add(1, std::memory_order_relaxed);
+    poll_demand demand;
+    if (policy.needs_demand(progress)) {
+      demand.sessions = !sessions.empty();
+      for (auto& s : sessions) {
+        demand.device_sessions |= s->backend() == kernel_backend::cuda;
+        demand.waiting |= s->wants_polling();
+      }
     }
-    ++idle;
-    if (idle < spin_polls) {
-      dev::pause();
-    } else if (idle < spin_polls + yields_before_park) {
-      std::this_thread::yield();
-    } else {
-      std::chrono::nanoseconds slice = idle_poll_slice;
-      if (sessions.empty())
-        slice = std::chrono::seconds{1};
-      else if (busy || cuda_)
-        slice = busy_poll_slice;
-      park(
-        *bell_,
-        [&] {
-          if (changed_.load(std::memory_order_relaxed))
-            return true;
-          for (auto& s : sessions)
-            if (s->k2h_ready())
+    auto next = policy.after_round(progress, now, demand);
+    switch (next.what) {
+      case poll_policy::action::poll: break;
+      case poll_policy::action::pause: dev::pause(); break;
+      case poll_policy::action::yield: std::this_thread::yield(); break;
+      case poll_policy::action::park:
+        parks_.fetch_add(1, std::memory_order_relaxed);
+        park(
+          *bell_,
+          [&] {
+            if (changed_.load(std::memory_order_relaxed))
               return true;
-          return false;
-        },
-        slice);
+            for (auto& s : sessions)
+              if (s->k2h_ready())
+                return true;
+            return false;
+          },
+          next.park_for);
+        break;
     }
   }
   // Process exit: kernels still running cannot be joined safely here.

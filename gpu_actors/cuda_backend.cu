@@ -8,9 +8,11 @@
 #include <bit>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -20,6 +22,7 @@
 
 #include "cuda_provider.hpp"
 #include "ringactor/gpu/device_health.hpp"
+#include "ringactor/gpu/detail/residency_ledger.hpp"
 
 namespace ringactor {
 
@@ -64,7 +67,8 @@ void refuse_lost_device(int device) {
 struct kernel_registry {
   std::mutex mutex;
   detail::cuda_kernel_entry* head = nullptr;
-  bool preloaded = false;
+  /// (kernel, device) pairs whose module is loaded; guarded by mutex.
+  std::set<std::pair<const detail::cuda_kernel_entry*, int>> loaded;
 };
 
 kernel_registry& registry() {
@@ -72,20 +76,49 @@ kernel_registry& registry() {
   return instance;
 }
 
-/// Loads the module of every registered kernel. With lazy module loading
-/// (the default since CUDA 12.2) a module loads at its first launch, and that
-/// load can wait for a running persistent kernel forever; so we load them all
-/// before the first kernel starts. cudaFuncGetAttributes forces the load.
-void preload_modules() {
+/// Loads, on `device` (the caller made it current), the module of every
+/// registered kernel not loaded there yet. With lazy module loading (the
+/// Linux default since CUDA 12.2) a module loads at its first launch, and
+/// that load can wait for a running persistent kernel forever; and modules
+/// load per device (per context). So each runner, before it launches,
+/// loads every registered kernel on its own device: the first runner of a
+/// device loads them all before any persistent kernel starts there, and a
+/// kernel registered later (a library loaded after that) is loaded by the
+/// next runner of each device, which may then wait for the kernels running
+/// there (the limit docs/kernels.md states). cudaFuncGetAttributes forces
+/// the load. CUDA_MODULE_LOADING=EAGER (set below unless the user chose)
+/// loads every module at context creation anyway; this covers a user who
+/// chose LAZY and libraries loaded later.
+void preload_modules(int device) {
   auto& reg = registry();
   std::lock_guard guard{reg.mutex};
-  if (reg.preloaded)
-    return;
   for (auto* e = reg.head; e != nullptr; e = e->next) {
+    if (reg.loaded.contains({e, device}))
+      continue;
     cudaFuncAttributes attrs{};
     check(cudaFuncGetAttributes(&attrs, e->loop_function), "loading the module of a kernel");
+    reg.loaded.emplace(e, device);
   }
-  reg.preloaded = true;
+}
+
+/// Asks for eager module loading before CUDA initializes (this runs from the
+/// library's static initializer, before any code of the program that links
+/// it), unless the user set CUDA_MODULE_LOADING. Also widens the device's
+/// hardware work queues from 8 to 32 (CUDA_DEVICE_MAX_CONNECTIONS, unless
+/// set): streams share those queues, and a grid queued behind a persistent
+/// kernel on the same queue never starts. Neither helps if CUDA was
+/// initialized before (by a static initializer of another library that
+/// runs first): then preload_modules() still loads each kernel per device.
+void prepare_cuda_environment() noexcept {
+  ::setenv("CUDA_MODULE_LOADING", "EAGER", 0);
+  ::setenv("CUDA_DEVICE_MAX_CONNECTIONS", "32", 0);
+}
+
+/// Hardware work queues per device (CUDA_DEVICE_MAX_CONNECTIONS, default 8).
+int device_connections() noexcept {
+  const char* value = std::getenv("CUDA_DEVICE_MAX_CONNECTIONS");
+  int n = value != nullptr ? std::atoi(value) : 0;
+  return n > 0 ? std::min(n, 32) : 8;
 }
 
 // -- pinned mapped memory -----------------------------------------------------
@@ -136,11 +169,33 @@ private:
 
 // -- RAII for streams and device memory ---------------------------------------
 
+/// Makes `device` current for a scope and restores the previous one.
+class current_device_guard {
+public:
+  explicit current_device_guard(int device) {
+    check(cudaGetDevice(&previous_), "cudaGetDevice");
+    if (previous_ != device)
+      check(cudaSetDevice(device), "cudaSetDevice");
+  }
+  current_device_guard(const current_device_guard&) = delete;
+  current_device_guard& operator=(const current_device_guard&) = delete;
+  ~current_device_guard() {
+    int now = previous_;
+    if (cudaGetDevice(&now) == cudaSuccess && now != previous_)
+      cudaSetDevice(previous_);
+  }
+
+private:
+  int previous_ = 0;
+};
+
+/// A non-blocking stream of one device.
 class stream {
 public:
   stream() = default;
+  /// Creates it on `device` and leaves the caller's current device as it was.
   explicit stream(int device) {
-    check(cudaSetDevice(device), "cudaSetDevice");
+    current_device_guard guard{device};
     // Non-blocking: no implicit synchronization with the legacy default
     // stream, which a persistent kernel would otherwise block forever.
     check(cudaStreamCreateWithFlags(&handle_, cudaStreamNonBlocking), "cudaStreamCreate");
@@ -212,26 +267,6 @@ private:
 };
 
 // -- device memory the host allocates and copies ------------------------------
-
-/// Makes `device` current for a scope and restores the previous one.
-class current_device_guard {
-public:
-  explicit current_device_guard(int device) {
-    check(cudaGetDevice(&previous_), "cudaGetDevice");
-    if (previous_ != device)
-      check(cudaSetDevice(device), "cudaSetDevice");
-  }
-  current_device_guard(const current_device_guard&) = delete;
-  current_device_guard& operator=(const current_device_guard&) = delete;
-  ~current_device_guard() {
-    int now = previous_;
-    if (cudaGetDevice(&now) == cudaSuccess && now != previous_)
-      cudaSetDevice(previous_);
-  }
-
-private:
-  int previous_ = 0;
-};
 
 /// Where the host allocates, zeroes, copies and frees the device memory of
 /// one device: a non-blocking stream, and a memory pool of its own. Created
@@ -413,6 +448,8 @@ struct runner_state {
   status last = status::idle;
   std::string fault;
   int fault_code = 0; ///< the cudaError_t behind `fault`
+  /// The grid's share of the device while it runs (persistent mode).
+  detail::residency_ledger::ticket residency;
 
   runner_state(const detail::cuda_kernel_entry& e, const void* kernel_state, kernel_channel& ch,
        const cuda_kernel_options& opts)
@@ -422,7 +459,8 @@ struct runner_state {
     if (opts.device < 0 || device_count() <= opts.device)
       throw cuda_error("ringactor: no CUDA device " + std::to_string(opts.device));
     refuse_lost_device(opts.device);
-    preload_modules();
+    current_device_guard guard{opts.device};
+    preload_modules(opts.device);
     strm = stream{opts.device};
     state = device_memory{e.state_size, strm.get(), opts.device};
     auto scratch_size = detail::grid_scratch::bytes_for(ch.geometry().slot_size);
@@ -430,8 +468,13 @@ struct runner_state {
     check(cudaMemcpyAsync(state.get(), kernel_state, e.state_size, cudaMemcpyHostToDevice,
                           strm.get()),
           "copying the kernel state to the device");
-    check(cudaMemsetAsync(scratch.get(), 0, scratch_size, strm.get()), "cudaMemsetAsync");
-    check(cudaStreamSynchronize(strm.get()), "cudaStreamSynchronize");
+    // Zeroed by copies from zeroed host memory, not cudaMemsetAsync: a
+    // memset may run as a kernel, which persistent grids holding every SM
+    // starve for ever, and the synchronization below would wait with it.
+    // Copies run on the copy engines, and this stream (new, non-blocking)
+    // waits for no other.
+    check(zero_device_memory(static_cast<std::byte*>(scratch.get()), scratch_size, strm.get()),
+          "zeroing the kernel's scratch memory");
     params = ch.device_params();
     params.kernel = state.get();
     params.scratch = static_cast<std::byte*>(scratch.get());
@@ -440,15 +483,54 @@ struct runner_state {
     params.mode = opts.mode;
   }
 
+  /// Admits the persistent grid in the device's residency ledger
+  /// (residency_ledger.hpp), one-block grids included: it must fit beside
+  /// the persistent kernels already running there, or the launch would
+  /// wait behind them for ever. Throws cuda_error saying how many blocks
+  /// are free otherwise. The caller made the device current.
+  void admit_persistent_grid() {
+    int per_sm = 0;
+    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+            &per_sm, entry->loop_function, static_cast<int>(options.grid.threads), 0),
+          "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+    int sms = 0;
+    int major = 0;
+    int minor = 0;
+    check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, options.device),
+          "cudaDeviceGetAttribute");
+    check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, options.device),
+          "cudaDeviceGetAttribute");
+    check(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, options.device),
+          "cudaDeviceGetAttribute");
+    // One hardware queue stays for the memory lane's copies and launch-mode
+    // kernels (docs/kernels.md, "Residency").
+    auto queues = static_cast<std::uint32_t>(std::max(1, device_connections() - 1));
+    detail::device_capacity capacity{
+      static_cast<std::uint32_t>(sms),
+      std::min(detail::max_resident_grids(major, minor), queues)};
+    auto admitted = detail::residency_ledger::instance().admit(
+      options.device, capacity,
+      detail::grid_demand{options.grid.blocks, static_cast<std::uint32_t>(per_sm)});
+    if (!admitted)
+      throw cuda_error("ringactor: a persistent kernel cannot be resident: " + admitted.refusal);
+    residency = std::move(admitted.granted);
+  }
+
   /// Launches the loop once; cooperatively when the grid has several blocks.
   void launch_loop() {
-    check(cudaSetDevice(options.device), "cudaSetDevice");
+    current_device_guard guard{options.device};
+    if (options.mode == loop_mode::persistent)
+      admit_persistent_grid();
     const auto blocks = options.grid.blocks;
     const auto threads = options.grid.threads;
     void* args[] = {&params};
     if (blocks == 1) {
-      check(cudaLaunchKernel(entry->loop_function, dim3(1), dim3(threads), args, 0, strm.get()),
-            "launching the kernel loop");
+      if (auto err = cudaLaunchKernel(entry->loop_function, dim3(1), dim3(threads), args, 0,
+                                      strm.get());
+          err != cudaSuccess) {
+        residency.reset();
+        check(err, "launching the kernel loop");
+      }
       last = status::running;
       return;
     }
@@ -459,10 +541,12 @@ struct runner_state {
     int cooperative = 0;
     check(cudaDeviceGetAttribute(&cooperative, cudaDevAttrCooperativeLaunch, options.device),
           "cudaDeviceGetAttribute");
-    if (cooperative == 0)
+    if (cooperative == 0) {
+      residency.reset();
       throw cuda_error("ringactor: device " + std::to_string(options.device)
                        + " cannot launch cooperatively; a kernel grid of more than one "
                          "block needs it");
+    }
     int per_sm = 0;
     int sms = 0;
     check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, entry->loop_function,
@@ -471,15 +555,20 @@ struct runner_state {
     check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, options.device),
           "cudaDeviceGetAttribute");
     auto resident = static_cast<long long>(per_sm) * sms;
-    if (resident < blocks)
+    if (resident < blocks) {
+      residency.reset();
       throw cuda_error("ringactor: a grid of " + std::to_string(blocks) + " blocks of "
                        + std::to_string(threads) + " threads cannot be resident at once on device "
                        + std::to_string(options.device) + " (at most " + std::to_string(resident)
                        + " blocks); the loop's grid barrier would deadlock, so the launch is "
                          "refused");
-    check(cudaLaunchCooperativeKernel(entry->loop_function, dim3(blocks), dim3(threads), args, 0,
-                                      strm.get()),
-          "launching the kernel loop cooperatively");
+    }
+    if (auto err = cudaLaunchCooperativeKernel(entry->loop_function, dim3(blocks), dim3(threads),
+                                               args, 0, strm.get());
+        err != cudaSuccess) {
+      residency.reset();
+      check(err, "launching the kernel loop cooperatively");
+    }
     last = status::running;
   }
 
@@ -494,6 +583,7 @@ struct runner_state {
     } else {
       record_fault(err);
     }
+    residency.reset(); // the grid holds its SMs no more
     return last;
   }
 
@@ -525,6 +615,7 @@ struct runner_state {
         state.leak();
         scratch.leak();
         strm.leak();
+        residency.keep_forever(); // its blocks stay taken
         return;
       }
     }
@@ -627,8 +718,9 @@ constexpr detail::cuda_backend_provider provider{
 
 /// Installs the backend while this library initializes, before any code of
 /// a program that links it runs (the core library, which this one needs,
-/// initializes first; its provider pointer is constant-initialized anyway).
-const bool installed = (detail::install_cuda_backend(provider), true);
+/// initializes first; its provider pointer is constant-initialized anyway),
+/// and sets CUDA's environment before CUDA initializes.
+const bool installed = (prepare_cuda_environment(), detail::install_cuda_backend(provider), true);
 
 } // namespace
 

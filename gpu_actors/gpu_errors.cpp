@@ -24,6 +24,9 @@ public:
       case gpu_error::buffer_released: return "a device_buffer was used after its release";
       case gpu_error::device_lost:
         return "the CUDA device is lost (a sticky error corrupted its context)";
+      case gpu_error::not_resident:
+        return "the kernel could not become resident on its device (no room beside the kernels "
+               "running there, or it never started)";
     }
     return "unknown gpu error";
   }

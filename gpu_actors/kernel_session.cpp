@@ -54,6 +54,7 @@ void kernel_session::start(std::unique_ptr<kernel_runner_base> runner, completio
   live_kernels.fetch_add(1, std::memory_order_acq_rel);
   poller_ = &poller;
   last_beat_seen_ = std::chrono::steady_clock::now();
+  started_ = last_beat_seen_;
   last_beat_seen_ns_.store(to_ns(last_beat_seen_), std::memory_order_relaxed);
 }
 
@@ -82,6 +83,10 @@ void kernel_session::add_pending(std::uint64_t id, response_promise rp, reply_de
 void kernel_session::note_pushed(std::uint64_t total) noexcept {
   // Pairs with the poller's acquire loads in poll() and stats().
   pushed_.store(total, std::memory_order_release);
+  // A CUDA kernel cannot ring the poller's doorbell when it answers; a
+  // poller parked for a millisecond or more would sit on the reply.
+  if (backend_ == kernel_backend::cuda)
+    poller_->wake();
 }
 
 void kernel_session::set_backlogged() noexcept {

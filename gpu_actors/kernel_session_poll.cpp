@@ -10,14 +10,20 @@
 
 #include <ringactor/logger.hpp>
 
+#include "ringactor/gpu/detail/kernel_silence.hpp"
 #include "ringactor/gpu/device_health.hpp"
 #include "ringactor/gpu/errors.hpp"
 
 namespace ringactor::detail {
 
 bool kernel_session::wants_polling() const noexcept {
-  return backend_ == kernel_backend::cuda || backlogged_.load(std::memory_order_relaxed)
-         || exit_mode_.load(std::memory_order_relaxed) != 0;
+  if (backlogged_.load(std::memory_order_relaxed)
+      || exit_mode_.load(std::memory_order_relaxed) != 0)
+    return true;
+  if (backend_ != kernel_backend::cuda)
+    return false; // a CPU kernel rings the doorbell when it answers
+  std::lock_guard guard{mutex_};
+  return !pending_.empty();
 }
 
 bool kernel_session::complete_inline(void* self) noexcept {
@@ -131,7 +137,7 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
   // the memory the hung handler uses, stay until it returns, as they do
   // for a stalled persistent loop.
   bool stopped = launch_mode ? mode != exit_mode::running && !runner_->launch_in_flight()
-                             : runner_->exited(fault);
+                             : loop_exited(now, mode != exit_mode::running, fault);
   // -- device loss ----------------------------------------------------------------------
   // A sticky error corrupts the device's whole context: every stream on it
   // fails, and no kernel on it runs any more, whatever its control block
@@ -162,11 +168,22 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
   }
   if (!launch_mode) {
     auto beat = cb.heartbeat();
+    auto silence = judge_silence(cb.state(), now - started_, now - last_beat_seen_,
+                                 cfg_.residency_timeout, cfg_.stall_timeout);
     if (beat != last_heartbeat_) {
       last_heartbeat_ = beat;
       last_beat_seen_ = now;
       last_beat_seen_ns_.store(to_ns(now), std::memory_order_relaxed);
-    } else if (!stopped && now - last_beat_seen_ > cfg_.stall_timeout) {
+    } else if (!stopped && silence == kernel_silence::not_resident) {
+      if (mode == exit_mode::running)
+        notify_proxy_failure(not_resident_error(now - started_));
+      else if (!stall_terminated_) {
+        // Retired before it ever ran: stop waiting for it.
+        stall_terminated_ = true;
+        cb.request_terminate();
+        fail_all_pending(error{gpu_error::not_resident, "the kernel never became resident"});
+      }
+    } else if (!stopped && silence == kernel_silence::stalled) {
       if (mode == exit_mode::running) {
         notify_proxy_failure(error{
           gpu_error::kernel_stalled,

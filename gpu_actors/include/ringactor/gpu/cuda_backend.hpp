@@ -23,10 +23,14 @@
 // synchronize the device, runs while persistent kernels do); the kernel state
 // and scratch live in device memory from the stream-ordered allocator; each
 // kernel runs on its own non-blocking stream; every registered kernel's module
-// is loaded before the first kernel starts (lazy loading while a persistent
-// kernel runs can deadlock); a grid of more than one block is launched
-// cooperatively (the loop synchronizes the grid), and refused with an error
-// when it cannot be resident at once on an otherwise idle device.
+// is loaded on each device before the first kernel starts there (lazy loading
+// while a persistent kernel runs can deadlock; the library also sets
+// CUDA_MODULE_LOADING=EAGER unless the user set it); every persistent grid is
+// admitted through a per-device residency ledger and refused at once, with
+// the free and needed block counts, when it does not fit beside the kernels
+// running (detail/residency_ledger.hpp); a grid of more than one block is
+// launched cooperatively (the loop synchronizes the grid). See
+// docs/kernels.md, "CUDA backend".
 //
 // nvcc-safe host header (docs/device-headers.md): a .cu file may include it
 // (register_kernel.cuh does); it and all it includes pull in no fmt or threads.
@@ -136,7 +140,9 @@ public:
   ~cuda_kernel_runner();
 
   /// Persistent mode: launches the loop. Throws cuda_error when the launch
-  /// fails or the grid cannot be resident at once.
+  /// fails, or, at once, when the grid cannot be resident beside the
+  /// persistent kernels already running on the device (the message says
+  /// how many blocks are free and how many it needs).
   void start();
 
   /// Launch mode: one launch (at most one message), then stream synchronize.

@@ -18,9 +18,13 @@
 //   (or a kernel's message) orders the kernel's writes before the host's
 //   reads.
 // - Memory: plain 64-byte aligned host memory on the CPU backend, where
-//   host_data() reaches it directly; device memory (cudaMalloc) on CUDA,
-//   where host_data() is null and the host copies in and out with
-//   copy_from_host() / copy_to_host() (synchronous cudaMemcpy). Those two
+//   host_data() reaches it directly; device memory on CUDA
+//   (allocate_device(): cudaMallocFromPoolAsync from the device's own pool
+//   on a non-blocking stream, zeroed by copies; cudaMalloc only on a device
+//   without memory pools), where host_data() is null and the host copies in
+//   and out with copy_from_host() / copy_to_host() (cudaMemcpyAsync on that
+//   stream, then a synchronization of that stream only: they return once
+//   the copy is done and never wait for a running kernel). Those two
 //   work on both backends, so code written with them runs on either. A
 //   buffer must be used by kernels of the backend it was allocated for.
 //

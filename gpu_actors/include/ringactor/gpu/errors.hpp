@@ -23,6 +23,12 @@ enum class gpu_error : int {
   /// kernel_backend::automatic spawns then use the CPU backend, and
   /// kernel_backend::cuda spawns on the device fail (device_health.hpp).
   device_lost,
+  /// The kernel could not become resident on its device: spawn_kernel
+  /// refused a persistent grid that does not fit beside the kernels already
+  /// running (the message says how many blocks are free), or the kernel was
+  /// still launching after kernel_config::residency_timeout (its actor exits
+  /// with this reason, not with kernel_stalled).
+  not_resident,
 };
 
 const std::error_category& gpu_category() noexcept;

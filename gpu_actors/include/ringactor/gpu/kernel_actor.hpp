@@ -599,6 +599,8 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
       || cfg.stall_timeout <= cfg.heartbeat_interval)
     throw std::invalid_argument("ringactor: kernel_config needs a positive heartbeat_interval "
                                 "and a longer stall_timeout");
+  if (cfg.residency_timeout <= std::chrono::nanoseconds::zero())
+    throw std::invalid_argument("ringactor: kernel_config needs a positive residency_timeout");
   auto backend = detail::resolve_backend<Kernel>(cfg);
   // Snapshots (snapshot_store.hpp): start from cfg.snapshots' latest one.
   const auto start = detail::prepare_kernel_start(kernel, cfg, backend);

@@ -48,6 +48,12 @@ struct kernel_config {
   /// exiting kernel actor waits for its kernel to drain. Longer than
   /// heartbeat_interval, which an idle kernel's heartbeat only just meets.
   std::chrono::nanoseconds stall_timeout = std::chrono::seconds{5};
+  /// A persistent kernel that has not started running this long after its
+  /// launch (its control block still says `launching`: the device had no
+  /// room for its grid, or its stream waits behind another persistent
+  /// kernel) is not resident: its actor exits with gpu_error::not_resident
+  /// rather than kernel_stalled. Positive.
+  std::chrono::nanoseconds residency_timeout = std::chrono::seconds{2};
   /// CUDA device index.
   int device = 0;
   /// CPU backend: how a grid of several threads is emulated.

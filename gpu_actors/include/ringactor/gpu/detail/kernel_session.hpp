@@ -33,6 +33,7 @@
 #include <ringactor/response_promise.hpp>
 
 #include "ringactor/gpu/channel.hpp"
+#include "ringactor/gpu/detail/poll_policy.hpp"
 #include "ringactor/gpu/doorbell.hpp"
 #include "ringactor/gpu/kernel_config.hpp"
 #include "ringactor/gpu/kernel_stats.hpp"
@@ -132,7 +133,9 @@ public:
 
   /// Remembers the promise of request `id` until its K2H reply arrives.
   void add_pending(std::uint64_t id, response_promise rp, reply_decoder decode);
-  /// After pushing: the proxy's total of H2K pushes.
+  /// After pushing: the proxy's total of H2K pushes. Wakes the poller of a
+  /// CUDA kernel (which cannot wake it) if it parked, so that the reply
+  /// does not wait for the park to end.
   void note_pushed(std::uint64_t total) noexcept;
   /// After a push failed: asks to be told when H2K has room. Once it has,
   /// the poller (or the CPU kernel's thread) calls the proxy's backlog
@@ -177,9 +180,14 @@ public:
   bool poll(std::chrono::steady_clock::time_point now);
   /// True once the session is finished and can be dropped.
   bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
-  /// Whether the poller should come back soon rather than wait for its
-  /// doorbell (a backlog, a CUDA kernel, a retiring session).
+  /// Whether the host waits for something the kernel cannot ring the
+  /// poller's doorbell for, so the poller should come back soon: a backlog,
+  /// a retiring session, requests in flight on a CUDA kernel.
   bool wants_polling() const noexcept;
+  /// cudaStreamQuery calls (or, CPU backend, exit checks) so far; poller
+  /// thread only (tests read it once the session finished or from the
+  /// poller's side of a quiescent system).
+  std::uint64_t stream_queries() const noexcept { return stream_pacer_.queries(); }
   /// Whether K2H holds a slot (the poller's wake-up check).
   bool k2h_ready() noexcept;
 
@@ -188,8 +196,7 @@ public:
   /// the thread cannot be joined, and if it wakes it still delivers through
   /// the session and rings `bell`. Neither is ever freed; its host threads
   /// are detached.
-  static void abandon(std::shared_ptr<kernel_session> s,
-                      std::shared_ptr<doorbell> bell) noexcept;
+  static void abandon(std::shared_ptr<kernel_session> s, std::shared_ptr<doorbell> bell) noexcept;
 
   /// CPU backend: the kernel's leader thread drains K2H itself after each
   /// push (a cpu_kernel_options::completion hook; `self` is the session).
@@ -204,6 +211,15 @@ private:
   };
 
   bool drain_k2h();
+  /// Whether the loop has exited (runner_->exited), asking a CUDA runner at
+  /// most once per stream_query_interval unless `retiring` (the proxy retired
+  /// the session) or the kernel left `active`. Once it said yes it
+  /// says so without asking again. Poller thread only
+  /// (kernel_session_pacing.cpp).
+  bool loop_exited(std::chrono::steady_clock::time_point now, bool retiring,
+                   stream_fault& fault);
+  /// The exit reason of a kernel still launching after `waited`.
+  error not_resident_error(std::chrono::nanoseconds waited) const;
   /// If the proxy backlogged and H2K has room again: flushes it (through
   /// the proxy's flusher, or with an h2k_space message unless
   /// `direct_only`). Returns whether it did.
@@ -289,10 +305,14 @@ private:
   std::mutex drain_mutex_;
   std::vector<std::byte> payload_;
   // Poller thread only.
+  stream_query_pacer stream_pacer_{poll_pacing{}.stream_query_interval};
+  bool loop_exited_ = false;
   bool failure_sent_ = false;
   bool stall_terminated_ = false;
   std::uint64_t last_heartbeat_ = 0;
   std::chrono::steady_clock::time_point last_beat_seen_;
+  /// When start() took the runner (the launch), for the residency timeout.
+  std::chrono::steady_clock::time_point started_;
   /// Nanoseconds since the epoch of steady_clock when the poller last saw
   /// the heartbeat advance; relaxed (statistics).
   std::atomic<std::int64_t> last_beat_seen_ns_{0};
@@ -301,14 +321,15 @@ private:
 /// One per device (the CPU backend counts as one device): a host thread
 /// that drains the K2H rings of every kernel on it. It spins while replies
 /// flow, then yields, then parks on a doorbell that all of its CPU kernels
-/// ring (CUDA kernels cannot wake a host thread: with one registered, it
-/// parks for at most cuda_poll_slice). It lives until the process exits.
+/// ring, and that a proxy rings when it pushes to a CUDA kernel (which
+/// cannot wake a host thread); how long it parks is its poll_policy's
+/// choice (poll_policy.hpp). It lives until the process exits.
 class completion_poller {
 public:
   /// The poller of `backend` (cpu or cuda) and `device`, started on first use.
   static completion_poller& of(kernel_backend backend, int device);
 
-  explicit completion_poller(bool cuda);
+  explicit completion_poller(const poll_pacing& pacing = {});
   completion_poller(const completion_poller&) = delete;
   completion_poller& operator=(const completion_poller&) = delete;
   ~completion_poller();
@@ -331,10 +352,9 @@ public:
   /// Whether the caller is the poller's thread.
   bool on_poller_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
 
-  static constexpr std::uint32_t spin_polls = 2000;
-  static constexpr std::uint32_t yields_before_park = 16;
-  static constexpr std::chrono::microseconds busy_poll_slice{50};
-  static constexpr std::chrono::milliseconds idle_poll_slice{10};
+  /// Rounds and parks so far (relaxed counters: statistics and tests).
+  std::uint64_t rounds() const noexcept { return rounds_.load(std::memory_order_relaxed); }
+  std::uint64_t parks() const noexcept { return parks_.load(std::memory_order_relaxed); }
 
 private:
   void run();
@@ -342,7 +362,11 @@ private:
   /// Apart from the poller: a kernel abandoned at process exit may ring
   /// it after the poller is gone (kernel_session::abandon keeps it).
   std::shared_ptr<doorbell> bell_;
-  bool cuda_;
+  poll_pacing pacing_;
+  /// Incremented by the poller thread only; read by anyone (relaxed: counts
+  /// that order nothing).
+  std::atomic<std::uint64_t> rounds_{0};
+  std::atomic<std::uint64_t> parks_{0};
   std::mutex mutex_; // guards added_ and stop_
   std::vector<std::shared_ptr<kernel_session>> added_;
   /// Set (release) by add(), notify() and the destructor; the poller's
