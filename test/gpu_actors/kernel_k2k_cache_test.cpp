@@ -147,11 +147,16 @@ TEST_CASE("the loop looks at the command at the first poll of each wait, then ev
 
 TEST_CASE("a K2K stamp is Unix time when the device clock is far ahead of the host's "
           "(a negative offset)") {
-  // The emulated device clock runs ten years ahead of Unix time: an offset
-  // that cannot be negative would stamp every send ten years in the future.
-  constexpr auto ten_years = std::chrono::hours{24 * 365 * 10};
+  // The emulated device clock (steady_clock + shift) reads ten years past
+  // Unix time: an offset that cannot be negative would stamp every send
+  // ten years in the future.
+  using namespace std::chrono;
+  constexpr auto ten_years = hours{24 * 365 * 10};
+  const auto unix_minus_steady = duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
+                                 - duration_cast<nanoseconds>(
+                                   steady_clock::now().time_since_epoch());
   auto before = unix_us_now();
-  auto stamp = stamp_of_kernel_with_clock_shift(ten_years);
+  auto stamp = stamp_of_kernel_with_clock_shift(unix_minus_steady + ten_years);
   auto after = unix_us_now();
   // The offset errs by the launch latency (the stamp lags): a second of
   // slack covers a loaded sanitizer build.
