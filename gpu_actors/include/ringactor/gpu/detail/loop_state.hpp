@@ -89,16 +89,17 @@ public:
       auto cmd = static_cast<std::uint32_t>(kernel_command::run);
       bool port_moved = false;
       if (look) {
-        // Relaxed: the fence below makes it an acquire when it matters.
+        // Relaxed: reloaded with acquire below when it matters.
         cmd = dev::atomic_load(cb.command, mem_order::relaxed);
         port_moved = k2k_.changed();
       }
       auto head = h2k_.peek();
       if (cmd != static_cast<std::uint32_t>(kernel_command::run)) {
-        // Pairs with the host's release store in control_block_ref::raise_command()
-        // (whose value the relaxed load above read): every message pushed
-        // before the command is visible to the peek below.
-        dev::fence(mem_order::acquire);
+        // Pairs with the host's release store in control_block_ref::raise_command():
+        // every message pushed before the command is visible to the peek
+        // below. (A reload, not a fence: the command only grows, and TSan
+        // does not model fences. Only while a drain or terminate is raised.)
+        cmd = dev::atomic_load(cb.command, mem_order::acquire);
         if (cmd == static_cast<std::uint32_t>(kernel_command::terminate)) {
           commanded_stop_ = true;
           return loop_step::stop;
