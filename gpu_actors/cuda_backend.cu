@@ -523,6 +523,12 @@ struct runner_state {
       admit_persistent_grid();
     const auto blocks = options.grid.blocks;
     const auto threads = options.grid.threads;
+    // The loop measures its clock's offset to Unix time against this
+    // sample (%globaltimer has no defined epoch; kernel_params.hpp).
+    params.host_clock_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::system_clock::now().time_since_epoch())
+        .count());
     void* args[] = {&params};
     if (blocks == 1) {
       if (auto err = cudaLaunchKernel(entry->loop_function, dim3(1), dim3(threads), args, 0,

@@ -36,18 +36,6 @@ void leak(std::shared_ptr<void> endpoint) {
   graveyard->push_back(std::move(endpoint));
 }
 
-/// Microseconds to add to a CPU kernel's loop clock (steady_clock) to read
-/// Unix time. CUDA kernels read %globaltimer, which current drivers keep in
-/// Unix nanoseconds: no offset.
-std::uint64_t clock_offset_us(kernel_backend backend) {
-  if (backend == kernel_backend::cuda)
-    return 0;
-  using namespace std::chrono;
-  auto sys = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-  auto steady = duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-  return sys > steady ? static_cast<std::uint64_t>(sys - steady) : 0;
-}
-
 /// A channel's counters, or none when they cannot be read (a CUDA error,
 /// logged: the statistics then leave the channel out).
 std::optional<k2k_channel_counters> counters_of(const shared_region& channel) {
@@ -118,7 +106,7 @@ device_links::~device_links() {
   }
   for (auto& ep : devices_) {
     // The kernel keeps running without us: no identity any more.
-    ep->ref().set_identity(0, 0, 0);
+    ep->ref().set_identity(0, 0);
     ep->port.channel->control().wake();
   }
 }
@@ -159,7 +147,7 @@ void device_links::add(const std::string& name, const actor& handle, std::uint32
     hosts_.push_back(std::move(h));
     return;
   }
-  ep->ref().set_identity(ep->address, node_, clock_offset_us(ep->port.backend));
+  ep->ref().set_identity(ep->address, node_);
   for (auto& d : devices_) {
     if (d->port.backend == ep->port.backend && d->port.device == ep->port.device) {
       connect(d, ep);
@@ -330,7 +318,7 @@ void device_links::remove(const std::string& name) {
                         [&](const endpoint_ptr& ep) { return ep->name == name; });
   if (d != devices_.end()) {
     // Retired links keep it (and its claim) until they are acknowledged.
-    (*d)->ref().set_identity(0, 0, 0);
+    (*d)->ref().set_identity(0, 0);
     (*d)->port.channel->control().wake();
     devices_.erase(d);
   }

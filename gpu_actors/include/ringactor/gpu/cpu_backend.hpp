@@ -80,7 +80,20 @@ struct cpu_kernel_options {
   /// hand-off to the poller thread; the doorbell is rung only when it
   /// returns true. Null: ring the doorbell. Must not block.
   host_completion completion{};
+  /// Added to the loop's clock (steady_clock): gives the emulated device
+  /// clock another epoch, ahead of Unix time or behind it, as a GPU's
+  /// %globaltimer may be. The loop measures its offset to Unix time at
+  /// start either way (kernel_params::host_clock_ns); this is for tests.
+  std::chrono::nanoseconds clock_shift{0};
 };
+
+/// Unix time in nanoseconds: the host's sample that a launch hands to the
+/// loop (kernel_params::host_clock_ns).
+inline std::uint64_t host_unix_time_ns() noexcept {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
+}
 
 namespace detail {
 
@@ -98,14 +111,19 @@ namespace detail {
 class cpu_platform {
 public:
   explicit cpu_platform(const kernel_params& p) noexcept
-    : heartbeat_interval_ns_(p.heartbeat_interval_ns), spin_before_park_(p.spin_before_park) {}
+    : heartbeat_interval_ns_(p.heartbeat_interval_ns),
+      spin_before_park_(p.spin_before_park),
+      clock_shift_ns_(static_cast<std::uint64_t>(p.cpu_clock_shift_ns)) {}
 
+  /// steady_clock plus the configured shift (modular: a shift behind the
+  /// clock's epoch wraps, and differences stay right).
   RINGACTOR_HOST_DEVICE std::uint64_t now_ns() const noexcept {
     std::uint64_t now = 0;
     RINGACTOR_HOST_BODY(
       now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                          std::chrono::steady_clock::now().time_since_epoch())
-                                         .count());)
+                                         .count())
+            + clock_shift_ns_;)
     return now;
   }
 
@@ -140,6 +158,7 @@ private:
   host_completion completion_{};
   std::uint64_t heartbeat_interval_ns_;
   std::uint32_t spin_before_park_;
+  std::uint64_t clock_shift_ns_;
 };
 
 /// One host thread plays every thread of the grid, in rank order.
@@ -279,6 +298,7 @@ cpu_kernel_runner<Kernel>::cpu_kernel_runner(const Kernel& kernel, kernel_channe
   params_.heartbeat_interval_ns = static_cast<std::uint64_t>(options_.heartbeat_interval.count());
   params_.spin_before_park = options_.spin_before_park;
   params_.mode = options_.mode;
+  params_.cpu_clock_shift_ns = static_cast<std::int64_t>(options_.clock_shift.count());
 }
 
 template <class Kernel>
@@ -297,6 +317,7 @@ void cpu_kernel_runner<Kernel>::start() {
     threads_.emplace_back([this] { run_launcher(); });
     return;
   }
+  params_.host_clock_ns = host_unix_time_ns();
   if (options_.emulation == cpu_grid_emulation::sequential || options_.grid.blocks == 1) {
     threads_.emplace_back([this] {
       detail::cpu_sequential_grid grid{params_, options_.grid};
@@ -376,8 +397,10 @@ void cpu_kernel_runner<Kernel>::run_launcher() {
                            [&] { return launcher_quit_ || launches_done_ < launches_requested_; });
     if (launches_done_ < launches_requested_) {
       guard.unlock();
-      detail::cpu_sequential_grid grid{params_, options_.grid};
-      run_kernel_loop<Kernel>(params_, grid);
+      auto params = params_; // the clock sample is this launch's own
+      params.host_clock_ns = host_unix_time_ns();
+      detail::cpu_sequential_grid grid{params, options_.grid};
+      run_kernel_loop<Kernel>(params, grid);
       guard.lock();
       ++launches_done_;
       launch_done_.notify_all();

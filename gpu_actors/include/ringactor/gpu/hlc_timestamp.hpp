@@ -48,6 +48,23 @@ struct hlc_timestamp {
     return (physical << logical_bits) | logical;
   }
 
+  /// Microseconds of Unix time at a clock reading of `clock_ns`, for a clock
+  /// whose `offset_ns` = Unix time - clock time (signed: a device clock may
+  /// be ahead of Unix time or behind it, see kernel_params::host_clock_ns),
+  /// clamped to [0, max_physical].
+  RINGACTOR_HOST_DEVICE static constexpr std::uint64_t
+  physical_from_ns(std::uint64_t clock_ns, std::int64_t offset_ns) noexcept {
+    // Modular addition, read back as signed: exact whenever the true Unix
+    // time fits an int64 (until the year 2262), whichever sign the offset
+    // has and even where the clock reading itself wrapped.
+    const auto unix_ns = static_cast<std::int64_t>(clock_ns
+                                                   + static_cast<std::uint64_t>(offset_ns));
+    if (unix_ns <= 0)
+      return 0;
+    const auto us = static_cast<std::uint64_t>(unix_ns) / 1000;
+    return us > max_physical ? max_physical : us;
+  }
+
   /// The stamp of clock word `w` on node `node`.
   RINGACTOR_HOST_DEVICE static constexpr hlc_timestamp from_word(std::uint64_t w,
                                                                  std::uint32_t node) noexcept {

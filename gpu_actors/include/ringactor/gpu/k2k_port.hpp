@@ -171,12 +171,12 @@ struct alignas(64) k2k_port {
   /// Bumped (release) after entries were retired or the fields below
   /// changed; the kernel's acquire load at a quiescent point then sees them.
   alignas(64) std::uint64_t version = 0;
-  /// The kernel's own K2K address (0: not registered at a broker), the
-  /// node id of its clock and the offset (microseconds) that turns the
-  /// loop's clock into Unix time. Stored relaxed before a version bump and
-  /// loaded relaxed after the kernel's acquire load of that version.
+  /// The kernel's own K2K address (0: not registered at a broker) and the
+  /// node id of its clock. Stored relaxed before a version bump and loaded
+  /// relaxed after the kernel's acquire load of that version. (The offset
+  /// from the loop's clock to Unix time is the kernel's own measurement at
+  /// its start: kernel_params::host_clock_ns.)
   std::uint64_t self_address = 0;
-  std::uint64_t clock_offset_us = 0;
   std::uint32_t node = 0;
 
   // -- written by the kernel (its leader) ------------------------------------------
@@ -205,6 +205,38 @@ struct alignas(64) k2k_port {
 
 static_assert(sizeof(k2k_port) == 128 + 128 * k2k_max_routes + 64 * k2k_max_inbound);
 
+namespace detail {
+
+/// A live route as the kernel's leader caches it at a rescan of its port:
+/// the entry's fields (which the host does not change while the entry is
+/// live) and the channel's producer end with its cursor and credit, so
+/// that a send reads nothing of the port but its version (on CUDA the port
+/// is in mapped host memory: each field read is a PCIe round trip).
+struct k2k_cached_route {
+  std::uint64_t destination = 0;
+  std::uint32_t kind = 0; ///< a k2k_route_kind
+  std::uint64_t host_receiver = 0;
+  k2k_channel_header* channel = nullptr;
+  doorbell* wake = nullptr;
+  ring_producer producer; ///< device scope; cursor from channel->produced
+  std::uint8_t type_map[k2k_max_outputs] = {};
+};
+
+/// A polled inbound channel as the leader caches it at a rescan.
+struct k2k_cached_inbound {
+  k2k_channel_header* channel = nullptr;
+  ring_consumer consumer; ///< device scope; cursor from channel->consumed
+};
+
+/// The leader's cache of its port (in the grid's scratch area, device
+/// memory on CUDA; see grid_scratch::k2k_cache).
+struct alignas(64) k2k_port_cache {
+  k2k_cached_route routes[k2k_max_routes];
+  k2k_cached_inbound inbound[k2k_max_inbound];
+};
+
+} // namespace detail
+
 /// The host's end of a kernel's port: publishing and retiring entries,
 /// reading the kernel's counters. One host owner at a time (the broker that
 /// claimed the kernel), single-threaded by contract; the owner tracks which
@@ -215,11 +247,9 @@ public:
 
   /// Sets the kernel's identity. Takes effect at the kernel's next rescan
   /// (this bumps the version).
-  void set_identity(std::uint64_t address, std::uint32_t node,
-                    std::uint64_t clock_offset_us) noexcept {
+  void set_identity(std::uint64_t address, std::uint32_t node) noexcept {
     // Relaxed: published by the release store of the version below.
     dev::atomic_store(port_->self_address, address, mem_order::relaxed);
-    dev::atomic_store(port_->clock_offset_us, clock_offset_us, mem_order::relaxed);
     dev::atomic_store(port_->node, node, mem_order::relaxed);
     bump();
   }

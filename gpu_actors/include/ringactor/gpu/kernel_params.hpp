@@ -54,6 +54,16 @@ struct kernel_params {
   std::uint32_t spin_before_park = 1000; ///< CPU backend: idle polls before parking
   loop_mode mode = loop_mode::persistent;
   std::byte* snapshot = nullptr; ///< the snapshot area (snapshot_area.hpp); null: none
+  /// Unix time in nanoseconds, sampled by the host just before it launched
+  /// the loop; 0: unknown. The loop's leader reads its own clock at start
+  /// and keeps the signed difference as the offset that turns its clock
+  /// into Unix time (the K2K clock's physical part): %globaltimer on CUDA
+  /// has no defined epoch, the CPU backend's clock is steady_clock.
+  std::uint64_t host_clock_ns = 0;
+  /// CPU backend: nanoseconds added to the loop's clock (steady_clock), so
+  /// that a test can give the emulated device clock any epoch, ahead of
+  /// Unix time or behind it. Ignored on CUDA.
+  std::int64_t cpu_clock_shift_ns = 0;
 };
 
 namespace detail {
@@ -61,7 +71,7 @@ namespace detail {
 enum class loop_step : std::uint32_t { message = 1, stop = 2 };
 
 /// The scratch area: a 64-byte control part, then a copy of the current
-/// slot. Written by the leader and read by the grid with a grid barrier in
+/// slot, the held-back reply, and the leader's K2K port cache. Written by the leader and read by the grid with a grid barrier in
 /// between; `fault` is the one word any thread may write (atomically).
 class grid_scratch {
 public:
@@ -70,7 +80,7 @@ public:
   /// The control part, the current message, and the leader's reply to it
   /// (held back until every thread of the grid finished the message).
   static constexpr std::size_t bytes_for(std::uint32_t slot_size) noexcept {
-    return 64 + 2 * std::size_t{slot_size};
+    return 64 + 2 * std::size_t{slot_size} + sizeof(k2k_port_cache);
   }
 
   RINGACTOR_HOST_DEVICE loop_step step() const noexcept {
@@ -109,6 +119,11 @@ public:
   }
   RINGACTOR_HOST_DEVICE std::byte* reply_payload(std::uint32_t slot_size) const noexcept {
     return base_ + 64 + slot_size + slot_payload_offset;
+  }
+
+  /// The leader's cache of its K2K port, after the held-back reply.
+  RINGACTOR_HOST_DEVICE k2k_port_cache* k2k_cache(std::uint32_t slot_size) const noexcept {
+    return reinterpret_cast<k2k_port_cache*>(base_ + 64 + 2 * std::size_t{slot_size});
   }
 
 private:

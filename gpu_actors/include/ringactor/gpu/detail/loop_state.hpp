@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "ringactor/gpu/control_block.hpp"
+#include "ringactor/gpu/detail/control_poll.hpp"
 #include "ringactor/gpu/detail/k2k_endpoint.hpp"
 #include "ringactor/gpu/device.hpp"
 #include "ringactor/gpu/k2k_port.hpp"
@@ -35,7 +36,11 @@ template <class Grid>
 class loop_state {
 public:
   RINGACTOR_DEVICE loop_state(const kernel_params& params, Grid& grid) noexcept
-    : p_(params), grid_(grid), h2k_(params.h2k), k2h_(params.k2h), k2k_(params.k2k) {}
+    : p_(params),
+      grid_(grid),
+      h2k_(params.h2k),
+      k2h_(params.k2h),
+      k2k_(params.k2k, grid_scratch{params.scratch}.k2k_cache(params.h2k.slot_size())) {}
 
   // -- the loop's steps (leader only) ----------------------------------------
 
@@ -55,7 +60,15 @@ public:
       dev::atomic_store(cb.state, static_cast<std::uint32_t>(kernel_state::active),
                         mem_order::release);
     }
-    beat(grid_.now_ns());
+    const auto now = grid_.now_ns();
+    if (p_.host_clock_ns != 0) {
+      // The loop's clock has no defined epoch (%globaltimer on CUDA): the
+      // offset to Unix time is the host's sample taken just before the
+      // launch minus ours, signed (either clock may be ahead). It errs by
+      // the launch latency (stamps lag Unix time by that much).
+      k2k_.set_clock_offset(static_cast<std::int64_t>(p_.host_clock_ns - now));
+    }
+    beat(now);
   }
 
   /// Waits for the next message (from H2K or an inbound device channel)
@@ -68,31 +81,51 @@ public:
     for (std::uint32_t idle = 0;; ++idle) {
       if (faulted_ || (p_.mode == loop_mode::launch && handled_ > 0))
         return loop_step::stop;
-      // Pairs with the host's release store in control_block_ref::raise_command():
-      // every message pushed before the command is visible to the peek below.
-      auto cmd = dev::atomic_load(cb.command, mem_order::acquire);
-      if (cmd == static_cast<std::uint32_t>(kernel_command::terminate)) {
-        commanded_stop_ = true;
-        return loop_step::stop;
+      // The command, the port's version and the H2K head are independent
+      // loads, issued together: on CUDA their PCIe round trips overlap, so
+      // the first two add none to a message's latency. While H2K stays
+      // empty the first two are read on a schedule (detail/control_poll.hpp).
+      const bool look = control_poll::due(idle);
+      auto cmd = static_cast<std::uint32_t>(kernel_command::run);
+      bool port_moved = false;
+      if (look) {
+        // Relaxed: reloaded with acquire below when it matters.
+        cmd = dev::atomic_load(cb.command, mem_order::relaxed);
+        port_moved = k2k_.changed();
       }
-      if (cmd == static_cast<std::uint32_t>(kernel_command::drain) && !draining_) {
-        draining_ = true;
-        if (p_.mode == loop_mode::persistent) {
-          // Pairs with the host's acquire load in control_block_ref::state().
-          dev::atomic_store(cb.state, static_cast<std::uint32_t>(kernel_state::draining),
-                            mem_order::release);
+      auto head = h2k_.peek();
+      if (cmd != static_cast<std::uint32_t>(kernel_command::run)) {
+        // Pairs with the host's release store in control_block_ref::raise_command():
+        // every message pushed before the command is visible to the peek
+        // below. (A reload, not a fence: the command only grows, and TSan
+        // does not model fences. Only while a drain or terminate is raised.)
+        cmd = dev::atomic_load(cb.command, mem_order::acquire);
+        if (cmd == static_cast<std::uint32_t>(kernel_command::terminate)) {
+          commanded_stop_ = true;
+          return loop_step::stop;
         }
+        if (!draining_) {
+          draining_ = true;
+          if (p_.mode == loop_mode::persistent) {
+            // Pairs with the host's acquire load in control_block_ref::state().
+            dev::atomic_store(cb.state, static_cast<std::uint32_t>(kernel_state::draining),
+                              mem_order::release);
+          }
+        }
+        if (head.header == nullptr)
+          head = h2k_.peek();
       }
-      if (take_next(scratch)) {
+      if (take_next(scratch, head)) {
         // A quiescent point (no handler runs): act on changes to the K2K
-        // port. After the take, so that a message the host pushed after
-        // changing the port finds the change (its slot's acquire load
-        // made the port's version visible).
-        k2k_.quiesce();
+        // port, and acknowledge a rescan a send made. (A send checks the
+        // version itself, so a message the host pushed after changing the
+        // port finds the change: its slot's acquire load made the new
+        // version visible.)
+        k2k_.quiesce(port_moved);
         return loop_step::message;
       }
-      // Idle, also a quiescent point: acknowledge the host's changes.
-      k2k_.quiesce();
+      // Idle, also a quiescent point.
+      k2k_.quiesce(port_moved);
       if (draining_) {
         commanded_stop_ = true;
         return loop_step::stop;
@@ -132,12 +165,18 @@ public:
     // dispatch error replaces it.
     bool held = reply_held_;
     reply_held_ = false;
+    // Whether the branches below push an answer to K2H.
+    const bool answer_follows = h.request_id != 0 && (held || !replied_);
     // Counted before the answer goes out: a host that sees the reply sees
     // the count include its message (the CPU backend delivers replies on
     // this thread, inside push_k2h()).
     ++handled_;
     // Pairs with the host's acquire load in control_block_ref::messages_processed().
-    dev::atomic_store(cb.messages_processed, ++processed_, mem_order::release);
+    // When an answer follows, the release store that publishes its K2H slot
+    // publishes the count too: one system-scope release per request, not
+    // two (on CUDA each waits for the kernel's writes to reach the host).
+    dev::atomic_store(cb.messages_processed, ++processed_,
+                      answer_follows ? mem_order::relaxed : mem_order::release);
     if (h.request_id != 0) {
       if (dispatch_result != kernel_error::none || fault != 0) {
         if (!replied_ || held) {
@@ -216,7 +255,7 @@ public:
     r.sender_id = p_.kernel_id;
     r.receiver_id = h.sender_id;
     r.stamp = h.stamp;
-    dev::copy_bytes(scratch_area.reply_payload(slot_size), payload, size);
+    dev::copy_wide(scratch_area.reply_payload(slot_size), payload, size);
     reply_held_ = true;
   }
 
@@ -276,11 +315,11 @@ public:
 
 private:
   /// Takes a message from H2K or an inbound device channel, taking turns.
+  /// `msg`: what h2k_.peek() returned just before (peeking has no effect).
   template <class Scratch>
-  RINGACTOR_DEVICE bool take_next(Scratch scratch) noexcept {
+  RINGACTOR_DEVICE bool take_next(Scratch scratch, slot_ref msg) noexcept {
     if (k2k_turn_ && !draining_ && take_k2k(scratch))
       return true;
-    auto msg = h2k_.peek();
     if (msg.header != nullptr) {
       take(msg, scratch);
       k2k_turn_ = true;
@@ -308,7 +347,7 @@ private:
     h = *msg.header;
     if (h.payload_size > h2k_.ring().payload_capacity())
       h.payload_size = static_cast<std::uint32_t>(h2k_.ring().payload_capacity());
-    dev::copy_bytes(scratch.payload(), msg.payload, h.payload_size);
+    dev::copy_wide(scratch.payload(), msg.payload, h.payload_size);
     h2k_.release();
     // Monitoring and launch-mode persistence only: relaxed.
     dev::atomic_store(p_.control->h2k_consumed, h2k_.cursor(), mem_order::relaxed);
