@@ -23,6 +23,8 @@
 #include "cuda_provider.hpp"
 #include "ringactor/gpu/device_health.hpp"
 #include "ringactor/gpu/detail/residency_ledger.hpp"
+#include "ringactor/gpu/detail/bounded_wait.hpp"
+#include "ringactor/gpu/detail/launch_wait.hpp"
 
 namespace ringactor {
 
@@ -650,7 +652,15 @@ public:
   void read_state(void* dst) override;
 
 private:
+  /// Launch mode: one launch of the loop. The grid's checks (cooperative
+  /// support, residency: attribute and occupancy queries) run at the first
+  /// launch only; every later launch is one cudaLaunch*Kernel call.
+  void launch_once();
+  /// Launch mode: turns the stream's end into idle, or throws its fault.
+  void finish_launch(cudaError_t err);
+
   runner_state impl_;
+  bool grid_checked_ = false; ///< launch mode: launch_loop ran once and succeeded
 };
 
 void cuda_runner::start() {
@@ -661,11 +671,30 @@ void cuda_runner::start() {
   impl_.launch_loop();
 }
 
-void cuda_runner::launch() {
-  if (impl_.options.mode != loop_mode::launch)
-    throw cuda_error("ringactor: launch() is for launch mode");
-  impl_.launch_loop();
-  auto err = cudaStreamSynchronize(impl_.strm.get());
+void cuda_runner::launch_once() {
+  if (!grid_checked_) {
+    impl_.launch_loop(); // checks the grid, then launches
+    grid_checked_ = true;
+    return;
+  }
+  // The proxy launches from whichever scheduler thread runs it: make the
+  // kernel's device current for the launch, and give the thread back its own.
+  current_device_guard guard{impl_.options.device};
+  void* args[] = {&impl_.params};
+  const auto blocks = impl_.options.grid.blocks;
+  const auto threads = impl_.options.grid.threads;
+  auto err = blocks == 1 ? cudaLaunchKernel(impl_.entry->loop_function, dim3(1), dim3(threads),
+                                             args, 0, impl_.strm.get())
+                         : cudaLaunchCooperativeKernel(impl_.entry->loop_function, dim3(blocks),
+                                                       dim3(threads), args, 0, impl_.strm.get());
+  if (err != cudaSuccess) {
+    impl_.record_fault(err); // a sticky error loses the device (device_health.hpp)
+    throw cuda_error("ringactor: launching the kernel loop failed: " + impl_.fault);
+  }
+  impl_.last = status::running;
+}
+
+void cuda_runner::finish_launch(cudaError_t err) {
   if (err != cudaSuccess) {
     impl_.record_fault(err);
     throw cuda_error("ringactor: a kernel launch failed: " + impl_.fault);
@@ -673,30 +702,42 @@ void cuda_runner::launch() {
   impl_.last = status::idle;
 }
 
+void cuda_runner::launch() {
+  if (impl_.options.mode != loop_mode::launch)
+    throw cuda_error("ringactor: launch() is for launch mode");
+  launch_once();
+  finish_launch(cudaStreamSynchronize(impl_.strm.get()));
+}
+
 bool cuda_runner::launch_for(std::chrono::nanoseconds timeout) {
   if (impl_.options.mode != loop_mode::launch)
     throw cuda_error("ringactor: launch_for() is for launch mode");
-  // Saturates: a timeout too long to add to now() (nanoseconds::max()
-  // turns the watchdog off) means no deadline.
-  auto now = std::chrono::steady_clock::now();
-  auto deadline = timeout >= std::chrono::steady_clock::time_point::max() - now
-                    ? std::chrono::steady_clock::time_point::max()
-                    : now + timeout;
-  impl_.launch_loop();
-  // Spins on the stream first, as cudaStreamSynchronize does by default (a
-  // launch of one message is short), then backs off until the deadline.
-  for (std::uint32_t n = 0; impl_.poll() == status::running; ++n) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false; // still running: poll() (the poller's) sees it end
-    if (n < 1000)
-      std::this_thread::yield();
-    else
-      std::this_thread::sleep_for(std::chrono::microseconds{50});
+  // No deadline (the watchdog is off, nanoseconds::max(), or longer than
+  // any real wait): the stream's own synchronize, as the raw floor does.
+  if (timeout >= detail::unbounded_wait) {
+    launch();
+    return true;
   }
-  if (impl_.last == status::faulted)
-    throw cuda_error("ringactor: a kernel launch failed: " + impl_.fault);
-  impl_.last = status::idle;
-  return true;
+  const auto t0 = std::chrono::steady_clock::now();
+  launch_once();
+  // Polls, then yields, then sleeps a fraction of the time waited
+  // (launch_wait.hpp): a short launch is seen ending at once.
+  constexpr detail::launch_wait_policy policy{};
+  for (;;) {
+    auto err = cudaStreamQuery(impl_.strm.get());
+    if (err != cudaErrorNotReady) {
+      finish_launch(err);
+      return true;
+    }
+    auto waited = std::chrono::steady_clock::now() - t0;
+    if (waited >= timeout)
+      return false; // still running: poll() (the poller's) sees it end
+    auto step = policy.next(waited);
+    if (step.what == detail::launch_wait_step::kind::yield)
+      std::this_thread::yield();
+    else if (step.what == detail::launch_wait_step::kind::sleep)
+      std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(step.pause, timeout - waited));
+  }
 }
 
 void cuda_runner::read_state(void* dst) {

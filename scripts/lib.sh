@@ -16,6 +16,11 @@ ensure_packages() {
   if [ ${#missing[@]} -eq 0 ]; then
     return 0
   fi
+  # An offline machine (scripts/gpu-check) brings its tools another way.
+  if [ -n "${RINGACTOR_OFFLINE:-}" ]; then
+    echo "RINGACTOR_OFFLINE: not installing ${missing[*]}"
+    return 0
+  fi
   echo "installing missing packages: ${missing[*]}"
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then

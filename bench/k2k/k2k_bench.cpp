@@ -1,6 +1,5 @@
-// K2K benchmarks (issue 5), ringactor only, labelled with the backend (the
-// CPU backend on this machine: a figure is a GPU figure only when measured
-// on a GPU):
+// K2K benchmarks (issue 5), ringactor only, labelled with the backend the
+// kernels ran on (a figure is a GPU figure only when measured on a GPU):
 //
 // - device channel round trip: two kernels play a rally over the device
 //   channels the broker set up (kernel -> kernel, no host), versus the same
@@ -10,7 +9,11 @@
 //   to a consumer kernel, versus the same stream through the host broker.
 // - broker delivery throughput: host actor -> broker -> host endpoint.
 //
-//   k2k_bench [--quick|--tiny] [--workers N]
+//   k2k_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda|auto]
+//
+// --backend: cpu (the default) runs every kernel on the CPU backend, cuda on
+// CUDA device 0, auto on CUDA where a device is usable, else the CPU. Where
+// CUDA is asked for and not usable, it says why and exits with 77 (skip).
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -26,6 +29,7 @@
 
 // The producer and consumer kernels of the k2k tests (one definition).
 #include "../../test/k2k/device_channel_kernels.hpp"
+#include "rally_kernel.hpp"
 #include "report.hpp"
 
 using namespace ringactor;
@@ -39,58 +43,8 @@ RINGACTOR_K2K_ROUTABLE(token, "bench.k2k")
 } // namespace k2k_device_test
 
 namespace bench_k2k {
-
-/// The rally's ball; routable so that the host broker can carry it too.
-struct ball {
-  std::uint64_t n;
-};
+// The rally's ball travels through the host broker too.
 RINGACTOR_K2K_ROUTABLE(ball, "bench.k2k")
-
-/// The end of a rally, sent by the kernel that took the last ball.
-struct rally_done {
-  std::uint64_t n;
-};
-
-/// Host -> kernel: where to play; the kernel with `start` serves.
-struct serve {
-  std::uint64_t peer; ///< K2K address the kernel sends balls to
-  std::uint64_t host; ///< K2K address of the host endpoint told at the end
-  std::uint64_t rounds;
-  std::uint32_t start;
-};
-
-struct rally {
-  using inputs = message_list<serve, ball>;
-  using outputs = message_list<ball, rally_done>;
-
-  template <class Ctx>
-  RINGACTOR_DEVICE void handle(Ctx& ctx, const serve& s) {
-    peer = s.peer;
-    host = s.host;
-    rounds = s.rounds;
-    if (s.start != 0)
-      pass(ctx, 0);
-  }
-
-  template <class Ctx>
-  RINGACTOR_DEVICE void handle(Ctx& ctx, const ball& b) {
-    if (b.n + 1 >= rounds)
-      ctx.send(host, rally_done{b.n + 1});
-    else
-      pass(ctx, b.n + 1);
-  }
-
-  template <class Ctx>
-  RINGACTOR_DEVICE void pass(Ctx& ctx, std::uint64_t n) {
-    while (ctx.send(peer, ball{n}) == k2k_send_result::queue_full)
-      dev::pause();
-  }
-
-  std::uint64_t peer = 0;
-  std::uint64_t host = 0;
-  std::uint64_t rounds = 0;
-};
-
 } // namespace bench_k2k
 
 namespace {
@@ -102,9 +56,12 @@ using rally_if = typed_actor<result<void>(serve), result<void>(ball)>;
 using producer_if = typed_actor<result<emitted>(emit)>;
 using consumer_if = typed_actor<result<counts>(get_counts), result<void>(token)>;
 
-kernel_config cpu_kernel(const char* name) {
+/// The backend every kernel of the run uses (main sets it once, from --backend).
+kernel_backend run_backend = kernel_backend::cpu;
+
+kernel_config kernel_on_backend(const char* name) {
   kernel_config cfg;
-  cfg.backend = kernel_backend::cpu;
+  cfg.backend = run_backend;
   cfg.name = name;
   return cfg;
 }
@@ -146,8 +103,8 @@ actor relay(actor_system& sys, k2k::broker b, std::string dest) {
 double rally_seconds(actor_system& sys, std::uint64_t rounds, bool via_host) {
   auto b = k2k::spawn_broker(sys, {.queue_capacity = 1 << 20});
   scoped_actor self{sys};
-  auto a = spawn_kernel<rally_if>(sys, bench_k2k::rally{}, cpu_kernel("rally-a"));
-  auto z = spawn_kernel<rally_if>(sys, bench_k2k::rally{}, cpu_kernel("rally-z"));
+  auto a = spawn_kernel<rally_if>(sys, bench_k2k::rally{}, kernel_on_backend("rally-a"));
+  auto z = spawn_kernel<rally_if>(sys, bench_k2k::rally{}, kernel_on_backend("rally-z"));
   register_at(self, b, "a", a);
   register_at(self, b, "z", z);
   register_at(self, b, "host", forwarder(sys, self.as_actor()));
@@ -181,11 +138,11 @@ enum class stream_path {
 double stream_per_s(actor_system& sys, std::uint64_t n, stream_path path) {
   auto b = k2k::spawn_broker(sys, {.queue_capacity = 1 << 22, .max_in_flight = 64});
   scoped_actor self{sys};
-  auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
+  auto prod = spawn_kernel<producer_if>(sys, producer{}, kernel_on_backend("prod"));
   consumer c;
   c.sender = k2k_address("prod");
   c.node = 0;
-  auto cons = spawn_kernel<consumer_if>(sys, c, cpu_kernel("cons"));
+  auto cons = spawn_kernel<consumer_if>(sys, c, kernel_on_backend("cons"));
   auto dest = k2k_address("cons");
   k2k::broker far;
   if (path == stream_path::broker_route) {
@@ -248,6 +205,7 @@ double broker_delivery_per_s(actor_system& sys, int n) {
 int main(int argc, char** argv) {
   int scale = 100;
   std::size_t workers = 2;
+  std::string backend_name = "cpu";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick")
@@ -256,16 +214,43 @@ int main(int argc, char** argv) {
       scale = 1;
     else if (arg == "--workers" && i + 1 < argc)
       workers = std::stoul(argv[++i]);
+    else if (arg == "--backend" && i + 1 < argc)
+      backend_name = argv[++i];
     else {
-      fmt::print(stderr, "usage: k2k_bench [--quick|--tiny] [--workers N]\n");
+      fmt::print(stderr,
+                 "usage: k2k_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda|auto]\n");
       return 2;
     }
   }
+  if (backend_name == "cpu")
+    run_backend = kernel_backend::cpu;
+  else if (backend_name == "cuda")
+    run_backend = kernel_backend::cuda;
+  else if (backend_name == "auto")
+    run_backend = cuda_backend_compiled() && cuda_device_count() > 0 ? kernel_backend::cuda
+                                                                     : kernel_backend::cpu;
+  else {
+    fmt::print(stderr, "k2k_bench: unknown backend '{}' (cpu, cuda or auto)\n", backend_name);
+    return 2;
+  }
   bench::reporter out{"ringactor", workers};
   actor_system sys{actor_system_config{}.set_workers(workers)};
+  if (run_backend == kernel_backend::cuda) {
+    // One kernel first, so that a machine without a usable GPU (or a build
+    // without the CUDA backend) gets a clear message rather than a failure
+    // halfway through.
+    try {
+      (void) spawn_kernel<rally_if>(sys, bench_k2k::rally{}, kernel_on_backend("probe"));
+    } catch (const std::exception& ex) {
+      fmt::print(stderr, "k2k_bench: --backend {} cannot use CUDA here: {}\n", backend_name,
+                 ex.what());
+      return 77;
+    }
+  }
   // Labels say where a figure was measured (kernel_bench's convention).
-  const char* device_label = "k2k_device_channel_cpu_backend";
-  const char* host_label = "k2k_via_host_broker_cpu_backend";
+  const std::string where = run_backend == kernel_backend::cuda ? "cuda" : "cpu_backend";
+  const auto device_label = "k2k_device_channel_" + where;
+  const auto host_label = "k2k_via_host_broker_" + where;
 
   auto rounds = static_cast<std::uint64_t>(std::max(1000, 200'000 * scale / 100));
   auto device_rt = rally_seconds(sys, rounds, false) / static_cast<double>(rounds) * 2e6;
@@ -285,7 +270,7 @@ int main(int argc, char** argv) {
   out.emit(device_label, "throughput_speedup_over_host_broker", device_tp / host_tp, "x");
   // A kernel's send to a destination behind its broker's route: K2H to
   // broker a, forwarded to broker b, delivered to the consumer kernel.
-  out.emit("k2k_kernel_routed_two_brokers_cpu_backend", "messages_per_s", routed_tp, "1/s");
+  out.emit("k2k_kernel_routed_two_brokers_" + where, "messages_per_s", routed_tp, "1/s");
 
   out.emit("k2k_broker_delivery", "messages_per_s",
            broker_delivery_per_s(sys, std::max(2000, 200'000 * scale / 100)), "1/s");

@@ -5,9 +5,15 @@
 // through one kernel actor and through four, and the same kernel in launch
 // mode (one task per message on the CPU backend; launch + synchronize on
 // CUDA). The round trip is measured twice: alone, and "under load", while
-// another thread streams 100,000 plain messages/s into the same kernel.
+// another thread streams 100,000 plain messages/s into the same kernel. On
+// CUDA, the raw floor of launch mode too (kernel_launch_floor_cuda): one
+// kernel launch taking the message by value plus cudaStreamSynchronize on
+// the requesting thread, with no actor, mailbox or ring in the way.
 //
-//   kernel_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda]
+//   kernel_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda|auto]
+//
+// Where --backend cuda is not usable (no device, or a build without the
+// CUDA backend) it says why and exits with 77 (skip).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,6 +31,9 @@
 #include <ringactor/gpu/kernels/adder.hpp>
 
 #include "report.hpp"
+#if RINGACTOR_BENCH_LAUNCH_FLOOR
+#  include "launch_floor.hpp"
+#endif
 
 using namespace ringactor;
 using namespace std::chrono_literals;
@@ -158,11 +167,21 @@ int main(int argc, char** argv) {
       kernel_spin = std::stol(argv[++i]);
     else {
       fmt::print(stderr,
-                 "usage: kernel_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda]\n");
+                 "usage: kernel_bench [--quick|--tiny] [--workers N] [--backend cpu|cuda|auto]\n");
       return 2;
     }
   }
-  auto backend = backend_name == "cuda" ? kernel_backend::cuda : kernel_backend::cpu;
+  if (backend_name != "cpu" && backend_name != "cuda" && backend_name != "auto") {
+    fmt::print(stderr, "kernel_bench: unknown backend '{}' (cpu, cuda or auto)\n", backend_name);
+    return 2;
+  }
+  // auto: CUDA where a device is usable (the adder is registered for CUDA in
+  // every build with the backend), else the CPU backend.
+  auto backend = backend_name == "cuda"
+                     || (backend_name == "auto" && cuda_backend_compiled()
+                         && cuda_device_count() > 0)
+                   ? kernel_backend::cuda
+                   : kernel_backend::cpu;
   bench::reporter out{"ringactor", workers};
   auto sys_cfg = actor_system_config{}.set_workers(workers);
   if (idle_spin_us >= 0)
@@ -177,7 +196,7 @@ int main(int argc, char** argv) {
     probe = spawn_kernel<adder_if>(sys, kernels::adder{}, cfg);
   } catch (const std::exception& ex) {
     fmt::print(stderr, "kernel_bench: no {} backend here: {}\n", backend_name, ex.what());
-    return 0;
+    return 77;
   }
   // Labels say where the figure was measured: never a GPU figure from a CPU.
   auto label = [&](std::string_view what) {
@@ -207,6 +226,15 @@ int main(int argc, char** argv) {
   out.emit(label("launch_mode_round_trip"), "p99_us", percentile(launch, 99), "us");
   out.emit(label("round_trip"), "persistent_speedup_over_launch",
            percentile(launch, 50) / percentile(persistent, 50), "x");
+#if RINGACTOR_BENCH_LAUNCH_FLOOR
+  if (backend == kernel_backend::cuda) {
+    auto floor = bench::launch_floor_round_trips_us(std::max(200, 10000 * scale / 100));
+    out.emit(label("launch_floor"), "p50_us", percentile(floor, 50), "us");
+    out.emit(label("launch_floor"), "p99_us", percentile(floor, 99), "us");
+    out.emit(label("round_trip"), "persistent_speedup_over_launch_floor",
+             percentile(floor, 50) / percentile(persistent, 50), "x");
+  }
+#endif
 
   auto n = std::max(2000, 400000 * scale / 100);
   out.emit(label("stream"), "messages_per_s_1_kernel", stream_per_s(sys, {probe}, n), "1/s");

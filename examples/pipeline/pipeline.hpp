@@ -1,5 +1,7 @@
-// The flagship pipeline: messages, the scoring work, and fault injection.
-// Shared by the host workers and (when built) the kernel workers.
+// The flagship pipeline: the workers' interface, K2K routing of results, and
+// fault injection. Shared by the host workers and the kernel workers; the
+// messages and the scoring itself, which device code sees too, are in
+// scorer_kernel.hpp.
 #pragma once
 
 #include <atomic>
@@ -8,37 +10,14 @@
 #include <ringactor/all.hpp>
 #include <ringactor/k2k/all.hpp>
 
+#include "scorer_kernel.hpp"
+
 namespace pipeline {
-
-/// An incoming order: what the generators produce.
-struct order {
-  std::uint64_t id;
-  std::uint32_t quantity;
-  std::uint32_t price_cents;
-};
-
-/// A scored order: what the workers produce and the aggregator collects.
-struct scored {
-  std::uint64_t id;
-  std::uint64_t value_cents;
-  std::uint32_t risk; ///< 0..99
-  std::uint32_t checksum;
-};
 
 RINGACTOR_K2K_ROUTABLE(scored, "pipeline")
 
 /// The workers' interface: host workers and kernel workers alike.
 using scorer = ringactor::typed_actor<ringactor::result<scored>(order)>;
-
-/// The scoring itself: a little arithmetic per order, the same on every
-/// backend (kernels call it from device code).
-constexpr scored score(const order& o) noexcept {
-  std::uint64_t value = static_cast<std::uint64_t>(o.quantity) * o.price_cents;
-  std::uint32_t h = static_cast<std::uint32_t>(o.id * 2654435761u);
-  for (int round = 0; round < 16; ++round)
-    h = (h ^ (h >> 15)) * 0x2c1b3c6du + static_cast<std::uint32_t>(value);
-  return scored{o.id, value, h % 100u, h};
-}
 
 /// Armed faults: the next worker that takes an order while one is armed
 /// crashes instead of answering (the pool re-dispatches the order).

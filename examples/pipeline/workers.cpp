@@ -1,5 +1,7 @@
 #include "workers.hpp"
 
+#include "scorer_kernel.hpp"
+
 #include <stdexcept>
 
 #include <ringactor/gpu/kernel_actor.hpp>
@@ -21,32 +23,6 @@ scorer::behavior_type host_scorer(scorer::pointer, std::shared_ptr<fault_plan> p
 }
 
 // -- kernel workers ----------------------------------------------------------------------
-
-/// The same scoring as a persistent kernel: one message, one reply. An
-/// armed fault makes the kernel report a device fault (kernel_fault); the
-/// pool restarts it from fresh device state.
-struct scorer_kernel {
-  using inputs = ringactor::message_list<order>;
-
-  template <class Ctx>
-  RINGACTOR_DEVICE void handle(Ctx& ctx, const order& o) const {
-    if (armed != nullptr) {
-      auto n = ringactor::dev::atomic_load(*armed, ringactor::mem_order::relaxed);
-      while (n > 0) {
-        if (ringactor::dev::atomic_compare_exchange(*armed, n, n - 1,
-                                                    ringactor::mem_order::acq_rel)) {
-          ringactor::dev::atomic_fetch_add(*fired, std::uint64_t{1}, ringactor::mem_order::relaxed);
-          ctx.fault(1);
-          return;
-        }
-      }
-    }
-    ctx.reply(score(o));
-  }
-
-  std::int64_t* armed; ///< host memory: faults are injected on the CPU backend only
-  std::uint64_t* fired;
-};
 
 ringactor::kernel_config kernel_worker_config(ringactor::kernel_backend backend) {
   ringactor::kernel_config cfg;
@@ -84,6 +60,9 @@ ringactor::expected<backend_choice> choose_backend(const std::string& requested)
     return backend_choice{"cpu", "persistent kernels (CPU backend)",
                           "no GPU used: kernels on host threads"};
   } catch (const std::exception& ex) {
+    if (backend == kernel_backend::cuda)
+      return error{sec::invalid_argument,
+                   std::string{"--backend cuda is not usable here: "} + ex.what()};
     return error{sec::invalid_argument, ex.what()};
   }
 }
