@@ -54,6 +54,7 @@ behavior creature(stateful_actor<creature_state>* self, actor mall, std::uint8_t
 
 struct mall_state {
   actor waiting;
+  bool has_waiting = false;
   std::uint64_t meetings_left = 0;
   std::uint64_t faded = 0;
   std::uint64_t total = 0;
@@ -68,12 +69,13 @@ behavior mall(stateful_actor<mall_state>* self, std::uint64_t meetings, std::uin
       auto& st = self->state;
       if (st.meetings_left == 0) {
         self->send(from, stop_atom::value);
-      } else if (!st.waiting) {
+      } else if (!st.has_waiting) {
         st.waiting = std::move(from);
+        st.has_waiting = true;
       } else {
         --st.meetings_left;
+        st.has_waiting = false;
         self->send(st.waiting, partner_atom::value, std::move(from), c);
-        st.waiting = actor{};
       }
     },
     [=](faded_atom, std::uint64_t n) {
