@@ -108,18 +108,35 @@ def ratios(rows, key, unit):
     return f"{ratio:.3g}", f"{better:.3g}x"
 
 
+def one_worker_ratio(rows, key):
+    """ringactor (default workers) / ringactor_1w: above 1 means a second
+    worker made it slower (for times) or larger (for memory)."""
+    r = median_of(rows, key, "ringactor")
+    one = median_of(rows, key, "ringactor_1w")
+    if key[1] in STATUS_METRICS or r is None or one is None or one == 0:
+        return ""
+    return f"{r / one:.3g}"
+
+
 def table(rows, units):
+    # The Savina workloads (issue 18) also run ringactor with one worker.
+    with_1w = any("ringactor_1w" in impls for impls in rows.values())
+    extra_head = " ringactor_1w | ringactor/1w |" if with_1w else ""
+    extra_rule = "---:|---:|" if with_1w else ""
     out = [
-        "| bench | metric | unit | ringactor | caf | ringactor/caf | ringactor better by |",
-        "|---|---|---|---:|---:|---:|---:|",
+        "| bench | metric | unit | ringactor | caf | ringactor/caf | ringactor better by |"
+        + extra_head,
+        "|---|---|---|---:|---:|---:|---:|" + extra_rule,
     ]
     for key in rows:
         bench, metric = key
         unit = units[key]
         ratio, better = ratios(rows, key, unit)
-        out.append(
-            f"| {bench} | {metric} | {unit} | {cell(rows, key, 'ringactor')} "
-            f"| {cell(rows, key, 'caf')} | {ratio} | {better} |")
+        line = (f"| {bench} | {metric} | {unit} | {cell(rows, key, 'ringactor')} "
+                f"| {cell(rows, key, 'caf')} | {ratio} | {better} |")
+        if with_1w:
+            line += f" {cell(rows, key, 'ringactor_1w')} | {one_worker_ratio(rows, key)} |"
+        out.append(line)
     return "\n".join(out)
 
 

@@ -62,7 +62,9 @@ system_stats actor_system::stats() const {
     result.messages_processed += c.messages.load(std::memory_order_relaxed);
     result.steals += c.steals.load(std::memory_order_relaxed);
     result.parks += c.parks.load(std::memory_order_relaxed);
+    result.runnext_steals += c.runnext_steals.load(std::memory_order_relaxed);
   }
+  result.wakeups = sched.wakeups();
   return result;
 }
 

@@ -6,6 +6,15 @@
 
 namespace ringactor {
 
+namespace detail {
+
+std::size_t& inline_init_depth() noexcept {
+  thread_local std::size_t depth = 0;
+  return depth;
+}
+
+} // namespace detail
+
 scheduled_actor::scheduled_actor(actor_system& sys) : local_actor(sys) {}
 
 scheduled_actor::~scheduled_actor() = default;
@@ -92,6 +101,32 @@ void scheduled_actor::enter_system() {
   core().spawned.fetch_add(1, std::memory_order_relaxed);
 }
 
+void scheduled_actor::launch_deferred(std::unique_ptr<detail::deferred_init> init) {
+  enter_system();
+  pending_init_ = std::move(init);
+  // The inbox stays awake until the init ran (messages queue up without
+  // scheduling us); this job runs the init, then those messages.
+  core().sched.schedule(this);
+}
+
+bool scheduled_actor::init_runs_inline() const noexcept {
+  return detail::inline_init_depth() < core().cfg.max_inline_init_depth;
+}
+
+bool scheduled_actor::run_deferred_init() {
+  auto init = std::move(pending_init_);
+  if (core().stopping.load(std::memory_order_acquire)) {
+    terminate(error{exit_reason::user_shutdown});
+    return false;
+  }
+  run_init([&] { return init->run(); });
+  if (exiting_) {
+    terminate(std::move(exit_reason_pending_));
+    return false;
+  }
+  return true;
+}
+
 void scheduled_actor::finish_launch() {
   if (exiting_ || core().stopping.load(std::memory_order_acquire)) {
     terminate(exiting_ ? std::move(exit_reason_pending_) : error{exit_reason::user_shutdown});
@@ -118,15 +153,22 @@ bool scheduled_actor::enqueue(mailbox_element_ptr x) {
 }
 
 void scheduled_actor::fetch_inbox() {
-  auto x = detail::lifo_inbox::reverse(inbox_.take_head());
+  // One pass over the taken chain (newest first): each element goes to the
+  // front of its class's batch, which puts both batches in arrival order
+  // without a separate reverse (a long chain misses the cache on every pass).
+  detail::element_queue urgent;
+  detail::element_queue normal;
+  auto x = inbox_.take_head();
   while (x != nullptr) {
     auto next = x->next;
     if (x->mid.is_urgent())
-      urgent_.push_back(x);
+      urgent.push_front(x);
     else
-      normal_.push_back(x);
+      normal.push_front(x);
     x = next;
   }
+  urgent_.append(urgent);
+  normal_.append(normal);
 }
 
 mailbox_element_ptr scheduled_actor::next_message() {
@@ -256,6 +298,8 @@ void scheduled_actor::handle_message(mailbox_element_ptr x) {
 
 resumable::resume_result scheduled_actor::resume(detail::worker_counters& counters,
                                                  size_t max_throughput) {
+  if (pending_init_ && !run_deferred_init()) [[unlikely]]
+    return resume_result::done;
   size_t handled = 0;
   auto result = resume_result::resume_later;
   while (handled < max_throughput) {

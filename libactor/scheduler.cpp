@@ -25,6 +25,12 @@ constexpr unsigned max_runnext_streak = 64;
 // this long (the owner is busy with something long, e.g. a heavy handler).
 constexpr auto runnext_steal_delay = std::chrono::microseconds{20};
 
+// The owner takes the back of its queue (the oldest job) on every this-many-th
+// pick instead of the front (the newest), so a worker that keeps waking new
+// actors cannot starve an old one (Go's scheduler checks its global queue
+// every 61 ticks for the same reason).
+constexpr unsigned fair_pick_interval = 61;
+
 } // namespace
 
 // -- worker -----------------------------------------------------------------------
@@ -43,14 +49,41 @@ void worker::push(resumable* job) {
   }
 }
 
+void worker::push_front(resumable* job) {
+  {
+    std::lock_guard guard{queue_lock};
+    queue.push_front(job);
+    queue_size.store(queue.size(), std::memory_order_seq_cst);
+  }
+}
+
 resumable* worker::pop() {
   if (queue_size.load(std::memory_order_relaxed) == 0)
     return nullptr;
   std::lock_guard guard{queue_lock};
   if (queue.empty())
     return nullptr;
-  auto job = queue.front();
-  queue.pop_front();
+  resumable* job = nullptr;
+  if (++picks_since_fair >= fair_pick_interval) {
+    picks_since_fair = 0;
+    job = queue.back();
+    queue.pop_back();
+  } else {
+    job = queue.front();
+    queue.pop_front();
+  }
+  queue_size.store(queue.size(), std::memory_order_seq_cst);
+  return job;
+}
+
+resumable* worker::steal() {
+  if (queue_size.load(std::memory_order_relaxed) == 0)
+    return nullptr;
+  std::lock_guard guard{queue_lock};
+  if (queue.empty())
+    return nullptr;
+  auto job = queue.back();
+  queue.pop_back();
   queue_size.store(queue.size(), std::memory_order_seq_cst);
   return job;
 }
@@ -71,7 +104,7 @@ scheduler::~scheduler() {
     if (w->exited.load(std::memory_order_acquire) || !w->thread.joinable()) {
       if (auto job = w->runnext.exchange(nullptr))
         job->deref_resumable();
-      while (auto job = w->pop())
+      while (auto job = w->steal())
         job->deref_resumable();
     }
   }
@@ -101,7 +134,7 @@ void scheduler::schedule(resumable* job) {
   if (auto self = this_worker()) {
     worker_counters::bump(self->runnext_seq);
     if (auto prev = self->runnext.exchange(job, std::memory_order_acq_rel)) {
-      self->push(prev);
+      self->push_front(prev);
       notify_if_sleeping();
     } else {
       wake_for_runnext();
@@ -119,6 +152,7 @@ void scheduler::notify_if_sleeping() {
   // reads queue_size. One of the two sees the other's write. The read is an
   // RMW (not a fence plus a load) so that ThreadSanitizer can model it.
   if (sleepers_.fetch_add(0, std::memory_order_seq_cst) > 0) {
+    wakeups_.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard guard{park_mtx_};
     park_cv_.notify_one();
   }
@@ -127,11 +161,19 @@ void scheduler::notify_if_sleeping() {
 void scheduler::wake_for_runnext() {
   // The runnext job waits until the current one yields; if that one runs
   // long (a heavy handler), only a spinning worker can take it over. Keep
-  // one worker spinning while others sleep, as Go's scheduler does: at most
-  // one wake-up per idle_spin, and none while a worker already spins.
+  // one worker spinning while others sleep, as Go's scheduler does: one
+  // wake-up at a time, and none while a worker already spins.
   if (spinning_.load(std::memory_order_relaxed) > 0
       || sleepers_.load(std::memory_order_relaxed) == 0)
     return;
+  // The limit, enforced: at most one such wake-up outstanding. In a message
+  // chain nearly every hop finds the other worker parked, and it is still
+  // counted as a sleeper while it wakes up: a signal per hop (mutex, futex)
+  // is pure waste. Parking and woken workers clear the flag (see
+  // wait_for_job), so a later hop can wake them again.
+  if (runnext_wake_pending_.exchange(true, std::memory_order_relaxed))
+    return;
+  wakeups_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard guard{park_mtx_};
   park_cv_.notify_one();
 }
@@ -166,7 +208,7 @@ resumable* scheduler::try_steal(worker& self, bool take_runnext) {
     auto& victim = *workers_[(start + i) % n];
     if (&victim == &self)
       continue;
-    if (auto job = victim.pop()) {
+    if (auto job = victim.steal()) {
       worker_counters::bump(self.counters.steals);
       return job;
     }
@@ -182,14 +224,22 @@ resumable* scheduler::try_steal(worker& self, bool take_runnext) {
     if (seen == nullptr)
       continue;
     auto seq = victim.runnext_seq.load(std::memory_order_relaxed);
+    // Read the clock once per 64 pauses, not per pause (it was a fifth of
+    // the samples of a token ring with an idle second worker).
     auto until = std::chrono::steady_clock::now() + runnext_steal_delay;
-    while (std::chrono::steady_clock::now() < until)
+    for (unsigned spins = 1;; ++spins) {
       cpu_relax();
+      if (spins % 64 == 0
+          && (std::chrono::steady_clock::now() >= until
+              || victim.runnext_seq.load(std::memory_order_relaxed) != seq))
+        break;
+    }
     if (victim.runnext_seq.load(std::memory_order_relaxed) != seq)
       continue;
     auto expected = seen;
     if (victim.runnext.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) {
       worker_counters::bump(self.counters.steals);
+      worker_counters::bump(self.counters.runnext_steals);
       return seen;
     }
   }
@@ -225,7 +275,7 @@ resumable* scheduler::wait_for_job(worker& self) {
           return found(job);
         if (auto job = try_steal(self, false))
           return found(job);
-        if ((i & 15) == 15 && std::chrono::steady_clock::now() >= until)
+        if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until)
           break;
         cpu_relax();
       }
@@ -239,7 +289,14 @@ resumable* scheduler::wait_for_job(worker& self) {
     if (!stop_.load(std::memory_order_acquire) && !any_work()
         && self.runnext.load(std::memory_order_acquire) == nullptr) {
       worker_counters::bump(self.counters.parks);
+      // Cleared when a worker enters the wait (a flag left set by a signal
+      // that found no waiter must not silence the next one) and when it
+      // leaves it (it will spin and look at runnext jobs: the next
+      // wake_for_runnext may signal again). Both under park_mtx_, which
+      // wake_for_runnext takes to signal.
+      runnext_wake_pending_.store(false, std::memory_order_relaxed);
       park_cv_.wait(guard);
+      runnext_wake_pending_.store(false, std::memory_order_relaxed);
     }
     sleepers_.fetch_sub(1, std::memory_order_seq_cst);
   }

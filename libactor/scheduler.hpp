@@ -3,8 +3,14 @@
 // One worker thread per configured core. Each worker has
 //   - a `runnext` slot: an actor woken by the actor running on this worker
 //     runs next here (cache locality; ping-pong stays on one core), and
-//   - a FIFO run queue guarded by a spin lock.
-// An idle worker steals the oldest entry of a random victim's queue (O(1)),
+//   - a run queue guarded by a spin lock. Its front is LIFO for the owner:
+//     an actor woken here that displaces the runnext one puts that one at
+//     the front, so a spawn tree is walked depth first and only O(depth)
+//     actors are alive at once (CAF and Go do the same). Jobs from other
+//     threads and jobs that used up their throughput go to the back, and
+//     every `fair_pick_interval`-th pick takes the back, so none starves.
+// An idle worker steals the oldest entry (the back) of a random victim's
+// queue (O(1)),
 // or a victim's runnext entry that has sat there unchanged for a while,
 // spins for `idle_spin`, then parks on a condition variable. Producers wake
 // a parked worker only when they put work into a queue (Dekker pairing on
@@ -32,6 +38,7 @@ struct alignas(64) worker_counters {
   std::atomic<uint64_t> messages{0};
   std::atomic<uint64_t> steals{0};
   std::atomic<uint64_t> parks{0};
+  std::atomic<uint64_t> runnext_steals{0};
 
   static void bump(std::atomic<uint64_t>& x, uint64_t n = 1) noexcept {
     x.store(x.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -71,8 +78,17 @@ public:
   // Set when the thread function returns (release); shutdown waits for it.
   std::atomic<bool> exited{false};
 
+  /// The fair end: jobs from other threads and jobs that yielded.
   void push(resumable* job);
+  /// The owner's LIFO end: jobs this worker just displaced from runnext.
+  void push_front(resumable* job);
+  /// Owner: the front, except every fair_pick_interval-th pick takes the back.
   resumable* pop();
+  /// Thieves: the back (the oldest work, the root side of a spawn tree).
+  resumable* steal();
+
+  // Picks from the run queue since the last fair pick (owner only).
+  unsigned picks_since_fair = 0;
 };
 
 class scheduler {
@@ -97,6 +113,9 @@ public:
   /// The worker running on this thread, if it belongs to this scheduler.
   worker* this_worker() const noexcept;
 
+  /// Signals sent to parked workers so far.
+  uint64_t wakeups() const noexcept { return wakeups_.load(std::memory_order_relaxed); }
+
 private:
   friend class worker;
   void run(worker& self);
@@ -117,6 +136,13 @@ private:
   std::atomic<size_t> sleepers_{0};
   // Workers spinning for work (relaxed: a hint for whether to wake one).
   std::atomic<size_t> spinning_{0};
+  // Signals sent to parked workers (relaxed: statistics).
+  std::atomic<uint64_t> wakeups_{0};
+  // Set by wake_for_runnext when it signals, cleared under park_mtx_ by a
+  // worker leaving the wait (relaxed: the mutex orders the set, which
+  // happens under it, with the clear; a stale read costs one extra or one
+  // skipped signal while a woken worker is about to look at runnext jobs).
+  std::atomic<bool> runnext_wake_pending_{false};
   std::mutex park_mtx_;
   std::condition_variable park_cv_;
   std::mutex exit_mtx_;

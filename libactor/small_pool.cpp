@@ -57,23 +57,53 @@ struct free_block {
 struct depot {
   std::array<std::mutex, class_count> mutexes;
   std::array<free_block*, class_count> batches{};
+  /// Batches in `batches[c]`; guarded by mutexes[c].
+  std::array<std::uint32_t, class_count> batch_counts{};
   /// Blocks in the depot (relaxed: statistics only).
   std::atomic<std::size_t> blocks{0};
+  /// Bytes taken from the system and not given back (relaxed: statistics;
+  /// changed only when a batch is made or released, never per block).
+  std::atomic<std::size_t> held_bytes{0};
 };
 
 depot& the_depot() {
   // Never destroyed: threads that outlive main's return (detached workers)
-  // may still free into it. Blocks are never returned to the system.
+  // may still free into it.
   static depot* instance = new depot;
   return *instance;
 }
 
+/// Gives the blocks of one batch back to the system.
+void release_batch(std::size_t c, free_block* head) noexcept {
+  auto size = block_size(c);
+  std::size_t n = 0;
+  while (head != nullptr) {
+    auto next = head->next;
+    ::operator delete(static_cast<void*>(head), size);
+    head = next;
+    ++n;
+  }
+  auto& d = the_depot();
+  d.blocks.fetch_sub(n, std::memory_order_relaxed);
+  d.held_bytes.fetch_sub(n * size, std::memory_order_relaxed);
+}
+
+/// Puts a batch of `n` blocks into the depot (`n` is what `blocks` had not
+/// counted yet), or gives it back to the system when the depot already
+/// holds small_pool_depot_batches of its class.
 void depot_put(std::size_t c, free_block* head, std::uint32_t n) noexcept {
   auto& d = the_depot();
   d.blocks.fetch_add(n, std::memory_order_relaxed);
-  std::lock_guard guard{d.mutexes[c]};
-  head->next_batch = d.batches[c];
-  d.batches[c] = head;
+  {
+    std::lock_guard guard{d.mutexes[c]};
+    if (d.batch_counts[c] < small_pool_depot_batches) {
+      head->next_batch = d.batches[c];
+      d.batches[c] = head;
+      ++d.batch_counts[c];
+      return;
+    }
+  }
+  release_batch(c, head);
 }
 
 free_block* depot_take(std::size_t c) noexcept {
@@ -82,21 +112,27 @@ free_block* depot_take(std::size_t c) noexcept {
   {
     std::lock_guard guard{d.mutexes[c]};
     head = d.batches[c];
-    if (head != nullptr)
+    if (head != nullptr) {
       d.batches[c] = head->next_batch;
+      --d.batch_counts[c];
+    }
   }
   return head;
 }
 
-/// A fresh batch: one allocation carved into batch_size blocks.
+/// A fresh batch of batch_size blocks. Each block is its own allocation, so
+/// that any batch the depot has no room for can go back to the system
+/// (blocks of one slab would stay pinned by the one that is still live).
 free_block* carve_slab(std::size_t c) {
   auto size = block_size(c);
-  auto* slab = static_cast<std::byte*>(::operator new(size* batch_size));
+  free_block* head = nullptr;
   for (std::uint32_t i = 0; i < batch_size; ++i) {
-    auto* b = reinterpret_cast<free_block*>(slab + i * size);
-    b->next = i + 1 < batch_size ? reinterpret_cast<free_block*>(slab + (i + 1) * size) : nullptr;
+    auto* b = static_cast<free_block*>(::operator new(size));
+    b->next = head;
+    head = b;
   }
-  return reinterpret_cast<free_block*>(slab);
+  the_depot().held_bytes.fetch_add(size * batch_size, std::memory_order_relaxed);
+  return head;
 }
 
 struct class_cache {
@@ -230,6 +266,12 @@ void small_free(void* ptr, std::size_t size) noexcept {
 
 std::size_t small_pool_depot_blocks() noexcept {
   return the_depot().blocks.load(std::memory_order_relaxed);
+}
+
+small_pool_stats small_pool_statistics() noexcept {
+  auto& d = the_depot();
+  return small_pool_stats{.held_bytes = d.held_bytes.load(std::memory_order_relaxed),
+                          .depot_blocks = d.blocks.load(std::memory_order_relaxed)};
 }
 
 } // namespace ringactor::detail

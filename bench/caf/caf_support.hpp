@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "options.hpp"
+#include "process_stats.hpp"
 #include "report.hpp"
 
 namespace caf_bench {
@@ -37,6 +38,13 @@ int mixed_case(const bench::options& opts, bench::reporter& out);
 int request_latency(const bench::options& opts, bench::reporter& out);
 int idle_cpu(const bench::options& opts, bench::reporter& out);
 int memory_per_actor(const bench::options& opts, bench::reporter& out);
+// Savina (Imam and Sarkar, AGERE 2014): figures time_ms and rss_peak_mib.
+int savina_thread_ring(const bench::options& opts, bench::reporter& out);
+int savina_counting(const bench::options& opts, bench::reporter& out);
+int savina_fork_join(const bench::options& opts, bench::reporter& out);
+int savina_chameneos(const bench::options& opts, bench::reporter& out);
+int savina_big(const bench::options& opts, bench::reporter& out);
+int savina_fib(const bench::options& opts, bench::reporter& out);
 
 /// Prints "caf WORKLOAD: expected E, got G" to stderr and returns 1 when they
 /// differ, 0 otherwise.

@@ -15,7 +15,7 @@ namespace {
 
 using workload_fn = int (*)(const bench::options&, bench::reporter&);
 
-constexpr std::array<std::pair<std::string_view, workload_fn>, 8> workloads{{
+constexpr std::array<std::pair<std::string_view, workload_fn>, 14> workloads{{
   {"ping_pong", caf_bench::ping_pong},
   {"spawn_tree", caf_bench::spawn_tree},
   {"spawn_flat", caf_bench::spawn_flat},
@@ -24,6 +24,12 @@ constexpr std::array<std::pair<std::string_view, workload_fn>, 8> workloads{{
   {"request_latency", caf_bench::request_latency},
   {"idle_cpu", caf_bench::idle_cpu},
   {"memory_per_actor", caf_bench::memory_per_actor},
+  {"savina_thread_ring", caf_bench::savina_thread_ring},
+  {"savina_counting", caf_bench::savina_counting},
+  {"savina_fork_join", caf_bench::savina_fork_join},
+  {"savina_chameneos", caf_bench::savina_chameneos},
+  {"savina_big", caf_bench::savina_big},
+  {"savina_fib", caf_bench::savina_fib},
 }};
 
 } // namespace
@@ -55,7 +61,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "caf_bench: {}\n{}", e.what(), bench::usage("caf_bench", names));
     return 2;
   }
-  bench::reporter out{"caf", opts.workers};
+  bench::reporter out{opts.label.empty() ? std::string_view{"caf"} : std::string_view{opts.label},
+                      opts.workers};
   for (auto& [name, run] : workloads)
     if (name == opts.workload)
       return run(opts, out);

@@ -36,6 +36,10 @@ options parse_options(int argc, char** argv, std::span<const std::string_view> w
       if (i + 1 == argc)
         throw std::invalid_argument("--workers needs a value");
       result.workers = parse_count(arg, argv[++i]);
+    } else if (arg == "--label") {
+      if (i + 1 == argc || std::string_view{argv[i + 1]}.empty())
+        throw std::invalid_argument("--label needs a value");
+      result.label = argv[++i];
     } else if (arg.starts_with("--workers=")) {
       result.workers = parse_count("--workers", arg.substr(10));
     } else if (arg.starts_with("-")) {
@@ -56,7 +60,7 @@ options parse_options(int argc, char** argv, std::span<const std::string_view> w
 
 std::string usage(std::string_view program, std::span<const std::string_view> workloads) {
   return fmt::format("usage: {} WORKLOAD [--quick | --tiny] [--workers N] [--large] "
-                     "[--detached-factorizer]\n"
+                     "[--detached-factorizer] [--label IMPL]\n"
                      "workloads: {}\n"
                      "Prints one JSON line per figure to stdout.\n",
                      program, fmt::join(workloads, " "));

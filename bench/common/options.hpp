@@ -1,5 +1,6 @@
 // Command line shared by every benchmark program:
 //   PROGRAM WORKLOAD [--quick | --tiny] [--workers N] [--large] [--detached-factorizer]
+//           [--label IMPL]
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,9 @@ struct options {
   /// mixed_case only, CAF only: run each factorizer on its own thread, as CAF's
   /// original benchmark does, instead of on the `workers` scheduler threads.
   bool detached_factorizer = false;
+  /// The "impl" of the JSON lines when not empty (bench/run labels the
+  /// one-worker ringactor runs "ringactor_1w").
+  std::string label;
 };
 
 /// Parses the command line; throws std::invalid_argument with a readable message

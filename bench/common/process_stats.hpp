@@ -10,6 +10,10 @@ namespace bench {
 /// Resident set size in bytes, from /proc/self/statm.
 std::size_t resident_bytes();
 
+/// The largest resident set size this process had so far, in MiB (getrusage's
+/// ru_maxrss). Each workload runs in its own process, so this is its peak.
+double peak_resident_mib();
+
 /// User plus system CPU time of all threads of this process, in seconds.
 double cpu_seconds();
 

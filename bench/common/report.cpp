@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "process_stats.hpp"
+
 namespace bench {
 
 namespace {
@@ -31,6 +33,11 @@ void reporter::emit(std::string_view bench, std::string_view metric, double valu
              "\n",
              bench, impl_, metric, format_value(value), unit, workers_);
   std::fflush(stdout);
+}
+
+void reporter::emit_time_and_peak_rss(std::string_view bench, double time_ms) {
+  emit(bench, "time_ms", time_ms, "ms");
+  emit(bench, "rss_peak_mib", peak_resident_mib(), "MiB");
 }
 
 } // namespace bench

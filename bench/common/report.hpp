@@ -17,6 +17,10 @@ public:
   /// Prints one figure and flushes, so a run that dies later keeps it.
   void emit(std::string_view bench, std::string_view metric, double value, std::string_view unit);
 
+  /// A Savina workload's figures: `time_ms` and the process's peak resident
+  /// set (`rss_peak_mib`; each workload runs in its own process).
+  void emit_time_and_peak_rss(std::string_view bench, double time_ms);
+
 private:
   std::string impl_;
   std::size_t workers_;

@@ -54,11 +54,62 @@ workload_sizes sizes_for(scale s, bool large) {
       };
       break;
   }
+  switch (s) {
+    case scale::tiny:
+      result.savina_ring_actors = 10;
+      result.savina_ring_hops = 1'000;
+      result.savina_counting_messages = 1'000;
+      result.savina_fj_workers = 4;
+      result.savina_fj_messages = 100;
+      result.savina_chameneos_creatures = 10;
+      result.savina_chameneos_meetings = 100;
+      result.savina_big_actors = 10;
+      result.savina_big_pings = 100;
+      result.savina_fib_n = 10;
+      break;
+    case scale::quick:
+      result.savina_ring_actors = 100;
+      result.savina_ring_hops = 400'000;
+      result.savina_counting_messages = 500'000;
+      result.savina_fj_workers = 60;
+      result.savina_fj_messages = 8'000;
+      result.savina_chameneos_creatures = 100;
+      result.savina_chameneos_meetings = 20'000;
+      result.savina_big_actors = 120;
+      result.savina_big_pings = 2'000;
+      result.savina_fib_n = 22;
+      break;
+    case scale::full:
+      // The sizes issue 18 quotes: 4M hops, 5M counts, 60 x 80,000, Savina's
+      // defaults for chameneos (100 x 200,000) and big (120 x 20,000), fib(27).
+      result.savina_ring_actors = 100;
+      result.savina_ring_hops = 4'000'000;
+      result.savina_counting_messages = 5'000'000;
+      result.savina_fj_workers = 60;
+      result.savina_fj_messages = 80'000;
+      result.savina_chameneos_creatures = 100;
+      result.savina_chameneos_meetings = 200'000;
+      result.savina_big_actors = 120;
+      result.savina_big_pings = 20'000;
+      result.savina_fib_n = 27;
+      break;
+  }
   if (large) {
     result.mailbox_senders = 100;
     result.mailbox_messages_per_sender = 1'000'000;
   }
   return result;
+}
+
+std::uint64_t fib(std::uint32_t n) {
+  std::uint64_t a = 0;
+  std::uint64_t b = 1;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    auto next = a + b;
+    a = b;
+    b = next;
+  }
+  return a;
 }
 
 std::vector<std::uint64_t> factorize(std::uint64_t n) {

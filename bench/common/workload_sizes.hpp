@@ -42,7 +42,28 @@ struct workload_sizes {
 
   // -- memory_per_actor --------------------------------------------------------
   std::uint64_t memory_actors;
+
+  // -- Savina (Imam and Sarkar, AGERE 2014) -------------------------------------
+  /// thread ring: a token passed `hops` times around a ring of `actors`.
+  std::uint64_t savina_ring_actors;
+  std::uint64_t savina_ring_hops;
+  /// counting: one producer sends this many increments to one counter.
+  std::uint64_t savina_counting_messages;
+  /// fork-join throughput: one driver sends `messages` to each of `workers`.
+  std::uint64_t savina_fj_workers;
+  std::uint64_t savina_fj_messages;
+  /// chameneos: `creatures` meet at a mall until `meetings` took place.
+  std::uint64_t savina_chameneos_creatures;
+  std::uint64_t savina_chameneos_meetings;
+  /// big: `actors` each send `pings` pings to random peers.
+  std::uint64_t savina_big_actors;
+  std::uint64_t savina_big_pings;
+  /// recursive fib spawn: fib(n), one actor per call (2 fib(n + 1) - 1 actors).
+  std::uint32_t savina_fib_n;
 };
+
+/// fib(n) with fib(0) = 0 and fib(1) = 1, computed in a loop.
+std::uint64_t fib(std::uint32_t n);
 
 /// The factorization job of mixed_case: trial division of this semiprime.
 inline constexpr std::uint64_t mixed_factor1 = 86028157;

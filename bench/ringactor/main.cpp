@@ -16,7 +16,7 @@ namespace {
 
 using workload_fn = int (*)(const bench::options&, bench::reporter&);
 
-constexpr std::array<std::pair<std::string_view, workload_fn>, 8> workloads{{
+constexpr std::array<std::pair<std::string_view, workload_fn>, 14> workloads{{
   {"ping_pong", ringactor_bench::ping_pong},
   {"spawn_tree", ringactor_bench::spawn_tree},
   {"spawn_flat", ringactor_bench::spawn_flat},
@@ -25,6 +25,12 @@ constexpr std::array<std::pair<std::string_view, workload_fn>, 8> workloads{{
   {"request_latency", ringactor_bench::request_latency},
   {"idle_cpu", ringactor_bench::idle_cpu},
   {"memory_per_actor", ringactor_bench::memory_per_actor},
+  {"savina_thread_ring", ringactor_bench::savina_thread_ring},
+  {"savina_counting", ringactor_bench::savina_counting},
+  {"savina_fork_join", ringactor_bench::savina_fork_join},
+  {"savina_chameneos", ringactor_bench::savina_chameneos},
+  {"savina_big", ringactor_bench::savina_big},
+  {"savina_fib", ringactor_bench::savina_fib},
 }};
 
 } // namespace
@@ -58,7 +64,9 @@ int main(int argc, char** argv) {
   if (opts.detached_factorizer)
     fmt::print(stderr, "ringactor_bench: --detached-factorizer applies to CAF only "
                        "(ringactor has no detached actors); ignored\n");
-  bench::reporter out{"ringactor", opts.workers};
+  bench::reporter out{opts.label.empty() ? std::string_view{"ringactor"}
+                                         : std::string_view{opts.label},
+                      opts.workers};
   for (auto& [name, run] : workloads)
     if (name == opts.workload)
       return run(opts, out);

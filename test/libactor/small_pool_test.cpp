@@ -31,7 +31,9 @@ constexpr std::size_t odd_size = 488;
 TEST_SUITE_BEGIN("libactor");
 
 TEST_CASE("blocks freed by a consumer thread flow back to a producer thread") {
-  constexpr std::size_t n = 10'000;
+  // Fewer blocks than the depot keeps per class (so all of them flow back).
+  constexpr std::size_t n = 640;
+  static_assert(n + 2 * 64 <= detail::small_pool_depot_batches * 64);
   std::vector<void*> blocks(n);
   std::thread producer{[&] {
     for (std::size_t i = 0; i < n; ++i) {
@@ -106,6 +108,36 @@ TEST_CASE("mailbox elements are pooled: freed on the receiver's thread, back in 
   std::thread receiver{[&] { elements.clear(); }};
   receiver.join();
   CHECK(detail::small_pool_depot_blocks() - before >= n);
+}
+
+TEST_CASE("after a burst the pool gives back all but what its caches and depot may keep") {
+  if (!pooled)
+    return; // under ASan every block goes back to the system at once
+  // A size of its own class (block 288), so that no other object shares it.
+  constexpr std::size_t size = 280;
+  constexpr std::size_t block = 288;
+  constexpr std::size_t n = 20'000; // a burst of 5.5 MiB
+  auto before = detail::small_pool_statistics().held_bytes;
+  std::vector<void*> blocks(n);
+  std::thread producer{[&] {
+    for (auto& b : blocks)
+      b = detail::small_alloc(size);
+  }};
+  producer.join();
+  // Blocks of this class the depot held already were used first.
+  constexpr auto depot_bound = std::size_t{detail::small_pool_depot_batches} * 64 * block;
+  CHECK(detail::small_pool_statistics().held_bytes + depot_bound >= before + n * block);
+  std::thread consumer{[&] {
+    for (auto* b : blocks)
+      detail::small_free(b, size);
+  }};
+  consumer.join();
+  // Idle: both threads ended (their caches went to the depot); the depot
+  // keeps small_pool_depot_batches batches of this class, the rest is back.
+  auto after = detail::small_pool_statistics().held_bytes;
+  CHECK(after <= before + depot_bound);
+  auto kept = after > before ? after - before : 0;
+  MESSAGE("a burst of " << n * block << " bytes; the pool kept " << kept);
 }
 
 TEST_SUITE_END();

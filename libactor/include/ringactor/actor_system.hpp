@@ -114,9 +114,9 @@ public:
   /// run). From inside an actor, `self->spawn<linked>(...)` and
   /// `self->spawn<monitored>(...)` link or monitor the child as well.
   template <class F, class... Ts>
-    requires(!std::is_base_of_v<scheduled_actor, F>)
-            && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>())
-  auto spawn(F fun, Ts&&... xs) {
+  requires(!std::is_base_of_v<scheduled_actor, F>)
+    && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>()) auto spawn(F fun,
+                                                                                     Ts&&... xs) {
     return spawn_function([](abstract_actor&) {}, std::move(fun), std::forward<Ts>(xs)...);
   }
 
@@ -124,7 +124,7 @@ public:
   /// typed_event_based_actor), is constructed as `T(sys, xs...)`, and
   /// overrides make_behavior(). Throws system_shut_down as spawn(fun) does.
   template <class T, class... Ts>
-    requires std::is_base_of_v<scheduled_actor, T>
+  requires std::is_base_of_v<scheduled_actor, T>
   auto spawn(Ts&&... xs) {
     return spawn_class<T>([](abstract_actor&) {}, std::forward<Ts>(xs)...);
   }
@@ -132,16 +132,16 @@ public:
   /// Spawns a function-based actor with options `Os` (linked, monitored)
   /// relative to `parent`; what `parent->spawn<Os>(fun, xs...)` calls.
   template <spawn_options Os, class F, class... Ts>
-    requires(!std::is_base_of_v<scheduled_actor, F>)
-            && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>())
-  auto spawn_for(local_actor& parent, F fun, Ts&&... xs) {
+  requires(!std::is_base_of_v<scheduled_actor, F>)
+    && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>()) auto spawn_for(
+      local_actor& parent, F fun, Ts&&... xs) {
     return spawn_function([&parent](abstract_actor& child) { attach<Os>(parent, child); },
                           std::move(fun), std::forward<Ts>(xs)...);
   }
 
   /// Spawns a class-based actor with options `Os` relative to `parent`.
   template <spawn_options Os, class T, class... Ts>
-    requires std::is_base_of_v<scheduled_actor, T>
+  requires std::is_base_of_v<scheduled_actor, T>
   auto spawn_for(local_actor& parent, Ts&&... xs) {
     return spawn_class<T>([&parent](abstract_actor& child) { attach<Os>(parent, child); },
                           std::forward<Ts>(xs)...);
@@ -213,6 +213,18 @@ private:
       using impl = std::remove_pointer_t<detail::first_arg_t<F>>;
       auto self = make_actor<impl>();
       before_launch(*self);
+      if (!self->init_runs_inline()) {
+        self->launch_deferred(make_deferred_init([ptr = self.get(), f = std::move(fun),
+                                                  ... args = std::forward<Ts>(xs)]() mutable {
+          if constexpr (std::is_void_v<returned>) {
+            detail::invoke_init(f, ptr, args...);
+            return behavior{};
+          } else {
+            return detail::unbox_behavior(detail::invoke_init(f, ptr, args...));
+          }
+        }));
+        return handle{strong_actor_ptr{std::move(self)}};
+      }
       self->launch([&] {
         if constexpr (std::is_void_v<returned>) {
           fun(self.get(), std::forward<Ts>(xs)...);
@@ -226,6 +238,18 @@ private:
       using impl = typename detail::impl_for_behavior<returned>::type;
       auto self = make_actor<impl>();
       before_launch(*self);
+      if (!self->init_runs_inline()) {
+        self->launch_deferred(make_deferred_init([f = std::move(fun),
+                                                  ... args = std::forward<Ts>(xs)]() mutable {
+          if constexpr (std::is_void_v<returned>) {
+            detail::invoke_init_without_self(f, args...);
+            return behavior{};
+          } else {
+            return detail::unbox_behavior(detail::invoke_init_without_self(f, args...));
+          }
+        }));
+        return handle{strong_actor_ptr{std::move(self)}};
+      }
       self->launch([&] {
         if constexpr (std::is_void_v<returned>) {
           fun(std::forward<Ts>(xs)...);
@@ -245,8 +269,18 @@ private:
     check_not_shut_down("a class-based actor");
     auto self = make_actor<T>(std::forward<Ts>(xs)...);
     before_launch(*self);
-    self->launch([&] { return detail::unbox_behavior(self->make_behavior()); });
+    if (!self->init_runs_inline())
+      self->launch_deferred(make_deferred_init([ptr = self.get()] {
+        return detail::unbox_behavior(ptr->make_behavior());
+      }));
+    else
+      self->launch([&] { return detail::unbox_behavior(self->make_behavior()); });
     return handle{strong_actor_ptr{std::move(self)}};
+  }
+
+  template <class F>
+  static std::unique_ptr<detail::deferred_init> make_deferred_init(F f) {
+    return std::make_unique<detail::deferred_init_impl<F>>(std::move(f));
   }
 
   template <class T, class... Ts>

@@ -20,6 +20,12 @@ public:
   timespan idle_spin = std::chrono::microseconds{100};
   /// How long shutdown waits for actors to exit before reporting them.
   timespan shutdown_grace = std::chrono::seconds{5};
+  /// spawn runs an actor's init in the spawning thread while fewer than this
+  /// many inits run inside one another there; a spawn from deeper inside
+  /// (a chain of actors that spawn from init) leaves the init to a worker,
+  /// which runs it before the actor's first message. The stack then holds at
+  /// most this many nested inits. 0: every init runs on a worker, as in CAF.
+  size_t max_inline_init_depth = 16;
 
   actor_system_config& set_workers(size_t n) {
     workers = n > 0 ? n : 1;
@@ -27,6 +33,10 @@ public:
   }
   actor_system_config& set_max_throughput(size_t n) {
     max_throughput = n > 0 ? n : 1;
+    return *this;
+  }
+  actor_system_config& set_max_inline_init_depth(size_t n) {
+    max_inline_init_depth = n;
     return *this;
   }
   template <class Rep, class Period>

@@ -12,6 +12,7 @@
 
 #include "ringactor/behavior.hpp"
 #include "ringactor/default_handler.hpp"
+#include "ringactor/detail/deferred_init.hpp"
 #include "ringactor/local_actor.hpp"
 #include "ringactor/resumable.hpp"
 #include "ringactor/spawn_options.hpp"
@@ -74,8 +75,7 @@ public:
 
   /// Spawns a function-based actor (see actor_system::spawn).
   template <class F, class... Ts>
-    requires(!std::is_base_of_v<scheduled_actor, F>)
-  auto spawn(F fun, Ts&&... xs) {
+  requires(!std::is_base_of_v<scheduled_actor, F>) auto spawn(F fun, Ts&&... xs) {
     // The dependent alias defers the use of actor_system to instantiation.
     using system_type = std::conditional_t<sizeof(F) != 0, actor_system, void>;
     return static_cast<system_type&>(system()).spawn(std::move(fun), std::forward<Ts>(xs)...);
@@ -83,7 +83,7 @@ public:
 
   /// Spawns a class-based actor (see actor_system::spawn).
   template <class T, class... Ts>
-    requires std::is_base_of_v<scheduled_actor, T>
+  requires std::is_base_of_v<scheduled_actor, T>
   auto spawn(Ts&&... xs) {
     using system_type = std::conditional_t<sizeof(T) != 0, actor_system, void>;
     return static_cast<system_type&>(system()).template spawn<T>(std::forward<Ts>(xs)...);
@@ -93,16 +93,15 @@ public:
   /// `self->spawn<linked>(f, xs...)`, `spawn<monitored>`, `spawn<linked +
   /// monitored>`. The link or monitor exists before the child runs.
   template <spawn_options Os, class F, class... Ts>
-    requires(!std::is_base_of_v<scheduled_actor, F>)
-  auto spawn(F fun, Ts&&... xs) {
+  requires(!std::is_base_of_v<scheduled_actor, F>) auto spawn(F fun, Ts&&... xs) {
     using system_type = std::conditional_t<sizeof(F) != 0, actor_system, void>;
-    return static_cast<system_type&>(system()).template spawn_for<Os>(
-      *this, std::move(fun), std::forward<Ts>(xs)...);
+    return static_cast<system_type&>(system()).template spawn_for<Os>(*this, std::move(fun),
+                                                                      std::forward<Ts>(xs)...);
   }
 
   /// Spawns a class-based actor with options: `self->spawn<linked, T>(xs...)`.
   template <spawn_options Os, class T, class... Ts>
-    requires std::is_base_of_v<scheduled_actor, T>
+  requires std::is_base_of_v<scheduled_actor, T>
   auto spawn(Ts&&... xs) {
     using system_type = std::conditional_t<sizeof(T) != 0, actor_system, void>;
     return static_cast<system_type&>(system()).template spawn_for<Os, T>(*this,
@@ -149,21 +148,18 @@ public:
   template <class Init>
   void launch(Init&& init) {
     enter_system();
-    try {
-      auto bhvr = init();
-      if (!exiting_) {
-        if (bhvr)
-          become(std::move(bhvr));
-        else if (!bhvr_ && pending_requests() == 0)
-          quit(); // nothing to wait for (else it quits as after a message)
-      }
-    } catch (const std::exception& ex) {
-      quit(error{exit_reason::unhandled_exception, ex.what()});
-    } catch (...) {
-      quit(exit_reason::unhandled_exception);
-    }
+    run_init(init);
     finish_launch();
   }
+
+  /// Joins the system and schedules the actor, which runs `init` on a worker
+  /// before its first message. Called once by spawn instead of launch when
+  /// init_runs_inline() is false.
+  void launch_deferred(std::unique_ptr<detail::deferred_init> init);
+
+  /// Whether spawn may run this actor's init in the calling thread: fewer
+  /// than actor_system_config::max_inline_init_depth inits run there now.
+  bool init_runs_inline() const noexcept;
 
   // -- fan-out requests ---------------------------------------------------------
 
@@ -173,8 +169,8 @@ public:
   ///   self->fan_out_request<select_all>(workers, 1s, job{7})
   ///     .then([](std::vector<int> xs) { ... }, [](const error& err) { ... });
   template <class Policy, class Handle, class T, class Rep, class Period>
-  auto fan_out_request(const std::vector<Handle>& dests,
-                       std::chrono::duration<Rep, Period> timeout, const T& msg) {
+  auto fan_out_request(const std::vector<Handle>& dests, std::chrono::duration<Rep, Period> timeout,
+                       const T& msg) {
     static_assert(detail::send_check<Handle, T>::value);
     using response = typename detail::response_of<Handle, T>::type;
     return Policy::template start<response>(*this, dests,
@@ -209,8 +205,28 @@ private:
     clock::time_point idle_timer_at = clock::time_point::max();
   };
 
+  template <class Init>
+  void run_init(Init&& init) {
+    detail::inline_init_scope scope;
+    try {
+      auto bhvr = init();
+      if (!exiting_) {
+        if (bhvr)
+          become(std::move(bhvr));
+        else if (!bhvr_ && pending_requests() == 0)
+          quit(); // nothing to wait for (else it quits as after a message)
+      }
+    } catch (const std::exception& ex) {
+      quit(error{exit_reason::unhandled_exception, ex.what()});
+    } catch (...) {
+      quit(exit_reason::unhandled_exception);
+    }
+  }
+
   void enter_system();
   void finish_launch();
+  /// Runs pending_init_ on a worker; false when the actor ended in it.
+  bool run_deferred_init();
   void fetch_inbox();
   mailbox_element_ptr next_message();
   void handle_message(mailbox_element_ptr x);
@@ -237,6 +253,8 @@ private:
   // Behaviors replaced while one of their handlers runs: kept alive until
   // the handler returned (become() inside a handler must not free it).
   std::vector<behavior> retired_;
+  // The init spawn left to a worker (see launch_deferred); null once run.
+  std::unique_ptr<detail::deferred_init> pending_init_;
   detail::element_queue urgent_;
   detail::element_queue normal_;
   // Messages set aside while awaiting a response.
@@ -321,7 +339,7 @@ template <class Response>
 class [[nodiscard("a request's response is handled through its handle's then() or await(); "
                   "discarding the handle drops the response")]] response_handle {
 public:
-  response_handle(scheduled_actor* self, message_id mid,
+  response_handle(scheduled_actor * self, message_id mid,
                   scheduled_actor::clock::time_point deadline) noexcept
     : self_(self), mid_(mid), deadline_(deadline) {}
 
@@ -349,7 +367,9 @@ public:
     self_->add_response_handler(mid_, false, deadline_, std::move(f));
   }
 
-  message_id id() const noexcept { return mid_; }
+  message_id id() const noexcept {
+    return mid_;
+  }
 
 private:
   scheduled_actor* self_;

@@ -16,6 +16,9 @@ struct system_stats {
   uint64_t messages_processed = 0; ///< handled by scheduled actors
   uint64_t steals = 0;             ///< actors a worker took from another's queue
   uint64_t parks = 0;              ///< times a worker went to sleep for lack of work
+  uint64_t runnext_steals = 0;     ///< of the steals: an actor about to run next on a
+                                   ///< busy worker (a message chain moving to another core)
+  uint64_t wakeups = 0;            ///< times a producer signalled a parked worker
 };
 
 /// What shutdown did: which actors did not exit within the grace period.

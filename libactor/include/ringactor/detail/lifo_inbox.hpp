@@ -143,6 +143,13 @@ public:
     tail_ = x;
   }
 
+  void push_front(mailbox_element* x) noexcept {
+    x->next = head_;
+    if (head_ == nullptr)
+      tail_ = x;
+    head_ = x;
+  }
+
   mailbox_element_ptr pop_front() noexcept {
     auto x = head_;
     if (x == nullptr)
@@ -163,6 +170,18 @@ public:
       tail_ = other.tail_;
     head_ = std::exchange(other.head_, nullptr);
     other.tail_ = nullptr;
+  }
+
+  /// Moves all of `other` behind this queue's elements.
+  void append(element_queue& other) noexcept {
+    if (other.empty())
+      return;
+    if (tail_ == nullptr)
+      head_ = other.head_;
+    else
+      tail_->next = other.head_;
+    tail_ = std::exchange(other.tail_, nullptr);
+    other.head_ = nullptr;
   }
 
   /// Releases the whole chain (FIFO order) to the caller.
