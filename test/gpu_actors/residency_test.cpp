@@ -36,7 +36,7 @@ struct counting_runner final : kernel_runner_base {
     : queries_(std::move(queries)), ended_(std::move(ended)) {}
   bool launch(std::chrono::nanoseconds) override { return true; }
   bool launch_in_flight() override { return false; }
-  bool exited(std::string&) override {
+  bool exited(stream_fault&) override {
     // Relaxed: a count the test reads; ended_ pairs with the test's store.
     queries_->fetch_add(1, std::memory_order_relaxed);
     return ended_->load(std::memory_order_acquire);
