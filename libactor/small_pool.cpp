@@ -59,6 +59,10 @@ struct depot {
   std::array<free_block*, class_count> batches{};
   /// Batches in `batches[c]`; guarded by mutexes[c].
   std::array<std::uint32_t, class_count> batch_counts{};
+  /// Batches beyond small_pool_depot_batches, summed over the classes: a
+  /// hint that lets small_pool_trim() return at once when there is nothing
+  /// to give back (relaxed: the counts under the mutexes are exact).
+  std::atomic<std::uint32_t> excess{0};
   /// Blocks in the depot (relaxed: statistics only).
   std::atomic<std::size_t> blocks{0};
   /// Bytes taken from the system and not given back (relaxed: statistics;
@@ -74,7 +78,7 @@ depot& the_depot() {
 }
 
 /// Gives the blocks of one batch back to the system.
-void release_batch(std::size_t c, free_block* head) noexcept {
+std::size_t release_batch(std::size_t c, free_block* head) noexcept {
   auto size = block_size(c);
   std::size_t n = 0;
   while (head != nullptr) {
@@ -86,24 +90,21 @@ void release_batch(std::size_t c, free_block* head) noexcept {
   auto& d = the_depot();
   d.blocks.fetch_sub(n, std::memory_order_relaxed);
   d.held_bytes.fetch_sub(n * size, std::memory_order_relaxed);
+  return n * size;
 }
 
 /// Puts a batch of `n` blocks into the depot (`n` is what `blocks` had not
-/// counted yet), or gives it back to the system when the depot already
-/// holds small_pool_depot_batches of its class.
+/// counted yet). While the program is busy the depot keeps every batch, so
+/// that a burst's blocks are reused, not given back and taken again;
+/// small_pool_trim() gives back what is beyond the bound once a thread idles.
 void depot_put(std::size_t c, free_block* head, std::uint32_t n) noexcept {
   auto& d = the_depot();
   d.blocks.fetch_add(n, std::memory_order_relaxed);
-  {
-    std::lock_guard guard{d.mutexes[c]};
-    if (d.batch_counts[c] < small_pool_depot_batches) {
-      head->next_batch = d.batches[c];
-      d.batches[c] = head;
-      ++d.batch_counts[c];
-      return;
-    }
-  }
-  release_batch(c, head);
+  std::lock_guard guard{d.mutexes[c]};
+  head->next_batch = d.batches[c];
+  d.batches[c] = head;
+  if (++d.batch_counts[c] > small_pool_depot_batches)
+    d.excess.fetch_add(1, std::memory_order_relaxed);
 }
 
 free_block* depot_take(std::size_t c) noexcept {
@@ -114,7 +115,8 @@ free_block* depot_take(std::size_t c) noexcept {
     head = d.batches[c];
     if (head != nullptr) {
       d.batches[c] = head->next_batch;
-      --d.batch_counts[c];
+      if (d.batch_counts[c]-- > small_pool_depot_batches)
+        d.excess.fetch_sub(1, std::memory_order_relaxed);
     }
   }
   return head;
@@ -202,6 +204,7 @@ struct thread_exit_flush {
     for (std::size_t c = 0; c < class_count; ++c)
       if (cache.classes[c].count > 0)
         give(c, cache.classes[c].count);
+    small_pool_trim();
   }
 };
 
@@ -266,6 +269,33 @@ void small_free(void* ptr, std::size_t size) noexcept {
 
 std::size_t small_pool_depot_blocks() noexcept {
   return the_depot().blocks.load(std::memory_order_relaxed);
+}
+
+std::size_t small_pool_trim() noexcept {
+  auto& d = the_depot();
+  if (d.excess.load(std::memory_order_relaxed) == 0)
+    return 0;
+  std::size_t released = 0;
+  for (std::size_t c = 0; c < class_count; ++c) {
+    free_block* extra = nullptr;
+    {
+      std::lock_guard guard{d.mutexes[c]};
+      while (d.batch_counts[c] > small_pool_depot_batches) {
+        auto* head = d.batches[c];
+        d.batches[c] = head->next_batch;
+        --d.batch_counts[c];
+        d.excess.fetch_sub(1, std::memory_order_relaxed);
+        head->next_batch = extra;
+        extra = head;
+      }
+    }
+    while (extra != nullptr) {
+      auto* next = extra->next_batch;
+      released += release_batch(c, extra);
+      extra = next;
+    }
+  }
+  return released;
 }
 
 small_pool_stats small_pool_statistics() noexcept {

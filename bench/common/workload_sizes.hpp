@@ -45,21 +45,21 @@ struct workload_sizes {
 
   // -- Savina (Imam and Sarkar, AGERE 2014) -------------------------------------
   /// thread ring: a token passed `hops` times around a ring of `actors`.
-  std::uint64_t savina_ring_actors;
-  std::uint64_t savina_ring_hops;
+  std::uint64_t savina_ring_actors = 0;
+  std::uint64_t savina_ring_hops = 0;
   /// counting: one producer sends this many increments to one counter.
-  std::uint64_t savina_counting_messages;
+  std::uint64_t savina_counting_messages = 0;
   /// fork-join throughput: one driver sends `messages` to each of `workers`.
-  std::uint64_t savina_fj_workers;
-  std::uint64_t savina_fj_messages;
+  std::uint64_t savina_fj_workers = 0;
+  std::uint64_t savina_fj_messages = 0;
   /// chameneos: `creatures` meet at a mall until `meetings` took place.
-  std::uint64_t savina_chameneos_creatures;
-  std::uint64_t savina_chameneos_meetings;
+  std::uint64_t savina_chameneos_creatures = 0;
+  std::uint64_t savina_chameneos_meetings = 0;
   /// big: `actors` each send `pings` pings to random peers.
-  std::uint64_t savina_big_actors;
-  std::uint64_t savina_big_pings;
+  std::uint64_t savina_big_actors = 0;
+  std::uint64_t savina_big_pings = 0;
   /// recursive fib spawn: fib(n), one actor per call (2 fib(n + 1) - 1 actors).
-  std::uint32_t savina_fib_n;
+  std::uint32_t savina_fib_n = 0;
 };
 
 /// fib(n) with fib(0) = 0 and fib(1) = 1, computed in a loop.
