@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "ringactor/detail/small_pool.hpp"
 #include "ringactor/logger.hpp"
 
 namespace ringactor::detail {
@@ -284,9 +283,6 @@ resumable* scheduler::wait_for_job(worker& self) {
       if (auto job = try_steal(self, true))
         return job;
     }
-    // Idle: what a burst left in the small-block depot beyond its bound
-    // goes back to the system (one relaxed load when there is none).
-    detail::small_pool_trim();
     // Park.
     std::unique_lock guard{park_mtx_};
     sleepers_.fetch_add(1, std::memory_order_seq_cst);

@@ -57,54 +57,23 @@ struct free_block {
 struct depot {
   std::array<std::mutex, class_count> mutexes;
   std::array<free_block*, class_count> batches{};
-  /// Batches in `batches[c]`; guarded by mutexes[c].
-  std::array<std::uint32_t, class_count> batch_counts{};
-  /// Batches beyond small_pool_depot_batches, summed over the classes: a
-  /// hint that lets small_pool_trim() return at once when there is nothing
-  /// to give back (relaxed: the counts under the mutexes are exact).
-  std::atomic<std::uint32_t> excess{0};
   /// Blocks in the depot (relaxed: statistics only).
   std::atomic<std::size_t> blocks{0};
-  /// Bytes taken from the system and not given back (relaxed: statistics;
-  /// changed only when a batch is made or released, never per block).
-  std::atomic<std::size_t> held_bytes{0};
 };
 
 depot& the_depot() {
   // Never destroyed: threads that outlive main's return (detached workers)
-  // may still free into it.
+  // may still free into it. Blocks are never returned to the system.
   static depot* instance = new depot;
   return *instance;
 }
 
-/// Gives the blocks of one batch back to the system.
-std::size_t release_batch(std::size_t c, free_block* head) noexcept {
-  auto size = block_size(c);
-  std::size_t n = 0;
-  while (head != nullptr) {
-    auto next = head->next;
-    ::operator delete(static_cast<void*>(head), size);
-    head = next;
-    ++n;
-  }
-  auto& d = the_depot();
-  d.blocks.fetch_sub(n, std::memory_order_relaxed);
-  d.held_bytes.fetch_sub(n * size, std::memory_order_relaxed);
-  return n * size;
-}
-
-/// Puts a batch of `n` blocks into the depot (`n` is what `blocks` had not
-/// counted yet). While the program is busy the depot keeps every batch, so
-/// that a burst's blocks are reused, not given back and taken again;
-/// small_pool_trim() gives back what is beyond the bound once a thread idles.
 void depot_put(std::size_t c, free_block* head, std::uint32_t n) noexcept {
   auto& d = the_depot();
   d.blocks.fetch_add(n, std::memory_order_relaxed);
   std::lock_guard guard{d.mutexes[c]};
   head->next_batch = d.batches[c];
   d.batches[c] = head;
-  if (++d.batch_counts[c] > small_pool_depot_batches)
-    d.excess.fetch_add(1, std::memory_order_relaxed);
 }
 
 free_block* depot_take(std::size_t c) noexcept {
@@ -113,28 +82,21 @@ free_block* depot_take(std::size_t c) noexcept {
   {
     std::lock_guard guard{d.mutexes[c]};
     head = d.batches[c];
-    if (head != nullptr) {
+    if (head != nullptr)
       d.batches[c] = head->next_batch;
-      if (d.batch_counts[c]-- > small_pool_depot_batches)
-        d.excess.fetch_sub(1, std::memory_order_relaxed);
-    }
   }
   return head;
 }
 
-/// A fresh batch of batch_size blocks. Each block is its own allocation, so
-/// that any batch the depot has no room for can go back to the system
-/// (blocks of one slab would stay pinned by the one that is still live).
+/// A fresh batch: one allocation carved into batch_size blocks.
 free_block* carve_slab(std::size_t c) {
   auto size = block_size(c);
-  free_block* head = nullptr;
+  auto* slab = static_cast<std::byte*>(::operator new(size* batch_size));
   for (std::uint32_t i = 0; i < batch_size; ++i) {
-    auto* b = static_cast<free_block*>(::operator new(size));
-    b->next = head;
-    head = b;
+    auto* b = reinterpret_cast<free_block*>(slab + i * size);
+    b->next = i + 1 < batch_size ? reinterpret_cast<free_block*>(slab + (i + 1) * size) : nullptr;
   }
-  the_depot().held_bytes.fetch_add(size * batch_size, std::memory_order_relaxed);
-  return head;
+  return reinterpret_cast<free_block*>(slab);
 }
 
 struct class_cache {
@@ -204,7 +166,6 @@ struct thread_exit_flush {
     for (std::size_t c = 0; c < class_count; ++c)
       if (cache.classes[c].count > 0)
         give(c, cache.classes[c].count);
-    small_pool_trim();
   }
 };
 
@@ -269,39 +230,6 @@ void small_free(void* ptr, std::size_t size) noexcept {
 
 std::size_t small_pool_depot_blocks() noexcept {
   return the_depot().blocks.load(std::memory_order_relaxed);
-}
-
-std::size_t small_pool_trim() noexcept {
-  auto& d = the_depot();
-  if (d.excess.load(std::memory_order_relaxed) == 0)
-    return 0;
-  std::size_t released = 0;
-  for (std::size_t c = 0; c < class_count; ++c) {
-    free_block* extra = nullptr;
-    {
-      std::lock_guard guard{d.mutexes[c]};
-      while (d.batch_counts[c] > small_pool_depot_batches) {
-        auto* head = d.batches[c];
-        d.batches[c] = head->next_batch;
-        --d.batch_counts[c];
-        d.excess.fetch_sub(1, std::memory_order_relaxed);
-        head->next_batch = extra;
-        extra = head;
-      }
-    }
-    while (extra != nullptr) {
-      auto* next = extra->next_batch;
-      released += release_batch(c, extra);
-      extra = next;
-    }
-  }
-  return released;
-}
-
-small_pool_stats small_pool_statistics() noexcept {
-  auto& d = the_depot();
-  return small_pool_stats{.held_bytes = d.held_bytes.load(std::memory_order_relaxed),
-                          .depot_blocks = d.blocks.load(std::memory_order_relaxed)};
 }
 
 } // namespace ringactor::detail

@@ -12,15 +12,9 @@
 // per 64 blocks.
 //
 // Size classes: 16-byte steps up to 512 bytes.
-// Larger requests go to ::operator new. What the pool keeps while idle is
-// bounded: each thread's cache holds fewer than two batches per class, and
-// the depot at most small_pool_depot_batches batches per class. While the
-// program is busy the depot keeps every batch it is given (a lagging
-// receiver's blocks are reused, not given back and taken again); when a
-// scheduler worker parks or a thread ends, small_pool_trim() gives the
-// batches beyond the bound back to the system, so a burst's peak does not
-// stay for the life of the process.
-// Building with -DRINGACTOR_NO_SMALL_POOL
+// Larger requests go to ::operator new. Memory is never returned to the
+// system; the pool holds at most what was live at the peak (plus two
+// batches per thread and class). Building with -DRINGACTOR_NO_SMALL_POOL
 // turns it off (for applications with their own allocator, and to measure
 // it). Under AddressSanitizer the pool is off
 // (every block comes from ::operator new) so that use-after-free and
@@ -28,7 +22,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <new>
 
 namespace ringactor::detail {
@@ -44,28 +37,6 @@ void small_free(void* ptr, std::size_t size) noexcept;
 
 /// Blocks waiting in the depot (not in any thread's cache), for tests.
 std::size_t small_pool_depot_blocks() noexcept;
-
-/// Batches of 64 blocks the depot keeps per size class once idle; the
-/// rest goes back to the system at the next small_pool_trim().
-inline constexpr std::uint32_t small_pool_depot_batches = 16;
-
-/// Gives the depot's batches beyond small_pool_depot_batches per class back
-/// to the system; returns the bytes given back. Cheap when there is nothing
-/// to give (one relaxed load): scheduler workers call it before they park,
-/// and each thread when it ends.
-std::size_t small_pool_trim() noexcept;
-
-struct small_pool_stats {
-  /// Bytes the pool took from the system and has not given back: blocks in
-  /// use plus free blocks in thread caches and the depot.
-  std::size_t held_bytes;
-  /// Free blocks in the depot.
-  std::size_t depot_blocks;
-};
-
-/// What the pool holds now (all zero when the pool is off: under
-/// AddressSanitizer or with RINGACTOR_NO_SMALL_POOL).
-small_pool_stats small_pool_statistics() noexcept;
 
 /// Class-scope allocation functions that route a type's objects through the
 /// pool; over-aligned types bypass it.
