@@ -31,16 +31,20 @@ void intrusive_ptr_add_ref(abstract_actor* x) noexcept {
 }
 
 void intrusive_ptr_release(abstract_actor* x) noexcept {
-  // acq_rel: the release orders this owner's writes before the count drop;
-  // the acquire (in the last owner) makes every owner's writes visible to
-  // on_unreachable and to the destructor.
-  if (x->strong_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    x->on_unreachable();
-    detail::weak_release(x);
-  }
+  detail::release_strong(x, 1);
 }
 
 namespace detail {
+
+void release_strong(abstract_actor* x, uint32_t n) noexcept {
+  // acq_rel: the release orders this owner's writes before the count drop;
+  // the acquire (in the last owner) makes every owner's writes visible to
+  // on_unreachable and to the destructor.
+  if (x->strong_.fetch_sub(n, std::memory_order_acq_rel) == n) {
+    x->on_unreachable();
+    weak_release(x);
+  }
+}
 
 void weak_ref(abstract_actor* x) noexcept {
   x->weak_.fetch_add(1, std::memory_order_relaxed);

@@ -2,6 +2,7 @@
 
 #include "ringactor/actor_system.hpp"
 #include "request_table.hpp"
+#include "sender_release_batch.hpp"
 #include "system_core.hpp"
 
 namespace ringactor {
@@ -244,7 +245,8 @@ void scheduled_actor::reoffer_skipped() {
     normal_.prepend(handlers_->skipped);
 }
 
-void scheduled_actor::handle_message(mailbox_element_ptr x) {
+void scheduled_actor::handle_message(mailbox_element_ptr x,
+                                     detail::sender_release_batch* senders) {
   current_ = x.get();
   auto epoch = bhvr_epoch_;
   bool timer_tick = false;
@@ -294,6 +296,8 @@ void scheduled_actor::handle_message(mailbox_element_ptr x) {
   // An actor without behavior and without pending requests is done.
   if (!bhvr_ && pending_requests() == 0)
     quit();
+  if (senders != nullptr && x && x->sender)
+    senders->add(x->sender.release());
 }
 
 resumable::resume_result scheduled_actor::resume(detail::worker_counters& counters,
@@ -302,6 +306,10 @@ resumable::resume_result scheduled_actor::resume(detail::worker_counters& counte
     return resume_result::done;
   size_t handled = 0;
   auto result = resume_result::resume_later;
+  // Dropped at every return, before the worker derefs this actor: a
+  // sender released last here (this actor itself, for a self-send) is
+  // released while the worker still holds its reference.
+  detail::sender_release_batch senders;
   while (handled < max_throughput) {
     auto x = next_message();
     if (!x) {
@@ -314,7 +322,7 @@ resumable::resume_result scheduled_actor::resume(detail::worker_counters& counte
       }
       continue;
     }
-    handle_message(std::move(x));
+    handle_message(std::move(x), &senders);
     ++handled;
     // Counted per message (a plain store to a worker-local line), so that
     // stats() is current even while a long batch runs.

@@ -25,6 +25,13 @@ constexpr unsigned max_runnext_streak = 64;
 // this long (the owner is busy with something long, e.g. a heavy handler).
 constexpr auto runnext_steal_delay = std::chrono::microseconds{20};
 
+// A worker that parks while another worker runs jobs parks for this long
+// only, then takes a runnext job that has not moved (its owner is stuck in
+// a long handler). The owner never has to wake it: a message chain that
+// sets runnext on every hop makes no wake-up call at all. An idle system
+// (every worker parked) parks without a timeout.
+constexpr auto runnext_watch_period = std::chrono::milliseconds{1};
+
 // The owner takes the back of its queue (the oldest job) on every this-many-th
 // pick instead of the front (the newest), so a worker that keeps waking new
 // actors cannot starve an old one (Go's scheduler checks its global queue
@@ -133,7 +140,9 @@ void scheduler::schedule(resumable* job) {
   job->ref_resumable();
   if (auto self = this_worker()) {
     worker_counters::bump(self->runnext_seq);
-    if (auto prev = self->runnext.exchange(job, std::memory_order_acq_rel)) {
+    // seq_cst: pairs with the sleepers_ increment in wait_for_job, which
+    // then reads every runnext slot (see wake_for_runnext).
+    if (auto prev = self->runnext.exchange(job, std::memory_order_seq_cst)) {
       self->push_front(prev);
       notify_if_sleeping();
     } else {
@@ -147,15 +156,29 @@ void scheduler::schedule(resumable* job) {
 }
 
 void scheduler::notify_if_sleeping() {
+  // A spinning worker will find the job: no wake-up call (Go's scheduler
+  // does the same). Dekker with the spinner: we stored queue_size (seq_cst)
+  // and read spinning_; it decrements spinning_ (seq_cst) before it parks
+  // and then reads queue_size (any_work): one of the two sees the other's
+  // write. A spinner that leaves with other work still queued wakes a
+  // sleeper itself (spinning_guard::hand_off).
+  if (spinning_.fetch_add(0, std::memory_order_seq_cst) > 0)
+    return;
+  // A worker in a timed park (others were busy when it parked) looks at the
+  // queues within runnext_watch_period. Not waking it keeps actors that
+  // talk to each other on the busy worker (a job that waits there for less
+  // than the period runs where it was scheduled), and keeps a thread that
+  // is not a worker (a producer sending from main) from being preempted by
+  // a woken worker on every send when there are fewer cores than threads.
+  // Relaxed: a stale count costs one needless signal or one period.
+  if (watchers_.load(std::memory_order_relaxed) > 0)
+    return;
   // Dekker with the parking worker: we stored queue_size (seq_cst) and now
   // read sleepers_; the worker incremented sleepers_ (seq_cst) and then
-  // reads queue_size. One of the two sees the other's write. The read is an
-  // RMW (not a fence plus a load) so that ThreadSanitizer can model it.
-  if (sleepers_.fetch_add(0, std::memory_order_seq_cst) > 0) {
-    wakeups_.fetch_add(1, std::memory_order_relaxed);
-    std::lock_guard guard{park_mtx_};
-    park_cv_.notify_one();
-  }
+  // reads queue_size. One of the two sees the other's write. The reads are
+  // RMWs (not a fence plus a load) so that ThreadSanitizer can model them.
+  if (sleepers_.fetch_add(0, std::memory_order_seq_cst) > 0)
+    signal_one();
 }
 
 void scheduler::wake_for_runnext() {
@@ -163,8 +186,13 @@ void scheduler::wake_for_runnext() {
   // long (a heavy handler), only a spinning worker can take it over. Keep
   // one worker spinning while others sleep, as Go's scheduler does: one
   // wake-up at a time, and none while a worker already spins.
+  // A worker that parked after this job's slot was set watches it (timed
+  // park, see wait_for_job); one that parked before did not see it, so the
+  // sleepers_ load is seq_cst, pairing with the parking worker's increment:
+  // either it sees this runnext job or this load sees it sleeping.
   if (spinning_.load(std::memory_order_relaxed) > 0
-      || sleepers_.load(std::memory_order_relaxed) == 0)
+      || watchers_.load(std::memory_order_relaxed) > 0
+      || sleepers_.load(std::memory_order_seq_cst) == 0)
     return;
   // The limit, enforced: at most one such wake-up outstanding. In a message
   // chain nearly every hop finds the other worker parked, and it is still
@@ -173,8 +201,16 @@ void scheduler::wake_for_runnext() {
   // wait_for_job), so a later hop can wake them again.
   if (runnext_wake_pending_.exchange(true, std::memory_order_relaxed))
     return;
+  signal_one();
+}
+
+void scheduler::signal_one() {
   wakeups_.fetch_add(1, std::memory_order_relaxed);
-  std::lock_guard guard{park_mtx_};
+  // Taking the mutex orders this signal after a parking worker's check
+  // (it holds the mutex from its check until it waits). The signal itself
+  // comes after the unlock, so that the woken worker does not block at
+  // once on the mutex this thread still holds.
+  { std::lock_guard guard{park_mtx_}; }
   park_cv_.notify_one();
 }
 
@@ -247,12 +283,25 @@ resumable* scheduler::try_steal(worker& self, bool take_runnext) {
 }
 
 resumable* scheduler::wait_for_job(worker& self) {
+  // seq_cst: the decrement pairs with notify_if_sleeping's read (Dekker).
   struct spinning_guard {
-    std::atomic<size_t>& count;
-    explicit spinning_guard(std::atomic<size_t>& x) : count(x) {
-      count.fetch_add(1, std::memory_order_relaxed);
+    scheduler& sched;
+    bool counted = true;
+    explicit spinning_guard(scheduler& x) : sched(x) {
+      sched.spinning_.fetch_add(1, std::memory_order_seq_cst);
     }
-    ~spinning_guard() { count.fetch_sub(1, std::memory_order_relaxed); }
+    /// Stops spinning to run a job. Producers skipped their wake-up call
+    /// while this worker spun; if it was the last spinner and work is still
+    /// queued, that work needs another worker now.
+    void hand_off() {
+      counted = false;
+      if (sched.spinning_.fetch_sub(1, std::memory_order_seq_cst) == 1 && sched.any_work())
+        sched.notify_if_sleeping();
+    }
+    ~spinning_guard() {
+      if (counted)
+        sched.spinning_.fetch_sub(1, std::memory_order_seq_cst);
+    }
   };
   for (;;) {
     {
@@ -260,11 +309,12 @@ resumable* scheduler::wait_for_job(worker& self) {
       // (doubles, up to idle_spin, when a spin found work; halves when it
       // timed out), so that a worker sharing a core with the thread it waits
       // for does not hold that core for a whole idle_spin every time.
-      spinning_guard spinning{spinning_};
+      spinning_guard spinning{*this};
       auto found = [&](resumable* job) {
         self.spin_budget = std::min<std::chrono::nanoseconds>(
           idle_spin_,
           std::max<std::chrono::nanoseconds>(self.spin_budget * 2, std::chrono::microseconds{1}));
+        spinning.hand_off();
         return job;
       };
       auto until = std::chrono::steady_clock::now() + self.spin_budget;
@@ -280,26 +330,75 @@ resumable* scheduler::wait_for_job(worker& self) {
         cpu_relax();
       }
       self.spin_budget /= 2;
-      if (auto job = try_steal(self, true))
+      if (auto job = try_steal(self, true)) {
+        spinning.hand_off();
         return job;
+      }
     }
     // Park.
-    std::unique_lock guard{park_mtx_};
-    sleepers_.fetch_add(1, std::memory_order_seq_cst);
-    if (!stop_.load(std::memory_order_acquire) && !any_work()
-        && self.runnext.load(std::memory_order_acquire) == nullptr) {
-      worker_counters::bump(self.counters.parks);
-      // Cleared when a worker enters the wait (a flag left set by a signal
-      // that found no waiter must not silence the next one) and when it
-      // leaves it (it will spin and look at runnext jobs: the next
-      // wake_for_runnext may signal again). Both under park_mtx_, which
-      // wake_for_runnext takes to signal.
-      runnext_wake_pending_.store(false, std::memory_order_relaxed);
-      park_cv_.wait(guard);
-      runnext_wake_pending_.store(false, std::memory_order_relaxed);
+    runnext_watch watch;
+    {
+      std::unique_lock guard{park_mtx_};
+      sleepers_.fetch_add(1, std::memory_order_seq_cst);
+      if (!stop_.load(std::memory_order_acquire) && !any_work()
+          && self.runnext.load(std::memory_order_acquire) == nullptr) {
+        worker_counters::bump(self.counters.parks);
+        // Cleared when a worker enters the wait (a flag left set by a signal
+        // that found no waiter must not silence the next one) and when it
+        // leaves it (it will spin and look at runnext jobs: the next
+        // wake_for_runnext may signal again). Both under park_mtx_, which
+        // wake_for_runnext takes to signal.
+        runnext_wake_pending_.store(false, std::memory_order_relaxed);
+        watch = find_runnext_job(self);
+        // A worker that is neither parked nor spinning runs a job; if it
+        // sets runnext and then stays long in a handler, only a watcher can
+        // take that job over, so watch rather than wait for a signal.
+        auto others_busy = workers_.size() > sleepers_.load(std::memory_order_relaxed)
+                                               + spinning_.load(std::memory_order_relaxed);
+        if (watch.owner != nullptr || others_busy) {
+          // Relaxed: a hint for wake_for_runnext (this worker looks at the
+          // slot within runnext_watch_period anyway).
+          watchers_.fetch_add(1, std::memory_order_relaxed);
+          park_cv_.wait_for(guard, runnext_watch_period);
+          watchers_.fetch_sub(1, std::memory_order_relaxed);
+        } else {
+          park_cv_.wait(guard);
+        }
+        runnext_wake_pending_.store(false, std::memory_order_relaxed);
+      }
+      sleepers_.fetch_sub(1, std::memory_order_seq_cst);
     }
-    sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+    if (auto job = take_if_unmoved(self, watch))
+      return job;
   }
+}
+
+scheduler::runnext_watch scheduler::find_runnext_job(worker& self) const noexcept {
+  for (auto& w : workers_) {
+    if (w.get() == &self)
+      continue;
+    // seq_cst: pairs with the exchange in schedule (see wake_for_runnext).
+    auto seq = w->runnext_seq.load(std::memory_order_relaxed);
+    if (auto job = w->runnext.load(std::memory_order_seq_cst))
+      return {w.get(), job, seq};
+  }
+  return {};
+}
+
+resumable* scheduler::take_if_unmoved(worker& self, const runnext_watch& watch) {
+  if (watch.owner == nullptr
+      || watch.owner->runnext_seq.load(std::memory_order_relaxed) != watch.seq)
+    return nullptr;
+  // The same job has sat in that slot for a whole watch period (or since a
+  // signal): its owner is busy with something long. The exchange decides
+  // who runs it.
+  auto expected = watch.job;
+  if (!watch.owner->runnext.compare_exchange_strong(expected, nullptr,
+                                                    std::memory_order_acq_rel))
+    return nullptr;
+  worker_counters::bump(self.counters.steals);
+  worker_counters::bump(self.counters.runnext_steals);
+  return watch.job;
 }
 
 void scheduler::execute(worker& self, resumable* job) {

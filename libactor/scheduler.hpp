@@ -125,7 +125,19 @@ private:
   void execute(worker& self, resumable* job);
   void notify_if_sleeping();
   void wake_for_runnext();
+  /// Wakes one parked worker.
+  void signal_one();
   bool any_work() const noexcept;
+
+  /// A job seen in another worker's runnext slot when this one parked.
+  struct runnext_watch {
+    worker* owner = nullptr;
+    resumable* job = nullptr;
+    uint64_t seq = 0;
+  };
+  runnext_watch find_runnext_job(worker& self) const noexcept;
+  /// Takes the watched job if it is still in its slot, unmoved.
+  resumable* take_if_unmoved(worker& self, const runnext_watch& watch);
 
   size_t max_throughput_;
   std::chrono::nanoseconds idle_spin_;
@@ -134,8 +146,12 @@ private:
   std::atomic<size_t> round_robin_{0};
   // Parked workers; seq_cst, pairs with queue_size (Dekker).
   std::atomic<size_t> sleepers_{0};
-  // Workers spinning for work (relaxed: a hint for whether to wake one).
+  // Workers spinning for work. seq_cst: producers skip their wake-up call
+  // while one spins (Dekker with queue_size, see notify_if_sleeping).
   std::atomic<size_t> spinning_{0};
+  // Workers in a timed park, watching a runnext job (relaxed: a hint for
+  // wake_for_runnext).
+  std::atomic<size_t> watchers_{0};
   // Signals sent to parked workers (relaxed: statistics).
   std::atomic<uint64_t> wakeups_{0};
   // Set by wake_for_runnext when it signals, cleared under park_mtx_ by a

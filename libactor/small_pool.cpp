@@ -68,9 +68,27 @@ depot& the_depot() {
   return *instance;
 }
 
+/// A batch's length lives in its second block's `next_batch` (unused while
+/// the batch is in the depot): taking a batch then costs two cache misses,
+/// not one per block. Counting by walking the list was 64% of a producer's
+/// time in savina_fork_join, as every block was last written by the
+/// consumer's core.
+void set_batch_length(free_block* head, std::uint32_t n) noexcept {
+  if (head->next != nullptr)
+    head->next->next_batch = reinterpret_cast<free_block*>(static_cast<std::uintptr_t>(n));
+}
+
+std::uint32_t batch_length(const free_block* head) noexcept {
+  if (head->next == nullptr)
+    return 1;
+  return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(head->next->next_batch));
+}
+
+/// Puts the batch `head` of `n` blocks in the depot.
 void depot_put(std::size_t c, free_block* head, std::uint32_t n) noexcept {
   auto& d = the_depot();
   d.blocks.fetch_add(n, std::memory_order_relaxed);
+  set_batch_length(head, n);
   std::lock_guard guard{d.mutexes[c]};
   head->next_batch = d.batches[c];
   d.batches[c] = head;
@@ -140,9 +158,7 @@ void give(std::size_t c, std::uint32_t n) noexcept {
 void refill(std::size_t c) {
   auto& cc = cache.classes[c];
   if (auto* head = depot_take(c)) {
-    std::uint32_t n = 0;
-    for (auto* b = head; b != nullptr; b = b->next)
-      ++n;
+    auto n = batch_length(head);
     the_depot().blocks.fetch_sub(n, std::memory_order_relaxed);
     cc.head = head;
     cc.count = n;
@@ -187,10 +203,11 @@ void* small_alloc(std::size_t size) {
   if (cache.mode != cache_mode::active && !cache_usable()) {
     // Thread exit: a batch of its own would never be used up.
     if (auto* head = depot_take(c)) {
-      // The batch's other blocks go back (still counted); one leaves.
+      // The batch's other blocks go back; one leaves.
+      auto n = batch_length(head);
+      the_depot().blocks.fetch_sub(n, std::memory_order_relaxed);
       if (head->next != nullptr)
-        depot_put(c, head->next, 0);
-      the_depot().blocks.fetch_sub(1, std::memory_order_relaxed);
+        depot_put(c, head->next, n - 1);
       return head;
     }
     auto* slab = carve_slab(c);
@@ -204,6 +221,9 @@ void* small_alloc(std::size_t size) {
   auto* b = cc.head;
   cc.head = b->next;
   --cc.count;
+  // The next block was last written by whichever thread freed it (for
+  // messages: the receiver's core); fetch it while this one is in use.
+  __builtin_prefetch(cc.head, 1);
   return b;
 }
 

@@ -26,6 +26,7 @@ struct system_core;
 class actor_registry;
 void weak_ref(abstract_actor* x) noexcept;
 void weak_release(abstract_actor* x) noexcept;
+void release_strong(abstract_actor* x, uint32_t n) noexcept;
 } // namespace detail
 
 class abstract_actor {
@@ -97,6 +98,7 @@ public:
   friend void intrusive_ptr_release(abstract_actor* x) noexcept;
   friend void detail::weak_ref(abstract_actor* x) noexcept;
   friend void detail::weak_release(abstract_actor* x) noexcept;
+  friend void detail::release_strong(abstract_actor* x, uint32_t n) noexcept;
   friend class detail::actor_registry;
   friend class actor_addr;
   friend class named_actor_registry;

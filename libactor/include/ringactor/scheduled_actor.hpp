@@ -19,6 +19,11 @@
 
 namespace ringactor {
 
+namespace detail {
+class sender_release_batch;
+} // namespace detail
+
+
 template <class Response>
 class response_handle;
 
@@ -229,7 +234,9 @@ private:
   bool run_deferred_init();
   void fetch_inbox();
   mailbox_element_ptr next_message();
-  void handle_message(mailbox_element_ptr x);
+  /// Handles `x`; its sender reference goes to `senders` when given (the
+  /// batch of resume), else it is dropped with the element.
+  void handle_message(mailbox_element_ptr x, detail::sender_release_batch* senders = nullptr);
   void handle_response(mailbox_element& x);
   void handle_timeout_tick();
   void arm_timeout(clock::time_point deadline);

@@ -1,0 +1,134 @@
+// When the scheduler wakes a parked worker (issue 18, finding 3): a chain
+// that one worker runs well costs no wake-up calls, a runnext job behind a
+// long handler is still taken over, and the sender references of a batch of
+// messages are given back.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#include <ringactor/all.hpp>
+
+#include "test_util.hpp"
+
+using namespace ringactor;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct volley {
+  std::uint64_t left;
+};
+struct volley_done {};
+
+behavior volley_player(event_based_actor* self, actor done_to) {
+  return {
+    [=](volley v) {
+      if (v.left == 0)
+        self->send(done_to, volley_done{});
+      else
+        self->send(actor{self->current_sender()}, volley{v.left - 1});
+    },
+  };
+}
+
+struct go {};
+struct ran {};
+struct tally {
+  std::uint64_t count;
+};
+
+} // namespace
+
+TEST_CASE("a message chain on one worker makes no wake-up call per park of the idle one") {
+  // Two actors bounce a message on one worker; the other worker has nothing
+  // to do. It parks with a timeout while the chain runs (it would take over
+  // a runnext job that stops moving), so the chain never signals it: the
+  // wake-ups stay a handful however long the chain is (before: about one
+  // per park, hundreds in this test).
+  constexpr std::uint64_t hops = 400'000;
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto a = sys.spawn(volley_player, self.as_actor());
+  auto before = sys.stats();
+  sys.spawn(
+    [](event_based_actor* b, actor partner, actor done_to) -> behavior {
+      b->send(partner, volley{hops});
+      return volley_player(b, done_to);
+    },
+    a, self.as_actor());
+  CHECK(self->receive_for(60s, [](volley_done) {}));
+  auto after = sys.stats();
+  auto wakeups = after.wakeups - before.wakeups;
+  MESSAGE(wakeups << " wake-ups and " << after.parks - before.parks << " parks in " << hops
+                  << " hops");
+  CHECK(wakeups <= 16);
+}
+
+TEST_CASE("a job put in runnext by a handler that then runs long is taken over by an idle "
+          "worker") {
+  // The handler schedules `helper` (into its own worker's runnext slot) and
+  // then waits for helper to have run. Only the other worker can run it: it
+  // must notice the job that stays put, although nobody signals it.
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  std::atomic<bool> helper_ran{false};
+  auto helper = sys.spawn([&helper_ran](event_based_actor*) -> behavior {
+    return {[&helper_ran](ran) { helper_ran.store(true, std::memory_order_release); }};
+  });
+  // Let the other worker go idle first, so that it parks.
+  REQUIRE(test_util::eventually([&] { return sys.stats().parks > 0; }, 10s));
+  auto waiter = sys.spawn([helper, &helper_ran](event_based_actor* me) -> behavior {
+    return {[=, &helper_ran](go) {
+      me->send(helper, ran{});
+      auto until = std::chrono::steady_clock::now() + 10s;
+      while (!helper_ran.load(std::memory_order_acquire)
+             && std::chrono::steady_clock::now() < until)
+        std::this_thread::yield();
+      return helper_ran.load(std::memory_order_acquire);
+    }};
+  });
+  bool ok = false;
+  self->request(waiter, 20s, go{}).receive([&](bool x) { ok = x; },
+                                          [](const error& e) { FAIL(to_string(e)); });
+  CHECK(ok);
+}
+
+TEST_CASE("the sender references of a run of handled messages are all given back") {
+  // The receiver drops the references of a run of messages from one sender
+  // together (one atomic per run); none may be kept.
+  constexpr std::uint64_t messages = 20'000;
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  auto counter = sys.spawn([](stateful_actor<std::uint64_t>* me) -> behavior {
+    return {
+      [me](volley) { ++me->state; },
+      [me](volley_done) { return tally{me->state}; },
+    };
+  });
+  auto sender = sys.spawn([counter](event_based_actor* me) -> behavior {
+    return {[=](go) {
+      for (std::uint64_t i = 0; i < messages; ++i)
+        me->send(counter, volley{i});
+    }};
+  });
+  auto baseline = sender.get()->strong_count();
+  self->send(sender, go{});
+  std::uint64_t handled = 0;
+  // Asked after the sender's messages (it sent them all in one handler):
+  // poll until the counter has seen them, bounded.
+  REQUIRE(test_util::eventually(
+    [&] {
+      self->request(counter, 10s, volley_done{})
+        .receive([&](tally t) { handled = t.count; }, [](const error&) {});
+      return handled == messages;
+    },
+    30s));
+  // The counter's worker gives the last references back when it leaves the
+  // counter, after its reply.
+  CHECK(test_util::eventually([&] { return sender.get()->strong_count() == baseline; }, 10s));
+  MESSAGE("strong references to the sender: " << sender.get()->strong_count() << " (baseline "
+                                               << baseline << ")");
+}
