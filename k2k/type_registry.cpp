@@ -11,8 +11,8 @@ namespace {
 std::optional<routable_type> view(std::optional<type_entry> x) {
   if (!x || !x->routable)
     return std::nullopt;
-  return routable_type{x->id,        std::move(x->name), std::move(x->category),
-                       x->stable_id, x->size,            x->trivially_copyable};
+  return routable_type{x->id,   std::move(x->name),   std::move(x->category), x->stable_id,
+                       x->size, x->trivially_copyable};
 }
 
 std::vector<routable_type> view(std::vector<type_entry> xs) {

@@ -15,7 +15,8 @@ bool binary_reader::varint(std::size_t& x) {
   std::uint64_t v = 0;
   switch (read_varint(data_, size_, pos_, v)) {
     case varint_status::ok: x = static_cast<std::size_t>(v); return true;
-    case varint_status::truncated: return fail_at(at, wire_errc::truncated, "the input ends inside a varint");
+    case varint_status::truncated:
+      return fail_at(at, wire_errc::truncated, "the input ends inside a varint");
     case varint_status::overflow:
       return fail_at(at, wire_errc::integer_overflow, "a varint has more than 64 bits");
     case varint_status::non_minimal:

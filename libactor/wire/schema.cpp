@@ -22,7 +22,8 @@ void canonical(const type_schema& x, std::string& out) {
 
 std::optional<schema_difference> compare_one(const type_schema& a, const type_schema& b) {
   if (a.name != b.name)
-    return schema_difference{a.name, {}, fmt::format("named '{}' here, '{}' there", a.name, b.name)};
+    return schema_difference{
+      a.name, {}, fmt::format("named '{}' here, '{}' there", a.name, b.name)};
   auto n = std::min(a.fields.size(), b.fields.size());
   for (std::size_t i = 0; i < n; ++i) {
     auto& x = a.fields[i];
@@ -61,8 +62,7 @@ std::uint64_t digest_of(const type_schema& x) {
   std::vector<const type_schema*> nested;
   for (auto& y : x.nested)
     nested.push_back(&y);
-  std::sort(nested.begin(), nested.end(),
-            [](auto* a, auto* b) { return a->name < b->name; });
+  std::sort(nested.begin(), nested.end(), [](auto* a, auto* b) { return a->name < b->name; });
   for (auto* y : nested)
     canonical(*y, text);
   return fnv1a64(text);

@@ -52,8 +52,8 @@ bool type_registry::add(type_entry x) {
     by_stable_.emplace(y.stable_id, i->second);
     changed = true;
   } else if (x.named && y.named && x.name != y.name) {
-    log_error("wire: type {} is registered as {} already; the name {} is ignored",
-              x.id->name, y.name, x.name);
+    log_error("wire: type {} is registered as {} already; the name {} is ignored", x.id->name,
+              y.name, x.name);
   }
   if (x.routable && !y.routable) {
     y.routable = true;

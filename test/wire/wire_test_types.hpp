@@ -44,10 +44,9 @@ struct pod {
 
 template <class Inspector>
 bool inspect(Inspector& f, pod& x) {
-  return f.object(x).fields(f.field("id", x.id), f.field("price", x.price),
-                            f.field("qty", x.qty), f.field("weight", x.weight),
-                            f.field("urgent", x.urgent), f.field("tint", x.tint),
-                            f.field("dims", x.dims));
+  return f.object(x).fields(f.field("id", x.id), f.field("price", x.price), f.field("qty", x.qty),
+                            f.field("weight", x.weight), f.field("urgent", x.urgent),
+                            f.field("tint", x.tint), f.field("dims", x.dims));
 }
 RINGACTOR_TYPE(pod, "wire_test.pod", "wire_test")
 
@@ -78,13 +77,14 @@ struct everything {
 
 template <class Inspector>
 bool inspect(Inspector& f, everything& x) {
-  return f.object(x).fields(
-    f.field("b", x.b), f.field("i8", x.i8), f.field("u16", x.u16), f.field("i64", x.i64),
-    f.field("f32", x.f32), f.field("f64", x.f64), f.field("c", x.c), f.field("s", x.s),
-    f.field("ints", x.ints), f.field("strs", x.strs), f.field("pts", x.pts),
-    f.field("maybe", x.maybe), f.field("no_point", x.no_point), f.field("var", x.var),
-    f.field("m", x.m), f.field("um", x.um), f.field("ms", x.ms), f.field("secs", x.secs),
-    f.field("addr", x.addr), f.field("err", x.err), f.field("nested", x.nested));
+  return f.object(x).fields(f.field("b", x.b), f.field("i8", x.i8), f.field("u16", x.u16),
+                            f.field("i64", x.i64), f.field("f32", x.f32), f.field("f64", x.f64),
+                            f.field("c", x.c), f.field("s", x.s), f.field("ints", x.ints),
+                            f.field("strs", x.strs), f.field("pts", x.pts),
+                            f.field("maybe", x.maybe), f.field("no_point", x.no_point),
+                            f.field("var", x.var), f.field("m", x.m), f.field("um", x.um),
+                            f.field("ms", x.ms), f.field("secs", x.secs), f.field("addr", x.addr),
+                            f.field("err", x.err), f.field("nested", x.nested));
 }
 RINGACTOR_TYPE(everything, "wire_test.everything", "wire_test")
 

@@ -38,8 +38,8 @@ expected<void> to_bytes(const T& x, std::vector<std::byte>& out, const wire_limi
   if (auto n = out.size() - start; n > limits.max_message_size) {
     out.resize(start);
     return wire::make_error(wire_errc::limit_exceeded, wire::wire_name_of<T>(), {}, {},
-                            fmt::format("the message has {} bytes, past max_message_size ({})",
-                                        n, limits.max_message_size));
+                            fmt::format("the message has {} bytes, past max_message_size ({})", n,
+                                        limits.max_message_size));
   }
   return {};
 }
@@ -80,7 +80,6 @@ expected<dynamic_message> from_bytes(std::string_view type_name, std::span<const
 
 /// The wire form of a dynamic message's payload, whose type must be
 /// registered and inspectable.
-expected<std::vector<std::byte>> to_bytes(const dynamic_message& x,
-                                          const wire_limits& limits = {});
+expected<std::vector<std::byte>> to_bytes(const dynamic_message& x, const wire_limits& limits = {});
 
 } // namespace ringactor

@@ -92,7 +92,8 @@ private:
     type_id_t type() const noexcept override { return type_id_of<T>(); }
     void* value() noexcept override { return std::addressof(payload); }
     void send(strong_actor_ptr sender, const actor& dest) override {
-      dest.ctrl()->enqueue(make_mailbox_element(std::move(sender), message_id{}, std::move(payload)));
+      dest.ctrl()->enqueue(make_mailbox_element(std::move(sender), message_id{},
+                                                std::move(payload)));
     }
     void request(scheduled_actor* self, const actor& dest, timespan timeout,
                  completion done) override {

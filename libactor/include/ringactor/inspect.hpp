@@ -144,8 +144,7 @@ public:
   template <class T>
   bool apply_field(field_ref<T> fld) {
     push_field(fld.name);
-    bool ok = derived().begin_field(fld.name) && derived().value(*fld.ref)
-              && derived().end_field();
+    bool ok = derived().begin_field(fld.name) && derived().value(*fld.ref) && derived().end_field();
     if (ok)
       pop_path(); // on failure the path stays, for the error that follows
     return ok;
@@ -232,8 +231,8 @@ struct first_bad<T, field_kind::optional> : first_bad<typename T::value_type> {}
 template <class T>
 struct first_bad<T, field_kind::map> {
   using key = typename first_bad<typename T::key_type>::type;
-  using type =
-    std::conditional_t<std::is_void_v<key>, typename first_bad<typename T::mapped_type>::type, key>;
+  using type = std::conditional_t<std::is_void_v<key>,
+                                  typename first_bad<typename T::mapped_type>::type, key>;
 };
 template <class... Ts>
 struct first_bad_of {

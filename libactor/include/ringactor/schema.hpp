@@ -41,7 +41,7 @@ bool inspect(Inspector& f, field_schema& x) {
 }
 
 struct type_schema {
-  std::string name;                ///< the stable name
+  std::string name;                 ///< the stable name
   std::vector<field_schema> fields; ///< in inspect order
   std::vector<type_schema> nested;  ///< object types reached through fields, sorted by name
   friend bool operator==(const type_schema&, const type_schema&) = default;

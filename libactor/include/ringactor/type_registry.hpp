@@ -60,9 +60,9 @@ struct type_entry {
   std::size_t size = 0;            ///< sizeof
   bool trivially_copyable = false; ///< whether it may cross into device memory
   std::string category;            ///< chosen at registration; may be empty
-  bool named = false;    ///< the name was given (RINGACTOR_TYPE), not the compiler's spelling
-  bool routable = false; ///< declared with RINGACTOR_K2K_ROUTABLE
-  std::uint64_t digest = 0;                ///< wire::digest_of(schema()); 0 if not inspectable
+  bool named = false;       ///< the name was given (RINGACTOR_TYPE), not the compiler's spelling
+  bool routable = false;    ///< declared with RINGACTOR_K2K_ROUTABLE
+  std::uint64_t digest = 0; ///< wire::digest_of(schema()); 0 if not inspectable
   wire::type_schema (*schema)() = nullptr; ///< null if not inspectable
   binary_codec binary;                     ///< empty if not inspectable
   json_codec json;                         ///< empty until the JSON format fills it
@@ -104,10 +104,10 @@ public:
 
 private:
   mutable std::shared_mutex mtx_;
-  std::vector<type_entry> types_;                             // guarded by mtx_
-  std::unordered_map<type_id_t, std::size_t> by_id_;          // guarded by mtx_
-  std::unordered_map<std::string, std::size_t> by_name_;      // guarded by mtx_
-  std::unordered_map<std::uint64_t, std::size_t> by_stable_;  // guarded by mtx_
+  std::vector<type_entry> types_;                            // guarded by mtx_
+  std::unordered_map<type_id_t, std::size_t> by_id_;         // guarded by mtx_
+  std::unordered_map<std::string, std::size_t> by_name_;     // guarded by mtx_
+  std::unordered_map<std::uint64_t, std::size_t> by_stable_; // guarded by mtx_
 };
 
 namespace detail {
@@ -167,11 +167,11 @@ bool register_type(std::string_view name, std::string_view category = {}) {
 /// it declares the function that gives formats the stable name, found by
 /// argument-dependent lookup, and registers the type at static
 /// initialization.
-#define RINGACTOR_TYPE(type, ...)                                                                  \
-  [[maybe_unused]] constexpr ::std::string_view ringactor_type_name(type*) noexcept {             \
-    return RINGACTOR_PP_FIRST(__VA_ARGS__, );                                                      \
-  }                                                                                                \
-  namespace {                                                                                      \
-  [[maybe_unused]] const bool RINGACTOR_PP_CAT(ringactor_type_, __COUNTER__) =                     \
-    ::ringactor::register_type<type>(__VA_ARGS__);                                                 \
+#define RINGACTOR_TYPE(type, ...)                                                     \
+  [[maybe_unused]] constexpr ::std::string_view ringactor_type_name(type*) noexcept { \
+    return RINGACTOR_PP_FIRST(__VA_ARGS__, );                                         \
+  }                                                                                   \
+  namespace {                                                                         \
+  [[maybe_unused]] const bool RINGACTOR_PP_CAT(                                       \
+    ringactor_type_, __COUNTER__) = ::ringactor::register_type<type>(__VA_ARGS__);    \
   }

@@ -57,11 +57,11 @@ namespace ringactor {
 /// a length prefix before the length is checked against these and against
 /// the input that remains.
 struct wire_limits {
-  std::size_t max_message_size = std::size_t{64} << 20; ///< bytes (or JSON characters)
+  std::size_t max_message_size = std::size_t{64} << 20;    ///< bytes (or JSON characters)
   std::size_t max_container_length = std::size_t{1} << 20; ///< elements, entries or bytes
-  std::size_t max_depth = 64;       ///< nested objects and containers
-  bool allow_unknown_fields = false; ///< JSON: skip fields the type lacks
-  bool allow_nan = false;            ///< accept NaN and infinities in floats
+  std::size_t max_depth = 64;                              ///< nested objects and containers
+  bool allow_unknown_fields = false;                       ///< JSON: skip fields the type lacks
+  bool allow_nan = false;                                  ///< accept NaN and infinities in floats
 };
 
 namespace wire {

@@ -28,8 +28,8 @@ namespace ringactor::wire {
 template <class T>
 constexpr std::size_t min_wire_size() noexcept {
   constexpr auto k = kind_of<T>;
-  if constexpr (k == field_kind::boolean || k == field_kind::integer
-                || k == field_kind::floating || k == field_kind::enumeration)
+  if constexpr (k == field_kind::boolean || k == field_kind::integer || k == field_kind::floating
+                || k == field_kind::enumeration)
     return sizeof(T);
   else if constexpr (k == field_kind::duration)
     return sizeof(typename T::rep);

@@ -48,8 +48,8 @@ public:
   template <class T>
   bool value(T& x) {
     constexpr auto k = kind_of<T>;
-    if constexpr (k == field_kind::boolean || k == field_kind::integer
-                  || k == field_kind::floating || k == field_kind::enumeration) {
+    if constexpr (k == field_kind::boolean || k == field_kind::integer || k == field_kind::floating
+                  || k == field_kind::enumeration) {
       return scalar<T>(&x);
     } else if constexpr (k == field_kind::duration) {
       using rep = typename T::rep;
