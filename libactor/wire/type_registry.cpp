@@ -81,7 +81,7 @@ std::optional<type_entry> type_registry::find(type_id_t id) const {
 
 std::optional<type_entry> type_registry::find(std::string_view name) const {
   std::shared_lock guard{mtx_};
-  if (auto i = by_name_.find(std::string{name}); i != by_name_.end())
+  if (auto i = by_name_.find(name); i != by_name_.end())
     return types_[i->second];
   return std::nullopt;
 }

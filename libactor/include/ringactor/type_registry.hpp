@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <shared_mutex>
 #include <span>
@@ -103,10 +104,19 @@ public:
   std::uint64_t digest() const;
 
 private:
+  /// Lets a string_view look a name up without building a string.
+  struct name_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view x) const noexcept {
+      return std::hash<std::string_view>{}(x);
+    }
+  };
+
   mutable std::shared_mutex mtx_;
-  std::vector<type_entry> types_;                            // guarded by mtx_
-  std::unordered_map<type_id_t, std::size_t> by_id_;         // guarded by mtx_
-  std::unordered_map<std::string, std::size_t> by_name_;     // guarded by mtx_
+  std::vector<type_entry> types_;                    // guarded by mtx_
+  std::unordered_map<type_id_t, std::size_t> by_id_; // guarded by mtx_
+  std::unordered_map<std::string, std::size_t, name_hash, std::equal_to<>>
+    by_name_;                                                // guarded by mtx_
   std::unordered_map<std::uint64_t, std::size_t> by_stable_; // guarded by mtx_
 };
 

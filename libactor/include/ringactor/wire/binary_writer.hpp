@@ -157,9 +157,10 @@ private:
     }
     auto cat = x.category_name();
     auto ctx = x.context();
-    return length(cat.size()) && bytes(cat.data(), cat.size())
-           && (append_scalar(out_, static_cast<std::int32_t>(x.code().value())), true)
-           && length(ctx.size()) && bytes(ctx.data(), ctx.size());
+    if (!length(cat.size()) || !bytes(cat.data(), cat.size()))
+      return false;
+    append_scalar(out_, static_cast<std::int32_t>(x.code().value()));
+    return length(ctx.size()) && bytes(ctx.data(), ctx.size());
   }
 
   bool fail(wire_errc code, std::string_view what) {
