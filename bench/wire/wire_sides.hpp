@@ -1,0 +1,23 @@
+// The measurements each side of the wire benchmarks provides (one
+// translation unit per side, so that ringactor's and CAF's inspect
+// functions for the same types never meet).
+#pragma once
+
+#include "wire_measure.hpp"
+#include "wire_types.hpp"
+
+namespace wire_bench {
+
+result ringactor_pod(const timing& t);
+result ringactor_mixed(const timing& t);
+result ringactor_nested(const timing& t);
+
+result caf_pod(const timing& t);
+result caf_mixed(const timing& t);
+result caf_nested(const timing& t);
+
+/// The floor of wire_pod: a memcpy of the struct into a reused buffer and
+/// back (wire_main.cpp).
+result memcpy_pod(const timing& t);
+
+} // namespace wire_bench
