@@ -1,57 +1,63 @@
 #include "ringactor/k2k/type_registry.hpp"
 
 #include <algorithm>
-#include <mutex>
 
 #include <fmt/format.h>
 
-#include "ringactor/logger.hpp"
-
 namespace ringactor::k2k {
 
+namespace {
+
+std::optional<routable_type> view(std::optional<type_entry> x) {
+  if (!x || !x->routable)
+    return std::nullopt;
+  return routable_type{x->id,   std::move(x->name),   std::move(x->category), x->stable_id,
+                       x->size, x->trivially_copyable};
+}
+
+std::vector<routable_type> view(std::vector<type_entry> xs) {
+  std::vector<routable_type> out;
+  for (auto& x : xs)
+    if (auto y = view(std::move(x)))
+      out.push_back(std::move(*y));
+  return out;
+}
+
+ringactor::type_registry& one() {
+  return ringactor::type_registry::global();
+}
+
+} // namespace
+
 type_registry& type_registry::global() {
-  // A function-local static: safe to use from other static initializers.
   static type_registry instance;
   return instance;
 }
 
 bool type_registry::add(routable_type x) {
-  std::unique_lock guard{mtx_};
-  if (by_id_.count(x.id) != 0)
+  if (auto known = view(one().find(x.id)))
     return false;
-  auto clash = std::find_if(types_.begin(), types_.end(),
-                            [&](const routable_type& y) { return y.stable_id == x.stable_id; });
-  if (clash != types_.end()) {
-    log_error("k2k: routable type {} has the same stable id as {}; it is not registered", x.name,
-              clash->name);
-    return false;
-  }
-  by_id_.emplace(x.id, types_.size());
-  types_.push_back(std::move(x));
-  return true;
+  type_entry e;
+  e.name = std::move(x.name);
+  e.stable_id = wire::fnv1a64(e.name);
+  e.id = x.id;
+  e.size = x.size;
+  e.trivially_copyable = x.trivially_copyable;
+  e.category = std::move(x.category);
+  e.routable = true;
+  return one().add(std::move(e));
 }
 
 std::optional<routable_type> type_registry::find(type_id_t id) const {
-  std::shared_lock guard{mtx_};
-  if (auto i = by_id_.find(id); i != by_id_.end())
-    return types_[i->second];
-  return std::nullopt;
+  return view(one().find(id));
 }
 
 std::optional<routable_type> type_registry::find(std::string_view name) const {
-  std::shared_lock guard{mtx_};
-  for (auto& x : types_)
-    if (x.name == name)
-      return x;
-  return std::nullopt;
+  return view(one().find(name));
 }
 
 std::optional<routable_type> type_registry::find_stable(std::uint64_t stable_id) const {
-  std::shared_lock guard{mtx_};
-  for (auto& x : types_)
-    if (x.stable_id == stable_id)
-      return x;
-  return std::nullopt;
+  return view(one().find_stable(stable_id));
 }
 
 expected<routable_type> type_registry::require(type_id_t id) const {
@@ -62,23 +68,16 @@ expected<routable_type> type_registry::require(type_id_t id) const {
 }
 
 std::vector<routable_type> type_registry::list() const {
-  std::shared_lock guard{mtx_};
-  return types_;
+  return view(one().list());
 }
 
 std::vector<routable_type> type_registry::list(std::string_view category) const {
-  std::shared_lock guard{mtx_};
-  std::vector<routable_type> out;
-  for (auto& x : types_)
-    if (x.category == category)
-      out.push_back(x);
-  return out;
+  return view(one().list(category));
 }
 
 std::vector<std::string> type_registry::categories() const {
-  std::shared_lock guard{mtx_};
   std::vector<std::string> out;
-  for (auto& x : types_)
+  for (auto& x : list())
     if (std::find(out.begin(), out.end(), x.category) == out.end())
       out.push_back(x.category);
   std::sort(out.begin(), out.end());
@@ -86,8 +85,7 @@ std::vector<std::string> type_registry::categories() const {
 }
 
 std::size_t type_registry::size() const {
-  std::shared_lock guard{mtx_};
-  return types_.size();
+  return list().size();
 }
 
 } // namespace ringactor::k2k

@@ -13,6 +13,8 @@
 
 #include "ringactor/actor.hpp"
 #include "ringactor/error.hpp"
+#include "ringactor/local_actor.hpp"
+#include "ringactor/mailbox_element.hpp"
 #include "ringactor/scheduled_actor.hpp"
 #include "ringactor/type_id.hpp"
 
@@ -43,6 +45,9 @@ public:
   type_id_t type() const noexcept { return impl_ ? impl_->type() : nullptr; }
   explicit operator bool() const noexcept { return static_cast<bool>(impl_); }
 
+  /// The payload, or null if empty.
+  const void* data() const noexcept { return impl_ ? impl_->value() : nullptr; }
+
   template <class T>
   T* get_if() noexcept {
     return impl_ && impl_->type() == type_id_of<T>() ? static_cast<T*>(impl_->value()) : nullptr;
@@ -55,11 +60,27 @@ public:
     impl->request(self, dest, timeout, std::move(done));
   }
 
+  /// Sends the payload (moved out; this becomes empty) to `dest` as an
+  /// ordinary message from `self` (null: no sender, as anon_send), where
+  /// the handler for its type sees it as if it had been sent typed. False,
+  /// sending nothing, if this is empty or `dest` is invalid.
+  bool send(local_actor* self, const actor& dest) {
+    if (!impl_ || !dest)
+      return false;
+    auto impl = std::move(impl_);
+    impl->send(self != nullptr ? self->ctrl() : strong_actor_ptr{}, dest);
+    return true;
+  }
+
+  /// send(nullptr, dest).
+  bool anon_send(const actor& dest) { return send(nullptr, dest); }
+
 private:
   struct concept_t {
     virtual ~concept_t() = default;
     virtual type_id_t type() const noexcept = 0;
     virtual void* value() noexcept = 0;
+    virtual void send(strong_actor_ptr sender, const actor& dest) = 0;
     virtual void request(scheduled_actor* self, const actor& dest, timespan timeout,
                          completion done) = 0;
   };
@@ -70,6 +91,10 @@ private:
     explicit model(U&& x) : payload(std::forward<U>(x)) {}
     type_id_t type() const noexcept override { return type_id_of<T>(); }
     void* value() noexcept override { return std::addressof(payload); }
+    void send(strong_actor_ptr sender, const actor& dest) override {
+      dest.ctrl()->enqueue(make_mailbox_element(std::move(sender), message_id{},
+                                                std::move(payload)));
+    }
     void request(scheduled_actor* self, const actor& dest, timespan timeout,
                  completion done) override {
       self->request(dest, timeout, std::move(payload))

@@ -84,6 +84,12 @@ public:
 
   explicit error(std::error_code code) noexcept : code_(code) {}
 
+  /// A code of any category with context (what a decoded error is built from).
+  error(std::error_code code, std::string context) : code_(code) {
+    if (!context.empty())
+      context_ = std::make_shared<const std::string>(std::move(context));
+  }
+
   /// True if this holds an error (any non-zero code).
   explicit operator bool() const noexcept { return static_cast<bool>(code_); }
 

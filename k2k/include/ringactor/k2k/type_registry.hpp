@@ -1,7 +1,8 @@
 // ringactor k2k: the registry of routable message types. A type that may
 // travel through a broker is declared routable, next to its definition and
 // in its namespace; the declaration registers it (type id, name, category)
-// during static initialization:
+// during static initialization, into the one type registry
+// (ringactor/type_registry.hpp; RINGACTOR_TYPE gives a type its stable name):
 //
 //   namespace app {
 //   struct temperature { float celsius; };
@@ -18,39 +19,43 @@
 #include <concepts>
 #include <cstdint>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <unordered_map>
 #include <vector>
 
 #include "ringactor/expected.hpp"
 #include "ringactor/k2k/error.hpp"
 #include "ringactor/type_id.hpp"
+#include "ringactor/type_registry.hpp"
 
 namespace ringactor::k2k {
 
 /// What the registry knows about one routable message type.
 struct routable_type {
   type_id_t id = nullptr; ///< the runtime's type id (unique in the process)
-  std::string_view name;  ///< as the compiler spells the type
-  std::string category;   ///< chosen where the type was declared routable
-  /// FNV-1a of the name: equal in every program built from the same sources
-  /// with the same compiler, so it can name the type outside the process.
+  /// The type's stable name: the one given to RINGACTOR_TYPE, else the
+  /// compiler's spelling of the type.
+  std::string name;
+  std::string category; ///< chosen where the type was declared routable
+  /// wire::fnv1a64 of the name: equal in every program that names the type
+  /// alike (for a compiler-spelled name: built with the same compiler).
   std::uint64_t stable_id = 0;
   std::size_t size = 0;
   bool trivially_copyable = false; ///< whether it may cross into device memory
 };
 
-/// The process-wide registry. Thread-safe; written at static initialization
-/// (and by register_routable), read by brokers on every untyped send.
+/// The routable types: a view of the one type registry
+/// (ringactor/type_registry.hpp) that shows the entries declared routable.
+/// It keeps no list of its own. Thread-safe.
 class type_registry {
 public:
   static type_registry& global();
 
-  /// Adds `x`. Idempotent for a type already present (returns false). A
-  /// different type with the same stable id is refused and logged.
+  /// Declares `x.id` routable in the one registry (registering it under
+  /// `x.name` if it is not there yet). Returns false for a type already
+  /// routable. A different type with the same stable id is refused and
+  /// logged.
   bool add(routable_type x);
 
   std::optional<routable_type> find(type_id_t id) const;
@@ -60,29 +65,19 @@ public:
   /// The type, or unregistered_type naming it.
   expected<routable_type> require(type_id_t id) const;
 
-  /// Every registered type, in registration order.
+  /// Every routable type, in registration order.
   std::vector<routable_type> list() const;
-  /// The types of one category, in registration order.
+  /// The routable types of one category, in registration order.
   std::vector<routable_type> list(std::string_view category) const;
-  /// The distinct categories, sorted.
+  /// The distinct categories of routable types, sorted.
   std::vector<std::string> categories() const;
   std::size_t size() const;
-
-private:
-  mutable std::shared_mutex mtx_;
-  std::vector<routable_type> types_;                 // guarded by mtx_
-  std::unordered_map<type_id_t, std::size_t> by_id_; // guarded by mtx_
 };
 
 namespace detail {
 
 constexpr std::uint64_t fnv1a(std::string_view str) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : str) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
+  return wire::fnv1a64(str);
 }
 
 /// The tag RINGACTOR_K2K_ROUTABLE finds by argument-dependent lookup.
@@ -113,10 +108,9 @@ concept routable = detail::declared_routable<std::remove_cvref_t<T>>;
 /// Registers T at run time (what the macro does at static initialization).
 template <class T>
 bool register_routable(std::string category) {
-  using type = std::remove_cvref_t<T>;
-  return type_registry::global().add(routable_type{
-    type_id_of<type>(), type_name_of<type>(), std::move(category),
-    detail::fnv1a(type_name_of<type>()), sizeof(type), std::is_trivially_copyable_v<type>});
+  auto x = make_type_entry<std::remove_cvref_t<T>>({}, category);
+  x.routable = true;
+  return ringactor::type_registry::global().add(std::move(x));
 }
 
 /// Compile-time check with a readable message; use before a typed send.

@@ -1,0 +1,85 @@
+// ringactor: the binary wire format's entry points. The layout (little
+// endian, LEB128 lengths, a memcpy fast path) and its limits are described
+// in docs/architecture.md, "Wire format".
+//
+//   auto bytes = to_bytes(shop::order{1, 2, {"a"}});          // expected<std::vector<std::byte>>
+//   shop::order back;
+//   if (auto r = from_bytes(*bytes, back); !r) log_error("{}", r.error());
+//   auto msg = from_bytes("shop.order", *bytes);              // expected<dynamic_message>
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ringactor/dynamic_message.hpp"
+#include "ringactor/expected.hpp"
+#include "ringactor/inspect.hpp"
+#include "ringactor/wire/binary_reader.hpp"
+#include "ringactor/wire/binary_writer.hpp"
+#include "ringactor/wire_error.hpp"
+
+namespace ringactor {
+
+/// Appends the wire form of `x` to `out` (left as it was on error).
+template <class T>
+expected<void> to_bytes(const T& x, std::vector<std::byte>& out, const wire_limits& limits = {}) {
+  static_assert(wire::check_field_type<T>());
+  auto start = out.size();
+  wire::binary_writer f{out, limits, wire::wire_name_of<T>()};
+  // A saving inspector never writes into the object it walks.
+  if (!f.value(const_cast<T&>(x))) {
+    out.resize(start);
+    return f.get_error();
+  }
+  if (auto n = out.size() - start; n > limits.max_message_size) {
+    out.resize(start);
+    return wire::make_error(wire_errc::limit_exceeded, wire::wire_name_of<T>(), {}, {},
+                            fmt::format("the message has {} bytes, past max_message_size ({})", n,
+                                        limits.max_message_size));
+  }
+  return {};
+}
+
+/// The wire form of `x`.
+template <class T>
+expected<std::vector<std::byte>> to_bytes(const T& x, const wire_limits& limits = {}) {
+  std::vector<std::byte> out;
+  if (auto r = to_bytes(x, out, limits); !r)
+    return r.error();
+  return out;
+}
+
+/// Reads `out` from `in`, which must hold exactly one value of T.
+template <class T>
+expected<void> from_bytes(std::span<const std::byte> in, T& out, const wire_limits& limits = {}) {
+  static_assert(wire::check_field_type<T>());
+  auto name = wire::wire_name_of<T>();
+  if (in.size() > limits.max_message_size)
+    return wire::make_error(wire_errc::limit_exceeded, name, {}, "at byte 0",
+                            fmt::format("the message has {} bytes, past max_message_size ({})",
+                                        in.size(), limits.max_message_size));
+  wire::binary_reader f{in.data(), in.size(), limits, name};
+  if (!f.value(out))
+    return f.get_error();
+  if (f.remaining() != 0)
+    return wire::make_error(wire_errc::trailing_bytes, name, {},
+                            fmt::format("at byte {}", f.offset()),
+                            fmt::format("{} bytes are left after the value", f.remaining()));
+  return {};
+}
+
+/// Reads a message of the type registered as `type_name` (see
+/// type_registry.hpp): unknown_type if none is, not_inspectable if it has
+/// no wire form.
+expected<dynamic_message> from_bytes(std::string_view type_name, std::span<const std::byte> in,
+                                     const wire_limits& limits = {});
+
+/// The wire form of a dynamic message's payload, whose type must be
+/// registered and inspectable.
+expected<std::vector<std::byte>> to_bytes(const dynamic_message& x, const wire_limits& limits = {});
+
+} // namespace ringactor
