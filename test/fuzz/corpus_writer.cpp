@@ -166,7 +166,8 @@ int main(int argc, char** argv) {
   auto f = which == "binary" ? format::binary : format::json;
   std::filesystem::path dir{argv[2]};
   std::filesystem::create_directories(dir);
-  bool ok = write_samples(dir, f, fuzz::pod_samples()) && write_samples(dir, f, fuzz::mixed_samples())
+  bool ok = write_samples(dir, f, fuzz::pod_samples())
+            && write_samples(dir, f, fuzz::mixed_samples())
             && write_samples(dir, f, fuzz::leaf_samples())
             && write_samples(dir, f, fuzz::branch_samples())
             && write_samples(dir, f, fuzz::deep_samples())

@@ -69,8 +69,7 @@ void json_round_trip(std::string_view in) {
   if (!from_registry)
     fail(name, "the registry's encoder refuses a decoded message",
          ringactor::to_string(from_registry.error()));
-  if (deterministic_encoding<T> ? *from_registry != *text
-                                : from_registry->size() != text->size())
+  if (deterministic_encoding<T> ? *from_registry != *text : from_registry->size() != text->size())
     fail(name, "the registry's encoder and the typed encoder write different text");
 }
 
