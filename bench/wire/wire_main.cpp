@@ -3,6 +3,8 @@
 // on the same types (wire_types.hpp), plus a memcpy floor for wire_pod.
 // One JSON line per benchmark and implementation:
 //   {"bench":"wire_pod","impl":"ringactor","serialize_ns":8.1,"deserialize_ns":9.3}
+// and, in a build with the JSON format, JSON throughput on wire_nested:
+//   {"bench":"wire_json","impl":"ringactor","encode_mb_s":..,"decode_mb_s":..}
 // Usage: wire_bench [--quick | --tiny]
 //   --quick  repetitions of >= 0.05 s instead of >= 0.2 s
 //   --tiny   a few calls each: checks that every side decodes what it
@@ -109,5 +111,13 @@ int main(int argc, char** argv) {
   failures += report("wire_mixed", "caf", caf_mixed(t));
   failures += report("wire_nested", "ringactor", ringactor_nested(t));
   failures += report("wire_nested", "caf", caf_nested(t));
+  if (auto json = ringactor_json(t); json.available && json.ok) {
+    fmt::print("{{\"bench\":\"wire_json\",\"impl\":\"ringactor\",\"encode_mb_s\":{:.1f},"
+               "\"decode_mb_s\":{:.1f}}}\n",
+               json.encode_mb_s, json.decode_mb_s);
+  } else if (json.available) {
+    fmt::print(stderr, "wire_bench: wire_json: the decoded value differs from the original\n");
+    ++failures;
+  }
   return failures == 0 ? 0 : 1;
 }

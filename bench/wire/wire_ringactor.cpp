@@ -1,13 +1,18 @@
 // ringactor's side of the wire benchmarks: the binary format
 // (ringactor/binary_format.hpp) on the types of wire_types.hpp, described
-// with ringactor's inspect protocol and registered under stable names.
+// with ringactor's inspect protocol and registered under stable names; and
+// in a build with the JSON format, its encode and decode throughput.
 #include <cstddef>
 #include <cstdlib>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <ringactor/binary_format.hpp>
 #include <ringactor/type_registry.hpp>
+#if RINGACTOR_HAS_JSON
+#  include <ringactor/json_format.hpp>
+#endif
 
 #include "wire_sides.hpp"
 
@@ -81,6 +86,39 @@ result ringactor_mixed(const timing& t) {
 
 result ringactor_nested(const timing& t) {
   return measure(make_nested(), t);
+}
+
+json_result ringactor_json(const timing& t) {
+  json_result r;
+#if RINGACTOR_HAS_JSON
+  auto original = make_nested();
+  std::string text;
+  if (!ringactor::append_json(text, original))
+    return r;
+  nested check;
+  if (!ringactor::from_json(text, check) || !(check == original))
+    return r;
+  r.available = true;
+  r.ok = true;
+  auto encode_ns = ns_per_op(t, [&] {
+    text.clear();
+    if (!ringactor::append_json(text, original))
+      std::abort();
+    keep(text.data());
+  });
+  auto decode_ns = ns_per_op(t, [&] {
+    nested y;
+    if (!ringactor::from_json(text, y))
+      std::abort();
+    keep(&y);
+  });
+  // bytes per ns = GB/s; x 1000 = MB/s.
+  r.encode_mb_s = static_cast<double>(text.size()) / encode_ns * 1e3;
+  r.decode_mb_s = static_cast<double>(text.size()) / decode_ns * 1e3;
+#else
+  (void) t;
+#endif
+  return r;
 }
 
 } // namespace wire_bench

@@ -12,6 +12,17 @@ result ringactor_pod(const timing& t);
 result ringactor_mixed(const timing& t);
 result ringactor_nested(const timing& t);
 
+/// JSON encode and decode throughput in MB/s of JSON text, on wire_nested
+/// (append_json into a reused string, from_json into a fresh value);
+/// available is false in a build without the JSON format.
+struct json_result {
+  bool available = false;
+  bool ok = false;
+  double encode_mb_s = 0;
+  double decode_mb_s = 0;
+};
+json_result ringactor_json(const timing& t);
+
 result caf_pod(const timing& t);
 result caf_mixed(const timing& t);
 result caf_nested(const timing& t);
