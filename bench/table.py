@@ -11,6 +11,11 @@ the targets in issue 3 are stated in), and "ringactor better by", which folds in
 whether a larger or a smaller value is better. A figure given more than once
 (repeated runs appended to one file) is shown as its median. Lines that are not
 JSON are ignored.
+
+The wire benchmarks (bench/wire/) print several figures per line instead,
+  {"bench":"wire_pod","impl":"ringactor","serialize_ns":8.1,"deserialize_ns":9.3}
+each of which becomes a row (unit from the name's suffix: _ns, _mb_s); their
+"memcpy" floor gets a column of its own, with ringactor / memcpy.
 """
 
 import json
@@ -21,7 +26,12 @@ IMPLS = ("ringactor", "caf")
 
 # Units for which a larger value is better; every other unit (times, bytes,
 # CPU, growth factors) is better when smaller.
-HIGHER_IS_BETTER = {"1/s"}
+HIGHER_IS_BETTER = {"1/s", "MB/s"}
+
+# Units of the figures of a line without "metric" (the wire benchmarks), by
+# the suffix of the figure's name.
+SUFFIX_UNITS = (("_ns", "ns"), ("_mb_s", "MB/s"))
+LINE_KEYS = {"bench", "impl", "workers"}
 
 # Metrics that describe the run, not its speed: shown without ratio.
 STATUS_METRICS = {"count", "timed_out_after_s", "exit_status"}
@@ -47,18 +57,32 @@ def load(lines):
             continue
         try:
             rec = json.loads(line)
-            key = (rec["bench"], rec["metric"])
+            figures = list(figures_of(rec))
             impl = rec["impl"]
-            value = rec["value"]
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, AttributeError):
             continue
-        if value is None:
-            continue
-        rows.setdefault(key, {}).setdefault(impl, []).append(float(value))
-        units.setdefault(key, rec.get("unit", ""))
+        for metric, value, unit in figures:
+            if value is None:
+                continue
+            key = (rec["bench"], metric)
+            rows.setdefault(key, {}).setdefault(impl, []).append(float(value))
+            units.setdefault(key, unit)
         if "workers" in rec:
             workers.add(rec["workers"])
     return rows, units, workers
+
+
+def figures_of(rec):
+    """(metric, value, unit) of one line: its metric, or each figure of a
+    wire benchmark line."""
+    if "metric" in rec:
+        yield rec["metric"], rec["value"], rec.get("unit", "")
+        return
+    for name, value in rec.items():
+        if name in LINE_KEYS or not isinstance(value, (int, float)):
+            continue
+        unit = next((u for suffix, u in SUFFIX_UNITS if name.endswith(suffix)), "")
+        yield name, value, unit
 
 
 def fmt(value):
@@ -118,11 +142,25 @@ def one_worker_ratio(rows, key):
     return f"{r / one:.3g}"
 
 
+def memcpy_ratio(rows, key):
+    """ringactor / memcpy (the wire_pod floor): 2 means twice the floor."""
+    r = median_of(rows, key, "ringactor")
+    m = median_of(rows, key, "memcpy")
+    if r is None or m is None or m == 0:
+        return ""
+    return f"{r / m:.3g}"
+
+
 def table(rows, units):
     # The Savina workloads (issue 18) also run ringactor with one worker.
     with_1w = any("ringactor_1w" in impls for impls in rows.values())
     extra_head = " ringactor_1w | ringactor/1w |" if with_1w else ""
     extra_rule = "---:|---:|" if with_1w else ""
+    # The wire benchmarks' memcpy floor.
+    with_memcpy = any("memcpy" in impls for impls in rows.values())
+    if with_memcpy:
+        extra_head += " memcpy | ringactor/memcpy |"
+        extra_rule += "---:|---:|"
     out = [
         "| bench | metric | unit | ringactor | caf | ringactor/caf | ringactor better by |"
         + extra_head,
@@ -136,6 +174,8 @@ def table(rows, units):
                 f"| {cell(rows, key, 'caf')} | {ratio} | {better} |")
         if with_1w:
             line += f" {cell(rows, key, 'ringactor_1w')} | {one_worker_ratio(rows, key)} |"
+        if with_memcpy:
+            line += f" {cell(rows, key, 'memcpy')} | {memcpy_ratio(rows, key)} |"
         out.append(line)
     return "\n".join(out)
 

@@ -546,10 +546,13 @@ private:
     auto now = steady::now();
     bool waiting = false;
     for (auto& [id, ep] : endpoints_) {
+      // A named reference: clang before 16 cannot capture a structured binding.
+      const auto& endpoint_id = id;
       ep.queue.expire(now, [&](detail::queued_envelope q) {
         finish(q.env, delivery_status::timeout,
-               error{sec::request_timeout,
-                     fmt::format("the delivery timeout ran out in the queue of '{}'", id)});
+               error{
+                 sec::request_timeout,
+                 fmt::format("the delivery timeout ran out in the queue of '{}'", endpoint_id)});
       });
       waiting = waiting || !ep.queue.empty();
     }

@@ -231,7 +231,9 @@ void small_free(void* ptr, std::size_t size) noexcept {
   if (ptr == nullptr)
     return;
   if (!pool_enabled || size == 0 || size > small_pool_max) {
-    ::operator delete(ptr, size);
+    // Unsized: clang before 19 declares the sized forms only with
+    // -fsized-deallocation.
+    ::operator delete(ptr);
     return;
   }
   auto c = class_of(size);

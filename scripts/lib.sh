@@ -2,7 +2,9 @@
 
 RINGACTOR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RINGACTOR_PACKAGES=(meson ninja-build pkg-config g++ python3 libfmt-dev doctest-dev
-                    libconcurrentqueue-dev libcaf-dev)
+                    libconcurrentqueue-dev libcaf-dev libboost-json1.81-dev)
+# scripts/fuzz only: clang 14 and its libFuzzer and sanitizer runtimes.
+RINGACTOR_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 # Installs the Debian packages that are missing (apt-get update once).
 ensure_packages() {

@@ -33,6 +33,9 @@
 #include "ringactor/schema.hpp"
 #include "ringactor/type_id.hpp"
 #include "ringactor/wire_error.hpp"
+#if RINGACTOR_HAS_JSON
+#  include "ringactor/json_format.hpp" // fills type_entry::json (a build with JSON)
+#endif
 
 namespace ringactor {
 
@@ -46,8 +49,8 @@ struct binary_codec {
                                     const wire_limits& limits) = nullptr;
 };
 
-/// The JSON codec slot of a registered type, filled by the JSON format
-/// (json_format.hpp) through type_registry::set_json_codec.
+/// The JSON codec of a registered type: make_type_entry fills it in a build
+/// with JSON (RINGACTOR_HAS_JSON, json_format.hpp); set_json_codec can too.
 struct json_codec {
   expected<void> (*save)(const void* value, std::string& out, const wire_limits& limits) = nullptr;
   expected<dynamic_message> (*load)(std::string_view in, const wire_limits& limits) = nullptr;
@@ -157,6 +160,9 @@ type_entry make_type_entry(std::string_view name, std::string_view category) {
       x.schema = &wire::schema_of<T>;
       x.digest = wire::digest_of(wire::schema_of<T>());
     }
+#if RINGACTOR_HAS_JSON
+    x.json = json_codec{&detail::save_json<T>, &detail::load_json<T>};
+#endif
   }
   return x;
 }

@@ -39,19 +39,21 @@ void small_free(void* ptr, std::size_t size) noexcept;
 std::size_t small_pool_depot_blocks() noexcept;
 
 /// Class-scope allocation functions that route a type's objects through the
-/// pool; over-aligned types bypass it.
-#define RINGACTOR_SMALL_POOL_ALLOCATED                                                     \
-  static void* operator new(std::size_t size) {                                            \
-    return ::ringactor::detail::small_alloc(size);                                         \
-  }                                                                                        \
-  static void operator delete(void* ptr, std::size_t size) noexcept {                      \
-    ::ringactor::detail::small_free(ptr, size);                                            \
-  }                                                                                        \
-  static void* operator new(std::size_t size, std::align_val_t al) {                       \
-    return ::operator new(size, al);                                                       \
-  }                                                                                        \
-  static void operator delete(void* ptr, std::size_t size, std::align_val_t al) noexcept { \
-    ::operator delete(ptr, size, al);                                                      \
+/// pool; over-aligned types bypass it. (They free through the unsized
+/// ::operator delete: clang before 19 declares the sized forms only with
+/// -fsized-deallocation.)
+#define RINGACTOR_SMALL_POOL_ALLOCATED                                                \
+  static void* operator new(std::size_t size) {                                       \
+    return ::ringactor::detail::small_alloc(size);                                    \
+  }                                                                                   \
+  static void operator delete(void* ptr, std::size_t size) noexcept {                 \
+    ::ringactor::detail::small_free(ptr, size);                                       \
+  }                                                                                   \
+  static void* operator new(std::size_t size, std::align_val_t al) {                  \
+    return ::operator new(size, al);                                                  \
+  }                                                                                   \
+  static void operator delete(void* ptr, std::size_t, std::align_val_t al) noexcept { \
+    ::operator delete(ptr, al);                                                       \
   }
 
 } // namespace ringactor::detail
