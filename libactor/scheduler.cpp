@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "ringactor/detail/small_pool.hpp"
 #include "ringactor/logger.hpp"
 
 namespace ringactor::detail {
@@ -282,6 +283,14 @@ resumable* scheduler::wait_for_job(worker& self) {
       self.spin_budget /= 2;
       if (auto job = try_steal(self, true))
         return job;
+    }
+    // Idle after having run messages: what a burst left in the small-block
+    // pool goes back to the system, off the hot path (a load per size class
+    // when the pool's depot did not grow since its last trim).
+    if (auto ran = self.counters.messages.load(std::memory_order_relaxed);
+        ran != self.messages_at_trim) {
+      self.messages_at_trim = ran;
+      small_pool_trim_idle();
     }
     // Park.
     std::unique_lock guard{park_mtx_};

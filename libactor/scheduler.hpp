@@ -75,6 +75,9 @@ public:
   uint64_t rng_state;
   // How long this worker spins before parking (owner only; see wait_for_job).
   std::chrono::nanoseconds spin_budget;
+  // counters.messages when this worker last trimmed the small-block pool
+  // (owner only; see wait_for_job).
+  uint64_t messages_at_trim = 0;
   // Set when the thread function returns (release); shutdown waits for it.
   std::atomic<bool> exited{false};
 

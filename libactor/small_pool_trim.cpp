@@ -1,0 +1,233 @@
+// ringactor: the small-block pool's slabs: mapping and carving them (slow
+// path: once per slab) and giving them back at idle time (see
+// small_pool_depot.hpp).
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <mutex>
+#include <new>
+
+#include "ringactor/small_pool.hpp"
+#include "small_pool_depot.hpp"
+
+namespace ringactor::detail::pool {
+
+namespace {
+
+/// small_pool_slab_bytes of fresh memory aligned to its size. A new mapping
+/// usually lands right below the previous one, so it is usually aligned at
+/// once; otherwise twice the size is mapped and the ends are cut off.
+void* map_slab() {
+  constexpr auto bytes = small_pool_slab_bytes;
+  constexpr auto mask = std::uintptr_t{bytes - 1};
+  constexpr int prot = PROT_READ | PROT_WRITE;
+  constexpr int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+  void* p = ::mmap(nullptr, bytes, prot, flags, -1, 0);
+  if (p == MAP_FAILED)
+    throw std::bad_alloc{};
+  if ((reinterpret_cast<std::uintptr_t>(p) & mask) == 0)
+    return p;
+  ::munmap(p, bytes);
+  p = ::mmap(nullptr, 2 * bytes, prot, flags, -1, 0);
+  if (p == MAP_FAILED)
+    throw std::bad_alloc{};
+  auto start = reinterpret_cast<std::uintptr_t>(p);
+  auto aligned = (start + mask) & ~mask;
+  if (aligned != start)
+    ::munmap(p, aligned - start);
+  auto end = start + 2 * bytes;
+  if (end != aligned + bytes)
+    ::munmap(reinterpret_cast<void*>(aligned + bytes), end - aligned - bytes);
+  return reinterpret_cast<void*>(aligned);
+}
+
+void unmap_slab(slab_header* s) noexcept {
+  ::munmap(s, small_pool_slab_bytes);
+  auto& d = the_depot();
+  d.slabs_live.fetch_sub(1, std::memory_order_relaxed);
+  d.slabs_freed.fetch_add(1, std::memory_order_relaxed);
+}
+
+/// A chain of batches (linked by next_batch), from `top` down to `bottom`.
+struct batch_chain {
+  free_block* top = nullptr;
+  free_block* bottom = nullptr;
+
+  void push(free_block* batch) noexcept {
+    batch->next_batch = top;
+    top = batch;
+    if (bottom == nullptr)
+      bottom = batch;
+  }
+};
+
+/// Cuts a list of blocks (linked by next) into batches of batch_size.
+void push_batches(batch_chain& chain, free_block* list) noexcept {
+  while (list != nullptr) {
+    auto* last = list;
+    for (std::uint32_t k = 1; k < batch_size && last->next != nullptr; ++k)
+      last = last->next;
+    auto* head = list;
+    list = last->next;
+    last->next = nullptr;
+    chain.push(head);
+  }
+}
+
+/// Every block of a slab as a list, in address order.
+free_block* carve(slab_header* s) noexcept {
+  auto size = block_size(s->size_class);
+  auto* first = reinterpret_cast<std::byte*>(s) + sizeof(slab_header);
+  free_block* next = nullptr;
+  for (auto i = s->block_count; i-- > 0;) {
+    auto* b = reinterpret_cast<free_block*>(first + i * size);
+    b->next = next;
+    next = b;
+  }
+  return next;
+}
+
+void reset(slab_header* s, std::size_t c) noexcept {
+  s->size_class = static_cast<std::uint32_t>(c);
+  s->block_count = blocks_per_slab(c);
+  s->depot_count = 0;
+  s->collected = false;
+  s->next_free = nullptr;
+}
+
+/// Puts a chain of batches holding `n` blocks into the depot at once.
+void depot_put_chain(std::size_t c, batch_chain chain, std::size_t n) noexcept {
+  auto& d = the_depot();
+  d.blocks[c].fetch_add(n, std::memory_order_relaxed);
+  std::lock_guard guard{d.mutexes[c]};
+  chain.bottom->next_batch = d.batches[c];
+  d.batches[c] = chain.top;
+}
+
+} // namespace
+
+free_block* new_slab(std::size_t c, std::uint32_t& n) {
+  auto* s = static_cast<slab_header*>(map_slab());
+  the_depot().slabs_live.fetch_add(1, std::memory_order_relaxed);
+  reset(s, c);
+  // The first batch_size blocks are the caller's, the others the depot's.
+  auto* first = carve(s);
+  auto* last = first;
+  for (std::uint32_t k = 1; k < batch_size; ++k)
+    last = last->next;
+  batch_chain rest;
+  push_batches(rest, last->next);
+  last->next = nullptr;
+  depot_put_chain(c, rest, s->block_count - batch_size);
+  n = batch_size;
+  return first;
+}
+
+std::size_t trim_class(std::size_t c, bool when_grown) noexcept {
+  auto& d = the_depot();
+  const std::size_t per_slab = blocks_per_slab(c);
+  // Whether the depot holds enough blocks to hold a slab beyond the kept
+  // ones and, for an idle-time trim, grew since the last trim.
+  auto worth_it = [&] {
+    auto in_depot = d.blocks[c].load(std::memory_order_relaxed);
+    if (in_depot < (small_pool_kept_slabs + 1) * per_slab)
+      return false;
+    auto after_last = d.blocks_after_trim[c].load(std::memory_order_relaxed);
+    return !when_grown || in_depot >= after_last + std::max(per_slab, after_last / 4);
+  };
+  if (!worth_it())
+    return 0;
+  std::lock_guard trim_guard{d.trim_mutexes[c]};
+  if (!worth_it()) // a trim that ran meanwhile did it
+    return 0;
+  free_block* list = nullptr;
+  {
+    std::lock_guard guard{d.mutexes[c]};
+    list = d.batches[c];
+    d.batches[c] = nullptr;
+  }
+  if (list == nullptr)
+    return 0;
+  // The list is this trim's alone now; frees and refills of other threads
+  // go on meanwhile with the (empty) depot. Count the depot's blocks of
+  // each slab in its header.
+  std::size_t total = 0;
+  for (auto* batch = list; batch != nullptr; batch = batch->next_batch)
+    for (auto* b = batch; b != nullptr; b = b->next) {
+      ++slab_of(b)->depot_count;
+      ++total;
+    }
+  // Split: blocks of slabs still in use stay; slabs whose every block is
+  // here are collected once each.
+  free_block* in_use = nullptr;
+  slab_header* free_slabs = nullptr;
+  for (auto* batch = list; batch != nullptr;) {
+    auto* next_batch = batch->next_batch;
+    for (auto* b = batch; b != nullptr;) {
+      auto* next = b->next;
+      auto* s = slab_of(b);
+      if (s->depot_count == s->block_count) {
+        if (!s->collected) {
+          s->collected = true;
+          s->next_free = free_slabs;
+          free_slabs = s;
+        }
+      } else {
+        b->next = in_use;
+        in_use = b;
+      }
+      b = next;
+    }
+    batch = next_batch;
+  }
+  for (auto* b = in_use; b != nullptr; b = b->next)
+    slab_of(b)->depot_count = 0;
+  // Keep a few free slabs for the next burst (at the bottom of the depot,
+  // so that blocks of slabs in use are taken first), unmap the others.
+  batch_chain chain;
+  std::size_t kept = 0;
+  std::size_t released = 0;
+  for (auto* s = free_slabs; s != nullptr;) {
+    auto* next = s->next_free;
+    if (kept < small_pool_kept_slabs) {
+      reset(s, c);
+      push_batches(chain, carve(s));
+      ++kept;
+    } else {
+      unmap_slab(s);
+      ++released;
+    }
+    s = next;
+  }
+  push_batches(chain, in_use);
+  auto released_blocks = released * per_slab;
+  d.blocks[c].fetch_sub(released_blocks, std::memory_order_relaxed);
+  {
+    std::lock_guard guard{d.mutexes[c]};
+    if (chain.top != nullptr) {
+      chain.bottom->next_batch = d.batches[c];
+      d.batches[c] = chain.top;
+    }
+  }
+  d.blocks_after_trim[c].store(total - released_blocks, std::memory_order_relaxed);
+  return released * small_pool_slab_bytes;
+}
+
+} // namespace ringactor::detail::pool
+
+namespace ringactor {
+
+small_pool_stats small_pool_statistics() noexcept {
+  if (!detail::pool::enabled)
+    return {};
+  auto& d = detail::pool::the_depot();
+  small_pool_stats stats;
+  stats.slabs_live = d.slabs_live.load(std::memory_order_relaxed);
+  stats.slabs_freed = d.slabs_freed.load(std::memory_order_relaxed);
+  stats.bytes_live = stats.slabs_live * detail::small_pool_slab_bytes;
+  stats.depot_blocks = detail::small_pool_depot_blocks();
+  return stats;
+}
+
+} // namespace ringactor
