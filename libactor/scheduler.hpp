@@ -75,9 +75,6 @@ public:
   uint64_t rng_state;
   // How long this worker spins before parking (owner only; see wait_for_job).
   std::chrono::nanoseconds spin_budget;
-  // counters.messages when this worker last trimmed the small-block pool
-  // (owner only; see wait_for_job).
-  uint64_t messages_at_trim = 0;
   // Set when the thread function returns (release); shutdown waits for it.
   std::atomic<bool> exited{false};
 
@@ -129,6 +126,9 @@ private:
   void notify_if_sleeping();
   void wake_for_runnext();
   bool any_work() const noexcept;
+  // Whether messages ran since the last trim of the small-block pool (and
+  // notes that one is due now); under park_mtx_.
+  bool trim_due() noexcept;
 
   size_t max_throughput_;
   std::chrono::nanoseconds idle_spin_;
@@ -148,6 +148,9 @@ private:
   std::atomic<bool> runnext_wake_pending_{false};
   std::mutex park_mtx_;
   std::condition_variable park_cv_;
+  // Messages run by all workers when the last worker to park trimmed the
+  // small-block pool (guarded by park_mtx_; see wait_for_job).
+  uint64_t messages_at_trim_ = 0;
   std::mutex exit_mtx_;
   std::condition_variable exit_cv_;
 };

@@ -42,11 +42,51 @@ void* map_slab() {
   return reinterpret_cast<void*>(aligned);
 }
 
-void unmap_slab(slab_header* s) noexcept {
-  ::munmap(s, small_pool_slab_bytes);
+/// Sorts a list of slabs (linked by next_free) by address: a merge sort of
+/// the list itself, so that the trim needs no memory of its own.
+slab_header* sort_by_address(slab_header* list) noexcept {
+  if (list == nullptr || list->next_free == nullptr)
+    return list;
+  // Split in halves (slow and fast pointers), sort both, merge.
+  auto* slow = list;
+  for (auto* fast = list->next_free; fast != nullptr && fast->next_free != nullptr;
+       fast = fast->next_free->next_free)
+    slow = slow->next_free;
+  auto* second = slow->next_free;
+  slow->next_free = nullptr;
+  auto* a = sort_by_address(list);
+  auto* b = sort_by_address(second);
+  slab_header head{};
+  auto* tail = &head;
+  while (a != nullptr && b != nullptr) {
+    auto*& lower = a < b ? a : b;
+    tail->next_free = lower;
+    tail = lower;
+    lower = lower->next_free;
+  }
+  tail->next_free = a != nullptr ? a : b;
+  return head.next_free;
+}
+
+/// Unmaps a list of slabs sorted by address, one munmap per run of adjacent
+/// slabs: each munmap of a multi-threaded process costs a TLB shootdown on
+/// the other cores, and new slabs are mostly mapped next to each other.
+std::size_t unmap_slabs(slab_header* sorted) noexcept {
+  std::size_t n = 0;
+  while (sorted != nullptr) {
+    auto* start = reinterpret_cast<std::byte*>(sorted);
+    auto* end = start;
+    while (sorted != nullptr && reinterpret_cast<std::byte*>(sorted) == end) {
+      end += small_pool_slab_bytes;
+      sorted = sorted->next_free;
+      ++n;
+    }
+    ::munmap(start, static_cast<std::size_t>(end - start));
+  }
   auto& d = the_depot();
-  d.slabs_live.fetch_sub(1, std::memory_order_relaxed);
-  d.slabs_freed.fetch_add(1, std::memory_order_relaxed);
+  d.slabs_live.fetch_sub(n, std::memory_order_relaxed);
+  d.slabs_freed.fetch_add(n, std::memory_order_relaxed);
+  return n;
 }
 
 /// A chain of batches (linked by next_batch), from `top` down to `bottom`.
@@ -185,21 +225,16 @@ std::size_t trim_class(std::size_t c, bool when_grown) noexcept {
     slab_of(b)->depot_count = 0;
   // Keep a few free slabs for the next burst (at the bottom of the depot,
   // so that blocks of slabs in use are taken first), unmap the others.
+  // The lowest ones are kept: the others then form runs from the top.
   batch_chain chain;
-  std::size_t kept = 0;
-  std::size_t released = 0;
-  for (auto* s = free_slabs; s != nullptr;) {
-    auto* next = s->next_free;
-    if (kept < small_pool_kept_slabs) {
-      reset(s, c);
-      push_batches(chain, carve(s));
-      ++kept;
-    } else {
-      unmap_slab(s);
-      ++released;
-    }
-    s = next;
+  free_slabs = sort_by_address(free_slabs);
+  for (std::size_t kept = 0; kept < small_pool_kept_slabs && free_slabs != nullptr; ++kept) {
+    auto* s = free_slabs;
+    free_slabs = s->next_free;
+    reset(s, c);
+    push_batches(chain, carve(s));
   }
+  auto released = unmap_slabs(free_slabs);
   push_batches(chain, in_use);
   auto released_blocks = released * per_slab;
   d.blocks[c].fetch_sub(released_blocks, std::memory_order_relaxed);
