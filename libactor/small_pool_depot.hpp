@@ -72,6 +72,9 @@ struct free_block {
 struct alignas(64) slab_header {
   std::uint32_t size_class;
   std::uint32_t block_count;
+  /// Where the first block starts: after the header and the slab's colour
+  /// (see slab_colour_bytes).
+  std::uint32_t first_offset;
   /// Trim only: blocks of this slab found in the depot's list.
   std::uint32_t depot_count;
   /// Trim only: the slab is already on the trim's list of free slabs.
@@ -80,9 +83,19 @@ struct alignas(64) slab_header {
   slab_header* next_free;
 };
 
+/// Room for the first block to start at one of 32 cache lines after the
+/// header (cache colouring, as in Bonwick's slab allocator): slabs are
+/// aligned to 64 KiB, so without it the first, hottest blocks of every slab
+/// of every class would fall into the same cache sets and 4 KiB-alias each
+/// other. A precaution: the A/B runs of bench/RESULTS.md could not tell the
+/// two apart on a loaded machine. It costs 3% of a slab.
+inline constexpr std::size_t slab_colours = 32;
+inline constexpr std::size_t slab_colour_bytes = slab_colours * 64;
+
 /// The blocks of class `c` that one slab holds.
 constexpr std::uint32_t blocks_per_slab(std::size_t c) noexcept {
-  return static_cast<std::uint32_t>((small_pool_slab_bytes - sizeof(slab_header)) / block_size(c));
+  return static_cast<std::uint32_t>(
+    (small_pool_slab_bytes - sizeof(slab_header) - slab_colour_bytes) / block_size(c));
 }
 
 static_assert(blocks_per_slab(class_count - 1) > batch_size, "a new slab fills a batch");
@@ -116,6 +129,9 @@ struct depot {
   /// (relaxed: statistics; changed off the hot path only).
   std::atomic<std::size_t> slabs_live{0};
   std::atomic<std::size_t> slabs_freed{0};
+  /// Slabs mapped so far: picks a new slab's colour (relaxed: any value will
+  /// do, it only spreads them).
+  std::atomic<std::size_t> slabs_mapped{0};
 };
 
 inline depot& the_depot() {

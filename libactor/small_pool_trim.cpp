@@ -118,7 +118,7 @@ void push_batches(batch_chain& chain, free_block* list) noexcept {
 /// Every block of a slab as a list, in address order.
 free_block* carve(slab_header* s) noexcept {
   auto size = block_size(s->size_class);
-  auto* first = reinterpret_cast<std::byte*>(s) + sizeof(slab_header);
+  auto* first = reinterpret_cast<std::byte*>(s) + s->first_offset;
   free_block* next = nullptr;
   for (auto i = s->block_count; i-- > 0;) {
     auto* b = reinterpret_cast<free_block*>(first + i * size);
@@ -128,6 +128,7 @@ free_block* carve(slab_header* s) noexcept {
   return next;
 }
 
+/// Sets a free slab's header up for class `c` (its colour stays).
 void reset(slab_header* s, std::size_t c) noexcept {
   s->size_class = static_cast<std::uint32_t>(c);
   s->block_count = blocks_per_slab(c);
@@ -149,7 +150,11 @@ void depot_put_chain(std::size_t c, batch_chain chain, std::size_t n) noexcept {
 
 free_block* new_slab(std::size_t c, std::uint32_t& n) {
   auto* s = static_cast<slab_header*>(map_slab());
-  the_depot().slabs_live.fetch_add(1, std::memory_order_relaxed);
+  auto& d = the_depot();
+  d.slabs_live.fetch_add(1, std::memory_order_relaxed);
+  auto seq = d.slabs_mapped.fetch_add(1, std::memory_order_relaxed);
+  auto colour = (seq + c * 11) % slab_colours;
+  s->first_offset = static_cast<std::uint32_t>(sizeof(slab_header) + colour * 64);
   reset(s, c);
   // The first batch_size blocks are the caller's, the others the depot's.
   auto* first = carve(s);
