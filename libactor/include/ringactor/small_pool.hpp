@@ -4,8 +4,8 @@
 // The runtime allocates its per-message and per-actor objects (mailbox
 // elements, actors) from a pool of 64 KiB slabs. A burst of messages maps
 // slabs; they go back to the system on their own when the scheduler's
-// workers idle (a worker that parks after having run messages trims the
-// pool) and when a thread ends. small_pool_trim() does it on demand, for a
+// workers idle (the last worker to park after messages ran trims the pool)
+// and when a thread ends. small_pool_trim() does it on demand, for a
 // program that wants its memory back at a point of its choosing.
 #pragma once
 

@@ -14,8 +14,8 @@
 // Size classes: 16-byte steps up to 512 bytes. Larger requests go to
 // ::operator new. Blocks are carved from slabs of small_pool_slab_bytes,
 // mapped aligned to their size; the fast path never looks at a slab.
-// Memory goes back to the system off the hot path only: when a scheduler
-// worker parks after having run messages, when a thread ends, and on
+// Memory goes back to the system off the hot path only: when the last
+// scheduler worker parks after messages ran, when a thread ends, and on
 // small_pool_trim(). A trim moves the calling thread's cache beyond one
 // batch per class to the depot, groups the depot's blocks by slab, unmaps
 // the slabs whose every block is in the depot, and keeps at most
@@ -54,8 +54,8 @@ std::size_t small_pool_depot_blocks() noexcept;
 
 /// The idle-time trim: moves this thread's cache beyond one batch per class
 /// to the depot, then gives back the depot's free slabs of each class whose
-/// depot grew since its last trim. Called by a scheduler worker that parks
-/// after having run messages and by a thread that ends; cheap (a load per
+/// depot grew since its last trim. Called by the last scheduler worker to
+/// park after messages ran and by a thread that ends; cheap (a load per
 /// class) when the depot did not grow.
 void small_pool_trim_idle() noexcept;
 
