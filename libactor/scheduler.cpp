@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "ringactor/detail/small_pool.hpp"
 #include "ringactor/logger.hpp"
 
 namespace ringactor::detail {
@@ -282,6 +283,16 @@ resumable* scheduler::try_steal(worker& self, bool take_runnext) {
   return nullptr;
 }
 
+bool scheduler::trim_due() noexcept {
+  uint64_t ran = 0;
+  for (auto& w : workers_)
+    ran += w->counters.messages.load(std::memory_order_relaxed);
+  if (ran == messages_at_trim_)
+    return false;
+  messages_at_trim_ = ran;
+  return true;
+}
+
 resumable* scheduler::wait_for_job(worker& self) {
   // seq_cst: the decrement pairs with notify_if_sleeping's read (Dekker).
   struct spinning_guard {
@@ -339,9 +350,21 @@ resumable* scheduler::wait_for_job(worker& self) {
     runnext_watch watch;
     {
       std::unique_lock guard{park_mtx_};
-      sleepers_.fetch_add(1, std::memory_order_seq_cst);
+      auto parked = sleepers_.fetch_add(1, std::memory_order_seq_cst) + 1;
       if (!stop_.load(std::memory_order_acquire) && !any_work()
           && self.runnext.load(std::memory_order_acquire) == nullptr) {
+        // The last worker to park, after messages ran: what a burst left in
+        // the small-block pool goes back to the system, off the hot path and
+        // not while another worker is busy (it would walk the pool's depot
+        // while that worker still fills it). Outside the lock, not counted
+        // as parked (producers must not wait on it, nor signal into a trim);
+        // then spin and park again.
+        if (parked == workers_.size() && trim_due()) {
+          sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+          guard.unlock();
+          small_pool_trim_idle();
+          continue;
+        }
         worker_counters::bump(self.counters.parks);
         // Cleared when a worker enters the wait (a flag left set by a signal
         // that found no waiter must not silence the next one) and when it

@@ -128,6 +128,9 @@ private:
   /// Wakes one parked worker.
   void signal_one();
   bool any_work() const noexcept;
+  // Whether messages ran since the last trim of the small-block pool (and
+  // notes that one is due now); under park_mtx_.
+  bool trim_due() noexcept;
 
   /// A job seen in another worker's runnext slot when this one parked.
   struct runnext_watch {
@@ -161,6 +164,9 @@ private:
   std::atomic<bool> runnext_wake_pending_{false};
   std::mutex park_mtx_;
   std::condition_variable park_cv_;
+  // Messages run by all workers when the last worker to park trimmed the
+  // small-block pool (guarded by park_mtx_; see wait_for_job).
+  uint64_t messages_at_trim_ = 0;
   std::mutex exit_mtx_;
   std::condition_variable exit_cv_;
 };

@@ -1,121 +1,19 @@
-// ringactor: the small-block pool (see detail/small_pool.hpp).
+// ringactor: the small-block pool's fast path: per-thread caches and batch
+// moves to and from the depot (see detail/small_pool.hpp and
+// small_pool_depot.hpp).
 #include "ringactor/detail/small_pool.hpp"
 
 #include <array>
-#include <atomic>
 #include <cstdint>
-#include <mutex>
+
+#include "ringactor/small_pool.hpp"
+#include "small_pool_depot.hpp"
 
 namespace ringactor::detail {
 
 namespace {
 
-// RINGACTOR_NO_SMALL_POOL: every block from ::operator new (for an
-// application that brings its own allocator, and for measuring the pool).
-#if defined(__SANITIZE_ADDRESS__) || defined(RINGACTOR_NO_SMALL_POOL)
-constexpr bool pool_enabled = false;
-#elif defined(__has_feature)
-#  if __has_feature(address_sanitizer)
-constexpr bool pool_enabled = false;
-#  else
-constexpr bool pool_enabled = true;
-#  endif
-#else
-constexpr bool pool_enabled = true;
-#endif
-
-constexpr std::size_t class_count = small_pool_max / 16;
-/// Blocks moved between a thread and the depot at once, and carved from
-/// one slab.
-constexpr std::uint32_t batch_size = 64;
-
-/// The class of a request of `size` bytes (1 <= size <= small_pool_max):
-/// 16-byte steps, so a block wastes at most 15 bytes.
-constexpr std::size_t class_of(std::size_t size) noexcept {
-  return (size + 15) / 16 - 1;
-}
-
-/// The block size of class `c`.
-constexpr std::size_t block_size(std::size_t c) noexcept {
-  return (c + 1) * 16;
-}
-
-static_assert(class_of(1) == 0 && class_of(16) == 0 && class_of(17) == 1);
-static_assert(class_of(small_pool_max) == class_count - 1);
-static_assert(block_size(class_of(200)) >= 200 && block_size(class_of(500)) >= 500);
-
-/// A free block: linked to the next block of its batch; the first block of
-/// a batch in the depot also links to the next batch (blocks are at least
-/// 16 bytes).
-struct free_block {
-  free_block* next;
-  free_block* next_batch;
-};
-
-/// Batches handed between threads, per class: intrusive lists, so that
-/// handing a batch never allocates.
-struct depot {
-  std::array<std::mutex, class_count> mutexes;
-  std::array<free_block*, class_count> batches{};
-  /// Blocks in the depot (relaxed: statistics only).
-  std::atomic<std::size_t> blocks{0};
-};
-
-depot& the_depot() {
-  // Never destroyed: threads that outlive main's return (detached workers)
-  // may still free into it. Blocks are never returned to the system.
-  static depot* instance = new depot;
-  return *instance;
-}
-
-/// A batch's length lives in its second block's `next_batch` (unused while
-/// the batch is in the depot): taking a batch then costs two cache misses,
-/// not one per block. Counting by walking the list was 64% of a producer's
-/// time in savina_fork_join, as every block was last written by the
-/// consumer's core.
-void set_batch_length(free_block* head, std::uint32_t n) noexcept {
-  if (head->next != nullptr)
-    head->next->next_batch = reinterpret_cast<free_block*>(static_cast<std::uintptr_t>(n));
-}
-
-std::uint32_t batch_length(const free_block* head) noexcept {
-  if (head->next == nullptr)
-    return 1;
-  return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(head->next->next_batch));
-}
-
-/// Puts the batch `head` of `n` blocks in the depot.
-void depot_put(std::size_t c, free_block* head, std::uint32_t n) noexcept {
-  auto& d = the_depot();
-  d.blocks.fetch_add(n, std::memory_order_relaxed);
-  set_batch_length(head, n);
-  std::lock_guard guard{d.mutexes[c]};
-  head->next_batch = d.batches[c];
-  d.batches[c] = head;
-}
-
-free_block* depot_take(std::size_t c) noexcept {
-  auto& d = the_depot();
-  free_block* head = nullptr;
-  {
-    std::lock_guard guard{d.mutexes[c]};
-    head = d.batches[c];
-    if (head != nullptr)
-      d.batches[c] = head->next_batch;
-  }
-  return head;
-}
-
-/// A fresh batch: one allocation carved into batch_size blocks.
-free_block* carve_slab(std::size_t c) {
-  auto size = block_size(c);
-  auto* slab = static_cast<std::byte*>(::operator new(size* batch_size));
-  for (std::uint32_t i = 0; i < batch_size; ++i) {
-    auto* b = reinterpret_cast<free_block*>(slab + i * size);
-    b->next = i + 1 < batch_size ? reinterpret_cast<free_block*>(slab + (i + 1) * size) : nullptr;
-  }
-  return reinterpret_cast<free_block*>(slab);
-}
+using namespace pool;
 
 struct class_cache {
   free_block* head;
@@ -159,13 +57,23 @@ void refill(std::size_t c) {
   auto& cc = cache.classes[c];
   if (auto* head = depot_take(c)) {
     auto n = batch_length(head);
-    the_depot().blocks.fetch_sub(n, std::memory_order_relaxed);
+    the_depot().blocks[c].fetch_sub(n, std::memory_order_relaxed);
     cc.head = head;
     cc.count = n;
     return;
   }
-  cc.head = carve_slab(c);
-  cc.count = batch_size;
+  std::uint32_t n = 0;
+  cc.head = new_slab(c, n);
+  cc.count = n;
+}
+
+/// Moves this thread's cache beyond one batch per class to the depot.
+void give_beyond_one_batch() noexcept {
+  if (cache.mode != cache_mode::active)
+    return;
+  for (std::size_t c = 0; c < class_count; ++c)
+    if (cache.classes[c].count > batch_size)
+      give(c, cache.classes[c].count - batch_size);
 }
 
 /// Gives the thread's cache to the depot when the thread ends (a
@@ -182,6 +90,7 @@ struct thread_exit_flush {
     for (std::size_t c = 0; c < class_count; ++c)
       if (cache.classes[c].count > 0)
         give(c, cache.classes[c].count);
+    small_pool_trim_idle();
   }
 };
 
@@ -197,7 +106,7 @@ bool cache_usable() noexcept {
 } // namespace
 
 void* small_alloc(std::size_t size) {
-  if (!pool_enabled || size == 0 || size > small_pool_max)
+  if (!pool::enabled || size == 0 || size > small_pool_max)
     return ::operator new(size);
   auto c = class_of(size);
   if (cache.mode != cache_mode::active && !cache_usable()) {
@@ -205,15 +114,16 @@ void* small_alloc(std::size_t size) {
     if (auto* head = depot_take(c)) {
       // The batch's other blocks go back; one leaves.
       auto n = batch_length(head);
-      the_depot().blocks.fetch_sub(n, std::memory_order_relaxed);
+      the_depot().blocks[c].fetch_sub(n, std::memory_order_relaxed);
       if (head->next != nullptr)
         depot_put(c, head->next, n - 1);
       return head;
     }
-    auto* slab = carve_slab(c);
-    if (slab->next != nullptr)
-      depot_put(c, slab->next, batch_size - 1);
-    return slab;
+    std::uint32_t n = 0;
+    auto* batch = new_slab(c, n);
+    if (batch->next != nullptr)
+      depot_put(c, batch->next, n - 1);
+    return batch;
   }
   auto& cc = cache.classes[c];
   if (cc.head == nullptr)
@@ -230,7 +140,7 @@ void* small_alloc(std::size_t size) {
 void small_free(void* ptr, std::size_t size) noexcept {
   if (ptr == nullptr)
     return;
-  if (!pool_enabled || size == 0 || size > small_pool_max) {
+  if (!pool::enabled || size == 0 || size > small_pool_max) {
     // Unsized: clang before 19 declares the sized forms only with
     // -fsized-deallocation.
     ::operator delete(ptr);
@@ -251,7 +161,32 @@ void small_free(void* ptr, std::size_t size) noexcept {
 }
 
 std::size_t small_pool_depot_blocks() noexcept {
-  return the_depot().blocks.load(std::memory_order_relaxed);
+  std::size_t n = 0;
+  for (auto& blocks : the_depot().blocks)
+    n += blocks.load(std::memory_order_relaxed);
+  return n;
+}
+
+void small_pool_trim_idle() noexcept {
+  if (!pool::enabled)
+    return;
+  give_beyond_one_batch();
+  for (std::size_t c = 0; c < class_count; ++c)
+    trim_class(c, true);
 }
 
 } // namespace ringactor::detail
+
+namespace ringactor {
+
+std::size_t small_pool_trim() noexcept {
+  if (!detail::pool::enabled)
+    return 0;
+  detail::give_beyond_one_batch();
+  std::size_t freed = 0;
+  for (std::size_t c = 0; c < detail::pool::class_count; ++c)
+    freed += detail::pool::trim_class(c, false);
+  return freed;
+}
+
+} // namespace ringactor

@@ -18,6 +18,7 @@
 #include "ringactor/response_promise.hpp"
 #include "ringactor/result.hpp"
 #include "ringactor/skip.hpp"
+#include "ringactor/small_pool.hpp"
 #include "ringactor/scheduled_actor.hpp"
 #include "ringactor/spawn_options.hpp"
 #include "ringactor/stateful_actor.hpp"

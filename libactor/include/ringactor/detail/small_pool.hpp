@@ -11,14 +11,20 @@
 // it, so blocks flow from consumers back to producers one mutex acquisition
 // per 64 blocks.
 //
-// Size classes: 16-byte steps up to 512 bytes.
-// Larger requests go to ::operator new. Memory is never returned to the
-// system; the pool holds at most what was live at the peak (plus two
-// batches per thread and class). Building with -DRINGACTOR_NO_SMALL_POOL
-// turns it off (for applications with their own allocator, and to measure
-// it). Under AddressSanitizer the pool is off
-// (every block comes from ::operator new) so that use-after-free and
-// leaks of these objects stay visible.
+// Size classes: 16-byte steps up to 512 bytes. Larger requests go to
+// ::operator new. Blocks are carved from slabs of small_pool_slab_bytes,
+// mapped aligned to their size; the fast path never looks at a slab.
+// Memory goes back to the system off the hot path only: when the last
+// scheduler worker parks after messages ran, when a thread ends, and on
+// small_pool_trim(). A trim moves the calling thread's cache beyond one
+// batch per class to the depot, groups the depot's blocks by slab, unmaps
+// the slabs whose every block is in the depot, and keeps at most
+// small_pool_kept_slabs of those per class for the next burst (see
+// libactor/small_pool_depot.hpp). Building with -DRINGACTOR_NO_SMALL_POOL
+// turns the pool off (for applications with their own allocator, and to
+// measure it). Under AddressSanitizer the pool is off (every block comes
+// from ::operator new) so that use-after-free and leaks of these objects
+// stay visible.
 #pragma once
 
 #include <cstddef>
@@ -35,8 +41,23 @@ void* small_alloc(std::size_t size);
 /// Returns a block from small_alloc(size) (the same size).
 void small_free(void* ptr, std::size_t size) noexcept;
 
+/// The size (and alignment) of a slab: a block finds its slab by masking
+/// its address.
+inline constexpr std::size_t small_pool_slab_bytes = std::size_t{64} << 10;
+
+/// Fully free slabs of one class that a trim leaves in the depot, so that
+/// the next burst does not map them again.
+inline constexpr std::size_t small_pool_kept_slabs = 4;
+
 /// Blocks waiting in the depot (not in any thread's cache), for tests.
 std::size_t small_pool_depot_blocks() noexcept;
+
+/// The idle-time trim: moves this thread's cache beyond one batch per class
+/// to the depot, then gives back the depot's free slabs of each class whose
+/// depot grew since its last trim. Called by the last scheduler worker to
+/// park after messages ran and by a thread that ends; cheap (a load per
+/// class) when the depot did not grow.
+void small_pool_trim_idle() noexcept;
 
 /// Class-scope allocation functions that route a type's objects through the
 /// pool; over-aligned types bypass it. (They free through the unsized
