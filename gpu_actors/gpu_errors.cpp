@@ -1,6 +1,7 @@
 // ringactor: the gpu error category, and the errors requests and monitors
 // of a kernel actor get for what its kernel reported.
 #include "ringactor/gpu/errors.hpp"
+#include "ringactor/wire_error.hpp"
 
 #include <string>
 
@@ -38,6 +39,12 @@ const std::error_category& gpu_category() noexcept {
   static const gpu_error_category instance;
   return instance;
 }
+
+namespace {
+// A decoded error of this category finds it by name (ringactor/wire_error.hpp).
+[[maybe_unused]] const bool gpu_category_registered = ::ringactor::wire::register_error_category(
+  gpu_category());
+} // namespace
 
 namespace detail {
 

@@ -1,4 +1,5 @@
 #include "ringactor/k2k/error.hpp"
+#include "ringactor/wire_error.hpp"
 
 #include <string>
 
@@ -41,5 +42,11 @@ const std::error_category& k2k_category() noexcept {
   static const k2k_category_impl instance;
   return instance;
 }
+
+namespace {
+// A decoded error of this category finds it by name (ringactor/wire_error.hpp).
+[[maybe_unused]] const bool k2k_category_registered = ::ringactor::wire::register_error_category(
+  k2k_category());
+} // namespace
 
 } // namespace ringactor::k2k

@@ -68,14 +68,16 @@ error make_error(wire_errc code, std::string_view type, std::string_view path,
   return error{code, std::move(ctx)};
 }
 
-void register_error_category(const std::error_category& category) {
+bool register_error_category(const std::error_category& category) {
   auto& t = categories();
   std::unique_lock guard{t.mtx};
   auto same = [&](const std::error_category* x) {
     return std::string_view{x->name()} == category.name();
   };
-  if (std::none_of(t.xs.begin(), t.xs.end(), same))
-    t.xs.push_back(&category);
+  if (std::any_of(t.xs.begin(), t.xs.end(), same))
+    return false;
+  t.xs.push_back(&category);
+  return true;
 }
 
 const std::error_category* find_error_category(std::string_view name) noexcept {

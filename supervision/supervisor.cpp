@@ -1,4 +1,5 @@
 #include "ringactor/supervision/supervisor.hpp"
+#include "ringactor/wire_error.hpp"
 
 #include <memory>
 
@@ -33,6 +34,13 @@ const std::error_category& supervision_category() noexcept {
   static const errors_category instance;
   return instance;
 }
+
+namespace {
+// A decoded error of this category finds it by name (ringactor/wire_error.hpp).
+[[maybe_unused]] const bool
+  supervision_category_registered = ::ringactor::wire::register_error_category(
+    supervision_category());
+} // namespace
 
 behavior supervisor::operator()(event_based_actor* self) const {
   self->set_name(name);

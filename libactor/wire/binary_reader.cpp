@@ -79,27 +79,28 @@ bool binary_reader::error_value(ringactor::error& x) {
 }
 
 bool binary_reader::fast(void* dst, std::size_t n, const fast_layout& layout) {
-  auto at = pos_;
-  if (!raw(dst, n))
+  if (n > remaining())
     return false;
-  auto* base = static_cast<const unsigned char*>(dst);
+  auto* src = reinterpret_cast<const unsigned char*>(data_ + pos_);
   for (auto off : layout.bools)
-    if (base[off] > 1)
-      return fail_at(at + off, wire_errc::invalid_value, "a bool is neither 0 nor 1");
+    if (src[off] > 1)
+      return false;
   if (!limits_.allow_nan) {
     for (auto off : layout.floats) {
       float f;
-      std::memcpy(&f, base + off, sizeof(f));
-      if (!finite(f, at + off))
+      std::memcpy(&f, src + off, sizeof(f));
+      if (!std::isfinite(f))
         return false;
     }
     for (auto off : layout.doubles) {
       double d;
-      std::memcpy(&d, base + off, sizeof(d));
-      if (!finite(d, at + off))
+      std::memcpy(&d, src + off, sizeof(d));
+      if (!std::isfinite(d))
         return false;
     }
   }
+  std::memcpy(dst, src, n);
+  pos_ += n;
   return true;
 }
 

@@ -2,11 +2,18 @@
 
 #include <algorithm>
 
+#include "ringactor/type_registry.hpp"
 #include "ringactor/wire_error.hpp"
 
 namespace ringactor::wire {
 
 namespace {
+
+// Schemas travel: a remote node or a Python module sends its own.
+[[maybe_unused]] const bool schema_types_registered = register_type<field_schema>(
+                                                        "ringactor.field_schema")
+                                                      && register_type<type_schema>(
+                                                        "ringactor.type_schema");
 
 void canonical(const type_schema& x, std::string& out) {
   out += x.name;

@@ -88,4 +88,29 @@ bool inspect(Inspector& f, everything& x) {
 }
 RINGACTOR_TYPE(everything, "wire_test.everything", "wire_test")
 
+/// The example message.
+struct order {
+  std::uint64_t id = 0;
+  std::int32_t qty = 0;
+  std::vector<std::string> tags;
+  friend bool operator==(const order&, const order&) = default;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, order& x) {
+  return f.object(x).fields(f.field("id", x.id), f.field("qty", x.qty), f.field("tags", x.tags));
+}
+RINGACTOR_TYPE(order, "wire_test.order", "wire_test")
+
+/// A recursive type: what a nesting bomb is made of.
+struct tree {
+  std::vector<tree> children;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, tree& x) {
+  return f.object(x).fields(f.field("children", x.children));
+}
+RINGACTOR_TYPE(tree, "wire_test.tree")
+
 } // namespace wire_test

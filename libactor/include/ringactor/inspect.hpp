@@ -293,3 +293,11 @@ namespace ringactor {
 using wire::inspectable;
 
 } // namespace ringactor
+
+/// Gives `type` a stable name for the formats and schemas without
+/// registering it (RINGACTOR_TYPE in type_registry.hpp does both). Use it in the namespace of
+/// `type`, e.g. for a type that only ever travels nested in another.
+#define RINGACTOR_TYPE_NAME(type, name)                                               \
+  [[maybe_unused]] constexpr ::std::string_view ringactor_type_name(type*) noexcept { \
+    return name;                                                                      \
+  }

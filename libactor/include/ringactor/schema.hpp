@@ -39,6 +39,7 @@ template <class Inspector>
 bool inspect(Inspector& f, field_schema& x) {
   return f.object(x).fields(f.field("name", x.name), f.field("type", x.type));
 }
+RINGACTOR_TYPE_NAME(field_schema, "ringactor.field_schema")
 
 struct type_schema {
   std::string name;                 ///< the stable name
@@ -52,6 +53,8 @@ bool inspect(Inspector& f, type_schema& x) {
   return f.object(x).fields(f.field("name", x.name), f.field("fields", x.fields),
                             f.field("nested", x.nested));
 }
+/// Registered (type_registry.hpp) under this name: a schema can be sent.
+RINGACTOR_TYPE_NAME(type_schema, "ringactor.type_schema")
 
 /// 64-bit FNV-1a: the hash behind stable ids and digests (the same in every
 /// process and build).

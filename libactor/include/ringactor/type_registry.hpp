@@ -131,8 +131,9 @@ expected<dynamic_message> load_binary(std::span<const std::byte> in, const wire_
 
 } // namespace detail
 
-/// The entry of T under `name` (the compiler's spelling if empty), with
-/// codecs and schema when T is inspectable.
+/// The entry of T under `name` (the compiler's spelling if empty): with a
+/// binary codec when T has a wire form, and a schema and digest when T is
+/// an inspectable object.
 template <class T>
 type_entry make_type_entry(std::string_view name, std::string_view category) {
   type_entry x;
@@ -143,13 +144,15 @@ type_entry make_type_entry(std::string_view name, std::string_view category) {
   x.size = sizeof(T);
   x.trivially_copyable = std::is_trivially_copyable_v<T>;
   x.category = std::string{category};
-  if constexpr (inspectable<T> && std::is_default_constructible_v<T>) {
-    x.schema = &wire::schema_of<T>;
-    x.digest = wire::digest_of(wire::schema_of<T>());
+  if constexpr (wire::field_type<T> && std::is_default_constructible_v<T>) {
     x.binary = binary_codec{&detail::save_binary<T>, &detail::load_binary<T>};
 #if RINGACTOR_HAS_JSON
     x.json = json_codec{&detail::save_json<T>, &detail::load_json<T>};
 #endif
+    if constexpr (inspectable<T>) {
+      x.schema = &wire::schema_of<T>;
+      x.digest = wire::digest_of(wire::schema_of<T>());
+    }
   }
   return x;
 }

@@ -74,8 +74,9 @@ error make_error(wire_errc code, std::string_view type, std::string_view path,
 
 /// Makes an error category known by name, so that a loaded `error` finds
 /// it again. sec, exit_reason and wire are known from the start; gpu, k2k
-/// and supervision register theirs. Thread-safe; idempotent.
-void register_error_category(const std::error_category& category);
+/// and supervision register theirs. Thread-safe; idempotent: true if the
+/// name was new.
+bool register_error_category(const std::error_category& category);
 
 /// The category registered under `name`, or null.
 const std::error_category* find_error_category(std::string_view name) noexcept;

@@ -72,7 +72,6 @@ public:
   template <class T>
   bool value(T& x) {
     constexpr auto k = kind_of<T>;
-    static_assert(check_field_type<T>());
     if constexpr (k == field_kind::boolean) {
       std::uint8_t b = 0;
       if (!raw(&b, 1))
@@ -143,11 +142,18 @@ public:
       }
     } else if constexpr (k == field_kind::error) {
       return error_value(x);
-    } else {
-      static_assert(k == field_kind::object);
-      if (const auto& layout = fast_layout_of<T>(); layout.eligible)
-        return fast(&x, sizeof(T), layout);
+    } else if constexpr (k == field_kind::object) {
+      if (const auto& layout = fast_layout_of<T>(); layout.eligible) {
+        auto at = pos_;
+        if (fast(&x, sizeof(T), layout))
+          return true;
+        // Bad or short input: read it again field by field, which fails at
+        // the same byte and names the field.
+        pos_ = at;
+      }
       return inspect(*this, x);
+    } else {
+      return false; // not a field type: field() and the entry points said so at compile time
     }
   }
 
@@ -180,6 +186,8 @@ private:
 
   bool string(std::string& x);
   bool error_value(ringactor::error& x);
+  /// The memcpy path: false, with no error set and nothing consumed, when
+  /// the input is short or a value fails validation.
   bool fast(void* dst, std::size_t n, const fast_layout& layout);
 
   template <class T>
@@ -194,10 +202,14 @@ private:
       x.resize(n);
       if (!raw(x.data(), n * sizeof(elem)))
         return false;
-      if constexpr (std::is_floating_point_v<elem>)
-        for (std::size_t i = 0; i < n; ++i)
-          if (!finite(x[i], pos_ - (n - i) * sizeof(elem)))
-            return false;
+      if constexpr (std::is_floating_point_v<elem>) {
+        for (std::size_t i = 0; i < n; ++i) {
+          if (!limits_.allow_nan && !std::isfinite(x[i])) {
+            push_index(i);
+            return finite(x[i], pos_ - (n - i) * sizeof(elem));
+          }
+        }
+      }
     } else {
       // n is checked against the input (n * min_wire_size <= remaining), but
       // an element may be far larger in memory than on the wire: reserve a

@@ -45,7 +45,6 @@ public:
   template <class T>
   bool value(T& x) {
     constexpr auto k = kind_of<T>;
-    static_assert(check_field_type<T>());
     if constexpr (k == field_kind::boolean) {
       out_.push_back(static_cast<std::byte>(x ? 1 : 0));
       return true;
@@ -96,11 +95,12 @@ public:
       return true;
     } else if constexpr (k == field_kind::error) {
       return error_value(x);
-    } else {
-      static_assert(k == field_kind::object);
+    } else if constexpr (k == field_kind::object) {
       if (const auto& layout = fast_layout_of<T>(); layout.eligible)
         return bytes(&x, sizeof(T));
       return inspect(*this, x);
+    } else {
+      return false; // not a field type: field() and the entry points said so at compile time
     }
   }
 
