@@ -19,6 +19,10 @@
 #include <boost/json.hpp>
 #include <nlohmann/json.hpp>
 
+#if RINGACTOR_HAS_JSON
+#  include <ringactor/json_format.hpp>
+#endif
+
 namespace {
 
 struct inner {
@@ -31,6 +35,17 @@ struct record {
   std::vector<std::int32_t> values; // 16 entries
   std::map<std::string, inner> groups;
 };
+
+template <class Inspector>
+bool inspect(Inspector& f, inner& x) {
+  return f.object(x).fields(f.field("counters", x.counters), f.field("labels", x.labels));
+}
+
+template <class Inspector>
+bool inspect(Inspector& f, record& x) {
+  return f.object(x).fields(f.field("name", x.name), f.field("values", x.values),
+                            f.field("groups", x.groups));
+}
 
 record make_record(int seed) {
   record r;
@@ -203,6 +218,23 @@ void run(const char* doc, const std::vector<record>& records, bool as_array) {
   }
 }
 
+#if RINGACTOR_HAS_JSON
+// The JSON format itself (json_format.hpp): inspect() over the same record,
+// written without a DOM, read through Boost.JSON's DOM. The large document
+// is one value, a std::vector of the records.
+template <class T>
+void run_ringactor(const char* doc, const T& value) {
+  auto text = ringactor::to_json(value).value();
+  report("ringactor_json", doc, "encode", text.size(),
+         mb_per_s(text.size(), [&] { g_sink += ringactor::to_json(value).value().size(); }));
+  report("ringactor_json", doc, "decode", text.size(), mb_per_s(text.size(), [&] {
+           T back;
+           if (ringactor::from_json(text, back).has_value())
+             g_sink += 1;
+         }));
+}
+#endif
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -215,5 +247,9 @@ int main(int argc, char** argv) {
     many.push_back(make_record(i));
   run("record_1k", one, false);
   run("records_100k", many, true);
+#if RINGACTOR_HAS_JSON
+  run_ringactor("record_1k", one.front());
+  run_ringactor("records_100k", many);
+#endif
   return g_sink == 0 ? 1 : 0;
 }

@@ -88,7 +88,7 @@ TEST_CASE("every field kind survives a JSON round trip") {
 
 TEST_CASE("JSON text names each field as inspect does, in inspect's order") {
   CHECK(to_json(point{1, -2}).value() == R"({"x":1,"y":-2})");
-  CHECK(to_json(order{7, 2, {"gift", "rush"}}).value()
+  CHECK(to_json(json_test::order{7, 2, {"gift", "rush"}}).value()
         == R"({"id":7,"qty":2,"tags":["gift","rush"]})");
 }
 
@@ -100,7 +100,7 @@ TEST_CASE("64-bit integers keep every digit in JSON") {
   CHECK(json_round_trip(x).i64 == x.i64);
   x.i64 = std::numeric_limits<std::int64_t>::max();
   CHECK(json_round_trip(x).i64 == x.i64);
-  order o{std::numeric_limits<std::uint64_t>::max(), 1, {}};
+  json_test::order o{std::numeric_limits<std::uint64_t>::max(), 1, {}};
   CHECK(to_json(o).value().find("18446744073709551615") != std::string::npos);
   CHECK(json_round_trip(o).id == o.id);
   o.id = (std::uint64_t{1} << 53) + 1; // the first integer a double cannot hold
@@ -201,18 +201,18 @@ TEST_CASE("an optional field may be null or absent in JSON, and reads as empty")
 TEST_CASE("unknown JSON fields are skipped when allow_unknown_fields is set") {
   wire_limits lim;
   lim.allow_unknown_fields = true;
-  order o;
+  json_test::order o;
   auto r = from_json(R"({"id":1,"extra":{"deep":[1,2,{"x":null}]},"qty":2,"tags":["a"],"z":0})", o,
                      lim);
   REQUIRE_MESSAGE(r.has_value(), to_string(r.error()));
-  CHECK(o == order{1, 2, {"a"}});
+  CHECK(o == json_test::order{1, 2, {"a"}});
 }
 
 TEST_CASE("JSON input may have whitespace around values and members in any order") {
-  order o;
+  json_test::order o;
   auto r = from_json(" \n{ \"tags\" : [ \"x\" ] ,\"qty\":3, \"id\" : 9 }\n\t ", o);
   REQUIRE_MESSAGE(r.has_value(), to_string(r.error()));
-  CHECK(o == order{9, 3, {"x"}});
+  CHECK(o == json_test::order{9, 3, {"x"}});
 }
 
 TEST_CASE("append_json adds to a buffer and leaves it as it was on an error") {
