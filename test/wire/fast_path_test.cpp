@@ -75,7 +75,8 @@ TEST_CASE("the fast path writes the bytes the field-by-field path would") {
   auto fast = to_bytes(x);
   REQUIRE(fast.has_value());
   std::vector<std::byte> slow;
-  wire::binary_writer f{slow, wire_limits{}, "pod"};
+  wire_limits limits;
+  wire::binary_writer f{slow, limits, "pod"};
   REQUIRE(inspect(f, x)); // inspect() directly: no fast path at the top
   CHECK(slow == *fast);
 }

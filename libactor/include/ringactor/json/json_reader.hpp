@@ -32,6 +32,8 @@ public:
   /// Reads from `root`; `type` names the message in errors.
   json_reader(json_node root, const wire_limits& limits, std::string_view type) noexcept
     : cur_(root), limits_(limits), type_(type) {}
+  /// The limits are kept by reference: a temporary would dangle.
+  json_reader(json_node, const wire_limits&&, std::string_view) = delete;
 
   const error& get_error() const noexcept { return err_; }
 

@@ -29,6 +29,8 @@ public:
   /// Appends to `out`; `type` names the message in errors.
   json_writer(std::string& out, const wire_limits& limits, std::string_view type) noexcept
     : out_(out), limits_(limits), type_(type) {}
+  /// The limits are kept by reference: a temporary would dangle.
+  json_writer(std::string&, const wire_limits&&, std::string_view) = delete;
 
   const error& get_error() const noexcept { return err_; }
 

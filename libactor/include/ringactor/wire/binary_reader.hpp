@@ -50,6 +50,8 @@ public:
   binary_reader(const std::byte* data, std::size_t size, const wire_limits& limits,
                 std::string_view type) noexcept
     : data_(data), size_(size), limits_(limits), type_(type) {}
+  /// The limits are kept by reference: a temporary would dangle.
+  binary_reader(const std::byte*, std::size_t, const wire_limits&&, std::string_view) = delete;
 
   const error& get_error() const noexcept { return err_; }
   std::size_t offset() const noexcept { return pos_; }

@@ -29,6 +29,8 @@ public:
   binary_writer(std::vector<std::byte>& out, const wire_limits& limits,
                 std::string_view type) noexcept
     : out_(out), limits_(limits), type_(type) {}
+  /// The limits are kept by reference: a temporary would dangle.
+  binary_writer(std::vector<std::byte>&, const wire_limits&&, std::string_view) = delete;
 
   const error& get_error() const noexcept { return err_; }
 
