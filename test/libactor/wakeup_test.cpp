@@ -45,9 +45,8 @@ struct tally {
 TEST_CASE("a message chain on one worker makes no wake-up call per park of the idle one") {
   // Two actors bounce a message on one worker; the other worker has nothing
   // to do. It parks with a timeout while the chain runs (it would take over
-  // a runnext job that stops moving), so the chain never signals it: the
-  // wake-ups stay a handful however long the chain is (before: about one
-  // per park, hundreds in this test).
+  // a runnext job that stops moving), so the chain does not signal it: the
+  // wake-ups stay far fewer than the parks (before: about one per park).
   constexpr std::uint64_t hops = 400'000;
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
@@ -62,9 +61,14 @@ TEST_CASE("a message chain on one worker makes no wake-up call per park of the i
   CHECK(self->receive_for(60s, [](volley_done) {}));
   auto after = sys.stats();
   auto wakeups = after.wakeups - before.wakeups;
-  MESSAGE(wakeups << " wake-ups and " << after.parks - before.parks << " parks in " << hops
-                  << " hops");
-  CHECK(wakeups <= 16);
+  auto parks = after.parks - before.parks;
+  MESSAGE(wakeups << " wake-ups and " << parks << " parks in " << hops << " hops");
+  // Each timed park counts as a park, so on a loaded machine (the chain's
+  // worker preempted, the chain taken over and back) parks grow while
+  // wake-ups stay rare: 2 per 25 parks on an idle machine, 42 per 391 under
+  // ASan on a loaded one. Before, each park was followed by a wake-up
+  // (138 per 107).
+  CHECK(wakeups <= parks / 4 + 16);
 }
 
 TEST_CASE("a job put in runnext by a handler that then runs long is taken over by an idle "
