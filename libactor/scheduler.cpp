@@ -273,12 +273,8 @@ resumable* scheduler::try_steal(worker& self, bool take_runnext) {
     }
     if (victim.runnext_seq.load(std::memory_order_relaxed) != seq)
       continue;
-    auto expected = seen;
-    if (victim.runnext.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) {
-      worker_counters::bump(self.counters.steals);
-      worker_counters::bump(self.counters.runnext_steals);
+    if (take_runnext_job(self, victim, seen))
       return seen;
-    }
   }
   return nullptr;
 }
@@ -415,13 +411,16 @@ resumable* scheduler::take_if_unmoved(worker& self, const runnext_watch& watch) 
   // The same job has sat in that slot for a whole watch period (or since a
   // signal): its owner is busy with something long. The exchange decides
   // who runs it.
-  auto expected = watch.job;
-  if (!watch.owner->runnext.compare_exchange_strong(expected, nullptr,
-                                                    std::memory_order_acq_rel))
-    return nullptr;
+  return take_runnext_job(self, *watch.owner, watch.job) ? watch.job : nullptr;
+}
+
+bool scheduler::take_runnext_job(worker& self, worker& victim, resumable* job) {
+  auto expected = job;
+  if (!victim.runnext.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel))
+    return false;
   worker_counters::bump(self.counters.steals);
   worker_counters::bump(self.counters.runnext_steals);
-  return watch.job;
+  return true;
 }
 
 void scheduler::execute(worker& self, resumable* job) {

@@ -141,6 +141,9 @@ private:
   runnext_watch find_runnext_job(worker& self) const noexcept;
   /// Takes the watched job if it is still in its slot, unmoved.
   resumable* take_if_unmoved(worker& self, const runnext_watch& watch);
+  /// Takes `job` out of `victim`'s runnext slot if it is still there (the
+  /// exchange decides who runs it) and counts the steal.
+  bool take_runnext_job(worker& self, worker& victim, resumable* job);
 
   size_t max_throughput_;
   std::chrono::nanoseconds idle_spin_;
