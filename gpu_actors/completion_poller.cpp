@@ -88,6 +88,7 @@ void completion_poller::run() {
       case poll_policy::action::yield: std::this_thread::yield(); break;
       case poll_policy::action::park:
         parks_.fetch_add(1, std::memory_order_relaxed);
+        parked_.store(true, std::memory_order_relaxed);
         park(
           *bell_,
           [&] {
@@ -99,6 +100,7 @@ void completion_poller::run() {
             return false;
           },
           next.park_for);
+        parked_.store(false, std::memory_order_relaxed);
         break;
     }
   }

@@ -43,6 +43,7 @@ kernel_session::kernel_session(actor_system& sys, const kernel_config& cfg, kern
     payload_(channel_->payload_capacity()) {}
 
 kernel_session::~kernel_session() {
+  health_probe_.reset();
   if (runner_) {
     runner_.reset();
     live_kernels.fetch_sub(1, std::memory_order_acq_rel);
@@ -180,6 +181,7 @@ void kernel_session::deliver_fault_replies(const error& reason) {
 }
 
 void kernel_session::finish() {
+  health_probe_.reset();
   // The proxy retired the session in its exit, so it is exiting now. After
   // a fault, every request still unanswered gets the fault, code included:
   // the one whose handler faulted, those in H2K, those the proxy had

@@ -4,6 +4,7 @@
 
 #include "ringactor/logger.hpp"
 #include "ringactor/system_messages.hpp"
+#include "scheduler_health.hpp"
 #include "system_core.hpp"
 
 namespace ringactor {
@@ -13,6 +14,9 @@ actor_system::actor_system(actor_system_config cfg)
   core_->owner = this;
   core_->timer.start();
   core_->sched.start(core_);
+  core_->health.put(health_kind::liveness, "ringactor.scheduler",
+                    detail::scheduler_liveness_probe(core_->sched,
+                                                     core_->cfg.worker_stall_timeout));
 }
 
 actor_system::~actor_system() {
@@ -34,6 +38,10 @@ void actor_system::await_all_actors_done() {
 
 named_actor_registry& actor_system::registry() noexcept {
   return core_->names;
+}
+
+health_registry& actor_system::health() noexcept {
+  return core_->health;
 }
 
 const actor_system_config& actor_system::config() const noexcept {

@@ -213,7 +213,7 @@ void scheduled_actor::handle_response(mailbox_element& x) {
     complete_pending(n, &x, nullptr);
     return;
   }
-  log_debug("actor {} dropped a late response (request {})", id(), n);
+  RINGACTOR_LOG_SAMPLED(log_level::debug, "actor {} dropped a late response (request {})", id(), n);
 }
 
 void scheduled_actor::handle_exit(exit_msg& x) {
@@ -236,7 +236,8 @@ void scheduled_actor::handle_down(down_msg& x) {
     handlers_->down(x);
     return;
   }
-  log_debug("actor {} ignored a down message from actor {}", id(), x.source.id());
+  RINGACTOR_LOG_SAMPLED(log_level::debug, "actor {} ignored a down message from actor {}", id(),
+                        x.source.id());
 }
 
 void scheduled_actor::reoffer_skipped() {
@@ -245,8 +246,7 @@ void scheduled_actor::reoffer_skipped() {
     normal_.prepend(handlers_->skipped);
 }
 
-void scheduled_actor::handle_message(mailbox_element_ptr x,
-                                     detail::sender_release_batch* senders) {
+void scheduled_actor::handle_message(mailbox_element_ptr x, detail::sender_release_batch* senders) {
   current_ = x.get();
   auto epoch = bhvr_epoch_;
   bool timer_tick = false;

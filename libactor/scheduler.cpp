@@ -10,6 +10,9 @@ namespace ringactor::detail {
 namespace {
 
 thread_local worker* current_worker = nullptr;
+// The job a worker runs now (for log lines: which actor wrote them).
+// initial-exec: written twice per run, so no __tls_get_addr call.
+[[gnu::tls_model("initial-exec")]] thread_local resumable* current_job = nullptr;
 
 uint64_t xorshift(uint64_t& state) noexcept {
   state ^= state << 13;
@@ -132,6 +135,10 @@ void scheduler::start(std::shared_ptr<void> keep_alive) {
   }
 }
 
+resumable* running_job() noexcept {
+  return current_job;
+}
+
 worker* scheduler::this_worker() const noexcept {
   auto w = current_worker;
   return w != nullptr && &w->parent == this ? w : nullptr;
@@ -191,8 +198,7 @@ void scheduler::wake_for_runnext() {
   // park, see wait_for_job); one that parked before did not see it, so the
   // sleepers_ load is seq_cst, pairing with the parking worker's increment:
   // either it sees this runnext job or this load sees it sleeping.
-  if (spinning_.load(std::memory_order_relaxed) > 0
-      || watchers_.load(std::memory_order_relaxed) > 0
+  if (spinning_.load(std::memory_order_relaxed) > 0 || watchers_.load(std::memory_order_relaxed) > 0
       || sleepers_.load(std::memory_order_seq_cst) == 0)
     return;
   // The limit, enforced: at most one such wake-up outstanding. In a message
@@ -424,7 +430,11 @@ bool scheduler::take_runnext_job(worker& self, worker& victim, resumable* job) {
 }
 
 void scheduler::execute(worker& self, resumable* job) {
-  switch (job->resume(self.counters, max_throughput_)) {
+  current_job = job;
+  auto result = job->resume(self.counters, max_throughput_);
+  current_job = nullptr;
+  worker_counters::bump(self.counters.resumes);
+  switch (result) {
     case resumable::resume_result::resume_later:
       self.push(job);
       notify_if_sleeping();
@@ -439,7 +449,9 @@ void scheduler::run(worker& self) {
   for (;;) {
     auto job = next_job(self);
     if (job == nullptr) {
+      self.idle.store(true, std::memory_order_relaxed);
       job = wait_for_job(self);
+      self.idle.store(false, std::memory_order_relaxed);
       if (job == nullptr)
         break;
     }

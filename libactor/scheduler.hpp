@@ -39,6 +39,9 @@ struct alignas(64) worker_counters {
   std::atomic<uint64_t> steals{0};
   std::atomic<uint64_t> parks{0};
   std::atomic<uint64_t> runnext_steals{0};
+  /// Jobs this worker ran to the end of a run (liveness: a worker stuck in
+  /// one handler stops counting).
+  std::atomic<uint64_t> resumes{0};
 
   static void bump(std::atomic<uint64_t>& x, uint64_t n = 1) noexcept {
     x.store(x.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -46,6 +49,9 @@ struct alignas(64) worker_counters {
 };
 
 class scheduler;
+
+/// The job the calling worker thread runs now; nullptr on other threads.
+resumable* running_job() noexcept;
 
 class worker {
 public:
@@ -75,6 +81,9 @@ public:
   uint64_t rng_state;
   // How long this worker spins before parking (owner only; see wait_for_job).
   std::chrono::nanoseconds spin_budget;
+  // Set while the worker looks for work or parks (owner writes, relaxed;
+  // read by the liveness probe, which needs no ordering with the queues).
+  std::atomic<bool> idle{false};
   // Set when the thread function returns (release); shutdown waits for it.
   std::atomic<bool> exited{false};
 

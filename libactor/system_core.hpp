@@ -8,6 +8,7 @@
 
 #include "actor_registry.hpp"
 #include "ringactor/actor_system_config.hpp"
+#include "ringactor/health.hpp"
 #include "ringactor/named_actor_registry.hpp"
 #include "scheduler.hpp"
 #include "timer_service.hpp"
@@ -30,6 +31,8 @@ struct system_core {
   actor_registry registry;
   // Cleared by shutdown(); declared after `registry`, so destroyed before it.
   named_actor_registry names;
+  // Declared before the scheduler, whose probe it holds.
+  health_registry health;
   timer_service timer;
   scheduler sched;
 };

@@ -16,7 +16,10 @@ void pool_worker::when_exited(std::function<void(const error&)> f) {
 }
 
 pool_core::pool_core(scheduled_actor* self, pool_settings cfg)
-  : self_(self), cfg_(std::move(cfg)), set_(self, cfg_.strat) {
+  : self_(self),
+    cfg_(std::move(cfg)),
+    set_(self, cfg_.strat),
+    health_(self->system().health(), cfg_.name, cfg_.min_live_workers) {
   set_.on_started([this](const child_set::child& c) {
     auto w = std::make_shared<pool_worker>();
     w->child_id = c.id;
@@ -29,6 +32,7 @@ pool_core::pool_core(scheduled_actor* self, pool_settings cfg)
     else
       workers_.push_back(std::move(w));
     rebuild_ring();
+    publish_health();
     drain_queue();
   });
   set_.on_exited([this](const child_set::child& c, const strong_actor_ptr& old,
@@ -45,7 +49,12 @@ pool_core::pool_core(scheduled_actor* self, pool_settings cfg)
       for (auto& f : waiters)
         f(reason);
     }
+    publish_health();
   });
+}
+
+void pool_core::publish_health() {
+  health_.publish(live().size(), set_.children().size());
 }
 
 child_spec pool_core::worker_spec(size_t index) const {
@@ -62,8 +71,7 @@ void pool_core::start() {
   for (size_t i = 0; i < cfg_.size && !set_.shutting_down(); ++i) {
     auto started = set_.add(worker_spec(next_index_++), child_set::first_start::retry);
     if (!started)
-      log_warn("pool {}: a worker failed to start: {}; it is retried", cfg_.name,
-               started.error());
+      log_warn("pool {}: a worker failed to start: {}; it is retried", cfg_.name, started.error());
   }
 }
 

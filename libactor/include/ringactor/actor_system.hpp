@@ -13,6 +13,7 @@
 #include "ringactor/actor.hpp"
 #include "ringactor/actor_system_config.hpp"
 #include "ringactor/detail/callable_trait.hpp"
+#include "ringactor/health.hpp"
 #include "ringactor/named_actor_registry.hpp"
 #include "ringactor/scheduled_actor.hpp"
 #include "ringactor/spawn_options.hpp"
@@ -180,6 +181,11 @@ public:
   /// Actors registered by name: `sys.registry().put("db", h)`, then
   /// `sys.registry().get<db_if>("db")` anywhere. See named_actor_registry.
   named_actor_registry& registry() noexcept;
+
+  /// Liveness and readiness: `sys.health().readiness()`. Layers register
+  /// their probes here (the scheduler's workers, pools, kernels, devices).
+  /// See health.hpp.
+  health_registry& health() noexcept;
 
   // -- internals (used by actors) ---------------------------------------------
 

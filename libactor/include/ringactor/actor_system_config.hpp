@@ -26,6 +26,10 @@ public:
   /// which runs it before the actor's first message. The stack then holds at
   /// most this many nested inits. 0: every init runs on a worker, as in CAF.
   size_t max_inline_init_depth = 16;
+  /// Liveness (actor_system::health()): a worker that has neither finished a
+  /// job nor been idle for this long is reported stuck (a handler that never
+  /// returns, or blocks).
+  timespan worker_stall_timeout = std::chrono::seconds{30};
 
   actor_system_config& set_workers(size_t n) {
     workers = n > 0 ? n : 1;
@@ -47,6 +51,12 @@ public:
   template <class Rep, class Period>
   actor_system_config& set_shutdown_grace(std::chrono::duration<Rep, Period> x) {
     shutdown_grace = std::chrono::duration_cast<timespan>(x);
+    return *this;
+  }
+
+  template <class Rep, class Period>
+  actor_system_config& set_worker_stall_timeout(std::chrono::duration<Rep, Period> x) {
+    worker_stall_timeout = std::chrono::duration_cast<timespan>(x);
     return *this;
   }
 

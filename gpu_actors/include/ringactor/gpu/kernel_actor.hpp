@@ -640,6 +640,7 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
     runner = std::make_unique<detail::cuda_runner_adapter>(std::move(r));
   }
   session->start(std::move(runner), poller);
+  session->watch_health(sys.health());
   // The poller serves the session before the proxy exists: a proxy spawned
   // while the system shuts down exits inside spawn(), and its on_exit waits
   // for the poller to finish the session (else it would wait out the stall

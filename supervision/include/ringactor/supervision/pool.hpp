@@ -96,6 +96,11 @@ struct pool {
   timespan queue_timeout = std::chrono::seconds{1};
   timespan worker_timeout = std::chrono::seconds{30};
   std::string name = "pool";
+  /// Readiness (actor_system::health()): the pool is ready while at least
+  /// this many workers are live. Its component is "pool.<name>"; a pool
+  /// that gave up stays not ready, under its name, until one of the same
+  /// name starts.
+  size_t min_live_workers = 1;
 
   /// Called by spawn before the pool exists (actor_system::spawn): throws
   /// std::invalid_argument, naming the pool, for a pool that could never
@@ -134,8 +139,13 @@ private:
     auto core = std::make_shared<detail::pool_core>(
       self, detail::pool_settings{size, std::move(any_worker), std::move(numbered), strategy,
                                   dispatch, idempotent, max_redispatches, queue_capacity,
-                                  queue_timeout, worker_timeout, name});
-    core->children().on_give_up([self](const error& reason) { self->quit(reason); });
+                                  queue_timeout, worker_timeout, name,
+                                  min_live_workers});
+    core->children().on_give_up([self, weak = std::weak_ptr{core}](const error& reason) {
+      if (auto c = weak.lock())
+        c->gave_up(reason);
+      self->quit(reason);
+    });
     self->set_exit_handler([self, core](exit_msg& m) {
       if (core->children().handle_exit(m) || !m.reason)
         return;

@@ -120,6 +120,14 @@ public:
   /// Takes the started runner; then the poller of `poller` serves the session.
   void start(std::unique_ptr<kernel_runner_base> runner, completion_poller& poller);
 
+  /// After start(): registers the kernel's readiness probe (its heartbeat;
+  /// removed when the session finishes), and the liveness probe of its
+  /// poller and, on CUDA, the readiness probe of its device (gpu_health.cpp).
+  void watch_health(health_registry& registry);
+  /// Whether the kernel is silent past its residency or stall timeout now,
+  /// in words; empty while it is fine. Any thread.
+  std::string silence_now() const;
+
   // -- proxy side ---------------------------------------------------------------
 
   /// The proxy that answers for the kernel (a weak reference: the session
@@ -316,6 +324,8 @@ private:
   /// Nanoseconds since the epoch of steady_clock when the poller last saw
   /// the heartbeat advance; relaxed (statistics).
   std::atomic<std::int64_t> last_beat_seen_ns_{0};
+  /// The readiness probe (watch_health); reset by finish() and the destructor.
+  health_registry::handle health_probe_;
 };
 
 /// One per device (the CPU backend counts as one device): a host thread
@@ -355,6 +365,9 @@ public:
   /// Rounds and parks so far (relaxed counters: statistics and tests).
   std::uint64_t rounds() const noexcept { return rounds_.load(std::memory_order_relaxed); }
   std::uint64_t parks() const noexcept { return parks_.load(std::memory_order_relaxed); }
+  /// Whether the poller sleeps on its doorbell now (liveness: a parked
+  /// poller turns no rounds and is fine).
+  bool parked() const noexcept { return parked_.load(std::memory_order_relaxed); }
 
 private:
   void run();
@@ -367,6 +380,9 @@ private:
   /// that order nothing).
   std::atomic<std::uint64_t> rounds_{0};
   std::atomic<std::uint64_t> parks_{0};
+  /// Written by the poller thread around each park; read by the liveness
+  /// probe (relaxed: a hint that orders nothing).
+  std::atomic<bool> parked_{false};
   std::mutex mutex_; // guards added_ and stop_
   std::vector<std::shared_ptr<kernel_session>> added_;
   /// Set (release) by add(), notify() and the destructor; the poller's

@@ -17,6 +17,7 @@
 #include <ringactor/actor_system.hpp>
 
 #include "ringactor/supervision/child_set.hpp"
+#include "ringactor/supervision/detail/pool_health.hpp"
 #include "ringactor/supervision/dispatch.hpp"
 #include "ringactor/supervision/errors.hpp"
 #include "ringactor/supervision/pool_stats.hpp"
@@ -91,6 +92,7 @@ struct pool_settings {
   timespan queue_timeout;
   timespan worker_timeout;
   std::string name;
+  size_t min_live_workers;
 };
 
 /// The untyped part of a pool: workers, dispatch, queueing, statistics.
@@ -110,6 +112,9 @@ public:
   void resize(size_t n, std::function<void(error)> done);
   pool_stats stats() const;
   void handle_queue_timeout(uint64_t seq);
+  /// The pool gives up (restart intensity exceeded): readiness says so
+  /// until a pool of the same name starts.
+  void gave_up(const error& reason) { health_.gave_up(reason); }
 
   child_set& children() noexcept { return set_; }
   const pool_settings& settings() const noexcept { return cfg_; }
@@ -126,6 +131,8 @@ private:
   pool_worker_ptr pick(uint64_t hash, bool use_hash);
   void rebuild_ring();
   void drain_queue();
+  /// Tells the readiness probe how many workers are live now.
+  void publish_health();
   child_spec worker_spec(size_t index) const;
 
   scheduled_actor* self_;
@@ -138,6 +145,7 @@ private:
   std::deque<std::pair<pool_job, std::pair<uint64_t, bool>>> queue_;
   uint64_t last_seq_ = 0;
   std::vector<std::pair<uint64_t, uint64_t>> ring_; // (point, child id)
+  pool_health health_;
 };
 
 /// True if an error answered by worker `w` is the worker's death rather
