@@ -161,6 +161,8 @@ private:
   void walk(const toml::table& table, const std::string& prefix, const std::string& file) {
     for (auto&& [k, node] : table) {
       auto path = prefix.empty() ? std::string{k.str()} : prefix + "." + std::string{k.str()};
+      // Errors about the key point at the key, errors about the value at it.
+      auto key_at = k.source().begin;
       auto where = node.source().begin;
       if (node.is_table()) {
         if (schema_.is_table(path)) {
@@ -170,7 +172,7 @@ private:
           error_at(file, where.line, where.column, path,
                    fmt::format("expected {}, found a table", schema_.find(path)->expectation()));
         } else {
-          unknown(file, where.line, where.column, path);
+          unknown(file, key_at.line, key_at.column, path, "table");
         }
         continue;
       }
@@ -180,7 +182,7 @@ private:
           error_at(file, where.line, where.column, path,
                    fmt::format("expected a table, found {}", toml_found(node)));
         else
-          unknown(file, where.line, where.column, path);
+          unknown(file, key_at.line, key_at.column, path, "key");
         continue;
       }
       auto value = from_toml(*key, node);
@@ -236,7 +238,7 @@ private:
                   const std::string& source) {
     auto key = schema_.find(path);
     if (!key) {
-      unknown(source, 0, 0, path);
+      unknown(source, 0, 0, path, "key");
       return;
     }
     auto v = parse_config_value(key->type, text);
@@ -260,8 +262,8 @@ private:
   }
 
   void unknown(const std::string& source, std::uint32_t line, std::uint32_t column,
-               const std::string& path) {
-    auto msg = std::string{"unknown key"};
+               const std::string& path, std::string_view what) {
+    auto msg = fmt::format("unknown {}", what);
     if (auto s = schema_.suggest(path))
       msg += fmt::format("; did you mean \"{}\"?", *s);
     error_at(source, line, column, path, msg);

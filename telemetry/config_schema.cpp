@@ -66,6 +66,14 @@ std::string numeric_bounds(const config_key& k) {
   return {};
 }
 
+// "pools.*.size" -> "pools.<name>.size": how a reader writes the key.
+std::string display_path(std::string_view path) {
+  std::string out;
+  for (auto seg : split(path))
+    out += (out.empty() ? "" : ".") + std::string{seg == "*" ? "<name>" : seg};
+  return out;
+}
+
 std::string markdown_escape(std::string s) {
   std::string out;
   for (char c : s) {
@@ -77,6 +85,22 @@ std::string markdown_escape(std::string s) {
 }
 
 } // namespace
+
+std::optional<std::string> suggest_name(std::string_view name,
+                                        const std::vector<std::string>& candidates) {
+  const std::string* best = nullptr;
+  size_t best_distance = 0;
+  for (const auto& c : candidates) {
+    auto d = edit_distance(name, c);
+    if (!best || d < best_distance) {
+      best = &c;
+      best_distance = d;
+    }
+  }
+  if (best && best_distance > 0 && best_distance <= 3 && best_distance * 3 < best->size())
+    return *best;
+  return std::nullopt;
+}
 
 bool path_matches(std::string_view pattern, std::string_view path) noexcept {
   auto p = split(pattern);
@@ -200,8 +224,7 @@ bool config_schema::is_table(std::string_view path) const {
 
 std::optional<std::string> config_schema::suggest(std::string_view path) const {
   auto q = split(path);
-  std::optional<std::string> best;
-  size_t best_distance = 0;
+  std::vector<std::string> candidates;
   for (const auto& k : keys_) {
     auto segs = split(k.path);
     std::string candidate;
@@ -209,22 +232,20 @@ std::optional<std::string> config_schema::suggest(std::string_view path) const {
       auto seg = segs[i] == "*" ? (i < q.size() ? q[i] : std::string_view{"<name>"}) : segs[i];
       candidate += (i == 0 ? "" : ".") + std::string{seg};
     }
-    auto d = edit_distance(path, candidate);
-    if (!best || d < best_distance) {
-      best = candidate;
-      best_distance = d;
-    }
+    // Tables too: "sytem" -> "system".
+    for (auto dot = candidate.find('.'); dot != std::string::npos;
+         dot = candidate.find('.', dot + 1))
+      candidates.push_back(candidate.substr(0, dot));
+    candidates.push_back(std::move(candidate));
   }
-  // Close enough to be a typo: a few edits, and fewer than a third of the key.
-  if (best && best_distance > 0 && best_distance <= 3 && best_distance * 3 <= best->size())
-    return best;
-  return std::nullopt;
+  return suggest_name(path, candidates);
 }
 
 std::string config_schema::help_text() const {
   std::string out;
   for (const auto& k : keys_) {
-    out += fmt::format("--{}=<{}>  (default: {})\n", k.path, k.expectation(), k.default_string());
+    out += fmt::format("--{}=<{}>  (default: {})\n", display_path(k.path), k.expectation(),
+                       k.default_string());
     out += fmt::format("    {}\n", k.doc);
   }
   return out;
@@ -233,8 +254,9 @@ std::string config_schema::help_text() const {
 std::string config_schema::markdown_table() const {
   std::string out = "| Key | Type | Default | Description |\n|---|---|---|---|\n";
   for (const auto& k : keys_)
-    out += fmt::format("| `{}` | {} | {} | {} |\n", k.path, markdown_escape(k.expectation()),
-                       markdown_escape(k.default_string()), markdown_escape(k.doc));
+    out += fmt::format("| `{}` | {} | {} | {} |\n", display_path(k.path),
+                       markdown_escape(k.expectation()), markdown_escape(k.default_string()),
+                       markdown_escape(k.doc));
   return out;
 }
 

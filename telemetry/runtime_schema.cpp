@@ -83,7 +83,7 @@ void declare_kernel(config_schema& s) {
   s.declare<i64>("kernel.device", d.device, "CUDA device index.", {.min = 0, .max = 1023});
   s.declare<i64>("kernel.spin_before_park", d.spin_before_park,
                  "CPU backend: empty polls of the H2K ring before the loop parks.",
-                 {.min = 0, .max = i64{1} << 32});
+                 {.min = 0, .max = (i64{1} << 32) - 1});
 }
 
 void declare_supervision(config_schema& s) {

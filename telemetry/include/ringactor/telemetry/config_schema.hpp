@@ -96,7 +96,7 @@ public:
   /// True if `path` names a table that holds keys ("system", "pools.a").
   bool is_table(std::string_view path) const;
 
-  /// The declared key closest to `path` by edit distance, if one is close
+  /// The declared key or table closest to `path` by edit distance, if one is close
   /// enough to be a likely misspelling; `*` segments take the name `path`
   /// has there ("pools.db.sise" -> "pools.db.size").
   std::optional<std::string> suggest(std::string_view path) const;
@@ -113,6 +113,12 @@ public:
 private:
   std::vector<config_key> keys_;
 };
+
+/// The candidate closest to `name` by edit distance when it is close enough
+/// to be a likely misspelling (at most 3 edits, and fewer than a third of its
+/// length); nothing for an exact match or none close.
+std::optional<std::string> suggest_name(std::string_view name,
+                                        const std::vector<std::string>& candidates);
 
 /// True if `path` matches `pattern` segment by segment (`*` matches any
 /// one segment).
