@@ -37,13 +37,13 @@ std::string_view toml_type_name(toml::node_type t) {
 }
 
 std::string toml_found(const toml::node& n) {
+  if (n.is_table())
+    return "a table";
+  if (n.is_array())
+    return "an array";
   std::ostringstream os;
   if (n.is_string())
     os << '"' << n.as_string()->get() << '"';
-  else if (n.is_table())
-    os << "a table";
-  else if (n.is_array())
-    os << "an array";
   else
     n.visit([&](const auto& x) { os << x; });
   return fmt::format("{} {}", toml_type_name(n.type()), os.str());

@@ -59,6 +59,8 @@ TEST_SUITE("telemetry") {
       only_error("[kernel]\nbackend = 3\n")
       == ":2:11: kernel.backend: expected string: one of automatic, cpu, cuda, found integer 3");
     CHECK(only_error("system = 3\n") == ":1:10: system: expected a table, found integer 3");
+    CHECK(only_error("[system]\nworkers = [1, 2]\n")
+          == ":2:11: system.workers: expected integer in [1, 4096], found an array");
     CHECK(only_error("[system.workers]\nx = 1\n")
           == ":1:1: system.workers: expected integer in [1, 4096], found a table");
   }
