@@ -100,6 +100,10 @@ std::string config::type_mismatch(std::string_view path, config_type wanted) con
 void config::apply_log_level() const {
   if (log_level)
     set_log_level(*log_level);
+  if (log_format)
+    set_log_format(*log_format);
+  if (log_sample)
+    set_log_sample_every(*log_sample);
 }
 
 config config::from_entries(entry_map entries, const std::vector<std::string>& instances) {
@@ -113,8 +117,14 @@ config config::from_entries(entry_map entries, const std::vector<std::string>& i
   sys.set_idle_spin(r.get_or<duration>("system.idle_spin", sys.idle_spin));
   sys.set_shutdown_grace(r.get_or<duration>("system.shutdown_grace", sys.shutdown_grace));
   sys.set_max_inline_init_depth(r.size("system.max_inline_init_depth", sys.max_inline_init_depth));
+  sys.set_worker_stall_timeout(r.get_or<duration>("system.worker_stall_timeout",
+                                                  sys.worker_stall_timeout));
   if (auto e = cfg.find("system.log_level"))
     cfg.log_level = parse_log_level(std::get<std::string>(e->value));
+  if (auto e = cfg.find("system.log_format"))
+    cfg.log_format = parse_log_format(std::get<std::string>(e->value));
+  if (auto e = cfg.find("system.log_sample"))
+    cfg.log_sample = static_cast<std::size_t>(std::get<std::int64_t>(e->value));
   // [kernel]
   auto& k = cfg.kernel_defaults;
   auto backend = r.get_or<std::string>("kernel.backend", "automatic");
@@ -175,6 +185,7 @@ config config::from_entries(entry_map entries, const std::vector<std::string>& i
     p.queue_capacity = r.size(key("queue_capacity"), p.queue_capacity);
     p.queue_timeout = r.get_or<duration>(key("queue_timeout"), p.queue_timeout);
     p.worker_timeout = r.get_or<duration>(key("worker_timeout"), p.worker_timeout);
+    p.min_live_workers = r.size(key("min_live_workers"), p.min_live_workers);
     cfg.pools.push_back(std::move(p));
   }
   return cfg;

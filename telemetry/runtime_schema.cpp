@@ -48,6 +48,15 @@ void declare_system(config_schema& s) {
                                  "RINGACTOR_LOG, else warn",
                                  "Log level (apply with config::apply_log_level).");
   lvl.choices = {"debug", "info", "warn", "error", "off"};
+  s.declare<dur>("system.worker_stall_timeout", d.worker_stall_timeout,
+                 "Liveness: a worker in one job this long is reported stuck.", {.min = 1ms});
+  auto& format = s.declare_optional("system.log_format", config_type::string,
+                                    "RINGACTOR_LOG_FORMAT, else text",
+                                    "Log line format: text, or json (one object per line).");
+  format.choices = {"text", "json"};
+  s.declare_optional("system.log_sample", config_type::integer, "RINGACTOR_LOG_SAMPLE, else 1",
+                     "Log 1 in N of the per-message (sampled) events.")
+    .min = config_value{i64{1}};
 }
 
 void declare_kernel(config_schema& s) {
@@ -142,6 +151,9 @@ void declare_pools(config_schema& s) {
                  {.min = 1us});
   s.declare<dur>("pools.*.worker_timeout", dur{30s}, "How long a worker may take for one request.",
                  {.min = 1us});
+  s.declare<i64>("pools.*.min_live_workers", 1,
+                 "Readiness: the pool is ready while at least this many workers are live.",
+                 {.min = 0, .max = 65536});
 }
 
 } // namespace

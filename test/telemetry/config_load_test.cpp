@@ -36,6 +36,42 @@ log_level = "info"
     CHECK(cfg->entry("system.workers").line == 3);
   }
 
+  TEST_CASE("the log format, log sampling and worker stall timeout come from [system], and a "
+            "pool's min_live_workers from its table") {
+    test::temp_file f{R"(
+[system]
+worker_stall_timeout = "5s"
+log_format = "json"
+log_sample = 100
+
+[pools.scorers]
+actor = "scorer"
+size = 4
+min_live_workers = 3
+)"};
+    auto cfg = load_config(f.path());
+    REQUIRE_MESSAGE(cfg, cfg.errors().to_string());
+    CHECK(cfg->system.worker_stall_timeout == 5s);
+    REQUIRE(cfg->log_format.has_value());
+    CHECK(*cfg->log_format == log_format::json);
+    REQUIRE(cfg->log_sample.has_value());
+    CHECK(*cfg->log_sample == 100);
+    REQUIRE(cfg->pools.size() == 1);
+    CHECK(cfg->pools[0].min_live_workers == 3);
+    auto format = current_log_format();
+    auto every = log_sample_every();
+    cfg->apply_log_level();
+    CHECK(current_log_format() == log_format::json);
+    CHECK(log_sample_every() == 100);
+    set_log_format(format);
+    set_log_sample_every(every);
+    // A format that is neither text nor json is refused with the choices.
+    test::temp_file bad{"[system]\nlog_format = \"xml\"\n"};
+    auto refused = load_config(bad.path());
+    REQUIRE_FALSE(refused);
+    CHECK(refused.errors().to_string().find("system.log_format") != std::string::npos);
+  }
+
   TEST_CASE("keys a file does not set keep the defaults of actor_system_config") {
     test::temp_file f{"[system]\nworkers = 2\n"};
     auto cfg = load_config(f.path());

@@ -52,6 +52,10 @@ public:
   actor_system_config system;
   /// system.log_level; empty when no source sets it (RINGACTOR_LOG rules).
   std::optional<ringactor::log_level> log_level;
+  /// system.log_format; empty when no source sets it (RINGACTOR_LOG_FORMAT rules).
+  std::optional<ringactor::log_format> log_format;
+  /// system.log_sample; empty when no source sets it (RINGACTOR_LOG_SAMPLE rules).
+  std::optional<std::size_t> log_sample;
   /// [kernel]: what spawn_kernel takes when a kernel_config is not given
   /// (the name, snapshots and CPU grid emulation stay the struct's defaults).
   kernel_config kernel_defaults;
@@ -88,7 +92,9 @@ public:
     return entries_;
   }
 
-  /// set_log_level(*log_level) when a source set system.log_level.
+  /// set_log_level(*log_level) when a source set system.log_level, and
+  /// likewise set_log_format and set_log_sample_every for system.log_format
+  /// and system.log_sample.
   void apply_log_level() const;
 
   /// Builds the runtime's settings from `entries`, which the loader

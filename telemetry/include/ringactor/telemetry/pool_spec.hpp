@@ -36,6 +36,8 @@ struct pool_spec {
   std::size_t queue_capacity = 1024;
   timespan queue_timeout = std::chrono::seconds{1};
   timespan worker_timeout = std::chrono::seconds{30};
+  /// Readiness: live workers the pool needs to be ready.
+  std::size_t min_live_workers = 1;
 
   /// A supervision::pool with these settings whose workers come from
   /// `factory` (a callable actor_system& -> Interface).
@@ -52,6 +54,7 @@ struct pool_spec {
     p.queue_timeout = queue_timeout;
     p.worker_timeout = worker_timeout;
     p.name = name;
+    p.min_live_workers = min_live_workers;
     return p;
   }
 };
