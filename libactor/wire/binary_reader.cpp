@@ -79,27 +79,9 @@ bool binary_reader::error_value(ringactor::error& x) {
 }
 
 bool binary_reader::fast(void* dst, std::size_t n, const fast_layout& layout) {
-  if (n > remaining())
+  if (n > remaining() || !fast_bytes_valid(data_ + pos_, layout, limits_))
     return false;
-  auto* src = reinterpret_cast<const unsigned char*>(data_ + pos_);
-  for (auto off : layout.bools)
-    if (src[off] > 1)
-      return false;
-  if (!limits_.allow_nan) {
-    for (auto off : layout.floats) {
-      float f;
-      std::memcpy(&f, src + off, sizeof(f));
-      if (!std::isfinite(f))
-        return false;
-    }
-    for (auto off : layout.doubles) {
-      double d;
-      std::memcpy(&d, src + off, sizeof(d));
-      if (!std::isfinite(d))
-        return false;
-    }
-  }
-  std::memcpy(dst, src, n);
+  std::memcpy(dst, data_ + pos_, n);
   pos_ += n;
   return true;
 }

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -24,10 +26,32 @@
 
 namespace ringactor {
 
+namespace wire::detail {
+
+/// True for types whose whole value may be one memcpy (when their
+/// fast_layout is eligible): trivially copyable object types.
+template <class T>
+inline constexpr bool may_be_one_copy = kind_of<T> == field_kind::object
+                                        && std::is_trivially_copyable_v<T>;
+
+} // namespace wire::detail
+
 /// Appends the wire form of `x` to `out` (left as it was on error).
 template <class T>
 expected<void> to_bytes(const T& x, std::vector<std::byte>& out, const wire_limits& limits = {}) {
   static_assert(wire::check_field_type<T>());
+  // The whole value is its wire form: no inspector, one copy. Anything the
+  // copy cannot take (an enum that is no enumerator, a size past the limit)
+  // goes the inspector's way, which names the field in its error.
+  if constexpr (wire::detail::may_be_one_copy<T>) {
+    if (const auto& layout = wire::fast_layout_of<T>();
+        layout.eligible && sizeof(T) <= limits.max_message_size
+        && (layout.enums.empty() || wire::fast_enums_valid(&x, layout))) {
+      auto* bytes = reinterpret_cast<const std::byte*>(&x);
+      out.insert(out.end(), bytes, bytes + sizeof(T));
+      return {};
+    }
+  }
   auto start = out.size();
   wire::binary_writer f{out, limits, wire::wire_name_of<T>()};
   // A saving inspector never writes into the object it walks.
@@ -57,6 +81,16 @@ expected<std::vector<std::byte>> to_bytes(const T& x, const wire_limits& limits 
 template <class T>
 expected<void> from_bytes(std::span<const std::byte> in, T& out, const wire_limits& limits = {}) {
   static_assert(wire::check_field_type<T>());
+  // The whole value is one copy of valid bytes: no inspector. Short, long or
+  // invalid input goes the inspector's way, which reports where and why.
+  if constexpr (wire::detail::may_be_one_copy<T>) {
+    if (const auto& layout = wire::fast_layout_of<T>();
+        layout.eligible && in.size() == sizeof(T) && sizeof(T) <= limits.max_message_size
+        && wire::fast_bytes_valid(in.data(), layout, limits)) {
+      std::memcpy(&out, in.data(), sizeof(T));
+      return {};
+    }
+  }
   auto name = wire::wire_name_of<T>();
   if (in.size() > limits.max_message_size)
     return wire::make_error(wire_errc::limit_exceeded, name, {}, "at byte 0",

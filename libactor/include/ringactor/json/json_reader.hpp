@@ -18,6 +18,7 @@
 
 #include "ringactor/error.hpp"
 #include "ringactor/inspect.hpp"
+#include "ringactor/wire/enum_description.hpp"
 #include "ringactor/json/json_node.hpp"
 #include "ringactor/json/json_pointer.hpp"
 #include "ringactor/json/json_variant_key.hpp"
@@ -93,11 +94,23 @@ public:
       x = static_cast<T>(d);
       return true;
     } else if constexpr (k == field_kind::enumeration) {
-      std::underlying_type_t<T> u{};
-      if (!integer(u))
-        return false;
-      x = static_cast<T>(u);
-      return true;
+      if constexpr (described_enum<T>) { // by name
+        if (!expect(json_type::string, "an enumerator's name (a string)"))
+          return false;
+        auto name = cur_.as_string();
+        auto e = enumerator_named<T>(name);
+        if (!e)
+          return fail(wire_errc::invalid_value, "\"" + std::string{name} + "\" is no enumerator of "
+                                                  + std::string{enum_traits<T>::description.name});
+        x = *e;
+        return true;
+      } else {
+        std::underlying_type_t<T> u{};
+        if (!integer(u))
+          return false;
+        x = static_cast<T>(u);
+        return true;
+      }
     } else if constexpr (k == field_kind::duration) {
       typename T::rep count{};
       if (!value(count))
@@ -235,7 +248,8 @@ private:
     pointer_.push_key(key);
     cur_ = cur_.value_at(0);
     bool ok = false;
-    ((index == Is ? (ok = value(x.template emplace<Is>()), true) : false) || ...);
+    static_cast<void>(((index == Is ? (ok = value(x.template emplace<Is>()), true) : false)
+                       || ...));
     if (ok)
       pointer_.pop();
     return ok;

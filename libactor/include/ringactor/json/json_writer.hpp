@@ -15,6 +15,7 @@
 
 #include "ringactor/error.hpp"
 #include "ringactor/inspect.hpp"
+#include "ringactor/wire/enum_description.hpp"
 #include "ringactor/json/json_pointer.hpp"
 #include "ringactor/json/json_text.hpp"
 #include "ringactor/json/json_variant_key.hpp"
@@ -74,8 +75,16 @@ public:
     } else if constexpr (k == field_kind::floating) {
       return number(x);
     } else if constexpr (k == field_kind::enumeration) {
-      auto u = static_cast<std::underlying_type_t<T>>(x);
-      return value(u);
+      if constexpr (described_enum<T>) { // by name
+        auto name = enumerator_name(x);
+        if (name.empty())
+          return fail(wire_errc::invalid_value, not_an_enumerator(x));
+        append_json_string(out_, name);
+        return true;
+      } else {
+        auto u = static_cast<std::underlying_type_t<T>>(x);
+        return value(u);
+      }
     } else if constexpr (k == field_kind::duration) {
       auto count = x.count();
       return value(count);
@@ -97,7 +106,7 @@ public:
         return false;
       out_ += '{';
       pointer_.push_key(name);
-      if (!key(name) || !std::visit([this](auto& y) { return value(y); }, x))
+      if (!key(name) || !std::visit([this](auto& y) { return this->value(y); }, x))
         return false;
       pointer_.pop();
       out_ += '}';

@@ -18,6 +18,7 @@
 #include "ringactor/error.hpp"
 #include "ringactor/inspect.hpp"
 #include "ringactor/wire/encoding.hpp"
+#include "ringactor/wire/enum_description.hpp"
 #include "ringactor/wire/fast_layout.hpp"
 #include "ringactor/wire_error.hpp"
 
@@ -93,6 +94,9 @@ public:
       if (!raw(&u, sizeof(u)))
         return false;
       x = static_cast<T>(u);
+      if constexpr (described_enum<T>)
+        if (!is_listed_enumerator(x))
+          return fail_at(pos_ - sizeof(u), wire_errc::invalid_value, not_an_enumerator(x));
       return true;
     } else if constexpr (k == field_kind::duration) {
       typename T::rep count{};
@@ -237,7 +241,8 @@ private:
     if (index >= sizeof...(Is))
       return fail_at(at, wire_errc::invalid_value, "a variant's index is past its alternatives");
     bool ok = false;
-    ((index == Is ? (ok = value(x.template emplace<Is>()), true) : false) || ...);
+    static_cast<void>(((index == Is ? (ok = value(x.template emplace<Is>()), true) : false)
+                       || ...));
     return ok;
   }
 

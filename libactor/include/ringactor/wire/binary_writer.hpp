@@ -16,6 +16,7 @@
 #include "ringactor/error.hpp"
 #include "ringactor/inspect.hpp"
 #include "ringactor/wire/encoding.hpp"
+#include "ringactor/wire/enum_description.hpp"
 #include "ringactor/wire/fast_layout.hpp"
 #include "ringactor/wire_error.hpp"
 
@@ -54,6 +55,9 @@ public:
       append_scalar(out_, x);
       return true;
     } else if constexpr (k == field_kind::enumeration) {
+      if constexpr (described_enum<T>)
+        if (!is_listed_enumerator(x))
+          return fail(wire_errc::invalid_value, not_an_enumerator(x));
       append_scalar(out_, static_cast<std::underlying_type_t<T>>(x));
       return true;
     } else if constexpr (k == field_kind::duration) {
@@ -76,7 +80,7 @@ public:
       return !x.has_value() || value(*x);
     } else if constexpr (k == field_kind::variant) {
       append_varint(out_, x.index());
-      return std::visit([this](auto& y) { return value(y); }, x);
+      return std::visit([this](auto& y) { return this->value(y); }, x);
     } else if constexpr (k == field_kind::map) {
       if (!length(x.size()) || !enter())
         return false;
@@ -98,7 +102,8 @@ public:
     } else if constexpr (k == field_kind::error) {
       return error_value(x);
     } else if constexpr (k == field_kind::object) {
-      if (const auto& layout = fast_layout_of<T>(); layout.eligible)
+      if (const auto& layout = fast_layout_of<T>();
+          layout.eligible && (layout.enums.empty() || fast_enums_valid(&x, layout)))
         return bytes(&x, sizeof(T));
       return inspect(*this, x);
     } else {
