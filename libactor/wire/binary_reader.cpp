@@ -1,5 +1,7 @@
 #include "ringactor/wire/binary_reader.hpp"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace ringactor::wire {
@@ -29,13 +31,14 @@ bool binary_reader::length(std::size_t& n, std::size_t min_unit) {
   auto at = pos_;
   if (!varint(n))
     return false;
-  if (n > limits_.max_container_length)
-    return fail_at(at, wire_errc::limit_exceeded,
-                   fmt::format("a length of {} is past max_container_length ({})", n,
-                               limits_.max_container_length));
-  if (min_unit > 0 && n > remaining() / min_unit)
-    return fail_at(at, wire_errc::truncated,
-                   fmt::format("a length of {} is past the {} bytes left", n, remaining()));
+  // The checks report the offset of the length's first byte.
+  auto next = std::exchange(pos_, at);
+  if (!check_length(n))
+    return false;
+  if (auto left = size_ - next; min_unit > 0 && n > left / min_unit)
+    return fail(wire_errc::truncated,
+                fmt::format("a length of {} is past the {} bytes left", n, left));
+  pos_ = next;
   return true;
 }
 
