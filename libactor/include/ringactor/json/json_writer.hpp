@@ -155,9 +155,11 @@ private:
       return false;
     out_ += string_keys ? '{' : '[';
     std::size_t i = 0;
-    for (auto& [k, v] : x) {
+    for (auto& entry : x) { // not a structured binding: clang 14 cannot capture one
       if (i > 0)
         out_ += ',';
+      auto& k = entry.first;
+      auto& v = entry.second;
       auto& key_ref = const_cast<typename T::key_type&>(k); // a saving walk writes nothing
       bool ok = at_index(i, [&] {
         if constexpr (string_keys) {

@@ -102,9 +102,10 @@ private:
     if (!length(x.size()) || !enter())
       return false;
     std::size_t i = 0;
-    for (auto& [key, val] : x) {
-      auto& k_ref = const_cast<typename T::key_type&>(key); // a saving walk writes nothing
-      if (!at_index(i++, [&] { return value(k_ref) && value(val); }))
+    for (auto& entry : x) { // not a structured binding: clang 14 cannot capture one
+      auto& key = const_cast<typename T::key_type&>(entry.first); // a saving walk writes nothing
+      auto& val = entry.second;
+      if (!at_index(i++, [&] { return value(key) && value(val); }))
         return false;
     }
     leave();
