@@ -1,6 +1,9 @@
 // wire_bench: serialize and deserialize nanoseconds per message, ringactor's
 // binary format against CAF 0.17's binary_serializer / binary_deserializer
-// on the same types (wire_types.hpp), plus a memcpy floor for wire_pod.
+// on the same types (wire_types.hpp), plus two memcpy floors for wire_pod:
+// "memcpy" (two plain copies of 32 bytes) and "memcpy_vector" (a copy into a
+// std::vector<std::byte> cleared and resized each time, and a size check
+// and copy back on the way in: what a checked, buffer-growing API must do).
 // One JSON line per benchmark and implementation:
 //   {"bench":"wire_pod","impl":"ringactor","serialize_ns":8.1,"deserialize_ns":9.3}
 // and, in a build with the JSON format, JSON throughput on wire_nested:
@@ -12,6 +15,7 @@
 // Each side checks decoded == original before it times anything; a
 // mismatch prints an error and the program exits with status 1.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -67,6 +71,34 @@ result memcpy_pod(const timing& t) {
   return r;
 }
 
+/// The floor a checked, buffer-growing API can reach: serialize = clear and
+/// resize a std::vector<std::byte> (as to_bytes appends to a reused buffer),
+/// then memcpy; deserialize = check the size, memcpy into a fresh value.
+result memcpy_vector_pod(const timing& t) {
+  auto original = make_pod();
+  std::vector<std::byte> buf;
+  result r;
+  r.serialize_ns = ns_per_op(t, [&] {
+    keep(&original);
+    buf.clear();
+    buf.resize(sizeof(pod));
+    std::memcpy(buf.data(), &original, sizeof(pod));
+    keep(buf.data());
+  });
+  r.deserialize_ns = ns_per_op(t, [&] {
+    keep(buf.data());
+    if (buf.size() != sizeof(pod))
+      std::abort();
+    pod y;
+    std::memcpy(&y, buf.data(), sizeof(pod));
+    keep(&y);
+  });
+  pod check;
+  std::memcpy(&check, buf.data(), sizeof(pod));
+  r.ok = buf.size() == sizeof(pod) && check == original;
+  return r;
+}
+
 } // namespace wire_bench
 
 namespace {
@@ -107,6 +139,7 @@ int main(int argc, char** argv) {
   failures += report("wire_pod", "ringactor", ringactor_pod(t));
   failures += report("wire_pod", "caf", caf_pod(t));
   failures += report("wire_pod", "memcpy", memcpy_pod(t));
+  failures += report("wire_pod", "memcpy_vector", memcpy_vector_pod(t));
   failures += report("wire_mixed", "ringactor", ringactor_mixed(t));
   failures += report("wire_mixed", "caf", caf_mixed(t));
   failures += report("wire_nested", "ringactor", ringactor_nested(t));

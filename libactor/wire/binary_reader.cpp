@@ -1,5 +1,7 @@
 #include "ringactor/wire/binary_reader.hpp"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace ringactor::wire {
@@ -29,13 +31,14 @@ bool binary_reader::length(std::size_t& n, std::size_t min_unit) {
   auto at = pos_;
   if (!varint(n))
     return false;
-  if (n > limits_.max_container_length)
-    return fail_at(at, wire_errc::limit_exceeded,
-                   fmt::format("a length of {} is past max_container_length ({})", n,
-                               limits_.max_container_length));
-  if (min_unit > 0 && n > remaining() / min_unit)
-    return fail_at(at, wire_errc::truncated,
-                   fmt::format("a length of {} is past the {} bytes left", n, remaining()));
+  // The checks report the offset of the length's first byte.
+  auto next = std::exchange(pos_, at);
+  if (!check_length(n))
+    return false;
+  if (auto left = size_ - next; min_unit > 0 && n > left / min_unit)
+    return fail(wire_errc::truncated,
+                fmt::format("a length of {} is past the {} bytes left", n, left));
+  pos_ = next;
   return true;
 }
 
@@ -79,27 +82,9 @@ bool binary_reader::error_value(ringactor::error& x) {
 }
 
 bool binary_reader::fast(void* dst, std::size_t n, const fast_layout& layout) {
-  if (n > remaining())
+  if (n > remaining() || !fast_bytes_valid(data_ + pos_, layout, limits_))
     return false;
-  auto* src = reinterpret_cast<const unsigned char*>(data_ + pos_);
-  for (auto off : layout.bools)
-    if (src[off] > 1)
-      return false;
-  if (!limits_.allow_nan) {
-    for (auto off : layout.floats) {
-      float f;
-      std::memcpy(&f, src + off, sizeof(f));
-      if (!std::isfinite(f))
-        return false;
-    }
-    for (auto off : layout.doubles) {
-      double d;
-      std::memcpy(&d, src + off, sizeof(d));
-      if (!std::isfinite(d))
-        return false;
-    }
-  }
-  std::memcpy(dst, src, n);
+  std::memcpy(dst, data_ + pos_, n);
   pos_ += n;
   return true;
 }

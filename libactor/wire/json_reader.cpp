@@ -93,7 +93,7 @@ bool json_reader::string(std::string& x) {
   if (!expect(json_type::string, "a string"))
     return false;
   auto str = cur_.as_string();
-  if (!length(str.size()))
+  if (!check_length(str.size()))
     return false;
   // The parser validated UTF-8 already; this keeps the reader safe on its own.
   if (auto bad = utf8_invalid_at(str); bad < str.size())

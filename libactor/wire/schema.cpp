@@ -10,10 +10,10 @@ namespace ringactor::wire {
 namespace {
 
 // Schemas travel: a remote node or a Python module sends its own.
-[[maybe_unused]] const bool schema_types_registered = register_type<field_schema>(
-                                                        "ringactor.field_schema")
-                                                      && register_type<type_schema>(
-                                                        "ringactor.type_schema");
+[[maybe_unused]] const bool
+  schema_types_registered = register_type<field_schema>("ringactor.field_schema")
+                            && register_type<enumerator_schema>("ringactor.enumerator_schema")
+                            && register_type<type_schema>("ringactor.type_schema");
 
 void canonical(const type_schema& x, std::string& out) {
   out += x.name;
@@ -25,6 +25,36 @@ void canonical(const type_schema& x, std::string& out) {
     out += ';';
   }
   out += '}';
+  if (x.enumerators.empty())
+    return; // types without enumerators keep the text (and digests) they always had
+  out += '<';
+  for (auto& e : x.enumerators) {
+    out += e.name;
+    out += '=';
+    out += e.value;
+    out += ';';
+  }
+  out += '>';
+}
+
+std::optional<schema_difference> compare_enumerators(const type_schema& a, const type_schema& b) {
+  auto n = std::min(a.enumerators.size(), b.enumerators.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& x = a.enumerators[i];
+    auto& y = b.enumerators[i];
+    if (x.name != y.name)
+      return schema_difference{
+        a.name, x.name, fmt::format("enumerator {} is '{}' here, '{}' there", i, x.name, y.name),
+        true};
+    if (x.value != y.value)
+      return schema_difference{a.name, x.name,
+                               fmt::format("= {} here, = {} there", x.value, y.value), true};
+  }
+  if (a.enumerators.size() > n)
+    return schema_difference{a.name, a.enumerators[n].name, "missing there", true};
+  if (b.enumerators.size() > n)
+    return schema_difference{a.name, b.enumerators[n].name, "missing here", true};
+  return std::nullopt;
 }
 
 std::optional<schema_difference> compare_one(const type_schema& a, const type_schema& b) {
@@ -45,7 +75,7 @@ std::optional<schema_difference> compare_one(const type_schema& a, const type_sc
     return schema_difference{a.name, a.fields[n].name, "missing there"};
   if (b.fields.size() > n)
     return schema_difference{a.name, b.fields[n].name, "missing here"};
-  return std::nullopt;
+  return compare_enumerators(a, b);
 }
 
 const type_schema* find_nested(const type_schema& x, const std::string& name) {
@@ -96,8 +126,10 @@ expected<void> check_schema(const type_schema& local, const type_schema& remote)
   auto d = compare_schemas(local, remote);
   if (!d)
     return {};
-  auto ctx = d->field.empty() ? fmt::format("{}: {}", d->type, d->what)
-                              : fmt::format("{}: field '{}': {}", d->type, d->field, d->what);
+  auto ctx = d->field.empty()
+               ? fmt::format("{}: {}", d->type, d->what)
+               : fmt::format("{}: {} '{}': {}", d->type, d->enumerator ? "enumerator" : "field",
+                             d->field, d->what);
   if (local.name != d->type)
     ctx = fmt::format("{}: in nested type {}", local.name, ctx);
   return error{wire_errc::digest_mismatch, std::move(ctx)};

@@ -33,7 +33,7 @@ TEST_CASE("actor_cast<actor>(self) is a handle to the event-based actor itself")
     me.set_value(actor_cast<actor>(self));
     // A message to oneself through the cast handle arrives.
     self->send(actor_cast<actor>(self), 1);
-    return {[self](int x) { return x + 1; }};
+    return {[](int x) { return x + 1; }};
   });
   auto f = me.get_future();
   REQUIRE(f.wait_for(5s) == std::future_status::ready);

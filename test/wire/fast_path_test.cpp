@@ -81,4 +81,46 @@ TEST_CASE("the fast path writes the bytes the field-by-field path would") {
   CHECK(slow == *fast);
 }
 
+TEST_CASE("a memcpy message that is short, long or past the limit gets the inspector's errors") {
+  pod x{42, 9.5, -3, 0.25f, true, color::green, {1, 2, 3}};
+  auto bytes = to_bytes(x);
+  REQUIRE(bytes.has_value());
+  pod y;
+  auto longer = *bytes;
+  longer.push_back(std::byte{0});
+  auto r = from_bytes(longer, y);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == wire_errc::trailing_bytes);
+  CHECK(r.error().context() == "wire_test.pod: at byte 32: 1 bytes are left after the value");
+  auto shorter = *bytes;
+  shorter.resize(30);
+  r = from_bytes(shorter, y);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == wire_errc::truncated);
+  CHECK(r.error().context()
+        == "wire_test.pod: pod.dims[2]: at byte 30: the input ends inside a value");
+  wire_limits tiny;
+  tiny.max_message_size = 31;
+  std::vector<std::byte> out{std::byte{7}};
+  auto w = to_bytes(x, out, tiny);
+  REQUIRE_FALSE(w.has_value());
+  CHECK(w.error() == wire_errc::limit_exceeded);
+  CHECK(out.size() == 1); // left as it was
+  r = from_bytes(*bytes, y, tiny);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == wire_errc::limit_exceeded);
+}
+
+TEST_CASE("to_bytes appends a memcpy message after what the buffer holds") {
+  pod x{1, 2.0, 3, 4.0f, false, color::blue, {5, 6, 7}};
+  std::vector<std::byte> out{std::byte{0xab}};
+  REQUIRE(to_bytes(x, out).has_value());
+  REQUIRE(out.size() == 1 + sizeof(pod));
+  CHECK(out[0] == std::byte{0xab});
+  CHECK(std::memcmp(out.data() + 1, &x, sizeof(pod)) == 0);
+  pod y;
+  REQUIRE(from_bytes(std::span<const std::byte>{out}.subspan(1), y).has_value());
+  CHECK(y == x);
+}
+
 TEST_SUITE_END();

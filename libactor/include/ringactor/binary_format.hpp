@@ -9,8 +9,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -24,12 +26,21 @@
 
 namespace ringactor {
 
-/// Appends the wire form of `x` to `out` (left as it was on error).
+namespace wire::detail {
+
+/// True for types whose whole value may be one memcpy (when their
+/// fast_layout is eligible): trivially copyable object types.
 template <class T>
-expected<void> to_bytes(const T& x, std::vector<std::byte>& out, const wire_limits& limits = {}) {
-  static_assert(wire::check_field_type<T>());
+inline constexpr bool may_be_one_copy = kind_of<T> == field_kind::object
+                                        && std::is_trivially_copyable_v<T>;
+
+/// to_bytes with an inspector (kept out of line: the memcpy path stays a
+/// small function).
+template <class T>
+[[gnu::noinline]] expected<void> to_bytes_inspected(const T& x, std::vector<std::byte>& out,
+                                                    const wire_limits& limits) {
   auto start = out.size();
-  wire::binary_writer f{out, limits, wire::wire_name_of<T>()};
+  binary_writer f{out, limits, wire_name_of<T>()};
   // A saving inspector never writes into the object it walks.
   if (!f.value(const_cast<T&>(x))) {
     out.resize(start);
@@ -37,11 +48,51 @@ expected<void> to_bytes(const T& x, std::vector<std::byte>& out, const wire_limi
   }
   if (auto n = out.size() - start; n > limits.max_message_size) {
     out.resize(start);
-    return wire::make_error(wire_errc::limit_exceeded, wire::wire_name_of<T>(), {}, {},
-                            fmt::format("the message has {} bytes, past max_message_size ({})", n,
-                                        limits.max_message_size));
+    return make_error(wire_errc::limit_exceeded, wire_name_of<T>(), {}, {},
+                      fmt::format("the message has {} bytes, past max_message_size ({})", n,
+                                  limits.max_message_size));
   }
   return {};
+}
+
+/// from_bytes with an inspector (out of line, as to_bytes_inspected).
+template <class T>
+[[gnu::noinline]] expected<void> from_bytes_inspected(std::span<const std::byte> in, T& out,
+                                                      const wire_limits& limits) {
+  auto name = wire_name_of<T>();
+  if (in.size() > limits.max_message_size)
+    return make_error(wire_errc::limit_exceeded, name, {}, "at byte 0",
+                      fmt::format("the message has {} bytes, past max_message_size ({})", in.size(),
+                                  limits.max_message_size));
+  binary_reader f{in.data(), in.size(), limits, name};
+  if (!f.value(out))
+    return f.get_error();
+  if (f.remaining() != 0)
+    return make_error(wire_errc::trailing_bytes, name, {}, fmt::format("at byte {}", f.offset()),
+                      fmt::format("{} bytes are left after the value", f.remaining()));
+  return {};
+}
+
+} // namespace wire::detail
+
+/// Appends the wire form of `x` to `out` (left as it was on error).
+template <class T>
+expected<void> to_bytes(const T& x, std::vector<std::byte>& out, const wire_limits& limits = {}) {
+  static_assert(wire::check_field_type<T>());
+  // The whole value is its wire form: no inspector, one copy. Anything the
+  // copy cannot take (an enum that is no enumerator, a size past the limit)
+  // goes the inspector's way, which names the field in its error.
+  if constexpr (wire::detail::may_be_one_copy<T>) {
+    if (const auto& layout = wire::fast_layout_of<T>();
+        layout.eligible && sizeof(T) <= limits.max_message_size
+        && (layout.enums.empty() || wire::fast_enums_valid(&x, layout))) {
+      auto n = out.size();
+      out.resize(n + sizeof(T));
+      std::memcpy(out.data() + n, &x, sizeof(T));
+      return {};
+    }
+  }
+  return wire::detail::to_bytes_inspected(x, out, limits);
 }
 
 /// The wire form of `x`.
@@ -57,19 +108,17 @@ expected<std::vector<std::byte>> to_bytes(const T& x, const wire_limits& limits 
 template <class T>
 expected<void> from_bytes(std::span<const std::byte> in, T& out, const wire_limits& limits = {}) {
   static_assert(wire::check_field_type<T>());
-  auto name = wire::wire_name_of<T>();
-  if (in.size() > limits.max_message_size)
-    return wire::make_error(wire_errc::limit_exceeded, name, {}, "at byte 0",
-                            fmt::format("the message has {} bytes, past max_message_size ({})",
-                                        in.size(), limits.max_message_size));
-  wire::binary_reader f{in.data(), in.size(), limits, name};
-  if (!f.value(out))
-    return f.get_error();
-  if (f.remaining() != 0)
-    return wire::make_error(wire_errc::trailing_bytes, name, {},
-                            fmt::format("at byte {}", f.offset()),
-                            fmt::format("{} bytes are left after the value", f.remaining()));
-  return {};
+  // The whole value is one copy of valid bytes: no inspector. Short, long or
+  // invalid input goes the inspector's way, which reports where and why.
+  if constexpr (wire::detail::may_be_one_copy<T>) {
+    if (const auto& layout = wire::fast_layout_of<T>();
+        layout.eligible && in.size() == sizeof(T) && sizeof(T) <= limits.max_message_size
+        && wire::fast_bytes_valid(in.data(), layout, limits)) {
+      std::memcpy(&out, in.data(), sizeof(T));
+      return {};
+    }
+  }
+  return wire::detail::from_bytes_inspected(in, out, limits);
 }
 
 /// Reads a message of the type registered as `type_name` (see

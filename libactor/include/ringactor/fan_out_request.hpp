@@ -213,6 +213,7 @@ private:
             }
           }
         } else {
+          static_cast<void>(i); // only all_of keeps values by index
           st->done = true;
           st->f(std::move(x)...);
         }

@@ -11,7 +11,9 @@
 //
 // How each field kind is written:
 //   integers, enums      a JSON integer, exactly (int64 and uint64 never pass through a
-//                        double); an enum as its underlying integer
+//                        double); an enum as its underlying integer, or, when
+//                        RINGACTOR_ENUM describes it, as its enumerator's name ("green";
+//                        a name or value that is no enumerator is invalid_value)
 //   floats               the shortest text that reads back to the same value; NaN and
 //                        infinities are refused (nan_not_allowed) unless
 //                        wire_limits::allow_nan, then the strings "NaN", "Infinity",

@@ -13,6 +13,9 @@
 // "map<K,V>", "duration<i64,1/1000000000>", "enum<i32>", "actor", "error",
 // or a nested type's wire name (register nested types too: an unregistered
 // one is named as the compiler spells it, which differs between namespaces).
+// An enum described by RINGACTOR_ENUM is "enum<shop.color:u8>" and is listed
+// in `nested` with its enumerators (names and values), so that adding,
+// removing, renaming or renumbering one changes the digest.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +29,7 @@
 
 #include "ringactor/expected.hpp"
 #include "ringactor/inspect.hpp"
+#include "ringactor/wire/enum_description.hpp"
 
 namespace ringactor::wire {
 
@@ -41,17 +45,33 @@ bool inspect(Inspector& f, field_schema& x) {
 }
 RINGACTOR_TYPE_NAME(field_schema, "ringactor.field_schema")
 
+/// One enumerator of a described enum: its name and its value in decimal
+/// (exact for every underlying type).
+struct enumerator_schema {
+  std::string name;
+  std::string value;
+  friend bool operator==(const enumerator_schema&, const enumerator_schema&) = default;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, enumerator_schema& x) {
+  return f.object(x).fields(f.field("name", x.name), f.field("value", x.value));
+}
+RINGACTOR_TYPE_NAME(enumerator_schema, "ringactor.enumerator_schema")
+
 struct type_schema {
-  std::string name;                 ///< the stable name
-  std::vector<field_schema> fields; ///< in inspect order
-  std::vector<type_schema> nested;  ///< object types reached through fields, sorted by name
+  std::string name;                           ///< the stable name
+  std::vector<field_schema> fields;           ///< in inspect order
+  std::vector<type_schema> nested;            ///< object and described enum types reached through
+                                              ///< fields, sorted by name
+  std::vector<enumerator_schema> enumerators; ///< a described enum's, in the order listed
   friend bool operator==(const type_schema&, const type_schema&) = default;
 };
 
 template <class Inspector>
 bool inspect(Inspector& f, type_schema& x) {
   return f.object(x).fields(f.field("name", x.name), f.field("fields", x.fields),
-                            f.field("nested", x.nested));
+                            f.field("nested", x.nested), f.field("enumerators", x.enumerators));
 }
 /// Registered (type_registry.hpp) under this name: a schema can be sent.
 RINGACTOR_TYPE_NAME(type_schema, "ringactor.type_schema")
@@ -74,8 +94,9 @@ std::uint64_t digest_of(const type_schema& x);
 /// The first difference between two schemas of (what should be) one type.
 struct schema_difference {
   std::string type;  ///< the type that differs (the top type or a nested one)
-  std::string field; ///< its first field that differs; empty if the names differ
+  std::string field; ///< its first field (or enumerator) that differs; empty if the names differ
   std::string what;  ///< e.g. "i32 here, i64 there"
+  bool enumerator = false; ///< `field` names an enumerator of the enum `type`
 };
 
 /// The first difference, or nullopt when both describe the same type.
@@ -158,6 +179,26 @@ void describe(schema_walk& w, type_schema& out) {
   out.name = std::string{wire_name_of<T>()};
 }
 
+/// "enum<shop.color:u8>", and the enum's enumerators in `nested` (once).
+template <class T>
+std::string enum_type_string(schema_walk& w) {
+  const auto& d = enum_traits<T>::description;
+  std::string name{d.name};
+  auto out = "enum<" + name + ":" + type_string<std::underlying_type_t<T>>(w) + ">";
+  for (auto& x : w.visited)
+    if (x == name)
+      return out;
+  w.visited.push_back(name);
+  type_schema nested;
+  nested.name = name;
+  for (std::size_t i = 0; i < d.names.size(); ++i)
+    nested.enumerators.push_back(enumerator_schema{
+      std::string{d.names[i]},
+      std::to_string(+static_cast<std::underlying_type_t<T>>(d.values[i]))});
+  w.root->nested.push_back(std::move(nested));
+  return out;
+}
+
 template <class T>
 std::string type_string(schema_walk& w) {
   constexpr auto k = kind_of<T>;
@@ -165,6 +206,8 @@ std::string type_string(schema_walk& w) {
     return "bool";
   else if constexpr (k == field_kind::integer || k == field_kind::floating)
     return scalar_type_name(std::is_signed_v<T>, std::is_floating_point_v<T>, sizeof(T));
+  else if constexpr (k == field_kind::enumeration && described_enum<T>)
+    return enum_type_string<T>(w);
   else if constexpr (k == field_kind::enumeration)
     return "enum<" + type_string<std::underlying_type_t<T>>(w) + ">";
   else if constexpr (k == field_kind::string)

@@ -21,26 +21,26 @@
 #include "ringactor/json/json_node.hpp"
 #include "ringactor/json/json_pointer.hpp"
 #include "ringactor/json/json_variant_key.hpp"
+#include "ringactor/wire/format_base.hpp"
 #include "ringactor/wire_error.hpp"
 
 namespace ringactor::wire {
 
-class json_reader : public inspector_base<json_reader> {
+class json_reader : public format_base<json_reader> {
 public:
   static constexpr bool is_loading = true;
 
   /// Reads from `root`; `type` names the message in errors.
   json_reader(json_node root, const wire_limits& limits, std::string_view type) noexcept
-    : cur_(root), limits_(limits), type_(type) {}
+    : format_base(limits, type), cur_(root) {}
   /// The limits are kept by reference: a temporary would dangle.
   json_reader(json_node, const wire_limits&&, std::string_view) = delete;
-
-  const error& get_error() const noexcept { return err_; }
 
   /// An error at the current field path and JSON pointer.
   bool fail(wire_errc code, std::string_view what);
 
   // -- the inspector protocol ---------------------------------------------------
+  // (The parser bounds the nesting: objects do not count depth here.)
 
   bool begin_object(std::string_view) {
     if (!expect(json_type::object, "an object"))
@@ -65,80 +65,15 @@ public:
 
   template <class T>
   bool value(T& x) {
-    constexpr auto k = kind_of<T>;
-    static_assert(check_field_type<T>());
     if (!cur_) { // a field the object lacks: only an optional may be absent
-      if constexpr (k == field_kind::optional) {
+      if constexpr (kind_of<T> == field_kind::optional) {
         x.reset();
         return true;
       } else {
         return fail(wire_errc::missing_field, "the field is missing");
       }
     }
-    if constexpr (k == field_kind::boolean) {
-      if (!expect(json_type::boolean, "a bool"))
-        return false;
-      x = cur_.as_bool();
-      return true;
-    } else if constexpr (k == field_kind::integer) {
-      return integer(x);
-    } else if constexpr (k == field_kind::floating) {
-      double d = 0;
-      if (!number(d))
-        return false;
-      if constexpr (sizeof(T) < sizeof(double)) {
-        if (std::isfinite(d) && std::fabs(d) > static_cast<double>(std::numeric_limits<T>::max()))
-          return fail(wire_errc::invalid_value, "the number is out of the float's range");
-      }
-      x = static_cast<T>(d);
-      return true;
-    } else if constexpr (k == field_kind::enumeration) {
-      std::underlying_type_t<T> u{};
-      if (!integer(u))
-        return false;
-      x = static_cast<T>(u);
-      return true;
-    } else if constexpr (k == field_kind::duration) {
-      typename T::rep count{};
-      if (!value(count))
-        return false;
-      x = T{count};
-      return true;
-    } else if constexpr (k == field_kind::string) {
-      return string(x);
-    } else if constexpr (k == field_kind::list) {
-      return list(x);
-    } else if constexpr (k == field_kind::array) {
-      if (!expect(json_type::array, "an array"))
-        return false;
-      if (cur_.size() != x.size())
-        return fail(wire_errc::invalid_value, "the array has " + std::to_string(cur_.size())
-                                                + " elements, the field "
-                                                + std::to_string(x.size()));
-      return elements(cur_, x.size(), [&](std::size_t i) { return value(x[i]); });
-    } else if constexpr (k == field_kind::optional) {
-      if (cur_.type() == json_type::null) {
-        x.reset();
-        return true;
-      }
-      return value(x.emplace());
-    } else if constexpr (k == field_kind::variant) {
-      return variant(x, std::make_index_sequence<std::variant_size_v<T>>{});
-    } else if constexpr (k == field_kind::map) {
-      return map(x);
-    } else if constexpr (k == field_kind::actor_handle) {
-      if constexpr (std::is_same_v<T, actor_address>) {
-        return address(x);
-      } else {
-        return fail(wire_errc::invalid_value, "an actor handle cannot be read from the wire; "
-                                              "declare the field as actor_address");
-      }
-    } else if constexpr (k == field_kind::error) {
-      return error_value(x);
-    } else {
-      static_assert(k == field_kind::object);
-      return inspect(*this, x);
-    }
+    return format_base::value(x);
   }
 
 private:
@@ -148,20 +83,71 @@ private:
     std::size_t found; // how many of its members were fields
   };
 
+  friend class format_base<json_reader>;
+
+  // -- one handler per kind (format_base::value dispatches) ---------------------
+
+  bool boolean(bool& x) {
+    if (!expect(json_type::boolean, "a bool"))
+      return false;
+    x = cur_.as_bool();
+    return true;
+  }
+
+  template <class T>
+  bool floating(T& x) {
+    double d = 0;
+    if (!number(d))
+      return false;
+    if constexpr (sizeof(T) < sizeof(double)) {
+      if (std::isfinite(d) && std::fabs(d) > static_cast<double>(std::numeric_limits<T>::max()))
+        return fail(wire_errc::invalid_value, "the number is out of the float's range");
+    }
+    x = static_cast<T>(d);
+    return true;
+  }
+
+  /// A described enum, by name.
+  template <class E>
+  bool enumerator(E& x) {
+    if (!expect(json_type::string, "an enumerator's name (a string)"))
+      return false;
+    auto name = cur_.as_string();
+    auto e = enumerator_named<E>(name);
+    if (!e)
+      return fail(wire_errc::invalid_value, "\"" + std::string{name} + "\" is no enumerator of "
+                                              + std::string{enum_traits<E>::description.name});
+    x = *e;
+    return true;
+  }
+
+  template <class T>
+  bool array(T& x) {
+    if (!expect(json_type::array, "an array"))
+      return false;
+    if (cur_.size() != x.size())
+      return fail(wire_errc::invalid_value, "the array has " + std::to_string(cur_.size())
+                                              + " elements, the field " + std::to_string(x.size()));
+    return elements(cur_, x.size(), [&](std::size_t i) { return value(x[i]); });
+  }
+
+  template <class T>
+  bool optional(T& x) {
+    if (cur_.type() == json_type::null) {
+      x.reset();
+      return true;
+    }
+    return value(x.emplace());
+  }
+
+  // -- the format's primitives --------------------------------------------------
+
   bool expect(json_type t, std::string_view what) {
     auto got = cur_.type();
     if (got == t)
       return true;
     return fail(wire_errc::type_mismatch,
                 "expected " + std::string{what} + ", got " + std::string{json_type_name(got)});
-  }
-
-  bool length(std::size_t n) {
-    if (n > limits_.max_container_length)
-      return fail(wire_errc::limit_exceeded,
-                  "length " + std::to_string(n) + " is past max_container_length ("
-                    + std::to_string(limits_.max_container_length) + ")");
-    return true;
   }
 
   /// Reads any JSON integer into `x` (int64_t or uint64_t), exactly.
@@ -200,19 +186,17 @@ private:
   bool elements(json_node node, std::size_t n, F&& read) {
     for (std::size_t i = 0; i < n; ++i) {
       cur_ = node.at(i);
-      push_index(i);
       pointer_.push_index(i);
-      if (!read(i))
+      if (!at_index(i, [&] { return read(i); }))
         return false;
       pointer_.pop();
-      pop_path();
     }
     return true;
   }
 
   template <class T>
   bool list(T& x) {
-    if (!expect(json_type::array, "an array") || !length(cur_.size()))
+    if (!expect(json_type::array, "an array") || !check_length(cur_.size()))
       return false;
     auto node = cur_;
     x.clear();
@@ -220,8 +204,8 @@ private:
     return elements(node, node.size(), [&](std::size_t) { return value(x.emplace_back()); });
   }
 
-  template <class T, std::size_t... Is>
-  bool variant(T& x, std::index_sequence<Is...>) {
+  template <class T>
+  bool variant(T& x) {
     if (!expect(json_type::object, "an object with one member (a variant)"))
       return false;
     if (cur_.size() != 1)
@@ -229,16 +213,15 @@ private:
                                               + std::to_string(cur_.size()));
     auto key = cur_.key_at(0);
     auto index = json_variant_index<T>(key);
-    if (index >= sizeof...(Is))
+    if (index >= std::variant_size_v<T>)
       return fail(wire_errc::invalid_value,
                   "\"" + std::string{key} + "\" names no alternative of the variant");
     pointer_.push_key(key);
     cur_ = cur_.value_at(0);
-    bool ok = false;
-    ((index == Is ? (ok = value(x.template emplace<Is>()), true) : false) || ...);
-    if (ok)
-      pointer_.pop();
-    return ok;
+    if (!emplace_alternative(x, index))
+      return false;
+    pointer_.pop();
+    return true;
   }
 
   template <class T>
@@ -248,7 +231,7 @@ private:
     auto node = cur_;
     if (!expect(string_keys ? json_type::object : json_type::array,
                 string_keys ? "an object (a map)" : "an array of [key, value] pairs (a map)")
-        || !length(node.size()))
+        || !check_length(node.size()))
       return false;
     x.clear();
     for (std::size_t i = 0; i < node.size(); ++i) {
@@ -258,7 +241,7 @@ private:
       if constexpr (string_keys) {
         auto key = node.key_at(i);
         pointer_.push_key(key);
-        if (!length(key.size()))
+        if (!check_length(key.size()))
           return false;
         k.assign(key.data(), key.size());
         cur_ = node.value_at(i);
@@ -285,12 +268,9 @@ private:
   }
 
   json_node cur_;
-  const wire_limits& limits_;
-  std::string_view type_;
   std::vector<frame> frames_;
   std::vector<std::string_view> names_; // the field names of every open object
   json_pointer pointer_;
-  error err_;
 };
 
 } // namespace ringactor::wire

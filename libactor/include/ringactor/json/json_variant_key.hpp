@@ -41,7 +41,7 @@ template <class V>
 std::string json_variant_key(std::size_t index) {
   std::string_view name;
   [&]<std::size_t... Is>(std::index_sequence<Is...>) {
-    ((index == Is ? (name = json_variant_name<V, Is>(), true) : false) || ...);
+    static_cast<void>(((index == Is ? (name = json_variant_name<V, Is>(), true) : false) || ...));
   }(std::make_index_sequence<std::variant_size_v<V>>{});
   return name.empty() ? std::to_string(index) : std::string{name};
 }
@@ -52,7 +52,8 @@ std::size_t json_variant_index(std::string_view key) noexcept {
   constexpr std::size_t n = std::variant_size_v<V>;
   std::size_t found = n;
   [&]<std::size_t... Is>(std::index_sequence<Is...>) {
-    ((json_variant_name<V, Is>() == key && !key.empty() ? (found = Is, true) : false) || ...);
+    static_cast<void>(
+      ((json_variant_name<V, Is>() == key && !key.empty() ? (found = Is, true) : false) || ...));
   }(std::make_index_sequence<n>{});
   if (found < n || key.empty() || key.size() > 4)
     return found;
