@@ -13,6 +13,7 @@
 #include "ringactor/actor.hpp"
 #include "ringactor/actor_system_config.hpp"
 #include "ringactor/detail/callable_trait.hpp"
+#include "ringactor/metrics/registry.hpp"
 #include "ringactor/named_actor_registry.hpp"
 #include "ringactor/scheduled_actor.hpp"
 #include "ringactor/spawn_options.hpp"
@@ -180,6 +181,16 @@ public:
   /// Actors registered by name: `sys.registry().put("db", h)`, then
   /// `sys.registry().get<db_if>("db")` anywhere. See named_actor_registry.
   named_actor_registry& registry() noexcept;
+
+  /// The system's metrics: the runtime's own families (ringactor_system_*,
+  /// ringactor_scheduler_*, ringactor_requests_total, the opt-in
+  /// ringactor_actor_* of actor_system_config::set_actor_metrics_includes)
+  /// and the application's. telemetry::prometheus_text() writes it out.
+  ///
+  ///   auto& jobs = sys.metrics().counter_singleton("app_jobs_total", "Jobs done.");
+  ///   jobs.inc();
+  ///   auto snap = sys.metrics().collect();
+  ringactor::metrics::registry& metrics() noexcept;
 
   // -- internals (used by actors) ---------------------------------------------
 
