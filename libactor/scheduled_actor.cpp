@@ -20,7 +20,12 @@ std::size_t& inline_init_depth() noexcept {
 
 scheduled_actor::scheduled_actor(actor_system& sys) : local_actor(sys) {}
 
-scheduled_actor::~scheduled_actor() = default;
+scheduled_actor::~scheduled_actor() {
+#if RINGACTOR_RUNTIME_METRICS
+  // Owned: see metrics_.
+  std::unique_ptr<detail::metered_mailbox> owned{metrics_.load(std::memory_order_relaxed)};
+#endif
+}
 
 // -- behavior -----------------------------------------------------------------------
 
@@ -159,15 +164,11 @@ bool scheduled_actor::enqueue(mailbox_element_ptr x) {
   // every send would move that cache line to each sender (in bench/run's
   // mailbox, 20 senders and one receiver, 24% slower). The table's flag is
   // written once, before any actor runs.
-  const detail::actor_metrics* metered = nullptr;
+  detail::metered_mailbox* metered = nullptr;
   if (core().actor_metrics.enabled()) [[unlikely]] {
     metered = metrics_.load(std::memory_order_acquire);
-    if (metered != nullptr) {
-      raw->enqueued_ns = clock::now().time_since_epoch().count();
-      metered->mailbox_size->inc();
-    } else {
-      raw->enqueued_ns = 0; // a stamp from another mailbox (a delegated element)
-    }
+    if (metered != nullptr)
+      metered->stamp(raw, clock::now().time_since_epoch().count());
   }
 #endif
   switch (inbox_.push(raw)) {
@@ -178,7 +179,7 @@ bool scheduled_actor::enqueue(mailbox_element_ptr x) {
   mailbox_element_ptr owned{raw};
 #if RINGACTOR_RUNTIME_METRICS
   if (metered != nullptr)
-    metered->mailbox_size->dec();
+    metered->refused(raw);
 #endif
   detail::note_rejected(core());
   bounce(*owned, error{sec::dead_receiver});

@@ -19,34 +19,31 @@ double seconds_between(int64_t from_ns, int64_t to_ns) noexcept {
 } // namespace
 
 void scheduled_actor::resolve_metrics() {
+  auto shared = core().actor_metrics.find(name());
+  if (shared == nullptr)
+    return;
+  auto m = std::make_unique<detail::metered_mailbox>(*shared);
   // Release: pairs with the acquire load in enqueue (the children behind
-  // the pointer were created under the table's lock before).
-  metrics_.store(core().actor_metrics.find(name()), std::memory_order_release);
+  // `shared` were created under the table's lock before). Owned from here
+  // on through metrics_ (see the destructor).
+  metrics_.store(m.release(), std::memory_order_release);
 }
 
 void scheduled_actor::handle_metered(mailbox_element_ptr x, detail::sender_release_batch* senders,
-                                     const detail::actor_metrics& m) {
+                                     detail::metered_mailbox& m) {
   auto start = clock::now().time_since_epoch().count();
-  if (x->enqueued_ns != 0) {
-    m.mailbox_size->dec();
-    m.mailbox_time->observe(seconds_between(x->enqueued_ns, start));
-    // Out of the mailbox: a skipped message that comes back is not
-    // counted twice.
-    x->enqueued_ns = 0;
-  }
+  // Taken out of the stamps: a skipped message that comes back is not
+  // counted twice.
+  if (auto enqueued = m.take(x.get()); enqueued >= 0)
+    m.shared().mailbox_time->observe(seconds_between(enqueued, start));
   handle_message(std::move(x), senders);
-  m.processing_time->observe(seconds_between(start, clock::now().time_since_epoch().count()));
+  m.shared().processing_time->observe(seconds_between(start,
+                                                      clock::now().time_since_epoch().count()));
 }
 
 void scheduled_actor::unmeter(mailbox_element* chain) noexcept {
-  auto m = metrics_.load(std::memory_order_relaxed);
-  if (m == nullptr)
-    return;
-  int64_t n = 0;
-  for (auto x = chain; x != nullptr; x = x->next)
-    if (x->enqueued_ns != 0)
-      ++n;
-  m->mailbox_size->dec(n);
+  if (auto m = metrics_.load(std::memory_order_relaxed))
+    m->forget(chain);
 }
 
 } // namespace ringactor

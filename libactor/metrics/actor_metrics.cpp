@@ -6,6 +6,48 @@
 
 namespace ringactor::detail {
 
+void metered_mailbox::stamp(const mailbox_element* x, int64_t now_ns) {
+  {
+    std::lock_guard guard{mtx_};
+    stamps_[x] = now_ns;
+  }
+  shared_.mailbox_size->inc();
+}
+
+void metered_mailbox::refused(const mailbox_element* x) {
+  size_t n;
+  {
+    std::lock_guard guard{mtx_};
+    n = stamps_.erase(x);
+  }
+  if (n > 0)
+    shared_.mailbox_size->dec();
+}
+
+int64_t metered_mailbox::take(const mailbox_element* x) {
+  int64_t result = -1;
+  {
+    std::lock_guard guard{mtx_};
+    auto i = stamps_.find(x);
+    if (i == stamps_.end())
+      return -1;
+    result = i->second;
+    stamps_.erase(i);
+  }
+  shared_.mailbox_size->dec();
+  return result;
+}
+
+void metered_mailbox::forget(const mailbox_element* chain) {
+  int64_t n = 0;
+  {
+    std::lock_guard guard{mtx_};
+    for (auto x = chain; x != nullptr; x = x->next)
+      n += static_cast<int64_t>(stamps_.erase(x));
+  }
+  shared_.mailbox_size->dec(n);
+}
+
 bool glob_match(std::string_view pattern, std::string_view text) noexcept {
   // Iterative matching with one backtrack point (the last `*`).
   size_t p = 0;

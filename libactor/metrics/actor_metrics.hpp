@@ -2,13 +2,16 @@
 // caf_actor_*): which actor names are metered, and their family children.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "ringactor/mailbox_element.hpp"
 #include "ringactor/metrics/registry.hpp"
 
 namespace ringactor::detail {
@@ -18,6 +21,37 @@ struct actor_metrics {
   metrics::histogram* mailbox_time;
   metrics::histogram* processing_time;
   metrics::gauge* mailbox_size;
+};
+
+/// A metered actor's own state: the children of its name and the enqueue
+/// times of the messages in its mailbox, kept beside the mailbox rather
+/// than in every mailbox element (a field there would make every message of
+/// every actor 8 bytes larger, a size class up for small payloads).
+class metered_mailbox {
+public:
+  explicit metered_mailbox(const actor_metrics& shared) noexcept : shared_(shared) {}
+
+  const actor_metrics& shared() const noexcept { return shared_; }
+
+  /// A sender is about to push `x` (before the push, so that the receiver
+  /// finds the stamp when it takes `x`).
+  void stamp(const mailbox_element* x, int64_t now_ns);
+  /// The mailbox refused `x`, stamped before.
+  void refused(const mailbox_element* x);
+  /// The receiver took `x` to handle it: its enqueue time, or -1 if it was
+  /// not stamped (it arrived before the actor was metered, or is a skipped
+  /// message coming back).
+  int64_t take(const mailbox_element* x);
+  /// The elements of `chain` leave unhandled (the actor exits).
+  void forget(const mailbox_element* chain);
+
+private:
+  const actor_metrics& shared_;
+  std::mutex mtx_;
+  // Enqueue times (steady clock, ns) by element; guarded by mtx_. An entry
+  // goes when its element is taken, refused or forgotten, before the
+  // element is freed, so an address reused later is never mistaken.
+  std::unordered_map<const mailbox_element*, int64_t> stamps_;
 };
 
 /// Whether `text` matches `pattern` (`*`: any run of characters, `?`: one).

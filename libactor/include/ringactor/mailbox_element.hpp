@@ -2,12 +2,10 @@
 // allocated once and moved through queues by pointer (never copied).
 #pragma once
 
-#include <cstdint>
 #include <memory>
 #include <type_traits>
 #include <utility>
 
-#include "ringactor/detail/runtime_metrics_switch.hpp"
 #include "ringactor/detail/small_pool.hpp"
 #include "ringactor/intrusive_ptr.hpp"
 #include "ringactor/message_id.hpp"
@@ -40,11 +38,6 @@ public:
   strong_actor_ptr sender;
   message_id mid;
   type_id_t type;
-#if RINGACTOR_RUNTIME_METRICS
-  /// When a metered actor's mailbox took it (steady clock, ns); 0 in the
-  /// mailboxes of actors that keep no per-type metrics.
-  int64_t enqueued_ns = 0;
-#endif
 
   virtual void* payload() noexcept = 0;
 

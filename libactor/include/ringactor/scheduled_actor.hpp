@@ -23,7 +23,7 @@ namespace ringactor {
 
 namespace detail {
 class sender_release_batch;
-struct actor_metrics;
+class metered_mailbox;
 } // namespace detail
 
 
@@ -263,7 +263,7 @@ private:
   void resolve_metrics();
   /// handle_message for a metered actor: times it, and the mailbox wait.
   void handle_metered(mailbox_element_ptr x, detail::sender_release_batch* senders,
-                      const detail::actor_metrics& m);
+                      detail::metered_mailbox& m);
   /// Takes the elements of `chain` that its mailbox metered out of the
   /// mailbox-size gauge (they leave without being handled).
   void unmeter(mailbox_element* chain) noexcept;
@@ -288,11 +288,12 @@ private:
   uint32_t bhvr_epoch_ = 0;
   bool exiting_ = false;
 #if RINGACTOR_RUNTIME_METRICS
-  // This actor's per-type metrics, or null (most actors). Stored once, with
-  // release, at the end of its launch (resolve_metrics); enqueue loads it
-  // with acquire, pairing with that store (the children it points to were
-  // built before), resume relaxed (scheduling orders it after the store).
-  std::atomic<const detail::actor_metrics*> metrics_{nullptr};
+  // This actor's per-type metrics, or null (most actors); owned (freed by
+  // the destructor). Stored once, with release, at the end of its launch
+  // (resolve_metrics); enqueue loads it with acquire, pairing with that
+  // store (what it points to was built before), resume relaxed (scheduling
+  // orders it after the store).
+  std::atomic<detail::metered_mailbox*> metrics_{nullptr};
 #endif
 };
 
