@@ -4,6 +4,7 @@
 
 #include "ringactor/logger.hpp"
 #include "ringactor/system_messages.hpp"
+#include "metrics/runtime_metrics.hpp"
 #include "scheduler_health.hpp"
 #include "system_core.hpp"
 
@@ -12,6 +13,7 @@ namespace ringactor {
 actor_system::actor_system(actor_system_config cfg)
   : core_(std::make_shared<detail::system_core>(std::move(cfg))) {
   core_->owner = this;
+  core_->runtime_metrics = detail::register_runtime_metrics(*core_);
   core_->timer.start();
   core_->sched.start(core_);
   core_->health.put(health_kind::liveness, "ringactor.scheduler",
@@ -34,6 +36,10 @@ void actor_system::check_not_shut_down(const char* what_spawned) const {
 
 void actor_system::await_all_actors_done() {
   core_->registry.await_empty();
+}
+
+metrics::registry& actor_system::metrics() noexcept {
+  return core_->metrics;
 }
 
 named_actor_registry& actor_system::registry() noexcept {

@@ -1,6 +1,7 @@
 #include "ringactor/blocking_actor.hpp"
 
 #include "ringactor/actor_system.hpp"
+#include "metrics/runtime_counters.hpp"
 #include "system_core.hpp"
 
 namespace ringactor {
@@ -25,6 +26,7 @@ bool blocking_actor::enqueue(mailbox_element_ptr x) {
     case detail::inbox_push_result::closed: break;
   }
   mailbox_element_ptr owned{raw};
+  detail::note_rejected(core());
   bounce(*owned, error{sec::dead_receiver});
   return false;
 }
@@ -98,6 +100,7 @@ mailbox_element_ptr blocking_actor::await_response(message_id mid, clock::time_p
       if (x->mid == rid) {
         auto found = std::move(cache_[scanned]);
         cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(scanned));
+        detail::note_request(core(), found.get(), nullptr);
         return found;
       }
       if (x->mid.is_response() && outstanding_.count(x->mid.number()) == 0) {
@@ -109,8 +112,11 @@ mailbox_element_ptr blocking_actor::await_response(message_id mid, clock::time_p
       }
       ++scanned;
     }
-    if (!fetch_more(deadline))
+    if (!fetch_more(deadline)) {
+      error timeout{sec::request_timeout};
+      detail::note_request(core(), nullptr, &timeout);
       return nullptr;
+    }
   }
 }
 

@@ -32,8 +32,20 @@
 
 namespace ringactor::detail {
 
+/// How a request ended, as its requester's handler saw it (the label
+/// `outcome` of ringactor_requests_total).
+enum class request_outcome : uint8_t {
+  value,
+  error,
+  timeout,
+  dead_receiver,
+  unexpected_message,
+  broken_promise,
+};
+inline constexpr size_t request_outcomes = 6;
+
 /// Written by its worker only (relaxed load + store, no locked RMW); read
-/// by stats() from any thread.
+/// by stats() and the runtime's metrics collector from any thread.
 struct alignas(64) worker_counters {
   std::atomic<uint64_t> messages{0};
   std::atomic<uint64_t> steals{0};
@@ -42,6 +54,10 @@ struct alignas(64) worker_counters {
   /// Jobs this worker ran to the end of a run (liveness: a worker stuck in
   /// one handler stops counting).
   std::atomic<uint64_t> resumes{0};
+  // Requests completed by actors on this worker, by request_outcome.
+  std::atomic<uint64_t> requests[request_outcomes];
+  // Messages actors on this worker sent that a closed mailbox refused.
+  std::atomic<uint64_t> rejected{0};
 
   static void bump(std::atomic<uint64_t>& x, uint64_t n = 1) noexcept {
     x.store(x.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);

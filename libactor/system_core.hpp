@@ -7,6 +7,9 @@
 #include <memory>
 
 #include "actor_registry.hpp"
+#include "metrics/actor_metrics.hpp"
+#include "metrics/runtime_counters.hpp"
+#include "ringactor/metrics/registry.hpp"
 #include "ringactor/actor_system_config.hpp"
 #include "ringactor/health.hpp"
 #include "ringactor/named_actor_registry.hpp"
@@ -35,6 +38,15 @@ struct system_core {
   health_registry health;
   timer_service timer;
   scheduler sched;
+  // Request outcomes and rejections counted off the workers.
+  off_worker_counters off_worker;
+  // The system's metrics (actor_system::metrics()). Declared after sched:
+  // the runtime's collector below reads the scheduler, so both go first.
+  ringactor::metrics::registry metrics;
+  // Removed before the registry it is in (declared after it).
+  ringactor::metrics::collector_handle runtime_metrics;
+  // The opt-in per-type actor metrics (families in `metrics`).
+  actor_metrics_table actor_metrics{metrics, cfg.actor_metrics_includes};
 };
 
 } // namespace ringactor::detail

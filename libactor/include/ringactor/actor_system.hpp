@@ -14,6 +14,7 @@
 #include "ringactor/actor_system_config.hpp"
 #include "ringactor/detail/callable_trait.hpp"
 #include "ringactor/health.hpp"
+#include "ringactor/metrics/registry.hpp"
 #include "ringactor/named_actor_registry.hpp"
 #include "ringactor/scheduled_actor.hpp"
 #include "ringactor/spawn_options.hpp"
@@ -186,6 +187,16 @@ public:
   /// their probes here (the scheduler's workers, pools, kernels, devices).
   /// See health.hpp.
   health_registry& health() noexcept;
+
+  /// The system's metrics: the runtime's own families (ringactor_system_*,
+  /// ringactor_scheduler_*, ringactor_requests_total, the opt-in
+  /// ringactor_actor_* of actor_system_config::set_actor_metrics_includes)
+  /// and the application's. telemetry::prometheus_text() writes it out.
+  ///
+  ///   auto& jobs = sys.metrics().counter_singleton("app_jobs_total", "Jobs done.");
+  ///   jobs.inc();
+  ///   auto snap = sys.metrics().collect();
+  ringactor::metrics::registry& metrics() noexcept;
 
   // -- internals (used by actors) ---------------------------------------------
 

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace ringactor {
 
@@ -31,6 +33,19 @@ public:
   /// returns, or blocks).
   timespan worker_stall_timeout = std::chrono::seconds{30};
 
+  /// Actor names whose actors keep the opt-in per-type metrics (as CAF's
+  /// metrics-filters.actors.includes): ringactor_actor_mailbox_time_seconds
+  /// and ringactor_actor_processing_time_seconds (histograms) and
+  /// ringactor_actor_mailbox_size (gauge), labelled `name`. Patterns are
+  /// globs (`*` any run of characters, `?` one) matched against the
+  /// actor's name() as it is when its init returned (set_name in the
+  /// behavior function, or a kernel's or pool's configured name). Names are
+  /// types, not instances, so the label stays bounded; past the family's
+  /// cap (512 names) further names go unmetered with a warning. Empty
+  /// (the default): no actor pays more than one predictable branch per
+  /// message. Nothing is metered in a build with -Druntime_metrics=false.
+  std::vector<std::string> actor_metrics_includes;
+
   actor_system_config& set_workers(size_t n) {
     workers = n > 0 ? n : 1;
     return *this;
@@ -41,6 +56,11 @@ public:
   }
   actor_system_config& set_max_inline_init_depth(size_t n) {
     max_inline_init_depth = n;
+    return *this;
+  }
+  /// See actor_metrics_includes: `cfg.set_actor_metrics_includes({"worker*", "counter"})`.
+  actor_system_config& set_actor_metrics_includes(std::vector<std::string> globs) {
+    actor_metrics_includes = std::move(globs);
     return *this;
   }
   template <class Rep, class Period>

@@ -2,6 +2,7 @@
 // messages at a time. This is what `spawn` creates.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "ringactor/behavior.hpp"
 #include "ringactor/default_handler.hpp"
 #include "ringactor/detail/deferred_init.hpp"
+#include "ringactor/detail/runtime_metrics_switch.hpp"
 #include "ringactor/local_actor.hpp"
 #include "ringactor/resumable.hpp"
 #include "ringactor/spawn_options.hpp"
@@ -21,6 +23,7 @@ namespace ringactor {
 
 namespace detail {
 class sender_release_batch;
+class metered_mailbox;
 } // namespace detail
 
 
@@ -254,6 +257,17 @@ private:
   system_handlers& extra_handlers();
   void complete_pending(uint64_t number, mailbox_element* x, const error* err);
   void terminate(error reason);
+#if RINGACTOR_RUNTIME_METRICS
+  // -- opt-in per-type metrics (scheduled_actor_metrics.cpp) --------------------
+  /// Looks up this actor's per-type metrics by its name (end of launch).
+  void resolve_metrics();
+  /// handle_message for a metered actor: times it, and the mailbox wait.
+  void handle_metered(mailbox_element_ptr x, detail::sender_release_batch* senders,
+                      detail::metered_mailbox& m);
+  /// Takes the elements of `chain` that its mailbox metered out of the
+  /// mailbox-size gauge (they leave without being handled).
+  void unmeter(mailbox_element* chain) noexcept;
+#endif
 
   behavior bhvr_;
   std::vector<behavior> bhvr_stack_;
@@ -273,6 +287,14 @@ private:
   // skipped messages (the current one last) are offered to the new one.
   uint32_t bhvr_epoch_ = 0;
   bool exiting_ = false;
+#if RINGACTOR_RUNTIME_METRICS
+  // This actor's per-type metrics, or null (most actors); owned (freed by
+  // the destructor). Stored once, with release, at the end of its launch
+  // (resolve_metrics); enqueue loads it with acquire, pairing with that
+  // store (what it points to was built before), resume relaxed (scheduling
+  // orders it after the store).
+  std::atomic<detail::metered_mailbox*> metrics_{nullptr};
+#endif
 };
 
 /// The actor type of function-based untyped actors and the base of
