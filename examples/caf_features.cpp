@@ -42,8 +42,8 @@ int main() {
   doubler d = sys.spawn(doubler_impl);
   sys.registry().put("doubler", d);
   if (auto found = sys.registry().get<doubler>("doubler"))
-    self->request(*found, 1s, 21).receive([](int x) { scene("registry: 2 * 21 = {}\n", x); },
-                                          [](const error&) {});
+    self->request(*found, 1s, 21)
+      .receive([](int x) { scene("registry: 2 * 21 = {}\n", x); }, [](const error&) {});
   auto wrong = sys.registry().get<typed_actor<result<void>(std::string)>>("doubler");
   scene("registry: wrong interface -> {}\n", wrong.error().code().message());
 
@@ -56,8 +56,9 @@ int main() {
     me->fan_out_request<select_all>(workers, 1s, 5).then([](std::vector<int> xs) {
       scene("fan_out select_all: {} replies, sum {}\n", xs.size(), xs[0] + xs[1] + xs[2]);
     });
-    me->fan_out_request<select_any>(workers, 1s, 7).then(
-      [](int x) { scene("fan_out select_any: {}\n", x); });
+    me->fan_out_request<select_any>(workers, 1s, 7).then([](int x) {
+      scene("fan_out select_any: {}\n", x);
+    });
     return {}; // empty: the actor stays alive while its requests are pending
   });
   self->monitor(fan);
@@ -90,11 +91,10 @@ int main() {
     });
     return {[](boom) -> int { throw std::runtime_error("bad input"); }, [](int x) { return x; }};
   });
-  self->request(tolerant, 1s, boom{}).receive([](int) {}, [](const error& e) {
-    scene("exception handler: {}\n", e);
-  });
-  self->request(tolerant, 1s, 3).receive([](int x) { scene("still alive: {}\n", x); },
-                                         [](const error&) {});
+  self->request(tolerant, 1s, boom{})
+    .receive([](int) {}, [](const error& e) { scene("exception handler: {}\n", e); });
+  self->request(tolerant, 1s, 3)
+    .receive([](int x) { scene("still alive: {}\n", x); }, [](const error&) {});
   anon_send_exit(tolerant, exit_reason::user_shutdown);
   anon_send_exit(d, exit_reason::user_shutdown);
   for (auto& w : workers)

@@ -454,7 +454,7 @@ struct runner_state {
   detail::residency_ledger::ticket residency;
 
   runner_state(const detail::cuda_kernel_entry& e, const void* kernel_state, kernel_channel& ch,
-       const cuda_kernel_options& opts)
+               const cuda_kernel_options& opts)
     : entry(&e), channel(&ch), options(opts) {
     if (opts.grid.blocks == 0 || opts.grid.threads == 0)
       throw cuda_error("ringactor: a kernel grid needs at least one block and thread");
@@ -492,8 +492,8 @@ struct runner_state {
   /// are free otherwise. The caller made the device current.
   void admit_persistent_grid() {
     int per_sm = 0;
-    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-            &per_sm, entry->loop_function, static_cast<int>(options.grid.threads), 0),
+    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, entry->loop_function,
+                                                        static_cast<int>(options.grid.threads), 0),
           "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
     int sms = 0;
     int major = 0;
@@ -507,9 +507,8 @@ struct runner_state {
     // One hardware queue stays for the memory lane's copies and launch-mode
     // kernels (docs/kernels.md, "Residency").
     auto queues = static_cast<std::uint32_t>(std::max(1, device_connections() - 1));
-    detail::device_capacity capacity{
-      static_cast<std::uint32_t>(sms),
-      std::min(detail::max_resident_grids(major, minor), queues)};
+    detail::device_capacity capacity{static_cast<std::uint32_t>(sms),
+                                     std::min(detail::max_resident_grids(major, minor), queues)};
     auto admitted = detail::residency_ledger::instance().admit(
       options.device, capacity,
       detail::grid_demand{options.grid.blocks, static_cast<std::uint32_t>(per_sm)});
@@ -684,7 +683,7 @@ void cuda_runner::launch_once() {
   const auto blocks = impl_.options.grid.blocks;
   const auto threads = impl_.options.grid.threads;
   auto err = blocks == 1 ? cudaLaunchKernel(impl_.entry->loop_function, dim3(1), dim3(threads),
-                                             args, 0, impl_.strm.get())
+                                            args, 0, impl_.strm.get())
                          : cudaLaunchCooperativeKernel(impl_.entry->loop_function, dim3(blocks),
                                                        dim3(threads), args, 0, impl_.strm.get());
   if (err != cudaSuccess) {

@@ -24,8 +24,7 @@ public:
       case sec::queue_full: return "a bounded queue is full";
       case sec::runtime_error: return "an internal runtime error occurred";
       case sec::no_such_actor: return "no actor is registered under this name";
-      case sec::interface_mismatch:
-        return "the actor's interface differs from the one asked for";
+      case sec::interface_mismatch: return "the actor's interface differs from the one asked for";
     }
     return fmt::format("unknown sec code {}", code);
   }

@@ -66,7 +66,8 @@ configure_build() {
 }
 
 # run_suites DIR [MESON_TEST_ARGS...]: runs the tests and records the counts
-# in DIR/.ringactor-counts as "ok fail skip".
+# in DIR/.ringactor-counts as "ok fail skip", and the failed tests with the
+# end of their output in DIR/.ringactor-failures.
 run_suites() {
   local dir="$1"
   shift
@@ -92,6 +93,22 @@ for line in open(sys.argv[1]):
 print(ok, fail, skip)
 PY
 )
+    # The failed tests and the end of what each printed, for the end of a
+    # long log (.ci/run repeats them after the summary of its runs).
+    python3 - "$log" >"$dir/.ringactor-failures" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line)
+    if r.get("result", "") in ("OK", "EXPECTEDFAIL", "SKIP"):
+        continue
+    print(f"FAILED {r.get('name')} ({r.get('result')}, {r.get('duration', 0):.1f} s)")
+    out = (r.get("stdout") or "").splitlines() + (r.get("stderr") or "").splitlines()
+    for text in out[-25:]:
+        print(f"  | {text}")
+PY
   fi
   if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
     fail=1 # meson failed without a failing test (e.g. a build error)

@@ -133,8 +133,8 @@ expected<strong_actor_ptr> child_set::add(child_spec spec, first_start on_failur
 }
 
 size_t child_set::kept() const noexcept {
-  return static_cast<size_t>(
-    std::count_if(children_.begin(), children_.end(), [](auto& c) { return !c.removing; }));
+  return static_cast<size_t>(std::count_if(children_.begin(), children_.end(),
+                                           [](auto& c) { return !c.removing; }));
 }
 
 // -- stopping -----------------------------------------------------------------------------

@@ -49,8 +49,8 @@ std::set<std::string> thread_ids() {
 /// How many of the kernel's threads still run.
 std::size_t kernel_threads_left() {
   auto now = thread_ids();
-  return static_cast<std::size_t>(std::count_if(
-    kernel_threads.begin(), kernel_threads.end(), [&](auto& id) { return now.count(id) != 0; }));
+  return static_cast<std::size_t>(std::count_if(kernel_threads.begin(), kernel_threads.end(),
+                                                [&](auto& id) { return now.count(id) != 0; }));
 }
 
 void release_hung_kernel() {

@@ -325,8 +325,7 @@ TEST_CASE("the request that faults a kernel gets kernel_fault once the kernel ac
   }
 }
 
-TEST_CASE(
-  "a kernel whose heartbeat stops ends with kernel_stalled; its requests get an error") {
+TEST_CASE("a kernel whose heartbeat stops ends with kernel_stalled; its requests get an error") {
   auto baseline = live_kernel_count();
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};

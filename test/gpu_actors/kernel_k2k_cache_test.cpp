@@ -56,7 +56,7 @@ struct test_channel {
 
   test_channel()
     : memory(detail::allocate_aligned(k2k_channel_bytes(capacity, slot_size))),
-      header(new (memory.get()) k2k_channel_header{}),
+      header(new(memory.get()) k2k_channel_header{}),
       view(memory.get() + sizeof(k2k_channel_header), capacity, slot_size),
       consumer(view) {
     view.format();

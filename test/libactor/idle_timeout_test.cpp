@@ -103,10 +103,11 @@ TEST_CASE("an actor with an idle timeout and no handle left stays alive until it
   scoped_actor self{sys};
   {
     auto a = sys.spawn([&](event_based_actor* me) -> behavior {
-      return {[](int) {}, after(20ms) >> [&, me] {
-                fired = true;
-                me->quit();
-              }};
+      return {[](int) {}, after(20ms) >>
+                            [&, me] {
+                              fired = true;
+                              me->quit();
+                            }};
     });
     self->monitor(a);
   } // the last handle goes: the pending idle timer keeps the actor

@@ -103,8 +103,8 @@ TEST_CASE("a job put in runnext by a handler that then runs long is taken over b
     }};
   });
   bool ok = false;
-  self->request(waiter, 20s, go{}).receive([&](bool x) { ok = x; },
-                                          [](const error& e) { FAIL(to_string(e)); });
+  self->request(waiter, 20s, go{})
+    .receive([&](bool x) { ok = x; }, [](const error& e) { FAIL(to_string(e)); });
   CHECK(ok);
 }
 
@@ -142,5 +142,5 @@ TEST_CASE("the sender references of a run of handled messages are all given back
   // counter, after its reply.
   CHECK(test_util::eventually([&] { return sender.get()->strong_count() == baseline; }, 10s));
   MESSAGE("strong references to the sender: " << sender.get()->strong_count() << " (baseline "
-                                               << baseline << ")");
+                                              << baseline << ")");
 }

@@ -103,8 +103,8 @@ struct reader_pace {
   void wait_for_reader(std::uint64_t n) {
     if (n <= lag)
       return;
-    if (!test_util::eventually(
-          [&] { return seen_.load(std::memory_order_relaxed) >= n - lag; }, patience))
+    if (!test_util::eventually([&] { return seen_.load(std::memory_order_relaxed) >= n - lag; },
+                               patience))
       timed_out_.store(true, std::memory_order_relaxed);
   }
 

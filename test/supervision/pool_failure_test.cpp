@@ -94,9 +94,9 @@ flaky_if::behavior_type flaky_worker(flaky_if::pointer self, std::shared_ptr<fla
       // Built in place: a temporary answer_on_death (copied, as its
       // destructor suppresses the move) would answer at once, while the
       // worker is still alive, through the promise state the copy shares.
-      auto held = std::make_shared<answer_on_death>(
-        self->make_response_promise<int>(),
-        error{exit_reason::unhandled_exception, "died with the request"});
+      auto held = std::make_shared<answer_on_death>(self->make_response_promise<int>(),
+                                                    error{exit_reason::unhandled_exception,
+                                                          "died with the request"});
       self->become(keep_behavior, behavior{[held](refuse) { return 0; }});
       throw std::runtime_error("die once");
     },

@@ -501,11 +501,10 @@ TEST_CASE("a pool worker whose first start fails is started again and the pool r
       throw std::runtime_error("device busy");
     return s.spawn(worker_impl, std::make_shared<gates>());
   };
-  worker_if p = sys.spawn(pool<worker_if>{
-    .size = 3,
-    .factory = flaky_at_boot,
-    .strategy = one_for_all{.max_restarts = 3, .within = 10s},
-    .dispatch = round_robin{}});
+  worker_if p = sys.spawn(pool<worker_if>{.size = 3,
+                                          .factory = flaky_at_boot,
+                                          .strategy = one_for_all{.max_restarts = 3, .within = 10s},
+                                          .dispatch = round_robin{}});
   REQUIRE(eventually([&] {
     auto st = stats_of(self, p);
     return st.workers.size() == 3

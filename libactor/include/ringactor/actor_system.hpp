@@ -116,9 +116,9 @@ public:
   /// run). From inside an actor, `self->spawn<linked>(...)` and
   /// `self->spawn<monitored>(...)` link or monitor the child as well.
   template <class F, class... Ts>
-  requires(!std::is_base_of_v<scheduled_actor, F>)
-    && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>()) auto spawn(F fun,
-                                                                                     Ts&&... xs) {
+    requires(!std::is_base_of_v<scheduled_actor, F>)
+            && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>())
+  auto spawn(F fun, Ts&&... xs) {
     return spawn_function([](abstract_actor&) {}, std::move(fun), std::forward<Ts>(xs)...);
   }
 
@@ -126,7 +126,7 @@ public:
   /// typed_event_based_actor), is constructed as `T(sys, xs...)`, and
   /// overrides make_behavior(). Throws system_shut_down as spawn(fun) does.
   template <class T, class... Ts>
-  requires std::is_base_of_v<scheduled_actor, T>
+    requires std::is_base_of_v<scheduled_actor, T>
   auto spawn(Ts&&... xs) {
     return spawn_class<T>([](abstract_actor&) {}, std::forward<Ts>(xs)...);
   }
@@ -134,16 +134,16 @@ public:
   /// Spawns a function-based actor with options `Os` (linked, monitored)
   /// relative to `parent`; what `parent->spawn<Os>(fun, xs...)` calls.
   template <spawn_options Os, class F, class... Ts>
-  requires(!std::is_base_of_v<scheduled_actor, F>)
-    && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>()) auto spawn_for(
-      local_actor& parent, F fun, Ts&&... xs) {
+    requires(!std::is_base_of_v<scheduled_actor, F>)
+            && (std::is_invocable_v<F, Ts...> || detail::takes_self_pointer<F>())
+  auto spawn_for(local_actor& parent, F fun, Ts&&... xs) {
     return spawn_function([&parent](abstract_actor& child) { attach<Os>(parent, child); },
                           std::move(fun), std::forward<Ts>(xs)...);
   }
 
   /// Spawns a class-based actor with options `Os` relative to `parent`.
   template <spawn_options Os, class T, class... Ts>
-  requires std::is_base_of_v<scheduled_actor, T>
+    requires std::is_base_of_v<scheduled_actor, T>
   auto spawn_for(local_actor& parent, Ts&&... xs) {
     return spawn_class<T>([&parent](abstract_actor& child) { attach<Os>(parent, child); },
                           std::forward<Ts>(xs)...);

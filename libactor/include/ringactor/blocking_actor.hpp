@@ -56,8 +56,8 @@ public:
     requires(!std::is_base_of_v<scheduled_actor, F>)
   auto spawn(F fun, Ts&&... xs) {
     using system_type = std::conditional_t<sizeof(F) != 0, actor_system, void>;
-    return static_cast<system_type&>(system()).template spawn_for<Os>(
-      *this, std::move(fun), std::forward<Ts>(xs)...);
+    return static_cast<system_type&>(system()).template spawn_for<Os>(*this, std::move(fun),
+                                                                      std::forward<Ts>(xs)...);
   }
 
   template <spawn_options Os, class T, class... Ts>
@@ -84,8 +84,9 @@ public:
   /// As receive(), but gives up after `timeout`; returns whether a handler ran.
   template <class Rep, class Period, class... Fs>
   bool receive_for(std::chrono::duration<Rep, Period> timeout, Fs... fs) {
-    static_assert(!(detail::is_timeout_definition_v<Fs> || ...),
-                  "ringactor: a blocking receive has no idle timeout; its timeout is receive_for's");
+    static_assert(
+      !(detail::is_timeout_definition_v<Fs> || ...),
+      "ringactor: a blocking receive has no idle timeout; its timeout is receive_for's");
     behavior bhvr{std::move(fs)...};
     return receive_impl(bhvr, clock::now() + timeout);
   }

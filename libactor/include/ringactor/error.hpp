@@ -73,43 +73,52 @@ public:
 
   template <class Enum>
     requires std::is_error_code_enum_v<Enum>
-  error(Enum x) noexcept : code_(make_error_code(x)) {} // NOLINT: implicit by design
+  error(Enum x) noexcept : error(make_error_code(x)) {} // NOLINT: implicit by design
 
   template <class Enum>
     requires std::is_error_code_enum_v<Enum>
-  error(Enum x, std::string context) : code_(make_error_code(x)) {
-    if (!context.empty())
-      context_ = std::make_shared<const std::string>(std::move(context));
-  }
+  error(Enum x, std::string context) : error(make_error_code(x), std::move(context)) {}
 
-  explicit error(std::error_code code) noexcept : code_(code) {}
+  explicit error(std::error_code code) noexcept
+    : value_(code.value()), category_(code ? &code.category() : nullptr) {}
 
   /// A code of any category with context (what a decoded error is built from).
-  error(std::error_code code, std::string context) : code_(code) {
+  error(std::error_code code, std::string context) : error(code) {
     if (!context.empty())
       context_ = std::make_shared<const std::string>(std::move(context));
   }
 
   /// True if this holds an error (any non-zero code).
-  explicit operator bool() const noexcept { return static_cast<bool>(code_); }
+  explicit operator bool() const noexcept { return category_ != nullptr; }
 
-  const std::error_code& code() const noexcept { return code_; }
-  std::string_view category_name() const noexcept { return code_.category().name(); }
-  std::string message() const { return code_.message(); }
+  /// The code; a default std::error_code (0, system category) for no error.
+  std::error_code code() const noexcept {
+    return category_ ? std::error_code{value_, *category_} : std::error_code{};
+  }
+  std::string_view category_name() const noexcept { return code().category().name(); }
+  std::string message() const { return code().message(); }
   std::string_view context() const noexcept {
     return context_ ? std::string_view{*context_} : std::string_view{};
   }
 
-  friend bool operator==(const error& x, const error& y) noexcept { return x.code_ == y.code_; }
+  friend bool operator==(const error& x, const error& y) noexcept {
+    return x.value_ == y.value_ && x.category_ == y.category_;
+  }
 
+  /// A zero code of any enum (sec::none, exit_reason::normal) equals no error.
   template <class Enum>
     requires std::is_error_code_enum_v<Enum>
   friend bool operator==(const error& x, Enum y) noexcept {
-    return x.code_ == make_error_code(y);
+    auto c = make_error_code(y);
+    return c ? x.value_ == c.value() && x.category_ == &c.category() : !x;
   }
 
 private:
-  std::error_code code_;
+  // The code as value and category, the category null for no error: a
+  // default error (every successful expected<void>) is two stores, where a
+  // std::error_code member would call std::system_category() out of line.
+  int value_ = 0;
+  const std::error_category* category_ = nullptr;
   std::shared_ptr<const std::string> context_;
 };
 

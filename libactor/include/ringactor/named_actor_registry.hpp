@@ -27,8 +27,8 @@ namespace ringactor {
 namespace detail {
 
 template <class Handle>
-inline constexpr bool is_registrable_handle_v =
-  std::is_same_v<Handle, actor> || is_typed_actor_v<Handle>;
+inline constexpr bool is_registrable_handle_v = std::is_same_v<Handle, actor>
+                                                || is_typed_actor_v<Handle>;
 
 } // namespace detail
 

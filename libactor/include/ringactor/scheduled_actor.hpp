@@ -26,7 +26,6 @@ class sender_release_batch;
 class metered_mailbox;
 } // namespace detail
 
-
 template <class Response>
 class response_handle;
 
@@ -83,7 +82,8 @@ public:
 
   /// Spawns a function-based actor (see actor_system::spawn).
   template <class F, class... Ts>
-  requires(!std::is_base_of_v<scheduled_actor, F>) auto spawn(F fun, Ts&&... xs) {
+    requires(!std::is_base_of_v<scheduled_actor, F>)
+  auto spawn(F fun, Ts&&... xs) {
     // The dependent alias defers the use of actor_system to instantiation.
     using system_type = std::conditional_t<sizeof(F) != 0, actor_system, void>;
     return static_cast<system_type&>(system()).spawn(std::move(fun), std::forward<Ts>(xs)...);
@@ -91,7 +91,7 @@ public:
 
   /// Spawns a class-based actor (see actor_system::spawn).
   template <class T, class... Ts>
-  requires std::is_base_of_v<scheduled_actor, T>
+    requires std::is_base_of_v<scheduled_actor, T>
   auto spawn(Ts&&... xs) {
     using system_type = std::conditional_t<sizeof(T) != 0, actor_system, void>;
     return static_cast<system_type&>(system()).template spawn<T>(std::forward<Ts>(xs)...);
@@ -101,7 +101,8 @@ public:
   /// `self->spawn<linked>(f, xs...)`, `spawn<monitored>`, `spawn<linked +
   /// monitored>`. The link or monitor exists before the child runs.
   template <spawn_options Os, class F, class... Ts>
-  requires(!std::is_base_of_v<scheduled_actor, F>) auto spawn(F fun, Ts&&... xs) {
+    requires(!std::is_base_of_v<scheduled_actor, F>)
+  auto spawn(F fun, Ts&&... xs) {
     using system_type = std::conditional_t<sizeof(F) != 0, actor_system, void>;
     return static_cast<system_type&>(system()).template spawn_for<Os>(*this, std::move(fun),
                                                                       std::forward<Ts>(xs)...);
@@ -109,7 +110,7 @@ public:
 
   /// Spawns a class-based actor with options: `self->spawn<linked, T>(xs...)`.
   template <spawn_options Os, class T, class... Ts>
-  requires std::is_base_of_v<scheduled_actor, T>
+    requires std::is_base_of_v<scheduled_actor, T>
   auto spawn(Ts&&... xs) {
     using system_type = std::conditional_t<sizeof(T) != 0, actor_system, void>;
     return static_cast<system_type&>(system()).template spawn_for<Os, T>(*this,
@@ -368,7 +369,7 @@ template <class Response>
 class [[nodiscard("a request's response is handled through its handle's then() or await(); "
                   "discarding the handle drops the response")]] response_handle {
 public:
-  response_handle(scheduled_actor * self, message_id mid,
+  response_handle(scheduled_actor* self, message_id mid,
                   scheduled_actor::clock::time_point deadline) noexcept
     : self_(self), mid_(mid), deadline_(deadline) {}
 
@@ -396,9 +397,7 @@ public:
     self_->add_response_handler(mid_, false, deadline_, std::move(f));
   }
 
-  message_id id() const noexcept {
-    return mid_;
-  }
+  message_id id() const noexcept { return mid_; }
 
 private:
   scheduled_actor* self_;

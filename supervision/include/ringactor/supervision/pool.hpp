@@ -139,8 +139,7 @@ private:
     auto core = std::make_shared<detail::pool_core>(
       self, detail::pool_settings{size, std::move(any_worker), std::move(numbered), strategy,
                                   dispatch, idempotent, max_redispatches, queue_capacity,
-                                  queue_timeout, worker_timeout, name,
-                                  min_live_workers});
+                                  queue_timeout, worker_timeout, name, min_live_workers});
     core->children().on_give_up([self, weak = std::weak_ptr{core}](const error& reason) {
       if (auto c = weak.lock())
         c->gave_up(reason);

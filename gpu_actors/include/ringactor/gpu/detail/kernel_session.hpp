@@ -224,8 +224,7 @@ private:
   /// the session) or the kernel left `active`. Once it said yes it
   /// says so without asking again. Poller thread only
   /// (kernel_session_pacing.cpp).
-  bool loop_exited(std::chrono::steady_clock::time_point now, bool retiring,
-                   stream_fault& fault);
+  bool loop_exited(std::chrono::steady_clock::time_point now, bool retiring, stream_fault& fault);
   /// The exit reason of a kernel still launching after `waited`.
   error not_resident_error(std::chrono::nanoseconds waited) const;
   /// If the proxy backlogged and H2K has room again: flushes it (through
