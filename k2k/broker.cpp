@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "device_links.hpp"
+#include "broker_metrics.hpp"
 #include "endpoint_queue.hpp"
 #include "receipt_store.hpp"
 #include "ringactor/actor_system.hpp"
@@ -120,6 +121,7 @@ public:
     cfg_ = std::move(cfg);
     clock_ = cfg_.clock ? cfg_.clock : process_clock();
     receipts_ = detail::receipt_store{cfg_.receipt_retention};
+    metrics_ = detail::broker_metrics{self_->system(), cfg_.name};
     // Queued messages past their deadline are found at this period; a
     // timeout receipt is late by at most this much.
     expiry_period_ = std::clamp<std::chrono::nanoseconds>(cfg_.delivery_timeout / 8,
@@ -439,6 +441,7 @@ private:
   void finish(const envelope_id& id, const std::string& destination, std::uint32_t hops,
               typed_response_promise<receipt>& reply_to, delivery_status status, error reason) {
     count(status);
+    metrics_.receipt(status, hops);
     receipt r{id, status, destination, {}, hops, clock_->tick(), std::move(reason)};
     receipts_.put(r);
     reply_to.deliver(std::move(r));
@@ -483,8 +486,11 @@ private:
     auto limit = x.max_in_flight != 0 ? x.max_in_flight : cfg_.max_in_flight;
     auto handle = x.endpoint;
     auto id = x.kernel_id;
-    endpoints_.try_emplace(id, id, std::move(x.endpoint), limit, ++last_generation_,
-                           cfg_.queue_capacity);
+    auto ep = endpoints_
+                .try_emplace(id, id, std::move(x.endpoint), limit, ++last_generation_,
+                             cfg_.queue_capacity)
+                .first;
+    ep->second.queue.track(metrics_.queued());
     names_stale_ = true;
     links_->add(id, handle, x.channel_capacity);
     if (links_->retiring())
@@ -591,6 +597,7 @@ private:
   broker_config cfg_;
   std::shared_ptr<hybrid_clock> clock_;
   std::unordered_map<std::string, endpoint_state> endpoints_;
+  detail::broker_metrics metrics_;
   std::unordered_map<std::string, std::string> routes_; // destination -> next hop
   /// K2K address -> endpoint or route destination, rebuilt when stale.
   std::unordered_map<std::uint64_t, std::string> names_;

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <ringactor/metrics/gauge.hpp>
+
 #include "ringactor/k2k/envelope.hpp"
 
 namespace ringactor::k2k::detail {
@@ -27,6 +29,29 @@ public:
   using time_point = std::chrono::steady_clock::time_point;
 
   explicit endpoint_queue(std::size_t capacity) : capacity_(capacity) {}
+  /// The moved-from queue is left empty, outside the gauge.
+  endpoint_queue(endpoint_queue&& other) noexcept
+    : capacity_(other.capacity_),
+      next_seq_(other.next_seq_),
+      heap_(std::move(other.heap_)),
+      depth_(std::exchange(other.depth_, nullptr)) {
+    other.heap_.clear();
+  }
+  endpoint_queue& operator=(endpoint_queue&&) = delete;
+  endpoint_queue(const endpoint_queue&) = delete;
+  endpoint_queue& operator=(const endpoint_queue&) = delete;
+  /// Takes its messages out of the depth gauge.
+  ~endpoint_queue() { track(nullptr); }
+
+  /// Adds this queue's depth to `depth` (a broker's ringactor_k2k_queued),
+  /// and keeps it there as messages come and go; null stops that.
+  void track(metrics::gauge* depth) noexcept {
+    if (depth_ != nullptr)
+      depth_->dec(static_cast<std::int64_t>(heap_.size()));
+    depth_ = depth;
+    if (depth_ != nullptr)
+      depth_->inc(static_cast<std::int64_t>(heap_.size()));
+  }
 
   std::size_t size() const noexcept { return heap_.size(); }
   bool empty() const noexcept { return heap_.empty(); }
@@ -36,6 +61,7 @@ public:
   void push(envelope env, bool forward) {
     heap_.push_back(queued_envelope{std::move(env), forward, next_seq_++});
     std::push_heap(heap_.begin(), heap_.end(), before);
+    moved(1);
   }
 
   /// Removes the next message to deliver (the queue must not be empty).
@@ -43,6 +69,7 @@ public:
     std::pop_heap(heap_.begin(), heap_.end(), before);
     auto out = std::move(heap_.back());
     heap_.pop_back();
+    moved(-1);
     return out;
   }
 
@@ -57,6 +84,7 @@ public:
     std::vector<queued_envelope> expired(std::make_move_iterator(alive),
                                          std::make_move_iterator(heap_.end()));
     heap_.erase(alive, heap_.end());
+    moved(-static_cast<std::int64_t>(expired.size()));
     std::make_heap(heap_.begin(), heap_.end(), before);
     std::sort(expired.begin(), expired.end(),
               [](const auto& x, const auto& y) { return before(y, x); });
@@ -69,12 +97,18 @@ public:
   void drain(F&& f) {
     auto all = std::move(heap_);
     heap_.clear();
+    moved(-static_cast<std::int64_t>(all.size()));
     std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return before(y, x); });
     for (auto& x : all)
       f(std::move(x));
   }
 
 private:
+  void moved(std::int64_t n) noexcept {
+    if (depth_ != nullptr)
+      depth_->inc(n);
+  }
+
   /// The heap's "less than": x is delivered after y.
   static bool before(const queued_envelope& x, const queued_envelope& y) noexcept {
     if (x.env.priority != y.env.priority)
@@ -85,6 +119,7 @@ private:
   std::size_t capacity_;
   std::uint64_t next_seq_ = 0;
   std::vector<queued_envelope> heap_;
+  metrics::gauge* depth_ = nullptr;
 };
 
 } // namespace ringactor::k2k::detail

@@ -7,6 +7,8 @@
 #include <ringactor/actor_system.hpp>
 #include <ringactor/logger.hpp>
 
+#include "ringactor/supervision/detail/supervision_metrics.hpp"
+
 namespace ringactor::supervision {
 
 namespace {
@@ -27,7 +29,10 @@ auto with_params(const strategy& s, F f) {
 } // namespace
 
 child_set::child_set(scheduled_actor* self, strategy strat)
-  : self_(self), strategy_(std::move(strat)) {}
+  : self_(self), strategy_(std::move(strat)) {
+  detail::restarts_family(self_->system());
+  detail::escalations_family(self_->system());
+}
 
 // -- bookkeeping ----------------------------------------------------------------------
 
@@ -123,7 +128,9 @@ expected<strong_actor_ptr> child_set::add(child_spec spec, first_start on_failur
     auto name = c.spec.name;
     if (on_failure == first_start::retry && c.spec.restart != restart_type::temporary) {
       auto id = c.id;
-      enqueue_task([this, id](std::function<void()> next) { restart_after_failure(id, next); });
+      enqueue_task([this, id](std::function<void()> next) {
+        restart_after_failure(id, error{supervision_error::child_start_failed}, next);
+      });
     } else {
       children_.pop_back();
     }
@@ -280,7 +287,9 @@ bool child_set::handle_exit(const exit_msg& m) {
     return true;
   }
   auto id = c.id;
-  enqueue_task([this, id](std::function<void()> next) { restart_after_failure(id, next); });
+  enqueue_task([this, id, reason = m.reason](std::function<void()> next) {
+    restart_after_failure(id, reason, next);
+  });
   return true;
 }
 
@@ -310,13 +319,15 @@ timespan child_set::backoff_delay() {
 void child_set::give_up() {
   log_warn("supervisor {} ({}): restart intensity exceeded; stopping all children", self_->id(),
            self_->name());
+  detail::count_escalation(self_->system(), metrics_owner_);
   shutdown([this] {
     if (give_up_)
       give_up_(error{supervision_error::restart_intensity_exceeded});
   });
 }
 
-void child_set::restart_after_failure(uint64_t id, std::function<void()> next) {
+void child_set::restart_after_failure(uint64_t id, const error& reason,
+                                      std::function<void()> next) {
   auto c = find(id);
   if (shutting_down_ || c == nullptr || c->removing) {
     next();
@@ -327,6 +338,8 @@ void child_set::restart_after_failure(uint64_t id, std::function<void()> next) {
     give_up();
     return;
   }
+  detail::count_restart(self_->system(), metrics_owner_,
+                        metrics_child_.empty() ? c->spec.name : metrics_child_, reason);
   auto delay = backoff_delay();
   if (delay.count() <= 0) {
     restart_now(id, std::move(next));
@@ -390,7 +403,9 @@ void child_set::restart_missing(std::vector<uint64_t> ids) {
     }
     if (!start(*c)) {
       // A failed start counts as a failure of that child.
-      enqueue_task([this, id](std::function<void()> next) { restart_after_failure(id, next); });
+      enqueue_task([this, id](std::function<void()> next) {
+        restart_after_failure(id, error{supervision_error::child_start_failed}, next);
+      });
     }
   }
 }

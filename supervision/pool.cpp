@@ -19,9 +19,19 @@ pool_core::pool_core(scheduled_actor* self, pool_settings cfg)
   : self_(self),
     cfg_(std::move(cfg)),
     set_(self, cfg_.strat),
-    health_(self->system().health(), cfg_.name, cfg_.min_live_workers) {
+    health_(self->system().health(), cfg_.name, cfg_.min_live_workers),
+    metrics_(pool_metrics::of(self->system(), cfg_.name)) {
+  served.bind(metrics_.served);
+  redispatched.bind(metrics_.redispatched);
+  failed.bind(metrics_.worker_failed);
+  poisoned.bind(metrics_.poisoned);
+  unavailable.bind(metrics_.unavailable);
+  queued_.bind(metrics_.queued);
+  live_workers_.bind(metrics_.live_workers);
+  set_.name_metrics(cfg_.name, "worker");
   set_.on_started([this](const child_set::child& c) {
     auto w = std::make_shared<pool_worker>();
+    w->in_flight.bind(metrics_.in_flight);
     w->child_id = c.id;
     w->name = c.spec.name;
     w->handle = c.handle;
@@ -54,7 +64,9 @@ pool_core::pool_core(scheduled_actor* self, pool_settings cfg)
 }
 
 void pool_core::publish_health() {
-  health_.publish(live().size(), set_.children().size());
+  auto n = live().size();
+  live_workers_.set(n);
+  health_.publish(n, set_.children().size());
 }
 
 child_spec pool_core::worker_spec(size_t index) const {
@@ -152,12 +164,14 @@ void pool_core::submit(pool_job job, uint64_t hash, bool use_hash) {
   job.deadline = std::chrono::steady_clock::now() + cfg_.queue_timeout;
   self_->delayed_send(self_, cfg_.queue_timeout, pool_timeout{job.seq});
   queue_.emplace_back(std::move(job), std::pair{hash, use_hash});
+  queue_changed();
 }
 
 void pool_core::drain_queue() {
   while (!queue_.empty() && !live().empty()) {
     auto [job, key] = std::move(queue_.front());
     queue_.pop_front();
+    queue_changed();
     submit(std::move(job), key.first, key.second);
   }
 }
@@ -169,6 +183,7 @@ void pool_core::handle_queue_timeout(uint64_t seq) {
     return; // it found a worker in time
   auto job = std::move(i->first);
   queue_.erase(i);
+  queue_changed();
   ++unavailable;
   job.fail(error{supervision_error::pool_unavailable, "no worker became live in time"});
 }

@@ -45,6 +45,7 @@ namespace {
 behavior supervisor::operator()(event_based_actor* self) const {
   self->set_name(name);
   auto set = std::make_shared<child_set>(self, strategy);
+  set->name_metrics(name);
   set->on_give_up([self](const error& reason) { self->quit(reason); });
   self->set_exit_handler([self, set](exit_msg& m) {
     if (set->handle_exit(m))

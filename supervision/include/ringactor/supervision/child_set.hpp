@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <random>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -48,6 +49,14 @@ public:
   using give_up_fn = std::function<void(const error&)>;
 
   child_set(scheduled_actor* self, strategy strat);
+
+  /// Names the set in the supervision metrics (detail/supervision_metrics.hpp):
+  /// `owner` is the supervisor label; `child_label`, when not empty, the
+  /// child label of every child (a pool's "worker"), else each child's name.
+  void name_metrics(std::string owner, std::string child_label = {}) {
+    metrics_owner_ = std::move(owner);
+    metrics_child_ = std::move(child_label);
+  }
 
   void on_started(started_fn f) { started_ = std::move(f); }
   void on_exited(exited_fn f) { exited_ = std::move(f); }
@@ -105,7 +114,7 @@ private:
   void stop_one(uint64_t id, std::function<void()> done);
   void on_stop_timeout(uint64_t id);
   void stop_many(std::vector<uint64_t> ids, std::function<void()> done);
-  void restart_after_failure(uint64_t id, std::function<void()> next);
+  void restart_after_failure(uint64_t id, const error& reason, std::function<void()> next);
   void restart_now(uint64_t id, std::function<void()> next);
   void restart_missing(std::vector<uint64_t> ids);
   bool record_restart();
@@ -139,6 +148,8 @@ private:
   std::optional<pending_stop> stop_;
   std::deque<std::chrono::steady_clock::time_point> recent_restarts_;
   uint64_t restarts_total_ = 0;
+  std::string metrics_owner_ = "supervisor";
+  std::string metrics_child_;
   std::minstd_rand rng_{std::random_device{}()};
   started_fn started_;
   exited_fn exited_;

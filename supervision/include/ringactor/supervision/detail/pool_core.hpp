@@ -18,6 +18,7 @@
 
 #include "ringactor/supervision/child_set.hpp"
 #include "ringactor/supervision/detail/pool_health.hpp"
+#include "ringactor/supervision/detail/supervision_metrics.hpp"
 #include "ringactor/supervision/dispatch.hpp"
 #include "ringactor/supervision/errors.hpp"
 #include "ringactor/supervision/pool_stats.hpp"
@@ -30,7 +31,8 @@ struct pool_worker {
   uint64_t child_id = 0;
   std::string name;
   strong_actor_ptr handle;
-  size_t in_flight = 0;
+  /// Requests sent to it and not answered yet (also in ringactor_pool_in_flight).
+  mirrored_level in_flight;
   uint64_t served = 0;
   bool failed = false; ///< died (or seen dead), or being stopped; never picked again
   /// A request already answered with this instance's death: the request it
@@ -120,15 +122,17 @@ public:
   const pool_settings& settings() const noexcept { return cfg_; }
   scheduled_actor* self() const noexcept { return self_; }
 
-  uint64_t served = 0;
-  uint64_t redispatched = 0;
-  uint64_t failed = 0;
-  uint64_t poisoned = 0;
-  uint64_t unavailable = 0;
+  // get_pool_stats's counts, mirrored in the ringactor_pool_* metrics.
+  mirrored_count served;
+  mirrored_count redispatched;
+  mirrored_count failed;
+  mirrored_count poisoned;
+  mirrored_count unavailable;
 
 private:
   std::vector<pool_worker_ptr> live() const;
   pool_worker_ptr pick(uint64_t hash, bool use_hash);
+  void queue_changed() { queued_.set(queue_.size()); }
   void rebuild_ring();
   void drain_queue();
   /// Tells the readiness probe how many workers are live now.
@@ -146,6 +150,9 @@ private:
   uint64_t last_seq_ = 0;
   std::vector<std::pair<uint64_t, uint64_t>> ring_; // (point, child id)
   pool_health health_;
+  pool_metrics metrics_;
+  mirrored_level queued_;
+  mirrored_level live_workers_;
 };
 
 /// True if an error answered by worker `w` is the worker's death rather
