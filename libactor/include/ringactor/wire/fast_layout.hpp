@@ -40,19 +40,13 @@ concept fast_candidate = kind_of<T> == field_kind::object && std::is_trivially_c
 
 namespace detail {
 
-/// Walks a value of a fast-path type in place and checks what its bytes may
-/// hold wrong, with every field's type and offset known at compile time (the
-/// walk inlines to a few compares): bools 0 or 1 and floats finite unless
-/// allowed (when `Loading`: the bytes came off the wire), described enums a
-/// listed enumerator (always: a writer checks this much). It reads bools and
-/// enums by their bytes, so a value memcpy'd from bad input is checked
-/// without ever being read as a bool or an enum.
-template <bool Loading>
-class fast_value_check : public inspector_base<fast_value_check<Loading>> {
+/// Walks the fields of a value for the fast path: arrays and nested objects
+/// are entered, every other field goes to `Derived::leaf(x)`; the walk stops
+/// at the first false. Only reads: it never writes into what it walks.
+template <class Derived>
+class leaf_walker : public inspector_base<Derived> {
 public:
-  static constexpr bool is_loading = false; // reads, never writes
-
-  explicit fast_value_check(bool allow_nan) noexcept : allow_nan_(allow_nan) {}
+  static constexpr bool is_loading = false;
 
   bool begin_object(std::string_view) { return true; }
   bool end_object() { return true; }
@@ -61,6 +55,34 @@ public:
 
   template <class T>
   bool value(T& x) {
+    constexpr auto k = kind_of<T>;
+    if constexpr (k == field_kind::array) {
+      for (auto& y : x)
+        if (!value(y))
+          return false;
+      return true;
+    } else if constexpr (k == field_kind::object) {
+      return inspect(static_cast<Derived&>(*this), x);
+    } else {
+      return static_cast<Derived&>(*this).leaf(x);
+    }
+  }
+};
+
+/// Walks a value of a fast-path type in place and checks what its bytes may
+/// hold wrong, with every field's type and offset known at compile time (the
+/// walk inlines to a few compares): bools 0 or 1 and floats finite unless
+/// allowed (when `Loading`: the bytes came off the wire), described enums a
+/// listed enumerator (always: a writer checks this much). It reads bools and
+/// enums by their bytes, so a value memcpy'd from bad input is checked
+/// without ever being read as a bool or an enum.
+template <bool Loading>
+class fast_value_check : public leaf_walker<fast_value_check<Loading>> {
+public:
+  explicit fast_value_check(bool allow_nan) noexcept : allow_nan_(allow_nan) {}
+
+  template <class T>
+  bool leaf(T& x) {
     constexpr auto k = kind_of<T>;
     if constexpr (k == field_kind::boolean) {
       if constexpr (Loading) {
@@ -82,13 +104,6 @@ public:
         return !Loading || allow_nan_ || std::isfinite(x.count());
       else
         return true;
-    } else if constexpr (k == field_kind::array) {
-      for (auto& y : x)
-        if (!value(y))
-          return false;
-      return true;
-    } else if constexpr (k == field_kind::object) {
-      return inspect(*this, x);
     } else {
       return true; // integers: every bit pattern is a value
     }
@@ -125,19 +140,12 @@ namespace detail {
 
 /// Walks a default-constructed T; the layout qualifies when its scalars run
 /// contiguously from offset 0 to sizeof(T).
-class layout_probe : public inspector_base<layout_probe> {
+class layout_probe : public leaf_walker<layout_probe> {
 public:
-  static constexpr bool is_loading = false;
-
   explicit layout_probe(const void* base) noexcept : base_(static_cast<const std::byte*>(base)) {}
 
-  bool begin_object(std::string_view) { return true; }
-  bool end_object() { return true; }
-  bool begin_field(std::string_view) { return true; }
-  bool end_field() { return true; }
-
   template <class T>
-  bool value(T& x) {
+  bool leaf(T& x) {
     constexpr auto k = kind_of<T>;
     if constexpr (k == field_kind::boolean || k == field_kind::integer || k == field_kind::floating
                   || k == field_kind::enumeration) {
@@ -148,15 +156,8 @@ public:
         return scalar<rep>(&x);
       else
         return false;
-    } else if constexpr (k == field_kind::array) {
-      for (auto& y : x)
-        if (!value(y))
-          return false;
-      return true;
-    } else if constexpr (k == field_kind::object) {
-      return inspect(*this, x);
     } else {
-      return false;
+      return false; // strings, containers, optionals...: not fixed-size
     }
   }
 
