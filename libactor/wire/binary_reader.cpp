@@ -81,4 +81,12 @@ bool binary_reader::error_value(ringactor::error& x) {
   return true;
 }
 
+bool binary_reader::fast(void* dst, std::size_t n, const fast_layout& layout) {
+  if (n > remaining() || !fast_bytes_valid(data_ + pos_, layout, limits_))
+    return false;
+  std::memcpy(dst, data_ + pos_, n);
+  pos_ += n;
+  return true;
+}
+
 } // namespace ringactor::wire

@@ -232,6 +232,7 @@ TEST_CASE("the memcpy path checks described enums when writing and reading") {
   using enum_fast::swatch;
   using enum_v1::shade;
   REQUIRE(wire::fast_layout_of<swatch>().eligible);
+  CHECK(wire::fast_layout_of<swatch>().enums.size() == 1);
   auto bytes = to_bytes(swatch{9, shade::dark});
   REQUIRE(bytes.has_value());
   CHECK(*bytes == std::vector<std::byte>{std::byte{9}, std::byte{2}});

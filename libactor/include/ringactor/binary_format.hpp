@@ -28,6 +28,12 @@ namespace ringactor {
 
 namespace wire::detail {
 
+/// True for types whose whole value may be one memcpy (when their
+/// fast_layout is eligible): trivially copyable object types.
+template <class T>
+inline constexpr bool may_be_one_copy = kind_of<T> == field_kind::object
+                                        && std::is_trivially_copyable_v<T>;
+
 /// to_bytes with an inspector (kept out of line: the memcpy path stays a
 /// small function).
 template <class T>
@@ -76,9 +82,10 @@ expected<void> to_bytes(const T& x, std::vector<std::byte>& out, const wire_limi
   // The whole value is its wire form: no inspector, one copy. Anything the
   // copy cannot take (an enum that is no enumerator, a size past the limit)
   // goes the inspector's way, which names the field in its error.
-  if constexpr (wire::fast_candidate<T>) {
-    if (wire::fast_layout_of<T>().eligible && sizeof(T) <= limits.max_message_size
-        && wire::fast_writable(x)) {
+  if constexpr (wire::detail::may_be_one_copy<T>) {
+    if (const auto& layout = wire::fast_layout_of<T>();
+        layout.eligible && sizeof(T) <= limits.max_message_size
+        && (layout.enums.empty() || wire::fast_enums_valid(&x, layout))) {
       auto n = out.size();
       out.resize(n + sizeof(T));
       std::memcpy(out.data() + n, &x, sizeof(T));
@@ -103,13 +110,12 @@ expected<void> from_bytes(std::span<const std::byte> in, T& out, const wire_limi
   static_assert(wire::check_field_type<T>());
   // The whole value is one copy of valid bytes: no inspector. Short, long or
   // invalid input goes the inspector's way, which reports where and why.
-  if constexpr (wire::fast_candidate<T>) {
-    if (wire::fast_layout_of<T>().eligible && in.size() == sizeof(T)
-        && sizeof(T) <= limits.max_message_size) {
+  if constexpr (wire::detail::may_be_one_copy<T>) {
+    if (const auto& layout = wire::fast_layout_of<T>();
+        layout.eligible && in.size() == sizeof(T) && sizeof(T) <= limits.max_message_size
+        && wire::fast_bytes_valid(in.data(), layout, limits)) {
       std::memcpy(&out, in.data(), sizeof(T));
-      if (wire::fast_loaded_valid(out, limits))
-        return {};
-      out = T{}; // no invalid bool or enum stays behind
+      return {};
     }
   }
   return wire::detail::from_bytes_inspected(in, out, limits);

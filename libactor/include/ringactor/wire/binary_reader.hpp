@@ -207,17 +207,13 @@ private:
   /// The memcpy path for the types that qualify (fast_layout.hpp).
   template <class T>
   bool object_value(T& x) {
-    if constexpr (fast_candidate<T>) {
-      if (fast_layout_of<T>().eligible && sizeof(T) <= remaining()) {
-        std::memcpy(&x, data_ + pos_, sizeof(T));
-        if (fast_loaded_valid(x, limits_)) {
-          pos_ += sizeof(T);
-          return true;
-        }
-        // Bad input: read it again field by field, which fails at the same
-        // byte and names the field (no invalid bool or enum stays behind).
-        x = T{};
-      }
+    if (const auto& layout = fast_layout_of<T>(); layout.eligible) {
+      auto at = pos_;
+      if (fast(&x, sizeof(T), layout))
+        return true;
+      // Bad or short input: read it again field by field, which fails at
+      // the same byte and names the field.
+      pos_ = at;
     }
     return inspect(*this, x);
   }
@@ -239,6 +235,10 @@ private:
       return fail_at(at, wire_errc::nan_not_allowed, "a float is NaN or infinite");
     return true;
   }
+
+  /// The memcpy path: false, with no error set and nothing consumed, when
+  /// the input is short or a value fails validation.
+  bool fast(void* dst, std::size_t n, const fast_layout& layout);
 
   bool varint(std::size_t& x);
 

@@ -134,9 +134,9 @@ private:
   /// The memcpy path for the types that qualify (fast_layout.hpp).
   template <class T>
   bool object_value(T& x) {
-    if constexpr (fast_candidate<T>)
-      if (fast_layout_of<T>().eligible && fast_writable(x))
-        return bytes(&x, sizeof(T));
+    if (const auto& layout = fast_layout_of<T>();
+        layout.eligible && (layout.enums.empty() || fast_enums_valid(&x, layout)))
+      return bytes(&x, sizeof(T));
     return inspect(*this, x);
   }
 

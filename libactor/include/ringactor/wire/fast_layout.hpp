@@ -5,7 +5,7 @@
 // form equal to its memory: it is written and read with one memcpy. Loading
 // still validates what memory cannot: bools must be 0 or 1, floats must not
 // be NaN or infinite unless wire_limits::allow_nan, enums described by
-// RINGACTOR_ENUM must hold a listed enumerator (fast_loaded_valid; other
+// RINGACTOR_ENUM must hold a listed enumerator (fast_bytes_valid; other
 // enums are not range-checked on any path). Any other type (one
 // with padding, reordered fields, or a field of another kind) takes the
 // field-by-field path, which writes the same bytes a memcpy would for the
@@ -26,27 +26,70 @@
 
 namespace ringactor::wire {
 
-/// Whether T takes the fast path: computed once per type by walking a
-/// default-constructed value (fast_layout_of).
-struct fast_layout {
-  bool eligible = false;
+/// An enum field described by RINGACTOR_ENUM: where it is and how its
+/// bytes are checked.
+struct fast_enum_field {
+  std::uint32_t offset;
+  bool (*valid)(const unsigned char* src) noexcept;
 };
 
-/// The types fast_layout_of may find eligible: trivially copyable objects
-/// that can be made afresh (a failed load resets the value to T{}).
-template <class T>
-concept fast_candidate = kind_of<T> == field_kind::object && std::is_trivially_copyable_v<T>
-                         && std::is_default_constructible_v<T> && std::is_copy_assignable_v<T>;
+/// Where a fast-path type keeps what a load must validate.
+struct fast_layout {
+  bool eligible = false;
+  std::vector<std::uint32_t> bools;   ///< offsets of bool fields
+  std::vector<std::uint32_t> floats;  ///< offsets of float fields
+  std::vector<std::uint32_t> doubles; ///< offsets of double fields
+  std::vector<fast_enum_field> enums; ///< described enum fields
+};
+
+/// True when the enum fields of the value at `src` (in memory or on the
+/// wire: the same bytes) hold listed enumerators. Writers check this much.
+inline bool fast_enums_valid(const void* src, const fast_layout& layout) noexcept {
+  auto* bytes = static_cast<const unsigned char*>(src);
+  for (auto& e : layout.enums)
+    if (!e.valid(bytes + e.offset))
+      return false;
+  return true;
+}
+
+/// True when the sizeof(T) bytes at `src` are a valid value of a fast-path
+/// type: bools 0 or 1, floats finite unless `limits.allow_nan`, described
+/// enums a listed enumerator. The one check of every memcpy load (the
+/// binary_reader's and from_bytes's); it says only yes or no: a caller that
+/// gets no reads the value again field by field, which names the field.
+inline bool fast_bytes_valid(const std::byte* src, const fast_layout& layout,
+                             const wire_limits& limits) noexcept {
+  auto* bytes = reinterpret_cast<const unsigned char*>(src);
+  for (auto off : layout.bools)
+    if (bytes[off] > 1)
+      return false;
+  if (!limits.allow_nan) {
+    for (auto off : layout.floats) {
+      float f;
+      std::memcpy(&f, bytes + off, sizeof(f));
+      if (!std::isfinite(f))
+        return false;
+    }
+    for (auto off : layout.doubles) {
+      double d;
+      std::memcpy(&d, bytes + off, sizeof(d));
+      if (!std::isfinite(d))
+        return false;
+    }
+  }
+  return fast_enums_valid(bytes, layout);
+}
 
 namespace detail {
 
-/// Walks the fields of a value for the fast path: arrays and nested objects
-/// are entered, every other field goes to `Derived::leaf(x)`; the walk stops
-/// at the first false. Only reads: it never writes into what it walks.
-template <class Derived>
-class leaf_walker : public inspector_base<Derived> {
+/// Walks a default-constructed T and records each scalar's offset; the
+/// layout qualifies when the offsets run contiguously from 0 to sizeof(T).
+class layout_probe : public inspector_base<layout_probe> {
 public:
   static constexpr bool is_loading = false;
+
+  layout_probe(const void* base, fast_layout& out) noexcept
+    : base_(static_cast<const std::byte*>(base)), out_(out) {}
 
   bool begin_object(std::string_view) { return true; }
   bool end_object() { return true; }
@@ -55,97 +98,6 @@ public:
 
   template <class T>
   bool value(T& x) {
-    constexpr auto k = kind_of<T>;
-    if constexpr (k == field_kind::array) {
-      for (auto& y : x)
-        if (!value(y))
-          return false;
-      return true;
-    } else if constexpr (k == field_kind::object) {
-      return inspect(static_cast<Derived&>(*this), x);
-    } else {
-      return static_cast<Derived&>(*this).leaf(x);
-    }
-  }
-};
-
-/// Walks a value of a fast-path type in place and checks what its bytes may
-/// hold wrong, with every field's type and offset known at compile time (the
-/// walk inlines to a few compares): bools 0 or 1 and floats finite unless
-/// allowed (when `Loading`: the bytes came off the wire), described enums a
-/// listed enumerator (always: a writer checks this much). It reads bools and
-/// enums by their bytes, so a value memcpy'd from bad input is checked
-/// without ever being read as a bool or an enum.
-template <bool Loading>
-class fast_value_check : public leaf_walker<fast_value_check<Loading>> {
-public:
-  explicit fast_value_check(bool allow_nan) noexcept : allow_nan_(allow_nan) {}
-
-  template <class T>
-  bool leaf(T& x) {
-    constexpr auto k = kind_of<T>;
-    if constexpr (k == field_kind::boolean) {
-      if constexpr (Loading) {
-        unsigned char b;
-        std::memcpy(&b, &x, 1);
-        return b <= 1;
-      } else {
-        return true;
-      }
-    } else if constexpr (k == field_kind::floating) {
-      return !Loading || allow_nan_ || std::isfinite(x);
-    } else if constexpr (k == field_kind::enumeration) {
-      if constexpr (described_enum<T>)
-        return enumerator_bytes_valid<T>(reinterpret_cast<const unsigned char*>(&x));
-      else
-        return true;
-    } else if constexpr (k == field_kind::duration) {
-      if constexpr (std::is_floating_point_v<typename T::rep>)
-        return !Loading || allow_nan_ || std::isfinite(x.count());
-      else
-        return true;
-    } else {
-      return true; // integers: every bit pattern is a value
-    }
-  }
-
-private:
-  bool allow_nan_;
-};
-
-} // namespace detail
-
-/// True when `x`, a fast-path value just memcpy'd from the wire, is valid:
-/// bools 0 or 1, floats finite unless `limits.allow_nan`, described enums a
-/// listed enumerator. The one check of every memcpy load (the
-/// binary_reader's and from_bytes's); it says only yes or no: a caller that
-/// gets no resets the value and reads it again field by field, which names
-/// the field.
-template <class T>
-bool fast_loaded_valid(T& x, const wire_limits& limits) noexcept {
-  detail::fast_value_check<true> f{limits.allow_nan};
-  return inspect(f, x);
-}
-
-/// True when the described enum fields of `x` hold listed enumerators: what
-/// a writer checks before it copies a fast-path value.
-template <class T>
-bool fast_writable(const T& x) noexcept {
-  detail::fast_value_check<false> f{true};
-  // The walk only reads: inspect takes a mutable reference by convention.
-  return inspect(f, const_cast<T&>(x));
-}
-
-namespace detail {
-
-/// Walks a default-constructed T; the layout qualifies when its scalars run
-/// contiguously from offset 0 to sizeof(T).
-class layout_probe : public leaf_walker<layout_probe> {
-public:
-  explicit layout_probe(const void* base) noexcept : base_(static_cast<const std::byte*>(base)) {}
-
-  template <class T>
-  bool leaf(T& x) {
     constexpr auto k = kind_of<T>;
     if constexpr (k == field_kind::boolean || k == field_kind::integer || k == field_kind::floating
                   || k == field_kind::enumeration) {
@@ -156,36 +108,55 @@ public:
         return scalar<rep>(&x);
       else
         return false;
+    } else if constexpr (k == field_kind::array) {
+      for (auto& y : x)
+        if (!value(y))
+          return false;
+      return true;
+    } else if constexpr (k == field_kind::object) {
+      return inspect(*this, x);
     } else {
-      return false; // strings, containers, optionals...: not fixed-size
+      return false;
     }
   }
 
   std::size_t end() const noexcept { return next_; }
 
 private:
-  /// Accepts a scalar of type S at `addr` if it comes next in memory.
+  /// Records a scalar of type S at `addr` if it comes next in memory.
   template <class S>
   bool scalar(const void* addr) {
     auto offset = static_cast<std::size_t>(static_cast<const std::byte*>(addr) - base_);
     if (offset != next_ || std::is_same_v<S, long double>) // long double holds padding
       return false;
+    if constexpr (described_enum<S>)
+      out_.enums.push_back(fast_enum_field{static_cast<std::uint32_t>(offset),
+                                           &enumerator_bytes_valid<S>});
+    else if constexpr (std::is_same_v<S, bool>)
+      out_.bools.push_back(static_cast<std::uint32_t>(offset));
+    else if constexpr (std::is_same_v<S, float>)
+      out_.floats.push_back(static_cast<std::uint32_t>(offset));
+    else if constexpr (std::is_same_v<S, double>)
+      out_.doubles.push_back(static_cast<std::uint32_t>(offset));
     next_ += sizeof(S);
     return true;
   }
 
   const std::byte* base_;
+  fast_layout& out_;
   std::size_t next_ = 0;
 };
 
 template <class T>
 fast_layout compute_fast_layout() {
   fast_layout out;
-  if constexpr (fast_candidate<T>) {
+  if constexpr (std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>) {
     T probe{};
-    layout_probe f{&probe};
+    layout_probe f{&probe, out};
     out.eligible = inspect(f, probe) && f.end() == sizeof(T);
   }
+  if (!out.eligible)
+    out = fast_layout{};
   return out;
 }
 
