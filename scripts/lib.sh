@@ -106,7 +106,11 @@ for line in open(sys.argv[1]):
         continue
     print(f"FAILED {r.get('name')} ({r.get('result')}, {r.get('duration', 0):.1f} s)")
     out = (r.get("stdout") or "").splitlines() + (r.get("stderr") or "").splitlines()
-    for text in out[-25:]:
+    # doctest's failed checks first (a log's end is often warnings), then the end.
+    marks = ("ERROR:", "FATAL", "values:", "TEST CASE:", "CRASHED")
+    for text in [t for t in out if any(m in t for m in marks)][:20]:
+        print(f"  ! {text}")
+    for text in out[-10:]:
         print(f"  | {text}")
 PY
   fi

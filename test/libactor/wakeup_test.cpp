@@ -75,7 +75,10 @@ TEST_CASE("a message chain on one worker makes no wake-up call per park of the i
   // in sanitizer builds.
   (void) parks;
 #else
-  CHECK(wakeups <= parks / 4 + 16);
+  // A ratio with room for a shared machine (29 per 41 parks seen in a
+  // fresh-clone run, where parks / 4 + 16 failed): the bug this guards
+  // against woke once per park and more (138 per 107), twice this bound.
+  CHECK(wakeups <= parks / 2 + 16);
 #endif
 }
 
