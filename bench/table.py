@@ -36,7 +36,7 @@ SUFFIX_UNITS = (("_ns", "ns"), ("_mb_s", "MB/s"))
 LINE_KEYS = {"bench", "impl", "workers"}
 
 # Metrics that describe the run, not its speed: shown without ratio.
-STATUS_METRICS = {"count", "timed_out_after_s", "exit_status"}
+STATUS_METRICS = {"count", "timed_out_after_s", "exit_status", "wakeups_per_park"}
 
 
 def read_lines(paths):

@@ -107,8 +107,19 @@ for line in open(sys.argv[1]):
     print(f"FAILED {r.get('name')} ({r.get('result')}, {r.get('duration', 0):.1f} s)")
     out = (r.get("stdout") or "").splitlines() + (r.get("stderr") or "").splitlines()
     # doctest's failed checks first (a log's end is often warnings), then the end.
-    marks = ("ERROR:", "FATAL", "values:", "TEST CASE:", "CRASHED")
-    for text in [t for t in out if any(m in t for m in marks)][:20]:
+    # A "TEST CASE:" header is shown only when a failed check follows it
+    # (cases that print a MESSAGE have one too).
+    marks = ("ERROR:", "FATAL", "values:", "CRASHED")
+    shown, case = [], None
+    for text in out:
+        if "TEST CASE:" in text:
+            case = text
+        elif any(m in text for m in marks):
+            if case is not None:
+                shown.append(case)
+                case = None
+            shown.append(text)
+    for text in shown[:20]:
         print(f"  ! {text}")
     for text in out[-10:]:
         print(f"  | {text}")

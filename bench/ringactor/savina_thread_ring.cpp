@@ -50,13 +50,22 @@ int savina_thread_ring(const bench::options& opts, bench::reporter& out) {
   for (std::size_t i = 0; i < ring.size(); ++i)
     self->send(ring[i], ring_next{ring[(i + 1) % ring.size()]});
   std::uint64_t hops = 0;
+  auto before = sys.stats();
   auto start = std::chrono::steady_clock::now();
   self->send(ring[0], ring_token{sizes.savina_ring_hops});
   self->receive([&](ring_done d) { hops = d.hops; });
   std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
+  auto after = sys.stats();
   for (auto& member : ring)
     self->send_exit(member, exit_reason::user_shutdown);
   out.emit_time_and_peak_rss("savina_thread_ring", elapsed.count());
+  // How often the token's hops woke a parked worker: a chain that one
+  // worker runs well signals the idle one far less than once per park
+  // (issue 18, finding 3). ringactor only: CAF does not count its wake-ups.
+  auto parks = after.parks - before.parks;
+  auto wakeups = after.wakeups - before.wakeups;
+  out.emit("savina_thread_ring", "wakeups_per_park",
+           parks == 0 ? 0.0 : static_cast<double>(wakeups) / static_cast<double>(parks), "ratio");
   return check_count("savina_thread_ring", sizes.savina_ring_hops, hops);
 }
 
