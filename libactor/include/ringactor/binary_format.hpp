@@ -34,6 +34,15 @@ template <class T>
 inline constexpr bool may_be_one_copy = kind_of<T> == field_kind::object
                                         && std::is_trivially_copyable_v<T>;
 
+/// Appends `n` bytes to `out`, with the vector's growth inlined: a call
+/// per small message would cost as much as its copy.
+[[gnu::always_inline, gnu::flatten]] inline void append_bytes(std::vector<std::byte>& out,
+                                                              const void* src, std::size_t n) {
+  auto at = out.size();
+  out.resize(at + n);
+  std::memcpy(out.data() + at, src, n);
+}
+
 /// to_bytes with an inspector (kept out of line: the memcpy path stays a
 /// small function).
 template <class T>
@@ -77,18 +86,18 @@ template <class T>
 
 /// Appends the wire form of `x` to `out` (left as it was on error).
 template <class T>
-expected<void> to_bytes(const T& x, std::vector<std::byte>& out, const wire_limits& limits = {}) {
+[[gnu::always_inline]] inline expected<void> to_bytes(
+  const T& x, std::vector<std::byte>& out, const wire_limits& limits = wire::default_limits) {
   static_assert(wire::check_field_type<T>());
   // The whole value is its wire form: no inspector, one copy. Anything the
   // copy cannot take (an enum that is no enumerator, a size past the limit)
-  // goes the inspector's way, which names the field in its error.
+  // goes the inspector's way, which names the field in its error. Inlined:
+  // for a small message the call would cost as much as the copy.
   if constexpr (wire::detail::may_be_one_copy<T>) {
-    if (const auto& layout = wire::fast_layout_of<T>();
-        layout.eligible && sizeof(T) <= limits.max_message_size
-        && (layout.enums.empty() || wire::fast_enums_valid(&x, layout))) {
-      auto n = out.size();
-      out.resize(n + sizeof(T));
-      std::memcpy(out.data() + n, &x, sizeof(T));
+    if (const auto& plan = wire::fast_plan_of<T>();
+        plan.eligible && sizeof(T) <= limits.max_message_size
+        && (!plan.has_enums || wire::fast_enums_valid(&x, *plan.layout))) {
+      wire::detail::append_bytes(out, &x, sizeof(T));
       return {};
     }
   }
@@ -97,7 +106,8 @@ expected<void> to_bytes(const T& x, std::vector<std::byte>& out, const wire_limi
 
 /// The wire form of `x`.
 template <class T>
-expected<std::vector<std::byte>> to_bytes(const T& x, const wire_limits& limits = {}) {
+expected<std::vector<std::byte>> to_bytes(const T& x,
+                                          const wire_limits& limits = wire::default_limits) {
   std::vector<std::byte> out;
   if (auto r = to_bytes(x, out, limits); !r)
     return r.error();
@@ -106,14 +116,16 @@ expected<std::vector<std::byte>> to_bytes(const T& x, const wire_limits& limits 
 
 /// Reads `out` from `in`, which must hold exactly one value of T.
 template <class T>
-expected<void> from_bytes(std::span<const std::byte> in, T& out, const wire_limits& limits = {}) {
+[[gnu::always_inline]] inline expected<void> from_bytes(
+  std::span<const std::byte> in, T& out, const wire_limits& limits = wire::default_limits) {
   static_assert(wire::check_field_type<T>());
   // The whole value is one copy of valid bytes: no inspector. Short, long or
   // invalid input goes the inspector's way, which reports where and why.
+  // Inlined, as to_bytes.
   if constexpr (wire::detail::may_be_one_copy<T>) {
-    if (const auto& layout = wire::fast_layout_of<T>();
-        layout.eligible && in.size() == sizeof(T) && sizeof(T) <= limits.max_message_size
-        && wire::fast_bytes_valid(in.data(), layout, limits)) {
+    if (const auto& plan = wire::fast_plan_of<T>();
+        plan.eligible && in.size() == sizeof(T) && sizeof(T) <= limits.max_message_size
+        && wire::fast_plan_valid(in.data(), plan, limits)) {
       std::memcpy(&out, in.data(), sizeof(T));
       return {};
     }
@@ -125,10 +137,11 @@ expected<void> from_bytes(std::span<const std::byte> in, T& out, const wire_limi
 /// type_registry.hpp): unknown_type if none is, not_inspectable if it has
 /// no wire form.
 expected<dynamic_message> from_bytes(std::string_view type_name, std::span<const std::byte> in,
-                                     const wire_limits& limits = {});
+                                     const wire_limits& limits = wire::default_limits);
 
 /// The wire form of a dynamic message's payload, whose type must be
 /// registered and inspectable.
-expected<std::vector<std::byte>> to_bytes(const dynamic_message& x, const wire_limits& limits = {});
+expected<std::vector<std::byte>> to_bytes(const dynamic_message& x,
+                                          const wire_limits& limits = wire::default_limits);
 
 } // namespace ringactor

@@ -66,6 +66,14 @@ struct wire_limits {
 
 namespace wire {
 
+/// The limits a call without its own uses. A constant, so that the checks
+/// of a small message against it fold away where the call is inlined.
+inline constexpr wire_limits default_limits{};
+
+} // namespace wire
+
+namespace wire {
+
 /// The error a decoder reports: `code` with the context
 /// "<type>: <path>: <where>: <what>", e.g. where = "at byte 27" (binary) or
 /// "at /tags/3" (JSON). Empty parts are left out.

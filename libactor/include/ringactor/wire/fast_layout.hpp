@@ -12,6 +12,8 @@
 // types that qualify.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -167,6 +169,130 @@ template <class T>
 const fast_layout& fast_layout_of() {
   static const fast_layout layout = detail::compute_fast_layout<T>();
   return layout;
+}
+
+/// Types this small keep their load checks as masks over their bytes (a
+/// fixed number of branch-free lane tests the compiler unrolls) rather than
+/// as offset lists walked in loops; larger ones use the lists.
+template <class T>
+inline constexpr std::size_t fast_mask_bytes = sizeof(T) <= 256 ? sizeof(T) : 0;
+
+/// What to_bytes and from_bytes check on T's memcpy path: its layout and,
+/// for a small T on a little-endian host, the same checks as masks over
+/// its 64-bit words: a bool byte must have no bit but the lowest set; a
+/// float or double lane must not have every exponent bit set (NaN or
+/// infinity). Adding a lane's lowest exponent bit to its exponent bits
+/// carries into the lane's sign bit exactly when they are all set, so one
+/// word is checked for both with a few branch-free operations.
+template <class T>
+struct fast_plan {
+  static constexpr std::size_t words = (fast_mask_bytes<T> + 7) / 8;
+
+  const fast_layout* layout = nullptr;
+  bool eligible = false;
+  bool masked = false; ///< the masks hold every bool, float and double check
+  bool has_bools = false;
+  bool has_numbers = false; ///< floats or doubles
+  bool has_enums = false;
+  std::array<std::uint64_t, words> bool_bits{};      ///< 0xFE in each bool's byte
+  std::array<std::uint64_t, words> exponent_bits{};  ///< each float and double lane's exponent
+  std::array<std::uint64_t, words> exponent_carry{}; ///< each lane's lowest exponent bit
+  std::array<std::uint64_t, words> sign_bits{};      ///< each lane's top bit
+};
+
+namespace detail {
+
+template <class T>
+fast_plan<T> compute_fast_plan() {
+  fast_plan<T> p;
+  p.layout = &fast_layout_of<T>();
+  const auto& l = *p.layout;
+  p.eligible = l.eligible;
+  p.has_bools = !l.bools.empty();
+  p.has_numbers = !l.floats.empty() || !l.doubles.empty();
+  p.has_enums = !l.enums.empty();
+  if constexpr (fast_mask_bytes<T> > 0 && std::endian::native == std::endian::little) {
+    // A float or double off its natural lane (a packed struct) is checked
+    // through the lists.
+    p.masked = true;
+    for (auto off : l.floats)
+      p.masked = p.masked && off % 4 == 0;
+    for (auto off : l.doubles)
+      p.masked = p.masked && off % 8 == 0;
+    if (!p.masked)
+      return p;
+    auto put = [](auto& words, std::size_t offset, std::uint64_t bits) {
+      words[offset / 8] |= bits << (8 * (offset % 8));
+    };
+    for (auto off : l.bools)
+      put(p.bool_bits, off, 0xFE);
+    for (auto off : l.floats) {
+      put(p.exponent_bits, off, 0x7F800000u);
+      put(p.exponent_carry, off, 0x00800000u);
+      put(p.sign_bits, off, 0x80000000u);
+    }
+    for (auto off : l.doubles) {
+      put(p.exponent_bits, off, 0x7FF0000000000000ull);
+      put(p.exponent_carry, off, 0x0010000000000000ull);
+      put(p.sign_bits, off, 0x8000000000000000ull);
+    }
+  }
+  return p;
+}
+
+} // namespace detail
+
+/// T's fast-path plan, computed once (thread-safe). Inlined, so that the
+/// memcpy path pays a guard check, not a call.
+template <class T>
+[[gnu::always_inline]] inline const fast_plan<T>& fast_plan_of() {
+  static const fast_plan<T> plan = detail::compute_fast_plan<T>();
+  return plan;
+}
+
+namespace detail {
+
+/// The checks the masks do not cover (described enums, a type without
+/// masks), out of line: the masked path keeps no call that would make it
+/// save registers.
+[[gnu::noinline]] inline bool fast_list_checks(const std::byte* src, const fast_layout& layout,
+                                               const wire_limits& limits, bool masked) noexcept {
+  return masked ? fast_enums_valid(src, layout) : fast_bytes_valid(src, layout, limits);
+}
+
+} // namespace detail
+
+/// fast_bytes_valid for T, through the masks where T has them.
+template <class T>
+[[gnu::always_inline]] inline bool fast_plan_valid(const std::byte* src, const fast_plan<T>& p,
+                                                   const wire_limits& limits) noexcept {
+  if constexpr (fast_mask_bytes<T> == 0) {
+    return fast_bytes_valid(src, *p.layout, limits);
+  } else {
+    if (!p.masked)
+      return detail::fast_list_checks(src, *p.layout, limits, false);
+    constexpr auto n = fast_mask_bytes<T>;
+    constexpr auto words = fast_plan<T>::words;
+    auto word = [src](std::size_t i) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, src + 8 * i, i + 1 < words || n % 8 == 0 ? 8 : n % 8);
+      return w;
+    };
+    std::uint64_t bad = 0;
+    if (p.has_numbers && !limits.allow_nan) {
+      for (std::size_t i = 0; i < words; ++i) {
+        auto w = word(i);
+        bad |= (w & p.bool_bits[i])
+               | (((w & p.exponent_bits[i]) + p.exponent_carry[i]) & p.sign_bits[i]);
+      }
+    } else if (p.has_bools) {
+      for (std::size_t i = 0; i < words; ++i)
+        bad |= word(i) & p.bool_bits[i];
+    }
+    if (bad != 0)
+      return false;
+    return !p.has_enums || detail::fast_list_checks(src, *p.layout, limits, true);
+  }
 }
 
 } // namespace ringactor::wire
