@@ -1,0 +1,118 @@
+// ringactor service: an HTTP/1.1 server on its own network threads (Boost.Beast
+// and Asio; never the actor scheduler's workers), with routes by method and
+// exact path, bounded requests and a graceful stop.
+//
+//   service::http_server server{{.address = "127.0.0.1", .port = 0}};
+//   server.route("GET", "/hello", [](const service::http_request&) {
+//     return service::http_response::json(200, R"({"hello":"world"})");
+//   });
+//   if (auto r = server.start(); !r)
+//     fmt::print(stderr, "{}\n", to_string(r.error()));
+//   fmt::print("listening on port {}\n", server.port());
+//   ...
+//   server.stop(); // no new connections; requests in flight get their answer
+//
+// Bad input never reaches a handler: a malformed request is answered 400, a
+// header block past max_header_bytes 431, a body past max_body_bytes 413, a
+// request that does not arrive within read_timeout is cut off (408 when part
+// of it came), and a connection past max_connections gets 503 and is
+// closed. Every error body is JSON: {"error": code, "message": text}.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <ringactor/expected.hpp>
+
+namespace ringactor::service {
+
+/// What a route handler sees of a request.
+struct http_request {
+  std::string method; ///< "GET", "POST", ...
+  std::string path;   ///< the target before any '?'
+  std::string query;  ///< the target after the '?' (empty if none)
+  std::string body;
+  /// Header fields in arrival order (names as sent).
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  /// The value of the first header named `name` (case-insensitive), or empty.
+  std::string_view header(std::string_view name) const noexcept;
+};
+
+/// A handler's answer.
+struct http_response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  /// Extra header fields (Content-Type and Content-Length are set from the
+  /// members above).
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  /// A JSON body with `status`.
+  static http_response json(unsigned status, std::string body);
+  /// {"error": code, "message": message} with `status`.
+  static http_response error(unsigned status, std::string_view code, std::string_view message);
+};
+
+using route_handler = std::function<http_response(const http_request&)>;
+
+/// How the server listens and what it accepts.
+struct server_options {
+  std::string address = "127.0.0.1"; ///< loopback unless told otherwise
+  std::uint16_t port = 8080;         ///< 0: any free port (see http_server::port)
+  std::size_t threads = 1;           ///< network threads
+  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  /// A request (headers and body) must arrive within this time; an idle
+  /// keep-alive connection is closed after it too.
+  std::chrono::milliseconds read_timeout{10'000};
+  std::size_t max_connections = 1024;
+  /// How long stop() waits for requests in flight before closing them.
+  std::chrono::milliseconds shutdown_grace{5'000};
+};
+
+class http_server {
+public:
+  explicit http_server(server_options options);
+  ~http_server(); ///< stop()s
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Serves `method` on exactly `path`. Call before start(). A path with
+  /// another method answers 405 with an Allow header; an unknown path 404.
+  /// Handlers run on the network threads: they must not block (hand work
+  /// to actors and answer from there once the service edge can wait).
+  void route(std::string method, std::string path, route_handler handler);
+
+  /// Binds and starts the network threads. An error (invalid_argument for
+  /// an address that is no IP address, runtime_error for a port in use)
+  /// leaves the server stopped.
+  expected<void> start();
+
+  /// The bound port (the one picked when options.port was 0); 0 before start().
+  std::uint16_t port() const noexcept;
+
+  /// Connections open now.
+  std::size_t connections() const noexcept;
+
+  /// Stops accepting, answers the requests in flight (each with
+  /// "Connection: close"), closes idle connections at once, waits up to
+  /// shutdown_grace for the others, then closes them and joins the threads.
+  /// Idempotent.
+  void stop();
+
+  /// The server's state (http_server.cpp); its connections share it.
+  struct impl;
+
+private:
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace ringactor::service

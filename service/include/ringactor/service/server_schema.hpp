@@ -1,0 +1,32 @@
+// ringactor service: the configuration keys of ringactor-server, the
+// runtime's keys (telemetry::runtime_schema) plus [http]:
+//
+//   [http]
+//   address = "127.0.0.1"      # loopback unless told otherwise
+//   port = 8080                # 0: any free port
+//   threads = 1                # network threads (never the scheduler's workers)
+//   max_connections = 1024
+//   max_header_bytes = 8192
+//   max_body_bytes = 1048576
+//   read_timeout = "10s"
+//   shutdown_grace = "5s"
+#pragma once
+
+#include <ringactor/telemetry/config.hpp>
+#include <ringactor/telemetry/config_schema.hpp>
+
+#include "ringactor/service/http_server.hpp"
+
+namespace ringactor::service {
+
+/// The runtime's keys and the [http] keys above.
+telemetry::config_schema server_schema();
+
+/// Declares the [http] keys in `schema` (for an application that builds
+/// its own schema).
+void declare_http_keys(telemetry::config_schema& schema);
+
+/// The server options a loaded configuration sets.
+server_options server_options_from(const telemetry::config& cfg);
+
+} // namespace ringactor::service

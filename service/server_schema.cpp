@@ -1,0 +1,67 @@
+// ringactor service: the [http] configuration keys (server_schema.hpp).
+#include "ringactor/service/server_schema.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <ringactor/telemetry/runtime_schema.hpp>
+
+namespace ringactor::service {
+
+namespace {
+
+using telemetry::duration;
+using telemetry::value_range;
+
+} // namespace
+
+void declare_http_keys(telemetry::config_schema& s) {
+  server_options d;
+  s.declare<std::string>("http.address", d.address,
+                         "IP address to listen on (loopback unless told otherwise)");
+  s.declare<std::int64_t>("http.port", d.port, "TCP port (0: any free port)",
+                          value_range<std::int64_t>{0, 65535});
+  s.declare<std::int64_t>("http.threads", static_cast<std::int64_t>(d.threads),
+                          "network threads (never the actor scheduler's workers)",
+                          value_range<std::int64_t>{1, 256});
+  s.declare<std::int64_t>("http.max_connections", static_cast<std::int64_t>(d.max_connections),
+                          "open connections at most; one more gets 503 and is closed",
+                          value_range<std::int64_t>{1, 1'000'000});
+  s.declare<std::int64_t>("http.max_header_bytes", static_cast<std::int64_t>(d.max_header_bytes),
+                          "a request's header block at most (else 431)",
+                          value_range<std::int64_t>{256, 1 << 20});
+  s.declare<std::int64_t>("http.max_body_bytes", static_cast<std::int64_t>(d.max_body_bytes),
+                          "a request's body at most (else 413)",
+                          value_range<std::int64_t>{0, std::int64_t{1} << 32});
+  s.declare<duration>("http.read_timeout", duration{d.read_timeout},
+                      "a request must arrive within this time (else 408 and close); idle "
+                      "keep-alive connections close after it",
+                      value_range<duration>{std::chrono::milliseconds{1}, {}});
+  s.declare<duration>("http.shutdown_grace", duration{d.shutdown_grace},
+                      "on SIGTERM, how long requests in flight may take",
+                      value_range<duration>{duration{0}, {}});
+}
+
+telemetry::config_schema server_schema() {
+  auto s = telemetry::runtime_schema();
+  declare_http_keys(s);
+  return s;
+}
+
+server_options server_options_from(const telemetry::config& cfg) {
+  server_options o;
+  o.address = cfg.get<std::string>("http.address");
+  o.port = static_cast<std::uint16_t>(cfg.get<std::int64_t>("http.port"));
+  o.threads = static_cast<std::size_t>(cfg.get<std::int64_t>("http.threads"));
+  o.max_connections = static_cast<std::size_t>(cfg.get<std::int64_t>("http.max_connections"));
+  o.max_header_bytes = static_cast<std::size_t>(cfg.get<std::int64_t>("http.max_header_bytes"));
+  o.max_body_bytes = static_cast<std::size_t>(cfg.get<std::int64_t>("http.max_body_bytes"));
+  o.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    cfg.get<duration>("http.read_timeout"));
+  o.shutdown_grace = std::chrono::duration_cast<std::chrono::milliseconds>(
+    cfg.get<duration>("http.shutdown_grace"));
+  return o;
+}
+
+} // namespace ringactor::service
