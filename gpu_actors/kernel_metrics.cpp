@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <mutex>
 
 #include <ringactor/metrics/registry.hpp>
@@ -137,7 +138,11 @@ void kernel_metrics::publish(const kernel_levels& now) noexcept {
   move(h2k_, h2k_added_, now.h2k_depth);
   move(k2h_, k2h_added_, now.k2h_depth);
   move(backlog_, backlog_added_, now.backlog);
-  auto age = std::chrono::duration<double>(now.heartbeat_age).count();
+  // In steps of 2^-20 s (about a microsecond): sums and differences of such
+  // values are exact, so that kernels sharing the gauge take back exactly
+  // what they added, and it returns to 0, not to a rounding residue.
+  auto age = std::floor(std::chrono::duration<double>(now.heartbeat_age).count() * 0x1p20)
+             * 0x1p-20;
   if (heartbeat_age_ != nullptr && age != heartbeat_age_added_)
     heartbeat_age_->add(age - heartbeat_age_added_);
   heartbeat_age_added_ = age;

@@ -187,7 +187,10 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
         stall_terminated_ = true;
         cb.request_terminate();
         error reason{gpu_error::not_resident, "the kernel never became resident"};
-        if (auto registry = sys_.metrics()) // the children live there
+        // An ordinary exit that cannot drain counts here; after a fault or
+        // stall the proxy counted the failure it exited with. The registry
+        // is held while its children are used.
+        if (auto registry = sys_.metrics(); registry && mode == exit_mode::drain)
           metrics_.count_fault(reason);
         fail_all_pending(reason);
       }
@@ -202,7 +205,8 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
         // Retired, but the drain hangs: stop waiting for it.
         stall_terminated_ = true;
         cb.request_terminate();
-        if (auto registry = sys_.metrics()) // the children live there
+        // Counted as above (not_resident).
+        if (auto registry = sys_.metrics(); registry && mode == exit_mode::drain)
           metrics_.count_fault(error{gpu_error::kernel_stalled});
         fail_all_pending(error{sec::dead_receiver, "the kernel stalled while draining"});
       }

@@ -29,7 +29,8 @@ using test_util::eventually;
 
 namespace {
 
-using adder_if = typed_actor<result<std::int32_t>(kernels::add), result<void>(kernels::accumulate)>;
+using adder_if = typed_actor<result<std::int32_t>(kernels::add),
+                             result<std::int64_t>(kernels::accumulate)>;
 using gated_if = typed_actor<result<std::uint32_t>(gpu_test::wait_for)>;
 using faulty_if = typed_actor<result<std::int32_t>(gpu_test::echo), result<void>(gpu_test::fail)>;
 
@@ -217,6 +218,25 @@ TEST_CASE("a kernel whose heartbeat stops counts a kernel_stalled fault and give
     h->receive([](std::uint32_t) {}, [](const error&) {});
   // Let the handler return so that its thread can be joined.
   dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
+}
+
+TEST_CASE("a kernel that hangs while it drains counts one kernel_stalled fault") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  scoped_actor self{sys};
+  std::uint32_t gate = 0;
+  auto cfg = cpu_named("km-drain-stall");
+  cfg.heartbeat_interval = 5ms;
+  cfg.stall_timeout = 200ms;
+  auto k = spawn_kernel<gated_if>(sys, gpu_test::gated{&gate}, cfg);
+  auto stuck = self->request(k, patience, gpu_test::wait_for{1}); // blocks until the gate opens
+  // An ordinary exit: the kernel cannot drain, its exit reason says nothing
+  // of the stall.
+  CHECK(end_and_wait(self, k) == exit_reason::user_shutdown);
+  CHECK(comes_to(sys, "ringactor_kernel_faults_total", "km-drain-stall", 1, "kernel_stalled"));
+  stuck.receive([](std::uint32_t) {}, [](const error&) {});
+  dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
+  CHECK(kernel_value(sys, "ringactor_kernel_faults_total", "km-drain-stall", "kernel_stalled")
+        == 1);
 }
 
 TEST_CASE("kernels that share a name share the gauges; each takes its share back when it ends") {
