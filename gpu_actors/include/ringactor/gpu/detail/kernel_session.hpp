@@ -1,11 +1,11 @@
 // ringactor: the host side of one kernel actor below its proxy: the channel,
-// the backend's runner, the table of requests in flight, and the completion
-// poller that drains K2H rings.
+// the backend's runner, the table of requests in flight, its metrics
+// (kernel_metrics.hpp); the device's poller (completion_poller.hpp) serves it.
 //
 // Threads. The proxy actor (one scheduler worker at a time) pushes to H2K,
-// adds pending requests and launches (launch mode). The device's completion
-// poller thread pops K2H, answers requests, watches the kernel's state and
-// heartbeat, and finishes the session once the proxy retired it. On the CPU
+// adds pending requests and launches (launch mode). The poller thread pops
+// K2H, answers requests, watches the kernel's state and heartbeat, publishes
+// its metrics, and finishes the session once the proxy retired it. On the CPU
 // backend the kernel's own leader thread also drains K2H right after it
 // pushed to it (complete_inline), so that a reply reaches its requester
 // without waiting for the poller thread to be scheduled; K2H has one
