@@ -34,13 +34,14 @@ thread_local bool kernel_session::in_inline_completion_ = false;
 
 kernel_session::kernel_session(actor_system& sys, const kernel_config& cfg, kernel_backend backend,
                                std::unique_ptr<kernel_channel> channel,
-                               host_message_sender host_sender)
+                               host_message_sender host_sender, std::string_view kernel_type)
   : sys_(sys.weak_ref()),
     cfg_(cfg),
     backend_(backend),
     channel_(std::move(channel)),
     host_sender_(host_sender),
-    payload_(channel_->payload_capacity()) {}
+    payload_(channel_->payload_capacity()),
+    metrics_(sys.metrics(), kernel_label(cfg.name, kernel_type), backend, cfg.device) {}
 
 kernel_session::~kernel_session() {
   health_probe_.reset();
@@ -77,8 +78,9 @@ strong_actor_ptr kernel_session::lock_proxy() const noexcept {
 }
 
 void kernel_session::add_pending(std::uint64_t id, response_promise rp, reply_decoder decode) {
+  auto sent = std::chrono::steady_clock::now(); // outside the lock
   std::lock_guard guard{mutex_};
-  pending_.emplace(id, pending_reply{std::move(rp), decode});
+  pending_.emplace(id, pending_reply{std::move(rp), decode, sent});
 }
 
 void kernel_session::note_pushed(std::uint64_t total) noexcept {
@@ -182,6 +184,9 @@ void kernel_session::deliver_fault_replies(const error& reason) {
 
 void kernel_session::finish() {
   health_probe_.reset();
+  // The loop has exited and K2H is drained: the last count, the last round
+  // trips, and the gauges back, before anyone sees the actor gone.
+  publish_metrics(std::chrono::steady_clock::now(), true);
   // The proxy retired the session in its exit, so it is exiting now. After
   // a fault, every request still unanswered gets the fault, code included:
   // the one whose handler faulted, those in H2K, those the proxy had

@@ -76,6 +76,8 @@ bool kernel_session::drain_k2h() {
   // Caller holds drain_mutex_.
   bool any = false;
   slot_header h;
+  // When the host saw the replies of this drain: read once, at the first.
+  std::chrono::steady_clock::time_point seen{};
   while (channel_->try_receive(h, payload_.data())) {
     any = true;
     popped_.fetch_add(1, std::memory_order_relaxed);
@@ -92,6 +94,9 @@ bool kernel_session::drain_k2h() {
         continue; // already answered (dead_receiver after a stall)
       entry = std::move(i->second);
       pending_.erase(i);
+      if (seen == std::chrono::steady_clock::time_point{})
+        seen = std::chrono::steady_clock::now();
+      round_trips_.add(seen - entry.sent);
       if (h.kind == slot_kind::error
           && static_cast<kernel_error>(h.error_code) == kernel_error::handler_fault) {
         // Answered once the proxy exits (see fault_replies_).
@@ -181,7 +186,13 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
         // Retired before it ever ran: stop waiting for it.
         stall_terminated_ = true;
         cb.request_terminate();
-        fail_all_pending(error{gpu_error::not_resident, "the kernel never became resident"});
+        error reason{gpu_error::not_resident, "the kernel never became resident"};
+        // An ordinary exit that cannot drain counts here; after a fault or
+        // stall the proxy counted the failure it exited with. The registry
+        // is held while its children are used.
+        if (auto registry = sys_.metrics(); registry && mode == exit_mode::drain)
+          metrics_.count_fault(reason);
+        fail_all_pending(reason);
       }
     } else if (!stopped && silence == kernel_silence::stalled) {
       if (mode == exit_mode::running) {
@@ -194,6 +205,9 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
         // Retired, but the drain hangs: stop waiting for it.
         stall_terminated_ = true;
         cb.request_terminate();
+        // Counted as above (not_resident).
+        if (auto registry = sys_.metrics(); registry && mode == exit_mode::drain)
+          metrics_.count_fault(error{gpu_error::kernel_stalled});
         fail_all_pending(error{sec::dead_receiver, "the kernel stalled while draining"});
       }
     }
@@ -201,6 +215,11 @@ bool kernel_session::poll(std::chrono::steady_clock::time_point now) {
   // -- backpressure ---------------------------------------------------------------------
   if (mode == exit_mode::running && flush_backlog(false))
     progress = true;
+  // -- metrics --------------------------------------------------------------------------
+  // A kernel that stalled may never stop: its actor ended, so its gauges go
+  // back now (finish() takes them back for the others).
+  if (now >= next_metrics_)
+    publish_metrics(now, mode == exit_mode::stalled || stall_terminated_);
   // -- retirement -----------------------------------------------------------------------
   if (mode != exit_mode::running && stopped) {
     // The loop has exited: whatever it pushed is in K2H now.

@@ -66,6 +66,14 @@ actor system_ref::find_actor(actor_id id) const {
   return actor{};
 }
 
+std::shared_ptr<metrics::registry> system_ref::metrics() const {
+  // Aliasing: the pointer shares ownership of the whole core, which owns
+  // the registry.
+  if (auto core = core_.lock())
+    return {core, &core->metrics};
+  return nullptr;
+}
+
 system_stats actor_system::stats() const {
   system_stats result;
   result.actors_alive = core_->registry.size();

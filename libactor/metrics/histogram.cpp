@@ -34,6 +34,15 @@ void histogram::observe(double x) noexcept {
   sum_.fetch_add(x, std::memory_order_relaxed);
 }
 
+void histogram::add(std::span<const uint64_t> counts, double sum) noexcept {
+  auto n = std::min(counts.size(), bounds_.size() + 1);
+  for (size_t i = 0; i < n; ++i)
+    if (counts[i] != 0)
+      // Relaxed, as in observe().
+      counts_[i].fetch_add(counts[i], std::memory_order_relaxed);
+  sum_.fetch_add(sum, std::memory_order_relaxed);
+}
+
 namespace detail {
 
 void read_into(sample& out, const histogram& x) {

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <ringactor/all.hpp>
+#include <ringactor/gpu/kernel_actor.hpp>
+#include <ringactor/gpu/kernels/adder.hpp>
 #include <ringactor/telemetry/prometheus_text.hpp>
 
 using namespace ringactor;
@@ -146,8 +148,13 @@ TEST_CASE("a running system's metrics page passes promtool check metrics") {
   scoped_actor self{sys};
   for (int i = 0; i < 3; ++i)
     REQUIRE(self->request(a, 5s, i).get<int>());
+  // A kernel's families (ringactor_kernel_*) too, its histogram included.
+  using adder_if = typed_actor<result<std::int32_t>(kernels::add)>;
+  auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, {.backend = kernel_backend::cpu});
+  REQUIRE(self->request(k, 5s, kernels::add{1, 2}).get());
   fill(sys.metrics());
   auto text = telemetry::prometheus_text(sys.metrics());
+  REQUIRE(text.find("ringactor_kernel_round_trip_seconds_bucket{") != std::string::npos);
   temp_file file{text};
   auto r = run("promtool check metrics < " + file.path);
   CHECK_MESSAGE(r.status == 0, r.output, "\n--- the page:\n", text);

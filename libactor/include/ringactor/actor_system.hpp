@@ -84,6 +84,12 @@ public:
   /// none or the system is gone.
   actor find_actor(actor_id id) const;
 
+  /// The system's metrics registry (actor_system::metrics()), kept alive
+  /// by the pointer while the caller holds it; null once the system is
+  /// gone. For threads that can outlive the system (a kernel's completion
+  /// poller), which must not keep metric pointers past it.
+  std::shared_ptr<ringactor::metrics::registry> metrics() const;
+
 private:
   friend class actor_system;
   explicit system_ref(std::weak_ptr<detail::system_core> core) : core_(std::move(core)) {}

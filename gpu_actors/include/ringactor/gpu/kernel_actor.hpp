@@ -30,6 +30,7 @@
 #include <fmt/format.h>
 
 #include <ringactor/actor_system.hpp>
+#include <ringactor/type_id.hpp>
 #include <ringactor/typed_actor.hpp>
 #include <ringactor/typed_behavior.hpp>
 
@@ -305,6 +306,7 @@ protected:
       // in the session and get dead_receiver (after a fault: the fault)
       // when it finishes.
       backlog_.clear();
+      session_->note_backlog(0);
       // From here on, requests that arrive get the closed mailbox's answer.
       retired_ = true;
     }
@@ -413,6 +415,7 @@ private:
     // that the kernel freed slots.
     const auto* bytes = static_cast<const std::byte*>(payload);
     backlog_.push_back(outbound{h, std::vector<std::byte>(bytes, bytes + h.payload_size)});
+    session_->note_backlog(backlog_.size());
     direct_open_ = false;
     session_->set_backlogged();
     return push_outcome::done;
@@ -487,6 +490,7 @@ private:
     while (!backlog_.empty() && outcome == push_outcome::done
            && try_push(backlog_.front().header, backlog_.front().payload.data(), outcome))
       backlog_.pop_front();
+    session_->note_backlog(backlog_.size());
     if (!backlog_.empty())
       session_->set_backlogged();
     maybe_open_direct();
@@ -501,6 +505,7 @@ private:
       exiting_ = true;
       direct_open_ = false;
     }
+    session_->count_fault(reason); // ringactor_kernel_faults_total
     if (reason == gpu_error::kernel_stalled) {
       exit_mode_ = kernel_session::exit_mode::stalled;
       this->quit(std::move(reason));
@@ -613,7 +618,8 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
       geometry, allocate_mapped(kernel_channel::bytes_for(geometry)));
   start.attach_to(*channel);
   auto session = std::make_shared<detail::kernel_session>(sys, cfg, backend, std::move(channel),
-                                                          &detail::send_host_message<Kernel>);
+                                                          &detail::send_host_message<Kernel>,
+                                                          type_name_of<Kernel>());
   std::unique_ptr<detail::kernel_runner_base> runner;
   if (backend == kernel_backend::cpu) {
     cpu_kernel_options opts;

@@ -30,6 +30,14 @@ public:
   /// none; NaN goes there too).
   void observe(double x) noexcept;
 
+  /// Adds observations counted elsewhere, as if each had been observe()d:
+  /// `counts[i]` more in bucket `i` (not cumulative: one per bound, then
+  /// +Inf; a shorter span leaves the rest) and `sum` more to the sum. For a
+  /// writer that counts a batch locally and publishes it at once (a kernel
+  /// session's round trips, per poller round): one atomic add per non-zero
+  /// bucket instead of two per observation.
+  void add(std::span<const uint64_t> counts, double sum) noexcept;
+
   std::span<const double> bounds() const noexcept { return bounds_; }
   /// The count of bucket `i` alone (not cumulative); `i == bounds().size()`
   /// is the +Inf bucket.

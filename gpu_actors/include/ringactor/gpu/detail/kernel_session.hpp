@@ -1,11 +1,11 @@
 // ringactor: the host side of one kernel actor below its proxy: the channel,
-// the backend's runner, the table of requests in flight, and the completion
-// poller that drains K2H rings.
+// the backend's runner, the table of requests in flight, its metrics
+// (kernel_metrics.hpp); the device's poller (completion_poller.hpp) serves it.
 //
 // Threads. The proxy actor (one scheduler worker at a time) pushes to H2K,
-// adds pending requests and launches (launch mode). The device's completion
-// poller thread pops K2H, answers requests, watches the kernel's state and
-// heartbeat, and finishes the session once the proxy retired it. On the CPU
+// adds pending requests and launches (launch mode). The poller thread pops
+// K2H, answers requests, watches the kernel's state and heartbeat, publishes
+// its metrics, and finishes the session once the proxy retired it. On the CPU
 // backend the kernel's own leader thread also drains K2H right after it
 // pushed to it (complete_inline), so that a reply reaches its requester
 // without waiting for the poller thread to be scheduled; K2H has one
@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -33,6 +34,8 @@
 #include <ringactor/response_promise.hpp>
 
 #include "ringactor/gpu/channel.hpp"
+#include "ringactor/gpu/detail/completion_poller.hpp"
+#include "ringactor/gpu/detail/kernel_metrics.hpp"
 #include "ringactor/gpu/detail/poll_policy.hpp"
 #include "ringactor/gpu/doorbell.hpp"
 #include "ringactor/gpu/kernel_config.hpp"
@@ -99,8 +102,6 @@ error to_error(kernel_error x);
 /// reported a fault: fault code 7" after ctx.fault(7)).
 error kernel_fault_error(control_block_ref cb);
 
-class completion_poller;
-
 class kernel_session {
 public:
   /// How the proxy leaves (see retire()).
@@ -111,8 +112,11 @@ public:
     stalled = 3, ///< the kernel hangs: terminate, dead_receiver at once
   };
 
+  /// `kernel_type`: the kernel type's name, the `kernel` label of its
+  /// metrics when cfg.name is left at the default (kernel_metrics.hpp).
   kernel_session(actor_system& sys, const kernel_config& cfg, kernel_backend backend,
-                 std::unique_ptr<kernel_channel> channel, host_message_sender host_sender);
+                 std::unique_ptr<kernel_channel> channel, host_message_sender host_sender,
+                 std::string_view kernel_type = {});
   kernel_session(const kernel_session&) = delete;
   kernel_session& operator=(const kernel_session&) = delete;
   ~kernel_session();
@@ -149,6 +153,16 @@ public:
   /// the poller (or the CPU kernel's thread) calls the proxy's backlog
   /// flusher, or sends the proxy an h2k_space message when it has none.
   void set_backlogged() noexcept;
+  /// The proxy's backlog holds `n` messages now (for the poller's
+  /// ringactor_kernel_backlog). Under the proxy's push mutex.
+  void note_backlog(std::size_t n) noexcept {
+    // Relaxed: a statistic; the poller's relaxed load in publish_metrics()
+    // may see an older value, and the next round sees this one.
+    backlog_size_.store(n, std::memory_order_relaxed);
+  }
+  /// The proxy fails with `reason` (a fault or a stall): counts it in
+  /// ringactor_kernel_faults_total. The proxy's thread (its system lives).
+  void count_fault(const error& reason) noexcept { metrics_.count_fault(reason); }
   /// Launch mode: runs one launch; false if it did not finish within the
   /// stall timeout (the kernel stalled; the launch may still run).
   bool launch() { return runner_->launch(cfg_.stall_timeout); }
@@ -216,6 +230,8 @@ private:
   struct pending_reply {
     response_promise promise;
     reply_decoder decode;
+    /// When the proxy registered the request, just before its push.
+    std::chrono::steady_clock::time_point sent;
   };
 
   bool drain_k2h();
@@ -238,6 +254,10 @@ private:
   /// Answers fault_replies_ (see there) with `reason`.
   void deliver_fault_replies(const error& reason);
   void finish();
+  /// Publishes the kernel's levels, message count and round trips to its
+  /// metrics (kernel_metrics.cpp), while the system lives; `ended`: then
+  /// takes back its share of the gauges. Poller thread only.
+  void publish_metrics(std::chrono::steady_clock::time_point now, bool ended);
 
   static std::int64_t to_ns(std::chrono::steady_clock::time_point t) noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -308,9 +328,19 @@ private:
   std::condition_variable done_;
 
   // Held by whoever drains K2H (the poller, or a CPU kernel's thread in
-  // complete_inline); guards payload_.
+  // complete_inline); guards payload_ and round_trips_.
   std::mutex drain_mutex_;
   std::vector<std::byte> payload_;
+  /// Round trips of the requests answered since the poller last published.
+  round_trip_batch round_trips_;
+
+  /// The kernel's metrics. Counting faults: the proxy's thread; the rest:
+  /// the poller's (publish_metrics).
+  kernel_metrics metrics_;
+  /// The proxy's backlog; see note_backlog().
+  std::atomic<std::size_t> backlog_size_{0};
+  /// When the poller publishes the metrics next. Poller thread only.
+  std::chrono::steady_clock::time_point next_metrics_;
   // Poller thread only.
   stream_query_pacer stream_pacer_{poll_pacing{}.stream_query_interval};
   bool loop_exited_ = false;
@@ -325,71 +355,6 @@ private:
   std::atomic<std::int64_t> last_beat_seen_ns_{0};
   /// The readiness probe (watch_health); reset by finish() and the destructor.
   health_registry::handle health_probe_;
-};
-
-/// One per device (the CPU backend counts as one device): a host thread
-/// that drains the K2H rings of every kernel on it. It spins while replies
-/// flow, then yields, then parks on a doorbell that all of its CPU kernels
-/// ring, and that a proxy rings when it pushes to a CUDA kernel (which
-/// cannot wake a host thread); how long it parks is its poll_policy's
-/// choice (poll_policy.hpp). It lives until the process exits.
-class completion_poller {
-public:
-  /// The poller of `backend` (cpu or cuda) and `device`, started on first use.
-  static completion_poller& of(kernel_backend backend, int device);
-
-  explicit completion_poller(const poll_pacing& pacing = {});
-  completion_poller(const completion_poller&) = delete;
-  completion_poller& operator=(const completion_poller&) = delete;
-  ~completion_poller();
-
-  /// Serves `s` from now on.
-  void add(std::shared_ptr<kernel_session> s);
-  /// The doorbell CPU kernels ring for this poller.
-  doorbell& bell() noexcept { return *bell_; }
-  /// Wakes the poller if it parked.
-  void wake() noexcept { ring_if_sleeping(*bell_); }
-  /// A session needs the poller for something its wake-up check cannot see
-  /// (a backlog to flush, a retirement): the poller looks at the next round,
-  /// and one about to park does not sleep through it (a bare wake() that
-  /// comes before the poller says it sleeps rings no one).
-  void notify() noexcept {
-    // Pairs with the exchange in run() and the load in its wake-up check.
-    changed_.store(true, std::memory_order_release);
-    wake();
-  }
-  /// Whether the caller is the poller's thread.
-  bool on_poller_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
-
-  /// Rounds and parks so far (relaxed counters: statistics and tests).
-  std::uint64_t rounds() const noexcept { return rounds_.load(std::memory_order_relaxed); }
-  std::uint64_t parks() const noexcept { return parks_.load(std::memory_order_relaxed); }
-  /// Whether the poller sleeps on its doorbell now (liveness: a parked
-  /// poller turns no rounds and is fine).
-  bool parked() const noexcept { return parked_.load(std::memory_order_relaxed); }
-
-private:
-  void run();
-
-  /// Apart from the poller: a kernel abandoned at process exit may ring
-  /// it after the poller is gone (kernel_session::abandon keeps it).
-  std::shared_ptr<doorbell> bell_;
-  poll_pacing pacing_;
-  /// Incremented by the poller thread only; read by anyone (relaxed: counts
-  /// that order nothing).
-  std::atomic<std::uint64_t> rounds_{0};
-  std::atomic<std::uint64_t> parks_{0};
-  /// Written by the poller thread around each park; read by the liveness
-  /// probe (relaxed: a hint that orders nothing).
-  std::atomic<bool> parked_{false};
-  std::mutex mutex_; // guards added_ and stop_
-  std::vector<std::shared_ptr<kernel_session>> added_;
-  /// Set (release) by add(), notify() and the destructor; the poller's
-  /// exchange (acquire) then takes added_ under the mutex. Also its wake-up
-  /// check.
-  std::atomic<bool> changed_{false};
-  bool stop_ = false;
-  std::thread thread_;
 };
 
 } // namespace detail
