@@ -97,10 +97,6 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 
 namespace {
 
-http_response to_error(unsigned status, std::string_view code, std::string_view message) {
-  return http_response::error(status, code, message);
-}
-
 /// One connection: reads requests one at a time (HTTP/1.1 keep-alive,
 /// no pipelining beyond what the parser buffers), answers each.
 class session : public std::enable_shared_from_this<session> {
@@ -111,9 +107,9 @@ public:
   /// Starts reading, or answers 503 and closes when the server is full.
   void start(bool over_limit) {
     if (over_limit) {
-      send(to_error(503, "too_many_connections",
-                    fmt::format("the server holds {} connections, its max_connections",
-                                owner_->options.max_connections)),
+      send(http_response::error(503, "too_many_connections",
+                                fmt::format("the server holds {} connections, its max_connections",
+                                            owner_->options.max_connections)),
            false);
       return;
     }
@@ -171,28 +167,30 @@ private:
       // Nothing of a request came: an idle keep-alive connection. Part of
       // one: the client is too slow.
       if (parser_->got_some())
-        send(to_error(408, "request_timeout", "the request did not arrive within read_timeout"),
+        send(http_response::error(408, "request_timeout",
+                                  "the request did not arrive within read_timeout"),
              false);
       else
         shutdown();
       return;
     }
     if (ec == http::error::header_limit) {
-      send(to_error(431, "header_too_large",
-                    fmt::format("the header block is larger than {} bytes",
-                                owner_->options.max_header_bytes)),
+      send(http_response::error(431, "header_too_large",
+                                fmt::format("the header block is larger than {} bytes",
+                                            owner_->options.max_header_bytes)),
            false);
       return;
     }
     if (ec == http::error::body_limit) {
-      send(to_error(413, "body_too_large",
-                    fmt::format("the body is larger than {} bytes",
-                                owner_->options.max_body_bytes)),
+      send(http_response::error(413, "body_too_large",
+                                fmt::format("the body is larger than {} bytes",
+                                            owner_->options.max_body_bytes)),
            false);
       return;
     }
     if (ec) {
-      send(to_error(400, "bad_request", fmt::format("malformed HTTP request: {}", ec.message())),
+      send(http_response::error(400, "bad_request",
+                                fmt::format("malformed HTTP request: {}", ec.message())),
            false);
       return;
     }
@@ -212,7 +210,7 @@ private:
       res = owner_->dispatch(req);
     } catch (const std::exception& e) {
       log_error("service: the handler of {} {} threw: {}", req.method, req.path, e.what());
-      res = to_error(500, "internal", "the handler failed (see the server's log)");
+      res = http_response::error(500, "internal", "the handler failed (see the server's log)");
     }
     send(std::move(res), msg.keep_alive());
   }
@@ -294,15 +292,15 @@ void http_server::impl::remove(const std::shared_ptr<session>& s) {
 http_response http_server::impl::dispatch(const http_request& req) const {
   auto i = routes.find(req.path);
   if (i == routes.end())
-    return to_error(404, "not_found", fmt::format("no route for {}", req.path));
+    return http_response::error(404, "not_found", fmt::format("no route for {}", req.path));
   auto j = i->second.find(req.method);
   if (j == i->second.end()) {
     std::string allow;
     for (auto& [method, handler] : i->second)
       allow += (allow.empty() ? "" : ", ") + method;
-    auto r = to_error(405, "method_not_allowed",
-                      fmt::format("{} does not take {} (allowed: {})", req.path, req.method,
-                                  allow));
+    auto r = http_response::error(405, "method_not_allowed",
+                                  fmt::format("{} does not take {} (allowed: {})", req.path,
+                                              req.method, allow));
     r.headers.emplace_back("Allow", allow);
     return r;
   }

@@ -34,15 +34,6 @@ template <class T>
 inline constexpr bool may_be_one_copy = kind_of<T> == field_kind::object
                                         && std::is_trivially_copyable_v<T>;
 
-/// Appends `n` bytes to `out`, with the vector's growth inlined: a call
-/// per small message would cost as much as its copy.
-[[gnu::always_inline, gnu::flatten]] inline void append_bytes(std::vector<std::byte>& out,
-                                                              const void* src, std::size_t n) {
-  auto at = out.size();
-  out.resize(at + n);
-  std::memcpy(out.data() + at, src, n);
-}
-
 /// to_bytes with an inspector (kept out of line: the memcpy path stays a
 /// small function).
 template <class T>
@@ -97,7 +88,9 @@ template <class T>
     if (const auto& plan = wire::fast_plan_of<T>();
         plan.eligible && sizeof(T) <= limits.max_message_size
         && (!plan.has_enums || wire::fast_enums_valid(&x, *plan.layout))) {
-      wire::detail::append_bytes(out, &x, sizeof(T));
+      auto at = out.size();
+      out.resize(at + sizeof(T));
+      std::memcpy(out.data() + at, &x, sizeof(T));
       return {};
     }
   }
