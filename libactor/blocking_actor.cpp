@@ -159,6 +159,9 @@ bool blocking_actor::receive_impl(behavior& bhvr, clock::time_point deadline) {
         blocking_actor* self;
         ~reset_current() { self->current_ = nullptr; }
       } guard{this};
+      // The handler's sends continue the message's trace.
+      auto trace = owned->trace;
+      detail::trace_slot_guard trace_guard{&trace};
       auto result = invoke_result::handled;
       try {
         result = bhvr.invoke(this, *owned);
