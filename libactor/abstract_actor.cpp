@@ -242,7 +242,7 @@ void abstract_actor::bounce(mailbox_element& x, const error& reason) {
     auto mid = x.mid.response_id();
     x.mid.mark_answered();
     auto answer = make_mailbox_element(nullptr, mid, reason);
-    answer->trace = x.trace; // the answer continues the request's trace
+    answer->trace_ref = x.trace_ref; // the answer continues the request's trace
     x.sender->enqueue(std::move(answer));
   }
 }

@@ -16,7 +16,7 @@ const strong_actor_ptr& local_actor::current_sender() const noexcept {
 }
 
 trace_context local_actor::current_trace() const noexcept {
-  return current_ != nullptr ? current_->trace : ringactor::current_trace();
+  return current_ != nullptr ? current_->trace() : ringactor::current_trace();
 }
 
 response_promise local_actor::make_untyped_response_promise() {
@@ -56,7 +56,7 @@ void local_actor::send_request(abstract_actor* dest, mailbox_element_ptr x) {
   // An invalid handle is a dead receiver.
   auto answer = make_mailbox_element(nullptr, x->mid.response_id(),
                                      error{sec::dead_receiver, "request to an invalid handle"});
-  answer->trace = x->trace;
+  answer->trace_ref = x->trace_ref;
   enqueue(std::move(answer));
 }
 

@@ -226,11 +226,12 @@ void scheduled_actor::reoffer_skipped() {
 void scheduled_actor::handle_message(mailbox_element_ptr x, detail::sender_release_batch* senders) {
   current_ = x.get();
   // The handler's sends continue the message's trace (see trace_scope.hpp).
-  // A copy: the handler may give the element away (skip, reflect).
-  // Restored by hand below: the handler's exceptions are caught here.
-  auto trace = x->trace;
+  // A reference of our own: the handler may give the element away (skip,
+  // reflect). Restored by hand below: the handler's exceptions are caught
+  // here. Untraced: a null pointer copied, no atomic.
+  auto trace = x->trace_ref;
   auto* outer_trace = detail::current_trace_slot;
-  detail::current_trace_slot = &trace;
+  detail::current_trace_slot = trace.node();
   auto epoch = bhvr_epoch_;
   bool timer_tick = false;
   try {

@@ -13,7 +13,7 @@ namespace detail {
 
 // Constant-initialized, so that no access needs a TLS wrapper call.
 [[gnu::tls_model(
-  "initial-exec")]] thread_local constinit const trace_context* current_trace_slot = nullptr;
+  "initial-exec")]] thread_local constinit const trace_node* current_trace_slot = nullptr;
 
 } // namespace detail
 
@@ -177,8 +177,8 @@ std::string trace_context::to_string() const {
 // -- the thread's current context ---------------------------------------------------
 
 trace_context current_trace() noexcept {
-  auto* ptr = detail::current_trace_slot;
-  return ptr != nullptr ? *ptr : trace_context{};
+  auto* node = detail::current_trace_slot;
+  return node != nullptr ? node->ctx : trace_context{};
 }
 
 } // namespace ringactor

@@ -29,7 +29,7 @@ public:
   /// trace_scope.hpp): a message made inside a handler continues the trace
   /// of the message being handled.
   mailbox_element(strong_actor_ptr sender, message_id mid, type_id_t type) noexcept
-    : sender(std::move(sender)), mid(mid), type(type), trace(detail::outgoing_trace()) {}
+    : sender(std::move(sender)), mid(mid), type(type), trace_ref(detail::outgoing_trace()) {}
   mailbox_element(const mailbox_element&) = delete;
   mailbox_element& operator=(const mailbox_element&) = delete;
   virtual ~mailbox_element() = default;
@@ -43,8 +43,12 @@ public:
   strong_actor_ptr sender;
   message_id mid;
   type_id_t type;
+  /// The trace this message belongs to, shared with the other messages of
+  /// its span; null when untraced (8 bytes, no allocation).
+  detail::trace_ref trace_ref;
+
   /// The trace this message belongs to; empty when untraced.
-  trace_context trace;
+  const trace_context& trace() const noexcept { return trace_ref.get(); }
 
   virtual void* payload() noexcept = 0;
 
@@ -64,8 +68,8 @@ using mailbox_element_ptr = std::unique_ptr<mailbox_element>;
 /// A request is a new span of its trace: called on a request's element
 /// before it is sent. Nothing but a test when untraced.
 inline void begin_request_span(mailbox_element& x) {
-  if (x.trace.valid()) [[unlikely]]
-    x.trace = x.trace.make_child();
+  if (x.trace_ref) [[unlikely]]
+    x.trace_ref = detail::trace_ref{x.trace().make_child()};
 }
 
 template <class T>

@@ -18,7 +18,7 @@
 #include "ringactor/abstract_actor.hpp"
 #include "ringactor/error.hpp"
 #include "ringactor/result.hpp"
-#include "ringactor/trace_context.hpp"
+#include "ringactor/detail/trace_ref.hpp"
 
 namespace ringactor {
 
@@ -43,7 +43,7 @@ public:
     } else {
       if (auto st = claim()) {
         auto x = make_mailbox_element(st->self, st->response_id, std::forward<T>(value));
-        x->trace = st->trace; // the request's, wherever the promise is kept
+        x->trace_ref = st->trace; // the request's, wherever the promise is kept
         st->requester->enqueue(std::move(x));
       }
     }
@@ -64,7 +64,7 @@ private:
     strong_actor_ptr requester;
     message_id response_id;
     /// The request's trace context, which the response carries.
-    trace_context trace;
+    detail::trace_ref trace;
     bool is_request = false;
     // Set once by the first deliver (exchange, acq_rel); pending() reads it.
     std::atomic<bool> delivered{false};

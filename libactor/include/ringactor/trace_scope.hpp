@@ -11,37 +11,22 @@
 //   self->request(worker, 1s, job{...});   // carries a child span of ctx
 #pragma once
 
+#include "ringactor/detail/trace_ref.hpp"
 #include "ringactor/trace_context.hpp"
 
 namespace ringactor {
 
 namespace detail {
 
-/// The context that messages made on this thread carry; null for none.
+/// The trace node that messages made on this thread share; null for none.
 /// Written only by its own thread (trace_scope, handler dispatch).
-extern thread_local constinit const trace_context* current_trace_slot
+extern thread_local constinit const trace_node* current_trace_slot
   [[gnu::tls_model("initial-exec")]];
 
-/// The context a message made now carries: the current one, or empty.
-inline trace_context outgoing_trace() noexcept {
-  auto* ptr = current_trace_slot;
-  return ptr != nullptr ? *ptr : trace_context{};
+/// The reference a message made now holds: to the current node, or null.
+inline trace_ref outgoing_trace() noexcept {
+  return trace_ref::share(current_trace_slot);
 }
-
-/// Makes `ctx` the thread's context until destroyed (then the previous one
-/// is back). `ctx` must outlive it. Used around handlers.
-class trace_slot_guard {
-public:
-  explicit trace_slot_guard(const trace_context* ctx) noexcept : saved_(current_trace_slot) {
-    current_trace_slot = ctx;
-  }
-  trace_slot_guard(const trace_slot_guard&) = delete;
-  trace_slot_guard& operator=(const trace_slot_guard&) = delete;
-  ~trace_slot_guard() { current_trace_slot = saved_; }
-
-private:
-  const trace_context* saved_;
-};
 
 } // namespace detail
 
@@ -56,16 +41,18 @@ trace_context current_trace() noexcept;
 /// An empty `ctx` makes messages untraced within the scope.
 class trace_scope {
 public:
-  explicit trace_scope(const trace_context& ctx) noexcept
-    : ctx_(ctx), guard_(ctx_.valid() ? &ctx_ : nullptr) {}
+  explicit trace_scope(const trace_context& ctx) : ref_(ctx), saved_(detail::current_trace_slot) {
+    detail::current_trace_slot = ref_.node();
+  }
   trace_scope(const trace_scope&) = delete;
   trace_scope& operator=(const trace_scope&) = delete;
+  ~trace_scope() { detail::current_trace_slot = saved_; }
 
-  const trace_context& context() const noexcept { return ctx_; }
+  const trace_context& context() const noexcept { return ref_.get(); }
 
 private:
-  trace_context ctx_;
-  detail::trace_slot_guard guard_;
+  detail::trace_ref ref_;
+  const detail::trace_node* saved_;
 };
 
 } // namespace ringactor
