@@ -13,6 +13,7 @@
 #include "receipt_store.hpp"
 #include "ringactor/actor_system.hpp"
 #include "ringactor/k2k/type_registry.hpp"
+#include "ringactor/trace_scope.hpp"
 
 namespace ringactor::k2k {
 
@@ -75,6 +76,7 @@ struct in_flight_entry {
   std::string endpoint;
   std::uint64_t generation = 0;
   bool forward = false;
+  trace_context trace;
 };
 
 /// `now + timeout`, or time_point::max() (never) where that is beyond the
@@ -110,11 +112,12 @@ public:
       ep.queue.drain([&](detail::queued_envelope q) {
         answer_only(q.env.id, q.env.destination, q.env.hops, q.env.reply_to,
                     delivery_status::not_found,
-                    error{sec::dead_receiver, "the broker exited before delivery"});
+                    error{sec::dead_receiver, "the broker exited before delivery"}, q.env.trace);
       });
     for (auto& [seq, e] : in_flight_)
       answer_only(e.id, e.destination, e.hops, e.reply_to, delivery_status::timeout,
-                  error{sec::dead_receiver, "the broker exited before the endpoint confirmed"});
+                  error{sec::dead_receiver, "the broker exited before the endpoint confirmed"},
+                  e.trace);
   }
 
   void init(broker_config cfg) {
@@ -205,6 +208,7 @@ private:
     env.hops = 0;
     env.deadline = deadline_after(steady::now(), cfg_.delivery_timeout);
     env.reply_to = self_->make_response_promise<receipt>();
+    env.trace = self_->current_trace();
     env.message = std::move(x.message);
     auto rp = env.reply_to;
     route(std::move(env));
@@ -225,6 +229,7 @@ private:
     env.policy = receipt_policy::final_outcome;
     env.hops = 0;
     env.deadline = deadline_after(steady::now(), cfg_.delivery_timeout);
+    env.trace = self_->current_trace();
     env.message = std::move(x.content);
     auto name = name_of(x.destination);
     env.destination = name != nullptr ? *name : fmt::format("k2k:{:016x}", x.destination);
@@ -371,8 +376,12 @@ private:
       return;
     }
     auto seq = ++last_delivery_;
-    in_flight_.emplace(seq, in_flight_entry{env.id, env.destination, env.hops, env.policy,
-                                            env.reply_to, ep.kernel_id, ep.generation, q.forward});
+    in_flight_.emplace(seq,
+                       in_flight_entry{env.id, env.destination, env.hops, env.policy, env.reply_to,
+                                       ep.kernel_id, ep.generation, q.forward, env.trace});
+    // The delivery (or the next hop's envelope) is a request within the
+    // message's trace, also when pump() runs while another message is handled.
+    trace_scope scope{env.trace};
     ++ep.in_flight;
     // A deadline of never asks for no timeout (`now + remaining` would wrap
     // in the requester's clock).
@@ -411,21 +420,22 @@ private:
       auto reason = *err;
       if (status == delivery_status::not_found && *err == sec::dead_receiver)
         reason = error{sec::dead_receiver, fmt::format("'{}' exited", e.endpoint)};
-      finish(e.id, e.destination, e.hops, e.reply_to, status, std::move(reason));
+      finish(e.id, e.destination, e.hops, e.reply_to, status, std::move(reason), e.trace);
     } else if (e.forward) {
       ++forwarded_;
       if (ep != nullptr)
         ++ep->forwarded;
-      receipt r{
-        e.id,   delivery_status::forwarded, e.destination, e.endpoint, e.hops + 1, clock_->tick(),
-        error{}};
+      receipt r{e.id,          delivery_status::forwarded,
+                e.destination, e.endpoint,
+                e.hops + 1,    clock_->tick(),
+                error{},       e.trace};
       receipts_.put(r);
       if (e.policy == receipt_policy::first_hop)
         e.reply_to.deliver(std::move(r));
     } else {
       if (ep != nullptr)
         ++ep->delivered;
-      finish(e.id, e.destination, e.hops, e.reply_to, delivery_status::delivered, error{});
+      finish(e.id, e.destination, e.hops, e.reply_to, delivery_status::delivered, error{}, e.trace);
     }
     if (ep != nullptr)
       pump(*ep);
@@ -434,24 +444,26 @@ private:
   // -- outcomes ---------------------------------------------------------------------
 
   void finish(envelope& env, delivery_status status, error reason) {
-    finish(env.id, env.destination, env.hops, env.reply_to, status, std::move(reason));
+    finish(env.id, env.destination, env.hops, env.reply_to, status, std::move(reason), env.trace);
   }
 
   /// Decides a message's fate: counts it, retains the receipt, answers the sender.
   void finish(const envelope_id& id, const std::string& destination, std::uint32_t hops,
-              typed_response_promise<receipt>& reply_to, delivery_status status, error reason) {
+              typed_response_promise<receipt>& reply_to, delivery_status status, error reason,
+              const trace_context& trace) {
     count(status);
     metrics_.receipt(status, hops);
-    receipt r{id, status, destination, {}, hops, clock_->tick(), std::move(reason)};
+    receipt r{id, status, destination, {}, hops, clock_->tick(), std::move(reason), trace};
     receipts_.put(r);
     reply_to.deliver(std::move(r));
   }
 
   /// Answers without counting or retaining (the broker is going away).
   void answer_only(const envelope_id& id, const std::string& destination, std::uint32_t hops,
-                   typed_response_promise<receipt>& reply_to, delivery_status status,
-                   error reason) {
-    reply_to.deliver(receipt{id, status, destination, {}, hops, clock_->tick(), std::move(reason)});
+                   typed_response_promise<receipt>& reply_to, delivery_status status, error reason,
+                   const trace_context& trace) {
+    reply_to.deliver(receipt{
+      id, status, destination, {}, hops, clock_->tick(), std::move(reason), trace});
   }
 
   void count(delivery_status status) {

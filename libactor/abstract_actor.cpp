@@ -241,7 +241,9 @@ void abstract_actor::bounce(mailbox_element& x, const error& reason) {
   if (x.mid.is_request() && x.sender) {
     auto mid = x.mid.response_id();
     x.mid.mark_answered();
-    x.sender->enqueue(make_mailbox_element(nullptr, mid, reason));
+    auto answer = make_mailbox_element(nullptr, mid, reason);
+    answer->trace_ref = x.trace_ref; // the answer continues the request's trace
+    x.sender->enqueue(std::move(answer));
   }
 }
 

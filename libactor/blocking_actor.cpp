@@ -159,6 +159,13 @@ bool blocking_actor::receive_impl(behavior& bhvr, clock::time_point deadline) {
         blocking_actor* self;
         ~reset_current() { self->current_ = nullptr; }
       } guard{this};
+      // The handler's sends continue the message's trace.
+      struct trace_guard {
+        detail::trace_ref ref;
+        const detail::trace_node* saved = detail::current_trace_slot;
+        ~trace_guard() { detail::current_trace_slot = saved; }
+      } trace{owned->trace_ref};
+      detail::current_trace_slot = trace.ref.node();
       auto result = invoke_result::handled;
       try {
         result = bhvr.invoke(this, *owned);

@@ -15,6 +15,10 @@ const strong_actor_ptr& local_actor::current_sender() const noexcept {
   return current_ != nullptr ? current_->sender : no_sender;
 }
 
+trace_context local_actor::current_trace() const noexcept {
+  return current_ != nullptr ? current_->trace() : ringactor::current_trace();
+}
+
 response_promise local_actor::make_untyped_response_promise() {
   if (current_ == nullptr)
     return {};
@@ -50,8 +54,10 @@ void local_actor::send_request(abstract_actor* dest, mailbox_element_ptr x) {
     return;
   }
   // An invalid handle is a dead receiver.
-  enqueue(make_mailbox_element(nullptr, x->mid.response_id(),
-                               error{sec::dead_receiver, "request to an invalid handle"}));
+  auto answer = make_mailbox_element(nullptr, x->mid.response_id(),
+                                     error{sec::dead_receiver, "request to an invalid handle"});
+  answer->trace_ref = x->trace_ref;
+  enqueue(std::move(answer));
 }
 
 namespace detail {

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "ringactor/abstract_actor.hpp"
+#include "ringactor/trace_scope.hpp"
 #include "ringactor/wire/encoding.hpp"
 #include "scheduler.hpp"
 
@@ -167,8 +168,14 @@ void set_log_sink(log_sink sink) {
 namespace detail {
 
 std::string format_log_line(log_format fmt, log_level lvl, std::string_view msg) {
-  if (fmt == log_format::text)
-    return fmt::format("[ringactor {}] {}", level_name(lvl), msg);
+  // The trace of the message being handled (or the thread's trace_scope).
+  auto trace = current_trace();
+  if (fmt == log_format::text) {
+    if (!trace.valid())
+      return fmt::format("[ringactor {}] {}", level_name(lvl), msg);
+    return fmt::format("[ringactor {}] {} trace={} span={}", level_name(lvl), msg,
+                       as_string_view(trace.trace_id_hex()), as_string_view(trace.span_id_hex()));
+  }
   using namespace std::chrono;
   auto now = system_clock::now();
   auto secs = system_clock::to_time_t(now);
@@ -186,6 +193,9 @@ std::string format_log_line(log_format fmt, log_level lvl, std::string_view msg)
     append_json_text(out, actor->name());
     out += '}';
   }
+  if (trace.valid())
+    fmt::format_to(std::back_inserter(out), R"(,"trace_id":"{}","span_id":"{}")",
+                   as_string_view(trace.trace_id_hex()), as_string_view(trace.span_id_hex()));
   out += R"(,"message":)";
   append_json_text(out, msg);
   out += '}';

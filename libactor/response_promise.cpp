@@ -10,6 +10,7 @@ response_promise::response_promise(strong_actor_ptr self, mailbox_element& reque
   : state_(std::make_shared<state>()) {
   state_->self = std::move(self);
   state_->requester = request.sender;
+  state_->trace = request.trace_ref;
   state_->is_request = request.mid.is_request();
   state_->response_id = state_->is_request ? request.mid.response_id() : message_id{};
   request.mid.mark_answered();
@@ -28,10 +29,13 @@ response_promise::state* response_promise::claim() noexcept {
 
 void response_promise::deliver_error(error err) {
   if (auto st = claim()) {
-    if (st->is_request)
-      st->requester->enqueue(make_mailbox_element(st->self, st->response_id, std::move(err)));
-    else
+    if (st->is_request) {
+      auto x = make_mailbox_element(st->self, st->response_id, std::move(err));
+      x->trace_ref = st->trace;
+      st->requester->enqueue(std::move(x));
+    } else {
       log_warn("a response promise for an asynchronous message delivered an error: {}", err);
+    }
   }
 }
 
@@ -46,7 +50,9 @@ response_promise::state::~state() {
                     : error{sec::broken_promise,
                             self ? fmt::format("dropped by actor {} ({})", self->id(), self->name())
                                  : std::string{"dropped"}};
-    requester->enqueue(make_mailbox_element(self, response_id, std::move(reason)));
+    auto x = make_mailbox_element(self, response_id, std::move(reason));
+    x->trace_ref = trace;
+    requester->enqueue(std::move(x));
   }
 }
 

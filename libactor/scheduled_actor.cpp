@@ -27,64 +27,7 @@ scheduled_actor::~scheduled_actor() {
 #endif
 }
 
-// -- behavior -----------------------------------------------------------------------
-
-void scheduled_actor::become(behavior bhvr) {
-  if (current_ != nullptr && bhvr_)
-    retired_.push_back(std::move(bhvr_));
-  bhvr_ = std::move(bhvr);
-  behavior_changed();
-}
-
-void scheduled_actor::become(keep_behavior_t, behavior bhvr) {
-  bhvr_stack_.push_back(std::move(bhvr_));
-  bhvr_ = std::move(bhvr);
-  behavior_changed();
-}
-
-void scheduled_actor::unbecome() {
-  if (current_ != nullptr && bhvr_)
-    retired_.push_back(std::move(bhvr_));
-  if (bhvr_stack_.empty()) {
-    bhvr_ = behavior{};
-  } else {
-    bhvr_ = std::move(bhvr_stack_.back());
-    bhvr_stack_.pop_back();
-  }
-  behavior_changed();
-}
-
-void scheduled_actor::behavior_changed() {
-  ++bhvr_epoch_;
-  // Outside of a handler (at launch) skipped messages go back at once;
-  // inside one, handle_message re-offers them when it returned, so that the
-  // current message, if it is skipped too, joins them behind the older ones.
-  if (current_ == nullptr)
-    reoffer_skipped();
-  if (bhvr_.has_idle_timeout())
-    arm_idle_timeout();
-}
-
-void scheduled_actor::quit(error reason) {
-  if (exiting_)
-    return;
-  exiting_ = true;
-  exit_reason_pending_ = std::move(reason);
-}
-
-scheduled_actor::system_handlers& scheduled_actor::extra_handlers() {
-  if (!handlers_)
-    handlers_ = std::make_unique<system_handlers>();
-  return *handlers_;
-}
-
-void scheduled_actor::set_exit_handler(std::function<void(exit_msg&)> f) {
-  extra_handlers().exit = std::move(f);
-}
-
-void scheduled_actor::set_down_handler(std::function<void(down_msg&)> f) {
-  extra_handlers().down = std::move(f);
-}
+// -- requests ---------------------------------------------------------------------
 
 void scheduled_actor::add_response_handler(message_id mid, bool awaited, clock::time_point deadline,
                                            response_callback f) {
@@ -282,6 +225,13 @@ void scheduled_actor::reoffer_skipped() {
 
 void scheduled_actor::handle_message(mailbox_element_ptr x, detail::sender_release_batch* senders) {
   current_ = x.get();
+  // The handler's sends continue the message's trace (see trace_scope.hpp).
+  // A reference of our own: the handler may give the element away (skip,
+  // reflect). Restored by hand below: the handler's exceptions are caught
+  // here. Untraced: a null pointer copied, no atomic.
+  auto trace = x->trace_ref;
+  auto* outer_trace = detail::current_trace_slot;
+  detail::current_trace_slot = trace.node();
   auto epoch = bhvr_epoch_;
   bool timer_tick = false;
   try {
@@ -311,6 +261,7 @@ void scheduled_actor::handle_message(mailbox_element_ptr x, detail::sender_relea
     handle_exception(std::current_exception(), x.get());
   }
   current_ = nullptr;
+  detail::current_trace_slot = outer_trace;
   retired_.clear(); // the handler returned: replaced behaviors may go
   if (exiting_) {
     // The request being handled dies with us: exiting from here on, so

@@ -26,5 +26,7 @@
 #include "ringactor/system_shut_down.hpp"
 #include "ringactor/system_stats.hpp"
 #include "ringactor/timeout_definition.hpp"
+#include "ringactor/trace_context.hpp"
+#include "ringactor/trace_scope.hpp"
 #include "ringactor/typed_actor.hpp"
 #include "ringactor/typed_behavior.hpp"

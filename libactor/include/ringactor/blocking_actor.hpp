@@ -38,8 +38,9 @@ public:
     using response = typename detail::response_of<Handle, T>::type;
     auto mid = new_request_id();
     outstanding_.insert(mid.number());
-    send_request(detail::actor_ptr_of(dest),
-                 make_mailbox_element(ctrl(), mid, std::forward<T>(msg)));
+    auto x = make_mailbox_element(ctrl(), mid, std::forward<T>(msg));
+    begin_request_span(*x);
+    send_request(detail::actor_ptr_of(dest), std::move(x));
     auto span = std::chrono::duration_cast<timespan>(timeout);
     auto deadline = span == infinite ? clock::time_point::max() : clock::now() + span;
     return blocking_response_handle<response>{intrusive_ptr<blocking_actor>{this}, mid, deadline};

@@ -102,6 +102,12 @@ public:
   /// The sender of the message being handled (may be null).
   const strong_actor_ptr& current_sender() const noexcept;
 
+  /// The trace context of the message being handled (empty when it is
+  /// untraced); outside a handler, the thread's (see trace_scope). Messages
+  /// this actor sends while handling it continue this trace; a request
+  /// starts a child span of it.
+  trace_context current_trace() const noexcept;
+
   /// Takes over answering the current request; see response_promise.
   template <class T = void>
   typed_response_promise<T> make_response_promise() {

@@ -1,8 +1,8 @@
 // ringactor: logging through fmt. The level comes from the environment
 // variable RINGACTOR_LOG (debug, info, warn, error, off; default warn), the
 // line format from RINGACTOR_LOG_FORMAT (text, the default, or json: one
-// object per line with time, level, actor and message), and the sampling of
-// high-frequency events (RINGACTOR_LOG_SAMPLED) from RINGACTOR_LOG_SAMPLE
+// object per line with time, level, actor, trace and message), and the
+// sampling of high-frequency events (RINGACTOR_LOG_SAMPLED) from RINGACTOR_LOG_SAMPLE
 // (log 1 in N; default 1, every one). Each has a setter for configuration.
 #pragma once
 
@@ -28,6 +28,10 @@ void set_log_level(log_level lvl) noexcept;
 log_level parse_log_level(std::string_view str) noexcept;
 
 /// How a line written to stderr looks.
+/// Within a trace (the message being handled, or a trace_scope, carries a
+/// trace context) a line names it: text lines end in
+/// ` trace=<trace id> span=<span id>`, json objects have "trace_id" and
+/// "span_id" (32 and 16 lowercase hex digits) before "message".
 enum class log_format {
   text, ///< [ringactor warn] message
   json, ///< {"time":"2026-12-06T09:01:02.123456Z","level":"warn","actor":{"id":7,"name":"pool"},"message":"..."}
@@ -54,7 +58,9 @@ namespace detail {
 void write_log(log_level lvl, std::string_view line);
 
 /// The line write_log prints to stderr for `msg` in `fmt`, with the actor
-/// that runs on this thread (if any) and the current time. No newline.
+/// that runs on this thread (if any), the thread's trace context (if any)
+/// and the current time. No newline. A log sink runs on the logging thread,
+/// so it may call this to see the line as stderr would.
 std::string format_log_line(log_format fmt, log_level lvl, std::string_view msg);
 
 /// Counts an event of one sampled call site: true for the first and then

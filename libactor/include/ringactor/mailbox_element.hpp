@@ -1,5 +1,6 @@
-// ringactor: one message in a mailbox: sender, id, and a typed payload,
-// allocated once and moved through queues by pointer (never copied).
+// ringactor: one message in a mailbox: sender, id, trace context and a
+// typed payload, allocated once and moved through queues by pointer (never
+// copied).
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include "ringactor/detail/small_pool.hpp"
 #include "ringactor/intrusive_ptr.hpp"
 #include "ringactor/message_id.hpp"
+#include "ringactor/trace_scope.hpp"
 #include "ringactor/type_id.hpp"
 
 namespace ringactor {
@@ -23,8 +25,11 @@ void intrusive_ptr_release(abstract_actor* x) noexcept;
 
 class mailbox_element {
 public:
+  /// The element carries the thread's current trace context (see
+  /// trace_scope.hpp): a message made inside a handler continues the trace
+  /// of the message being handled.
   mailbox_element(strong_actor_ptr sender, message_id mid, type_id_t type) noexcept
-    : sender(std::move(sender)), mid(mid), type(type) {}
+    : sender(std::move(sender)), mid(mid), type(type), trace_ref(detail::outgoing_trace()) {}
   mailbox_element(const mailbox_element&) = delete;
   mailbox_element& operator=(const mailbox_element&) = delete;
   virtual ~mailbox_element() = default;
@@ -38,6 +43,12 @@ public:
   strong_actor_ptr sender;
   message_id mid;
   type_id_t type;
+  /// The trace this message belongs to, shared with the other messages of
+  /// its span; null when untraced (8 bytes, no allocation).
+  detail::trace_ref trace_ref;
+
+  /// The trace this message belongs to; empty when untraced.
+  const trace_context& trace() const noexcept { return trace_ref.get(); }
 
   virtual void* payload() noexcept = 0;
 
@@ -53,6 +64,13 @@ public:
 };
 
 using mailbox_element_ptr = std::unique_ptr<mailbox_element>;
+
+/// A request is a new span of its trace: called on a request's element
+/// before it is sent. Nothing but a test when untraced.
+inline void begin_request_span(mailbox_element& x) {
+  if (x.trace_ref) [[unlikely]]
+    x.trace_ref = detail::trace_ref{x.trace().make_child()};
+}
 
 template <class T>
 class mailbox_element_for final : public mailbox_element {

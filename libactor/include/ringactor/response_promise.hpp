@@ -18,6 +18,7 @@
 #include "ringactor/abstract_actor.hpp"
 #include "ringactor/error.hpp"
 #include "ringactor/result.hpp"
+#include "ringactor/detail/trace_ref.hpp"
 
 namespace ringactor {
 
@@ -40,9 +41,11 @@ public:
     } else if constexpr (std::is_error_code_enum_v<std::remove_cvref_t<T>>) {
       deliver_error(error{value});
     } else {
-      if (auto st = claim())
-        st->requester->enqueue(make_mailbox_element(st->self, st->response_id,
-                                                    std::forward<T>(value)));
+      if (auto st = claim()) {
+        auto x = make_mailbox_element(st->self, st->response_id, std::forward<T>(value));
+        x->trace_ref = st->trace; // the request's, wherever the promise is kept
+        st->requester->enqueue(std::move(x));
+      }
     }
   }
 
@@ -60,6 +63,8 @@ private:
     strong_actor_ptr self;
     strong_actor_ptr requester;
     message_id response_id;
+    /// The request's trace context, which the response carries.
+    detail::trace_ref trace;
     bool is_request = false;
     // Set once by the first deliver (exchange, acq_rel); pending() reads it.
     std::atomic<bool> delivered{false};

@@ -129,8 +129,9 @@ public:
     auto mid = new_request_id();
     auto span = std::chrono::duration_cast<timespan>(timeout);
     auto deadline = span == infinite ? clock::time_point::max() : clock::now() + span;
-    send_request(detail::actor_ptr_of(dest),
-                 make_mailbox_element(ctrl(), mid, std::forward<T>(msg)));
+    auto x = make_mailbox_element(ctrl(), mid, std::forward<T>(msg));
+    begin_request_span(*x);
+    send_request(detail::actor_ptr_of(dest), std::move(x));
     return response_handle<response>{this, mid, deadline};
   }
 

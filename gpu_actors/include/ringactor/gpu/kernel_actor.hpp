@@ -378,6 +378,7 @@ private:
     h.payload_size = sizeof(M);
     if (x.sender)
       h.sender_id = x.sender->id();
+    h.receiver_id = x.trace().span_id(); // H2K: the span only (slot.hpp)
     if (x.mid.is_request()) {
       h.request_id = ++last_request_id_;
       // Registered before the push: the reply may come back at once.

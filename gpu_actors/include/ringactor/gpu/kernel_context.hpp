@@ -86,6 +86,16 @@ public:
     return (header_.flags & slot_flags::k2k) != 0;
   }
 
+  /// The span id of the trace the message belongs to (the span of the
+  /// host's request, or of the handler that sent it; see trace_context.hpp),
+  /// so that a kernel's own records can be joined with the host's trace; 0
+  /// when untraced and for messages from other kernels. The slot header has
+  /// room for the span id only: the host keeps the rest of the context, and
+  /// the reply continues it.
+  RINGACTOR_DEVICE std::uint64_t trace_span_id() const noexcept {
+    return from_kernel() ? 0 : header_.receiver_id;
+  }
+
   // -- answering --------------------------------------------------------------
 
   /// Answers the current request with `value` (the first answer wins; on a

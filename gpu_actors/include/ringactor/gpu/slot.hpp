@@ -42,9 +42,11 @@ struct slot_header {
   std::uint64_t request_id = 0;
   /// H2K: the host actor that sent the message; K2H: the kernel's actor id.
   std::uint64_t sender_id = 0;
-  /// K2H: the host actor a reply or message goes to; H2K: unused, zero.
-  /// On a device channel (flag k2k): the sender's and receiver's K2K
-  /// addresses (see k2k_port.hpp).
+  /// K2H: the host actor a reply or message goes to. H2K from a host
+  /// actor: the span id of the message's trace context (W3C trace context,
+  /// trace_context.hpp), 0 when untraced; a kernel reads it as
+  /// kernel_context::trace_span_id(). On a device channel (flag k2k): the
+  /// sender's and receiver's K2K addresses (see k2k_port.hpp).
   std::uint64_t receiver_id = 0;
   /// H2K and K2H: carried unchanged (zero unless the host set one). Device
   /// channels: the sending kernel's hybrid logical clock at the send.

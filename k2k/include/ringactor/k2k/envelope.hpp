@@ -15,6 +15,7 @@
 #include "ringactor/k2k/receipt.hpp"
 #include "ringactor/k2k/type_registry.hpp"
 #include "ringactor/response_promise.hpp"
+#include "ringactor/trace_context.hpp"
 
 namespace ringactor::k2k {
 
@@ -73,6 +74,10 @@ struct envelope {
   std::chrono::steady_clock::time_point deadline;
   /// Where the final receipt goes (empty once a first-hop receipt was sent).
   typed_response_promise<receipt> reply_to;
+  /// The trace of the send (the sender's request, as the first broker saw
+  /// it): the delivered message and every hop continue it, and the receipt
+  /// carries it back.
+  trace_context trace;
   dynamic_message message;
 };
 

@@ -11,6 +11,7 @@
 
 #include "ringactor/error.hpp"
 #include "ringactor/k2k/hlc.hpp"
+#include "ringactor/trace_context.hpp"
 
 namespace ringactor::k2k {
 
@@ -44,6 +45,8 @@ struct receipt {
   hlc_timestamp stamp;
   /// Why it was not delivered (empty for delivered and forwarded).
   error reason;
+  /// The trace of the message (envelope::trace; empty when untraced).
+  trace_context trace;
 
   bool ok() const noexcept {
     return status == delivery_status::delivered || status == delivery_status::forwarded;

@@ -68,6 +68,7 @@ public:
   bool is_request() const noexcept { return true; }
   std::uint64_t sender_id() const noexcept { return 0; }
   bool from_kernel() const noexcept { return false; }
+  std::uint64_t trace_span_id() const noexcept { return 0; }
 
   // -- answering --------------------------------------------------------------
 

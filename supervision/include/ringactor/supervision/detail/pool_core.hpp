@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <ringactor/actor_system.hpp>
+#include <ringactor/trace_scope.hpp>
 
 #include "ringactor/supervision/child_set.hpp"
 #include "ringactor/supervision/detail/pool_health.hpp"
@@ -59,6 +60,10 @@ struct request_history {
   size_t redispatches = 0;
   /// Deaths of workers that were handling it (pool_worker::death_blamed).
   size_t blamed = 0;
+  /// The request's trace context (the pool's handler's when the request came
+  /// in): every job of it, re-dispatched ones too, sends to its worker
+  /// within this trace, whichever message the pool is handling then.
+  trace_context trace = current_trace();
 };
 
 /// A request waiting for, or running on, a worker.

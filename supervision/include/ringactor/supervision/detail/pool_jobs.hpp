@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <ringactor/actor_system.hpp>
+#include <ringactor/trace_scope.hpp>
 #include <ringactor/typed_behavior.hpp>
 
 #include "ringactor/supervision/detail/pool_core.hpp"
@@ -42,6 +43,8 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
   auto weak = std::weak_ptr<pool_core>{core};
   job.fail = [rp](error err) mutable { rp.deliver(std::move(err)); };
   job.run = [=](const std::vector<pool_worker_ptr>& ws) mutable {
+    // A queued job runs while the pool handles another message.
+    trace_scope scope{history->trace};
     auto w = ws.front();
     ++w->in_flight;
     auto on_value = [w, core = weak, rp](value_type& x) mutable {
@@ -94,8 +97,10 @@ pool_job make_broadcast_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> 
   auto self = core->self();
   auto timeout = core->settings().worker_timeout;
   auto weak = std::weak_ptr<pool_core>{core};
+  auto trace = current_trace();
   job.fail = [rp](error err) mutable { rp.deliver(std::move(err)); };
   job.run = [=](const std::vector<pool_worker_ptr>& ws) mutable {
+    trace_scope scope{trace}; // as in make_job
     struct collector {
       std::vector<std::pair<size_t, value_type>> values;
       size_t pending = 0;
