@@ -21,6 +21,7 @@
 #include <cuda_runtime.h>
 
 #include "cuda_provider.hpp"
+#include "nvtx_ranges.hpp"
 #include "ringactor/gpu/device_health.hpp"
 #include "ringactor/gpu/detail/residency_ledger.hpp"
 #include "ringactor/gpu/detail/bounded_wait.hpp"
@@ -400,6 +401,7 @@ shared_region device_memory_of(std::size_t size, int device) {
   auto* bytes = static_cast<std::byte*>(ptr);
   // Zeroed and complete before the caller hands the address to a kernel
   // (which runs on another stream, so only this synchronization orders it).
+  detail::nvtx_range range{detail::nvtx_names::zero_device_memory};
   if (auto err = zero_device_memory(bytes, size, lane.stream); err != cudaSuccess) {
     release_device_memory(lane.pool != nullptr ? lane.stream : nullptr, bytes);
     check(err, "zeroing device memory");
@@ -417,6 +419,7 @@ void copy_to_device(std::byte* device_dst, const void* host_src, std::size_t byt
   auto device = device_of(device_dst);
   current_device_guard guard{device};
   auto s = memory_lane_of(device).stream;
+  detail::nvtx_range range{detail::nvtx_names::copy_to_device};
   check(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, s),
         "cudaMemcpyAsync (to device)");
   check(cudaStreamSynchronize(s), "copying to the device");
@@ -426,6 +429,7 @@ void copy_to_host(void* host_dst, const std::byte* device_src, std::size_t bytes
   auto device = device_of(device_src);
   current_device_guard guard{device};
   auto s = memory_lane_of(device).stream;
+  detail::nvtx_range range{detail::nvtx_names::copy_to_host};
   check(cudaMemcpyAsync(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, s),
         "cudaMemcpyAsync (to host)");
   check(cudaStreamSynchronize(s), "copying to the host");
@@ -452,10 +456,13 @@ struct runner_state {
   int fault_code = 0; ///< the cudaError_t behind `fault`
   /// The grid's share of the device while it runs (persistent mode).
   detail::residency_ledger::ticket residency;
+  /// The NVTX name of this kernel's launches (nvtx_ranges.hpp), made here
+  /// so that a launch allocates nothing.
+  std::string launch_range_name;
 
   runner_state(const detail::cuda_kernel_entry& e, const void* kernel_state, kernel_channel& ch,
                const cuda_kernel_options& opts)
-    : entry(&e), channel(&ch), options(opts) {
+    : entry(&e), channel(&ch), options(opts), launch_range_name(launch_range_name_of(e)) {
     if (opts.grid.blocks == 0 || opts.grid.threads == 0)
       throw cuda_error("ringactor: a kernel grid needs at least one block and thread");
     if (opts.device < 0 || device_count() <= opts.device)
@@ -467,6 +474,7 @@ struct runner_state {
     state = device_memory{e.state_size, strm.get(), opts.device};
     auto scratch_size = detail::grid_scratch::bytes_for(ch.geometry().slot_size);
     scratch = device_memory{scratch_size, strm.get(), opts.device};
+    detail::nvtx_range copy_range{detail::nvtx_names::copy_state_to_device};
     check(cudaMemcpyAsync(state.get(), kernel_state, e.state_size, cudaMemcpyHostToDevice,
                           strm.get()),
           "copying the kernel state to the device");
@@ -483,6 +491,13 @@ struct runner_state {
     params.kernel_id = opts.kernel_id;
     params.heartbeat_interval_ns = static_cast<std::uint64_t>(opts.heartbeat_interval.count());
     params.mode = opts.mode;
+  }
+
+  /// "launch <kernel type>", or "ringactor launch" for an unnamed entry.
+  static std::string launch_range_name_of(const detail::cuda_kernel_entry& e) {
+    if (e.name == nullptr || *e.name == '\0')
+      return detail::nvtx_names::unnamed_launch;
+    return std::string{detail::nvtx_names::launch_prefix} + e.name;
   }
 
   /// Admits the persistent grid in the device's residency ledger
@@ -519,6 +534,7 @@ struct runner_state {
 
   /// Launches the loop once; cooperatively when the grid has several blocks.
   void launch_loop() {
+    detail::nvtx_range range{launch_range_name.c_str()};
     current_device_guard guard{options.device};
     if (options.mode == loop_mode::persistent)
       admit_persistent_grid();
@@ -602,6 +618,9 @@ struct runner_state {
   }
 
   status join(std::chrono::nanoseconds timeout) {
+    if (poll() != status::running)
+      return last;
+    detail::nvtx_range range{detail::nvtx_names::wait_join};
     auto deadline = std::chrono::steady_clock::now() + timeout;
     auto pause = std::chrono::microseconds{20};
     while (poll() == status::running && std::chrono::steady_clock::now() < deadline) {
@@ -629,6 +648,7 @@ struct runner_state {
     if (strm.get() != nullptr) {
       state = device_memory{};
       scratch = device_memory{};
+      detail::nvtx_range range{detail::nvtx_names::wait_stream_drain};
       cudaStreamSynchronize(strm.get());
     }
   }
@@ -678,6 +698,7 @@ void cuda_runner::launch_once() {
   }
   // The proxy launches from whichever scheduler thread runs it: make the
   // kernel's device current for the launch, and give the thread back its own.
+  detail::nvtx_range range{impl_.launch_range_name.c_str()};
   current_device_guard guard{impl_.options.device};
   void* args[] = {&impl_.params};
   const auto blocks = impl_.options.grid.blocks;
@@ -705,7 +726,11 @@ void cuda_runner::launch() {
   if (impl_.options.mode != loop_mode::launch)
     throw cuda_error("ringactor: launch() is for launch mode");
   launch_once();
-  finish_launch(cudaStreamSynchronize(impl_.strm.get()));
+  auto err = [&] {
+    detail::nvtx_range range{detail::nvtx_names::wait_launch};
+    return cudaStreamSynchronize(impl_.strm.get());
+  }();
+  finish_launch(err);
 }
 
 bool cuda_runner::launch_for(std::chrono::nanoseconds timeout) {
@@ -722,6 +747,7 @@ bool cuda_runner::launch_for(std::chrono::nanoseconds timeout) {
   // Polls, then yields, then sleeps a fraction of the time waited
   // (launch_wait.hpp): a short launch is seen ending at once.
   constexpr detail::launch_wait_policy policy{};
+  detail::nvtx_range range{detail::nvtx_names::wait_bounded_launch};
   for (;;) {
     auto err = cudaStreamQuery(impl_.strm.get());
     if (err != cudaErrorNotReady) {
@@ -742,6 +768,7 @@ bool cuda_runner::launch_for(std::chrono::nanoseconds timeout) {
 void cuda_runner::read_state(void* dst) {
   if (impl_.poll() == status::running)
     throw cuda_error("ringactor: read_state() while the kernel runs");
+  detail::nvtx_range range{detail::nvtx_names::copy_state_to_host};
   check(cudaMemcpyAsync(dst, impl_.state.get(), impl_.entry->state_size, cudaMemcpyDeviceToHost,
                         impl_.strm.get()),
         "copying the kernel state to the host");
