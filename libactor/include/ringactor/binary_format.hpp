@@ -8,6 +8,7 @@
 //   auto msg = from_bytes("shop.order", *bytes);              // expected<dynamic_message>
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstring>
 #include <span>
@@ -22,6 +23,7 @@
 #include "ringactor/inspect.hpp"
 #include "ringactor/wire/binary_reader.hpp"
 #include "ringactor/wire/binary_writer.hpp"
+#include "ringactor/wire/fast_plan.hpp"
 #include "ringactor/wire_error.hpp"
 
 namespace ringactor {
@@ -34,11 +36,39 @@ template <class T>
 inline constexpr bool may_be_one_copy = kind_of<T> == field_kind::object
                                         && std::is_trivially_copyable_v<T>;
 
-/// to_bytes with an inspector (kept out of line: the memcpy path stays a
-/// small function).
+/// append_copy when `out` must grow: out of line, so that append_copy's
+/// own path stays free of calls (and of the registers they make it save).
+template <std::size_t N>
+[[gnu::noinline]] void append_copy_growing(std::vector<std::byte>& out, const void* src) {
+  auto at = out.size();
+  out.resize(at + N);
+  std::memcpy(out.data() + at, src, N);
+}
+
+/// Appends the N bytes at `src` to `out`. Out of line: the vector's growth
+/// is inlined here (flatten) whatever the caller's translation unit leaves
+/// to the inliner, and with room in `out` it is a capacity check, the copy
+/// and a size update, less than the out-of-line std::vector::resize the
+/// caller would otherwise call.
+template <std::size_t N>
+[[gnu::noinline, gnu::flatten]] void append_copy(std::vector<std::byte>& out, const void* src) {
+  // The room is computed as std::vector::resize computes it (end of storage
+  // minus end), so that the compiler sees that the resize below neither
+  // reallocates nor calls, and the path saves no register.
+  std::byte* end = out.data() + out.size();
+  if (static_cast<std::size_t>(out.data() + out.capacity() - end) < N) [[unlikely]] {
+    append_copy_growing<N>(out, src);
+    return;
+  }
+  auto at = out.size();
+  out.resize(at + N);
+  std::memcpy(out.data() + at, src, N);
+}
+
+/// to_bytes with an inspector.
 template <class T>
-[[gnu::noinline]] expected<void> to_bytes_inspected(const T& x, std::vector<std::byte>& out,
-                                                    const wire_limits& limits) {
+expected<void> to_bytes_inspected(const T& x, std::vector<std::byte>& out,
+                                  const wire_limits& limits) {
   auto start = out.size();
   binary_writer f{out, limits, wire_name_of<T>()};
   // A saving inspector never writes into the object it walks.
@@ -55,10 +85,27 @@ template <class T>
   return {};
 }
 
-/// from_bytes with an inspector (out of line, as to_bytes_inspected).
+/// What to_bytes does when its inlined copy is not allowed: computes T's
+/// plan on first use, copies a value whose described enums are valid, and
+/// writes anything else with the inspector (kept out of line: the inlined
+/// path stays a few instructions).
 template <class T>
-[[gnu::noinline]] expected<void> from_bytes_inspected(std::span<const std::byte> in, T& out,
-                                                      const wire_limits& limits) {
+[[gnu::noinline]] expected<void> to_bytes_slow(const T& x, std::vector<std::byte>& out,
+                                               const wire_limits& limits) {
+  if constexpr (may_be_one_copy<T>) {
+    if (const auto& plan = fast_plan_of<T>(); plan.eligible && sizeof(T) <= limits.max_message_size
+                                              && fast_enums_valid(&x, *plan.layout)) {
+      append_copy<sizeof(T)>(out, &x);
+      return {};
+    }
+  }
+  return to_bytes_inspected(x, out, limits);
+}
+
+/// from_bytes with an inspector.
+template <class T>
+expected<void> from_bytes_inspected(std::span<const std::byte> in, T& out,
+                                    const wire_limits& limits) {
   auto name = wire_name_of<T>();
   if (in.size() > limits.max_message_size)
     return make_error(wire_errc::limit_exceeded, name, {}, "at byte 0",
@@ -73,6 +120,24 @@ template <class T>
   return {};
 }
 
+/// What from_bytes does when its inlined copy is not allowed or the masks
+/// refuse the input: computes T's plan on first use, copies input that
+/// passes every check (the lists, described enums), and reads anything else
+/// with the inspector, which reports where and why it is wrong.
+template <class T>
+[[gnu::noinline]] expected<void> from_bytes_slow(std::span<const std::byte> in, T& out,
+                                                 const wire_limits& limits) {
+  if constexpr (may_be_one_copy<T>) {
+    if (const auto& plan = fast_plan_of<T>(); plan.eligible && in.size() == sizeof(T)
+                                              && sizeof(T) <= limits.max_message_size
+                                              && fast_plan_valid(in.data(), plan, limits)) {
+      std::memcpy(&out, in.data(), sizeof(T));
+      return {};
+    }
+  }
+  return from_bytes_inspected(in, out, limits);
+}
+
 } // namespace wire::detail
 
 /// Appends the wire form of `x` to `out` (left as it was on error).
@@ -80,21 +145,19 @@ template <class T>
 [[gnu::always_inline]] inline expected<void> to_bytes(
   const T& x, std::vector<std::byte>& out, const wire_limits& limits = wire::default_limits) {
   static_assert(wire::check_field_type<T>());
-  // The whole value is its wire form: no inspector, one copy. Anything the
-  // copy cannot take (an enum that is no enumerator, a size past the limit)
-  // goes the inspector's way, which names the field in its error. Inlined:
-  // for a small message the call would cost as much as the copy.
+  // The whole value is its wire form: no inspector, one copy. Inlined: for
+  // a small message a call would cost as much as the copy. Anything else
+  // (a plan not yet computed, enums to check, a size past the limit) goes
+  // out of line, where an error names the field.
   if constexpr (wire::detail::may_be_one_copy<T>) {
-    if (const auto& plan = wire::fast_plan_of<T>();
-        plan.eligible && sizeof(T) <= limits.max_message_size
-        && (!plan.has_enums || wire::fast_enums_valid(&x, *plan.layout))) {
-      auto at = out.size();
-      out.resize(at + sizeof(T));
-      std::memcpy(out.data() + at, &x, sizeof(T));
+    // Pairs with the release store of fill_fast_plan.
+    if (sizeof(T) <= limits.max_message_size
+        && wire::detail::fast_plan_storage<T>.store_by_copy.load(std::memory_order_acquire)) {
+      wire::detail::append_copy<sizeof(T)>(out, &x);
       return {};
     }
   }
-  return wire::detail::to_bytes_inspected(x, out, limits);
+  return wire::detail::to_bytes_slow(x, out, limits);
 }
 
 /// The wire form of `x`.
@@ -112,18 +175,26 @@ template <class T>
 [[gnu::always_inline]] inline expected<void> from_bytes(
   std::span<const std::byte> in, T& out, const wire_limits& limits = wire::default_limits) {
   static_assert(wire::check_field_type<T>());
-  // The whole value is one copy of valid bytes: no inspector. Short, long or
-  // invalid input goes the inspector's way, which reports where and why.
-  // Inlined, as to_bytes.
-  if constexpr (wire::detail::may_be_one_copy<T>) {
-    if (const auto& plan = wire::fast_plan_of<T>();
-        plan.eligible && in.size() == sizeof(T) && sizeof(T) <= limits.max_message_size
-        && wire::fast_plan_valid(in.data(), plan, limits)) {
-      std::memcpy(&out, in.data(), sizeof(T));
-      return {};
+  // The whole value is one copy of bytes the masks accept: a size check, one
+  // load, a few mask operations, one store. Inlined, as to_bytes. Anything
+  // else (short, long or invalid input, a type without masks, a plan not
+  // yet computed) goes out of line, where an error says where and why.
+  if constexpr (wire::detail::may_be_one_copy<T> && wire::fast_mask_bytes<T> != 0) {
+    if (in.size() == sizeof(T) && sizeof(T) <= limits.max_message_size) {
+      // Pairs with the release stores of fill_fast_plan. Until T's plan is
+      // computed, the masks refuse every value.
+      const auto& plan = wire::detail::fast_plan_storage<T>;
+      const auto* masks = (limits.allow_nan ? plan.load_nan_ok : plan.load_strict)
+                            .load(std::memory_order_acquire);
+      wire::fast_padded<T> padded;
+      std::memcpy(padded.bytes, in.data(), sizeof(T));
+      if (wire::fast_masks_pass(padded.bytes, *masks)) [[likely]] {
+        std::memcpy(&out, padded.bytes, sizeof(T));
+        return {};
+      }
     }
   }
-  return wire::detail::from_bytes_inspected(in, out, limits);
+  return wire::detail::from_bytes_slow(in, out, limits);
 }
 
 /// Reads a message of the type registered as `type_name` (see
