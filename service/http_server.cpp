@@ -3,21 +3,12 @@
 // one io_context.
 #include "ringactor/service/http_server.hpp"
 
+#include "http_session.hpp"
+
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <map>
-#include <mutex>
-#include <optional>
-#include <set>
-#include <thread>
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
 #include <ringactor/json/json_text.hpp>
@@ -39,6 +30,11 @@ std::string_view http_request::header(std::string_view name) const noexcept {
   return {};
 }
 
+std::string_view http_request::param(std::string_view name) const noexcept {
+  auto i = params.find(name);
+  return i == params.end() ? std::string_view{} : std::string_view{i->second};
+}
+
 http_response http_response::json(unsigned status, std::string body) {
   http_response r;
   r.status = status;
@@ -57,211 +53,6 @@ http_response http_response::error(unsigned status, std::string_view code,
   return json(status, std::move(body));
 }
 
-// -- server state -------------------------------------------------------------------
-
-namespace {
-
-class session;
-
-} // namespace
-
-struct http_server::impl : std::enable_shared_from_this<impl> {
-  explicit impl(server_options opts) : options(std::move(opts)), acceptor(asio::make_strand(io)) {}
-
-  server_options options;
-  asio::io_context io;
-  // On its own strand: the accept loop and stop() both touch it.
-  tcp::acceptor acceptor;
-  std::vector<std::thread> threads;
-  std::atomic<std::uint16_t> bound_port{0};
-  std::atomic<bool> stopping{false};
-  bool started = false;
-  // path -> method -> handler; fixed once start() ran.
-  std::map<std::string, std::map<std::string, route_handler>, std::less<>> routes;
-
-  // Open sessions (guarded by mtx; drained signalled by cv when the last
-  // one goes during stop()).
-  mutable std::mutex mtx;
-  std::condition_variable drained;
-  std::set<std::shared_ptr<session>> sessions;
-
-  std::size_t connection_count() const {
-    std::lock_guard guard{mtx};
-    return sessions.size();
-  }
-
-  void accept();
-  void remove(const std::shared_ptr<session>& s);
-  http_response dispatch(const http_request& req) const;
-};
-
-namespace {
-
-/// One connection: reads requests one at a time (HTTP/1.1 keep-alive,
-/// no pipelining beyond what the parser buffers), answers each.
-class session : public std::enable_shared_from_this<session> {
-public:
-  session(tcp::socket socket, std::shared_ptr<http_server::impl> owner)
-    : stream_(std::move(socket)), read_timer_(stream_.get_executor()), owner_(std::move(owner)) {}
-
-  /// Starts reading, or answers 503 and closes when the server is full.
-  void start(bool over_limit) {
-    if (over_limit) {
-      send(http_response::error(503, "too_many_connections",
-                                fmt::format("the server holds {} connections, its max_connections",
-                                            owner_->options.max_connections)),
-           false);
-      return;
-    }
-    read();
-  }
-
-  /// Closes the connection if it waits for a request; one that is
-  /// answering closes after its answer (stopping is set).
-  void close_if_idle() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->busy_)
-        self->shutdown();
-    });
-  }
-
-  void force_close() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->shutdown(); });
-  }
-
-private:
-  void read() {
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(owner_->options.max_header_bytes));
-    parser_->body_limit(owner_->options.max_body_bytes);
-    // The read's deadline is a timer of our own, not the stream's expiry
-    // (which closes the socket): a late request still gets its 408.
-    stream_.expires_never();
-    timed_out_ = false;
-    read_timer_.expires_after(owner_->options.read_timeout);
-    read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec && !self->closed_) {
-        self->timed_out_ = true;
-        beast::error_code ignored;
-        self->stream_.socket().cancel(ignored);
-      }
-    });
-    busy_ = false;
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
-  }
-
-  void on_read(beast::error_code ec) {
-    busy_ = true;
-    read_timer_.cancel();
-    if (timed_out_ && ec == asio::error::operation_aborted)
-      ec = beast::error::timeout;
-    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted
-        || ec == asio::error::connection_reset || ec == asio::error::eof) {
-      shutdown();
-      return;
-    }
-    if (ec == beast::error::timeout) {
-      // Nothing of a request came: an idle keep-alive connection. Part of
-      // one: the client is too slow.
-      if (parser_->got_some())
-        send(http_response::error(408, "request_timeout",
-                                  "the request did not arrive within read_timeout"),
-             false);
-      else
-        shutdown();
-      return;
-    }
-    if (ec == http::error::header_limit) {
-      send(http_response::error(431, "header_too_large",
-                                fmt::format("the header block is larger than {} bytes",
-                                            owner_->options.max_header_bytes)),
-           false);
-      return;
-    }
-    if (ec == http::error::body_limit) {
-      send(http_response::error(413, "body_too_large",
-                                fmt::format("the body is larger than {} bytes",
-                                            owner_->options.max_body_bytes)),
-           false);
-      return;
-    }
-    if (ec) {
-      send(http_response::error(400, "bad_request",
-                                fmt::format("malformed HTTP request: {}", ec.message())),
-           false);
-      return;
-    }
-    auto& msg = parser_->get();
-    http_request req;
-    req.method = std::string{msg.method_string()};
-    auto target = std::string_view{msg.target().data(), msg.target().size()};
-    auto q = target.find('?');
-    req.path = std::string{target.substr(0, q)};
-    if (q != std::string_view::npos)
-      req.query = std::string{target.substr(q + 1)};
-    for (auto& field : msg)
-      req.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
-    req.body = std::move(msg.body());
-    http_response res;
-    try {
-      res = owner_->dispatch(req);
-    } catch (const std::exception& e) {
-      log_error("service: the handler of {} {} threw: {}", req.method, req.path, e.what());
-      res = http_response::error(500, "internal", "the handler failed (see the server's log)");
-    }
-    send(std::move(res), msg.keep_alive());
-  }
-
-  void send(http_response res, bool keep_alive) {
-    keep_alive = keep_alive && !owner_->stopping.load(std::memory_order_acquire);
-    auto out = std::make_shared<http::response<http::string_body>>();
-    out->version(11);
-    out->result(res.status);
-    out->set(http::field::server, "ringactor-server");
-    out->set(http::field::content_type, res.content_type);
-    for (auto& [key, value] : res.headers)
-      out->insert(key, value);
-    out->body() = std::move(res.body);
-    out->keep_alive(keep_alive);
-    out->prepare_payload();
-    stream_.expires_after(owner_->options.read_timeout);
-    http::async_write(
-      stream_, *out,
-      [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
-        if (ec || !keep_alive || self->owner_->stopping.load(std::memory_order_acquire)) {
-          self->shutdown();
-          return;
-        }
-        self->read();
-      });
-  }
-
-  void shutdown() {
-    if (closed_)
-      return;
-    closed_ = true;
-    read_timer_.cancel();
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    owner_->remove(shared_from_this());
-  }
-
-  beast::tcp_stream stream_;
-  asio::steady_timer read_timer_;
-  bool timed_out_ = false;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http_server::impl> owner_;
-  bool busy_ = true; // answering (or starting): not idle
-  bool closed_ = false;
-};
-
-} // namespace
-
 void http_server::impl::accept() {
   acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec,
                                                                            tcp::socket socket) {
@@ -270,7 +61,7 @@ void http_server::impl::accept() {
         self->accept(); // a transient accept error (EMFILE, ...): keep serving
       return;
     }
-    auto s = std::make_shared<session>(std::move(socket), self);
+    auto s = std::make_shared<detail::session>(std::move(socket), self);
     bool over_limit = false;
     {
       std::lock_guard guard{self->mtx};
@@ -282,29 +73,152 @@ void http_server::impl::accept() {
   });
 }
 
-void http_server::impl::remove(const std::shared_ptr<session>& s) {
+void http_server::impl::remove(const std::shared_ptr<detail::session>& s) {
   std::lock_guard guard{mtx};
   sessions.erase(s);
   if (sessions.empty())
     drained.notify_all();
 }
 
-http_response http_server::impl::dispatch(const http_request& req) const {
-  auto i = routes.find(req.path);
-  if (i == routes.end())
-    return http_response::error(404, "not_found", fmt::format("no route for {}", req.path));
-  auto j = i->second.find(req.method);
-  if (j == i->second.end()) {
-    std::string allow;
-    for (auto& [method, handler] : i->second)
-      allow += (allow.empty() ? "" : ", ") + method;
-    auto r = http_response::error(405, "method_not_allowed",
-                                  fmt::format("{} does not take {} (allowed: {})", req.path,
-                                              req.method, allow));
-    r.headers.emplace_back("Allow", allow);
-    return r;
+namespace {
+
+/// "%41" -> "A"; a '%' without two hex digits stays as it is.
+std::string percent_decoded(std::string_view in) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    int hi = 0;
+    int lo = 0;
+    if (in[i] == '%' && i + 2 < in.size() && (hi = hex(in[i + 1])) >= 0
+        && (lo = hex(in[i + 2])) >= 0) {
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += in[i];
+    }
   }
-  return j->second(req);
+  return out;
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos)
+      end = path.size();
+    out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool is_param(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+/// True if `path` (split) fits `p`; fills `params`.
+bool fits(const detail::route_pattern& p, const std::vector<std::string_view>& path,
+          std::map<std::string, std::string, std::less<>>& params) {
+  if (p.segments.size() != path.size())
+    return false;
+  std::map<std::string, std::string, std::less<>> found;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    auto& s = p.segments[i];
+    if (is_param(s)) {
+      if (path[i].empty())
+        return false;
+      found[s.substr(1, s.size() - 2)] = percent_decoded(path[i]);
+    } else if (s != path[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+
+} // namespace
+
+void http_server::impl::add_route(std::string method, std::string pattern,
+                                  detail::route_entry entry) {
+  auto i = std::find_if(routes.begin(), routes.end(),
+                        [&](const detail::route_pattern& p) { return p.text == pattern; });
+  if (i == routes.end()) {
+    detail::route_pattern p;
+    p.text = pattern;
+    for (auto s : split_path(pattern)) {
+      p.segments.emplace_back(s);
+      p.params += is_param(s) ? 1 : 0;
+    }
+    routes.push_back(std::move(p));
+    i = routes.end() - 1;
+  }
+  i->methods[std::move(method)] = std::move(entry);
+  // Exact paths first, then patterns by their number of parameters.
+  std::stable_sort(routes.begin(), routes.end(),
+                   [](auto& x, auto& y) { return x.params < y.params; });
+}
+
+detail::route_match http_server::impl::match(http_request& req) const {
+  auto path = split_path(req.path);
+  const detail::route_pattern* first = nullptr;
+  std::map<std::string, std::string, std::less<>> params;
+  for (auto& p : routes) {
+    if (!fits(p, path, params))
+      continue;
+    if (first == nullptr)
+      first = &p;
+    if (auto j = p.methods.find(req.method); j != p.methods.end()) {
+      req.params = std::move(params);
+      return {&j->second, {}};
+    }
+  }
+  if (first == nullptr)
+    return {nullptr,
+            http_response::error(404, "not_found", fmt::format("no route for {}", req.path))};
+  std::string allow;
+  for (auto& [method, handler] : first->methods)
+    allow += (allow.empty() ? "" : ", ") + method;
+  auto r = http_response::error(405, "method_not_allowed",
+                                fmt::format("{} does not take {} (allowed: {})", req.path,
+                                            req.method, allow));
+  r.headers.emplace_back("Allow", allow);
+  return {nullptr, std::move(r)};
+}
+
+// -- responder ---------------------------------------------------------------------
+
+responder& responder::operator=(responder&& other) noexcept {
+  if (this != &other) {
+    if (deliver_)
+      (*this)(http_response::error(500, "no_answer", "the handler dropped its responder"));
+    deliver_ = std::exchange(other.deliver_, nullptr);
+  }
+  return *this;
+}
+
+responder::~responder() {
+  if (deliver_) {
+    try {
+      (*this)(http_response::error(500, "no_answer", "the handler dropped its responder"));
+    } catch (...) { // a destructor does not throw; the connection is lost then
+    }
+  }
+}
+
+void responder::operator()(http_response res) {
+  if (!deliver_)
+    return;
+  auto deliver = std::exchange(deliver_, nullptr);
+  deliver(std::move(res));
 }
 
 // -- http_server --------------------------------------------------------------------
@@ -316,8 +230,13 @@ http_server::~http_server() {
   stop();
 }
 
-void http_server::route(std::string method, std::string path, route_handler handler) {
-  impl_->routes[std::move(path)][std::move(method)] = std::move(handler);
+void http_server::route(std::string method, std::string pattern, route_handler handler) {
+  impl_->add_route(std::move(method), std::move(pattern), {std::move(handler), {}});
+}
+
+void http_server::route_async(std::string method, std::string pattern,
+                              async_route_handler handler) {
+  impl_->add_route(std::move(method), std::move(pattern), {{}, std::move(handler)});
 }
 
 expected<void> http_server::start() {
@@ -384,7 +303,7 @@ void http_server::stop() {
     beast::error_code ignored;
     self->acceptor.close(ignored);
   });
-  std::vector<std::shared_ptr<session>> open;
+  std::vector<std::shared_ptr<detail::session>> open;
   {
     std::lock_guard guard{d.mtx};
     open.assign(d.sessions.begin(), d.sessions.end());

@@ -33,8 +33,11 @@ int remaining_ms(clock::time_point until) {
 
 } // namespace
 
-server_process::server_process(std::vector<std::string> args) {
-  args.insert(args.begin(), RINGACTOR_SERVER);
+server_process::server_process(std::vector<std::string> args)
+  : server_process(RINGACTOR_SERVER, std::move(args)) {}
+
+server_process::server_process(std::string program, std::vector<std::string> args) {
+  args.insert(args.begin(), std::move(program));
   args.push_back("--http.port=0");
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)

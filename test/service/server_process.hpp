@@ -17,6 +17,8 @@ namespace service_test {
 class server_process {
 public:
   explicit server_process(std::vector<std::string> args);
+  /// The server executable `program` started with `args` (plus --http.port=0).
+  server_process(std::string program, std::vector<std::string> args);
   ~server_process(); ///< SIGKILLs the process if it still runs
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;

@@ -1,6 +1,7 @@
 // ringactor service: an HTTP/1.1 server on its own network threads (Boost.Beast
 // and Asio; never the actor scheduler's workers), with routes by method and
-// exact path, bounded requests and a graceful stop.
+// path pattern, synchronous or asynchronous handlers, bounded requests and a
+// graceful stop.
 //
 //   service::http_server server{{.address = "127.0.0.1", .port = 0}};
 //   server.route("GET", "/hello", [](const service::http_request&) {
@@ -31,37 +32,16 @@
 
 #include <ringactor/expected.hpp>
 
+#include "ringactor/service/http_message.hpp"
+#include "ringactor/service/responder.hpp"
+
 namespace ringactor::service {
 
-/// What a route handler sees of a request.
-struct http_request {
-  std::string method; ///< "GET", "POST", ...
-  std::string path;   ///< the target before any '?'
-  std::string query;  ///< the target after the '?' (empty if none)
-  std::string body;
-  /// Header fields in arrival order (names as sent).
-  std::vector<std::pair<std::string, std::string>> headers;
-
-  /// The value of the first header named `name` (case-insensitive), or empty.
-  std::string_view header(std::string_view name) const noexcept;
-};
-
-/// A handler's answer.
-struct http_response {
-  unsigned status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  /// Extra header fields (Content-Type and Content-Length are set from the
-  /// members above).
-  std::vector<std::pair<std::string, std::string>> headers;
-
-  /// A JSON body with `status`.
-  static http_response json(unsigned status, std::string body);
-  /// {"error": code, "message": message} with `status`.
-  static http_response error(unsigned status, std::string_view code, std::string_view message);
-};
-
+/// A synchronous route: answers on the network thread, so it must not block.
 using route_handler = std::function<http_response(const http_request&)>;
+/// An asynchronous route: hands the work on and answers later, from any
+/// thread, through the responder (responder.hpp).
+using async_route_handler = std::function<void(const http_request&, responder)>;
 
 /// How the server listens and what it accepts.
 struct server_options {
@@ -85,11 +65,20 @@ public:
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
 
-  /// Serves `method` on exactly `path`. Call before start(). A path with
-  /// another method answers 405 with an Allow header; an unknown path 404.
-  /// Handlers run on the network threads: they must not block (hand work
-  /// to actors and answer from there once the service edge can wait).
-  void route(std::string method, std::string path, route_handler handler);
+  /// Serves `method` on `pattern`: an exact path ("/health") or one with
+  /// parameters, each a whole segment ("/kernels/{id}/{message}"; the
+  /// handler finds them in http_request::params). Call before start(). An
+  /// exact path wins over a pattern, a pattern with fewer parameters over
+  /// one with more. A path with another method answers 405 with an Allow
+  /// header; an unknown path 404. Handlers run on the network threads:
+  /// they must not block.
+  void route(std::string method, std::string pattern, route_handler handler);
+
+  /// Like route(), for a handler that answers later through its responder
+  /// (from any thread: an actor's callback). The network thread never
+  /// waits for it; stop() waits up to shutdown_grace for the answer, then
+  /// answers 503 "shutting_down".
+  void route_async(std::string method, std::string pattern, async_route_handler handler);
 
   /// Binds and starts the network threads. An error (invalid_argument for
   /// an address that is no IP address, runtime_error for a port in use)

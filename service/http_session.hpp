@@ -1,0 +1,136 @@
+// ringactor service: the server's shared state and one connection's session
+// (http_server.hpp). Not installed: only http_server.cpp and
+// http_session.cpp see it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "ringactor/service/http_server.hpp"
+
+namespace ringactor::service {
+
+namespace detail {
+
+class session;
+
+/// The handlers of one pattern for one method: exactly one is set.
+struct route_entry {
+  route_handler sync;
+  async_route_handler async;
+};
+
+/// A path pattern split at '/': "{name}" segments are parameters.
+struct route_pattern {
+  std::string text;
+  std::vector<std::string> segments;
+  std::size_t params = 0;
+  std::map<std::string, route_entry> methods;
+};
+
+/// What a request's path and method select: a route, or the 404/405.
+struct route_match {
+  const route_entry* entry = nullptr;
+  http_response refusal;
+};
+
+} // namespace detail
+
+struct http_server::impl : std::enable_shared_from_this<impl> {
+  explicit impl(server_options opts)
+    : options(std::move(opts)), acceptor(boost::asio::make_strand(io)) {}
+
+  server_options options;
+  boost::asio::io_context io;
+  // On its own strand: the accept loop and stop() both touch it.
+  boost::asio::ip::tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  // Written by start() and read by port() from any thread (release/acquire).
+  std::atomic<std::uint16_t> bound_port{0};
+  // Set once by stop() (acq_rel exchange); read by sessions and the accept
+  // loop (acquire) to close instead of serving on.
+  std::atomic<bool> stopping{false};
+  bool started = false;
+  // Exact paths and patterns, sorted (fewest parameters first) by start();
+  // fixed once start() ran.
+  std::vector<detail::route_pattern> routes;
+
+  // Open sessions (guarded by mtx; drained signalled by cv when the last
+  // one goes during stop()).
+  mutable std::mutex mtx;
+  std::condition_variable drained;
+  std::set<std::shared_ptr<detail::session>> sessions;
+
+  std::size_t connection_count() const {
+    std::lock_guard guard{mtx};
+    return sessions.size();
+  }
+
+  void add_route(std::string method, std::string pattern, detail::route_entry entry);
+  void accept();
+  void remove(const std::shared_ptr<detail::session>& s);
+  /// Selects the route of `req` and fills req.params.
+  detail::route_match match(http_request& req) const;
+};
+
+namespace detail {
+
+/// One connection: reads requests one at a time (HTTP/1.1 keep-alive,
+/// no pipelining beyond what the parser buffers), answers each, from a
+/// synchronous handler at once or from an asynchronous one's responder.
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(boost::asio::ip::tcp::socket socket, std::shared_ptr<http_server::impl> owner)
+    : stream_(std::move(socket)), read_timer_(stream_.get_executor()), owner_(std::move(owner)) {}
+
+  /// Starts reading, or answers 503 and closes when the server is full.
+  void start(bool over_limit);
+
+  /// Closes the connection if it waits for a request; one that is
+  /// answering closes after its answer (stopping is set).
+  void close_if_idle();
+
+  /// Closes the connection; one that waits for an asynchronous answer is
+  /// answered 503 "shutting_down" first.
+  void force_close();
+
+private:
+  void read();
+  void on_read(boost::beast::error_code ec);
+  void serve(http_request req, bool keep_alive);
+  /// An asynchronous answer, on the session's strand.
+  void answer(http_response res);
+  void send(http_response res, bool keep_alive);
+  void shutdown();
+
+  boost::beast::tcp_stream stream_;
+  boost::asio::steady_timer read_timer_;
+  bool timed_out_ = false;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<http_server::impl> owner_;
+  bool busy_ = true; // answering (or starting): not idle
+  bool closed_ = false;
+  // Waiting for a responder's answer, and whether to keep the connection then.
+  bool awaiting_ = false;
+  bool keep_alive_ = false;
+};
+
+} // namespace detail
+
+} // namespace ringactor::service

@@ -1,0 +1,209 @@
+// ringactor service: the services a server offers, by name, each with its
+// typed interface. An application registers an actor (a pool of kernels or
+// of host actors, or a single actor: the same typed handle) and the REST
+// routes (rest_routes.hpp) then call it with JSON:
+//
+//   struct add { std::int32_t a, b; };               // with inspect() and
+//   RINGACTOR_TYPE(add, "calc.add")                  // a stable wire name
+//   using calculator = typed_actor<result<std::int32_t>(add)>;
+//
+//   service::registry reg;
+//   reg.add<calculator>("calc", sys.spawn(pool_of_calculators),
+//                       {.backend = "cpu", .device = "host threads"});
+//   reg.invoke(sys, "calc", "calc.add", R"({"a":1,"b":2})", 500ms,
+//              [](service::invoke_outcome r) { ... });   // r.output == "3"
+//
+// Each message type M of the interface must have a stable name
+// (RINGACTOR_TYPE) and, like its reply type R, a JSON form (inspect(), or a
+// plain field type such as std::int32_t): anything else fails to compile,
+// naming the type. Per M the registry keeps an invoker: JSON -> M (the wire
+// decoder; a bad input is a wire error naming the field path) -> a request
+// to the service's actor with a timeout, made by a short-lived actor (never
+// the calling thread) -> R -> JSON. The outcome callback runs on an actor
+// scheduler thread (or, for input that does not decode, at once on the
+// calling thread).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <ringactor/actor.hpp>
+#include <ringactor/actor_cast.hpp>
+#include <ringactor/actor_system.hpp>
+#include <ringactor/scheduled_actor.hpp>
+#include <ringactor/expected.hpp>
+#include <ringactor/json_format.hpp>
+#include <ringactor/schema.hpp>
+#include <ringactor/typed_actor.hpp>
+
+#include "ringactor/service/type_description.hpp"
+
+namespace ringactor::service {
+
+/// What a service says about where it runs (shown by GET /kernels).
+struct service_info {
+  std::string backend = "host"; ///< "cpu" or "cuda" for kernels, "host" for host actors
+  std::string device;           ///< e.g. "cuda:0"; empty if none applies
+  std::string description;
+};
+
+/// The outcome of one call: the reply as JSON text, or the error, and
+/// how long the actor took.
+struct invoke_outcome {
+  expected<std::string> output;
+  std::chrono::microseconds duration{0};
+};
+
+using outcome_callback = std::function<void(invoke_outcome)>;
+
+/// One message type a service accepts.
+struct message_entry {
+  std::string name;        ///< M's wire name, e.g. "calc.add"
+  std::string output_type; ///< R's wire name or field type, e.g. "i32"
+  std::string input_json;  ///< describe<M>() as JSON
+  std::string output_json; ///< describe<R>() as JSON
+  /// Decodes the JSON input (a node of a parsed document, read before
+  /// invoke returns) and requests the reply within the timeout.
+  std::function<void(actor_system&, wire::json_node, std::chrono::milliseconds, outcome_callback)>
+    invoke;
+};
+
+/// One registered service.
+struct service_entry {
+  std::string id;
+  actor handle; ///< the untyped handle (for statistics)
+  service_info info;
+  std::vector<message_entry> messages;
+
+  const message_entry* find(std::string_view message) const noexcept;
+};
+
+namespace detail {
+
+template <class T>
+constexpr bool check_service_type() {
+  static_assert(wire::field_type<T>,
+                "ringactor service: a message or reply type of a registered service needs a JSON "
+                "form: give the type named in 'check_service_type<Type>' an inspect() function");
+  return true;
+}
+
+template <class M>
+constexpr bool check_service_message() {
+  static_assert(ringactor::wire::detail::has_stable_name<M>,
+                "ringactor service: a message type of a registered service needs a stable wire "
+                "name: add RINGACTOR_TYPE(Type, \"pkg.name\") for the type named in "
+                "'check_service_message<Type>'");
+  return check_service_type<M>();
+}
+
+/// The JSON text of a reply (null for void).
+template <class R>
+expected<std::string> reply_json(R& x) {
+  return to_json(x);
+}
+
+template <class Interface, class M, class R>
+message_entry make_entry(const Interface& handle) {
+  static_assert(check_service_message<M>());
+  if constexpr (!std::is_void_v<R>)
+    static_assert(check_service_type<R>());
+  message_entry e;
+  e.name = std::string{wire::wire_name_of<M>()};
+  e.output_type = type_name<R>();
+  e.input_json = description_json<M>();
+  e.output_json = description_json<R>();
+  e.invoke = [handle](actor_system& sys, wire::json_node input, std::chrono::milliseconds timeout,
+                      outcome_callback done) {
+    M msg{};
+    wire::json_reader reader(input, wire::default_limits, wire::wire_name_of<M>());
+    if (!reader.value(msg)) {
+      done({reader.get_error(), {}});
+      return;
+    }
+    auto start = std::chrono::steady_clock::now();
+    auto since = [start] {
+      return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
+                                                                   - start);
+    };
+    try {
+      sys.spawn([handle, timeout, since, done,
+                 msg = std::move(msg)](event_based_actor* self) mutable {
+        auto h = self->request(handle, timeout, std::move(msg));
+        auto fail = [done, since](const error& err) mutable { done({err, since()}); };
+        if constexpr (std::is_void_v<R>)
+          h.then([done, since]() mutable { done({std::string{"null"}, since()}); }, fail);
+        else
+          h.then(
+            [done, since](R& x) mutable {
+              auto d = since();
+              done({reply_json(x), d});
+            },
+            fail);
+      });
+    } catch (const std::exception& e) { // the system shuts down
+      done({error{sec::dead_receiver, e.what()}, since()});
+    }
+  };
+  return e;
+}
+
+template <class Interface, class... Sigs>
+std::vector<message_entry> make_entries(const Interface& handle, type_list<Sigs...>) {
+  return {make_entry<Interface, typename ringactor::detail::signature_trait<Sigs>::message_type,
+                     typename ringactor::detail::signature_trait<Sigs>::response_type>(handle)...};
+}
+
+} // namespace detail
+
+class registry {
+public:
+  /// Registers `handle` (a typed actor: a pool or a single actor) under
+  /// `id` with every message type of Interface. Throws
+  /// std::invalid_argument for an empty or taken id or an invalid handle
+  /// (registration is configuration).
+  template <class Interface>
+  void add(std::string id, const Interface& handle, service_info info = {}) {
+    service_entry e;
+    e.id = std::move(id);
+    e.handle = actor_cast<actor>(handle);
+    e.info = std::move(info);
+    e.messages = detail::make_entries(handle, typename Interface::signatures{});
+    insert(std::move(e));
+  }
+
+  /// The service `id`, or null.
+  const service_entry* find(std::string_view id) const noexcept;
+
+  /// Every service, by id.
+  const std::map<std::string, service_entry, std::less<>>& services() const noexcept {
+    return services_;
+  }
+
+  /// Calls `message` of service `id` with the JSON `input`: `done` gets the
+  /// reply's JSON, or an error: sec::no_such_actor (no such service),
+  /// sec::unexpected_message (no such message type), a wire error (input),
+  /// or what the request yields (request_timeout, the pool's errors).
+  void invoke(actor_system& sys, std::string_view id, std::string_view message,
+              wire::json_node input, std::chrono::milliseconds timeout,
+              outcome_callback done) const;
+
+  /// invoke() with the input as JSON text (a text that does not parse is a
+  /// wire error).
+  void invoke(actor_system& sys, std::string_view id, std::string_view message,
+              std::string_view input, std::chrono::milliseconds timeout,
+              outcome_callback done) const;
+
+private:
+  void insert(service_entry e);
+
+  std::map<std::string, service_entry, std::less<>> services_;
+};
+
+} // namespace ringactor::service

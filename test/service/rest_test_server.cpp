@@ -1,0 +1,74 @@
+// test/service: a server binary built from the service library the way an
+// application builds its own (server_app.hpp): the demo's adder, plus
+// services the REST tests need:
+//   [pools.x] actor = "sleeper"   answers a nap{ms} after sleeping ms
+//                                 (the slow kernel of the timeout tests)
+//   [pools.x] actor = "refuser"   answers every request with an error
+//   [pools.x] actor = "no_worker" a sleeper pool resized to 0 workers (the
+//                                 configuration asks for at least 1)
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "../../service/demo_services.hpp"
+#include "ringactor/service/server_app.hpp"
+
+namespace rest_test {
+
+struct nap {
+  std::int32_t ms = 0;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, nap& x) {
+  return f.object(x).fields(f.field("ms", x.ms));
+}
+RINGACTOR_TYPE(nap, "rest_test.nap")
+
+using sleeper_if = ringactor::typed_actor<ringactor::result<std::int32_t>(nap)>;
+
+sleeper_if::behavior_type sleeper(sleeper_if::pointer) {
+  return {[](nap m) -> std::int32_t {
+    // Blocks one scheduler worker for a bounded time: the tests ask for
+    // at most a few hundred milliseconds.
+    std::this_thread::sleep_for(std::chrono::milliseconds{m.ms});
+    return m.ms;
+  }};
+}
+
+sleeper_if::behavior_type refuser(sleeper_if::pointer) {
+  return {[](nap) -> ringactor::result<std::int32_t> {
+    return ringactor::error{ringactor::sec::invalid_argument, "the refuser refuses"};
+  }};
+}
+
+} // namespace rest_test
+
+using namespace ringactor;
+
+int main(int argc, char** argv) {
+  return service::serve(
+    argc, argv, "rest-test-server",
+    [](actor_system& sys, const telemetry::config& cfg, service::registry& reg) -> expected<void> {
+      for (auto& spec : cfg.pools) {
+        if (service::demo::add_demo_service(sys, spec, reg))
+          continue;
+        if (spec.type_name == "sleeper" || spec.type_name == "refuser"
+            || spec.type_name == "no_worker") {
+          bool refuses = spec.type_name == "refuser";
+          auto p = spec.to_pool<rest_test::sleeper_if>([refuses](actor_system& s) {
+            return refuses ? s.spawn(rest_test::refuser) : s.spawn(rest_test::sleeper);
+          });
+          if (spec.type_name == "no_worker")
+            p.size = 0;
+          auto pool = sys.spawn(std::move(p));
+          reg.add<rest_test::sleeper_if>(spec.name, pool, {.backend = "host"});
+          continue;
+        }
+        return error{sec::invalid_argument, fmt::format("unknown type '{}'", spec.type_name)};
+      }
+      return {};
+    });
+}
