@@ -4,11 +4,13 @@
 // backend).
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <ringactor/all.hpp>
@@ -313,6 +315,52 @@ TEST_CASE("a kernel's sends before its registration are not counted at the broke
   CHECK(emit_to(self, prod, "nobody", 1, 0).sent == 0);
   CHECK(sends_reach(reg, "late", "not_found", 1));
   CHECK(stats_of(self, b).kernel_sends[0].not_found == 1);
+}
+
+TEST_CASE("scrapes on another thread never see device send totals step back while kernels "
+          "come and go") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto b = k2k::spawn_broker(sys, {.name = "churn"});
+  scoped_actor self{sys};
+  auto cons = spawn_consumer(sys, nullptr);
+  register_at(self, b, "cons", cons);
+  auto& reg = sys.metrics();
+  std::atomic<bool> stop{false};
+  std::atomic<int> scrapes{0};
+  std::atomic<int> backwards{0};
+  // Relaxed: the flags and counts are read after join(), which orders them.
+  std::thread scraper{[&] {
+    double channel = 0;
+    double not_found = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      auto c = sends(reg, "churn", "channel");
+      auto n = sends(reg, "churn", "not_found");
+      if (c < channel || n < not_found)
+        backwards.fetch_add(1, std::memory_order_relaxed);
+      channel = c;
+      not_found = n;
+      scrapes.fetch_add(1, std::memory_order_relaxed);
+    }
+  }};
+  constexpr int rounds = 4;
+  for (int i = 0; i < rounds; ++i) {
+    auto p = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("p"));
+    register_at(self, b, "p", p);
+    CHECK(emit_to(self, p, "cons", 20, 1).sent == 20);
+    CHECK(emit_to(self, p, "nobody", 1, 0).sent == 0);
+    if (i % 2 == 0)
+      REQUIRE(self->request(b, 5s, k2k::unregister_endpoint{"p"}).get());
+    else
+      self->send_exit(p, exit_reason::kill);
+    REQUIRE(eventually([&] { return stats_of(self, b).registered_endpoints == 1; }));
+  }
+  REQUIRE(eventually([&] { return stats_of(self, b).device_channels_retiring == 0; }));
+  stop.store(true, std::memory_order_relaxed);
+  scraper.join();
+  CHECK(scrapes.load() > 0);
+  CHECK(backwards.load() == 0);
+  CHECK(sends(reg, "churn", "channel") == 20 * rounds);
+  CHECK(sends(reg, "churn", "not_found") == rounds);
 }
 
 TEST_SUITE_END();
