@@ -108,6 +108,7 @@ public:
 
   /// The broker exits: every message it still holds gets its receipt.
   ~broker_state() {
+    metrics_.stop_watching(); // no scrape reads links_ once it goes
     for (auto& [id, ep] : endpoints_)
       ep.queue.drain([&](detail::queued_envelope q) {
         answer_only(q.env.id, q.env.destination, q.env.hops, q.env.reply_to,
@@ -133,6 +134,7 @@ public:
     self_->set_down_handler([this](down_msg& x) { on_down(x); });
     links_ = std::make_unique<detail::device_links>(self_->id(), clock_->node_id(),
                                                     cfg_.device_channel_capacity);
+    metrics_.watch(*links_);
   }
 
   broker::behavior_type make_behavior() {

@@ -8,7 +8,14 @@
 
 namespace ringactor::k2k::detail {
 
-broker_metrics::broker_metrics(actor_system& sys, const std::string& broker) {
+std::array<std::uint64_t, device_send_outcomes.size()>
+by_outcome(const device_send_totals& x) noexcept {
+  return {x.channel,      x.host,      x.broker,     x.not_found,
+          x.not_accepted, x.too_large, x.queue_full, x.host_queue_full};
+}
+
+broker_metrics::broker_metrics(actor_system& sys, const std::string& broker)
+  : registry_(&sys.metrics()), broker_(broker) {
   auto& reg = sys.metrics();
   auto& receipts = reg.counter_family("ringactor_k2k_receipts_total",
                                       "Messages a K2K broker decided, by receipt status.",
@@ -27,6 +34,27 @@ broker_metrics::broker_metrics(actor_system& sys, const std::string& broker) {
                                   {"broker"});
   if (auto g = queued.get({broker}))
     queued_ = *g;
+}
+
+void broker_metrics::watch(const device_links& links) {
+  if (registry_ == nullptr)
+    return;
+  collector_ = registry_->add_collector([&links, broker = broker_](metrics::sample_sink& out) {
+    auto now = links.send_levels();
+    if (auto f = out.family("ringactor_k2k_device_sends_total",
+                            "Sends kernels registered at a K2K broker made with ctx.send, by "
+                            "outcome (channel: into a device channel; host, broker: into K2H).",
+                            metrics::metric_type::counter, {"broker", "outcome"})) {
+      auto values = by_outcome(now.sends);
+      for (std::size_t i = 0; i < values.size(); ++i)
+        out.add(*f, {broker, std::string{device_send_outcomes[i]}}, static_cast<double>(values[i]));
+    }
+    if (auto f = out.family("ringactor_k2k_device_channel_depth",
+                            "Messages in a K2K broker's device channels not yet taken by the "
+                            "receiving kernel.",
+                            metrics::metric_type::gauge, {"broker"}))
+      out.add(*f, {broker}, static_cast<double>(now.channel_depth));
+  });
 }
 
 } // namespace ringactor::k2k::detail

@@ -4,9 +4,7 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
-#include <optional>
 #include <thread>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -34,17 +32,6 @@ void leak(std::shared_ptr<void> endpoint) {
   static std::mutex mutex;
   std::lock_guard guard{mutex};
   graveyard->push_back(std::move(endpoint));
-}
-
-/// A channel's counters, or none when they cannot be read (a CUDA error,
-/// logged: the statistics then leave the channel out).
-std::optional<k2k_channel_counters> counters_of(const shared_region& channel) {
-  try {
-    return read_k2k_channel_counters(channel);
-  } catch (const std::exception& e) {
-    log_warn("k2k broker: cannot read a device channel's counters: {}", e.what());
-    return std::nullopt;
-  }
 }
 
 /// The order number of the next inbound entry published (k2k_inbound::order):
@@ -78,6 +65,8 @@ void device_links::retire_where(Pred pred, time_point now) {
 }
 
 device_links::~device_links() {
+  // The broker removed its metrics collector first; the lock is for form.
+  std::lock_guard guard{mutex_};
   auto now = std::chrono::steady_clock::now();
   for (auto& x : links_)
     retire(std::move(x), now, /*drain=*/false);
@@ -89,7 +78,7 @@ device_links::~device_links() {
   // The broker exits: wait (bounded) for the kernels to let go, then leak
   // what is left. Live kernels acknowledge within a loop iteration.
   auto until = now + std::chrono::seconds{1};
-  for (std::uint32_t n = 0; collect(std::chrono::steady_clock::now()); ++n) {
+  for (std::uint32_t n = 0; collect_locked(std::chrono::steady_clock::now()); ++n) {
     if (std::chrono::steady_clock::now() >= until) {
       log_warn("k2k broker: {} device channels not acknowledged by their kernels at exit; "
                "their memory is leaked",
@@ -112,6 +101,7 @@ device_links::~device_links() {
 }
 
 void device_links::add(const std::string& name, const actor& handle, std::uint32_t capacity) {
+  std::lock_guard guard{mutex_};
   bool known = std::any_of(devices_.begin(), devices_.end(),
                            [&](const endpoint_ptr& d) { return d->id == handle.id(); });
   if (capacity == 0)
@@ -129,6 +119,7 @@ void device_links::add(const std::string& name, const actor& handle, std::uint32
     ep->name = name;
     ep->address = k2k_address(name);
     ep->capacity = capacity;
+    ep->base = port_counts(ep->ref());
   } else if (!known) {
     auto port = claim_kernel_port(handle.id(), this);
     if (port && port->mode != loop_mode::persistent) {
@@ -137,8 +128,10 @@ void device_links::add(const std::string& name, const actor& handle, std::uint32
       release_kernel_port(handle.id(), this);
       port.reset();
     }
-    if (port)
+    if (port) {
       ep = std::make_shared<device_endpoint>(name, handle.id(), std::move(*port), capacity, this);
+      ep->base = port_counts(ep->ref());
+    }
   }
   if (!ep) {
     host_endpoint h{name, handle.id(), k2k_address(name)};
@@ -280,6 +273,7 @@ void device_links::publish_host_kind(const endpoint_ptr& from, const k2k_route& 
 }
 
 void device_links::add_routed(const std::string& destination) {
+  std::lock_guard guard{mutex_};
   if (is_routed(destination))
     return;
   routed_.push_back(destination);
@@ -290,13 +284,14 @@ void device_links::add_routed(const std::string& destination) {
 }
 
 void device_links::remove_routed(const std::string& destination) {
+  std::lock_guard guard{mutex_};
   auto i = std::find(routed_.begin(), routed_.end(), destination);
   if (i == routed_.end())
     return;
   routed_.erase(i);
   auto now = std::chrono::steady_clock::now();
   retire_where([&](const link& x) { return x.routed && x.to_name == destination; }, now);
-  collect(now);
+  collect_locked(now);
 }
 
 bool device_links::is_routed(const std::string& name) const {
@@ -311,12 +306,17 @@ bool device_links::is_endpoint(const std::string& name) const {
 }
 
 void device_links::remove(const std::string& name) {
+  std::lock_guard guard{mutex_};
   auto now = std::chrono::steady_clock::now();
   retire_where([&](const link& x) { return x.from->name == name || x.to_name == name; }, now);
   std::erase_if(hosts_, [&](const host_endpoint& h) { return h.name == name; });
   auto d = std::find_if(devices_.begin(), devices_.end(),
                         [&](const endpoint_ptr& ep) { return ep->name == name; });
   if (d != devices_.end()) {
+    // Its sends so far stay counted. Read now, when the broker lets go of
+    // it, not when it acknowledges (it may be registered again before):
+    // a send it completes after this is not counted.
+    add_to(retained_, sends_of(**d));
     // Retired links keep it (and its claim) until they are acknowledged.
     (*d)->ref().set_identity(0, 0);
     (*d)->port.channel->control().wake();
@@ -326,7 +326,7 @@ void device_links::remove(const std::string& name) {
   if (is_routed(name))
     for (auto& dev_ep : devices_)
       broker_route(dev_ep, name);
-  collect(now);
+  collect_locked(now);
 }
 
 void device_links::retire(link x, time_point now, bool drain) {
@@ -373,7 +373,7 @@ bool device_links::advance(retired_link& r, time_point now) {
     r.deadline = now + drain_limit;
   }
   if (r.step == retire_step::draining) {
-    auto c = counters_of(x.memory);
+    auto c = channel_counts(x.memory);
     // The receiver's leader takes from the channel while its inbound entry
     // is live, as before. Done when it took everything, when its loop ended
     // (nothing more will be taken), or when it took too long.
@@ -406,14 +406,20 @@ void device_links::finish(retired_link& r) {
   if (x.to) {
     x.to->inbound_used.reset(static_cast<std::size_t>(x.inbound));
     // Both kernels let go: the counters are final.
-    if (auto c = counters_of(x.memory)) {
-      queue_full_retired_ += c->queue_full;
+    if (auto c = channel_counts(x.memory)) {
+      retained_.channel += c->produced;
+      retained_.queue_full += c->queue_full;
       lost_at_teardown_ += c->produced - c->consumed;
     }
   }
 }
 
 bool device_links::collect(time_point now) {
+  std::lock_guard guard{mutex_};
+  return collect_locked(now);
+}
+
+bool device_links::collect_locked(time_point now) {
   std::erase_if(retired_, [&](retired_link& r) {
     if (!advance(r, now))
       return false;
@@ -433,6 +439,13 @@ void device_links::abandon(retired_link& r) {
   // The port of a kernel that did not let go is given up for good: keeping
   // the claim is not enough, as its owner (this object, or a later one at
   // the same address) could claim it again with fresh bookkeeping.
+  // Its counts as they are now (the latest read: what a kernel that still
+  // runs pushes later is not counted).
+  if (r.what.to)
+    if (auto c = channel_counts(r.what.memory)) {
+      retained_.channel += c->produced;
+      retained_.queue_full += c->queue_full;
+    }
   leak(std::move(r.what.memory));
   auto& from = r.what.from;
   if (!acknowledged(from, r.from_version))
@@ -453,42 +466,6 @@ device_links::endpoint_ptr device_links::retiring_endpoint(actor_id id) const {
       return r.what.to;
   }
   return nullptr;
-}
-
-void device_links::stats(broker_stats& out) const {
-  out.device_queue_full = queue_full_retired_;
-  out.device_lost_at_teardown = lost_at_teardown_;
-  out.device_channels_retiring = retired_.size();
-  for (auto& x : links_) {
-    if (!x.to)
-      continue;
-    device_channel_stats s;
-    s.source = x.from->name;
-    s.destination = x.to_name;
-    if (auto c = counters_of(x.memory)) {
-      s.sent = c->produced;
-      s.received = c->consumed;
-      s.queue_full = c->queue_full;
-    }
-    s.capacity = x.capacity;
-    out.device_queue_full += s.queue_full;
-    out.device_channels.push_back(std::move(s));
-  }
-  for (auto& r : retired_)
-    if (r.what.to)
-      if (auto c = counters_of(r.what.memory))
-        out.device_queue_full += c->queue_full;
-  std::sort(out.device_channels.begin(), out.device_channels.end(), [](auto& x, auto& y) {
-    return std::tie(x.source, x.destination) < std::tie(y.source, y.destination);
-  });
-  for (auto& ep : devices_) {
-    auto ref = ep->ref();
-    out.kernel_sends.push_back(kernel_send_stats{ep->name, ref.not_found(), ref.not_accepted(),
-                                                 ref.too_large(), ref.sent_to_host(),
-                                                 ref.sent_to_broker(), ref.host_queue_full()});
-  }
-  std::sort(out.kernel_sends.begin(), out.kernel_sends.end(),
-            [](auto& x, auto& y) { return x.kernel_id < y.kernel_id; });
 }
 
 } // namespace ringactor::k2k::detail

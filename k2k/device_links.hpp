@@ -1,13 +1,15 @@
 // ringactor k2k (internal): the device channels and route tables a broker
 // maintains for its kernel endpoints (see "Device channels" in broker.hpp
-// and the protocol in ringactor/gpu/k2k_port.hpp). Used by the broker's
-// actor only: single-threaded.
+// and the protocol in ringactor/gpu/k2k_port.hpp). Changed by the broker's
+// actor only; send_levels() may run on any thread (a metrics scrape).
 #pragma once
 
 #include <bitset>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,27 @@
 #include "ringactor/k2k/broker.hpp"
 
 namespace ringactor::k2k::detail {
+
+/// What a scrape reads of a broker's device links (device_links::send_levels).
+struct device_send_levels {
+  device_send_totals sends;
+  /// Messages pushed into device channels and not yet taken, over the
+  /// channels whose memory the broker holds (live and retiring ones).
+  std::uint64_t channel_depth = 0;
+};
+
+/// The ctx.send counters of a kernel's port (k2k_port), as read at one time.
+struct port_send_counts {
+  std::uint64_t host = 0;
+  std::uint64_t broker = 0;
+  std::uint64_t not_found = 0;
+  std::uint64_t not_accepted = 0;
+  std::uint64_t too_large = 0;
+  std::uint64_t host_queue_full = 0;
+};
+
+/// Adds a port's counts to `out`'s fields of the same names.
+void add_to(device_send_totals& out, const port_send_counts& c) noexcept;
 
 class device_links {
 public:
@@ -68,7 +91,14 @@ public:
 
   bool retiring() const noexcept { return !retired_.empty(); }
 
+  /// Broker thread only (it reads without the lock: nothing else changes
+  /// the links).
   void stats(broker_stats& out) const;
+
+  /// The sends of every kernel endpoint this broker has had, and the depth
+  /// of its channels, read now. Thread-safe: any thread may call it while
+  /// the broker changes links (it takes mutex_).
+  device_send_levels send_levels() const;
 
 private:
   struct device_endpoint {
@@ -92,6 +122,9 @@ private:
     kernel_port_info port;
     std::uint32_t capacity;
     const void* owner;
+    /// The port's counters when it was registered (they count from the
+    /// kernel's start, under earlier brokers and registrations too).
+    port_send_counts base;
     /// Entries in use: live, or retired and not yet acknowledged.
     std::bitset<k2k_max_routes> routes_used;
     std::bitset<k2k_max_inbound> inbound_used;
@@ -137,6 +170,18 @@ private:
     bool abandoned = false;
   };
 
+  /// collect() with mutex_ held.
+  bool collect_locked(time_point now);
+  /// A channel's counters, or none when they cannot be read (a CUDA error,
+  /// logged: the statistics then leave the channel out).
+  static std::optional<k2k_channel_counters> channel_counts(const shared_region& channel);
+  /// The ctx.send counters of a kernel's port now.
+  static port_send_counts port_counts(const k2k_port_ref& port) noexcept;
+  /// `ep`'s sends since its registration here.
+  static port_send_counts sends_of(const device_endpoint& ep);
+  /// Adds live endpoints' and channels' counts to `out` (the retained totals
+  /// are not in it).
+  void add_live(device_send_levels& out) const;
   void connect(const endpoint_ptr& from, const endpoint_ptr& to);
   void host_route(const endpoint_ptr& from, const host_endpoint& to);
   void broker_route(const endpoint_ptr& from, const std::string& destination);
@@ -163,6 +208,12 @@ private:
   /// object, so that its entries in use are known once).
   endpoint_ptr retiring_endpoint(actor_id id) const;
 
+  // Held by the broker's thread while it changes routed_, devices_, hosts_,
+  // links_, retired_ or the retained totals (every public member but
+  // stats), and by send_levels() while it reads them: a scrape sees each
+  // teardown either before or after, never half done, so that the totals it
+  // sums never step back.
+  mutable std::mutex mutex_;
   actor_id broker_;
   std::uint32_t node_;
   std::uint32_t default_capacity_;
@@ -172,8 +223,10 @@ private:
   std::vector<host_endpoint> hosts_;
   std::vector<link> links_;
   std::vector<retired_link> retired_;
-  // Totals over channels already torn down.
-  std::uint64_t queue_full_retired_ = 0;
+  // Totals over endpoints unregistered (their ports' counts when they were
+  // removed) and channels already torn down (their final counts): the part
+  // of the send totals no live object holds any more.
+  device_send_totals retained_;
   std::uint64_t lost_at_teardown_ = 0;
 };
 

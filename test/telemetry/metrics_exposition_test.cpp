@@ -11,6 +11,7 @@
 #include <ringactor/all.hpp>
 #include <ringactor/gpu/kernel_actor.hpp>
 #include <ringactor/gpu/kernels/adder.hpp>
+#include <ringactor/k2k/broker.hpp>
 #include <ringactor/telemetry/prometheus_text.hpp>
 
 using namespace ringactor;
@@ -152,9 +153,15 @@ TEST_CASE("a running system's metrics page passes promtool check metrics") {
   using adder_if = typed_actor<result<std::int32_t>(kernels::add)>;
   auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, {.backend = kernel_backend::cpu});
   REQUIRE(self->request(k, 5s, kernels::add{1, 2}).get());
+  // A broker with the kernel as a device endpoint: its collector's families
+  // (ringactor_k2k_device_*).
+  auto b = k2k::spawn_broker(sys, {.name = "edge"});
+  REQUIRE(self->request(b, 5s, k2k::register_endpoint{"adder", k}).get());
   fill(sys.metrics());
   auto text = telemetry::prometheus_text(sys.metrics());
   REQUIRE(text.find("ringactor_kernel_round_trip_seconds_bucket{") != std::string::npos);
+  REQUIRE(text.find("ringactor_k2k_device_sends_total{") != std::string::npos);
+  REQUIRE(text.find("ringactor_k2k_device_channel_depth{") != std::string::npos);
   temp_file file{text};
   auto r = run("promtool check metrics < " + file.path);
   CHECK_MESSAGE(r.status == 0, r.output, "\n--- the page:\n", text);
@@ -170,6 +177,11 @@ TEST_CASE("the metrics page parses with prometheus_client's parser") {
   auto a = sys.spawn([]() -> behavior { return {[](int x) { return x; }}; });
   scoped_actor self{sys};
   REQUIRE(self->request(a, 5s, 1).get<int>());
+  // A broker with a kernel endpoint (ringactor_k2k_device_*).
+  using adder_if = typed_actor<result<std::int32_t>(kernels::add)>;
+  auto k = spawn_kernel<adder_if>(sys, kernels::adder{}, {.backend = kernel_backend::cpu});
+  auto b = k2k::spawn_broker(sys, {.name = "edge"});
+  REQUIRE(self->request(b, 5s, k2k::register_endpoint{"adder", k}).get());
   temp_file file{telemetry::prometheus_text(sys.metrics())};
   // Prints "family type" per family, then "sample value" for the samples
   // asked about below.
@@ -197,7 +209,12 @@ TEST_CASE("the metrics page parses with prometheus_client's parser") {
   CHECK(out.find("sample app_latency_seconds_bucket le=+Inf,route=/a 5.0\n") != std::string::npos);
   CHECK(out.find("sample app_latency_seconds_count route=/a 5.0\n") != std::string::npos);
   CHECK(out.find("sample app_queue_depth  -4.0\n") != std::string::npos);
-  CHECK(out.find("sample ringactor_requests_total outcome=value 1.0\n") != std::string::npos);
+  // The request to the actor and the broker's registration.
+  CHECK(out.find("sample ringactor_requests_total outcome=value 2.0\n") != std::string::npos);
+  CHECK(out.find("family ringactor_k2k_device_sends counter\n") != std::string::npos);
+  CHECK(out.find("sample ringactor_k2k_device_sends_total broker=edge,outcome=channel 0.0\n")
+        != std::string::npos);
+  CHECK(out.find("family ringactor_k2k_device_channel_depth gauge\n") != std::string::npos);
 }
 
 TEST_SUITE_END();

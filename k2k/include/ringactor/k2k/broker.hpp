@@ -193,8 +193,9 @@ struct device_channel_stats {
   std::uint64_t depth() const noexcept { return sent - received; }
 };
 
-/// What one kernel endpoint's ctx.send calls could not do, by reason (a
-/// full channel is counted per channel, in device_channel_stats).
+/// What one kernel endpoint's ctx.send calls did since its registration
+/// here, by outcome (a device channel's sends and queue_full are counted per
+/// channel, in device_channel_stats).
 struct kernel_send_stats {
   std::string kernel_id;
   std::uint64_t not_found = 0;
@@ -206,6 +207,33 @@ struct kernel_send_stats {
   /// Sends to host endpoints or this broker given up (queue_full) because
   /// K2H stayed full until the kernel was asked to terminate.
   std::uint64_t host_queue_full = 0;
+};
+
+/// Every ctx.send of this broker's kernel endpoints, by outcome: one field
+/// per way a send can end (not_leader, a call off the leader thread, sends
+/// nothing and is not counted). The totals of the metric
+/// ringactor_k2k_device_sends_total{broker,outcome}, where each field is the
+/// outcome of its name.
+///
+/// Counted by the kernels in memory the broker set up, and kept when that
+/// memory goes: an endpoint's sends up to its unregistration (or exit) and a
+/// device channel's until both its kernels let go of it (its final counts).
+/// Not counted: a send an unregistered kernel completes after the broker let
+/// go of it (it learns at its next send or loop iteration), a push into a
+/// channel abandoned after 10 s without an acknowledgement (its counts are
+/// read when it is given up), and sends made before the kernel was
+/// registered here.
+struct device_send_totals {
+  std::uint64_t channel = 0;         ///< pushed into a device channel to a kernel
+  std::uint64_t host = 0;            ///< into K2H for a host endpoint
+  std::uint64_t broker = 0;          ///< into K2H for this broker to route
+  std::uint64_t not_found = 0;       ///< no route to the destination
+  std::uint64_t not_accepted = 0;    ///< the destination kernel takes no such type
+  std::uint64_t too_large = 0;       ///< larger than a slot of the channel or of K2H
+  std::uint64_t queue_full = 0;      ///< the device channel was full
+  std::uint64_t host_queue_full = 0; ///< K2H stayed full until the kernel terminated
+
+  friend bool operator==(const device_send_totals&, const device_send_totals&) = default;
 };
 
 struct broker_stats {
@@ -227,6 +255,10 @@ struct broker_stats {
   std::vector<device_channel_stats> device_channels;
   /// Kernel endpoints with device channels, sorted by kernel id.
   std::vector<kernel_send_stats> kernel_sends;
+  /// The sends of every kernel endpoint this broker has had, those
+  /// unregistered and the channels torn down included (see
+  /// device_send_totals): what ringactor_k2k_device_sends_total shows.
+  device_send_totals device_sends;
   /// Sends refused by full device channels, over every channel this broker
   /// set up (those torn down included): the device channels' queue_full.
   std::uint64_t device_queue_full = 0;
