@@ -88,6 +88,20 @@ struct rest_server {
   std::uint16_t port() const { return proc.port(); }
 };
 
+/// Polls the "slow" pool's in_flight count until it is `n` (at most 5 s);
+/// returns the last count seen.
+long wait_in_flight(const rest_server& s, long n) {
+  long in_flight = -1;
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < until) {
+    in_flight = number_after(body_of(get(s.port(), "/kernels/slow")), "in_flight");
+    if (in_flight == n)
+      break;
+    std::this_thread::sleep_for(5ms);
+  }
+  return in_flight;
+}
+
 } // namespace
 
 TEST_SUITE_BEGIN("service");
@@ -194,15 +208,7 @@ TEST_CASE("a request past its timeout_ms is 504 and the pool's in-flight count r
   CHECK(contains(body_of(r), R"("error":"timeout")"));
   // The worker finishes the request it holds; then the pool counts 0 in
   // flight (bounded wait).
-  long in_flight = -1;
-  auto until = std::chrono::steady_clock::now() + 5s;
-  while (std::chrono::steady_clock::now() < until) {
-    in_flight = number_after(body_of(get(s.port(), "/kernels/slow")), "in_flight");
-    if (in_flight == 0)
-      break;
-    std::this_thread::sleep_for(20ms);
-  }
-  CHECK(in_flight == 0);
+  CHECK(wait_in_flight(s, 0) == 0);
   // The pool serves on.
   r = post(s.port(), "/kernels/slow/rest_test.nap", R"({"ms":1})");
   CHECK(status_of(r) == 200);
@@ -232,10 +238,7 @@ TEST_CASE("SIGTERM answers a request that waits on an actor, or 503 past shutdow
     connection c{s.port()};
     REQUIRE(c.send(nap));
     // The request reached the worker once the pool counts it in flight.
-    auto until = std::chrono::steady_clock::now() + 5s;
-    while (std::chrono::steady_clock::now() < until
-           && number_after(body_of(get(s.port(), "/kernels/slow")), "in_flight") != 1)
-      std::this_thread::sleep_for(5ms);
+    wait_in_flight(s, 1);
     s.proc.signal(SIGTERM);
     auto r = c.read_response();
     INFO(r);
@@ -251,10 +254,7 @@ TEST_CASE("SIGTERM answers a request that waits on an actor, or 503 past shutdow
     REQUIRE_MESSAGE(s.port() != 0, s.proc.output());
     connection c{s.port()};
     REQUIRE(c.send(nap));
-    auto until = std::chrono::steady_clock::now() + 5s;
-    while (std::chrono::steady_clock::now() < until
-           && number_after(body_of(get(s.port(), "/kernels/slow")), "in_flight") != 1)
-      std::this_thread::sleep_for(5ms);
+    wait_in_flight(s, 1);
     s.proc.signal(SIGTERM);
     auto r = c.read_response();
     INFO(r);
