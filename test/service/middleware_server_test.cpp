@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 
 #include "middleware_helpers.hpp"
@@ -129,6 +130,35 @@ TEST_CASE("a server with a request timeout and a concurrency limit from a file a
   auto timed_out = slow.read_response();
   CHECK(status_of(timed_out) == 504);
   CHECK(contains(body_of(timed_out), R"("error":"timeout")"));
+  CHECK_MESSAGE(server.stop() == 0, server.output());
+}
+
+TEST_CASE("the example configuration's commented middleware keys load when uncommented") {
+  std::ifstream in{RINGACTOR_SOURCE_ROOT "/service/server.example.toml"};
+  REQUIRE(in.good());
+  static const std::regex commented_key{R"(^# (\[[a-z_]+\]|[a-z_]+ = .*)$)"};
+  std::string text;
+  int uncommented = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (std::regex_match(line, commented_key)) {
+      line.erase(0, 2);
+      ++uncommented;
+    }
+    text += line + "\n";
+  }
+  CHECK(uncommented == 19); // 15 keys and 4 tables
+  auto file = std::filesystem::temp_directory_path()
+              / ("ringactor_mw_example_" + std::to_string(::getpid()) + ".toml");
+  std::ofstream{file} << text;
+  scoped_env tokens{"RINGACTOR_SERVER_TOKENS", "more-tokens"};
+  server_process server{{"--config", file.string()}};
+  std::filesystem::remove(file);
+  REQUIRE_MESSAGE(server.port() != 0, server.output());
+  CHECK(status_of(get_with(server.port(), "/kernels", {})) == 401);
+  auto ok = get_with(server.port(), "/kernels", {"Authorization: Bearer s3cret"});
+  CHECK(status_of(ok) == 200);
+  CHECK(status_of(get_with(server.port(), "/kernels", {"Authorization: Bearer more-tokens"}))
+        == 200);
   CHECK_MESSAGE(server.stop() == 0, server.output());
 }
 
