@@ -274,7 +274,8 @@ void session::send(http_response res, bool keep_alive) {
   out->version(11);
   out->result(res.status);
   out->set(http::field::server, "ringactor-server");
-  out->set(http::field::content_type, res.content_type);
+  if (!res.content_type.empty()) // a 204 (a CORS preflight's answer) has none
+    out->set(http::field::content_type, res.content_type);
   for (auto& [key, value] : res.headers)
     out->insert(key, value);
   if (!request_id_.empty())
