@@ -61,8 +61,10 @@ private:
         continue;
       }
       auto first = due_.begin();
-      if (clock::now() < first->first.first) {
-        cv_.wait_until(guard, first->first.first);
+      // A copy: while this waits, an answer may withdraw (erase) the entry.
+      auto when = first->first.first;
+      if (clock::now() < when) {
+        cv_.wait_until(guard, when);
         continue;
       }
       auto fn = std::move(first->second);

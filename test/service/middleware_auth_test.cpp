@@ -84,6 +84,7 @@ TEST_CASE("CORS answers an allowed origin's preflight 204 and gives other origin
   auto pre = request(port, raw_request("OPTIONS", "/a",
                                        {"Origin: https://app.example",
                                         "Access-Control-Request-Method: POST"}));
+  INFO(pre);
   CHECK(status_of(pre) == 204);
   CHECK(header_of(pre, "Access-Control-Allow-Origin") == "https://app.example");
   CHECK(contains(header_of(pre, "Access-Control-Allow-Methods").value_or(""), "POST"));
