@@ -167,6 +167,28 @@ void http_server::impl::add_route(std::string method, std::string pattern,
                    [](auto& x, auto& y) { return x.params < y.params; });
 }
 
+void http_server::impl::build_chains() {
+  outer_layers = std::make_shared<const std::vector<layer>>(layers);
+  for (auto& p : routes)
+    for (auto& [method, entry] : p.methods) {
+      detail::chain_end end = entry.async;
+      if (entry.sync)
+        end = [sync = entry.sync](const http_request& req, responder answer) {
+          http_response res;
+          try {
+            res = sync(req);
+          } catch (const std::exception& e) {
+            log_error("service: the handler of {} {} threw: {}", req.method, req.path, e.what());
+            res = http_response::error(500, "internal",
+                                       "the handler failed (see the server's log)");
+          }
+          answer(std::move(res));
+        };
+      entry.chain = std::make_shared<const detail::layer_chain>(detail::layer_chain{
+        outer_layers, entry.layers, std::move(end)});
+    }
+}
+
 detail::route_match http_server::impl::match(http_request& req) const {
   auto path = split_path(req.path);
   const detail::route_pattern* first = nullptr;
@@ -231,12 +253,28 @@ http_server::~http_server() {
 }
 
 void http_server::route(std::string method, std::string pattern, route_handler handler) {
-  impl_->add_route(std::move(method), std::move(pattern), {std::move(handler), {}});
+  impl_->add_route(std::move(method), std::move(pattern), {std::move(handler), {}, {}, nullptr});
 }
 
 void http_server::route_async(std::string method, std::string pattern,
                               async_route_handler handler) {
-  impl_->add_route(std::move(method), std::move(pattern), {{}, std::move(handler)});
+  impl_->add_route(std::move(method), std::move(pattern), {{}, std::move(handler), {}, nullptr});
+}
+
+void http_server::route(std::string method, std::string pattern, route_handler handler,
+                        std::vector<layer> layers) {
+  impl_->add_route(std::move(method), std::move(pattern),
+                   {std::move(handler), {}, std::move(layers), nullptr});
+}
+
+void http_server::route_async(std::string method, std::string pattern, async_route_handler handler,
+                              std::vector<layer> layers) {
+  impl_->add_route(std::move(method), std::move(pattern),
+                   {{}, std::move(handler), std::move(layers), nullptr});
+}
+
+void http_server::use(layer l) {
+  impl_->layers.push_back(std::move(l));
 }
 
 expected<void> http_server::start() {
@@ -271,6 +309,7 @@ expected<void> http_server::start() {
   if (ec)
     return fail("listen");
   d.bound_port.store(d.acceptor.local_endpoint().port(), std::memory_order_release);
+  d.build_chains();
   d.started = true;
   d.accept();
   for (std::size_t i = 0; i < d.options.threads; ++i)

@@ -3,6 +3,12 @@
 // it, so that the session's state is only ever touched there.
 #include "http_session.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <random>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
@@ -15,6 +21,31 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+/// The client's X-Request-Id if usable (1 to 128 of [A-Za-z0-9._:-]: it is
+/// logged and echoed, so nothing that could forge a line or a header).
+bool usable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128)
+    return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+          || c == '_' || c == ':' || c == '-'))
+      return false;
+  return true;
+}
+
+/// 32 random hex digits (a 128-bit id, as a trace id is).
+std::string fresh_request_id() {
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  char text[33];
+  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(gen()),
+                static_cast<unsigned long long>(gen()));
+  return text;
+}
+
+} // namespace
 
 void session::start(bool over_limit) {
   if (over_limit) {
@@ -37,6 +68,8 @@ void session::close_if_idle() {
 void session::force_close() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     if (self->awaiting_ && !self->closed_) {
+      if (self->cancel_)
+        self->cancel_->cancel(cancel_reason::server_stop);
       self->awaiting_ = false;
       self->send(http_response::error(503, "shutting_down",
                                       "the server stopped before the answer came"),
@@ -48,6 +81,8 @@ void session::force_close() {
 }
 
 void session::read() {
+  request_id_.clear();
+  cancel_.reset();
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(owner_->options.max_header_bytes));
   parser_->body_limit(owner_->options.max_body_bytes);
@@ -122,13 +157,38 @@ void session::on_read(beast::error_code ec) {
   for (auto& field : msg)
     req.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
   req.body = std::move(msg.body());
+  beast::error_code peer_ec;
+  auto peer = stream_.socket().remote_endpoint(peer_ec);
+  if (!peer_ec)
+    req.remote_address = peer.address().to_string();
+  auto id = req.header("X-Request-Id");
+  req.request_id = usable_request_id(id) ? std::string{id} : fresh_request_id();
+  req.cancel = std::make_shared<cancellation>();
+  request_id_ = req.request_id;
+  cancel_ = req.cancel;
   serve(std::move(req), msg.keep_alive());
 }
 
 void session::serve(http_request req, bool keep_alive) {
   auto m = owner_->match(req);
   if (m.entry == nullptr) {
-    send(std::move(m.refusal), keep_alive);
+    if (owner_->outer_layers->empty()) {
+      send(std::move(m.refusal), keep_alive);
+      return;
+    }
+    // The server's layers see a refused request too (a CORS preflight, the
+    // access log); the refusal is the end of its way.
+    auto refused = std::make_shared<const layer_chain>(layer_chain{
+      owner_->outer_layers,
+      {},
+      [refusal = std::move(m.refusal)](const http_request&, responder answer) {
+        answer(refusal);
+      }});
+    serve_async(std::move(refused), std::move(req), keep_alive);
+    return;
+  }
+  if (m.entry->chain->size() > 0) {
+    serve_async(m.entry->chain, std::move(req), keep_alive);
     return;
   }
   try {
@@ -138,20 +198,8 @@ void session::serve(http_request req, bool keep_alive) {
     }
     awaiting_ = true;
     keep_alive_ = keep_alive;
-    // The responder holds the session weakly (the server's set owns it):
-    // an answer after the connection closed, or after the server stopped
-    // and its threads ended, finds nothing and is dropped, and a posted
-    // answer that never runs keeps nothing alive.
-    responder r{[weak = weak_from_this()](http_response res) {
-      auto self = weak.lock();
-      if (!self)
-        return;
-      asio::post(self->stream_.get_executor(), [weak, res = std::move(res)]() mutable {
-        if (auto s = weak.lock())
-          s->answer(std::move(res));
-      });
-    }};
-    m.entry->async(req, std::move(r));
+    m.entry->async(req, make_responder());
+    watch_disconnect();
   } catch (const std::exception& e) {
     log_error("service: the handler of {} {} threw: {}", req.method, req.path, e.what());
     // An asynchronous handler's responder, destroyed by the throw, has
@@ -160,6 +208,57 @@ void session::serve(http_request req, bool keep_alive) {
       send(http_response::error(500, "internal", "the handler failed (see the server's log)"),
            keep_alive);
   }
+}
+
+void session::serve_async(std::shared_ptr<const layer_chain> chain, http_request req,
+                          bool keep_alive) {
+  awaiting_ = true;
+  keep_alive_ = keep_alive;
+  auto method = req.method;
+  auto path = req.path;
+  try {
+    // The request is shared: a layer may call next later, from any thread.
+    detail::run_chain(std::move(chain), std::make_shared<const http_request>(std::move(req)),
+                      make_responder());
+    watch_disconnect();
+  } catch (const std::exception& e) {
+    // The responder, destroyed by the throw, has answered 500 "no_answer".
+    log_error("service: a layer or the handler of {} {} threw: {}", method, path, e.what());
+  }
+}
+
+responder session::make_responder() {
+  // The responder holds the session weakly (the server's set owns it): an
+  // answer after the connection closed, or after the server stopped and its
+  // threads ended, finds nothing and is dropped, and a posted answer that
+  // never runs keeps nothing alive.
+  return responder{[weak = weak_from_this()](http_response res) {
+    auto self = weak.lock();
+    if (!self)
+      return;
+    asio::post(self->stream_.get_executor(), [weak, res = std::move(res)]() mutable {
+      if (auto s = weak.lock())
+        s->answer(std::move(res));
+    });
+  }};
+}
+
+void session::watch_disconnect() {
+  if (!awaiting_ || closed_)
+    return;
+  // A client that closes its connection makes the socket readable (EOF):
+  // peek, so that a pipelined request stays for the next read.
+  stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(),
+                                                       cancel = cancel_](beast::error_code ec) {
+    if (ec || self->closed_ || !self->awaiting_ || self->cancel_ != cancel)
+      return;
+    char c = 0;
+    auto n = ::recv(self->stream_.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      cancel->cancel(cancel_reason::disconnect);
+      self->shutdown();
+    }
+  });
 }
 
 void session::answer(http_response res) {
@@ -175,9 +274,12 @@ void session::send(http_response res, bool keep_alive) {
   out->version(11);
   out->result(res.status);
   out->set(http::field::server, "ringactor-server");
-  out->set(http::field::content_type, res.content_type);
+  if (!res.content_type.empty()) // a 204 (a CORS preflight's answer) has none
+    out->set(http::field::content_type, res.content_type);
   for (auto& [key, value] : res.headers)
     out->insert(key, value);
+  if (!request_id_.empty())
+    out->set("X-Request-Id", request_id_);
   out->body() = std::move(res.body);
   out->keep_alive(keep_alive);
   out->prepare_payload();
@@ -196,6 +298,8 @@ void session::shutdown() {
   if (closed_)
     return;
   closed_ = true;
+  if (awaiting_ && cancel_)
+    cancel_->cancel(cancel_reason::disconnect); // the answer has nowhere to go
   awaiting_ = false;
   read_timer_.cancel();
   beast::error_code ignored;

@@ -21,6 +21,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "ringactor/service/cancellation.hpp"
 #include "ringactor/service/http_server.hpp"
 
 namespace ringactor::service {
@@ -33,6 +34,10 @@ class session;
 struct route_entry {
   route_handler sync;
   async_route_handler async;
+  /// The route's own layers, and (made by start()) the whole way through
+  /// the server's layers, these and the handler.
+  std::vector<layer> layers;
+  std::shared_ptr<const layer_chain> chain;
 };
 
 /// A path pattern split at '/': "{name}" segments are parameters.
@@ -69,6 +74,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   // Exact paths and patterns, sorted (fewest parameters first) by start();
   // fixed once start() ran.
   std::vector<detail::route_pattern> routes;
+  // The server's layers (use()); shared by every chain once start() ran.
+  std::vector<layer> layers;
+  std::shared_ptr<const std::vector<layer>> outer_layers;
 
   // Open sessions (guarded by mtx; drained signalled by cv when the last
   // one goes during stop()).
@@ -82,6 +90,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   }
 
   void add_route(std::string method, std::string pattern, detail::route_entry entry);
+  /// Builds every route's layer chain (start()).
+  void build_chains();
   void accept();
   void remove(const std::shared_ptr<detail::session>& s);
   /// Selects the route of `req` and fills req.params.
@@ -113,6 +123,13 @@ private:
   void read();
   void on_read(boost::beast::error_code ec);
   void serve(http_request req, bool keep_alive);
+  /// Runs `chain` for `req`; the answer comes through a responder.
+  void serve_async(std::shared_ptr<const layer_chain> chain, http_request req, bool keep_alive);
+  /// A responder that posts its answer to this session.
+  responder make_responder();
+  /// While an answer is awaited, notices the client closing the connection
+  /// and fires the request's cancellation then.
+  void watch_disconnect();
   /// An asynchronous answer, on the session's strand.
   void answer(http_response res);
   void send(http_response res, bool keep_alive);
@@ -129,6 +146,10 @@ private:
   // Waiting for a responder's answer, and whether to keep the connection then.
   bool awaiting_ = false;
   bool keep_alive_ = false;
+  // The request being served: its id (echoed in X-Request-Id) and its
+  // cancellation (fired on disconnect and on a forced close).
+  std::string request_id_;
+  std::shared_ptr<cancellation> cancel_;
 };
 
 } // namespace detail

@@ -82,6 +82,10 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
   }
   std::atomic<bool> draining{false};
   http_server server{server_options_from(*cfg)};
+  if (auto r = use_configured_layers(server, *cfg); !r) {
+    fmt::print(stderr, "{}: the configuration does not load: {}\n", name, to_string(r.error()));
+    return 2;
+  }
   add_system_routes(server, sys, &draining);
   add_rest_routes(server, sys, reg);
   if (auto r = server.start(); !r) {

@@ -41,6 +41,60 @@ void declare_http_keys(telemetry::config_schema& s) {
   s.declare<duration>("http.shutdown_grace", duration{d.shutdown_grace},
                       "on SIGTERM, how long requests in flight may take",
                       value_range<duration>{duration{0}, {}});
+  declare_layer_keys(s);
+}
+
+void declare_layer_keys(telemetry::config_schema& s) {
+  s.declare<duration>("http.request_timeout", duration{0},
+                      "a request not answered within this time gets 504 timeout and is "
+                      "cancelled (0: no limit)",
+                      value_range<duration>{duration{0}, {}});
+  s.declare<bool>("http.access_log", false,
+                  "one log line per request (at info level: system.log_level = \"info\")");
+  s.declare<std::int64_t>("limits.max_concurrent", 0,
+                          "requests in handlers at once at most; more get 503 shedding (0: no "
+                          "limit)",
+                          value_range<std::int64_t>{0, 1'000'000});
+  s.declare<duration>("limits.retry_after", duration{std::chrono::seconds{1}},
+                      "the Retry-After of a shed request (whole seconds)",
+                      value_range<duration>{duration{std::chrono::seconds{1}}, {}});
+  s.declare<double>("rate_limit.rate", 0.0,
+                    "requests per second per client key (0: no per-key limit)",
+                    value_range<double>{0.0, {}});
+  s.declare<double>("rate_limit.burst", 0.0,
+                    "requests a client key may make at once (0: the rate, at least 1)",
+                    value_range<double>{0.0, {}});
+  s.declare<std::string>("rate_limit.key", "client",
+                         "a client key: client (its address), bearer (its token) or "
+                         "header:<name> (e.g. header:X-Api-Key)")
+    .rule = [](const telemetry::config_value& v) -> std::string {
+    auto& k = std::get<std::string>(v);
+    if (k == "client" || k == "bearer" || (k.starts_with("header:") && k.size() > 7))
+      return {};
+    return "client, bearer or header:<name>";
+  };
+  s.declare<double>("rate_limit.global_rate", 0.0,
+                    "requests per second of all clients together (0: no global limit)",
+                    value_range<double>{0.0, {}});
+  s.declare<double>("rate_limit.global_burst", 0.0,
+                    "requests all clients may make at once (0: the global rate, at least 1)",
+                    value_range<double>{0.0, {}});
+  s.declare<std::int64_t>("rate_limit.max_keys", 10'000,
+                          "client keys tracked at most (the one used longest ago goes first)",
+                          value_range<std::int64_t>{1, 10'000'000});
+  s.declare<std::string>("auth.tokens", "",
+                         "bearer tokens, comma-separated: TOKEN (every path) or "
+                         "TOKEN:/prefix|/other (those paths); any token turns auth on");
+  s.declare<std::string>("auth.tokens_env", "",
+                         "an environment variable that holds more tokens (same form); it must "
+                         "be set when named");
+  s.declare<std::string>("auth.open_paths", "/health,/metrics",
+                         "comma-separated path prefixes that need no token (probes)");
+  s.declare<std::string>("cors.origins", "",
+                         "comma-separated allowed origins, or * (empty: no CORS headers)");
+  s.declare<duration>("cors.max_age", duration{std::chrono::minutes{10}},
+                      "how long a browser may cache a preflight's answer (whole seconds)",
+                      value_range<duration>{duration{0}, {}});
 }
 
 telemetry::config_schema server_schema() {

@@ -4,12 +4,15 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace ringactor::service {
+
+class cancellation;
 
 /// What a route handler sees of a request.
 struct http_request {
@@ -22,6 +25,15 @@ struct http_request {
   /// The values of the route pattern's parameters: for "/kernels/{id}" and
   /// the path "/kernels/calc", {"id": "calc"} (percent-decoded).
   std::map<std::string, std::string, std::less<>> params;
+  /// The client's IP address ("127.0.0.1", "::1").
+  std::string remote_address;
+  /// The request's id: the client's X-Request-Id when it sent a usable one
+  /// (1 to 128 characters of [A-Za-z0-9._:-]), else a fresh one (32 hex
+  /// digits). The response carries it back in X-Request-Id.
+  std::string request_id;
+  /// Fires when nobody waits for the answer any more (cancellation.hpp);
+  /// the server always sets it.
+  std::shared_ptr<service::cancellation> cancel;
 
   /// The value of the first header named `name` (case-insensitive), or empty.
   std::string_view header(std::string_view name) const noexcept;

@@ -33,6 +33,7 @@
 #include <ringactor/expected.hpp>
 
 #include "ringactor/service/http_message.hpp"
+#include "ringactor/service/middleware.hpp"
 #include "ringactor/service/responder.hpp"
 
 namespace ringactor::service {
@@ -79,6 +80,17 @@ public:
   /// waits for it; stop() waits up to shutdown_grace for the answer, then
   /// answers 503 "shutting_down".
   void route_async(std::string method, std::string pattern, async_route_handler handler);
+
+  /// route() and route_async() with layers of this route only
+  /// (middleware.hpp): they run after the server's, before `handler`.
+  void route(std::string method, std::string pattern, route_handler handler,
+             std::vector<layer> layers);
+  void route_async(std::string method, std::string pattern, async_route_handler handler,
+                   std::vector<layer> layers);
+
+  /// Adds a layer every request passes (middleware.hpp), after those added
+  /// before. Call before start().
+  void use(layer l);
 
   /// Binds and starts the network threads. An error (invalid_argument for
   /// an address that is no IP address, runtime_error for a port in use)

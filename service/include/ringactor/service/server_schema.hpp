@@ -10,8 +10,31 @@
 //   max_body_bytes = 1048576
 //   read_timeout = "10s"
 //   shutdown_grace = "5s"
+//   request_timeout = "0s"     # 504 timeout past it (0: no limit)
+//   access_log = false         # one info line per request
+//
+// and the middleware layers ringactor-server installs (middleware.hpp):
+//
+//   [limits]
+//   max_concurrent = 0         # 503 shedding past it (0: no limit)
+//   retry_after = "1s"
+//   [rate_limit]
+//   rate = 0.0                 # per client key, per second (0: none)
+//   burst = 0.0
+//   key = "client"             # client | bearer | header:<name>
+//   global_rate = 0.0
+//   global_burst = 0.0
+//   max_keys = 10000
+//   [auth]
+//   tokens = ""                # "TOKEN, TOKEN:/kernels|/execute"
+//   tokens_env = ""            # a variable with more tokens
+//   open_paths = "/health,/metrics"
+//   [cors]
+//   origins = ""               # "https://app.example, ..." or "*"
+//   max_age = "10min"
 #pragma once
 
+#include <ringactor/expected.hpp>
 #include <ringactor/telemetry/config.hpp>
 #include <ringactor/telemetry/config_schema.hpp>
 
@@ -22,9 +45,19 @@ namespace ringactor::service {
 /// The runtime's keys and the [http] keys above.
 telemetry::config_schema server_schema();
 
-/// Declares the [http] keys in `schema` (for an application that builds
-/// its own schema).
+/// Declares the [http] keys and the layers' keys in `schema` (for an
+/// application that builds its own schema).
 void declare_http_keys(telemetry::config_schema& schema);
+
+/// Declares the layers' keys only ([limits], [rate_limit], [auth], [cors],
+/// http.request_timeout, http.access_log); declare_http_keys does it too.
+void declare_layer_keys(telemetry::config_schema& schema);
+
+/// Adds the layers the configuration turns on to `server` (use()), in
+/// this order: access log, CORS, rate limit, bearer auth, concurrency
+/// limit, request timeout. An error (a malformed token list, an unset
+/// auth.tokens_env variable) says which key; nothing is added then.
+expected<void> use_configured_layers(http_server& server, const telemetry::config& cfg);
 
 /// The server options a loaded configuration sets.
 server_options server_options_from(const telemetry::config& cfg);
