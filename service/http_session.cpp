@@ -31,6 +31,8 @@ void session::close_if_idle() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     if (!self->busy_)
       self->shutdown();
+    else if (self->streaming_)
+      self->end_stream();
   });
 }
 
@@ -136,6 +138,14 @@ void session::serve(http_request req, bool keep_alive) {
       send(m.entry->sync(req), keep_alive);
       return;
     }
+    if (m.entry->stream) {
+      auto reply = m.entry->stream(req, std::make_shared<stream_handle>(weak_from_this()));
+      if (auto* res = std::get_if<http_response>(&reply))
+        send(std::move(*res), keep_alive);
+      else
+        start_stream(std::move(std::get<stream_start>(reply)));
+      return;
+    }
     awaiting_ = true;
     keep_alive_ = keep_alive;
     // The responder holds the session weakly (the server's set owns it):
@@ -198,6 +208,7 @@ void session::shutdown() {
   closed_ = true;
   awaiting_ = false;
   read_timer_.cancel();
+  stream_closed();
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream_.close();

@@ -3,6 +3,7 @@
 // http_session.cpp see it.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -33,6 +34,7 @@ class session;
 struct route_entry {
   route_handler sync;
   async_route_handler async;
+  stream_route_handler stream;
 };
 
 /// A path pattern split at '/': "{name}" segments are parameters.
@@ -118,6 +120,24 @@ private:
   void send(http_response res, bool keep_alive);
   void shutdown();
 
+  // -- a streaming response (http_stream.cpp) ----------------------------------
+
+  friend class stream_handle;
+  struct stream_state;
+  /// Writes the head of `s`, then what its pull function gives.
+  void start_stream(stream_start s);
+  /// Writes the next piece if the stream is open and not writing.
+  void pump();
+  void write_piece(std::string piece);
+  void on_piece_written(boost::beast::error_code ec);
+  void arm_keepalive();
+  /// Reads (and drops) whatever the client sends, to see it close at once.
+  void watch_peer();
+  /// Ends the stream after the piece being written.
+  void end_stream();
+  /// Runs on_close once (from shutdown).
+  void stream_closed();
+
   boost::beast::tcp_stream stream_;
   boost::asio::steady_timer read_timer_;
   bool timed_out_ = false;
@@ -129,6 +149,35 @@ private:
   // Waiting for a responder's answer, and whether to keep the connection then.
   bool awaiting_ = false;
   bool keep_alive_ = false;
+  // Set while the connection answers with a stream (never reset: completion
+  // handlers may still refer to its buffers after the close).
+  std::unique_ptr<stream_state> streaming_;
+};
+
+/// What a streaming response keeps (http_stream.cpp).
+struct session::stream_state {
+  stream_state(boost::asio::any_io_executor ex, stream_start s)
+    : start(std::move(s)), keepalive(std::move(ex)) {}
+
+  stream_start start;
+  std::string piece; // the piece being written
+  bool writing = false;
+  bool ending = false;
+  bool wrote_since_tick = false;
+  boost::asio::steady_timer keepalive;
+  std::array<char, 512> peer_input{};
+};
+
+/// The producer's handle of a session's stream: posts to its strand, and
+/// holds the session weakly (the server's set owns it).
+class stream_handle final : public event_stream {
+public:
+  explicit stream_handle(std::weak_ptr<session> s) : session_(std::move(s)) {}
+  void notify() override;
+  void close() override;
+
+private:
+  std::weak_ptr<session> session_;
 };
 
 } // namespace detail

@@ -32,6 +32,7 @@
 
 #include <ringactor/expected.hpp>
 
+#include "ringactor/service/event_stream.hpp"
 #include "ringactor/service/http_message.hpp"
 #include "ringactor/service/responder.hpp"
 
@@ -79,6 +80,12 @@ public:
   /// waits for it; stop() waits up to shutdown_grace for the answer, then
   /// answers 503 "shutting_down".
   void route_async(std::string method, std::string pattern, async_route_handler handler);
+
+  /// Like route(), for a handler that answers with a stream (event_stream.hpp):
+  /// the head, then the body as the application produces it, until either
+  /// side closes. stop() ends open streams at once (after the piece being
+  /// written, within shutdown_grace).
+  void route_stream(std::string method, std::string pattern, stream_route_handler handler);
 
   /// Binds and starts the network threads. An error (invalid_argument for
   /// an address that is no IP address, runtime_error for a port in use)

@@ -10,23 +10,43 @@
 //   max_body_bytes = 1048576
 //   read_timeout = "10s"
 //   shutdown_grace = "5s"
+//   sse_heartbeat = "15s"      # a comment line on a quiet event stream
+//
+//   [topics.totals]            # one table per topic (topics.hpp)
+//   buffer = 256               # events kept for Last-Event-ID resume
+//   subscriber_buffer = 64     # unwritten events per subscriber, then overflow
 #pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <ringactor/telemetry/config.hpp>
 #include <ringactor/telemetry/config_schema.hpp>
 
 #include "ringactor/service/http_server.hpp"
+#include "ringactor/service/topic.hpp"
+#include "ringactor/service/topic_routes.hpp"
 
 namespace ringactor::service {
 
-/// The runtime's keys and the [http] keys above.
+/// The runtime's keys, the [http] keys and the [topics.*] keys above.
 telemetry::config_schema server_schema();
 
 /// Declares the [http] keys in `schema` (for an application that builds
 /// its own schema).
 void declare_http_keys(telemetry::config_schema& schema);
 
+/// Declares the [topics.*] keys in `schema`.
+void declare_topic_keys(telemetry::config_schema& schema);
+
 /// The server options a loaded configuration sets.
 server_options server_options_from(const telemetry::config& cfg);
+
+/// The options of the topic routes (http.sse_heartbeat).
+topic_route_options topic_route_options_from(const telemetry::config& cfg);
+
+/// Each [topics.NAME] table's name and options, by name.
+std::vector<std::pair<std::string, topic_options>> topic_specs_from(const telemetry::config& cfg);
 
 } // namespace ringactor::service
