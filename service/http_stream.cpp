@@ -42,6 +42,12 @@ void stream_handle::close() {
 void session::start_stream(stream_start s) {
   streaming_ = std::make_unique<stream_state>(stream_.get_executor(), std::move(s));
   auto& st = *streaming_;
+  if (owner_->options.stream_send_buffer > 0) {
+    beast::error_code ignored; // a refused size leaves the system's: still bounded
+    stream_.socket().set_option(
+      asio::socket_base::send_buffer_size{static_cast<int>(owner_->options.stream_send_buffer)},
+      ignored);
+  }
   auto head = std::make_shared<http::response<http::empty_body>>();
   head->version(11);
   head->result(http::status::ok);

@@ -41,6 +41,10 @@ void declare_http_keys(telemetry::config_schema& s) {
   s.declare<duration>("http.shutdown_grace", duration{d.shutdown_grace},
                       "on SIGTERM, how long requests in flight may take",
                       value_range<duration>{duration{0}, {}});
+  s.declare<std::int64_t>("http.stream_send_buffer",
+                          static_cast<std::int64_t>(d.stream_send_buffer),
+                          "socket send buffer of an event stream in bytes (0: the system's)",
+                          value_range<std::int64_t>{0, 64 << 20});
   s.declare<duration>("http.sse_heartbeat", duration{topic_route_options{}.heartbeat},
                       "an event stream writes a comment line after this long without events",
                       value_range<duration>{std::chrono::milliseconds{10}, {}});
@@ -77,6 +81,7 @@ server_options server_options_from(const telemetry::config& cfg) {
     cfg.get<duration>("http.read_timeout"));
   o.shutdown_grace = std::chrono::duration_cast<std::chrono::milliseconds>(
     cfg.get<duration>("http.shutdown_grace"));
+  o.stream_send_buffer = static_cast<std::size_t>(cfg.get<std::int64_t>("http.stream_send_buffer"));
   return o;
 }
 

@@ -57,6 +57,10 @@ struct server_options {
   std::size_t max_connections = 1024;
   /// How long stop() waits for requests in flight before closing them.
   std::chrono::milliseconds shutdown_grace{5'000};
+  /// SO_SNDBUF of a connection that streams (route_stream), in bytes; 0:
+  /// the system's (which grows to megabytes). It bounds what a client that
+  /// stopped reading holds in the kernel, and so how soon its stream stalls.
+  std::size_t stream_send_buffer = 0;
 };
 
 class http_server {

@@ -11,6 +11,7 @@
 //   read_timeout = "10s"
 //   shutdown_grace = "5s"
 //   sse_heartbeat = "15s"      # a comment line on a quiet event stream
+//   stream_send_buffer = 0     # SO_SNDBUF of an event stream (0: the system's)
 //
 //   [topics.totals]            # one table per topic (topics.hpp)
 //   buffer = 256               # events kept for Last-Event-ID resume
