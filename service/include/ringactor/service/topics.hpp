@@ -28,6 +28,8 @@
 
 namespace ringactor::service {
 
+/// Topics are added while the server is set up (before http_server::start);
+/// find() and actor_of() are then safe from any thread.
 class topics {
 public:
   /// Creates the topic `name` and spawns its actor. Throws
