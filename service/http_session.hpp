@@ -98,7 +98,7 @@ namespace detail {
 class session : public std::enable_shared_from_this<session> {
 public:
   session(boost::asio::ip::tcp::socket socket, std::shared_ptr<http_server::impl> owner)
-    : stream_(std::move(socket)), read_timer_(stream_.get_executor()), owner_(std::move(owner)) {}
+    : owner_(std::move(owner)), stream_(std::move(socket)), read_timer_(stream_.get_executor()) {}
 
   /// Starts reading, or answers 503 and closes when the server is full.
   void start(bool over_limit);
@@ -138,12 +138,16 @@ private:
   /// Runs on_close once (from shutdown).
   void stream_closed();
 
+  // First, so that it goes last: the session may be the last owner of the
+  // server's state (released on another thread, such as a topic's
+  // publisher in stream_handle::notify, after the server stopped), and its
+  // socket and timers must go before the io_context they belong to.
+  std::shared_ptr<http_server::impl> owner_;
   boost::beast::tcp_stream stream_;
   boost::asio::steady_timer read_timer_;
   bool timed_out_ = false;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  std::shared_ptr<http_server::impl> owner_;
   bool busy_ = true; // answering (or starting): not idle
   bool closed_ = false;
   // Waiting for a responder's answer, and whether to keep the connection then.
