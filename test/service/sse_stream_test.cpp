@@ -158,3 +158,12 @@ TEST_CASE("a message without a JSON form is refused by the topic, counted, and n
   CHECK_MESSAGE(s.proc.stop() == 0, s.proc.output());
   CHECK(contains(s.proc.output(), "topic 'ticks' refused a message"));
 }
+
+TEST_CASE("a topic whose buffer is 0 is a configuration error that names the key") {
+  server_process s{{"--topics.ticks.buffer=0"}};
+  CHECK(s.port() == 0);
+  auto status = s.wait(10s);
+  REQUIRE_MESSAGE(status, s.output());
+  CHECK(*status == 2);
+  CHECK(contains(s.output(), "topics.ticks.buffer: expected integer in [1, 1048576], found 0"));
+}
