@@ -231,17 +231,21 @@ http_server::~http_server() {
 }
 
 void http_server::route(std::string method, std::string pattern, route_handler handler) {
-  impl_->add_route(std::move(method), std::move(pattern), {std::move(handler), {}, {}});
+  impl_->add_route(std::move(method), std::move(pattern), {std::move(handler), {}, {}, {}});
 }
 
 void http_server::route_async(std::string method, std::string pattern,
                               async_route_handler handler) {
-  impl_->add_route(std::move(method), std::move(pattern), {{}, std::move(handler), {}});
+  impl_->add_route(std::move(method), std::move(pattern), {{}, std::move(handler), {}, {}});
 }
 
 void http_server::route_stream(std::string method, std::string pattern,
                                stream_route_handler handler) {
-  impl_->add_route(std::move(method), std::move(pattern), {{}, {}, std::move(handler)});
+  impl_->add_route(std::move(method), std::move(pattern), {{}, {}, std::move(handler), {}});
+}
+
+void http_server::route_websocket(std::string pattern, ws_route_handler handler) {
+  impl_->add_route("GET", std::move(pattern), {{}, {}, {}, std::move(handler)});
 }
 
 expected<void> http_server::start() {

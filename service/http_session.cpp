@@ -33,6 +33,8 @@ void session::close_if_idle() {
       self->shutdown();
     else if (self->streaming_)
       self->end_stream();
+    else if (self->ws_)
+      self->ws_close(boost::beast::websocket::close_code::going_away);
   });
 }
 
@@ -138,6 +140,21 @@ void session::serve(http_request req, bool keep_alive) {
       send(m.entry->sync(req), keep_alive);
       return;
     }
+    if (m.entry->ws) {
+      if (!boost::beast::websocket::is_upgrade(parser_->get())) {
+        auto r = http_response::error(426, "upgrade_required",
+                                      fmt::format("{} speaks WebSocket only", req.path));
+        r.headers.emplace_back("Upgrade", "websocket");
+        send(std::move(r), keep_alive);
+        return;
+      }
+      auto reply = m.entry->ws(req, std::make_shared<ws_handle>(weak_from_this()));
+      if (auto* res = std::get_if<http_response>(&reply))
+        send(std::move(*res), keep_alive);
+      else
+        start_ws(std::move(std::get<ws_start>(reply)));
+      return;
+    }
     if (m.entry->stream) {
       auto reply = m.entry->stream(req, std::make_shared<stream_handle>(weak_from_this()));
       if (auto* res = std::get_if<http_response>(&reply))
@@ -209,6 +226,7 @@ void session::shutdown() {
   awaiting_ = false;
   read_timer_.cancel();
   stream_closed();
+  ws_closed();
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream_.close();

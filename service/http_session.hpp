@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -21,6 +22,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "ringactor/service/http_server.hpp"
 
@@ -35,6 +37,7 @@ struct route_entry {
   route_handler sync;
   async_route_handler async;
   stream_route_handler stream;
+  ws_route_handler ws;
 };
 
 /// A path pattern split at '/': "{name}" segments are parameters.
@@ -138,6 +141,22 @@ private:
   /// Runs on_close once (from shutdown).
   void stream_closed();
 
+  // -- a WebSocket connection (http_ws.cpp) -------------------------------------
+
+  friend class ws_handle;
+  struct ws_state;
+  /// Answers the upgrade of the request just read, then reads messages.
+  void start_ws(ws_start s);
+  void ws_read();
+  /// Writes the next queued message if none is being written.
+  void ws_write_next();
+  /// Queues `text` (on the strand); closes when the queue is full.
+  void ws_queue(std::string text);
+  /// Sends a close frame after the queued messages, then shuts down.
+  void ws_close(boost::beast::websocket::close_reason why);
+  /// Runs on_close once (from shutdown).
+  void ws_closed();
+
   // First, so that it goes last: the session may be the last owner of the
   // server's state (released on another thread, such as a topic's
   // publisher in stream_handle::notify, after the server stopped), and its
@@ -156,6 +175,8 @@ private:
   // Set while the connection answers with a stream (never reset: completion
   // handlers may still refer to its buffers after the close).
   std::unique_ptr<stream_state> streaming_;
+  // Set while the connection speaks WebSocket (never reset, as streaming_).
+  std::unique_ptr<ws_state> ws_;
 };
 
 /// What a streaming response keeps (http_stream.cpp).
@@ -170,6 +191,32 @@ struct session::stream_state {
   bool wrote_since_tick = false;
   boost::asio::steady_timer keepalive;
   std::array<char, 512> peer_input{};
+};
+
+/// What a WebSocket connection keeps (http_ws.cpp). The websocket stream
+/// works on the session's tcp_stream (by reference).
+struct session::ws_state {
+  explicit ws_state(boost::beast::tcp_stream& next, ws_start s) : ws(next), start(std::move(s)) {}
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream&> ws;
+  ws_start start;
+  boost::beast::flat_buffer in;
+  std::deque<std::string> out;
+  bool open = false;    // the handshake is done
+  bool writing = false; // a message (or the close frame) is being written
+  bool closing = false; // a close frame is queued after `out`
+  boost::beast::websocket::close_reason reason;
+};
+
+/// The handle of a session's WebSocket connection: posts to its strand.
+class ws_handle final : public ws_channel {
+public:
+  explicit ws_handle(std::weak_ptr<session> s) : session_(std::move(s)) {}
+  bool send(std::string text) override;
+  void close() override;
+
+private:
+  std::weak_ptr<session> session_;
 };
 
 /// The producer's handle of a session's stream: posts to its strand, and

@@ -15,6 +15,7 @@
 #include "ringactor/service/server_schema.hpp"
 #include "ringactor/service/system_routes.hpp"
 #include "ringactor/service/topic_routes.hpp"
+#include "ringactor/service/ws_routes.hpp"
 
 namespace ringactor::service {
 
@@ -88,6 +89,7 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
   add_system_routes(server, sys, &draining);
   add_rest_routes(server, sys, reg);
   add_topic_routes(server, reg.topics(), topic_route_options_from(*cfg));
+  add_websocket_routes(server, sys, reg, ws_options_from(*cfg));
   if (auto r = server.start(); !r) {
     fmt::print(stderr, "{}: {}\n", name, to_string(r.error()));
     return 1;

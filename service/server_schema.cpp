@@ -45,6 +45,9 @@ void declare_http_keys(telemetry::config_schema& s) {
                           static_cast<std::int64_t>(d.stream_send_buffer),
                           "socket send buffer of an event stream in bytes (0: the system's)",
                           value_range<std::int64_t>{0, 64 << 20});
+  s.declare<std::int64_t>("http.ws_max_queued", static_cast<std::int64_t>(ws_options{}.max_queued),
+                          "unsent messages of a WebSocket connection at most; one more closes it",
+                          value_range<std::int64_t>{1, 1 << 20});
   s.declare<duration>("http.sse_heartbeat", duration{topic_route_options{}.heartbeat},
                       "an event stream writes a comment line after this long without events",
                       value_range<duration>{std::chrono::milliseconds{10}, {}});
@@ -82,6 +85,12 @@ server_options server_options_from(const telemetry::config& cfg) {
   o.shutdown_grace = std::chrono::duration_cast<std::chrono::milliseconds>(
     cfg.get<duration>("http.shutdown_grace"));
   o.stream_send_buffer = static_cast<std::size_t>(cfg.get<std::int64_t>("http.stream_send_buffer"));
+  return o;
+}
+
+ws_options ws_options_from(const telemetry::config& cfg) {
+  ws_options o;
+  o.max_queued = static_cast<std::size_t>(cfg.get<std::int64_t>("http.ws_max_queued"));
   return o;
 }
 

@@ -11,7 +11,8 @@
 //   read_timeout = "10s"
 //   shutdown_grace = "5s"
 //   sse_heartbeat = "15s"      # a comment line on a quiet event stream
-//   stream_send_buffer = 0     # SO_SNDBUF of an event stream (0: the system's)
+//   stream_send_buffer = 0     # SO_SNDBUF of an event stream or WebSocket (0: the system's)
+//   ws_max_queued = 4096       # unsent messages of a WebSocket connection
 //
 //   [topics.totals]            # one table per topic (topics.hpp)
 //   buffer = 256               # events kept for Last-Event-ID resume
@@ -28,6 +29,7 @@
 #include "ringactor/service/http_server.hpp"
 #include "ringactor/service/topic.hpp"
 #include "ringactor/service/topic_routes.hpp"
+#include "ringactor/service/ws_routes.hpp"
 
 namespace ringactor::service {
 
@@ -46,6 +48,9 @@ server_options server_options_from(const telemetry::config& cfg);
 
 /// The options of the topic routes (http.sse_heartbeat).
 topic_route_options topic_route_options_from(const telemetry::config& cfg);
+
+/// The options of GET /ws (http.ws_max_queued).
+ws_options ws_options_from(const telemetry::config& cfg);
 
 /// Each [topics.NAME] table's name and options, by name.
 std::vector<std::pair<std::string, topic_options>> topic_specs_from(const telemetry::config& cfg);
