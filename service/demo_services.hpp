@@ -35,14 +35,38 @@ RINGACTOR_TYPE(accumulate, "adder.accumulate")
 
 namespace ringactor::service::demo {
 
+/// What the host adder publishes to the topic "totals" after each
+/// accumulate: its new running total and what was added.
+struct adder_total {
+  std::int64_t total = 0;
+  std::int64_t added = 0;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, adder_total& x) {
+  return f.object(x).fields(f.field("total", x.total), f.field("added", x.added));
+}
+RINGACTOR_TYPE(adder_total, "adder.total")
+
+} // namespace ringactor::service::demo
+
+namespace ringactor::service::demo {
+
 using adder_if = typed_actor<result<std::int32_t>(kernels::add),
                              result<std::int64_t>(kernels::accumulate)>;
 
-/// The host actor of the adder's interface.
-inline adder_if::behavior_type host_adder(adder_if::stateful_pointer<std::int64_t> self) {
+/// The host actor of the adder's interface. With a valid `totals` (the
+/// actor of a topic), each accumulate also publishes an adder_total there.
+inline adder_if::behavior_type host_adder(adder_if::stateful_pointer<std::int64_t> self,
+                                          actor totals) {
   return {
     [](kernels::add m) -> std::int32_t { return m.a + m.b; },
-    [self](kernels::accumulate m) -> std::int64_t { return self->state += m.value; },
+    [self, totals](kernels::accumulate m) -> std::int64_t {
+      self->state += m.value;
+      if (totals)
+        anon_send(totals, adder_total{self->state, m.value});
+      return self->state;
+    },
   };
 }
 
@@ -60,8 +84,11 @@ inline bool add_demo_service(actor_system& sys, const telemetry::pool_spec& spec
                        .device = "host threads (CPU backend)",
                        .description = "the adder kernel: adds two numbers, keeps a total"});
   } else {
-    auto pool = sys.spawn(spec.to_pool<adder_if>([](actor_system& s) {
-      return s.spawn(host_adder);
+    // The host adders publish their running totals to the topic "totals"
+    // when the configuration has one ([topics.totals]).
+    auto totals = reg.topics().actor_of("totals");
+    auto pool = sys.spawn(spec.to_pool<adder_if>([totals](actor_system& s) {
+      return s.spawn(host_adder, totals);
     }));
     reg.add<adder_if>(spec.name, pool,
                       {.backend = "host", .device = "", .description = "the adder as host actors"});

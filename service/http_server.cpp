@@ -172,7 +172,16 @@ void http_server::impl::build_chains() {
   for (auto& p : routes)
     for (auto& [method, entry] : p.methods) {
       detail::chain_end end = entry.async;
-      if (entry.sync)
+      if (entry.stream || entry.ws)
+        // The layers decide whether a stream or WebSocket opens (auth, rate
+        // limits, ...); what opens it is the session (http_session.cpp).
+        end = [](const http_request&, responder answer) {
+          http_response admit;
+          admit.content_type.clear();
+          admit.headers.emplace_back(std::string{detail::admit_header}, "1");
+          answer(std::move(admit));
+        };
+      else if (entry.sync)
         end = [sync = entry.sync](const http_request& req, responder answer) {
           http_response res;
           try {
@@ -253,28 +262,40 @@ http_server::~http_server() {
 }
 
 void http_server::route(std::string method, std::string pattern, route_handler handler) {
-  impl_->add_route(std::move(method), std::move(pattern), {std::move(handler), {}, {}, nullptr});
+  impl_->add_route(std::move(method), std::move(pattern),
+                   {std::move(handler), {}, {}, {}, {}, nullptr});
 }
 
 void http_server::route_async(std::string method, std::string pattern,
                               async_route_handler handler) {
-  impl_->add_route(std::move(method), std::move(pattern), {{}, std::move(handler), {}, nullptr});
+  impl_->add_route(std::move(method), std::move(pattern),
+                   {{}, std::move(handler), {}, {}, {}, nullptr});
 }
 
 void http_server::route(std::string method, std::string pattern, route_handler handler,
                         std::vector<layer> layers) {
   impl_->add_route(std::move(method), std::move(pattern),
-                   {std::move(handler), {}, std::move(layers), nullptr});
+                   {std::move(handler), {}, {}, {}, std::move(layers), nullptr});
 }
 
 void http_server::route_async(std::string method, std::string pattern, async_route_handler handler,
                               std::vector<layer> layers) {
   impl_->add_route(std::move(method), std::move(pattern),
-                   {{}, std::move(handler), std::move(layers), nullptr});
+                   {{}, std::move(handler), {}, {}, std::move(layers), nullptr});
 }
 
 void http_server::use(layer l) {
   impl_->layers.push_back(std::move(l));
+}
+
+void http_server::route_stream(std::string method, std::string pattern,
+                               stream_route_handler handler) {
+  impl_->add_route(std::move(method), std::move(pattern),
+                   {{}, {}, std::move(handler), {}, {}, nullptr});
+}
+
+void http_server::route_websocket(std::string pattern, ws_route_handler handler) {
+  impl_->add_route("GET", std::move(pattern), {{}, {}, {}, std::move(handler), {}, nullptr});
 }
 
 expected<void> http_server::start() {

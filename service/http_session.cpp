@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <random>
@@ -62,6 +63,10 @@ void session::close_if_idle() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     if (!self->busy_)
       self->shutdown();
+    else if (self->streaming_)
+      self->end_stream();
+    else if (self->ws_)
+      self->ws_close(boost::beast::websocket::close_code::going_away);
   });
 }
 
@@ -188,12 +193,20 @@ void session::serve(http_request req, bool keep_alive) {
     return;
   }
   if (m.entry->chain->size() > 0) {
+    if (m.entry->stream || m.entry->ws) {
+      admitting_ = m.entry;
+      admitting_request_ = req;
+    }
     serve_async(m.entry->chain, std::move(req), keep_alive);
     return;
   }
   try {
     if (m.entry->sync) {
       send(m.entry->sync(req), keep_alive);
+      return;
+    }
+    if (m.entry->stream || m.entry->ws) {
+      open_stream_route(*m.entry, req, keep_alive, {});
       return;
     }
     awaiting_ = true;
@@ -265,7 +278,55 @@ void session::answer(http_response res) {
   if (closed_ || !awaiting_)
     return;
   awaiting_ = false;
+  if (auto* entry = std::exchange(admitting_, nullptr)) {
+    auto req = std::move(*admitting_request_);
+    admitting_request_.reset();
+    auto admit = std::find_if(res.headers.begin(), res.headers.end(),
+                              [](auto& h) { return h.first == admit_header; });
+    if (admit != res.headers.end()) {
+      // Every layer let it through: open the stream, with the header
+      // fields the layers added (CORS, ...).
+      res.headers.erase(admit);
+      try {
+        open_stream_route(*entry, req, keep_alive_, std::move(res.headers));
+      } catch (const std::exception& e) {
+        log_error("service: the handler of {} {} threw: {}", req.method, req.path, e.what());
+        send(http_response::error(500, "internal", "the handler failed (see the server's log)"),
+             keep_alive_);
+      }
+      return;
+    }
+    // A layer answered itself (401, 429, 504, ...): that is the answer.
+  }
   send(std::move(res), keep_alive_);
+}
+
+void session::open_stream_route(const route_entry& entry, const http_request& req, bool keep_alive,
+                                std::vector<std::pair<std::string, std::string>> extra) {
+  if (entry.ws) {
+    if (!boost::beast::websocket::is_upgrade(parser_->get())) {
+      auto r = http_response::error(426, "upgrade_required",
+                                    fmt::format("{} speaks WebSocket only", req.path));
+      r.headers.emplace_back("Upgrade", "websocket");
+      send(std::move(r), keep_alive);
+      return;
+    }
+    auto reply = entry.ws(req, std::make_shared<ws_handle>(weak_from_this()));
+    if (auto* res = std::get_if<http_response>(&reply))
+      send(std::move(*res), keep_alive);
+    else
+      start_ws(std::move(std::get<ws_start>(reply)));
+    return;
+  }
+  auto reply = entry.stream(req, std::make_shared<stream_handle>(weak_from_this()));
+  if (auto* res = std::get_if<http_response>(&reply)) {
+    send(std::move(*res), keep_alive);
+    return;
+  }
+  auto start = std::move(std::get<stream_start>(reply));
+  for (auto& h : extra)
+    start.headers.push_back(std::move(h));
+  start_stream(std::move(start));
 }
 
 void session::send(http_response res, bool keep_alive) {
@@ -302,6 +363,8 @@ void session::shutdown() {
     cancel_->cancel(cancel_reason::disconnect); // the answer has nowhere to go
   awaiting_ = false;
   read_timer_.cancel();
+  stream_closed();
+  ws_closed();
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream_.close();

@@ -14,6 +14,8 @@
 #include "ringactor/service/rest_routes.hpp"
 #include "ringactor/service/server_schema.hpp"
 #include "ringactor/service/system_routes.hpp"
+#include "ringactor/service/topic_routes.hpp"
+#include "ringactor/service/ws_routes.hpp"
 
 namespace ringactor::service {
 
@@ -68,6 +70,8 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
 
   actor_system sys{cfg->system};
   registry reg;
+  for (auto& [topic_name, options] : topic_specs_from(*cfg))
+    reg.topics().add(sys, topic_name, options);
   if (setup) {
     expected<void> r;
     try {
@@ -88,6 +92,8 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
   }
   add_system_routes(server, sys, &draining);
   add_rest_routes(server, sys, reg);
+  add_topic_routes(server, reg.topics(), topic_route_options_from(*cfg));
+  add_websocket_routes(server, sys, reg, ws_options_from(*cfg));
   if (auto r = server.start(); !r) {
     fmt::print(stderr, "{}: {}\n", name, to_string(r.error()));
     return 1;

@@ -41,6 +41,16 @@ void declare_http_keys(telemetry::config_schema& s) {
   s.declare<duration>("http.shutdown_grace", duration{d.shutdown_grace},
                       "on SIGTERM, how long requests in flight may take",
                       value_range<duration>{duration{0}, {}});
+  s.declare<std::int64_t>("http.stream_send_buffer",
+                          static_cast<std::int64_t>(d.stream_send_buffer),
+                          "socket send buffer of an event stream in bytes (0: the system's)",
+                          value_range<std::int64_t>{0, 64 << 20});
+  s.declare<std::int64_t>("http.ws_max_queued", static_cast<std::int64_t>(ws_options{}.max_queued),
+                          "unsent messages of a WebSocket connection at most; one more closes it",
+                          value_range<std::int64_t>{1, 1 << 20});
+  s.declare<duration>("http.sse_heartbeat", duration{topic_route_options{}.heartbeat},
+                      "an event stream writes a comment line after this long without events",
+                      value_range<duration>{std::chrono::milliseconds{10}, {}});
   declare_layer_keys(s);
 }
 
@@ -97,9 +107,22 @@ void declare_layer_keys(telemetry::config_schema& s) {
                       value_range<duration>{duration{0}, {}});
 }
 
+void declare_topic_keys(telemetry::config_schema& s) {
+  topic_options d;
+  s.declare<std::int64_t>("topics.*.buffer", static_cast<std::int64_t>(d.buffer),
+                          "events the topic keeps for resume (Last-Event-ID)",
+                          value_range<std::int64_t>{1, 1 << 20});
+  s.declare<std::int64_t>("topics.*.subscriber_buffer",
+                          static_cast<std::int64_t>(d.subscriber_buffer),
+                          "events a subscriber may have unwritten before it is cut off with an "
+                          "overflow event",
+                          value_range<std::int64_t>{1, 1 << 20});
+}
+
 telemetry::config_schema server_schema() {
   auto s = telemetry::runtime_schema();
   declare_http_keys(s);
+  declare_topic_keys(s);
   return s;
 }
 
@@ -115,7 +138,35 @@ server_options server_options_from(const telemetry::config& cfg) {
     cfg.get<duration>("http.read_timeout"));
   o.shutdown_grace = std::chrono::duration_cast<std::chrono::milliseconds>(
     cfg.get<duration>("http.shutdown_grace"));
+  o.stream_send_buffer = static_cast<std::size_t>(cfg.get<std::int64_t>("http.stream_send_buffer"));
   return o;
+}
+
+ws_options ws_options_from(const telemetry::config& cfg) {
+  ws_options o;
+  o.max_queued = static_cast<std::size_t>(cfg.get<std::int64_t>("http.ws_max_queued"));
+  return o;
+}
+
+topic_route_options topic_route_options_from(const telemetry::config& cfg) {
+  return {.heartbeat = std::chrono::duration_cast<std::chrono::milliseconds>(
+            cfg.get<duration>("http.sse_heartbeat"))};
+}
+
+std::vector<std::pair<std::string, topic_options>> topic_specs_from(const telemetry::config& cfg) {
+  std::vector<std::pair<std::string, topic_options>> out;
+  for (auto& [path, e] : cfg.entries()) {
+    std::string_view p = path;
+    if (!p.starts_with("topics.") || !p.ends_with(".buffer") || p.ends_with(".subscriber_buffer"))
+      continue;
+    auto name = std::string{p.substr(7, p.size() - 7 - 7)};
+    topic_options o;
+    o.buffer = static_cast<std::size_t>(cfg.get<std::int64_t>("topics." + name + ".buffer"));
+    o.subscriber_buffer = static_cast<std::size_t>(cfg.get<std::int64_t>("topics." + name
+                                                                         + ".subscriber_buffer"));
+    out.emplace_back(std::move(name), o);
+  }
+  return out;
 }
 
 } // namespace ringactor::service

@@ -6,8 +6,14 @@
 //   [pools.x] actor = "refuser"   answers every request with an error
 //   [pools.x] actor = "no_worker" a sleeper pool resized to 0 workers (the
 //                                 configuration asks for at least 1)
+//   [pools.x] actor = "ticker"    a burst{count} sends `count` tick{n} (n
+//                                 counting up from 1) to the topic "ticks"
+//                                 and answers count; burst{count: -1} sends
+//                                 one message of a type without a JSON form
+//                                 (the topic refuses it)
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
@@ -44,6 +50,51 @@ sleeper_if::behavior_type refuser(sleeper_if::pointer) {
   }};
 }
 
+struct burst {
+  std::int32_t count = 0;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, burst& x) {
+  return f.object(x).fields(f.field("count", x.count));
+}
+RINGACTOR_TYPE(burst, "rest_test.burst")
+
+/// What the ticker publishes; the padding makes each event about 200 bytes,
+/// so that a stalled client's socket buffers fill after a few hundred.
+struct tick {
+  std::int64_t n = 0;
+  std::string pad;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, tick& x) {
+  return f.object(x).fields(f.field("n", x.n), f.field("pad", x.pad));
+}
+RINGACTOR_TYPE(tick, "rest_test.tick")
+
+/// No stable name and no inspect(): a topic cannot publish it.
+struct opaque {
+  int x = 0;
+};
+
+using ticker_if = ringactor::typed_actor<ringactor::result<std::int32_t>(burst)>;
+
+ticker_if::behavior_type ticker(ticker_if::stateful_pointer<std::int64_t> self,
+                                ringactor::actor ticks) {
+  return {[self, ticks](burst m) -> ringactor::result<std::int32_t> {
+    if (!ticks)
+      return ringactor::error{ringactor::sec::invalid_argument, "no topic 'ticks' configured"};
+    if (m.count < 0) {
+      ringactor::anon_send(ticks, opaque{});
+      return m.count;
+    }
+    for (std::int32_t i = 0; i < m.count; ++i)
+      ringactor::anon_send(ticks, tick{++self->state, std::string(160, 'x')});
+    return m.count;
+  }};
+}
+
 } // namespace rest_test
 
 using namespace ringactor;
@@ -65,6 +116,14 @@ int main(int argc, char** argv) {
             p.size = 0;
           auto pool = sys.spawn(std::move(p));
           reg.add<rest_test::sleeper_if>(spec.name, pool, {.backend = "host"});
+          continue;
+        }
+        if (spec.type_name == "ticker") {
+          auto ticks = reg.topics().actor_of("ticks");
+          auto pool = sys.spawn(spec.to_pool<rest_test::ticker_if>([ticks](actor_system& s) {
+            return s.spawn(rest_test::ticker, ticks);
+          }));
+          reg.add<rest_test::ticker_if>(spec.name, pool, {.backend = "host"});
           continue;
         }
         return error{sec::invalid_argument, fmt::format("unknown type '{}'", spec.type_name)};

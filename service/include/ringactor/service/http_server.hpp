@@ -32,9 +32,11 @@
 
 #include <ringactor/expected.hpp>
 
+#include "ringactor/service/event_stream.hpp"
 #include "ringactor/service/http_message.hpp"
 #include "ringactor/service/middleware.hpp"
 #include "ringactor/service/responder.hpp"
+#include "ringactor/service/ws_channel.hpp"
 
 namespace ringactor::service {
 
@@ -57,6 +59,10 @@ struct server_options {
   std::size_t max_connections = 1024;
   /// How long stop() waits for requests in flight before closing them.
   std::chrono::milliseconds shutdown_grace{5'000};
+  /// SO_SNDBUF of a connection that streams (route_stream, route_websocket), in bytes; 0:
+  /// the system's (which grows to megabytes). It bounds what a client that
+  /// stopped reading holds in the kernel, and so how soon its stream stalls.
+  std::size_t stream_send_buffer = 0;
 };
 
 class http_server {
@@ -91,6 +97,16 @@ public:
   /// Adds a layer every request passes (middleware.hpp), after those added
   /// before. Call before start().
   void use(layer l);
+
+  /// Like route(), for a handler that answers with a stream (event_stream.hpp):
+  /// the head, then the body as the application produces it, until either
+  /// side closes. stop() ends open streams at once (after the piece being
+  /// written, within shutdown_grace).
+  void route_stream(std::string method, std::string pattern, stream_route_handler handler);
+
+  /// Serves WebSocket connections on GET `pattern` (ws_channel.hpp): text
+  /// messages both ways after the upgrade. stop() closes them.
+  void route_websocket(std::string pattern, ws_route_handler handler);
 
   /// Binds and starts the network threads. An error (invalid_argument for
   /// an address that is no IP address, runtime_error for a port in use)

@@ -12,6 +12,9 @@
 //   shutdown_grace = "5s"
 //   request_timeout = "0s"     # 504 timeout past it (0: no limit)
 //   access_log = false         # one info line per request
+//   sse_heartbeat = "15s"      # a comment line on a quiet event stream
+//   stream_send_buffer = 0     # SO_SNDBUF of an event stream or WebSocket (0: the system's)
+//   ws_max_queued = 4096       # unsent messages of a WebSocket connection
 //
 // and the middleware layers ringactor-server installs (middleware.hpp):
 //
@@ -32,17 +35,28 @@
 //   [cors]
 //   origins = ""               # "https://app.example, ..." or "*"
 //   max_age = "10min"
+//
+//   [topics.totals]            # one table per topic (topics.hpp)
+//   buffer = 256               # events kept for Last-Event-ID resume
+//   subscriber_buffer = 64     # unwritten events per subscriber, then overflow
 #pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <ringactor/expected.hpp>
 #include <ringactor/telemetry/config.hpp>
 #include <ringactor/telemetry/config_schema.hpp>
 
 #include "ringactor/service/http_server.hpp"
+#include "ringactor/service/topic.hpp"
+#include "ringactor/service/topic_routes.hpp"
+#include "ringactor/service/ws_routes.hpp"
 
 namespace ringactor::service {
 
-/// The runtime's keys and the [http] keys above.
+/// The runtime's keys, the [http] keys and the [topics.*] keys above.
 telemetry::config_schema server_schema();
 
 /// Declares the [http] keys and the layers' keys in `schema` (for an
@@ -59,7 +73,19 @@ void declare_layer_keys(telemetry::config_schema& schema);
 /// auth.tokens_env variable) says which key; nothing is added then.
 expected<void> use_configured_layers(http_server& server, const telemetry::config& cfg);
 
+/// Declares the [topics.*] keys in `schema`.
+void declare_topic_keys(telemetry::config_schema& schema);
+
 /// The server options a loaded configuration sets.
 server_options server_options_from(const telemetry::config& cfg);
+
+/// The options of the topic routes (http.sse_heartbeat).
+topic_route_options topic_route_options_from(const telemetry::config& cfg);
+
+/// The options of GET /ws (http.ws_max_queued).
+ws_options ws_options_from(const telemetry::config& cfg);
+
+/// Each [topics.NAME] table's name and options, by name.
+std::vector<std::pair<std::string, topic_options>> topic_specs_from(const telemetry::config& cfg);
 
 } // namespace ringactor::service
