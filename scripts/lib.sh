@@ -46,12 +46,12 @@ setup_build() {
 }
 
 # configure_only DIR [MESON_ARGS...]: sets up DIR once, and again from
-# scratch when the arguments changed.
+# scratch when the arguments (or the compiler CXX names) changed.
 configure_only() {
   local dir="$1"
   shift
   local stamp="$dir/.ringactor-setup-args"
-  local args="$*"
+  local args="${CXX:+CXX=$CXX }$*"
   if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$args" ]; then
     rm -rf "$dir"
     setup_build "$dir" "$@"

@@ -138,6 +138,11 @@ void gather_stats(actor_system& sys, std::vector<actor> pools, std::chrono::mill
 using shared_responder = std::shared_ptr<responder>;
 
 struct rest_state {
+  // A constructor (not an aggregate) for make_shared: clang 14, which the
+  // ASan+UBSan run uses, has no parenthesized aggregate initialization.
+  rest_state(actor_system& s, const registry& r, rest_options o)
+    : sys(s), reg(r), options(std::move(o)) {}
+
   actor_system& sys;
   const registry& reg;
   rest_options options;

@@ -161,10 +161,12 @@ behavior flood_node(event_based_actor* self, flood_budget* budget) {
 } // namespace
 
 TEST_CASE("an actor queued behind a worker's stream of new work still runs soon") {
-  actor_system sys{actor_system_config{}.set_workers(1)};
-  scoped_actor self{sys};
+  // Before the system: the flood runs on until the system's end, and its
+  // nodes count in it.
   flood_budget budget;
   budget.limit = 400'000;
+  actor_system sys{actor_system_config{}.set_workers(1)};
+  scoped_actor self{sys};
   auto victim = sys.spawn([&budget](event_based_actor*) -> behavior {
     return {[&budget](probe) { return probed{budget.spawned.load(std::memory_order_relaxed)}; }};
   });

@@ -19,8 +19,17 @@ using namespace ringactor;
 
 namespace {
 
+// As the library decides (libactor/small_pool_depot.hpp): no pool under
+// AddressSanitizer, whichever compiler says so (GCC's macro, clang's
+// __has_feature), or with RINGACTOR_NO_SMALL_POOL.
 #if defined(__SANITIZE_ADDRESS__) || defined(RINGACTOR_NO_SMALL_POOL)
 constexpr bool pooled = false;
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+constexpr bool pooled = false;
+#  else
+constexpr bool pooled = true;
+#  endif
 #else
 constexpr bool pooled = true;
 #endif

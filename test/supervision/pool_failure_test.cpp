@@ -70,6 +70,10 @@ struct flaky_state {
 /// requests it leaves, under the contract where that answer is the exit
 /// reason rather than dead_receiver.
 struct answer_on_death {
+  // A constructor (not an aggregate): clang 14 has no parenthesized
+  // aggregate initialization, which make_shared would need.
+  answer_on_death(typed_response_promise<int> p, error e)
+    : rp(std::move(p)), reason(std::move(e)) {}
   typed_response_promise<int> rp;
   error reason;
   ~answer_on_death() { rp.deliver(reason); }

@@ -93,9 +93,11 @@ TEST_CASE("a kernel's messages count equals the messages sent to it") {
 
 TEST_CASE("ring depth and backlog gauges rise while a kernel is blocked and return to 0 once "
           "it drained") {
+  // Before the system: the kernel's thread may read it until the system
+  // joins that thread.
+  std::uint32_t gate = 0;
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  std::uint32_t gate = 0;
   auto cfg = cpu_named("km-depth");
   cfg.h2k_capacity = 4;
   auto k = spawn_kernel<gated_if>(sys, gpu_test::gated{&gate}, cfg);
@@ -197,9 +199,11 @@ TEST_CASE("a kernel fault counts in faults_total under its reason") {
 
 TEST_CASE("a kernel whose heartbeat stops counts a kernel_stalled fault and gives its gauges "
           "back") {
+  // Before the system: the kernel's thread may read it until the system
+  // joins that thread.
+  std::uint32_t gate = 0;
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  std::uint32_t gate = 0;
   auto cfg = cpu_named("km-stall");
   cfg.heartbeat_interval = 5ms;
   cfg.stall_timeout = 200ms;
@@ -221,9 +225,11 @@ TEST_CASE("a kernel whose heartbeat stops counts a kernel_stalled fault and give
 }
 
 TEST_CASE("a kernel that hangs while it drains counts one kernel_stalled fault") {
+  // Before the system: the kernel's thread may read it until the system
+  // joins that thread.
+  std::uint32_t gate = 0;
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  std::uint32_t gate = 0;
   auto cfg = cpu_named("km-drain-stall");
   cfg.heartbeat_interval = 5ms;
   cfg.stall_timeout = 200ms;
@@ -240,9 +246,11 @@ TEST_CASE("a kernel that hangs while it drains counts one kernel_stalled fault")
 }
 
 TEST_CASE("kernels that share a name share the gauges; each takes its share back when it ends") {
+  // Before the system: the kernel's thread may read it until the system
+  // joins that thread.
+  std::uint32_t gate = 0;
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  std::uint32_t gate = 0;
   auto cfg = cpu_named("km-shared");
   auto a = spawn_kernel<gated_if>(sys, gpu_test::gated{&gate}, cfg);
   auto b = spawn_kernel<gated_if>(sys, gpu_test::gated{&gate}, cfg);
