@@ -52,7 +52,8 @@ TEST_SUITE_BEGIN("service");
 TEST_CASE("a registered typed actor is called with JSON and answers JSON") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   service::registry reg;
-  reg.add<registry_test::calc>("calc", sys.spawn(registry_test::calc_impl), {.backend = "host"});
+  reg.add<registry_test::calc>("calc", sys.spawn(registry_test::calc_impl),
+                               {.backend = "host", .device = "", .description = ""});
   auto s = reg.find("calc");
   REQUIRE(s != nullptr);
   REQUIRE(s->messages.size() == 1);

@@ -115,7 +115,8 @@ int main(int argc, char** argv) {
           if (spec.type_name == "no_worker")
             p.size = 0;
           auto pool = sys.spawn(std::move(p));
-          reg.add<rest_test::sleeper_if>(spec.name, pool, {.backend = "host"});
+          reg.add<rest_test::sleeper_if>(spec.name, pool,
+                                         {.backend = "host", .device = "", .description = ""});
           continue;
         }
         if (spec.type_name == "ticker") {
@@ -123,7 +124,8 @@ int main(int argc, char** argv) {
           auto pool = sys.spawn(spec.to_pool<rest_test::ticker_if>([ticks](actor_system& s) {
             return s.spawn(rest_test::ticker, ticks);
           }));
-          reg.add<rest_test::ticker_if>(spec.name, pool, {.backend = "host"});
+          reg.add<rest_test::ticker_if>(spec.name, pool,
+                                        {.backend = "host", .device = "", .description = ""});
           continue;
         }
         return error{sec::invalid_argument, fmt::format("unknown type '{}'", spec.type_name)};
