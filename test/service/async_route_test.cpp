@@ -4,49 +4,16 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include <ringactor/service/http_server.hpp>
 
-#include "server_process.hpp"
+#include "middleware_helpers.hpp"
 
 using namespace ringactor;
 using namespace service_test;
 using namespace std::chrono_literals;
-
-namespace {
-
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
-
-/// Responders handed over by a route, taken by the test thread (bounded).
-class parked {
-public:
-  void put(service::responder r) {
-    std::lock_guard guard{mtx_};
-    xs_.push_back(std::move(r));
-    cv_.notify_all();
-  }
-  std::optional<service::responder> take(std::chrono::milliseconds limit = 10s) {
-    std::unique_lock guard{mtx_};
-    if (!cv_.wait_for(guard, limit, [&] { return !xs_.empty(); }))
-      return std::nullopt;
-    auto r = std::move(xs_.front());
-    xs_.erase(xs_.begin());
-    return r;
-  }
-
-private:
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  std::vector<service::responder> xs_;
-};
-
-} // namespace
 
 TEST_SUITE_BEGIN("service");
 

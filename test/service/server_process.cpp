@@ -24,14 +24,10 @@ namespace service_test {
 using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-namespace {
-
 int remaining_ms(clock::time_point until) {
   auto left = std::chrono::duration_cast<milliseconds>(until - clock::now()).count();
   return left < 0 ? 0 : static_cast<int>(left);
 }
-
-} // namespace
 
 server_process::server_process(std::vector<std::string> args)
   : server_process(RINGACTOR_SERVER, std::move(args)) {}

@@ -12,6 +12,9 @@
 
 namespace service_test {
 
+/// Milliseconds from now until `until` (0 if past): a poll's timeout.
+int remaining_ms(std::chrono::steady_clock::time_point until);
+
 /// ringactor-server started with `args` (plus --http.port=0); the
 /// constructor waits (bounded) for its "listening on" line.
 class server_process {

@@ -1,5 +1,6 @@
 // test/service: sse_client (sse_client.hpp).
 #include "sse_client.hpp"
+#include "server_process.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,15 +14,6 @@ namespace service_test {
 
 using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-namespace {
-
-int remaining_ms(clock::time_point until) {
-  auto left = std::chrono::duration_cast<milliseconds>(until - clock::now()).count();
-  return left < 0 ? 0 : static_cast<int>(left);
-}
-
-} // namespace
 
 sse_client::sse_client(std::uint16_t port, std::string_view path, std::string_view extra_headers,
                        int receive_buffer) {
