@@ -17,14 +17,6 @@
 using namespace ringactor;
 using namespace service_test;
 
-namespace {
-
-service::http_response ok(const service::http_request&) {
-  return service::http_response::json(200, R"({"ok":true})");
-}
-
-} // namespace
-
 TEST_SUITE_BEGIN("service");
 
 TEST_CASE("bearer auth answers 401 without a valid token, 403 for a token not allowed on the "
@@ -34,9 +26,9 @@ TEST_CASE("bearer auth answers 401 without a valid token, 403 for a token not al
   REQUIRE(tokens->size() == 2);
   service::http_server server{{.port = 0}};
   server.use(service::bearer_auth({.tokens = *tokens}));
-  server.route("GET", "/a", ok);
-  server.route("GET", "/b/{x}", ok);
-  server.route("GET", "/health", ok);
+  server.route("GET", "/a", ok_json);
+  server.route("GET", "/b/{x}", ok_json);
+  server.route("GET", "/health", ok_json);
   REQUIRE(server.start());
   auto port = server.port();
   auto none = request(port, raw_request("GET", "/a"));
@@ -78,7 +70,7 @@ TEST_CASE("CORS answers an allowed origin's preflight 204 and gives other origin
           "header") {
   service::http_server server{{.port = 0}};
   server.use(service::cors({.origins = {"https://app.example"}}));
-  server.route("POST", "/a", ok);
+  server.route("POST", "/a", ok_json);
   REQUIRE(server.start());
   auto port = server.port();
   auto pre = request(port, raw_request("OPTIONS", "/a",
@@ -123,7 +115,7 @@ TEST_CASE("the access log writes one line per request with method, path, status,
   {
     service::http_server server{{.port = 0}};
     server.use(service::access_log());
-    server.route("GET", "/a", ok);
+    server.route("GET", "/a", ok_json);
     REQUIRE(server.start());
     auto r = request(server.port(), raw_request("GET", "/a",
                                                 {"X-Request-Id: log-1",

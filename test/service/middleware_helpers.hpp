@@ -44,6 +44,11 @@ inline std::string raw_request(std::string_view method, std::string_view path,
   return out;
 }
 
+/// A route that answers 200 {"ok":true}.
+inline ringactor::service::http_response ok_json(const ringactor::service::http_request&) {
+  return ringactor::service::http_response::json(200, R"({"ok":true})");
+}
+
 inline bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }

@@ -16,21 +16,13 @@ using namespace ringactor;
 using namespace service_test;
 using namespace std::chrono_literals;
 
-namespace {
-
-service::http_response ok(const service::http_request&) {
-  return service::http_response::json(200, R"({"ok":true})");
-}
-
-} // namespace
-
 TEST_SUITE_BEGIN("service");
 
 TEST_CASE("a client key past its burst gets 429 rate_limited with Retry-After, another key does "
           "not") {
   service::http_server server{{.port = 0}};
   server.use(service::rate_limit({.rate = 0.5, .burst = 3, .key = "header:X-Api-Key"}));
-  server.route("GET", "/x", ok);
+  server.route("GET", "/x", ok_json);
   REQUIRE(server.start());
   for (int i = 0; i < 3; ++i)
     CHECK(status_of(request(server.port(), raw_request("GET", "/x", {"X-Api-Key: a"}))) == 200);
@@ -53,7 +45,7 @@ TEST_CASE("the global rate limit admits burst + rate x elapsed requests, within 
   constexpr double burst = 50;
   service::http_server server{{.port = 0}};
   server.use(service::rate_limit({.global_rate = rate, .global_burst = burst}));
-  server.route("GET", "/x", ok);
+  server.route("GET", "/x", ok_json);
   REQUIRE(server.start());
   connection c{server.port()};
   std::size_t admitted = 0;
