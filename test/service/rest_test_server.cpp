@@ -13,6 +13,7 @@
 //                                 (the topic refuses it)
 #include <chrono>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -95,6 +96,29 @@ ticker_if::behavior_type ticker(ticker_if::stateful_pointer<std::int64_t> self,
   }};
 }
 
+/// A request to a worker that may crash: `crash` makes its worker throw
+/// (the actor dies with unhandled_exception and its pool restarts it).
+struct work {
+  std::int64_t n = 0;
+  bool crash = false;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, work& x) {
+  return f.object(x).fields(f.field("n", x.n), f.field("crash", x.crash));
+}
+RINGACTOR_TYPE(work, "rest_test.work")
+
+using crasher_if = ringactor::typed_actor<ringactor::result<std::int64_t>(work)>;
+
+crasher_if::behavior_type crasher(crasher_if::pointer) {
+  return {[](work m) -> std::int64_t {
+    if (m.crash)
+      throw std::runtime_error("crashed on request");
+    return m.n;
+  }};
+}
+
 } // namespace rest_test
 
 using namespace ringactor;
@@ -116,6 +140,14 @@ int main(int argc, char** argv) {
             p.size = 0;
           auto pool = sys.spawn(std::move(p));
           reg.add<rest_test::sleeper_if>(spec.name, pool,
+                                         {.backend = "host", .device = "", .description = ""});
+          continue;
+        }
+        if (spec.type_name == "crasher") {
+          auto pool = sys.spawn(spec.to_pool<rest_test::crasher_if>([](actor_system& s) {
+            return s.spawn(rest_test::crasher);
+          }));
+          reg.add<rest_test::crasher_if>(spec.name, pool,
                                          {.backend = "host", .device = "", .description = ""});
           continue;
         }
