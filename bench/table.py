@@ -14,8 +14,9 @@ JSON are ignored.
 
 The wire benchmarks (bench/wire/) print several figures per line instead,
   {"bench":"wire_pod","impl":"ringactor","serialize_ns":8.1,"deserialize_ns":9.3}
-each of which becomes a row (unit from the name's suffix: _ns, _mb_s); their
-"memcpy" and "memcpy_vector" floors get columns of their own, each with
+each of which becomes a row (unit from the name's suffix: _ns, _mb_s, _us,
+_per_s); their "memcpy" and "memcpy_vector" floors, and the HTTP benchmark's
+"bare" and "in_process" sides, get columns of their own, each with
 ringactor / floor (the 2x target of issue 19 is read against memcpy_vector,
 a copy through a std::vector<std::byte> cleared and resized each time).
 """
@@ -32,8 +33,9 @@ HIGHER_IS_BETTER = {"1/s", "MB/s"}
 
 # Units of the figures of a line without "metric" (the wire benchmarks), by
 # the suffix of the figure's name.
-SUFFIX_UNITS = (("_ns", "ns"), ("_mb_s", "MB/s"))
-LINE_KEYS = {"bench", "impl", "workers"}
+SUFFIX_UNITS = (("_ns", "ns"), ("_mb_s", "MB/s"), ("_us", "us"), ("_per_s", "1/s"))
+# Keys that describe a line's run rather than a figure.
+LINE_KEYS = {"bench", "impl", "workers", "connections", "seconds"}
 
 # Metrics that describe the run, not its speed: shown without ratio.
 STATUS_METRICS = {"count", "timed_out_after_s", "exit_status", "wakeups_per_park"}
@@ -158,8 +160,9 @@ def table(rows, units):
     with_1w = any("ringactor_1w" in impls for impls in rows.values())
     extra_head = " ringactor_1w | ringactor/1w |" if with_1w else ""
     extra_rule = "---:|---:|" if with_1w else ""
-    # The wire benchmarks' memcpy floor.
-    floors = [f for f in ("memcpy", "memcpy_vector")
+    # The wire benchmarks' memcpy floors, and the HTTP benchmark's bare Beast
+    # server and in-process calls (bench/http/).
+    floors = [f for f in ("memcpy", "memcpy_vector", "bare", "in_process")
               if any(f in impls for impls in rows.values())]
     for f in floors:
         extra_head += f" {f} | ringactor/{f} |"

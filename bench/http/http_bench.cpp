@@ -1,0 +1,395 @@
+// http_bench: REST requests over loopback keep-alive connections to a pool
+// of kernel workers (the adder kernel, CPU backend, 2 workers), side by side
+// in one run with
+//   "ringactor":  ringactor-server's REST route POST /kernels/adder/adder.add
+//                 (http_server + rest routes + registry + pool + kernels),
+//   "bare":       a bare Boost.Beast server with no actors that does the same
+//                 JSON parse of the body and writes the same reply shape,
+//   "in_process": the same pool asked in process (request/receive), no HTTP.
+// Each runs for the same time with the same number of concurrent clients
+// (one thread per connection or requester) and prints one JSON line:
+//   {"bench":"http_rest","impl":"ringactor","p50_us":..,"p99_us":..,
+//    "requests_per_s":..,"connections":16,"seconds":3.0}
+// Usage: http_bench [--quick | --tiny] [--connections N] [--workers N]
+//   --quick  1 s per side instead of 3 s
+//   --tiny   a few requests per side: checks every side answers right (the
+//            bench test suite), timings meaningless
+// Every reply is checked (its output is a + b); a wrong one exits 1.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include <ringactor/json/json_text.hpp>
+#include <ringactor/service/http_server.hpp>
+#include <ringactor/service/rest_routes.hpp>
+
+#include "../../service/demo_services.hpp"
+
+namespace http_bench {
+
+using namespace ringactor;
+using clock = std::chrono::steady_clock;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+struct options {
+  double seconds = 3.0;
+  int connections = 16;
+  std::size_t workers = 2;
+  int tiny_requests = 0; // > 0: this many requests per client, then stop
+};
+
+struct result {
+  std::vector<double> latencies_us;
+  double seconds = 0;
+  long wrong = 0;
+};
+
+double percentile(std::vector<double>& xs, double p) {
+  if (xs.empty())
+    return 0;
+  auto k = static_cast<std::size_t>(p * static_cast<double>(xs.size() - 1));
+  std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(k), xs.end());
+  return xs[k];
+}
+
+void report(std::string_view impl, result& r, const options& o) {
+  auto n = static_cast<double>(r.latencies_us.size());
+  auto p50 = percentile(r.latencies_us, 0.50);
+  auto p99 = percentile(r.latencies_us, 0.99);
+  fmt::print("{{\"bench\":\"http_rest\",\"impl\":\"{}\",\"p50_us\":{:.1f},\"p99_us\":{:.1f},"
+             "\"requests_per_s\":{:.0f},\"connections\":{},\"seconds\":{:.2f}}}\n",
+             impl, p50, p99, r.seconds > 0 ? n / r.seconds : 0.0, o.connections, r.seconds);
+  std::fflush(stdout);
+}
+
+// -- the client: one blocking keep-alive connection per thread ------------------
+
+class client {
+public:
+  explicit client(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); // 127.0.0.1 only
+    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    int one = 1;
+    if (fd_ >= 0)
+      ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  ~client() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  /// Sends `request` and returns the response body; empty on failure.
+  std::string call(const std::string& request) {
+    for (std::size_t off = 0; off < request.size();) {
+      auto n = ::send(fd_, request.data() + off, request.size() - off, MSG_NOSIGNAL);
+      if (n <= 0)
+        return {};
+      off += static_cast<std::size_t>(n);
+    }
+    for (;;) {
+      auto end = buf_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        auto cl = buf_.find("Content-Length: ");
+        if (cl == std::string::npos || cl > end)
+          cl = buf_.find("content-length: ");
+        std::size_t length = cl < end ? std::strtoul(buf_.c_str() + cl + 16, nullptr, 10) : 0;
+        if (buf_.size() >= end + 4 + length) {
+          auto body = buf_.substr(end + 4, length);
+          buf_.erase(0, end + 4 + length);
+          return body;
+        }
+      }
+      char tmp[4096];
+      auto got = ::recv(fd_, tmp, sizeof(tmp), 0);
+      if (got <= 0)
+        return {};
+      buf_.append(tmp, static_cast<std::size_t>(got));
+    }
+  }
+
+  bool connected() const noexcept { return fd_ >= 0; }
+
+private:
+  int fd_ = -1;
+  std::string buf_;
+};
+
+/// The number after "output": in a reply, or a value no sum has.
+long output_of(std::string_view body) {
+  auto at = body.find("\"output\":");
+  return at == std::string_view::npos ? -1 : std::strtol(body.data() + at + 9, nullptr, 10);
+}
+
+/// `connections` threads, each on its own connection, for o.seconds.
+result drive_http(std::uint16_t port, const options& o) {
+  std::vector<result> parts(static_cast<std::size_t>(o.connections));
+  std::atomic<bool> stop{false};
+  auto started = clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < o.connections; ++c)
+    threads.emplace_back([&, c] {
+      client cl{port};
+      auto& part = parts[static_cast<std::size_t>(c)];
+      if (!cl.connected()) {
+        ++part.wrong;
+        return;
+      }
+      for (int i = 0;
+           o.tiny_requests > 0 ? i < o.tiny_requests : !stop.load(std::memory_order_relaxed); ++i) {
+        int a = i % 1000;
+        auto body = fmt::format("{{\"a\":{},\"b\":{}}}", a, c);
+        auto req = fmt::format("POST /kernels/adder/adder.add HTTP/1.1\r\nHost: x\r\n"
+                               "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                               body.size(), body);
+        auto t0 = clock::now();
+        auto reply = cl.call(req);
+        auto t1 = clock::now();
+        if (output_of(reply) != a + c) {
+          ++part.wrong;
+          if (reply.empty())
+            return;
+        }
+        part.latencies_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+      }
+    });
+  if (o.tiny_requests == 0) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+    stop.store(true, std::memory_order_relaxed);
+  }
+  for (auto& t : threads)
+    t.join();
+  result all;
+  all.seconds = std::chrono::duration<double>(clock::now() - started).count();
+  for (auto& p : parts) {
+    all.latencies_us.insert(all.latencies_us.end(), p.latencies_us.begin(), p.latencies_us.end());
+    all.wrong += p.wrong;
+  }
+  return all;
+}
+
+// -- the bare server: Beast, one network thread, no actors ----------------------
+
+class bare_session : public std::enable_shared_from_this<bare_session> {
+public:
+  explicit bare_session(asio::ip::tcp::socket s) : stream_(std::move(s)) {}
+  void start() { read(); }
+
+private:
+  void read() {
+    req_ = {};
+    http::async_read(stream_, buffer_, req_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (!ec)
+                         self->answer();
+                     });
+  }
+  void answer() {
+    // The same work as the REST route's: parse the JSON body, read its
+    // fields, add, and write the reply document.
+    res_ = {};
+    res_.version(11);
+    res_.keep_alive(req_.keep_alive());
+    res_.set(http::field::content_type, "application/json");
+    auto doc = wire::parse_json(req_.body(), wire::default_limits, "add");
+    if (!doc || doc->root().type() != wire::json_type::object) {
+      res_.result(http::status::bad_request);
+      res_.body() = R"({"error":"invalid_input"})";
+    } else {
+      auto root = doc->root();
+      auto a = root.find("a").as_int64();
+      auto b = root.find("b").as_int64();
+      res_.result(http::status::ok);
+      res_.body() = fmt::format("{{\"request_id\":\"{}\",\"kernel_id\":\"adder\",\"output\":{},"
+                                "\"metadata\":{{\"duration_us\":0,\"backend\":\"cpu\"}}}}",
+                                ++served_, a + b);
+    }
+    res_.prepare_payload();
+    http::async_write(stream_, res_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (!ec && self->res_.keep_alive())
+                          self->read();
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> req_;
+  http::response<http::string_body> res_;
+  std::uint64_t served_ = 0;
+};
+
+class bare_server {
+public:
+  bare_server() : acceptor_(asio::make_strand(io_)) {
+    asio::ip::tcp::endpoint at{asio::ip::make_address("127.0.0.1"), 0};
+    acceptor_.open(at.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(at);
+    acceptor_.listen();
+    accept();
+    thread_ = std::thread{[this] { io_.run(); }};
+  }
+  ~bare_server() {
+    io_.stop();
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+private:
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [this](beast::error_code ec, asio::ip::tcp::socket s) {
+                             if (ec)
+                               return;
+                             std::make_shared<bare_session>(std::move(s))->start();
+                             accept();
+                           });
+  }
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+// -- the sides ------------------------------------------------------------------
+
+struct adder_pool {
+  actor_system sys;
+  service::registry reg;
+  actor pool;
+  explicit adder_pool(std::size_t workers) : sys(actor_system_config{}.set_workers(workers)) {
+    telemetry::pool_spec spec;
+    spec.name = "adder";
+    spec.kind = telemetry::worker_kind::kernel;
+    spec.type_name = "adder";
+    spec.size = 2;
+    spec.dispatch = supervision::least_loaded{};
+    service::demo::add_demo_service(sys, spec, reg);
+    pool = reg.find("adder")->handle;
+  }
+};
+
+result run_ringactor(const options& o) {
+  adder_pool p{o.workers};
+  service::http_server server{{.address = "127.0.0.1", .port = 0, .threads = 1}};
+  service::add_rest_routes(server, p.sys, p.reg);
+  if (auto r = server.start(); !r) {
+    fmt::print(stderr, "http_bench: {}\n", to_string(r.error()));
+    std::exit(1);
+  }
+  auto r = drive_http(server.port(), o);
+  server.stop();
+  return r;
+}
+
+result run_bare(const options& o) {
+  bare_server server;
+  return drive_http(server.port(), o);
+}
+
+result run_in_process(const options& o) {
+  adder_pool p{o.workers};
+  auto adder = actor_cast<service::demo::adder_if>(p.pool);
+  std::vector<result> parts(static_cast<std::size_t>(o.connections));
+  std::atomic<bool> stop{false};
+  auto started = clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < o.connections; ++c)
+    threads.emplace_back([&, c] {
+      scoped_actor self{p.sys};
+      auto& part = parts[static_cast<std::size_t>(c)];
+      for (int i = 0;
+           o.tiny_requests > 0 ? i < o.tiny_requests : !stop.load(std::memory_order_relaxed); ++i) {
+        int a = i % 1000;
+        auto t0 = clock::now();
+        std::int32_t got = -1;
+        self->request(adder, std::chrono::seconds{10}, kernels::add{a, c})
+          .receive([&](std::int32_t x) { got = x; }, [](const error&) {});
+        auto t1 = clock::now();
+        if (got != a + c)
+          ++part.wrong;
+        part.latencies_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+      }
+    });
+  if (o.tiny_requests == 0) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+    stop.store(true, std::memory_order_relaxed);
+  }
+  for (auto& t : threads)
+    t.join();
+  result all;
+  all.seconds = std::chrono::duration<double>(clock::now() - started).count();
+  for (auto& q : parts) {
+    all.latencies_us.insert(all.latencies_us.end(), q.latencies_us.begin(), q.latencies_us.end());
+    all.wrong += q.wrong;
+  }
+  return all;
+}
+
+} // namespace http_bench
+
+int main(int argc, char** argv) {
+  using namespace http_bench;
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg{argv[i]};
+    if (arg == "--quick") {
+      o.seconds = 1.0;
+    } else if (arg == "--tiny") {
+      o.tiny_requests = 20;
+      o.connections = 4;
+    } else if (arg == "--connections" && i + 1 < argc) {
+      o.connections = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--workers" && i + 1 < argc) {
+      o.workers = static_cast<std::size_t>(std::max(1, std::atoi(argv[++i])));
+    } else {
+      fmt::print(stderr, "usage: http_bench [--quick | --tiny] [--connections N] [--workers N]\n");
+      return 2;
+    }
+  }
+  int failures = 0;
+  // Alternating order does not matter here: each side has the machine to
+  // itself while it runs (the others' threads are gone).
+  for (auto& [name, run] : {std::pair{"ringactor", &run_ringactor}, std::pair{"bare", &run_bare},
+                            std::pair{"in_process", &run_in_process}}) {
+    auto r = run(o);
+    if (r.wrong > 0 || r.latencies_us.empty()) {
+      fmt::print(stderr, "http_bench: {}: {} wrong or missing replies of {}\n", name, r.wrong,
+                 r.latencies_us.size());
+      ++failures;
+      continue;
+    }
+    report(name, r, o);
+  }
+  return failures == 0 ? 0 : 1;
+}
