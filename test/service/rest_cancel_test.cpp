@@ -109,6 +109,10 @@ TEST_CASE("queued requests past a 1 ms timeout_ms are 504 and leave the pool's q
   CHECK(s.wait_stat("idle", "cancelled", n) == n);
   CHECK(s.wait_stat("idle", "queued", 0) == 0);
   CHECK(s.stat("idle", "unavailable") == 0);
+  // The metric mirrors the count.
+  auto metrics = get(s.port(), "/metrics");
+  INFO(metrics);
+  CHECK(metrics.find("ringactor_pool_cancelled_total{pool=\"idle\"} 4\n") != std::string::npos);
   CHECK_MESSAGE(s.proc().stop() == 0, s.proc().output());
 }
 
