@@ -41,7 +41,8 @@ struct get_pool_stats {};
 /// is never sent to another worker. Either way the requester's promise is
 /// answered with supervision_error::request_cancelled at once, and
 /// pool_stats::cancelled counts it. An unknown or finished request is
-/// ignored.
+/// ignored, and so are broadcast and all_of requests (not cancellable). A
+/// worker that is itself a pool is not told: it finishes its part.
 struct cancel_request {
   message_id request;
 };
