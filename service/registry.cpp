@@ -34,18 +34,18 @@ void registry::insert(service_entry e) {
 
 void registry::invoke(actor_system& sys, std::string_view id, std::string_view message,
                       std::string_view input, std::chrono::milliseconds timeout,
-                      outcome_callback done) const {
+                      outcome_callback done, std::shared_ptr<cancellation> cancel) const {
   auto doc = wire::parse_json(input, wire::default_limits, message);
   if (!doc) {
     done({doc.error(), {}});
     return;
   }
-  invoke(sys, id, message, doc->root(), timeout, std::move(done));
+  invoke(sys, id, message, doc->root(), timeout, std::move(done), std::move(cancel));
 }
 
 void registry::invoke(actor_system& sys, std::string_view id, std::string_view message,
                       wire::json_node input, std::chrono::milliseconds timeout,
-                      outcome_callback done) const {
+                      outcome_callback done, std::shared_ptr<cancellation> cancel) const {
   auto s = find(id);
   if (s == nullptr) {
     done({error{sec::no_such_actor, fmt::format("no service is registered as '{}'", id)}, {}});
@@ -62,7 +62,7 @@ void registry::invoke(actor_system& sys, std::string_view id, std::string_view m
        {}});
     return;
   }
-  m->invoke(sys, input, timeout, std::move(done));
+  m->invoke(sys, input, timeout, std::move(done), std::move(cancel));
 }
 
 } // namespace ringactor::service

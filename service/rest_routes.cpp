@@ -57,9 +57,9 @@ void append_stats(std::string& out, const expected<pool_stats>& st, bool workers
   }
   out += fmt::format(",\"pool\":{{\"size\":{},\"live_workers\":{},\"in_flight\":{},\"queued\":{},"
                      "\"served\":{},\"failed\":{},\"unavailable\":{},\"redispatched\":{},"
-                     "\"restarts\":{}",
+                     "\"cancelled\":{},\"restarts\":{}",
                      st->workers.size(), live, in_flight, st->queued, st->served, st->failed,
-                     st->unavailable, st->redispatched, st->restarts);
+                     st->unavailable, st->redispatched, st->cancelled, st->restarts);
   if (workers) {
     out += ",\"workers\":[";
     bool first = true;
@@ -152,7 +152,7 @@ struct rest_state {
 /// Runs the call and answers with its result document.
 void execute(const std::shared_ptr<rest_state>& st, const service_entry& s,
              std::string_view message, wire::json_node input, std::chrono::milliseconds timeout,
-             responder answer) {
+             std::shared_ptr<cancellation> cancel, responder answer) {
   auto id = st->next_request.fetch_add(1, std::memory_order_relaxed);
   auto head = fmt::format("{{\"request_id\":\"{}\",\"kernel_id\":", id);
   append_string(head, s.id);
@@ -163,18 +163,19 @@ void execute(const std::shared_ptr<rest_state>& st, const service_entry& s,
     append_string(meta, s.info.device);
   }
   auto shared = std::make_shared<responder>(std::move(answer));
-  st->reg.invoke(st->sys, s.id, message, input, timeout,
-                 [shared, head = std::move(head), meta = std::move(meta)](invoke_outcome r) {
-                   if (!r.output) {
-                     (*shared)(error_response(r.output.error()));
-                     return;
-                   }
-                   auto body = head + ",\"output\":" + *r.output
-                               + fmt::format(",\"metadata\":{{\"duration_us\":{}",
-                                             r.duration.count())
-                               + meta + "}}";
-                   (*shared)(http_response::json(200, std::move(body)));
-                 });
+  st->reg.invoke(
+    st->sys, s.id, message, input, timeout,
+    [shared, head = std::move(head), meta = std::move(meta)](invoke_outcome r) {
+      if (!r.output) {
+        (*shared)(error_response(r.output.error()));
+        return;
+      }
+      auto body = head + ",\"output\":" + *r.output
+                  + fmt::format(",\"metadata\":{{\"duration_us\":{}", r.duration.count()) + meta
+                  + "}}";
+      (*shared)(http_response::json(200, std::move(body)));
+    },
+    std::move(cancel));
 }
 
 http_response invalid_input(std::string_view message, std::string_view field) {
@@ -245,7 +246,7 @@ void execute_route(const std::shared_ptr<rest_state>& st, const http_request& re
                                 fmt::format("no service is registered as '{}'", *kernel)}));
     return;
   }
-  execute(st, *s, *message, input, timeout, std::move(answer));
+  execute(st, *s, *message, input, timeout, req.cancel, std::move(answer));
 }
 
 } // namespace
@@ -271,6 +272,8 @@ http_response error_response(const error& err) {
       || is(err, make_error_code(sec::dead_receiver))
       || err.category_name() == exit_reason_category().name())
     return http_response::error(503, "pool_unavailable", to_string(err));
+  if (is(err, make_error_code(supervision_error::request_cancelled)))
+    return http_response::error(503, "cancelled", to_string(err));
   if (is(err, make_error_code(supervision_error::worker_failed)))
     return http_response::error(502, "worker_failed", to_string(err));
   return http_response::error(422, "rejected", to_string(err));
@@ -332,7 +335,7 @@ void add_rest_routes(http_server& server, actor_system& sys, const registry& reg
         answer(error_response(doc.error()));
         return;
       }
-      execute(st, *s, req.param("message"), doc->root(), st->options.default_timeout,
+      execute(st, *s, req.param("message"), doc->root(), st->options.default_timeout, req.cancel,
               std::move(answer));
     });
 }

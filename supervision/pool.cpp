@@ -26,6 +26,7 @@ pool_core::pool_core(scheduled_actor* self, pool_settings cfg)
   failed.bind(metrics_.worker_failed);
   poisoned.bind(metrics_.poisoned);
   unavailable.bind(metrics_.unavailable);
+  cancelled.bind(metrics_.cancelled);
   queued_.bind(metrics_.queued);
   live_workers_.bind(metrics_.live_workers);
   set_.name_metrics(cfg_.name, "worker");
@@ -188,6 +189,41 @@ void pool_core::handle_queue_timeout(uint64_t seq) {
   job.fail(error{supervision_error::pool_unavailable, "no worker became live in time"});
 }
 
+void pool_core::track(const std::shared_ptr<request_history>& h) {
+  if (h->key.number != 0)
+    on_workers_[h->key] = h;
+}
+
+void pool_core::cancel(request_key key) {
+  if (key.number == 0)
+    return;
+  auto i = std::find_if(queue_.begin(), queue_.end(),
+                        [&key](auto& x) { return x.first.history && x.first.history->key == key; });
+  if (i != queue_.end()) {
+    // Waiting for a worker: it leaves the queue and never runs (its queue
+    // timeout, when it comes, finds nothing).
+    auto job = std::move(i->first);
+    queue_.erase(i);
+    queue_changed();
+    ++cancelled;
+    job.history->cancelled = true;
+    job.fail(error{supervision_error::request_cancelled, "cancelled while queued"});
+    return;
+  }
+  auto j = on_workers_.find(key);
+  if (j == on_workers_.end())
+    return; // finished, never made, or another requester's
+  // A worker holds it: no handler or kernel can be stopped mid-message. The
+  // job's reply handler drops the reply and lowers the worker's in-flight
+  // count when the worker answers (or worker_timeout ends the request).
+  auto h = std::move(j->second);
+  on_workers_.erase(j);
+  h->cancelled = true;
+  ++cancelled;
+  if (h->fail)
+    h->fail(error{supervision_error::request_cancelled, "cancelled while a worker held it"});
+}
+
 void pool_core::worker_died(const pool_worker_ptr& w, pool_job job, bool blamed) {
   w->failed = true;
   auto& history = *job.history;
@@ -277,6 +313,7 @@ pool_stats pool_core::stats() const {
   result.failed = failed;
   result.poisoned = poisoned;
   result.unavailable = unavailable;
+  result.cancelled = cancelled;
   result.restarts = set_.restarts();
   return result;
 }

@@ -38,6 +38,8 @@ pool_metrics pool_metrics::of(actor_system& sys, const std::string& pool) {
   m.poisoned = counter("ringactor_pool_poisoned_requests_total",
                        "Requests answered with worker_failed because they killed more workers "
                        "than max_redispatches allows.");
+  m.cancelled = counter("ringactor_pool_cancelled_total",
+                        "Requests their requester cancelled while the pool held them.");
   m.in_flight = gauge("ringactor_pool_in_flight", "Requests on the pool's workers now.");
   m.queued = gauge("ringactor_pool_queued", "Requests waiting for a live worker.");
   m.live_workers = gauge("ringactor_pool_live_workers", "Workers that take requests now.");

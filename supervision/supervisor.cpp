@@ -23,6 +23,8 @@ public:
       case supervision_error::child_start_failed: return "a child failed to start";
       case supervision_error::no_such_child: return "no child with that name";
       case supervision_error::duplicate_child: return "a child with that name exists";
+      case supervision_error::request_cancelled:
+        return "the requester cancelled the request before a worker answered it";
     }
     return "unknown supervision error";
   }

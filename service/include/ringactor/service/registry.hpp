@@ -22,6 +22,13 @@
 // the calling thread) -> R -> JSON. The outcome callback runs on an actor
 // scheduler thread (or, for input that does not decode, at once on the
 // calling thread).
+//
+// A call may carry a cancellation (cancellation.hpp; the REST routes pass
+// the HTTP request's): when it fires, or when the call's own timeout
+// passes, the actor that made the request sends the service's actor a
+// supervision::cancel_request for it, so a pool drops a queued request and
+// the reply of a running one (pool_stats.hpp). An actor that is no pool
+// drops the cancel_request (an unexpected message, logged).
 #pragma once
 
 #include <chrono>
@@ -36,12 +43,16 @@
 #include <ringactor/actor.hpp>
 #include <ringactor/actor_cast.hpp>
 #include <ringactor/actor_system.hpp>
+#include <ringactor/anon_send.hpp>
 #include <ringactor/scheduled_actor.hpp>
 #include <ringactor/expected.hpp>
 #include <ringactor/json_format.hpp>
 #include <ringactor/schema.hpp>
 #include <ringactor/typed_actor.hpp>
 
+#include <ringactor/supervision/pool_stats.hpp>
+
+#include "ringactor/service/cancellation.hpp"
 #include "ringactor/service/topics.hpp"
 #include "ringactor/service/type_description.hpp"
 
@@ -70,8 +81,10 @@ struct message_entry {
   std::string input_json;  ///< describe<M>() as JSON
   std::string output_json; ///< describe<R>() as JSON
   /// Decodes the JSON input (a node of a parsed document, read before
-  /// invoke returns) and requests the reply within the timeout.
-  std::function<void(actor_system&, wire::json_node, std::chrono::milliseconds, outcome_callback)>
+  /// invoke returns) and requests the reply within the timeout; the
+  /// cancellation (may be null) cancels the request in the service's actor.
+  std::function<void(actor_system&, wire::json_node, std::chrono::milliseconds, outcome_callback,
+                     std::shared_ptr<cancellation>)>
     invoke;
 };
 
@@ -86,6 +99,9 @@ struct service_entry {
 };
 
 namespace detail {
+
+/// Tells the actor that makes a call that its caller has gone.
+struct cancel_invoke {};
 
 template <class T>
 constexpr bool check_service_type() {
@@ -121,7 +137,7 @@ message_entry make_entry(const Interface& handle) {
   e.input_json = description_json<M>();
   e.output_json = description_json<R>();
   e.invoke = [handle](actor_system& sys, wire::json_node input, std::chrono::milliseconds timeout,
-                      outcome_callback done) {
+                      outcome_callback done, std::shared_ptr<cancellation> cancel) {
     M msg{};
     wire::json_reader reader(input, wire::default_limits, wire::wire_name_of<M>());
     if (!reader.value(msg)) {
@@ -134,20 +150,42 @@ message_entry make_entry(const Interface& handle) {
                                                                    - start);
     };
     try {
-      sys.spawn([handle, timeout, since, done,
-                 msg = std::move(msg)](event_based_actor* self) mutable {
+      auto caller = sys.spawn([handle, timeout, since, done,
+                               msg = std::move(msg)](event_based_actor* self) mutable -> behavior {
         auto h = self->request(handle, timeout, std::move(msg));
-        auto fail = [done, since](const error& err) mutable { done({err, since()}); };
+        // The pool matches a cancel_request by this id and by its sender:
+        // this actor, so only this actor can cancel it.
+        auto cancel_in_pool = [self, target = actor_cast<actor>(handle), id = h.id()] {
+          self->send(target, supervision::cancel_request{id});
+        };
+        auto fail = [self, done, since, cancel_in_pool](const error& err) mutable {
+          if (err == sec::request_timeout) // the pool may still hold it
+            cancel_in_pool();
+          done({err, since()});
+          self->quit();
+        };
         if constexpr (std::is_void_v<R>)
-          h.then([done, since]() mutable { done({std::string{"null"}, since()}); }, fail);
-        else
           h.then(
-            [done, since](R& x) mutable {
-              auto d = since();
-              done({reply_json(x), d});
+            [self, done, since]() mutable {
+              done({std::string{"null"}, since()});
+              self->quit();
             },
             fail);
+        else
+          h.then(
+            [self, done, since](R& x) mutable {
+              auto d = since();
+              done({reply_json(x), d});
+              self->quit();
+            },
+            fail);
+        // The caller has gone: the pool answers the request with
+        // request_cancelled (done gets it) or, for a request a worker
+        // holds, answers now and drops the worker's reply.
+        return {[cancel_in_pool](cancel_invoke) { cancel_in_pool(); }};
       });
+      if (cancel)
+        cancel->on_cancel([caller](cancel_reason) { anon_send(caller, cancel_invoke{}); });
     } catch (const std::exception& e) { // the system shuts down
       done({error{sec::dead_receiver, e.what()}, since()});
     }
@@ -191,15 +229,17 @@ public:
   /// reply's JSON, or an error: sec::no_such_actor (no such service),
   /// sec::unexpected_message (no such message type), a wire error (input),
   /// or what the request yields (request_timeout, the pool's errors).
+  /// When `cancel` fires, or `timeout` passes, the request is cancelled in
+  /// the service's actor (supervision::cancel_request; see above).
   void invoke(actor_system& sys, std::string_view id, std::string_view message,
-              wire::json_node input, std::chrono::milliseconds timeout,
-              outcome_callback done) const;
+              wire::json_node input, std::chrono::milliseconds timeout, outcome_callback done,
+              std::shared_ptr<cancellation> cancel = nullptr) const;
 
   /// invoke() with the input as JSON text (a text that does not parse is a
   /// wire error).
   void invoke(actor_system& sys, std::string_view id, std::string_view message,
-              std::string_view input, std::chrono::milliseconds timeout,
-              outcome_callback done) const;
+              std::string_view input, std::chrono::milliseconds timeout, outcome_callback done,
+              std::shared_ptr<cancellation> cancel = nullptr) const;
 
   /// The topics the server streams (topics.hpp, topic_routes.hpp): serve()
   /// adds those of the configuration ([topics.NAME]) before the setup runs,

@@ -20,6 +20,9 @@ enum class supervision_error : int {
   no_such_child,
   /// A child with that name exists already.
   duplicate_child,
+  /// The requester cancelled the request (cancel_request) before a worker
+  /// answered it.
+  request_cancelled,
 };
 
 const std::error_category& supervision_category() noexcept;

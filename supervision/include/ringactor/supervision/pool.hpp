@@ -31,7 +31,9 @@
 // pool_resize{n} (answered with unit; n counts the workers that stay, so a
 // resize while an earlier shrink still stops workers is measured against
 // the workers that remain; a worker that fails to start here is an error
-// reply) and get_pool_stats{} (pool_stats).
+// reply), get_pool_stats{} (pool_stats) and cancel_request{id} (the
+// sender's own request `id` is cancelled: pool_stats.hpp says what that
+// does to a queued request and to one a worker holds).
 //
 // State that belongs to one worker, such as the snapshot store of a kernel
 // worker (so that a restarted kernel continues from its own snapshot, not
@@ -167,6 +169,9 @@ private:
         return rp;
       },
       [core](get_pool_stats) { return core->stats(); },
+      [self, core](cancel_request c) {
+        core->cancel({self->current_sender().get(), c.request.number()});
+      },
     };
     return behavior_type::make_unchecked(std::move(bhvr));
   }
@@ -192,7 +197,12 @@ private:
           use_hash = true;
         }
       }
-      core->submit(detail::make_job<M, R>(core, msg, rp), hash, use_hash);
+      // Who asked, and under which request number (what a cancel_request
+      // names; the promise took the request over, the number stays).
+      auto history = std::make_shared<detail::request_history>();
+      if (auto* e = self->current_element(); e != nullptr && e->mid.number() != 0)
+        history->key = {e->sender.get(), e->mid.number()};
+      core->submit(detail::make_job<M, R>(core, msg, rp, std::move(history)), hash, use_hash);
       return rp;
     };
   }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <ringactor/message_id.hpp>
+
 namespace ringactor::supervision {
 
 /// Grows or shrinks the pool to `size` workers (answered with unit).
@@ -20,6 +22,30 @@ struct pool_resize {
 
 /// Asks for the pool's pool_stats.
 struct get_pool_stats {};
+
+/// Cancels a request that the sender of this message made to the pool
+/// earlier, named by its id (response_handle::id()). The pool matches the
+/// id together with the sender, so an actor cancels only its own requests.
+/// Not answered (send it, do not request it):
+///
+///   auto h = self->request(pool, 1s, work{...});
+///   auto id = h.id();
+///   h.then(...);
+///   ...
+///   self->send(actor_cast<actor>(pool), supervision::cancel_request{id});
+///
+/// A request still waiting in the pool's queue leaves it and never runs; a
+/// request a worker holds already cannot be taken back (no handler or
+/// kernel is stopped mid-message): its reply, when it comes, is dropped,
+/// and the worker's in-flight count drops then (or at worker_timeout). It
+/// is never sent to another worker. Either way the requester's promise is
+/// answered with supervision_error::request_cancelled at once, and
+/// pool_stats::cancelled counts it. An unknown or finished request is
+/// ignored, and so are broadcast and all_of requests (not cancellable). A
+/// worker that is itself a pool is not told: it finishes its part.
+struct cancel_request {
+  message_id request;
+};
 
 struct worker_stats {
   std::string name;
@@ -39,7 +65,11 @@ struct pool_stats {
   /// max_redispatches allows (an idempotent pool's poison requests).
   uint64_t poisoned = 0;
   uint64_t unavailable = 0; ///< requests answered with pool_unavailable
-  uint64_t restarts = 0;    ///< worker restarts
+  /// Requests their requester cancelled (cancel_request) while the pool
+  /// held them: queued ones (they never ran) and ones on a worker (their
+  /// late replies are dropped).
+  uint64_t cancelled = 0;
+  uint64_t restarts = 0; ///< worker restarts
 };
 
 } // namespace ringactor::supervision

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,9 +54,27 @@ struct pool_worker {
 
 using pool_worker_ptr = std::shared_ptr<pool_worker>;
 
+/// Names one request to the pool: its requester and its request number
+/// (message_id::number()). The requester's address is unique while the pool
+/// holds the request: its promise keeps the requester's control block.
+struct request_key {
+  const abstract_actor* requester = nullptr;
+  uint64_t number = 0; ///< 0: not a request (nothing can cancel it)
+
+  friend auto operator<=>(const request_key&, const request_key&) = default;
+};
+
 /// What happened to one request so far, shared by the jobs that carry it
 /// from worker to worker.
 struct request_history {
+  /// Who may cancel it, and how (cancel_request).
+  request_key key;
+  /// Answers the requester with an error (the promise's deliver): a
+  /// cancellation answers at once, while a worker may still hold it.
+  std::function<void(error)> fail;
+  /// The requester cancelled it: a late reply is dropped and a death of its
+  /// worker does not send it elsewhere.
+  bool cancelled = false;
   /// Times it was sent to another worker after its worker died.
   size_t redispatches = 0;
   /// Deaths of workers that were handling it (pool_worker::death_blamed).
@@ -119,6 +138,15 @@ public:
   void resize(size_t n, std::function<void(error)> done);
   pool_stats stats() const;
   void handle_queue_timeout(uint64_t seq);
+  /// The requester of `key` cancelled it (cancel_request): a queued job
+  /// leaves the queue, a job on a worker is marked so that its reply is
+  /// dropped; either way its promise gets request_cancelled now. Unknown
+  /// keys (finished requests, another requester's) are ignored.
+  void cancel(request_key key);
+  /// A job of the request `h` went to a worker (cancel() may find it there).
+  void track(const std::shared_ptr<request_history>& h);
+  /// The worker answered a job of the request `h` (or died with it).
+  void untrack(const request_history& h) { on_workers_.erase(h.key); }
   /// The pool gives up (restart intensity exceeded): readiness says so
   /// until a pool of the same name starts.
   void gave_up(const error& reason) { health_.gave_up(reason); }
@@ -133,6 +161,7 @@ public:
   mirrored_count failed;
   mirrored_count poisoned;
   mirrored_count unavailable;
+  mirrored_count cancelled;
 
 private:
   std::vector<pool_worker_ptr> live() const;
@@ -152,6 +181,8 @@ private:
   size_t cursor_ = 0;
   size_t next_index_ = 0;
   std::deque<std::pair<pool_job, std::pair<uint64_t, bool>>> queue_;
+  // Requests a worker holds now that a requester could cancel (number != 0).
+  std::map<request_key, std::shared_ptr<request_history>> on_workers_;
   uint64_t last_seq_ = 0;
   std::vector<std::pair<uint64_t, uint64_t>> ring_; // (point, child id)
   pool_health health_;

@@ -42,15 +42,24 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
   auto timeout = core->settings().worker_timeout;
   auto weak = std::weak_ptr<pool_core>{core};
   job.fail = [rp](error err) mutable { rp.deliver(std::move(err)); };
+  if (!history->fail)
+    history->fail = job.fail;
   job.run = [=](const std::vector<pool_worker_ptr>& ws) mutable {
     // A queued job runs while the pool handles another message.
     trace_scope scope{history->trace};
     auto w = ws.front();
     ++w->in_flight;
-    auto on_value = [w, core = weak, rp](value_type& x) mutable {
+    if (auto c = weak.lock()) // weak: a queued job must not keep its pool alive
+      c->track(history);
+    auto on_value = [w, core = weak, rp, history](value_type& x) mutable {
       --w->in_flight;
       ++w->served;
-      if (auto c = core.lock())
+      auto c = core.lock();
+      if (c)
+        c->untrack(*history);
+      if (history->cancelled)
+        return; // the requester is gone: its promise got request_cancelled
+      if (c)
         ++c->served;
       if constexpr (std::is_void_v<R>)
         rp.deliver();
@@ -60,6 +69,17 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
     auto on_error = [w, core = weak, rp, msg, history](const error& err) mutable {
       --w->in_flight;
       auto c = core.lock();
+      if (c)
+        c->untrack(*history);
+      if (history->cancelled) {
+        // Dropped, and never sent to another worker. A death still marks
+        // the worker (its exit message restarts it).
+        if (is_worker_failure(*w, err)) {
+          w->failed = true;
+          w->death_blamed = true;
+        }
+        return;
+      }
       if (c && is_worker_failure(*w, err)) {
         // The worker died with this request: a fresh job for the same
         // message, promise and history goes elsewhere (or fails with

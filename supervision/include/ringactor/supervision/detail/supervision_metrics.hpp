@@ -9,6 +9,7 @@
 //   ringactor_pool_redispatched_total{pool}
 //   ringactor_pool_failed_requests_total{pool,error}      (worker_failed, pool_unavailable)
 //   ringactor_pool_poisoned_requests_total{pool}
+//   ringactor_pool_cancelled_total{pool}                  (cancel_request)
 //   ringactor_pool_in_flight{pool}, ringactor_pool_queued{pool},
 //   ringactor_pool_live_workers{pool}
 //
@@ -91,6 +92,7 @@ struct pool_metrics {
   metrics::counter* worker_failed = nullptr;
   metrics::counter* unavailable = nullptr;
   metrics::counter* poisoned = nullptr;
+  metrics::counter* cancelled = nullptr;
   metrics::gauge* in_flight = nullptr;
   metrics::gauge* queued = nullptr;
   metrics::gauge* live_workers = nullptr;
