@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include <fmt/format.h>
 
 #include <ringactor/all.hpp>
+#include <ringactor/gpu/cuda_backend.hpp>
 #include <ringactor/gpu/kernel_actor.hpp>
 #include <ringactor/gpu/kernels/adder.hpp>
 #include <ringactor/telemetry/pool_spec.hpp>
@@ -71,17 +73,36 @@ inline adder_if::behavior_type host_adder(adder_if::stateful_pointer<std::int64_
 }
 
 /// Registers the pool `spec` describes if it is a demo type: true if it
-/// was, false for a type this file does not know.
-inline bool add_demo_service(actor_system& sys, const telemetry::pool_spec& spec, registry& reg) {
+/// was, false for a type this file does not know. Kernel pools run where
+/// `kernel_cfg` (the configuration's [kernel] keys, kernel_defaults) says:
+/// automatic takes CUDA when this process has the CUDA backend and the
+/// device exists, else the CPU backend; the service reports the backend it
+/// got. An error when the configuration asks for CUDA and it cannot run.
+inline expected<bool>
+add_demo_service(actor_system& sys, const telemetry::pool_spec& spec, registry& reg,
+                 kernel_config kernel_cfg = {.backend = kernel_backend::cpu}) {
   if (spec.type_name != "adder")
     return false;
   if (spec.kind == telemetry::worker_kind::kernel) {
-    auto pool = sys.spawn(spec.to_pool<adder_if>([](actor_system& s) {
-      return spawn_kernel<adder_if>(s, kernels::adder{}, {.backend = kernel_backend::cpu});
+    auto backend = ringactor::detail::resolve_backend<kernels::adder>(kernel_cfg);
+    if (backend == kernel_backend::cuda
+        && (!cuda_backend_compiled() || kernel_cfg.device >= cuda_device_count()))
+      return error{sec::invalid_argument,
+                   fmt::format("pools.{}: kernel.backend = \"cuda\", but {}", spec.name,
+                               !cuda_backend_compiled()
+                                 ? "this build has no CUDA backend"
+                                 : fmt::format("there is no CUDA device {} ({} found)",
+                                               kernel_cfg.device, cuda_device_count()))};
+    // Restarts resolve again: after a device loss, automatic lands on the
+    // CPU backend (the service keeps naming the backend it started on).
+    auto pool = sys.spawn(spec.to_pool<adder_if>([kernel_cfg](actor_system& s) {
+      return spawn_kernel<adder_if>(s, kernels::adder{}, kernel_cfg);
     }));
+    bool cuda = backend == kernel_backend::cuda;
     reg.add<adder_if>(spec.name, pool,
-                      {.backend = "cpu",
-                       .device = "host threads (CPU backend)",
+                      {.backend = cuda ? "cuda" : "cpu",
+                       .device = cuda ? fmt::format("cuda:{}", kernel_cfg.device)
+                                      : std::string{"host threads (CPU backend)"},
                        .description = "the adder kernel: adds two numbers, keeps a total"});
   } else {
     // The host adders publish their running totals to the topic "totals"

@@ -21,12 +21,16 @@ int main(int argc, char** argv) {
   return service::serve(
     argc, argv, "ringactor-server",
     [](actor_system& sys, const telemetry::config& cfg, service::registry& reg) -> expected<void> {
-      for (auto& spec : cfg.pools)
-        if (!service::demo::add_demo_service(sys, spec, reg))
+      for (auto& spec : cfg.pools) {
+        auto added = service::demo::add_demo_service(sys, spec, reg, cfg.kernel_defaults);
+        if (!added)
+          return added.error();
+        if (!*added)
           return error{sec::invalid_argument,
                        fmt::format("pools.{}: ringactor-server serves the type 'adder' (kernel or "
                                    "actor), not '{}'",
                                    spec.name, spec.type_name)};
+      }
       return {};
     });
 }

@@ -294,7 +294,12 @@ struct adder_pool {
     spec.type_name = "adder";
     spec.size = 2;
     spec.dispatch = supervision::least_loaded{};
-    service::demo::add_demo_service(sys, spec, reg);
+    // The CPU backend (the default of add_demo_service): the figures are
+    // labelled as such.
+    if (auto added = service::demo::add_demo_service(sys, spec, reg); !added || !*added) {
+      fmt::print(stderr, "http_bench: the adder pool does not start\n");
+      std::exit(1);
+    }
     pool = reg.find("adder")->handle;
   }
 };

@@ -38,7 +38,12 @@ private:
   std::filesystem::path path_;
 };
 
+// The kernels on the CPU backend, GPU or not, so that the figures below
+// hold on every machine.
 constexpr std::string_view pools = R"(
+[kernel]
+backend = "cpu"
+
 [pools.adder]
 kernel = "adder"
 size = 2
@@ -272,10 +277,34 @@ TEST_CASE("ringactor-server serves the example configuration's kernel pools") {
   auto r = get(server.port(), "/kernels");
   INFO(r);
   CHECK(status_of(r) == 200);
-  CHECK(contains(body_of(r), R"({"id":"adder","backend":"cpu")"));
+  // kernel.backend is automatic there: the GPU where ringactor-server has
+  // the CUDA backend and a device, else the CPU backend.
+  CHECK((contains(body_of(r), R"({"id":"adder","backend":"cpu","device":"host threads)")
+         || contains(body_of(r), R"({"id":"adder","backend":"cuda","device":"cuda:0")")));
   CHECK(contains(body_of(r), R"({"id":"adder_host","backend":"host")"));
   r = post(server.port(), "/kernels/adder/adder.add", R"({"a":2,"b":3})");
   CHECK(status_of(r) == 200);
+  CHECK(contains(body_of(r), R"("output":5,)"));
+  CHECK_MESSAGE(server.stop() == 0, server.output());
+}
+
+TEST_CASE("kernel.backend = cuda runs the kernel pools on the GPU, or stops the server naming the "
+          "pool where CUDA cannot run") {
+  server_process server{
+    {"--config", RINGACTOR_SOURCE_ROOT "/service/server.example.toml", "--kernel.backend=cuda"}};
+  if (server.port() == 0) {
+    // No CUDA device (or no CUDA backend): a configuration error, exit 2.
+    auto status = server.wait(20s);
+    REQUIRE(status.has_value());
+    CHECK(*status == 2);
+    CHECK_MESSAGE(contains(server.output(), "pools.adder: kernel.backend = \"cuda\", but "),
+                  server.output());
+    return;
+  }
+  MESSAGE("a CUDA device serves the adder pool");
+  auto r = get(server.port(), "/kernels/adder");
+  CHECK(contains(body_of(r), R"("backend":"cuda","device":"cuda:0")"));
+  r = post(server.port(), "/kernels/adder/adder.add", R"({"a":2,"b":3})");
   CHECK(contains(body_of(r), R"("output":5,)"));
   CHECK_MESSAGE(server.stop() == 0, server.output());
 }

@@ -128,7 +128,10 @@ int main(int argc, char** argv) {
     argc, argv, "rest-test-server",
     [](actor_system& sys, const telemetry::config& cfg, service::registry& reg) -> expected<void> {
       for (auto& spec : cfg.pools) {
-        if (service::demo::add_demo_service(sys, spec, reg))
+        auto demo = service::demo::add_demo_service(sys, spec, reg, cfg.kernel_defaults);
+        if (!demo)
+          return demo.error();
+        if (*demo)
           continue;
         if (spec.type_name == "sleeper" || spec.type_name == "refuser"
             || spec.type_name == "no_worker") {
