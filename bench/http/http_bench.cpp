@@ -27,7 +27,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -151,35 +153,31 @@ long output_of(std::string_view body) {
   return at == std::string_view::npos ? -1 : std::strtol(body.data() + at + 9, nullptr, 10);
 }
 
-/// `connections` threads, each on its own connection, for o.seconds.
-result drive_http(std::uint16_t port, const options& o) {
+/// Runs o.connections clients at once, each in its own thread, for
+/// o.seconds (or o.tiny_requests calls each): make_client(c) makes client
+/// c's call, which takes the request number and returns whether the answer
+/// was right. Each call's latency is kept.
+template <class MakeClient>
+result drive(const options& o, MakeClient make_client) {
   std::vector<result> parts(static_cast<std::size_t>(o.connections));
   std::atomic<bool> stop{false};
   auto started = clock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < o.connections; ++c)
     threads.emplace_back([&, c] {
-      client cl{port};
       auto& part = parts[static_cast<std::size_t>(c)];
-      if (!cl.connected()) {
+      auto call = make_client(c);
+      if (!call) {
         ++part.wrong;
         return;
       }
       for (int i = 0;
            o.tiny_requests > 0 ? i < o.tiny_requests : !stop.load(std::memory_order_relaxed); ++i) {
-        int a = i % 1000;
-        auto body = fmt::format("{{\"a\":{},\"b\":{}}}", a, c);
-        auto req = fmt::format("POST /kernels/adder/adder.add HTTP/1.1\r\nHost: x\r\n"
-                               "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
-                               body.size(), body);
         auto t0 = clock::now();
-        auto reply = cl.call(req);
+        bool right = (*call)(i);
         auto t1 = clock::now();
-        if (output_of(reply) != a + c) {
+        if (!right)
           ++part.wrong;
-          if (reply.empty())
-            return;
-        }
         part.latencies_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
       }
     });
@@ -191,11 +189,29 @@ result drive_http(std::uint16_t port, const options& o) {
     t.join();
   result all;
   all.seconds = std::chrono::duration<double>(clock::now() - started).count();
-  for (auto& p : parts) {
-    all.latencies_us.insert(all.latencies_us.end(), p.latencies_us.begin(), p.latencies_us.end());
-    all.wrong += p.wrong;
+  for (auto& q : parts) {
+    all.latencies_us.insert(all.latencies_us.end(), q.latencies_us.begin(), q.latencies_us.end());
+    all.wrong += q.wrong;
   }
   return all;
+}
+
+/// drive() with one keep-alive connection per client, POSTing a + b.
+result drive_http(std::uint16_t port, const options& o) {
+  return drive(o, [port](int c) {
+    auto cl = std::make_shared<client>(port);
+    using call_fn = std::function<bool(int)>;
+    if (!cl->connected())
+      return std::optional<call_fn>{};
+    return std::optional<call_fn>{[cl, c](int i) {
+      int a = i % 1000;
+      auto body = fmt::format("{{\"a\":{},\"b\":{}}}", a, c);
+      auto req = fmt::format("POST /kernels/adder/adder.add HTTP/1.1\r\nHost: x\r\n"
+                             "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                             body.size(), body);
+      return output_of(cl->call(req)) == a + c;
+    }};
+  });
 }
 
 // -- the bare server: Beast, one network thread, no actors ----------------------
@@ -325,40 +341,17 @@ result run_bare(const options& o) {
 result run_in_process(const options& o) {
   adder_pool p{o.workers};
   auto adder = actor_cast<service::demo::adder_if>(p.pool);
-  std::vector<result> parts(static_cast<std::size_t>(o.connections));
-  std::atomic<bool> stop{false};
-  auto started = clock::now();
-  std::vector<std::thread> threads;
-  for (int c = 0; c < o.connections; ++c)
-    threads.emplace_back([&, c] {
-      scoped_actor self{p.sys};
-      auto& part = parts[static_cast<std::size_t>(c)];
-      for (int i = 0;
-           o.tiny_requests > 0 ? i < o.tiny_requests : !stop.load(std::memory_order_relaxed); ++i) {
-        int a = i % 1000;
-        auto t0 = clock::now();
-        std::int32_t got = -1;
-        self->request(adder, std::chrono::seconds{10}, kernels::add{a, c})
-          .receive([&](std::int32_t x) { got = x; }, [](const error&) {});
-        auto t1 = clock::now();
-        if (got != a + c)
-          ++part.wrong;
-        part.latencies_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-      }
-    });
-  if (o.tiny_requests == 0) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
-    stop.store(true, std::memory_order_relaxed);
-  }
-  for (auto& t : threads)
-    t.join();
-  result all;
-  all.seconds = std::chrono::duration<double>(clock::now() - started).count();
-  for (auto& q : parts) {
-    all.latencies_us.insert(all.latencies_us.end(), q.latencies_us.begin(), q.latencies_us.end());
-    all.wrong += q.wrong;
-  }
-  return all;
+  return drive(o, [&p, adder](int c) {
+    auto self = std::make_shared<scoped_actor>(p.sys);
+    return std::optional<std::function<bool(int)>>{[self, adder, c](int i) {
+      int a = i % 1000;
+      std::int32_t got = -1;
+      (*self)
+        ->request(adder, std::chrono::seconds{10}, kernels::add{a, c})
+        .receive([&](std::int32_t x) { got = x; }, [](const error&) {});
+      return got == a + c;
+    }};
+  });
 }
 
 } // namespace http_bench
