@@ -87,6 +87,7 @@ system_stats actor_system::stats() const {
     result.runnext_steals += c.runnext_steals.load(std::memory_order_relaxed);
   }
   result.wakeups = sched.wakeups();
+  result.callback_requests_waiting = core_->deadlines.size();
   return result;
 }
 
@@ -124,6 +125,8 @@ shutdown_report actor_system::shutdown() {
   // The named registry's references would keep stragglers' memory (and a
   // never-terminated actor's state) until the system is destroyed.
   core_->names.clear();
+  // Callback requests still waiting have no actor left to answer them.
+  core_->deadlines.fail_all(error{sec::dead_receiver, "the actor system shut down"});
   core_->timer.stop();
   auto worker_grace = report.clean() ? std::chrono::nanoseconds{std::chrono::seconds{10}}
                                      : std::chrono::nanoseconds{std::chrono::milliseconds{200}};

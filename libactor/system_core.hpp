@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "actor_registry.hpp"
+#include "request_deadlines.hpp"
 #include "metrics/actor_metrics.hpp"
 #include "metrics/runtime_counters.hpp"
 #include "ringactor/metrics/registry.hpp"
@@ -36,6 +37,9 @@ struct system_core {
   named_actor_registry names;
   // Declared before the scheduler, whose probe it holds.
   health_registry health;
+  // The deadlines of callback requests: armed on `timer`, declared before
+  // it so that the timer (whose thread runs its actions) goes first.
+  request_deadlines deadlines{timer};
   timer_service timer;
   scheduler sched;
   // Request outcomes and rejections counted off the workers.

@@ -10,10 +10,11 @@
 // (one thread per connection or requester) and prints one JSON line:
 //   {"bench":"http_rest","impl":"ringactor","p50_us":..,"p99_us":..,
 //    "requests_per_s":..,"connections":16,"seconds":3.0}
-// Usage: http_bench [--quick | --tiny] [--connections N] [--workers N]
+// Usage: http_bench [--quick | --tiny] [--connections N] [--workers N] [--only SIDE]
 //   --quick  1 s per side instead of 3 s
 //   --tiny   a few requests per side: checks every side answers right (the
 //            bench test suite), timings meaningless
+//   --only   one side alone (ringactor, bare or in_process), to profile it
 // Every reply is checked (its output is a + b); a wrong one exits 1.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -60,6 +61,7 @@ struct options {
   int connections = 16;
   std::size_t workers = 2;
   int tiny_requests = 0; // > 0: this many requests per client, then stop
+  std::string only;      // one side's name: run that side alone (profiling)
 };
 
 struct result {
@@ -368,10 +370,14 @@ int main(int argc, char** argv) {
       o.connections = 4;
     } else if (arg == "--connections" && i + 1 < argc) {
       o.connections = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--only" && i + 1 < argc) {
+      o.only = argv[++i];
     } else if (arg == "--workers" && i + 1 < argc) {
       o.workers = static_cast<std::size_t>(std::max(1, std::atoi(argv[++i])));
     } else {
-      fmt::print(stderr, "usage: http_bench [--quick | --tiny] [--connections N] [--workers N]\n");
+      fmt::print(
+        stderr,
+        "usage: http_bench [--quick | --tiny] [--connections N] [--workers N] [--only SIDE]\n");
       return 2;
     }
   }
@@ -380,6 +386,8 @@ int main(int argc, char** argv) {
   // itself while it runs (the others' threads are gone).
   for (auto& [name, run] : {std::pair{"ringactor", &run_ringactor}, std::pair{"bare", &run_bare},
                             std::pair{"in_process", &run_in_process}}) {
+    if (!o.only.empty() && o.only != name)
+      continue;
     auto r = run(o);
     if (r.wrong > 0 || r.latencies_us.empty()) {
       fmt::print(stderr, "http_bench: {}: {} wrong or missing replies of {}\n", name, r.wrong,

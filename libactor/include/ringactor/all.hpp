@@ -8,6 +8,7 @@
 #include "ringactor/anon_send.hpp"
 #include "ringactor/behavior.hpp"
 #include "ringactor/blocking_actor.hpp"
+#include "ringactor/callback_request.hpp"
 #include "ringactor/default_handler.hpp"
 #include "ringactor/dynamic_message.hpp"
 #include "ringactor/error.hpp"

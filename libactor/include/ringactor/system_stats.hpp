@@ -19,6 +19,8 @@ struct system_stats {
   uint64_t runnext_steals = 0;     ///< of the steals: an actor about to run next on a
                                    ///< busy worker (a message chain moving to another core)
   uint64_t wakeups = 0;            ///< times a producer signalled a parked worker
+  uint64_t callback_requests_waiting = 0; ///< callback requests (callback_request.hpp)
+                                          ///< with a deadline and no answer yet
 };
 
 /// What shutdown did: which actors did not exit within the grace period.

@@ -18,23 +18,26 @@
 // plain field type such as std::int32_t): anything else fails to compile,
 // naming the type. Per M the registry keeps an invoker: JSON -> M (the wire
 // decoder; a bad input is a wire error naming the field path) -> a request
-// to the service's actor with a timeout, made by a short-lived actor (never
-// the calling thread) -> R -> JSON. The outcome callback runs on an actor
-// scheduler thread (or, for input that does not decode, at once on the
-// calling thread).
+// to the service's actor with a timeout (a callback_request: no actor is
+// spawned and no thread waits) -> R -> JSON. The outcome callback runs on
+// the thread that completes the request: the one that delivers the reply
+// (an actor's worker, a kernel's completion thread), the system's timer
+// thread for a timeout, or the calling thread (input that does not decode,
+// an invalid handle). It must not block.
 //
 // A call may carry a cancellation (cancellation.hpp; the REST routes pass
 // the HTTP request's): when it fires, or when the call's own timeout
-// passes, the actor that made the request sends the service's actor a
-// supervision::cancel_request for it, so a pool drops a queued request and
-// the reply of a running one (pool_stats.hpp). An actor that is no pool
-// drops the cancel_request (an unexpected message, logged).
+// passes, the service's actor gets a supervision::cancel_request for it
+// from the request's requester, so a pool drops a queued request and the
+// reply of a running one (pool_stats.hpp). An actor that is no pool drops
+// the cancel_request (an unexpected message, logged).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +47,7 @@
 #include <ringactor/actor_cast.hpp>
 #include <ringactor/actor_system.hpp>
 #include <ringactor/anon_send.hpp>
+#include <ringactor/callback_request.hpp>
 #include <ringactor/scheduled_actor.hpp>
 #include <ringactor/expected.hpp>
 #include <ringactor/json_format.hpp>
@@ -100,9 +104,6 @@ struct service_entry {
 
 namespace detail {
 
-/// Tells the actor that makes a call that its caller has gone.
-struct cancel_invoke {};
-
 template <class T>
 constexpr bool check_service_type() {
   static_assert(wire::field_type<T>,
@@ -119,6 +120,40 @@ constexpr bool check_service_message() {
                 "'check_service_message<Type>'");
   return check_service_type<M>();
 }
+
+/// What a call's error path needs of its ticket: a request that timed out
+/// is cancelled in the service's actor (a pool may still hold it). The
+/// timeout may come before the caller stored the ticket; then storing it
+/// sends the cancel_request.
+class call_state {
+public:
+  void set_ticket(request_ticket t, const actor& target) {
+    std::unique_lock guard{mtx_};
+    ticket_ = std::move(t);
+    if (timed_out_) {
+      guard.unlock();
+      cancel_in(target);
+    }
+  }
+  void timed_out(const actor& target) {
+    std::unique_lock guard{mtx_};
+    timed_out_ = true;
+    if (ticket_) {
+      guard.unlock();
+      cancel_in(target);
+    }
+  }
+
+private:
+  void cancel_in(const actor& target) {
+    std::lock_guard guard{mtx_};
+    ticket_.send_as_requester(target, supervision::cancel_request{ticket_.id()});
+  }
+
+  std::mutex mtx_;
+  request_ticket ticket_;
+  bool timed_out_ = false;
+};
 
 /// The JSON text of a reply (null for void).
 template <class R>
@@ -149,46 +184,41 @@ message_entry make_entry(const Interface& handle) {
       return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
                                                                    - start);
     };
-    try {
-      auto caller = sys.spawn([handle, timeout, since, done,
-                               msg = std::move(msg)](event_based_actor* self) mutable -> behavior {
-        auto h = self->request(handle, timeout, std::move(msg));
-        // The pool matches a cancel_request by this id and by its sender:
-        // this actor, so only this actor can cancel it.
-        auto cancel_in_pool = [self, target = actor_cast<actor>(handle), id = h.id()] {
-          self->send(target, supervision::cancel_request{id});
-        };
-        auto fail = [self, done, since, cancel_in_pool](const error& err) mutable {
-          if (err == sec::request_timeout) // the pool may still hold it
-            cancel_in_pool();
-          done({err, since()});
-          self->quit();
-        };
-        if constexpr (std::is_void_v<R>)
-          h.then(
-            [self, done, since]() mutable {
-              done({std::string{"null"}, since()});
-              self->quit();
-            },
-            fail);
-        else
-          h.then(
-            [self, done, since](R& x) mutable {
-              auto d = since();
-              done({reply_json(x), d});
-              self->quit();
-            },
-            fail);
-        // The caller has gone: the pool answers the request with
-        // request_cancelled (done gets it) or, for a request a worker
-        // holds, answers now and drops the worker's reply.
-        return {[cancel_in_pool](cancel_invoke) { cancel_in_pool(); }};
+    // The pool matches a cancel_request by the request's id and its
+    // requester (the ticket's), so only this call can cancel it. A timeout
+    // may fire before the ticket is stored: the state says so.
+    auto state = std::make_shared<call_state>();
+    auto target = actor_cast<actor>(handle);
+    auto fail = [done, since, state, target](const error& err) {
+      if (err == sec::request_timeout) // the pool may still hold it
+        state->timed_out(target);
+      done({err, since()});
+    };
+    request_ticket ticket;
+    if constexpr (std::is_void_v<R>)
+      ticket = callback_request(
+        sys, handle, timeout, std::move(msg),
+        [done, since] {
+          done({std::string{"null"}, since()});
+        },
+        std::move(fail));
+    else
+      ticket = callback_request(
+        sys, handle, timeout, std::move(msg),
+        [done, since](R& x) {
+          auto d = since();
+          done({reply_json(x), d});
+        },
+        std::move(fail));
+    state->set_ticket(ticket, target);
+    // The caller has gone: the pool answers the request with
+    // request_cancelled (done gets it) or, for a request a worker holds,
+    // answers now and drops the worker's reply.
+    if (cancel && !ticket.done())
+      cancel->on_cancel([ticket, target](cancel_reason) {
+        if (!ticket.done())
+          ticket.send_as_requester(target, supervision::cancel_request{ticket.id()});
       });
-      if (cancel)
-        cancel->on_cancel([caller](cancel_reason) { anon_send(caller, cancel_invoke{}); });
-    } catch (const std::exception& e) { // the system shuts down
-      done({error{sec::dead_receiver, e.what()}, since()});
-    }
   };
   return e;
 }
