@@ -189,9 +189,35 @@ void pool_core::handle_queue_timeout(uint64_t seq) {
   job.fail(error{supervision_error::pool_unavailable, "no worker became live in time"});
 }
 
-void pool_core::track(const std::shared_ptr<request_history>& h) {
-  if (h->key.number != 0)
-    on_workers_[h->key] = h;
+request_history::~request_history() {
+  if (tracked_by != nullptr)
+    tracked_by->untrack(*this);
+}
+
+pool_core::~pool_core() {
+  while (on_workers_ != nullptr)
+    untrack(*on_workers_);
+}
+
+void pool_core::track(request_history& h) noexcept {
+  if (h.key.number == 0 || h.tracked_by != nullptr)
+    return;
+  h.tracked_by = this;
+  h.tracked_prev = nullptr;
+  h.tracked_next = on_workers_;
+  if (on_workers_ != nullptr)
+    on_workers_->tracked_prev = &h;
+  on_workers_ = &h;
+}
+
+void pool_core::untrack(request_history& h) noexcept {
+  if (h.tracked_by != this)
+    return;
+  (h.tracked_prev != nullptr ? h.tracked_prev->tracked_next : on_workers_) = h.tracked_next;
+  if (h.tracked_next != nullptr)
+    h.tracked_next->tracked_prev = h.tracked_prev;
+  h.tracked_by = nullptr;
+  h.tracked_prev = h.tracked_next = nullptr;
 }
 
 void pool_core::cancel(request_key key) {
@@ -210,14 +236,15 @@ void pool_core::cancel(request_key key) {
     job.fail(error{supervision_error::request_cancelled, "cancelled while queued"});
     return;
   }
-  auto j = on_workers_.find(key);
-  if (j == on_workers_.end())
+  auto h = on_workers_;
+  while (h != nullptr && h->key != key)
+    h = h->tracked_next;
+  if (h == nullptr)
     return; // finished, never made, or another requester's
   // A worker holds it: no handler or kernel can be stopped mid-message. The
   // job's reply handler drops the reply and lowers the worker's in-flight
   // count when the worker answers (or worker_timeout ends the request).
-  auto h = std::move(j->second);
-  on_workers_.erase(j);
+  untrack(*h);
   h->cancelled = true;
   ++cancelled;
   if (h->fail)

@@ -249,22 +249,27 @@ TEST_CASE("a callback request still waiting when the system shuts down fails wit
   using keeper_if = typed_actor<result<int>(square)>;
   // The promise lives outside the actor: the actor's exit does not answer
   // the request, so only the shutdown can.
-  auto held = std::make_shared<std::optional<typed_response_promise<int>>>();
+  struct holder {
+    std::optional<typed_response_promise<int>> promise;
+    std::atomic<bool> stored{false}; // release after promise is set
+  };
+  auto held = std::make_shared<holder>();
   outcome o;
   {
     actor_system sys{actor_system_config{}.set_workers(1)};
     auto keeper = sys.spawn([held](keeper_if::pointer self) -> keeper_if::behavior_type {
       return {[self, held](square) -> result<int> {
-        *held = self->make_response_promise<int>();
-        return *held->operator->();
+        held->promise = self->make_response_promise<int>();
+        held->stored.store(true, std::memory_order_release);
+        return *held->promise;
       }};
     });
     callback_request(sys, keeper, 60s, square{1}, o.on_value(), o.on_error());
-    REQUIRE(eventually([&] { return held->has_value(); }));
+    REQUIRE(eventually([&] { return held->stored.load(std::memory_order_acquire); }));
     sys.shutdown();
     CHECK(o.total() == 1);
     CHECK(o.err() == sec::dead_receiver);
-    held->reset(); // answers now: dropped
+    held->promise.reset(); // answers now: dropped
   }
   CHECK(o.total() == 1);
 }

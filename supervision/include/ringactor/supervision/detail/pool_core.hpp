@@ -64,9 +64,17 @@ struct request_key {
   friend auto operator<=>(const request_key&, const request_key&) = default;
 };
 
+class pool_core;
+
 /// What happened to one request so far, shared by the jobs that carry it
 /// from worker to worker.
 struct request_history {
+  request_history() = default;
+  request_history(const request_history&) = delete;
+  request_history& operator=(const request_history&) = delete;
+  /// Leaves its pool's list of requests on workers (pool_core::track).
+  ~request_history();
+
   /// Who may cancel it, and how (cancel_request).
   request_key key;
   /// Answers the requester with an error (the promise's deliver): a
@@ -83,6 +91,12 @@ struct request_history {
   /// in): every job of it, re-dispatched ones too, sends to its worker
   /// within this trace, whichever message the pool is handling then.
   trace_context trace = current_trace();
+  /// The pool's list of requests a worker holds (pool_core::track): linked
+  /// in place, so that tracking a request costs no allocation. Touched in
+  /// the pool's own thread only.
+  pool_core* tracked_by = nullptr;
+  request_history* tracked_prev = nullptr;
+  request_history* tracked_next = nullptr;
 };
 
 /// A request waiting for, or running on, a worker.
@@ -125,6 +139,10 @@ struct pool_settings {
 class pool_core : public std::enable_shared_from_this<pool_core> {
 public:
   pool_core(scheduled_actor* self, pool_settings cfg);
+  pool_core(const pool_core&) = delete;
+  pool_core& operator=(const pool_core&) = delete;
+  /// Unlinks the requests still tracked (their histories may outlive it).
+  ~pool_core();
 
   /// Starts the configured number of workers.
   void start();
@@ -144,9 +162,9 @@ public:
   /// keys (finished requests, another requester's) are ignored.
   void cancel(request_key key);
   /// A job of the request `h` went to a worker (cancel() may find it there).
-  void track(const std::shared_ptr<request_history>& h);
+  void track(request_history& h) noexcept;
   /// The worker answered a job of the request `h` (or died with it).
-  void untrack(const request_history& h) { on_workers_.erase(h.key); }
+  void untrack(request_history& h) noexcept;
   /// The pool gives up (restart intensity exceeded): readiness says so
   /// until a pool of the same name starts.
   void gave_up(const error& reason) { health_.gave_up(reason); }
@@ -181,8 +199,10 @@ private:
   size_t cursor_ = 0;
   size_t next_index_ = 0;
   std::deque<std::pair<pool_job, std::pair<uint64_t, bool>>> queue_;
-  // Requests a worker holds now that a requester could cancel (number != 0).
-  std::map<request_key, std::shared_ptr<request_history>> on_workers_;
+  // Requests a worker holds now that a requester could cancel (number != 0),
+  // newest first: an intrusive list through request_history (cancel() walks
+  // it; a cancellation is rare, a dispatch is not).
+  request_history* on_workers_ = nullptr;
   uint64_t last_seq_ = 0;
   std::vector<std::pair<uint64_t, uint64_t>> ring_; // (point, child id)
   pool_health health_;

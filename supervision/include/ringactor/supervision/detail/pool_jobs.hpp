@@ -50,7 +50,7 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
     auto w = ws.front();
     ++w->in_flight;
     if (auto c = weak.lock()) // weak: a queued job must not keep its pool alive
-      c->track(history);
+      c->track(*history);
     auto on_value = [w, core = weak, rp, history](value_type& x) mutable {
       --w->in_flight;
       ++w->served;
