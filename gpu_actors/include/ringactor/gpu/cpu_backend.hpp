@@ -61,8 +61,8 @@ struct cpu_kernel_options {
   /// The heartbeat advances at least this often while the loop runs; a
   /// parked loop wakes this often to beat.
   std::chrono::nanoseconds heartbeat_interval = std::chrono::milliseconds{100};
-  /// Polls of an empty H2K ring (with a pause each) before the loop yields
-  /// and then parks on the doorbell.
+  /// Polls of an empty H2K ring before the loop parks on the doorbell: the
+  /// first 64 pause, the others yield the core (cpu_platform::idle).
   std::uint32_t spin_before_park = 1000;
   /// Sender id on the kernel's K2H slots. spawn_kernel leaves it 0: the
   /// host tells a kernel's slots by the session that polls its K2H ring
@@ -128,10 +128,15 @@ public:
   }
 
   /// Called with n = 0, 1, 2, ... while H2K stays empty: spin, yield, park.
+  /// The first polls pause (a reply that follows at once is caught within
+  /// a few microseconds); the rest of the spin_before_park polls yield the
+  /// core: with no other thread to run a yield returns at once, and with
+  /// more threads than cores (the network thread, the scheduler's workers,
+  /// other kernels) they run instead of this loop's spin.
   template <class Ready>
   RINGACTOR_HOST_DEVICE void idle(std::uint32_t n, doorbell& bell, Ready&& ready) {
     RINGACTOR_HOST_BODY(
-      if (n < spin_before_park_) {
+      if (n < pause_polls && n < spin_before_park_) {
         dev::pause();
       } else if (n < spin_before_park_ + yields_before_park) { std::this_thread::yield(); } else {
         park(bell, ready, std::chrono::nanoseconds{heartbeat_interval_ns_});
@@ -155,6 +160,7 @@ public:
 
 private:
   static constexpr std::uint32_t yields_before_park = 16;
+  static constexpr std::uint32_t pause_polls = 64;
   host_completion completion_{};
   std::uint64_t heartbeat_interval_ns_;
   std::uint32_t spin_before_park_;
