@@ -102,7 +102,7 @@ resumable* worker::steal() {
 // -- scheduler ----------------------------------------------------------------------
 
 scheduler::scheduler(const actor_system_config& cfg)
-  : max_throughput_(cfg.max_throughput), idle_spin_(cfg.idle_spin) {
+  : max_throughput_(cfg.max_throughput), idle_spin_(cfg.idle_spin), idle_yield_(cfg.idle_yield) {
   auto n = cfg.workers > 0 ? cfg.workers : 1;
   workers_.reserve(n);
   for (size_t i = 0; i < n; ++i)
@@ -340,7 +340,10 @@ resumable* scheduler::wait_for_job(worker& self) {
           return found(job);
         if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until)
           break;
-        cpu_relax();
+        if (idle_yield_ && i >= idle_pause_polls)
+          std::this_thread::yield();
+        else
+          cpu_relax();
       }
       self.spin_budget /= 2;
       if (auto job = try_steal(self, true)) {

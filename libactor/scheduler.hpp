@@ -172,6 +172,10 @@ private:
 
   size_t max_throughput_;
   std::chrono::nanoseconds idle_spin_;
+  // actor_system_config::idle_yield: spin polls past the first
+  // idle_pause_polls yield the core.
+  bool idle_yield_;
+  static constexpr unsigned idle_pause_polls = 64;
   std::vector<std::unique_ptr<worker>> workers_;
   std::atomic<bool> stop_{false};
   std::atomic<size_t> round_robin_{0};

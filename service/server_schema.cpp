@@ -121,6 +121,9 @@ void declare_topic_keys(telemetry::config_schema& s) {
 
 telemetry::config_schema server_schema() {
   auto s = telemetry::runtime_schema();
+  // The network threads share the cores with the scheduler's workers (and
+  // a CPU-backend kernel's loop): an idle worker yields its core to them.
+  s.set_default("system.idle_yield", true);
   declare_http_keys(s);
   declare_topic_keys(s);
   return s;

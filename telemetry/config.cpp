@@ -115,6 +115,7 @@ config config::from_entries(entry_map entries, const std::vector<std::string>& i
   sys.set_workers(r.size("system.workers", sys.workers));
   sys.set_max_throughput(r.size("system.max_throughput", sys.max_throughput));
   sys.set_idle_spin(r.get_or<duration>("system.idle_spin", sys.idle_spin));
+  sys.set_idle_yield(r.get_or<bool>("system.idle_yield", sys.idle_yield));
   sys.set_shutdown_grace(r.get_or<duration>("system.shutdown_grace", sys.shutdown_grace));
   sys.set_max_inline_init_depth(r.size("system.max_inline_init_depth", sys.max_inline_init_depth));
   sys.set_worker_stall_timeout(r.get_or<duration>("system.worker_stall_timeout",

@@ -207,6 +207,19 @@ const config_key* config_schema::find(std::string_view path) const {
   return nullptr;
 }
 
+void config_schema::set_default(std::string_view path, config_value value) {
+  for (auto& k : keys_) {
+    if (k.path != path)
+      continue;
+    if (!k.default_value || k.default_value->index() != value.index())
+      throw std::invalid_argument(fmt::format("configuration key \"{}\": a default of another type",
+                                              path));
+    k.default_value = std::move(value);
+    return;
+  }
+  throw std::invalid_argument(fmt::format("configuration key \"{}\" is not declared", path));
+}
+
 bool config_schema::is_table(std::string_view path) const {
   auto n = split(path).size();
   for (const auto& k : keys_) {

@@ -39,6 +39,9 @@ void declare_system(config_schema& s) {
   s.declare<dur>("system.idle_spin", d.idle_spin,
                  "How long an idle worker spins looking for work before it parks.",
                  {.min = 0ns, .max = 1s});
+  s.declare<bool>("system.idle_yield", d.idle_yield,
+                  "An idle worker yields its core while it spins (cores shared with other "
+                  "busy threads).");
   s.declare<dur>("system.shutdown_grace", d.shutdown_grace,
                  "How long shutdown waits for actors to exit before reporting them.", {.min = 0ns});
   s.declare<i64>("system.max_inline_init_depth", static_cast<i64>(d.max_inline_init_depth),

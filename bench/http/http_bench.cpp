@@ -305,7 +305,9 @@ struct adder_pool {
   actor_system sys;
   service::registry reg;
   actor pool;
-  explicit adder_pool(std::size_t workers) : sys(actor_system_config{}.set_workers(workers)) {
+  // As ringactor-server runs it (server_schema: system.idle_yield = true).
+  explicit adder_pool(std::size_t workers)
+    : sys(actor_system_config{}.set_workers(workers).set_idle_yield(true)) {
     telemetry::pool_spec spec;
     spec.name = "adder";
     spec.kind = telemetry::worker_kind::kernel;

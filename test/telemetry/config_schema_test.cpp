@@ -52,6 +52,21 @@ TEST_SUITE("telemetry") {
     CHECK(s.keys().size() == 1);
   }
 
+  TEST_CASE("an application gives a declared key its own default, which the file still overrides") {
+    auto schema = runtime_schema();
+    schema.set_default("system.idle_yield", true);
+    auto cfg = load_config(std::filesystem::path{}, 0, nullptr, schema);
+    REQUIRE_MESSAGE(cfg, cfg.errors().to_string());
+    CHECK(cfg->system.idle_yield);
+    test::temp_file f{"[system]\nidle_yield = false\n"};
+    auto off = load_config(f.path(), 0, nullptr, schema);
+    REQUIRE_MESSAGE(off, off.errors().to_string());
+    CHECK_FALSE(off->system.idle_yield);
+    CHECK_THROWS_AS(schema.set_default("system.idle_yield", std::int64_t{1}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(schema.set_default("system.no_such_key", true), std::invalid_argument);
+  }
+
   TEST_CASE("the help listing names every key with its type, default and documentation") {
     auto schema = runtime_schema();
     schema.declare<std::int64_t>("app.batch", 64, "Rows per batch.", {.min = 1});
@@ -94,6 +109,7 @@ TEST_SUITE("telemetry") {
     CHECK(cfg->system.workers == sys.workers);
     CHECK(cfg->system.max_throughput == sys.max_throughput);
     CHECK(cfg->system.idle_spin == sys.idle_spin);
+    CHECK(cfg->system.idle_yield == sys.idle_yield);
     CHECK(cfg->system.shutdown_grace == sys.shutdown_grace);
     CHECK(cfg->system.max_inline_init_depth == sys.max_inline_init_depth);
     kernel_config k;

@@ -20,6 +20,12 @@ public:
   size_t max_throughput = 300;
   /// How long an idle worker spins (looking for work) before it parks.
   timespan idle_spin = std::chrono::microseconds{100};
+  /// While an idle worker spins, it yields its core after its first polls
+  /// instead of pausing: for a process whose actors share the cores with
+  /// other busy threads (a network front's I/O threads, clients), which
+  /// then run instead of the spin. Off by default: on cores of its own, a
+  /// pausing spin hands messages between workers fastest.
+  bool idle_yield = false;
   /// How long shutdown waits for actors to exit before reporting them.
   timespan shutdown_grace = std::chrono::seconds{5};
   /// spawn runs an actor's init in the spawning thread while fewer than this
@@ -52,6 +58,10 @@ public:
   }
   actor_system_config& set_max_throughput(size_t n) {
     max_throughput = n > 0 ? n : 1;
+    return *this;
+  }
+  actor_system_config& set_idle_yield(bool x) {
+    idle_yield = x;
     return *this;
   }
   actor_system_config& set_max_inline_init_depth(size_t n) {

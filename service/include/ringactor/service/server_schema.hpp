@@ -56,7 +56,8 @@
 
 namespace ringactor::service {
 
-/// The runtime's keys, the [http] keys and the [topics.*] keys above.
+/// The runtime's keys, the [http] keys and the [topics.*] keys above, with
+/// system.idle_yield on by default (the network threads share the cores).
 telemetry::config_schema server_schema();
 
 /// Declares the [http] keys and the layers' keys in `schema` (for an

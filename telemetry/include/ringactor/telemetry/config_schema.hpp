@@ -93,6 +93,12 @@ public:
   /// The key `path` names (exactly, or through a `*` segment); null if none.
   const config_key* find(std::string_view path) const;
 
+  /// Gives the declared key `path` (exactly as declared) another default:
+  /// an application's own (ringactor-server yields idle workers' cores).
+  /// Throws std::invalid_argument for an unknown key or a value of another
+  /// type (a schema is built by the program, not from input).
+  void set_default(std::string_view path, config_value value);
+
   /// True if `path` names a table that holds keys ("system", "pools.a").
   bool is_table(std::string_view path) const;
 
