@@ -7,6 +7,8 @@
 
 #include <ringactor/telemetry/runtime_schema.hpp>
 
+#include "ringactor/service/pool_backend.hpp"
+
 namespace ringactor::service {
 
 namespace {
@@ -121,6 +123,7 @@ void declare_topic_keys(telemetry::config_schema& s) {
 
 telemetry::config_schema server_schema() {
   auto s = telemetry::runtime_schema();
+  declare_pool_backend_key(s);
   declare_http_keys(s);
   declare_topic_keys(s);
   return s;

@@ -36,6 +36,10 @@
 //   origins = ""               # "https://app.example, ..." or "*"
 //   max_age = "10min"
 //
+//   [pools.NAME]               # the runtime's pool keys, and (pool_backend.hpp):
+//   backend = "cpu"            # a kernel pool's own: cpu | cuda | automatic (default:
+//                              # kernel.backend); an error on a host-actor pool
+//
 //   [topics.totals]            # one table per topic (topics.hpp)
 //   buffer = 256               # events kept for Last-Event-ID resume
 //   subscriber_buffer = 64     # unwritten events per subscriber, then overflow
