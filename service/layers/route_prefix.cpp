@@ -10,7 +10,7 @@
 
 namespace ringactor::service {
 
-bool covers(std::string_view prefix, std::string_view path) noexcept {
+bool prefix_covers(std::string_view prefix, std::string_view path) noexcept {
   if (!path.starts_with(prefix))
     return false;
   return path.size() == prefix.size() || prefix.ends_with('/') || path[prefix.size()] == '/';
@@ -23,7 +23,7 @@ layer under_prefix(std::string prefix, std::vector<layer> layers) {
   auto inner = std::make_shared<const std::vector<layer>>(std::move(layers));
   return [prefix = std::move(prefix), inner](const http_request& req, responder answer,
                                              next_layer next) {
-    if (inner->empty() || !covers(prefix, req.path)) {
+    if (inner->empty() || !prefix_covers(prefix, req.path)) {
       next(std::move(answer));
       return;
     }

@@ -48,6 +48,7 @@ workers = 4
 [pools.slow]
 actor = "sleeper"
 size = 2
+dispatch = "least_loaded"   # a second request goes to the idle worker
 worker_timeout = "10s"
 
 [pools.slower]
@@ -109,13 +110,13 @@ std::string refused(std::vector<std::string> args) {
 TEST_SUITE_BEGIN("service");
 
 TEST_CASE("a route prefix covers its path and the paths under it, not a longer name") {
-  CHECK(service::covers("/kernels/slow", "/kernels/slow"));
-  CHECK(service::covers("/kernels/slow", "/kernels/slow/rest_test.nap"));
-  CHECK_FALSE(service::covers("/kernels/slow", "/kernels/slower"));
-  CHECK_FALSE(service::covers("/kernels/slow", "/kernels"));
-  CHECK(service::covers("/kernels/", "/kernels/x"));
-  CHECK_FALSE(service::covers("/kernels/", "/kernels"));
-  CHECK(service::covers("/", "/anything"));
+  CHECK(service::prefix_covers("/kernels/slow", "/kernels/slow"));
+  CHECK(service::prefix_covers("/kernels/slow", "/kernels/slow/rest_test.nap"));
+  CHECK_FALSE(service::prefix_covers("/kernels/slow", "/kernels/slower"));
+  CHECK_FALSE(service::prefix_covers("/kernels/slow", "/kernels"));
+  CHECK(service::prefix_covers("/kernels/", "/kernels/x"));
+  CHECK_FALSE(service::prefix_covers("/kernels/", "/kernels"));
+  CHECK(service::prefix_covers("/", "/anything"));
   CHECK_THROWS_AS(service::under_prefix("kernels", {}), std::invalid_argument);
 }
 
@@ -203,6 +204,30 @@ max_concurrent = 1
   CHECK_MESSAGE(server.stop() == 0, server.output());
 }
 
+TEST_CASE("a [routes.NAME] rate limit answers 429 on its prefix only") {
+  config_file cfg{std::string{sleepers} + R"(
+[routes.slow]
+prefix = "/kernels/slow/"
+rate = 0.1
+burst = 2.0
+)"};
+  server_process server{RINGACTOR_REST_TEST_SERVER, {"--config", cfg.path()}};
+  REQUIRE_MESSAGE(server.port() != 0, server.output());
+  auto port = server.port();
+  CHECK(status_of(nap(port, "/kernels/slow/rest_test.nap", 1)) == 200);
+  CHECK(status_of(nap(port, "/kernels/slow/rest_test.nap", 1)) == 200);
+  auto limited = nap(port, "/kernels/slow/rest_test.nap", 1);
+  CHECK(status_of(limited) == 429);
+  CHECK(contains(body_of(limited), R"("error":"rate_limited")"));
+  CHECK(header_of(limited, "Retry-After").has_value());
+  // Another pool's path, and the same pool through /execute: no limit.
+  for (int i = 0; i < 3; ++i) {
+    CHECK(status_of(nap(port, "/kernels/slower/rest_test.nap", 1)) == 200);
+    CHECK(status_of(execute_nap(port, "slow", 1)) == 200);
+  }
+  CHECK_MESSAGE(server.stop() == 0, server.output());
+}
+
 TEST_CASE("a [routes.NAME] queue lets a request wait for the slot, and sheds it past "
           "queue_timeout") {
   config_file cfg{std::string{sleepers} + R"(
@@ -223,7 +248,7 @@ queue_timeout = "100ms"
   auto port = server.port();
   {
     connection held{port};
-    REQUIRE(held.send(nap_request("/kernels/slow/rest_test.nap", 1000)));
+    REQUIRE(held.send(nap_request("/kernels/slow/rest_test.nap", 2000)));
     REQUIRE(wait_in_flight(port, "slow", 1) == 1);
     // Without the queue this is shed at once; with it, it waits for the slot.
     auto waited = nap(port, "/kernels/slow/rest_test.nap", 1);

@@ -24,7 +24,7 @@
 namespace ringactor::service {
 
 /// True if `prefix` covers `path` (above).
-bool covers(std::string_view prefix, std::string_view path) noexcept;
+bool prefix_covers(std::string_view prefix, std::string_view path) noexcept;
 
 /// The layer (above); throws std::invalid_argument for a prefix that does
 /// not start with '/'.
