@@ -17,6 +17,7 @@
 #include <ringactor/telemetry/pool_spec.hpp>
 #include <ringactor/type_registry.hpp>
 
+#include "ringactor/service/pool_backend.hpp"
 #include "ringactor/service/registry.hpp"
 
 namespace ringactor::kernels {
@@ -74,21 +75,24 @@ inline adder_if::behavior_type host_adder(adder_if::stateful_pointer<std::int64_
 
 /// Registers the pool `spec` describes if it is a demo type: true if it
 /// was, false for a type this file does not know. Kernel pools run where
-/// `kernel_cfg` (the configuration's [kernel] keys, kernel_defaults) says:
-/// automatic takes CUDA when this process has the CUDA backend and the
-/// device exists, else the CPU backend; the service reports the backend it
-/// got. An error when the configuration asks for CUDA and it cannot run.
+/// `kernel` (pool_kernel_config_of: the pool's backend key, else
+/// [kernel] backend) says: automatic takes CUDA when this process has the
+/// CUDA backend and the device exists, else the CPU backend; the service
+/// reports the backend it got. An error naming the pool and the key when
+/// the configuration asks for CUDA and it cannot run.
 inline expected<bool>
 add_demo_service(actor_system& sys, const telemetry::pool_spec& spec, registry& reg,
-                 kernel_config kernel_cfg = {.backend = kernel_backend::cpu}) {
+                 pool_kernel_config kernel = {.kernel = {.backend = kernel_backend::cpu},
+                                              .backend_key = "kernel.backend"}) {
   if (spec.type_name != "adder")
     return false;
   if (spec.kind == telemetry::worker_kind::kernel) {
+    auto kernel_cfg = kernel.kernel;
     auto backend = ringactor::detail::resolve_backend<kernels::adder>(kernel_cfg);
     if (backend == kernel_backend::cuda
         && (!cuda_backend_compiled() || kernel_cfg.device >= cuda_device_count()))
       return error{sec::invalid_argument,
-                   fmt::format("pools.{}: kernel.backend = \"cuda\", but {}", spec.name,
+                   fmt::format("pools.{}: {} = \"cuda\", but {}", spec.name, kernel.backend_key,
                                !cuda_backend_compiled()
                                  ? "this build has no CUDA backend"
                                  : fmt::format("there is no CUDA device {} ({} found)",
@@ -115,6 +119,18 @@ add_demo_service(actor_system& sys, const telemetry::pool_spec& spec, registry& 
                       {.backend = "host", .device = "", .description = "the adder as host actors"});
   }
   return true;
+}
+
+/// add_demo_service with the kernel settings the configuration gives the
+/// pool (its backend key, else [kernel] backend).
+inline expected<bool> add_demo_service(actor_system& sys, const telemetry::config& cfg,
+                                       const telemetry::pool_spec& spec, registry& reg) {
+  if (spec.type_name != "adder")
+    return false;
+  auto kernel = pool_kernel_config_of(cfg, spec);
+  if (!kernel)
+    return kernel.error();
+  return add_demo_service(sys, spec, reg, std::move(*kernel));
 }
 
 } // namespace ringactor::service::demo

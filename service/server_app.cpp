@@ -11,6 +11,7 @@
 #include <ringactor/telemetry/config_loader.hpp>
 
 #include "ringactor/service/http_server.hpp"
+#include "ringactor/service/pool_backend.hpp"
 #include "ringactor/service/rest_routes.hpp"
 #include "ringactor/service/server_schema.hpp"
 #include "ringactor/service/system_routes.hpp"
@@ -60,6 +61,13 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
     return 2;
   }
   cfg->apply_log_level();
+  // A backend where none can apply is a configuration error, whether or
+  // not the setup below reads the key.
+  for (auto& spec : cfg->pools)
+    if (auto k = pool_kernel_config_of(*cfg, spec); !k) {
+      fmt::print(stderr, "{}: the configuration does not load: {}\n", name, to_string(k.error()));
+      return 2;
+    }
   // The signals are taken by sigwait below: block them before any thread
   // starts, so that every thread inherits the mask.
   sigset_t signals;

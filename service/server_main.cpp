@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     argc, argv, "ringactor-server",
     [](actor_system& sys, const telemetry::config& cfg, service::registry& reg) -> expected<void> {
       for (auto& spec : cfg.pools) {
-        auto added = service::demo::add_demo_service(sys, spec, reg, cfg.kernel_defaults);
+        auto added = service::demo::add_demo_service(sys, cfg, spec, reg);
         if (!added)
           return added.error();
         if (!*added)

@@ -7,6 +7,8 @@
 
 #include <ringactor/telemetry/runtime_schema.hpp>
 
+#include "ringactor/service/pool_backend.hpp"
+
 namespace ringactor::service {
 
 namespace {
@@ -68,6 +70,13 @@ void declare_layer_keys(telemetry::config_schema& s) {
   s.declare<duration>("limits.retry_after", duration{std::chrono::seconds{1}},
                       "the Retry-After of a shed request (whole seconds)",
                       value_range<duration>{duration{std::chrono::seconds{1}}, {}});
+  s.declare<std::int64_t>("limits.queue", 0,
+                          "requests that may wait (FIFO) for a slot past max_concurrent before "
+                          "one more is shed (0: none)",
+                          value_range<std::int64_t>{0, 1'000'000});
+  s.declare<duration>("limits.queue_timeout", duration{std::chrono::seconds{1}},
+                      "how long a request may wait for a slot, then 503 shedding",
+                      value_range<duration>{duration{std::chrono::milliseconds{1}}, {}});
   s.declare<double>("rate_limit.rate", 0.0,
                     "requests per second per client key (0: no per-key limit)",
                     value_range<double>{0.0, {}});
@@ -105,6 +114,7 @@ void declare_layer_keys(telemetry::config_schema& s) {
   s.declare<duration>("cors.max_age", duration{std::chrono::minutes{10}},
                       "how long a browser may cache a preflight's answer (whole seconds)",
                       value_range<duration>{duration{0}, {}});
+  declare_route_keys(s);
 }
 
 void declare_topic_keys(telemetry::config_schema& s) {
@@ -124,6 +134,7 @@ telemetry::config_schema server_schema() {
   // The network threads share the cores with the scheduler's workers (and
   // a CPU-backend kernel's loop): an idle worker yields its core to them.
   s.set_default("system.idle_yield", true);
+  declare_pool_backend_key(s);
   declare_http_keys(s);
   declare_topic_keys(s);
   return s;

@@ -1,20 +1,29 @@
-// http_bench: REST requests over loopback keep-alive connections to a pool
-// of kernel workers (the adder kernel, CPU backend, 2 workers), side by side
-// in one run with
-//   "ringactor":  ringactor-server's REST route POST /kernels/adder/adder.add
-//                 (http_server + rest routes + registry + pool + kernels),
-//   "bare":       a bare Boost.Beast server with no actors that does the same
-//                 JSON parse of the body and writes the same reply shape,
-//   "in_process": the same pool asked in process (request/receive), no HTTP.
+// http_bench: requests over loopback to a pool of kernel workers (the adder
+// kernel, CPU backend, 2 workers), two benchmarks side by side in one run:
+//   "http_rest":      keep-alive HTTP/1.1 connections, one request at a time
+//                     on each,
+//   "http_websocket": WebSocket connections, one execute frame at a time on
+//                     each ({"id":N,"op":"execute",...}, ws_routes.hpp),
+// each with three sides:
+//   "ringactor":  ringactor-server's route (POST /kernels/adder/adder.add, or
+//                 GET /ws): http_server + routes + registry + pool + kernels,
+//   "bare":       a bare Boost.Beast server (HTTP, or WebSocket) with no
+//                 actors that does the same JSON parse and writes the same
+//                 reply shape,
+//   "in_process": the same pool asked in process (request/receive), no
+//                 network; measured once and reported under both benchmarks.
 // Each runs for the same time with the same number of concurrent clients
-// (one thread per connection or requester) and prints one JSON line:
+// (one thread per connection or requester, the same drive() loop) and
+// prints one JSON line:
 //   {"bench":"http_rest","impl":"ringactor","p50_us":..,"p99_us":..,
 //    "requests_per_s":..,"connections":16,"seconds":3.0}
-// Usage: http_bench [--quick | --tiny] [--connections N] [--workers N] [--only SIDE]
+// Usage: http_bench [--quick | --tiny] [--connections N] [--workers N]
+//                   [--only rest|websocket] [--side ringactor|bare|in_process]
 //   --quick  1 s per side instead of 3 s
 //   --tiny   a few requests per side: checks every side answers right (the
 //            bench test suite), timings meaningless
-//   --only   one side alone (ringactor, bare or in_process), to profile it
+//   --only   one of the two benchmarks (default: both)
+//   --side   one side alone (default: all three), to profile it
 // Every reply is checked (its output is a + b); a wrong one exits 1.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -46,47 +55,13 @@
 #include <ringactor/service/http_server.hpp>
 #include <ringactor/service/rest_routes.hpp>
 
-#include "../../service/demo_services.hpp"
+#include "bench_common.hpp"
 
 namespace http_bench {
 
-using namespace ringactor;
-using clock = std::chrono::steady_clock;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
-
-struct options {
-  double seconds = 3.0;
-  int connections = 16;
-  std::size_t workers = 2;
-  int tiny_requests = 0; // > 0: this many requests per client, then stop
-  std::string only;      // one side's name: run that side alone (profiling)
-};
-
-struct result {
-  std::vector<double> latencies_us;
-  double seconds = 0;
-  long wrong = 0;
-};
-
-double percentile(std::vector<double>& xs, double p) {
-  if (xs.empty())
-    return 0;
-  auto k = static_cast<std::size_t>(p * static_cast<double>(xs.size() - 1));
-  std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(k), xs.end());
-  return xs[k];
-}
-
-void report(std::string_view impl, result& r, const options& o) {
-  auto n = static_cast<double>(r.latencies_us.size());
-  auto p50 = percentile(r.latencies_us, 0.50);
-  auto p99 = percentile(r.latencies_us, 0.99);
-  fmt::print("{{\"bench\":\"http_rest\",\"impl\":\"{}\",\"p50_us\":{:.1f},\"p99_us\":{:.1f},"
-             "\"requests_per_s\":{:.0f},\"connections\":{},\"seconds\":{:.2f}}}\n",
-             impl, p50, p99, r.seconds > 0 ? n / r.seconds : 0.0, o.connections, r.seconds);
-  std::fflush(stdout);
-}
 
 // -- the client: one blocking keep-alive connection per thread ------------------
 
@@ -148,55 +123,6 @@ private:
   int fd_ = -1;
   std::string buf_;
 };
-
-/// The number after "output": in a reply, or a value no sum has.
-long output_of(std::string_view body) {
-  auto at = body.find("\"output\":");
-  return at == std::string_view::npos ? -1 : std::strtol(body.data() + at + 9, nullptr, 10);
-}
-
-/// Runs o.connections clients at once, each in its own thread, for
-/// o.seconds (or o.tiny_requests calls each): make_client(c) makes client
-/// c's call, which takes the request number and returns whether the answer
-/// was right. Each call's latency is kept.
-template <class MakeClient>
-result drive(const options& o, MakeClient make_client) {
-  std::vector<result> parts(static_cast<std::size_t>(o.connections));
-  std::atomic<bool> stop{false};
-  auto started = clock::now();
-  std::vector<std::thread> threads;
-  for (int c = 0; c < o.connections; ++c)
-    threads.emplace_back([&, c] {
-      auto& part = parts[static_cast<std::size_t>(c)];
-      auto call = make_client(c);
-      if (!call) {
-        ++part.wrong;
-        return;
-      }
-      for (int i = 0;
-           o.tiny_requests > 0 ? i < o.tiny_requests : !stop.load(std::memory_order_relaxed); ++i) {
-        auto t0 = clock::now();
-        bool right = (*call)(i);
-        auto t1 = clock::now();
-        if (!right)
-          ++part.wrong;
-        part.latencies_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-      }
-    });
-  if (o.tiny_requests == 0) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
-    stop.store(true, std::memory_order_relaxed);
-  }
-  for (auto& t : threads)
-    t.join();
-  result all;
-  all.seconds = std::chrono::duration<double>(clock::now() - started).count();
-  for (auto& q : parts) {
-    all.latencies_us.insert(all.latencies_us.end(), q.latencies_us.begin(), q.latencies_us.end());
-    all.wrong += q.wrong;
-  }
-  return all;
-}
 
 /// drive() with one keep-alive connection per client, POSTing a + b.
 result drive_http(std::uint16_t port, const options& o) {
@@ -301,29 +227,6 @@ private:
 
 // -- the sides ------------------------------------------------------------------
 
-struct adder_pool {
-  actor_system sys;
-  service::registry reg;
-  actor pool;
-  // As ringactor-server runs it (server_schema: system.idle_yield = true).
-  explicit adder_pool(std::size_t workers)
-    : sys(actor_system_config{}.set_workers(workers).set_idle_yield(true)) {
-    telemetry::pool_spec spec;
-    spec.name = "adder";
-    spec.kind = telemetry::worker_kind::kernel;
-    spec.type_name = "adder";
-    spec.size = 2;
-    spec.dispatch = supervision::least_loaded{};
-    // The CPU backend (the default of add_demo_service): the figures are
-    // labelled as such.
-    if (auto added = service::demo::add_demo_service(sys, spec, reg); !added || !*added) {
-      fmt::print(stderr, "http_bench: the adder pool does not start\n");
-      std::exit(1);
-    }
-    pool = reg.find("adder")->handle;
-  }
-};
-
 result run_ringactor(const options& o) {
   adder_pool p{o.workers};
   service::http_server server{{.address = "127.0.0.1", .port = 0, .threads = 1}};
@@ -363,6 +266,9 @@ result run_in_process(const options& o) {
 int main(int argc, char** argv) {
   using namespace http_bench;
   options o;
+  bool rest = true;
+  bool websocket = true;
+  std::string_view only_side; // empty: every side
   for (int i = 1; i < argc; ++i) {
     std::string_view arg{argv[i]};
     if (arg == "--quick") {
@@ -372,32 +278,59 @@ int main(int argc, char** argv) {
       o.connections = 4;
     } else if (arg == "--connections" && i + 1 < argc) {
       o.connections = std::max(1, std::atoi(argv[++i]));
-    } else if (arg == "--only" && i + 1 < argc) {
-      o.only = argv[++i];
     } else if (arg == "--workers" && i + 1 < argc) {
       o.workers = static_cast<std::size_t>(std::max(1, std::atoi(argv[++i])));
+    } else if (arg == "--only" && i + 1 < argc
+               && (argv[i + 1] == std::string_view{"rest"}
+                   || argv[i + 1] == std::string_view{"websocket"})) {
+      rest = argv[++i] == std::string_view{"rest"};
+      websocket = !rest;
+    } else if (arg == "--side" && i + 1 < argc) {
+      only_side = argv[++i];
     } else {
-      fmt::print(
-        stderr,
-        "usage: http_bench [--quick | --tiny] [--connections N] [--workers N] [--only SIDE]\n");
+      fmt::print(stderr, "usage: http_bench [--quick | --tiny] [--connections N] [--workers N] "
+                         "[--only rest|websocket] [--side ringactor|bare|in_process]\n");
       return 2;
     }
   }
   int failures = 0;
-  // Alternating order does not matter here: each side has the machine to
-  // itself while it runs (the others' threads are gone).
-  for (auto& [name, run] : {std::pair{"ringactor", &run_ringactor}, std::pair{"bare", &run_bare},
-                            std::pair{"in_process", &run_in_process}}) {
-    if (!o.only.empty() && o.only != name)
-      continue;
-    auto r = run(o);
+  auto check = [&](std::string_view bench, std::string_view name, http_bench::result& r) {
     if (r.wrong > 0 || r.latencies_us.empty()) {
-      fmt::print(stderr, "http_bench: {}: {} wrong or missing replies of {}\n", name, r.wrong,
-                 r.latencies_us.size());
+      fmt::print(stderr, "http_bench: {} {}: {} wrong or missing replies of {}\n", bench, name,
+                 r.wrong, r.latencies_us.size());
       ++failures;
-      continue;
+      return false;
     }
-    report(name, r, o);
+    return true;
+  };
+  // Order does not matter here: each side has the machine to itself while
+  // it runs (the others' threads are gone).
+  std::vector<
+    std::pair<std::string_view, std::pair<const char*, http_bench::result (*)(const options&)>>>
+    runs;
+  if (rest)
+    for (auto side : {std::pair{"ringactor", &run_ringactor}, std::pair{"bare", &run_bare}})
+      runs.emplace_back("http_rest", side);
+  if (websocket)
+    for (auto side : {std::pair{"ringactor", &run_ringactor_ws}, std::pair{"bare", &run_bare_ws}})
+      runs.emplace_back("http_websocket", side);
+  for (auto& [bench, side] : runs) {
+    if (!only_side.empty() && only_side != side.first)
+      continue;
+    auto r = side.second(o);
+    if (check(bench, side.first, r))
+      report(bench, side.first, r, o);
+  }
+  // The pool in process has no network side: one measurement, the
+  // reference of both benchmarks.
+  if (!only_side.empty() && only_side != "in_process")
+    return failures == 0 ? 0 : 1;
+  auto in_process = run_in_process(o);
+  if (check(rest ? "http_rest" : "http_websocket", "in_process", in_process)) {
+    if (rest)
+      report("http_rest", "in_process", in_process, o);
+    if (websocket)
+      report("http_websocket", "in_process", in_process, o);
   }
   return failures == 0 ? 0 : 1;
 }

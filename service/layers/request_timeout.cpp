@@ -1,18 +1,18 @@
 // ringactor service: the request-timeout layer (layers/request_timeout.hpp).
-// The deadlines of all requests wait on one thread of the layer's own: the
-// layer knows no transport, so it cannot borrow the server's io_context.
+// The deadlines of all requests wait on one thread of the layer's own
+// (layers/deadline_thread.hpp).
 #include "ringactor/service/layers/request_timeout.hpp"
 
-#include <condition_variable>
-#include <cstdint>
-#include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "ringactor/service/cancellation.hpp"
+
+#include "deadline_thread.hpp"
 
 namespace ringactor::service {
 
@@ -20,68 +20,7 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-/// Runs callbacks at their deadlines on one thread; a deadline can be
-/// withdrawn (the answer came first).
-class deadline_thread {
-public:
-  using key = std::pair<clock::time_point, std::uint64_t>;
-
-  deadline_thread() : worker_([this] { run(); }) {}
-
-  ~deadline_thread() {
-    {
-      std::lock_guard guard{mtx_};
-      stop_ = true;
-    }
-    cv_.notify_all();
-    worker_.join();
-  }
-
-  key add(clock::time_point when, std::function<void()> fn) {
-    std::lock_guard guard{mtx_};
-    key k{when, next_id_++};
-    bool first = due_.empty() || k < due_.begin()->first;
-    due_.emplace(k, std::move(fn));
-    if (first)
-      cv_.notify_all();
-    return k;
-  }
-
-  void remove(const key& k) {
-    std::lock_guard guard{mtx_};
-    due_.erase(k);
-  }
-
-private:
-  void run() {
-    std::unique_lock guard{mtx_};
-    while (!stop_) {
-      if (due_.empty()) {
-        cv_.wait(guard);
-        continue;
-      }
-      auto first = due_.begin();
-      // A copy: while this waits, an answer may withdraw (erase) the entry.
-      auto when = first->first.first;
-      if (clock::now() < when) {
-        cv_.wait_until(guard, when);
-        continue;
-      }
-      auto fn = std::move(first->second);
-      due_.erase(first);
-      guard.unlock();
-      fn(); // outside the lock: it answers and fires callbacks
-      guard.lock();
-    }
-  }
-
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  std::map<key, std::function<void()>> due_; // guarded by mtx_
-  std::uint64_t next_id_ = 0;                // guarded by mtx_
-  bool stop_ = false;                        // guarded by mtx_
-  std::thread worker_;                       // last: starts once the rest is built
-};
+using detail::deadline_thread;
 
 /// One request's race between its answer and its deadline: whoever comes
 /// first answers, the other finds `done`.

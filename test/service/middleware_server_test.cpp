@@ -146,7 +146,7 @@ TEST_CASE("the example configuration's commented middleware keys load when uncom
     }
     text += line + "\n";
   }
-  CHECK(uncommented == 19); // 15 keys and 4 tables
+  CHECK(uncommented == 22); // 18 keys and 4 tables
   auto file = std::filesystem::temp_directory_path()
               / ("ringactor_mw_example_" + std::to_string(::getpid()) + ".toml");
   std::ofstream{file} << text;

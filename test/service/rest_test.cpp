@@ -308,3 +308,80 @@ TEST_CASE("kernel.backend = cuda runs the kernel pools on the GPU, or stops the 
   CHECK(contains(body_of(r), R"("output":5,)"));
   CHECK_MESSAGE(server.stop() == 0, server.output());
 }
+
+TEST_CASE("a pool's own backend key overrides kernel.backend: cpu runs on the CPU backend even "
+          "where kernel.backend = cuda") {
+  // Without the pool's key, kernel.backend = cuda stops a server without a
+  // GPU (the test above); with it, the pool starts on the CPU backend.
+  server_process server{{"--config", RINGACTOR_SOURCE_ROOT "/service/server.example.toml",
+                         "--kernel.backend=cuda", "--pools.adder.backend=cpu"}};
+  REQUIRE_MESSAGE(server.port() != 0, server.output());
+  auto r = get(server.port(), "/kernels");
+  CHECK(status_of(r) == 200);
+  CHECK_MESSAGE(contains(body_of(r), R"({"id":"adder","backend":"cpu","device":"host threads)"),
+                body_of(r));
+  r = post(server.port(), "/kernels/adder/adder.add", R"({"a":2,"b":3})");
+  CHECK(contains(body_of(r), R"("output":5,)"));
+  CHECK_MESSAGE(server.stop() == 0, server.output());
+}
+
+TEST_CASE("a pool's backend = automatic takes CUDA where it can run, else the CPU backend, "
+          "whatever kernel.backend says") {
+  server_process server{{"--config", RINGACTOR_SOURCE_ROOT "/service/server.example.toml",
+                         "--kernel.backend=cpu", "--pools.adder.backend=automatic"}};
+  REQUIRE_MESSAGE(server.port() != 0, server.output());
+  auto body = std::string{body_of(get(server.port(), "/kernels/adder"))};
+  INFO(body);
+  if (contains(body, R"("backend":"cuda")"))
+    MESSAGE("a CUDA device serves the adder pool");
+  else
+    CHECK(contains(body, R"({"id":"adder","backend":"cpu","device":"host threads)"));
+  CHECK_MESSAGE(server.stop() == 0, server.output());
+}
+
+TEST_CASE("a pool's backend = cuda where CUDA cannot run stops the server naming the pool and its "
+          "key, even where kernel.backend = cpu") {
+  server_process server{{"--config", RINGACTOR_SOURCE_ROOT "/service/server.example.toml",
+                         "--kernel.backend=cpu", "--pools.adder.backend=cuda"}};
+  if (server.port() != 0) {
+    MESSAGE("a CUDA device serves the adder pool");
+    CHECK(contains(body_of(get(server.port(), "/kernels/adder")),
+                   R"("backend":"cuda","device":"cuda:0")"));
+    CHECK_MESSAGE(server.stop() == 0, server.output());
+    return;
+  }
+  auto status = server.wait(20s);
+  REQUIRE(status.has_value());
+  CHECK(*status == 2);
+  CHECK_MESSAGE(contains(server.output(), "pools.adder: pools.adder.backend = \"cuda\", but "),
+                server.output());
+}
+
+TEST_CASE("a pool's backend outside cpu, cuda and automatic, or on a pool of host actors, is a "
+          "configuration error naming the key") {
+  SUBCASE("an unknown backend") {
+    server_process server{{"--config", RINGACTOR_SOURCE_ROOT "/service/server.example.toml",
+                           "--pools.adder.backend=gpu"}};
+    CHECK(server.port() == 0);
+    auto status = server.wait(20s);
+    REQUIRE(status.has_value());
+    CHECK(*status == 2);
+    CHECK_MESSAGE(contains(server.output(), "pools.adder.backend"), server.output());
+    CHECK_MESSAGE(contains(server.output(), "gpu"), server.output());
+  }
+  SUBCASE("a host-actor pool") {
+    config_file cfg{"rest_test_host_backend", R"(
+[pools.adder_host]
+actor = "adder"
+backend = "cpu"
+)"};
+    server_process server{{"--config", cfg.path()}};
+    CHECK(server.port() == 0);
+    auto status = server.wait(20s);
+    REQUIRE(status.has_value());
+    CHECK(*status == 2);
+    CHECK_MESSAGE(contains(server.output(), "pools.adder_host.backend = \"cpu\": pools.adder_host "
+                                            "is a pool of host actors"),
+                  server.output());
+  }
+}

@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     argc, argv, "rest-test-server",
     [](actor_system& sys, const telemetry::config& cfg, service::registry& reg) -> expected<void> {
       for (auto& spec : cfg.pools) {
-        auto demo = service::demo::add_demo_service(sys, spec, reg, cfg.kernel_defaults);
+        auto demo = service::demo::add_demo_service(sys, cfg, spec, reg);
         if (!demo)
           return demo.error();
         if (*demo)

@@ -20,6 +20,8 @@
 //
 //   [limits]
 //   max_concurrent = 0         # 503 shedding past it (0: no limit)
+//   queue = 0                  # requests that wait (FIFO) for a slot first (0: none)
+//   queue_timeout = "1s"       # then 503 shedding
 //   retry_after = "1s"
 //   [rate_limit]
 //   rate = 0.0                 # per client key, per second (0: none)
@@ -35,6 +37,21 @@
 //   [cors]
 //   origins = ""               # "https://app.example, ..." or "*"
 //   max_age = "10min"
+//
+//   [routes.slow]              # one table per route prefix: its own layers, in
+//   prefix = "/kernels/slow"   # addition to the server's, on the paths under it
+//   request_timeout = "0s"     # 504 timeout past it (0: the server's only)
+//   max_concurrent = 0         # then queue, queue_timeout as in [limits]
+//   queue = 0
+//   queue_timeout = "1s"
+//   rate = 0.0                 # per client key ([rate_limit] key, max_keys)
+//   burst = 0.0
+//   global_rate = 0.0
+//   global_burst = 0.0
+//
+//   [pools.NAME]               # the runtime's pool keys, and (pool_backend.hpp):
+//   backend = "cpu"            # a kernel pool's own: cpu | cuda | automatic (default:
+//                              # kernel.backend); an error on a host-actor pool
 //
 //   [topics.totals]            # one table per topic (topics.hpp)
 //   buffer = 256               # events kept for Last-Event-ID resume
@@ -65,8 +82,12 @@ telemetry::config_schema server_schema();
 void declare_http_keys(telemetry::config_schema& schema);
 
 /// Declares the layers' keys only ([limits], [rate_limit], [auth], [cors],
-/// http.request_timeout, http.access_log); declare_http_keys does it too.
+/// [routes.*], http.request_timeout, http.access_log); declare_http_keys
+/// does it too.
 void declare_layer_keys(telemetry::config_schema& schema);
+
+/// Declares the [routes.*] keys only; declare_layer_keys does it too.
+void declare_route_keys(telemetry::config_schema& schema);
 
 /// Adds the layers the configuration turns on to `server` (use()), in
 /// this order: access log, CORS, rate limit, bearer auth, concurrency
