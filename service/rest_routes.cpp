@@ -67,8 +67,9 @@ void append_stats(std::string& out, const expected<pool_stats>& st, bool workers
       out += first ? "{\"name\":" : ",{\"name\":";
       first = false;
       append_string(out, w.name);
-      out += fmt::format(",\"running\":{},\"in_flight\":{},\"served\":{},\"starts\":{}}}",
-                         w.running ? "true" : "false", w.in_flight, w.served, w.starts);
+      out += fmt::format(",\"actor\":{},\"running\":{},\"in_flight\":{},\"served\":{},"
+                         "\"starts\":{}}}",
+                         w.actor, w.running ? "true" : "false", w.in_flight, w.served, w.starts);
     }
     out += ']';
   }
@@ -171,8 +172,9 @@ void execute(const std::shared_ptr<rest_state>& st, const service_entry& s,
         return;
       }
       auto body = head + ",\"output\":" + *r.output
-                  + fmt::format(",\"metadata\":{{\"duration_us\":{}", r.duration.count()) + meta
-                  + "}}";
+                  + fmt::format(",\"metadata\":{{\"duration_us\":{},\"worker\":{}",
+                                r.duration.count(), r.worker)
+                  + meta + "}}";
       (*shared)(http_response::json(200, std::move(body)));
     },
     std::move(cancel));

@@ -225,8 +225,9 @@ void ws_connection::execute(const std::string& id, wire::json_node root) {
                  return;
                }
                self->channel->send(
-                 fmt::format("{{\"id\":{},\"output\":{},\"metadata\":{{\"duration_us\":{}}}}}", id,
-                             *r.output, r.duration.count()));
+                 fmt::format("{{\"id\":{},\"output\":{},\"metadata\":{{\"duration_us\":{},"
+                             "\"worker\":{}}}}}",
+                             id, *r.output, r.duration.count(), r.worker));
              });
 }
 

@@ -326,6 +326,7 @@ pool_stats pool_core::stats() const {
     worker_stats ws;
     ws.name = c.spec.name;
     ws.running = c.handle != nullptr;
+    ws.actor = c.handle ? c.handle->id() : 0;
     ws.starts = c.starts;
     for (auto& w : workers_)
       if (w->child_id == c.id) {

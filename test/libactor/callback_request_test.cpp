@@ -1,6 +1,7 @@
 // callback_request: requests from outside any actor, answered by callback.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -196,6 +197,46 @@ TEST_CASE(
   CHECK(o.err() == sec::dead_receiver);
   CHECK(o.thread == std::this_thread::get_id());
   CHECK(ticket.done());
+}
+
+TEST_CASE("a value callback may take the responder; a promise delivered from another names it") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto c = sys.spawn(calculator);
+  auto c_ptr = detail::actor_ptr_of(c);
+  // A front that answers through a promise on behalf of `c`, as a pool
+  // does for its worker.
+  using front_if = typed_actor<result<int>(square)>;
+  auto front = sys.spawn([c, c_ptr](front_if::pointer self) -> front_if::behavior_type {
+    return {[self, c, c_ptr](square s) -> result<int> {
+      auto rp = self->make_response_promise<int>();
+      self->request(c, 5s, s).then([rp, c_ptr](int x) mutable {
+        rp.deliver_from(strong_actor_ptr{c_ptr}, x);
+      });
+      return rp;
+    }};
+  });
+  std::mutex mtx;
+  std::vector<std::pair<int, abstract_actor*>> seen;
+  auto record = [&](int x, const strong_actor_ptr& by) {
+    std::lock_guard guard{mtx};
+    seen.emplace_back(x, by.get());
+  };
+  callback_request(sys, c, 5s, square{3}, record, [](const error&) {});
+  callback_request(sys, front, 5s, square{4}, record, [](const error&) {});
+  REQUIRE(eventually([&] {
+    std::lock_guard guard{mtx};
+    return seen.size() == 2;
+  }));
+  std::sort(seen.begin(), seen.end());
+  CHECK(seen[0] == std::pair<int, abstract_actor*>{9, c_ptr});
+  CHECK(seen[1] == std::pair<int, abstract_actor*>{16, c_ptr}); // not the front
+  // An empty reply's callback takes the responder alone.
+  std::atomic<abstract_actor*> pinged{nullptr};
+  callback_request(
+    sys, c, 5s, ping{}, [&](const strong_actor_ptr& by) { pinged = by.get(); },
+    [](const error&) {});
+  REQUIRE(eventually([&] { return pinged.load() != nullptr; }));
+  CHECK(pinged.load() == c_ptr);
 }
 
 TEST_CASE("a callback request to an actor that exits gets its exit as the error") {

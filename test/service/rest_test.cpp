@@ -8,6 +8,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -165,6 +167,32 @@ TEST_CASE("POST /execute and POST /kernels/{id}/{message} answer the kernel's ou
   r = post(s.port(), "/kernels/adder_host/adder.accumulate", R"({"value":7})");
   CHECK(contains(body_of(r), R"("output":12,)"));
   CHECK(contains(body_of(r), R"("backend":"host")"));
+  CHECK_MESSAGE(s.proc.stop() == 0, s.proc.output());
+}
+
+TEST_CASE("an execute reply names the pool's worker that answered, as GET /kernels/{id} lists it") {
+  rest_server s;
+  REQUIRE_MESSAGE(s.port() != 0, s.proc.output());
+  auto listing = get(s.port(), "/kernels/adder");
+  std::string listed{body_of(listing)};
+  std::set<std::string> actors;
+  std::regex actor_re{R"re("actor":([0-9]+),"running":true)re"};
+  for (std::sregex_iterator i{listed.begin(), listed.end(), actor_re}, end; i != end; ++i)
+    actors.insert((*i)[1].str());
+  INFO(listed);
+  REQUIRE(actors.size() == 2); // the pool's two workers, each its own actor
+  std::set<std::string> answered;
+  std::regex worker_re{R"re("worker":([0-9]+))re"};
+  for (int i = 0; i < 20; ++i) {
+    auto r = post(s.port(), "/kernels/adder/adder.add", R"({"a":1,"b":2})");
+    REQUIRE(status_of(r) == 200);
+    std::string body{body_of(r)};
+    std::smatch m;
+    REQUIRE_MESSAGE(std::regex_search(body, m, worker_re), body);
+    answered.insert(m[1].str());
+  }
+  for (auto& w : answered)
+    CHECK_MESSAGE(actors.count(w) == 1, "worker " << w << " is not listed: " << listed);
   CHECK_MESSAGE(s.proc.stop() == 0, s.proc.output());
 }
 

@@ -27,12 +27,15 @@
 #include <type_traits>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "ringactor/abstract_actor.hpp"
 #include "ringactor/actor.hpp"
 #include "ringactor/actor_system.hpp"
 #include "ringactor/error.hpp"
 #include "ringactor/mailbox_element.hpp"
 #include "ringactor/message_id.hpp"
+#include "ringactor/result.hpp"
 #include "ringactor/scheduled_actor.hpp"
 #include "ringactor/typed_actor.hpp"
 
@@ -132,21 +135,65 @@ private:
   intrusive_ptr<detail::callback_sink> sink_;
 };
 
+namespace detail {
+
+/// The sink's callback for an `on_value` that also takes the responder.
+template <class Response, class F, class E>
+callback_sink::callback make_responder_callback(F f, E e) {
+  return [f = std::move(f), e = std::move(e)](mailbox_element* x, const error* err) mutable {
+    if (err != nullptr) {
+      e(*err);
+      return;
+    }
+    if (auto reply_err = x->get_if<error>()) {
+      e(*reply_err);
+      return;
+    }
+    using value_type = std::conditional_t<std::is_void_v<Response>, unit_t, Response>;
+    if (auto val = x->get_if<value_type>()) {
+      if constexpr (std::is_void_v<Response>)
+        f(x->sender);
+      else
+        f(*val, x->sender);
+    } else {
+      e(error{sec::unexpected_response,
+              fmt::format("expected a {}, got {}", type_name_of<value_type>(), x->type->name)});
+    }
+  };
+}
+
+} // namespace detail
+
 /// Sends `msg` to `dest` as a request from no actor (see the top of this
 /// file): `on_value` gets the reply (nothing for an empty one), `on_error`
 /// the error (request_timeout after `timeout`; infinite: no deadline).
+/// `on_value` may also take the responder, the response's sender, as its
+/// last argument (const strong_actor_ptr&): the actor that answered, or for
+/// a pool the worker that did the work (response_promise::deliver_from).
 template <class Handle, class T, class Rep, class Period, class F, class E>
 request_ticket callback_request(actor_system& sys, const Handle& dest,
                                 std::chrono::duration<Rep, Period> timeout, T&& msg, F on_value,
                                 E on_error) {
   static_assert(detail::send_check<Handle, T>::value);
   using response = typename detail::response_of<Handle, T>::type;
-  detail::check_response_callback<response, F>();
+  constexpr bool with_responder = [] {
+    if constexpr (std::is_void_v<response>)
+      return std::is_invocable_v<F&, const strong_actor_ptr&>;
+    else if constexpr (std::is_same_v<response, detail::dynamic_response>)
+      return false;
+    else
+      return std::is_invocable_v<F&, response&, const strong_actor_ptr&>;
+  }();
+  detail::callback_sink::callback cb;
+  if constexpr (with_responder) {
+    cb = detail::make_responder_callback<response>(std::move(on_value), std::move(on_error));
+  } else {
+    detail::check_response_callback<response, F>();
+    cb = detail::make_response_callback(std::move(on_value), std::move(on_error));
+  }
   auto mid = detail::next_callback_request_id();
-  intrusive_ptr<detail::callback_sink> sink{
-    new detail::callback_sink(
-      sys, mid, detail::make_response_callback(std::move(on_value), std::move(on_error))),
-    false};
+  intrusive_ptr<detail::callback_sink> sink{new detail::callback_sink(sys, mid, std::move(cb)),
+                                            false};
   auto span = std::chrono::duration_cast<timespan>(timeout);
   if (span != infinite)
     detail::watch_deadline(sys, *sink, detail::callback_sink::clock::now() + span);

@@ -52,6 +52,21 @@ public:
   void deliver() { deliver(unit); }
   void deliver_error(error err);
 
+  /// As deliver(value), with `origin` as the response's sender instead of
+  /// the promise's actor: an actor that answers for another one names who
+  /// did the work (a pool names its worker). Null: the promise's actor.
+  template <class T>
+  void deliver_from(strong_actor_ptr origin, T&& value) {
+    static_assert(!std::is_same_v<std::remove_cvref_t<T>, error>,
+                  "ringactor: deliver_from delivers a value; deliver an error with deliver()");
+    if (auto st = claim()) {
+      auto x = make_mailbox_element(origin ? std::move(origin) : st->self, st->response_id,
+                                    std::forward<T>(value));
+      x->trace_ref = st->trace;
+      st->requester->enqueue(std::move(x));
+    }
+  }
+
   /// For typed interfaces: a handler returns the promise itself.
   template <class T>
   operator delegated<T>() const noexcept { // NOLINT
@@ -97,6 +112,17 @@ public:
     rp_.deliver();
   }
   void deliver(error err) { rp_.deliver_error(std::move(err)); }
+  /// See response_promise::deliver_from.
+  template <class U = T>
+    requires(!std::is_void_v<U>)
+  void deliver_from(strong_actor_ptr origin, U value) {
+    rp_.deliver_from(std::move(origin), std::move(value));
+  }
+  void deliver_from(strong_actor_ptr origin)
+    requires std::is_void_v<T>
+  {
+    rp_.deliver_from(std::move(origin), unit);
+  }
   template <class Enum>
     requires std::is_error_code_enum_v<Enum>
   void deliver(Enum x) {

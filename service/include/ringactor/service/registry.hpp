@@ -74,6 +74,10 @@ struct service_info {
 struct invoke_outcome {
   expected<std::string> output;
   std::chrono::microseconds duration{0};
+  /// The actor that answered: for a pool the worker that did the work (its
+  /// actor id, as GET /kernels/{id} lists the workers), else the service's
+  /// own actor; 0 for an error.
+  std::uint64_t worker = 0;
 };
 
 using outcome_callback = std::function<void(invoke_outcome)>;
@@ -198,16 +202,16 @@ message_entry make_entry(const Interface& handle) {
     if constexpr (std::is_void_v<R>)
       ticket = callback_request(
         sys, handle, timeout, std::move(msg),
-        [done, since] {
-          done({std::string{"null"}, since()});
+        [done, since](const strong_actor_ptr& by) {
+          done({std::string{"null"}, since(), by ? by->id() : 0});
         },
         std::move(fail));
     else
       ticket = callback_request(
         sys, handle, timeout, std::move(msg),
-        [done, since](R& x) {
+        [done, since](R& x, const strong_actor_ptr& by) {
           auto d = since();
-          done({reply_json(x), d});
+          done({reply_json(x), d, by ? by->id() : 0});
         },
         std::move(fail));
     state->set_ticket(ticket, target);

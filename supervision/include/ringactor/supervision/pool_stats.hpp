@@ -49,6 +49,9 @@ struct cancel_request {
 
 struct worker_stats {
   std::string name;
+  /// The running instance's actor id (0 while it is not running): the
+  /// sender of the responses it gave through the pool.
+  uint64_t actor = 0;
   bool running = false;
   size_t in_flight = 0;
   uint64_t served = 0;

@@ -61,10 +61,11 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
         return; // the requester is gone: its promise got request_cancelled
       if (c)
         ++c->served;
+      // The response names the worker that did the work as its sender.
       if constexpr (std::is_void_v<R>)
-        rp.deliver();
+        rp.deliver_from(w->handle);
       else
-        rp.deliver(std::move(x));
+        rp.deliver_from(w->handle, std::move(x));
     };
     auto on_error = [w, core = weak, rp, msg, history](const error& err) mutable {
       --w->in_flight;
