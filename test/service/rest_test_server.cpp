@@ -21,6 +21,9 @@
 
 #include "../../service/demo_services.hpp"
 #include "ringactor/service/server_app.hpp"
+#if RINGACTOR_HAS_GRPC
+#  include "ringactor/service/grpc_front.hpp"
+#endif
 
 namespace rest_test {
 
@@ -166,5 +169,11 @@ int main(int argc, char** argv) {
         return error{sec::invalid_argument, fmt::format("unknown type '{}'", spec.type_name)};
       }
       return {};
-    });
+    },
+#if RINGACTOR_HAS_GRPC
+    {service::grpc_front_factory()}
+#else
+    {}
+#endif
+  );
 }
