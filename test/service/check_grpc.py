@@ -93,7 +93,7 @@ subscriber_buffer = 64
 class Server:
     """The test server on free loopback ports, stopped (killed if need be) at the end."""
 
-    def __init__(self, binary, tmp, *args, pools=POOLS):
+    def __init__(self, binary, tmp, *args, pools=POOLS, tls=False):
         path = os.path.join(tmp, f"grpc_{len(os.listdir(tmp))}.toml")
         with open(path, "w") as f:
             f.write(pools)
@@ -113,13 +113,14 @@ class Server:
                 break
             if line is None:
                 break
-            m = re.search(r"listening on grpc://127\.0\.0\.1:(\d+)", line)
+            m = re.search(r"listening on grpcs?://127\.0\.0\.1:(\d+)", line)
             if m:
                 self.port = int(m.group(1))
         if self.port is None:
             self.kill()
             raise RuntimeError("the server did not announce its gRPC port:\n"
                                + "".join(self.output))
+        # A TLS server's checks make channels of their own.
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         self.stub = kernels_grpc.KernelsStub(self.channel)
 
@@ -203,7 +204,7 @@ def health_check(channel, service):
     return health_status(call(health_request(service), timeout=5))
 
 
-def health_watch(channel, service, timeout=20):
+def health_watch(channel, service, timeout=5):
     call = channel.unary_stream("/grpc.health.v1.Health/Watch",
                                 request_serializer=lambda x: x,
                                 response_deserializer=lambda x: x)
@@ -414,7 +415,7 @@ def reflection_lists_the_services(s):
 
 def the_layers_answer_with_grpc_codes(binary, tmp):
     args = ["--auth.tokens=secret,narrow:/execute", "--http.request_timeout=100ms",
-            "--limits.max_concurrent=1"]
+            "--limits.max_concurrent=1", "--http.access_log=true", "--system.log_level=info"]
     with Server(binary, tmp, *args) as s:
         code, _ = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}'))
         check(code == grpc.StatusCode.UNAUTHENTICATED, f"no token: UNAUTHENTICATED ({code})")
@@ -429,6 +430,15 @@ def the_layers_answer_with_grpc_codes(binary, tmp):
         r = execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}', metadata=auth)
         check(r.json_output == "3", "the right token: the answer")
         check(health_check(s.channel, "adder") == SERVING, "health needs no token")
+        trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}',
+                metadata=auth + [("traceparent", f"00-{trace}-00f067aa0ba902b7-01"),
+                                 ("x-request-id", "grpc-log-1")])
+        check(wait_for(lambda: any("access POST /ringactor.v1.Kernels/Execute 200" in line
+                                   and f"trace_id={trace}" in line
+                                   and "request_id=grpc-log-1" in line
+                                   for line in list(s.output)), limit=2.0),
+              "the access log writes the call with its traceparent's trace id and request id")
         code, details = code_of(lambda: execute(s.stub, "slow", "rest_test.nap", '{"ms":300}',
                                                 metadata=auth))
         check(code == grpc.StatusCode.DEADLINE_EXCEEDED and "timeout" in details,
@@ -534,6 +544,39 @@ def sigterm_turns_health_not_serving_then_exits_0(binary, tmp):
     check(code == 0, f"SIGTERM: exit status 0 ({code})")
 
 
+def tls_serves_with_the_configured_certificate(binary, tmp):
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    s = Server(binary, tmp, f"--grpc.tls_cert={cert}", f"--grpc.tls_key={key}", tls=True)
+    with s:
+        with open(cert, "rb") as f:
+            creds = grpc.ssl_channel_credentials(root_certificates=f.read())
+        with grpc.secure_channel(f"127.0.0.1:{s.port}", creds) as ch:
+            r = execute(kernels_grpc.KernelsStub(ch), "adder", "adder.add", '{"a":5,"b":6}')
+            check(r.json_output == "11", "TLS: Execute answers over a TLS channel")
+        with grpc.insecure_channel(f"127.0.0.1:{s.port}") as ch:
+            code, _ = code_of(lambda: execute(kernels_grpc.KernelsStub(ch), "adder", "adder.add",
+                                              '{"a":5,"b":6}', timeout=2))
+            check(code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED),
+                  f"TLS: a plaintext client gets no answer ({code})")
+    p = subprocess.run([binary, "--http.port=0", "--grpc.enabled=true", "--grpc.port=0",
+                        f"--grpc.tls_cert={cert}"], capture_output=True, text=True, timeout=20)
+    check(p.returncode != 0 and "grpc.tls_key" in p.stderr,
+          f"TLS: a certificate without a key is refused, naming the key ({p.returncode}: "
+          f"{p.stderr!r})")
+
+
+def run(case, *args):
+    """Runs one check; an exception (a call that hung past its deadline) fails it."""
+    print(f"-- {case.__name__}", flush=True)
+    try:
+        case(*args)
+    except Exception as e:  # noqa: BLE001 - any failure of a case is reported, the rest runs
+        check(False, f"{case.__name__} raised {e!r}")
+
+
 def main():
     global kernels_pb2, kernels_grpc
     binary, root = sys.argv[1], sys.argv[2]
@@ -555,14 +598,11 @@ def main():
                  health_says_which_kernels_serve_and_watch_sees_a_pool_go_down]
         with Server(binary, tmp) as s:
             for case in cases:
-                print(f"-- {case.__name__}", flush=True)
-                case(s)
-            print("-- a_load_with_faults_loses_no_call", flush=True)
-            a_load_with_faults_loses_no_call(s, load_calls)
-        print("-- the_layers_answer_with_grpc_codes", flush=True)
-        the_layers_answer_with_grpc_codes(binary, tmp)
-        print("-- sigterm_turns_health_not_serving_then_exits_0", flush=True)
-        sigterm_turns_health_not_serving_then_exits_0(binary, tmp)
+                run(case, s)
+            run(a_load_with_faults_loses_no_call, s, load_calls)
+        run(the_layers_answer_with_grpc_codes, binary, tmp)
+        run(tls_serves_with_the_configured_certificate, binary, tmp)
+        run(sigterm_turns_health_not_serving_then_exits_0, binary, tmp)
     print(f"{len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
 
