@@ -125,9 +125,13 @@ class Server:
         self.stub = kernels_grpc.KernelsStub(self.channel)
 
     def _read(self):
-        for line in self.proc.stdout:
-            self.output.append(line)
-            self.lines.put(line)
+        # RINGACTOR_GRPC_SERVER_LOG: every server's whole output goes there too.
+        log = os.environ.get("RINGACTOR_GRPC_SERVER_LOG")
+        with open(log, "a") if log else open(os.devnull, "w") as copy:
+            for line in self.proc.stdout:
+                self.output.append(line)
+                copy.write(line)
+                self.lines.put(line)
         self.lines.put(None)
 
     def stop(self):
@@ -151,7 +155,14 @@ class Server:
     def __exit__(self, *exc):
         code = self.stop()
         check(code == 0, f"the server stops with exit status 0 (got {code}):\n"
-              + "".join(self.output[-20:]))
+              + self.report())
+
+    def report(self):
+        """A sanitizer's first reports (from its first WARNING or ERROR), else the last lines."""
+        for i, line in enumerate(self.output):
+            if "WARNING: ThreadSanitizer" in line or "ERROR: " in line:
+                return "".join(self.output[i:i + 150])
+        return "".join(self.output[-20:])
 
 
 def execute(stub, kernel, message, payload, timeout=5.0, metadata=None, request_id=""):
