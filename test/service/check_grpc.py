@@ -84,6 +84,14 @@ max_restarts = 0
 actor = "ticker"
 size = 1
 
+[pools.victim]
+actor = "crasher"
+size = 2
+
+[pools.resizer]
+actor = "resizer"
+size = 1
+
 [topics.ticks]
 buffer = 64
 subscriber_buffer = 64
@@ -238,7 +246,8 @@ def execute_answers_with_the_kernels_output_and_metadata(s):
 def list_and_get_kernel_describe_the_registry(s):
     r = s.stub.ListKernels(kernels_pb2.ListKernelsRequest(), timeout=5)
     ids = sorted(k.id for k in r.kernels)
-    check(ids == sorted(["adder", "slow", "empty", "refuser", "crasher", "fragile", "ticker"]),
+    check(ids == sorted(["adder", "slow", "empty", "refuser", "crasher", "fragile", "ticker",
+                         "victim", "resizer"]),
           f"ListKernels names every kernel (got {ids})")
     adder = [k for k in r.kernels if k.id == "adder"][0]
     check("adder.add" in [m.name for m in adder.messages], "ListKernels names the messages")
@@ -412,6 +421,24 @@ def health_says_which_kernels_serve_and_watch_sees_a_pool_go_down(s):
     code, details = code_of(lambda: execute(s.stub, "fragile", "rest_test.work",
                                                   '{"n":1,"crash":false}'))
     check(code == grpc.StatusCode.UNAVAILABLE, f"a call to it: UNAVAILABLE ({code}: {details})")
+
+
+def watch_flips_when_all_workers_of_a_pool_stop_and_come_back(s):
+    watch = health_watch(s.channel, "victim", timeout=10)
+    seen = [health_status(next(watch))]
+    execute(s.stub, "resizer", "rest_test.resize", '{"pool":"victim","size":0}')
+    seen.append(health_status(next(watch)))
+    code, details = code_of(lambda: execute(s.stub, "victim", "rest_test.work",
+                                            '{"n":1,"crash":false}', timeout=2))
+    execute(s.stub, "resizer", "rest_test.resize", '{"pool":"victim","size":2}')
+    seen.append(health_status(next(watch)))
+    watch.cancel()
+    check(seen == [SERVING, NOT_SERVING, SERVING],
+          f"Watch: SERVING, NOT_SERVING with no worker, SERVING once restored ({seen})")
+    check(code == grpc.StatusCode.UNAVAILABLE,
+          f"a call while no worker lives: UNAVAILABLE ({code}: {details})")
+    r = execute(s.stub, "victim", "rest_test.work", '{"n":7,"crash":false}')
+    check(r.json_output == "7", "the restored pool answers")
 
 
 def reflection_lists_the_services(s):
@@ -606,7 +633,8 @@ def main():
                  a_cancelled_stream_cancels_its_requests_in_the_pool,
                  subscribe_streams_a_topics_events,
                  reflection_lists_the_services,
-                 health_says_which_kernels_serve_and_watch_sees_a_pool_go_down]
+                 health_says_which_kernels_serve_and_watch_sees_a_pool_go_down,
+                 watch_flips_when_all_workers_of_a_pool_stop_and_come_back]
         with Server(binary, tmp) as s:
             for case in cases:
                 run(case, s)
