@@ -21,6 +21,7 @@ class execute_stream final : public grpc::ServerBidiReactor<v1::ExecuteRequest, 
 public:
   execute_stream(std::shared_ptr<front_state> st, grpc::CallbackServerContext* ctx)
     : st_(std::move(st)), ctx_(ctx) {
+    st_->calls.fetch_add(1, std::memory_order_relaxed);
     if (st_->draining.load(std::memory_order_acquire)) {
       Finish({grpc::StatusCode::UNAVAILABLE, "draining: the server stops"});
       return;
@@ -91,7 +92,10 @@ public:
       c->cancel(why);
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    st_->calls.fetch_sub(1, std::memory_order_release);
+    delete this;
+  }
 
 private:
   /// One request through the layers and into its kernel; its reply (or

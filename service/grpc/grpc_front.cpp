@@ -179,9 +179,18 @@ void grpc_front::stop() {
   impl_->cv.notify_all();
   if (impl_->health_thread.joinable())
     impl_->health_thread.join();
-  // Calls in flight get the grace; then grpc++ cancels them (OnCancel
-  // cancels their requests in the pools) and waits for their reactors.
-  impl_->server->Shutdown(std::chrono::system_clock::now() + impl_->st->options.shutdown_grace);
+  // Calls in flight get the grace while the server still takes new calls
+  // and answers them UNAVAILABLE "draining" (grpc++'s own Shutdown would
+  // answer CANCELLED). A poll: this runs once, on the way out, and the
+  // counter is the only thing the calls share.
+  auto until = std::chrono::steady_clock::now() + impl_->st->options.shutdown_grace;
+  while (impl_->st->calls.load(std::memory_order_acquire) != 0
+         && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds{2});
+  // Then grpc++ cancels what is left (subscriptions, calls past the grace:
+  // OnCancel cancels their requests in the pools) and waits for their
+  // reactors.
+  impl_->server->Shutdown(std::chrono::system_clock::now());
   impl_->server->Wait();
   impl_->server.reset();
   impl_->service.reset();

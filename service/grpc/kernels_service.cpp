@@ -22,7 +22,8 @@ public:
 
   unary_call(front_state& st, grpc::CallbackServerContext* ctx, std::string path, Reply* out,
              work w)
-    : ctx_(ctx), cancel_(std::make_shared<cancellation>()) {
+    : st_(st), ctx_(ctx), cancel_(std::make_shared<cancellation>()) {
+    st_.calls.fetch_add(1, std::memory_order_relaxed);
     if (st.draining.load(std::memory_order_acquire)) {
       Finish({grpc::StatusCode::UNAVAILABLE, "draining: the server stops"});
       return;
@@ -47,9 +48,13 @@ public:
 
   void OnCancel() override { cancel_->cancel(reason_of_cancel(*ctx_)); }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    st_.calls.fetch_sub(1, std::memory_order_release);
+    delete this;
+  }
 
 private:
+  front_state& st_;                  // outlives the server, and so every call
   grpc::CallbackServerContext* ctx_; // valid until OnDone
   std::shared_ptr<cancellation> cancel_;
 };

@@ -563,10 +563,13 @@ def a_load_with_faults_loses_no_call(s, calls):
     check(not wrong, f"every call answered right, every fault ABORTED ({wrong[:5]})")
 
 
-def sigterm_turns_health_not_serving_then_exits_0(binary, tmp):
+def sigterm_turns_health_not_serving_drains_then_exits_0(binary, tmp):
     s = Server(binary, tmp)
     watch = health_watch(s.channel, "adder")
     check(health_status(next(watch)) == SERVING, "Watch: SERVING before SIGTERM")
+    slow = s.stub.Execute.future(kernels_pb2.ExecuteRequest(
+        kernel_id="slow", message="rest_test.nap", json_payload='{"ms":600}'), timeout=10)
+    check(wait_for(lambda: pool_of(s.stub, "slow").in_flight == 1), "a call is in flight")
     s.proc.send_signal(signal.SIGTERM)
     status = None
     try:
@@ -574,6 +577,15 @@ def sigterm_turns_health_not_serving_then_exits_0(binary, tmp):
     except (grpc.RpcError, StopIteration):
         pass
     check(status == NOT_SERVING, f"Watch: NOT_SERVING on SIGTERM ({status})")
+    code, details = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}',
+                                            timeout=2))
+    check(code == grpc.StatusCode.UNAVAILABLE,
+          f"a call after SIGTERM: UNAVAILABLE ({code}: {details})")
+    try:
+        out = slow.result(timeout=10).json_output
+    except grpc.RpcError as e:
+        out = f"{e.code()}: {e.details()}"
+    check(out == "600", f"the call in flight finishes within the grace ({out})")
     try:
         code = s.proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
@@ -641,7 +653,7 @@ def main():
             run(a_load_with_faults_loses_no_call, s, load_calls)
         run(the_layers_answer_with_grpc_codes, binary, tmp)
         run(tls_serves_with_the_configured_certificate, binary, tmp)
-        run(sigterm_turns_health_not_serving_then_exits_0, binary, tmp)
+        run(sigterm_turns_health_not_serving_drains_then_exits_0, binary, tmp)
     print(f"{len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
 
