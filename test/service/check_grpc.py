@@ -441,6 +441,31 @@ def watch_flips_when_all_workers_of_a_pool_stop_and_come_back(s):
     check(r.json_output == "7", "the restored pool answers")
 
 
+def a_subscriber_that_stops_reading_is_cut_off_with_resource_exhausted(s):
+    call = s.stub.Subscribe(kernels_pb2.SubscribeRequest(topic="ticks"), timeout=20)
+    first = []
+    reader = threading.Thread(target=lambda: first.append(next(call)))
+    reader.start()
+    deadline = time.monotonic() + 5
+    while reader.is_alive() and time.monotonic() < deadline:
+        execute(s.stub, "ticker", "rest_test.burst", '{"count":1}')
+        reader.join(timeout=0.2)
+    check(len(first) == 1, "the subscription is live")
+    # Not read now: about 1 MB of events fills the connection's flow-control
+    # window, then the subscriber's queue of 64.
+    execute(s.stub, "ticker", "rest_test.burst", '{"count":5000}', timeout=20)
+    got, code, details = 0, None, ""
+    try:
+        for _ in call:
+            got += 1
+    except grpc.RpcError as e:
+        code, details = e.code(), e.details() or ""
+    check(code == grpc.StatusCode.RESOURCE_EXHAUSTED and "overflow" in details,
+          f"cut off with RESOURCE_EXHAUSTED naming the overflow after {got} events "
+          f"({code}: {details!r})")
+    check(got < 5000, f"it lost events, and was told ({got} of 5000 arrived)")
+
+
 def reflection_lists_the_services(s):
     call = s.channel.stream_stream(
         "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
@@ -644,6 +669,7 @@ def main():
                  execute_stream_answers_each_request_by_its_id_in_any_order,
                  a_cancelled_stream_cancels_its_requests_in_the_pool,
                  subscribe_streams_a_topics_events,
+                 a_subscriber_that_stops_reading_is_cut_off_with_resource_exhausted,
                  reflection_lists_the_services,
                  health_says_which_kernels_serve_and_watch_sees_a_pool_go_down,
                  watch_flips_when_all_workers_of_a_pool_stop_and_come_back]
