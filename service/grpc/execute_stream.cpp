@@ -23,7 +23,9 @@ public:
     : st_(std::move(st)), ctx_(ctx) {
     st_->calls.fetch_add(1, std::memory_order_relaxed);
     if (st_->draining.load(std::memory_order_acquire)) {
+      auto& st = *st_;
       Finish({grpc::StatusCode::UNAVAILABLE, "draining: the server stops"});
+      st.calls.fetch_sub(1, std::memory_order_release); // as in finish_if_done
       return;
     }
     reading_ = true;
@@ -92,10 +94,7 @@ public:
       c->cancel(why);
   }
 
-  void OnDone() override {
-    st_->calls.fetch_sub(1, std::memory_order_release);
-    delete this;
-  }
+  void OnDone() override { delete this; }
 
 private:
   /// One request through the layers and into its kernel; its reply (or
@@ -183,8 +182,12 @@ private:
     finished_ = true;
     bool ok = !broken_;
     guard.unlock();
+    // The count drops on this thread after Finish (see unary_call::finish):
+    // `st` stays alive (the front holds it) when this reactor is gone.
+    auto st = st_;
     Finish(ok ? grpc::Status::OK
               : grpc::Status{grpc::StatusCode::CANCELLED, "the stream was cancelled"});
+    st->calls.fetch_sub(1, std::memory_order_release);
   }
 
   std::shared_ptr<front_state> st_;

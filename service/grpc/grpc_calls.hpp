@@ -40,9 +40,10 @@ struct front_state {
   // a call that sees it is refused UNAVAILABLE.
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> next_request{1}; // relaxed: ids need only be unique
-  // Execute calls and ExecuteStream streams not done yet: a reactor's
-  // constructor adds one, its OnDone takes it away (release); stop() reads
-  // it (acquire) to let them finish before it shuts the server down.
+  // Execute calls and ExecuteStream streams not finished yet: a reactor's
+  // constructor adds one, the thread that finishes it takes it away after
+  // Finish (release); stop() reads it (acquire) to let them finish before
+  // it shuts the server down and deletes it.
   std::atomic<std::size_t> calls{0};
 };
 
