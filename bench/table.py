@@ -35,7 +35,7 @@ HIGHER_IS_BETTER = {"1/s", "MB/s"}
 # the suffix of the figure's name.
 SUFFIX_UNITS = (("_ns", "ns"), ("_mb_s", "MB/s"), ("_us", "us"), ("_per_s", "1/s"))
 # Keys that describe a line's run rather than a figure.
-LINE_KEYS = {"bench", "impl", "workers", "connections", "seconds"}
+LINE_KEYS = {"bench", "impl", "workers", "connections", "channels", "seconds"}
 
 # Metrics that describe the run, not its speed: shown without ratio.
 STATUS_METRICS = {"count", "timed_out_after_s", "exit_status", "wakeups_per_park"}

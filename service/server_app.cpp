@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include <fmt/format.h>
 #include <pthread.h>
@@ -32,7 +33,8 @@ int usage(std::FILE* to, std::string_view name, const telemetry::config_schema& 
 
 } // namespace
 
-int serve(int argc, char** argv, std::string_view name, const service_setup& setup) {
+int serve(int argc, char** argv, std::string_view name, const service_setup& setup,
+          std::vector<front_factory> fronts) {
   auto schema = server_schema();
   std::string file;
   for (int i = 1; i < argc; ++i) {
@@ -68,6 +70,10 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
       fmt::print(stderr, "{}: the configuration does not load: {}\n", name, to_string(k.error()));
       return 2;
     }
+  if (cfg->get<bool>("grpc.enabled") && fronts.empty()) {
+    fmt::print(stderr, "{}: grpc.enabled: this server was built without the gRPC front\n", name);
+    return 2;
+  }
   // The signals are taken by sigwait below: block them before any thread
   // starts, so that every thread inherits the mask.
   sigset_t signals;
@@ -94,9 +100,28 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
   }
   std::atomic<bool> draining{false};
   http_server server{server_options_from(*cfg)};
-  if (auto r = use_configured_layers(server, *cfg); !r) {
-    fmt::print(stderr, "{}: the configuration does not load: {}\n", name, to_string(r.error()));
+  // One set of layer objects for every front: a limit or a rate bucket
+  // counts HTTP requests and gRPC calls together.
+  auto layers = configured_layers(*cfg);
+  if (!layers) {
+    fmt::print(stderr, "{}: the configuration does not load: {}\n", name,
+               to_string(layers.error()));
     return 2;
+  }
+  auto shared_layers = std::make_shared<const std::vector<layer>>(std::move(*layers));
+  for (auto& l : *shared_layers)
+    server.use(l);
+  std::vector<std::unique_ptr<server_front>> started;
+  for (auto& make : fronts) {
+    std::unique_ptr<server_front> f;
+    try {
+      f = make(front_context{sys, *cfg, reg, shared_layers});
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "{}: the configuration does not load: {}\n", name, e.what());
+      return 2;
+    }
+    if (f)
+      started.push_back(std::move(f));
   }
   add_system_routes(server, sys, &draining);
   add_rest_routes(server, sys, reg);
@@ -108,13 +133,31 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
   }
   fmt::print("{}: listening on http://{}:{}\n", name, cfg->get<std::string>("http.address"),
              server.port());
+  for (auto& f : started) {
+    if (auto r = f->start(); !r) {
+      fmt::print(stderr, "{}: {}\n", name, to_string(r.error()));
+      server.stop();
+      return 1;
+    }
+    fmt::print("{}: listening on {}\n", name, f->url());
+  }
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);
   draining.store(true, std::memory_order_release);
+  // Health says NOT_SERVING on every front before any stops accepting.
+  for (auto& f : started)
+    f->begin_drain();
   fmt::print("{}: {} received, stopping\n", name, sig == SIGTERM ? "SIGTERM" : "SIGINT");
   std::fflush(stdout);
+  // The fronts drain side by side: each within its grace, not one after
+  // the other's.
+  std::thread others{[&started] {
+    for (auto& f : started)
+      f->stop();
+  }};
   server.stop();
+  others.join();
   fmt::print("{}: stopped\n", name);
   std::fflush(stdout);
   return 0;

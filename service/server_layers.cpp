@@ -154,7 +154,7 @@ void declare_route_keys(telemetry::config_schema& s) {
                     value_range<double>{0.0, {}});
 }
 
-expected<void> use_configured_layers(http_server& server, const telemetry::config& cfg) {
+expected<std::vector<layer>> configured_layers(const telemetry::config& cfg) {
   std::vector<layer> layers;
   try {
     if (cfg.get<bool>("http.access_log"))
@@ -203,7 +203,14 @@ expected<void> use_configured_layers(http_server& server, const telemetry::confi
   } catch (const std::exception& e) {
     return error{sec::invalid_argument, e.what()};
   }
-  for (auto& l : layers)
+  return layers;
+}
+
+expected<void> use_configured_layers(http_server& server, const telemetry::config& cfg) {
+  auto layers = configured_layers(cfg);
+  if (!layers)
+    return layers.error();
+  for (auto& l : *layers)
     server.use(std::move(l));
   return {};
 }

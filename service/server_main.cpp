@@ -14,6 +14,9 @@
 
 #include "demo_services.hpp"
 #include "ringactor/service/server_app.hpp"
+#if RINGACTOR_HAS_GRPC
+#  include "ringactor/service/grpc_front.hpp"
+#endif
 
 using namespace ringactor;
 
@@ -32,5 +35,11 @@ int main(int argc, char** argv) {
                                    spec.name, spec.type_name)};
       }
       return {};
-    });
+    },
+#if RINGACTOR_HAS_GRPC
+    {service::grpc_front_factory()}
+#else
+    {}
+#endif
+  );
 }

@@ -129,6 +129,22 @@ void declare_topic_keys(telemetry::config_schema& s) {
                           value_range<std::int64_t>{1, 1 << 20});
 }
 
+void declare_grpc_keys(telemetry::config_schema& s) {
+  s.declare<bool>("grpc.enabled", false, "serve gRPC (ringactor.v1.Kernels, health, reflection)");
+  s.declare<std::string>("grpc.address", "127.0.0.1",
+                         "IP address gRPC listens on (loopback unless told otherwise)");
+  s.declare<std::int64_t>("grpc.port", 50051, "gRPC's TCP port (0: any free port)",
+                          value_range<std::int64_t>{0, 65535});
+  s.declare<std::int64_t>("grpc.max_message_bytes", 4 << 20,
+                          "a gRPC message at most (else RESOURCE_EXHAUSTED)",
+                          value_range<std::int64_t>{1024, std::int64_t{1} << 31});
+  s.declare<std::string>("grpc.tls_cert", "", "PEM certificate chain file (with tls_key: TLS)");
+  s.declare<std::string>("grpc.tls_key", "", "PEM private key file (with tls_cert: TLS)");
+  s.declare<duration>("grpc.health_interval", duration{std::chrono::milliseconds{100}},
+                      "how often the gRPC health service reads the system's readiness",
+                      value_range<duration>{std::chrono::milliseconds{1}, {}});
+}
+
 telemetry::config_schema server_schema() {
   auto s = telemetry::runtime_schema();
   // The network threads share the cores with the scheduler's workers (and
@@ -137,6 +153,7 @@ telemetry::config_schema server_schema() {
   declare_pool_backend_key(s);
   declare_http_keys(s);
   declare_topic_keys(s);
+  declare_grpc_keys(s);
   return s;
 }
 

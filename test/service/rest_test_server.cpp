@@ -11,6 +11,9 @@
 //                                 and answers count; burst{count: -1} sends
 //                                 one message of a type without a JSON form
 //                                 (the topic refuses it)
+//   [pools.x] actor = "resizer"   a resize{pool, size} resizes another pool
+//                                 (pool_resize: the gRPC health tests stop
+//                                 all its workers and restore them)
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
@@ -21,6 +24,9 @@
 
 #include "../../service/demo_services.hpp"
 #include "ringactor/service/server_app.hpp"
+#if RINGACTOR_HAS_GRPC
+#  include "ringactor/service/grpc_front.hpp"
+#endif
 
 namespace rest_test {
 
@@ -119,6 +125,35 @@ crasher_if::behavior_type crasher(crasher_if::pointer) {
   }};
 }
 
+/// Resizes the pool registered as `pool` to `size` workers.
+struct resize {
+  std::string pool;
+  std::int32_t size = 0;
+
+  /// For a pool's consistent_hash dispatch, which needs a key.
+  std::size_t key() const { return std::hash<std::string>{}(pool); }
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, resize& x) {
+  return f.object(x).fields(f.field("pool", x.pool), f.field("size", x.size));
+}
+RINGACTOR_TYPE(resize, "rest_test.resize")
+
+using resizer_if = ringactor::typed_actor<ringactor::result<std::int32_t>(resize)>;
+
+/// `reg` outlives the server's actors; it is complete once requests come.
+resizer_if::behavior_type resizer(resizer_if::pointer, const ringactor::service::registry* reg) {
+  return {[reg](resize m) -> ringactor::result<std::int32_t> {
+    const auto* s = reg->find(m.pool);
+    if (s == nullptr || m.size < 0)
+      return ringactor::error{ringactor::sec::invalid_argument, "no such pool, or a negative size"};
+    ringactor::anon_send(s->handle,
+                         ringactor::supervision::pool_resize{static_cast<std::size_t>(m.size)});
+    return m.size;
+  }};
+}
+
 } // namespace rest_test
 
 using namespace ringactor;
@@ -154,6 +189,14 @@ int main(int argc, char** argv) {
                                          {.backend = "host", .device = "", .description = ""});
           continue;
         }
+        if (spec.type_name == "resizer") {
+          auto pool = sys.spawn(spec.to_pool<rest_test::resizer_if>([&reg](actor_system& s) {
+            return s.spawn(rest_test::resizer, &reg);
+          }));
+          reg.add<rest_test::resizer_if>(spec.name, pool,
+                                         {.backend = "host", .device = "", .description = ""});
+          continue;
+        }
         if (spec.type_name == "ticker") {
           auto ticks = reg.topics().actor_of("ticks");
           auto pool = sys.spawn(spec.to_pool<rest_test::ticker_if>([ticks](actor_system& s) {
@@ -166,5 +209,11 @@ int main(int argc, char** argv) {
         return error{sec::invalid_argument, fmt::format("unknown type '{}'", spec.type_name)};
       }
       return {};
-    });
+    },
+#if RINGACTOR_HAS_GRPC
+    {service::grpc_front_factory()}
+#else
+    {}
+#endif
+  );
 }

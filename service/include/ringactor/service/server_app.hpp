@@ -23,12 +23,16 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <ringactor/actor_system.hpp>
 #include <ringactor/expected.hpp>
 #include <ringactor/telemetry/config.hpp>
 
+#include "ringactor/service/middleware.hpp"
 #include "ringactor/service/registry.hpp"
 
 namespace ringactor::service {
@@ -37,7 +41,38 @@ namespace ringactor::service {
 using service_setup = std::function<expected<void>(actor_system&, const telemetry::config&,
                                                    registry&)>;
 
-/// Runs a server (above); `name` prefixes its messages.
-int serve(int argc, char** argv, std::string_view name, const service_setup& setup);
+/// A front beside the HTTP server (the gRPC one: grpc_front.hpp, in the
+/// library ringactor-grpc), which serve() starts after the HTTP server and
+/// stops with it.
+class server_front {
+public:
+  virtual ~server_front() = default;
+  /// Binds and serves; an error leaves it stopped (serve() returns 1).
+  virtual expected<void> start() = 0;
+  /// Where it listens ("grpc://127.0.0.1:50051"), printed once it serves.
+  virtual std::string url() const = 0;
+  /// Stops advertising itself as ready (first, on SIGTERM).
+  virtual void begin_drain() = 0;
+  /// Lets calls in flight finish within its grace, then stops.
+  virtual void stop() = 0;
+};
+
+/// What a front is built from: the HTTP server's layer objects among them,
+/// so that one limit or one rate bucket covers both fronts.
+struct front_context {
+  actor_system& sys;
+  const telemetry::config& cfg;
+  const registry& reg;
+  std::shared_ptr<const std::vector<layer>> layers;
+};
+
+/// Builds a front, or returns null when the configuration does not turn it on.
+using front_factory = std::function<std::unique_ptr<server_front>(const front_context&)>;
+
+/// Runs a server (above); `name` prefixes its messages. `fronts` may add
+/// fronts beside HTTP (grpc_front_factory()); without one, grpc.enabled =
+/// true is a configuration error.
+int serve(int argc, char** argv, std::string_view name, const service_setup& setup,
+          std::vector<front_factory> fronts = {});
 
 } // namespace ringactor::service

@@ -53,6 +53,15 @@
 //   backend = "cpu"            # a kernel pool's own: cpu | cuda | automatic (default:
 //                              # kernel.backend); an error on a host-actor pool
 //
+//   [grpc]                     # the gRPC front (grpc_front.hpp)
+//   enabled = false
+//   address = "127.0.0.1"
+//   port = 50051               # 0: any free port
+//   max_message_bytes = 4194304
+//   tls_cert = ""              # PEM files; both set: TLS
+//   tls_key = ""
+//   health_interval = "100ms"  # how often health reads readiness
+//
 //   [topics.totals]            # one table per topic (topics.hpp)
 //   buffer = 256               # events kept for Last-Event-ID resume
 //   subscriber_buffer = 64     # unwritten events per subscriber, then overflow
@@ -88,6 +97,14 @@ void declare_layer_keys(telemetry::config_schema& schema);
 
 /// Declares the [routes.*] keys only; declare_layer_keys does it too.
 void declare_route_keys(telemetry::config_schema& schema);
+//
+/// Declares the [grpc] keys above (served by ringactor-grpc; a server built
+/// without it refuses grpc.enabled = true).
+void declare_grpc_keys(telemetry::config_schema& schema);
+
+/// The layers the configuration turns on, in use_configured_layers' order
+/// (and with its errors), for the HTTP server and the gRPC front to share.
+expected<std::vector<layer>> configured_layers(const telemetry::config& cfg);
 
 /// Adds the layers the configuration turns on to `server` (use()), in
 /// this order: access log, CORS, rate limit, bearer auth, concurrency

@@ -1,0 +1,319 @@
+// grpc_bench: gRPC calls over loopback to a pool of kernel workers (the
+// adder kernel, CPU backend, 2 workers), side by side in one run with
+//   "ringactor": ringactor's gRPC front (grpc_front: layers, registry,
+//                pool, kernels) serving ringactor.v1.Kernels,
+//   "bare":      a bare grpc++ callback service of the same proto with no
+//                actors, which does the same JSON parse of the payload and
+//                writes the same reply shape.
+// Unary (Execute) and streaming (ExecuteStream, one request in flight per
+// stream: write, read its reply, again) each run for the same time with the
+// same number of channels (one client thread per channel, each channel its
+// own connection) and print one JSON line per side:
+//   {"bench":"grpc_unary","impl":"ringactor","p50_us":..,"p99_us":..,
+//    "calls_per_s":..,"channels":16,"seconds":3.0}
+// and "grpc_stream" likewise.
+// Usage: grpc_bench [--quick | --tiny] [--channels N] [--workers N]
+//   --quick  1 s per side instead of 3 s
+//   --tiny   a few calls per channel: checks every side answers right (the
+//            bench test suite), timings meaningless
+// Every reply is checked (its output is a + b); a wrong one exits 1.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
+
+#include <ringactor/json_format.hpp>
+#include <ringactor/service/grpc_front.hpp>
+#include <ringactor/v1/kernels.grpc.pb.h>
+
+#include "../../service/demo_services.hpp"
+
+namespace grpc_bench {
+
+using namespace ringactor;
+using clock = std::chrono::steady_clock;
+namespace v1 = ringactor::v1;
+
+struct options {
+  double seconds = 3.0;
+  int channels = 16;
+  std::size_t workers = 2;
+  int tiny_calls = 0; // > 0: this many calls per channel, then stop
+};
+
+struct result {
+  std::vector<double> latencies_us;
+  double seconds = 0;
+  long wrong = 0;
+};
+
+double percentile(std::vector<double>& xs, double p) {
+  if (xs.empty())
+    return 0;
+  auto k = static_cast<std::size_t>(p * static_cast<double>(xs.size() - 1));
+  std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(k), xs.end());
+  return xs[k];
+}
+
+void report(std::string_view bench, std::string_view impl, result& r, const options& o) {
+  auto n = static_cast<double>(r.latencies_us.size());
+  auto p50 = percentile(r.latencies_us, 0.50);
+  auto p99 = percentile(r.latencies_us, 0.99);
+  fmt::print("{{\"bench\":\"{}\",\"impl\":\"{}\",\"p50_us\":{:.1f},\"p99_us\":{:.1f},"
+             "\"calls_per_s\":{:.0f},\"channels\":{},\"seconds\":{:.2f}}}\n",
+             bench, impl, p50, p99, r.seconds > 0 ? n / r.seconds : 0.0, o.channels, r.seconds);
+  std::fflush(stdout);
+}
+
+/// The request of call `i` and the output it must get.
+v1::ExecuteRequest request_of(long i, std::string& want) {
+  v1::ExecuteRequest req;
+  req.set_kernel_id("adder");
+  req.set_message("adder.add");
+  auto a = static_cast<int>(i % 1000);
+  req.set_json_payload(fmt::format("{{\"a\":{},\"b\":{}}}", a, 7));
+  want = std::to_string(a + 7);
+  return req;
+}
+
+// -- the client: one channel (connection) per thread -----------------------------
+
+std::shared_ptr<grpc::Channel> channel_to(std::uint16_t port) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1); // a connection of its own
+  return grpc::CreateCustomChannel(fmt::format("127.0.0.1:{}", port),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
+/// Runs `per_channel(stub, stop, out)` on o.channels threads for o.seconds
+/// (or o.tiny_calls calls each) and merges what they measured.
+template <class Fn>
+result drive(std::uint16_t port, const options& o, Fn per_channel) {
+  std::atomic<bool> stop{false}; // set once by this thread; the clients poll it (relaxed)
+  std::vector<result> parts(static_cast<std::size_t>(o.channels));
+  std::vector<std::thread> threads;
+  auto start = clock::now();
+  for (int c = 0; c < o.channels; ++c)
+    threads.emplace_back([&, c] {
+      auto stub = v1::Kernels::NewStub(channel_to(port));
+      per_channel(*stub, stop, parts[static_cast<std::size_t>(c)]);
+    });
+  if (o.tiny_calls == 0) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+    stop.store(true, std::memory_order_relaxed);
+  }
+  for (auto& t : threads)
+    t.join();
+  result all;
+  all.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  for (auto& p : parts) {
+    all.latencies_us.insert(all.latencies_us.end(), p.latencies_us.begin(), p.latencies_us.end());
+    all.wrong += p.wrong;
+  }
+  return all;
+}
+
+result run_unary(std::uint16_t port, const options& o) {
+  return drive(port, o, [&o](v1::Kernels::Stub& stub, std::atomic<bool>& stop, result& out) {
+    std::string want;
+    for (long i = 0; o.tiny_calls > 0 ? i < o.tiny_calls : !stop.load(std::memory_order_relaxed);
+         ++i) {
+      auto req = request_of(i, want);
+      v1::ExecuteReply rep;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds{10});
+      auto t0 = clock::now();
+      auto status = stub.Execute(&ctx, req, &rep);
+      out.latencies_us.push_back(
+        std::chrono::duration<double, std::micro>(clock::now() - t0).count());
+      if (!status.ok() || rep.json_output() != want)
+        ++out.wrong;
+    }
+  });
+}
+
+result run_stream(std::uint16_t port, const options& o) {
+  return drive(port, o, [&o](v1::Kernels::Stub& stub, std::atomic<bool>& stop, result& out) {
+    grpc::ClientContext ctx;
+    auto rw = stub.ExecuteStream(&ctx);
+    std::string want;
+    for (long i = 0; o.tiny_calls > 0 ? i < o.tiny_calls : !stop.load(std::memory_order_relaxed);
+         ++i) {
+      auto req = request_of(i, want);
+      req.set_request_id(std::to_string(i));
+      v1::ExecuteReply rep;
+      auto t0 = clock::now();
+      if (!rw->Write(req) || !rw->Read(&rep)) {
+        ++out.wrong;
+        break;
+      }
+      out.latencies_us.push_back(
+        std::chrono::duration<double, std::micro>(clock::now() - t0).count());
+      if (rep.json_output() != want || rep.request_id() != req.request_id())
+        ++out.wrong;
+    }
+    rw->WritesDone();
+    if (!rw->Finish().ok())
+      ++out.wrong;
+  });
+}
+
+// -- the sides -------------------------------------------------------------------
+
+/// What the bare service does per call, as the front does: parse the JSON
+/// payload, read the two fields, answer the sum with the reply's shape.
+bool bare_answer(const v1::ExecuteRequest& req, v1::ExecuteReply& rep) {
+  auto doc = wire::parse_json(req.json_payload(), wire::default_limits, req.message());
+  if (!doc)
+    return false;
+  auto a = doc->root().find("a");
+  auto b = doc->root().find("b");
+  if (!a || !b || a.type() != wire::json_type::int64 || b.type() != wire::json_type::int64)
+    return false;
+  rep.set_request_id(req.request_id());
+  rep.set_kernel_id(req.kernel_id());
+  rep.set_json_output(std::to_string(a.as_int64() + b.as_int64()));
+  rep.mutable_metadata()->set_backend("bare");
+  return true;
+}
+
+class bare_stream final : public grpc::ServerBidiReactor<v1::ExecuteRequest, v1::ExecuteReply> {
+public:
+  bare_stream() { StartRead(&in_); }
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    out_.Clear();
+    if (!bare_answer(in_, out_)) {
+      Finish({grpc::StatusCode::INVALID_ARGUMENT, "bad payload"});
+      return;
+    }
+    StartWrite(&out_);
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status::CANCELLED);
+      return;
+    }
+    StartRead(&in_);
+  }
+  void OnDone() override { delete this; }
+
+private:
+  v1::ExecuteRequest in_;
+  v1::ExecuteReply out_;
+};
+
+class bare_service final : public v1::Kernels::CallbackService {
+public:
+  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* ctx, const v1::ExecuteRequest* req,
+                                    v1::ExecuteReply* rep) override {
+    auto* r = ctx->DefaultReactor();
+    r->Finish(bare_answer(*req, *rep)
+                ? grpc::Status::OK
+                : grpc::Status{grpc::StatusCode::INVALID_ARGUMENT, "bad payload"});
+    return r;
+  }
+  grpc::ServerBidiReactor<v1::ExecuteRequest, v1::ExecuteReply>*
+  ExecuteStream(grpc::CallbackServerContext*) override {
+    return new bare_stream;
+  }
+};
+
+struct adder_pool {
+  actor_system sys;
+  service::registry reg;
+  // As ringactor-server runs it (server_schema: system.idle_yield = true).
+  explicit adder_pool(std::size_t workers)
+    : sys(actor_system_config{}.set_workers(workers).set_idle_yield(true)) {
+    telemetry::pool_spec spec;
+    spec.name = "adder";
+    spec.kind = telemetry::worker_kind::kernel;
+    spec.type_name = "adder";
+    spec.size = 2;
+    spec.dispatch = supervision::least_loaded{};
+    // The CPU backend (add_demo_service's default): the figures say so.
+    if (auto added = service::demo::add_demo_service(sys, spec, reg); !added || !*added) {
+      fmt::print(stderr, "grpc_bench: the adder pool does not start\n");
+      std::exit(1);
+    }
+  }
+};
+
+bool check(std::string_view what, const result& r) {
+  if (r.wrong == 0 && !r.latencies_us.empty())
+    return true;
+  fmt::print(stderr, "grpc_bench: {}: {} wrong of {} calls\n", what, r.wrong,
+             r.latencies_us.size());
+  return false;
+}
+
+} // namespace grpc_bench
+
+int main(int argc, char** argv) {
+  using namespace grpc_bench;
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--quick")
+      o.seconds = 1.0;
+    else if (a == "--tiny")
+      o.tiny_calls = 20;
+    else if (a == "--channels" && i + 1 < argc)
+      o.channels = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--workers" && i + 1 < argc)
+      o.workers = static_cast<std::size_t>(std::max(1, std::atoi(argv[++i])));
+    else {
+      fmt::print(stderr, "usage: grpc_bench [--quick | --tiny] [--channels N] [--workers N]\n");
+      return 2;
+    }
+  }
+  bool ok = true;
+  adder_pool pool{o.workers};
+  service::grpc_options gopts;
+  gopts.address = "127.0.0.1";
+  gopts.port = 0;
+  service::grpc_front front{pool.sys, pool.reg, gopts, nullptr};
+  if (auto r = front.start(); !r) {
+    fmt::print(stderr, "grpc_bench: {}\n", to_string(r.error()));
+    return 1;
+  }
+  bare_service bare;
+  grpc::ServerBuilder builder;
+  int bare_port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &bare_port);
+  builder.RegisterService(&bare);
+  auto bare_server = builder.BuildAndStart();
+  if (!bare_server || bare_port == 0) {
+    fmt::print(stderr, "grpc_bench: the bare server does not start\n");
+    return 1;
+  }
+  auto bare_p = static_cast<std::uint16_t>(bare_port);
+  // Alternating sides, unary first, then streams.
+  auto r1 = run_unary(front.port(), o);
+  ok = check("grpc_unary ringactor", r1) && ok;
+  report("grpc_unary", "ringactor", r1, o);
+  auto r2 = run_unary(bare_p, o);
+  ok = check("grpc_unary bare", r2) && ok;
+  report("grpc_unary", "bare", r2, o);
+  auto r3 = run_stream(front.port(), o);
+  ok = check("grpc_stream ringactor", r3) && ok;
+  report("grpc_stream", "ringactor", r3, o);
+  auto r4 = run_stream(bare_p, o);
+  ok = check("grpc_stream bare", r4) && ok;
+  report("grpc_stream", "bare", r4, o);
+  bare_server->Shutdown();
+  front.stop();
+  return ok ? 0 : 1;
+}

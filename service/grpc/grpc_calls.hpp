@@ -1,0 +1,114 @@
+// ringactor service, gRPC front: what every call shares. A call becomes an
+// http_request for the middleware layers (the same layer objects as the
+// HTTP front's), a layer's or the error table's HTTP answer becomes a gRPC
+// status, and a call's deadline becomes the request's timeout.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include <ringactor/actor_system.hpp>
+#include <ringactor/supervision/pool_stats.hpp>
+
+#include "ringactor/service/cancellation.hpp"
+#include "ringactor/service/grpc_front.hpp"
+#include "ringactor/service/middleware.hpp"
+#include "ringactor/service/registry.hpp"
+#include "ringactor/v1/kernels.grpc.pb.h"
+
+namespace ringactor::service::detail {
+
+/// The front's state, shared by its service and every call.
+struct front_state {
+  front_state(actor_system& s, const registry& r, grpc_options o,
+              std::shared_ptr<const std::vector<layer>> l)
+    : sys(s), reg(r), options(std::move(o)), layers(std::move(l)) {}
+
+  actor_system& sys;
+  const registry& reg;
+  grpc_options options;
+  std::shared_ptr<const std::vector<layer>> layers; // never null
+  // Set once by begin_drain (release), read by every new call (acquire):
+  // a call that sees it is refused UNAVAILABLE.
+  std::atomic<bool> draining{false};
+  std::atomic<std::uint64_t> next_request{1}; // relaxed: ids need only be unique
+  // Execute calls and ExecuteStream streams not finished yet: a reactor's
+  // constructor adds one, the thread that finishes it takes it away after
+  // Finish (release); stop() reads it (acquire) to let them finish before
+  // it shuts the server down and deletes it.
+  std::atomic<std::size_t> calls{0};
+};
+
+/// A failed call as an HTTP answer says it: the gRPC code, the message
+/// ("code: text"), and the field path of an input error (else empty).
+struct call_error {
+  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
+  std::string message;
+  std::string field;
+
+  grpc::Status status() const { return {code, message}; }
+};
+
+/// The gRPC code of an HTTP answer (401 UNAUTHENTICATED, 403
+/// PERMISSION_DENIED, 404 NOT_FOUND, 413 and 429 RESOURCE_EXHAUSTED, 400
+/// INVALID_ARGUMENT, 503 UNAVAILABLE or CANCELLED, 504 DEADLINE_EXCEEDED,
+/// 502 ABORTED, 422 FAILED_PRECONDITION, 500 INTERNAL), with the message
+/// and field of its JSON error body.
+call_error error_of(const http_response& res);
+
+/// The error of a call's outcome (REST's error_response table, then error_of).
+call_error error_of(const error& err);
+
+/// The request the layers see for a call of `path` ("/ringactor.v1.Kernels/Execute").
+std::shared_ptr<http_request> request_of(const grpc::CallbackServerContext& ctx, std::string path,
+                                         std::shared_ptr<cancellation> cancel);
+
+/// Runs `handler` behind the front's layers for `request`; `answered` gets
+/// the one answer (the handler's, a layer's, or 500 no_answer), on the
+/// thread that gives it.
+void behind_layers(const front_state& st, std::shared_ptr<const http_request> request,
+                   chain_end handler, std::function<void(http_response)> answered);
+
+/// The timeout a deadline leaves (cut to options.max_timeout; the default
+/// timeout for none), or nullopt when it passed.
+std::optional<std::chrono::milliseconds> timeout_of(const front_state& st,
+                                                    std::chrono::system_clock::time_point deadline);
+
+/// Runs `in` in its kernel; `done` gets the reply (request and kernel id,
+/// metadata, output) and, when it failed, the error (on an actor's
+/// thread, or at once for input that does not decode).
+void execute(const std::shared_ptr<front_state>& st, const v1::ExecuteRequest& in,
+             std::chrono::milliseconds timeout, std::shared_ptr<cancellation> cancel,
+             std::function<void(v1::ExecuteReply, std::optional<error>)> done);
+
+/// Why a call ended: the deadline passed (timeout) or the client went.
+cancel_reason reason_of_cancel(const grpc::CallbackServerContext& ctx);
+
+/// Asks each of `pools` for its statistics (each within `timeout`) and
+/// calls `done` with them, in order, on an actor's thread.
+void gather_stats(actor_system& sys, std::vector<actor> pools, std::chrono::milliseconds timeout,
+                  std::function<void(std::vector<expected<supervision::pool_stats>>)> done);
+
+/// A service's description with its pool's statistics (per worker when
+/// `workers`).
+void describe(const service_entry& s, const expected<supervision::pool_stats>& stats, bool workers,
+              v1::KernelInfo& out);
+
+// -- the streaming calls (execute_stream.cpp, subscribe.cpp) ------------------------
+
+grpc::ServerBidiReactor<v1::ExecuteRequest, v1::ExecuteReply>*
+start_execute_stream(std::shared_ptr<front_state> st, grpc::CallbackServerContext* ctx);
+
+grpc::ServerWriteReactor<v1::TopicEvent>* start_subscribe(std::shared_ptr<front_state> st,
+                                                          grpc::CallbackServerContext* ctx,
+                                                          const v1::SubscribeRequest* req);
+
+} // namespace ringactor::service::detail

@@ -1,0 +1,692 @@
+#!/usr/bin/env python3
+"""The gRPC front of a ringactor server, called by a real gRPC client.
+
+Generates the Python stubs of service/proto/ringactor/v1/kernels.proto into a
+temporary folder (protoc and grpc_python_plugin), starts the test server
+(rest_test_server: the demo's adder plus slow, refusing, crashing and
+worker-less pools) with grpc.enabled on free loopback ports, and checks every
+RPC, deadlines, cancellation, every status-code mapping, the middleware
+layers, health (Check and Watch), reflection, graceful shutdown and a load of
+unary calls with injected faults. Every wait is bounded; only 127.0.0.1 is
+ever a target.
+
+    check_grpc.py SERVER_BINARY SOURCE_ROOT [LOAD_CALLS]
+"""
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import grpc
+
+failures = []
+SERVING, NOT_SERVING = 1, 2
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+        print(f"FAIL: {what}", flush=True)
+    return ok
+
+
+def generate_stubs(root, out):
+    plugin = shutil.which("grpc_python_plugin")
+    if plugin is None:
+        sys.exit("grpc_python_plugin not found (Debian package protobuf-compiler-grpc)")
+    subprocess.run(["protoc", "-I" + os.path.join(root, "service", "proto"),
+                    "--python_out=" + out, "--grpc_out=" + out,
+                    "--plugin=protoc-gen-grpc=" + plugin, "ringactor/v1/kernels.proto"],
+                   check=True)
+    sys.path.insert(0, out)
+
+
+POOLS = """
+[kernel]
+backend = "cpu"
+
+[pools.adder]
+kernel = "adder"
+size = 2
+
+[pools.slow]
+actor = "sleeper"
+size = 2
+worker_timeout = "10s"
+queue_timeout = "10s"
+
+[pools.empty]
+actor = "no_worker"
+queue_timeout = "100ms"
+
+[pools.refuser]
+actor = "refuser"
+size = 1
+
+[pools.crasher]
+actor = "crasher"
+size = 2
+max_restarts = 100000
+within = "1s"
+
+[pools.fragile]
+actor = "crasher"
+size = 1
+max_restarts = 0
+
+[pools.ticker]
+actor = "ticker"
+size = 1
+
+[pools.victim]
+actor = "crasher"
+size = 2
+
+[pools.resizer]
+actor = "resizer"
+size = 1
+
+[topics.ticks]
+buffer = 64
+subscriber_buffer = 64
+"""
+
+
+class Server:
+    """The test server on free loopback ports, stopped (killed if need be) at the end."""
+
+    def __init__(self, binary, tmp, *args, pools=POOLS, tls=False):
+        path = os.path.join(tmp, f"grpc_{len(os.listdir(tmp))}.toml")
+        with open(path, "w") as f:
+            f.write(pools)
+        self.proc = subprocess.Popen(
+            [binary, "--config", path, "--http.port=0", "--grpc.enabled=true", "--grpc.port=0",
+             "--grpc.health_interval=20ms", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines = queue.Queue()
+        self.output = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.port = None
+        deadline = time.monotonic() + 20
+        while self.port is None and time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            m = re.search(r"listening on grpcs?://127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+        if self.port is None:
+            self.kill()
+            raise RuntimeError("the server did not announce its gRPC port:\n"
+                               + "".join(self.output))
+        # A TLS server's checks make channels of their own.
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.stub = kernels_grpc.KernelsStub(self.channel)
+
+    def _read(self):
+        # RINGACTOR_GRPC_SERVER_LOG: every server's whole output goes there too.
+        log = os.environ.get("RINGACTOR_GRPC_SERVER_LOG")
+        with open(log, "a") if log else open(os.devnull, "w") as copy:
+            for line in self.proc.stdout:
+                self.output.append(line)
+                copy.write(line)
+                self.lines.put(line)
+        self.lines.put(None)
+
+    def stop(self):
+        """SIGTERM, as an operator stops it; its exit status (-1: it hung)."""
+        self.channel.close()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return -1
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        code = self.stop()
+        check(code == 0, f"the server stops with exit status 0 (got {code}):\n"
+              + self.report())
+
+    def report(self):
+        """A sanitizer's first reports (from its first WARNING or ERROR), else the last lines."""
+        for i, line in enumerate(self.output):
+            if "WARNING: ThreadSanitizer" in line or "ERROR: " in line:
+                return "".join(self.output[i:i + 150])
+        return "".join(self.output[-20:])
+
+
+def execute(stub, kernel, message, payload, timeout=5.0, metadata=None, request_id=""):
+    req = kernels_pb2.ExecuteRequest(kernel_id=kernel, message=message, json_payload=payload,
+                                     request_id=request_id)
+    return stub.Execute(req, timeout=timeout, metadata=metadata)
+
+
+def code_of(fn):
+    """The status code (and details) a call ends with."""
+    try:
+        fn()
+        return grpc.StatusCode.OK, ""
+    except grpc.RpcError as e:
+        return e.code(), e.details() or ""
+
+
+def pool_of(stub, kernel, metadata=None):
+    return stub.GetKernel(kernels_pb2.GetKernelRequest(kernel_id=kernel), timeout=5,
+                          metadata=metadata).pool
+
+
+def wait_for(what, limit=5.0, step=0.01):
+    """Polls `what` until it is true or `limit` seconds pass."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if what():
+            return True
+        time.sleep(step)
+    return what()
+
+
+# -- health and reflection: raw protobuf, as Debian's python3-grpcio ships
+# neither grpc_health nor grpc_reflection ------------------------------------
+
+def health_request(service):
+    name = service.encode()
+    return b"\x0a" + bytes([len(name)]) + name if name else b""
+
+
+def health_status(raw):
+    # HealthCheckResponse { ServingStatus status = 1; }: absent means 0.
+    return raw[1] if len(raw) >= 2 and raw[0] == 0x08 else 0
+
+
+def health_check(channel, service):
+    call = channel.unary_unary("/grpc.health.v1.Health/Check",
+                               request_serializer=lambda x: x,
+                               response_deserializer=lambda x: x)
+    return health_status(call(health_request(service), timeout=5))
+
+
+def health_watch(channel, service, timeout=5):
+    call = channel.unary_stream("/grpc.health.v1.Health/Watch",
+                                request_serializer=lambda x: x,
+                                response_deserializer=lambda x: x)
+    return call(health_request(service), timeout=timeout)
+
+
+# -- the checks ---------------------------------------------------------------
+
+def execute_answers_with_the_kernels_output_and_metadata(s):
+    r = execute(s.stub, "adder", "adder.add", '{"a":40,"b":2}', request_id="r-1")
+    check(r.json_output == "42", f"Execute adder.add 40+2 answers 42 (got {r.json_output!r})")
+    check(r.request_id == "r-1", "Execute echoes the request id")
+    check(r.kernel_id == "adder", "Execute names the kernel")
+    check(r.metadata.backend == "cpu", f"the metadata names the backend ({r.metadata.backend!r})")
+    check(r.metadata.duration_us >= 0, "the metadata has a duration")
+    k = s.stub.GetKernel(kernels_pb2.GetKernelRequest(kernel_id="adder"), timeout=5)
+    actors = {w.actor for w in k.pool.workers if w.running}
+    check(len(actors) == 2 and r.metadata.worker in actors,
+          f"the metadata names the worker that answered ({r.metadata.worker} in {actors})")
+    r = execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}')
+    check(r.request_id != "", "Execute assigns a request id when none is given")
+
+
+def list_and_get_kernel_describe_the_registry(s):
+    r = s.stub.ListKernels(kernels_pb2.ListKernelsRequest(), timeout=5)
+    ids = sorted(k.id for k in r.kernels)
+    check(ids == sorted(["adder", "slow", "empty", "refuser", "crasher", "fragile", "ticker",
+                         "victim", "resizer"]),
+          f"ListKernels names every kernel (got {ids})")
+    adder = [k for k in r.kernels if k.id == "adder"][0]
+    check("adder.add" in [m.name for m in adder.messages], "ListKernels names the messages")
+    check(adder.pool.size == 2 and adder.pool.live_workers == 2,
+          f"ListKernels gives the pool's statistics ({adder.pool})")
+    k = s.stub.GetKernel(kernels_pb2.GetKernelRequest(kernel_id="slow"), timeout=5)
+    check(k.id == "slow" and len(k.pool.workers) == 2,
+          f"GetKernel gives the pool's workers ({len(k.pool.workers)})")
+    code, _ = code_of(lambda: s.stub.GetKernel(kernels_pb2.GetKernelRequest(kernel_id="nope"),
+                                               timeout=5))
+    check(code == grpc.StatusCode.NOT_FOUND, f"GetKernel of an unknown kernel: NOT_FOUND ({code})")
+
+
+def every_error_maps_to_its_status_code(s):
+    cases = [
+        ("an unknown kernel", ("nope", "adder.add", '{"a":1,"b":2}'),
+         grpc.StatusCode.NOT_FOUND, "unknown_kernel"),
+        ("an unknown message", ("adder", "adder.nope", '{"a":1,"b":2}'),
+         grpc.StatusCode.NOT_FOUND, "unknown_message"),
+        ("a payload that is no JSON", ("adder", "adder.add", '{"a":1,'),
+         grpc.StatusCode.INVALID_ARGUMENT, "invalid_input"),
+        ("a field of the wrong type", ("adder", "adder.add", '{"a":"one","b":2}'),
+         grpc.StatusCode.INVALID_ARGUMENT, "add.a"),
+        ("a pool without a live worker", ("empty", "rest_test.nap", '{"ms":1}'),
+         grpc.StatusCode.UNAVAILABLE, "pool_unavailable"),
+        ("a kernel that refuses", ("refuser", "rest_test.nap", '{"ms":1}'),
+         grpc.StatusCode.FAILED_PRECONDITION, "rejected"),
+        ("a worker that crashes on the request", ("crasher", "rest_test.work",
+                                                  '{"n":1,"crash":true}'),
+         grpc.StatusCode.ABORTED, "worker_failed"),
+    ]
+    for what, args, want, text in cases:
+        code, details = code_of(lambda: execute(s.stub, *args))
+        check(code == want and text in details,
+              f"{what}: {want} mentioning {text!r} (got {code}: {details!r})")
+
+
+def an_exceeded_deadline_is_deadline_exceeded_and_leaves_nothing_in_flight(s):
+    for limit in (0.001, 0.1):
+        start = time.monotonic()
+        code, _ = code_of(lambda: execute(s.stub, "slow", "rest_test.nap", '{"ms":400}',
+                                          timeout=limit))
+        took = time.monotonic() - start
+        check(code == grpc.StatusCode.DEADLINE_EXCEEDED,
+              f"a {limit * 1000:g} ms deadline on a 400 ms kernel: DEADLINE_EXCEEDED ({code})")
+        check(took < 0.35, f"the call ends at its deadline, not the kernel's end ({took:.3f} s)")
+        # In flight back to 0 well before the kernel's 400 ms are over for
+        # the 100 ms case: the pool dropped the request, it did not finish it.
+        check(wait_for(lambda: pool_of(s.stub, "slow").in_flight == 0, limit=2.0),
+              f"in flight back to 0 after the {limit * 1000:g} ms deadline "
+              f"({pool_of(s.stub, 'slow')})")
+
+
+def a_cancelled_call_is_cancelled_in_the_pool(s):
+    before = pool_of(s.stub, "slow").cancelled
+    fut = s.stub.Execute.future(kernels_pb2.ExecuteRequest(
+        kernel_id="slow", message="rest_test.nap", json_payload='{"ms":1500}'), timeout=10)
+    check(wait_for(lambda: pool_of(s.stub, "slow").in_flight == 1),
+          "the slow call is in flight")
+    start = time.monotonic()
+    fut.cancel()
+    # The pool answers a cancelled request at once and drops its worker's
+    # reply; the worker itself cannot be stopped mid-message (1.5 s).
+    check(wait_for(lambda: pool_of(s.stub, "slow").cancelled == before + 1, limit=1.0),
+          f"the pool counts the call cancelled at once ({pool_of(s.stub, 'slow')})")
+    check(time.monotonic() - start < 1.0, "long before the kernel's 1.5 s")
+    check(wait_for(lambda: pool_of(s.stub, "slow").in_flight == 0, limit=5.0),
+          f"in flight back to 0 ({pool_of(s.stub, 'slow')})")
+
+
+def a_message_past_the_size_limit_is_resource_exhausted(s):
+    big = '{"a":1,"b":2,"pad":"' + "x" * (64 << 20) + '"}'
+    code, details = code_of(lambda: execute(s.stub, "adder", "adder.add", big, timeout=30))
+    check(code == grpc.StatusCode.RESOURCE_EXHAUSTED,
+          f"a 64 MB message: RESOURCE_EXHAUSTED ({code}: {details[:80]!r})")
+    r = execute(s.stub, "adder", "adder.add", '{"a":2,"b":2}')
+    check(r.json_output == "4", "the server serves on after it")
+
+
+def execute_stream_answers_each_request_by_its_id_in_any_order(s):
+    reqs = []
+    for i in range(20):
+        if i % 5 == 0:
+            reqs.append(kernels_pb2.ExecuteRequest(kernel_id="slow", message="rest_test.nap",
+                                                   json_payload='{"ms":150}', request_id=f"s{i}"))
+        else:
+            reqs.append(kernels_pb2.ExecuteRequest(kernel_id="adder", message="adder.add",
+                                                   json_payload=f'{{"a":{i},"b":1000}}',
+                                                   request_id=f"a{i}"))
+    reqs.append(kernels_pb2.ExecuteRequest(kernel_id="adder", message="adder.add",
+                                           json_payload='{"a":"x"}', request_id="bad"))
+    replies = list(s.stub.ExecuteStream(iter(reqs), timeout=10))
+    by_id = {r.request_id: r for r in replies}
+    check(len(replies) == 21 and len(by_id) == 21,
+          f"one reply per request ({len(replies)} replies, {len(by_id)} ids)")
+    for i in range(20):
+        r = by_id.get(f"a{i}") if i % 5 else by_id.get(f"s{i}")
+        want = str(i + 1000) if i % 5 else "150"
+        check(r is not None and r.json_output == want and not r.HasField("error"),
+              f"request {i} answered {want} ({r})")
+    bad = by_id.get("bad")
+    check(bad is not None and bad.error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+          and bad.error.field == "add.a",
+          f"a bad request gets an error reply with the field path, the stream goes on ({bad})")
+    order = [r.request_id for r in replies]
+    check(order[0] != "s0" and order != [r.request_id for r in reqs],
+          f"replies leave in completion order, not request order ({order})")
+
+
+def a_cancelled_stream_cancels_its_requests_in_the_pool(s):
+    gate = threading.Event()
+
+    def requests():
+        yield kernels_pb2.ExecuteRequest(kernel_id="slow", message="rest_test.nap",
+                                         json_payload='{"ms":1500}', request_id="long")
+        gate.wait(10)
+
+    before = pool_of(s.stub, "slow").cancelled
+    call = s.stub.ExecuteStream(requests(), timeout=10)
+    check(wait_for(lambda: pool_of(s.stub, "slow").in_flight == 1),
+          "the stream's request is in flight")
+    call.cancel()
+    gate.set()
+    check(wait_for(lambda: pool_of(s.stub, "slow").cancelled == before + 1, limit=1.0),
+          f"cancelling the stream mid-way cancels its request ({pool_of(s.stub, 'slow')})")
+    check(wait_for(lambda: pool_of(s.stub, "slow").in_flight == 0, limit=5.0),
+          f"in flight back to 0 ({pool_of(s.stub, 'slow')})")
+
+
+def subscribe_streams_a_topics_events(s):
+    call = s.stub.Subscribe(kernels_pb2.SubscribeRequest(topic="ticks"), timeout=10)
+    # The subscription is in place once the topic counts it: publish then.
+    got = []
+    reader = threading.Thread(target=lambda: [got.append(e) for _, e in zip(range(5), call)])
+    reader.start()
+    deadline = time.monotonic() + 5
+    while not got and time.monotonic() < deadline:
+        execute(s.stub, "ticker", "rest_test.burst", '{"count":5}')
+        reader.join(timeout=0.2)
+    reader.join(timeout=5)
+    call.cancel()
+    check(len(got) == 5, f"Subscribe delivers the published events ({len(got)} of 5)")
+    if got:
+        ids = [e.id for e in got]
+        check(ids == list(range(ids[0], ids[0] + 5)), f"events come in order ({ids})")
+        check(got[0].type == "rest_test.tick" and '"pad"' in got[0].json_data,
+              f"an event has its type and JSON ({got[0].type})")
+    code, _ = code_of(lambda: list(s.stub.Subscribe(
+        kernels_pb2.SubscribeRequest(topic="nope"), timeout=5)))
+    check(code == grpc.StatusCode.NOT_FOUND, f"an unknown topic: NOT_FOUND ({code})")
+
+
+def health_says_which_kernels_serve_and_watch_sees_a_pool_go_down(s):
+    check(health_check(s.channel, "adder") == SERVING, "Check: a pool with live workers SERVING")
+    check(health_check(s.channel, "ringactor.v1.Kernels") == SERVING,
+          "Check: the Kernels service SERVING")
+    check(health_check(s.channel, "empty") == NOT_SERVING,
+          "Check: a pool without a live worker NOT_SERVING")
+    check(health_check(s.channel, "") == NOT_SERVING,
+          "Check: the server NOT_SERVING while a pool is not ready (as /health/ready)")
+    code, _ = code_of(lambda: health_check(s.channel, "nope"))
+    check(code == grpc.StatusCode.NOT_FOUND, f"Check: an unknown service NOT_FOUND ({code})")
+    watch = health_watch(s.channel, "fragile")
+    first = health_status(next(watch))
+    check(first == SERVING, f"Watch: the fragile pool SERVING first ({first})")
+    # Its only worker crashes and the pool may not restart it.
+    code_of(lambda: execute(s.stub, "fragile", "rest_test.work", '{"n":1,"crash":true}'))
+    second = health_status(next(watch))
+    check(second == NOT_SERVING, f"Watch: NOT_SERVING once its worker is gone ({second})")
+    watch.cancel()
+    code, details = code_of(lambda: execute(s.stub, "fragile", "rest_test.work",
+                                                  '{"n":1,"crash":false}'))
+    check(code == grpc.StatusCode.UNAVAILABLE, f"a call to it: UNAVAILABLE ({code}: {details})")
+
+
+def watch_flips_when_all_workers_of_a_pool_stop_and_come_back(s):
+    watch = health_watch(s.channel, "victim", timeout=10)
+    seen = [health_status(next(watch))]
+    execute(s.stub, "resizer", "rest_test.resize", '{"pool":"victim","size":0}')
+    seen.append(health_status(next(watch)))
+    code, details = code_of(lambda: execute(s.stub, "victim", "rest_test.work",
+                                            '{"n":1,"crash":false}', timeout=2))
+    execute(s.stub, "resizer", "rest_test.resize", '{"pool":"victim","size":2}')
+    seen.append(health_status(next(watch)))
+    watch.cancel()
+    check(seen == [SERVING, NOT_SERVING, SERVING],
+          f"Watch: SERVING, NOT_SERVING with no worker, SERVING once restored ({seen})")
+    check(code == grpc.StatusCode.UNAVAILABLE,
+          f"a call while no worker lives: UNAVAILABLE ({code}: {details})")
+    r = execute(s.stub, "victim", "rest_test.work", '{"n":7,"crash":false}')
+    check(r.json_output == "7", "the restored pool answers")
+
+
+def a_subscriber_that_stops_reading_is_cut_off_with_resource_exhausted(s):
+    call = s.stub.Subscribe(kernels_pb2.SubscribeRequest(topic="ticks"), timeout=20)
+    first = []
+    reader = threading.Thread(target=lambda: first.append(next(call)))
+    reader.start()
+    deadline = time.monotonic() + 5
+    while reader.is_alive() and time.monotonic() < deadline:
+        execute(s.stub, "ticker", "rest_test.burst", '{"count":1}')
+        reader.join(timeout=0.2)
+    check(len(first) == 1, "the subscription is live")
+    # Not read now: about 1 MB of events fills the connection's flow-control
+    # window, then the subscriber's queue of 64.
+    execute(s.stub, "ticker", "rest_test.burst", '{"count":5000}', timeout=20)
+    got, code, details = 0, None, ""
+    try:
+        for _ in call:
+            got += 1
+    except grpc.RpcError as e:
+        code, details = e.code(), e.details() or ""
+    check(code == grpc.StatusCode.RESOURCE_EXHAUSTED and "overflow" in details,
+          f"cut off with RESOURCE_EXHAUSTED naming the overflow after {got} events "
+          f"({code}: {details!r})")
+    check(got < 5000, f"it lost events, and was told ({got} of 5000 arrived)")
+
+
+def reflection_lists_the_services(s):
+    call = s.channel.stream_stream(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        request_serializer=lambda x: x, response_deserializer=lambda x: x)
+    # ServerReflectionRequest { string list_services = 7; }
+    raw = b"".join(call(iter([b"\x3a\x00"]), timeout=5))
+    check(b"ringactor.v1.Kernels" in raw and b"grpc.health.v1.Health" in raw,
+          f"reflection lists ringactor.v1.Kernels and the health service ({raw[:120]!r})")
+
+
+def the_layers_answer_with_grpc_codes(binary, tmp):
+    args = ["--auth.tokens=secret,narrow:/execute", "--http.request_timeout=100ms",
+            "--limits.max_concurrent=1", "--http.access_log=true", "--system.log_level=info"]
+    with Server(binary, tmp, *args) as s:
+        code, _ = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}'))
+        check(code == grpc.StatusCode.UNAUTHENTICATED, f"no token: UNAUTHENTICATED ({code})")
+        code, _ = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}',
+                                          metadata=[("authorization", "Bearer wrong")]))
+        check(code == grpc.StatusCode.UNAUTHENTICATED, f"a wrong token: UNAUTHENTICATED ({code})")
+        code, _ = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}',
+                                          metadata=[("authorization", "Bearer narrow")]))
+        check(code == grpc.StatusCode.PERMISSION_DENIED,
+              f"a token for other paths: PERMISSION_DENIED ({code})")
+        auth = [("authorization", "Bearer secret")]
+        r = execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}', metadata=auth)
+        check(r.json_output == "3", "the right token: the answer")
+        check(health_check(s.channel, "adder") == SERVING, "health needs no token")
+        trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}',
+                metadata=auth + [("traceparent", f"00-{trace}-00f067aa0ba902b7-01"),
+                                 ("x-request-id", "grpc-log-1")])
+        check(wait_for(lambda: any("access POST /ringactor.v1.Kernels/Execute 200" in line
+                                   and f"trace_id={trace}" in line
+                                   and "request_id=grpc-log-1" in line
+                                   for line in list(s.output)), limit=2.0),
+              "the access log writes the call with its traceparent's trace id and request id")
+        code, details = code_of(lambda: execute(s.stub, "slow", "rest_test.nap", '{"ms":300}',
+                                                metadata=auth))
+        check(code == grpc.StatusCode.DEADLINE_EXCEEDED and "timeout" in details,
+              f"the request-timeout layer: DEADLINE_EXCEEDED ({code}: {details!r})")
+        check(wait_for(lambda: pool_of(s.stub, "slow", auth).in_flight == 0, limit=2.0),
+              "the timed-out request left the pool")
+        fut = s.stub.Execute.future(kernels_pb2.ExecuteRequest(
+            kernel_id="slow", message="rest_test.nap", json_payload='{"ms":80}'),
+            timeout=5, metadata=auth)
+        seen = []
+
+        def shed():
+            code, _ = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}',
+                                              metadata=auth))
+            seen.append(code)
+            return code == grpc.StatusCode.UNAVAILABLE or fut.done()
+
+        wait_for(shed, limit=2.0, step=0.001)
+        fut.exception(timeout=5)
+        check(grpc.StatusCode.UNAVAILABLE in seen,
+              f"the concurrency limit: UNAVAILABLE while the slot is taken ({set(seen)})")
+    with Server(binary, tmp, "--rate_limit.rate=1", "--rate_limit.burst=2") as s:
+        codes = [code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}'))[0]
+                 for _ in range(3)]
+        check(codes[:2] == [grpc.StatusCode.OK] * 2
+              and codes[2] == grpc.StatusCode.RESOURCE_EXHAUSTED,
+              f"the rate limit: RESOURCE_EXHAUSTED past the burst ({codes})")
+
+
+def a_load_with_faults_loses_no_call(s, calls):
+    """`calls` unary calls over 16 channels, one in 500 a crashing request."""
+    channels = [grpc.insecure_channel(f"127.0.0.1:{s.port}",
+                                      options=[("grpc.use_local_subchannel_pool", 1)])
+                for _ in range(16)]
+    per = calls // 16
+    results = [[] for _ in range(16)]
+
+    def run(k):
+        stub = kernels_grpc.KernelsStub(channels[k])
+        window = []
+        for i in range(per):
+            n = k * per + i
+            if n % 500 == 250:
+                req = kernels_pb2.ExecuteRequest(kernel_id="crasher", message="rest_test.work",
+                                                 json_payload='{"n":1,"crash":true}',
+                                                 request_id=f"f{n}")
+            else:
+                req = kernels_pb2.ExecuteRequest(kernel_id="adder", message="adder.add",
+                                                 json_payload=f'{{"a":{n % 1000},"b":1}}',
+                                                 request_id=f"c{n}")
+            window.append((n, stub.Execute.future(req, timeout=30)))
+            if len(window) >= 32:
+                results[k].extend(collect(window))
+                window = []
+        results[k].extend(collect(window))
+
+    def collect(window):
+        out = []
+        for n, f in window:
+            try:
+                r = f.result()
+                out.append((n, "ok", r.json_output))
+            except grpc.RpcError as e:
+                out.append((n, e.code(), ""))
+        return out
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    took = time.monotonic() - start
+    for c in channels:
+        c.close()
+    flat = [x for r in results for x in r]
+    faults = sum(1 for n, _, _ in flat if n % 500 == 250)
+    wrong = [(n, c, o) for n, c, o in flat
+             if (n % 500 == 250 and c != grpc.StatusCode.ABORTED)
+             or (n % 500 != 250 and (c != "ok" or o != str(n % 1000 + 1)))]
+    print(f"load: {len(flat)} responses to {per * 16} calls in {took:.1f} s "
+          f"({len(flat) / took:.0f}/s), {faults} faults", flush=True)
+    check(len(flat) == per * 16, f"responses == calls ({len(flat)} of {per * 16})")
+    check(not wrong, f"every call answered right, every fault ABORTED ({wrong[:5]})")
+
+
+def sigterm_turns_health_not_serving_drains_then_exits_0(binary, tmp):
+    s = Server(binary, tmp)
+    watch = health_watch(s.channel, "adder")
+    check(health_status(next(watch)) == SERVING, "Watch: SERVING before SIGTERM")
+    slow = s.stub.Execute.future(kernels_pb2.ExecuteRequest(
+        kernel_id="slow", message="rest_test.nap", json_payload='{"ms":600}'), timeout=10)
+    check(wait_for(lambda: pool_of(s.stub, "slow").in_flight == 1), "a call is in flight")
+    s.proc.send_signal(signal.SIGTERM)
+    status = None
+    try:
+        status = health_status(next(watch))
+    except (grpc.RpcError, StopIteration):
+        pass
+    check(status == NOT_SERVING, f"Watch: NOT_SERVING on SIGTERM ({status})")
+    code, details = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}',
+                                            timeout=2))
+    check(code == grpc.StatusCode.UNAVAILABLE,
+          f"a call after SIGTERM: UNAVAILABLE ({code}: {details})")
+    try:
+        out = slow.result(timeout=10).json_output
+    except grpc.RpcError as e:
+        out = f"{e.code()}: {e.details()}"
+    check(out == "600", f"the call in flight finishes within the grace ({out})")
+    try:
+        code = s.proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        s.kill()
+        code = -1
+    check(code == 0, f"SIGTERM: exit status 0 ({code})")
+
+
+def tls_serves_with_the_configured_certificate(binary, tmp):
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    s = Server(binary, tmp, f"--grpc.tls_cert={cert}", f"--grpc.tls_key={key}", tls=True)
+    with s:
+        with open(cert, "rb") as f:
+            creds = grpc.ssl_channel_credentials(root_certificates=f.read())
+        with grpc.secure_channel(f"127.0.0.1:{s.port}", creds) as ch:
+            r = execute(kernels_grpc.KernelsStub(ch), "adder", "adder.add", '{"a":5,"b":6}')
+            check(r.json_output == "11", "TLS: Execute answers over a TLS channel")
+        with grpc.insecure_channel(f"127.0.0.1:{s.port}") as ch:
+            code, _ = code_of(lambda: execute(kernels_grpc.KernelsStub(ch), "adder", "adder.add",
+                                              '{"a":5,"b":6}', timeout=2))
+            check(code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED),
+                  f"TLS: a plaintext client gets no answer ({code})")
+    p = subprocess.run([binary, "--http.port=0", "--grpc.enabled=true", "--grpc.port=0",
+                        f"--grpc.tls_cert={cert}"], capture_output=True, text=True, timeout=20)
+    check(p.returncode != 0 and "grpc.tls_key" in p.stderr,
+          f"TLS: a certificate without a key is refused, naming the key ({p.returncode}: "
+          f"{p.stderr!r})")
+
+
+def run(case, *args):
+    """Runs one check; an exception (a call that hung past its deadline) fails it."""
+    print(f"-- {case.__name__}", flush=True)
+    try:
+        case(*args)
+    except Exception as e:  # noqa: BLE001 - any failure of a case is reported, the rest runs
+        check(False, f"{case.__name__} raised {e!r}")
+
+
+def main():
+    global kernels_pb2, kernels_grpc
+    binary, root = sys.argv[1], sys.argv[2]
+    load_calls = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_stubs(root, tmp)
+        from ringactor.v1 import kernels_pb2 as pb2, kernels_pb2_grpc as pb2_grpc
+        kernels_pb2, kernels_grpc = pb2, pb2_grpc
+        cases = [execute_answers_with_the_kernels_output_and_metadata,
+                 list_and_get_kernel_describe_the_registry,
+                 every_error_maps_to_its_status_code,
+                 an_exceeded_deadline_is_deadline_exceeded_and_leaves_nothing_in_flight,
+                 a_cancelled_call_is_cancelled_in_the_pool,
+                 a_message_past_the_size_limit_is_resource_exhausted,
+                 execute_stream_answers_each_request_by_its_id_in_any_order,
+                 a_cancelled_stream_cancels_its_requests_in_the_pool,
+                 subscribe_streams_a_topics_events,
+                 a_subscriber_that_stops_reading_is_cut_off_with_resource_exhausted,
+                 reflection_lists_the_services,
+                 health_says_which_kernels_serve_and_watch_sees_a_pool_go_down,
+                 watch_flips_when_all_workers_of_a_pool_stop_and_come_back]
+        with Server(binary, tmp) as s:
+            for case in cases:
+                run(case, s)
+            run(a_load_with_faults_loses_no_call, s, load_calls)
+        run(the_layers_answer_with_grpc_codes, binary, tmp)
+        run(tls_serves_with_the_configured_certificate, binary, tmp)
+        run(sigterm_turns_health_not_serving_drains_then_exits_0, binary, tmp)
+    print(f"{len(failures)} failure(s)")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
