@@ -1,0 +1,455 @@
+// test/service: ringactor-server over TLS (http.tls_cert_file), against the
+// real process on a free loopback port. The certificates are made at test
+// time with the openssl tool: a CA, a server certificate for 127.0.0.1 and
+// localhost, a client certificate (mutual TLS) and a key of neither. The
+// clients are curl (REST, SSE), python3's websockets (wss) and ssl modules,
+// and a raw TCP connection (plain HTTP and silence on the TLS port).
+#include <doctest/doctest.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "middleware_helpers.hpp"
+
+using namespace service_test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Runs a shell command; its exit status and output (stdout and stderr).
+std::pair<int, std::string> run(const std::string& command) {
+  std::string out;
+  auto* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr)
+    return {-1, out};
+  std::array<char, 4096> buf;
+  while (auto n = std::fread(buf.data(), 1, buf.size(), p))
+    out.append(buf.data(), n);
+  auto st = ::pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+/// The test certificates, made once per run in a temporary directory
+/// (removed at exit). `error` says what failed, if anything did.
+struct test_certs {
+  fs::path dir;
+  std::string error;
+
+  test_certs() {
+    char tmpl[] = "/tmp/ringactor-tls-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) {
+      error = "mkdtemp failed";
+      return;
+    }
+    dir = tmpl;
+    std::ofstream{dir / "server.ext"} << "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                                         "extendedKeyUsage=serverAuth\n";
+    std::ofstream{dir / "client.ext"} << "extendedKeyUsage=clientAuth\n";
+    auto d = dir.string();
+    // P-256 keys: quick to make, and every TLS 1.2 and 1.3 client takes them.
+    auto key = [&](std::string name) {
+      return "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + d + "/" + name
+             + ".key";
+    };
+    auto signed_by_ca = [&](std::string name, std::string cn) {
+      return "openssl req -new -key " + d + "/" + name + ".key -subj /CN=" + cn + " -out " + d + "/"
+             + name + ".csr && openssl x509 -req -in " + d + "/" + name + ".csr -CA " + d
+             + "/ca.pem -CAkey " + d + "/ca.key -CAcreateserial -days 2 -extfile " + d + "/" + name
+             + ".ext -out " + d + "/" + name + ".pem";
+    };
+    for (auto& step : {key("ca"),
+                       "openssl req -x509 -new -key " + d
+                         + "/ca.key -subj /CN=ringactor-test-ca -days 2 -out " + d + "/ca.pem",
+                       key("server"), signed_by_ca("server", "localhost"), key("client"),
+                       signed_by_ca("client", "ringactor-test-client"), key("other")}) {
+      auto [rc, out] = run(step);
+      if (rc != 0) {
+        error = step + ": " + out;
+        return;
+      }
+    }
+  }
+  ~test_certs() {
+    std::error_code ignored;
+    if (!dir.empty())
+      fs::remove_all(dir, ignored);
+  }
+
+  std::string file(std::string_view name) const { return (dir / name).string(); }
+  /// The server's TLS arguments.
+  std::vector<std::string> server_args() const {
+    return {"--http.tls_cert_file=" + file("server.pem"),
+            "--http.tls_key_file=" + file("server.key")};
+  }
+  /// curl with the test CA, bounded.
+  std::string curl() const { return "curl -sS --max-time 10 --cacert " + file("ca.pem") + " "; }
+};
+
+const test_certs& certs() {
+  static test_certs c;
+  return c;
+}
+
+std::string https(std::uint16_t port, std::string_view path) {
+  return "https://127.0.0.1:" + std::to_string(port) + std::string{path};
+}
+
+/// The server of these tests: ringactor-server with the example
+/// configuration (kernels on the CPU backend) over TLS, plus `more`.
+std::vector<std::string> tls_server_args(std::vector<std::string> more = {}) {
+  std::vector<std::string> args{"--config",
+                                std::string{RINGACTOR_SOURCE_ROOT} + "/service/server.example.toml",
+                                "--kernel.backend=cpu"};
+  for (auto& a : certs().server_args())
+    args.push_back(a);
+  for (auto& a : more)
+    args.push_back(std::move(a));
+  return args;
+}
+
+/// A shell command run in the background, its stdout (and stderr) read
+/// with bounded waits; SIGKILLed at the end if it still runs.
+class background {
+public:
+  explicit background(const std::string& command) {
+    int fds[2];
+    if (::pipe(fds) != 0)
+      return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 1);
+      ::dup2(fds[1], 2);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    fd_ = fds[0];
+  }
+  ~background() {
+    if (pid_ > 0 && !status_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  background(const background&) = delete;
+  background& operator=(const background&) = delete;
+
+  /// True once its output holds `text` (read until then, bounded).
+  bool wait_for(std::string_view text, std::chrono::milliseconds limit) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (output_.find(text) == std::string::npos) {
+      pollfd p{fd_, POLLIN, 0};
+      if (fd_ < 0 || ::poll(&p, 1, remaining_ms(until)) <= 0)
+        return false;
+      char buf[4096];
+      auto n = ::read(fd_, buf, sizeof(buf));
+      if (n <= 0)
+        return output_.find(text) != std::string::npos;
+      output_.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  /// Its exit status once it ends within `limit`.
+  std::optional<int> wait(std::chrono::milliseconds limit) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (!status_ && pid_ > 0) {
+      int st = 0;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+        status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= until)
+        break;
+      wait_for("\x01", 20ms); // reads what came meanwhile (the text never comes)
+    }
+    return status_;
+  }
+  const std::string& output() const { return output_; }
+
+private:
+  int pid_ = -1;
+  int fd_ = -1;
+  std::string output_;
+  std::optional<int> status_;
+};
+
+/// Runs a python3 script (Debian's, which has websockets) with `args`.
+std::pair<int, std::string> python(std::string_view name, std::string_view script,
+                                   const std::string& args) {
+  auto file = certs().file(name);
+  std::ofstream{file} << script;
+  return run("timeout 30 /usr/bin/python3 " + file + " " + args);
+}
+
+bool have_tools() {
+  return run("command -v curl && command -v openssl").first == 0;
+}
+
+} // namespace
+
+TEST_SUITE_BEGIN("service");
+
+TEST_CASE("over TLS, curl with the CA gets /health 200 and several kernel calls on one kept-alive "
+          "connection") {
+  REQUIRE(have_tools());
+  REQUIRE_MESSAGE(certs().error.empty(), certs().error);
+  server_process s{tls_server_args()};
+  REQUIRE_MESSAGE(s.port() != 0, s.output());
+  CHECK(contains(s.output(), "listening on https://127.0.0.1:"));
+  auto [rc,
+        out] = run(certs().curl() + "-o /dev/null -w '%{http_code}' " + https(s.port(), "/health"));
+  CHECK_MESSAGE(rc == 0, out);
+  CHECK(out == "200");
+  // Three POSTs in one curl: it reuses the connection (num_connects 0 after
+  // the first), so they are three requests on one kept-alive TLS session.
+  auto url = https(s.port(), "/kernels/adder/adder.add");
+  std::tie(rc, out) = run(certs().curl()
+                          + "-H 'Content-Type: application/json' -d '{\"a\":40,\"b\":2}' "
+                            "-w ' %{http_code} %{num_connects}\\n' "
+                          + url + " " + url + " " + url);
+  INFO(out);
+  CHECK(rc == 0);
+  std::size_t answers = 0;
+  for (std::size_t at = 0; (at = out.find("\"output\":42", at)) != std::string::npos; ++at)
+    ++answers;
+  CHECK(answers == 3);
+  CHECK(contains(out, " 200 1\n"));
+  CHECK(out.find(" 200 0\n") != out.rfind(" 200 0\n")); // twice: two reused
+  // Plain curl without the CA refuses the server's certificate.
+  std::tie(rc, out) = run("curl -sS --max-time 10 -o /dev/null " + https(s.port(), "/health"));
+  CHECK_MESSAGE(rc == 60, out); // 60: the peer's certificate cannot be verified
+  CHECK_MESSAGE(s.stop() == 0, s.output());
+}
+
+TEST_CASE("over TLS, an event stream delivers a topic's events, and SIGTERM ends it with a "
+          "close_notify that curl takes as the body's end") {
+  REQUIRE(have_tools());
+  REQUIRE_MESSAGE(certs().error.empty(), certs().error);
+  server_process s{tls_server_args()};
+  REQUIRE_MESSAGE(s.port() != 0, s.output());
+  background events{certs().curl() + "-N --max-time 60 "
+                    + https(s.port(), "/topics/totals/events")};
+  // The stream is open once the topic counts a subscriber (bounded polls).
+  bool subscribed = false;
+  for (int i = 0; i < 100 && !subscribed; ++i) {
+    subscribed = contains(run(certs().curl() + https(s.port(), "/topics/totals")).second,
+                          "\"subscribers\":1");
+    if (!subscribed)
+      std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(subscribed);
+  auto [rc, out] = run(certs().curl() + "-d '{\"value\":5}' "
+                       + https(s.port(), "/kernels/adder_host/adder.accumulate"));
+  REQUIRE_MESSAGE(rc == 0, out);
+  CHECK_MESSAGE(events.wait_for("\"added\":5", 10s), events.output());
+  CHECK(contains(events.output(), "event: adder.total"));
+  s.signal(SIGTERM);
+  auto curl_status = events.wait(15s);
+  CHECK_MESSAGE(curl_status == 0, events.output());
+  CHECK_MESSAGE(s.wait(20s) == 0, s.output());
+}
+
+TEST_CASE("over TLS, a WebSocket client (wss) calls a kernel and gets its answer") {
+  REQUIRE(have_tools());
+  REQUIRE_MESSAGE(certs().error.empty(), certs().error);
+  if (run("/usr/bin/python3 -c 'import websockets'").first != 0) {
+    MESSAGE("python3's websockets module is missing (Debian python3-websockets): check skipped");
+    return;
+  }
+  server_process s{tls_server_args()};
+  REQUIRE_MESSAGE(s.port() != 0, s.output());
+  static constexpr std::string_view script = R"(
+import asyncio, json, ssl, sys
+import websockets
+
+async def main(port, ca):
+    ctx = ssl.create_default_context(cafile=ca)
+    async with websockets.connect(f"wss://127.0.0.1:{port}/ws", ssl=ctx, open_timeout=10,
+                                  close_timeout=5) as ws:
+        await ws.send(json.dumps({"id": 8, "op": "execute", "kernel_id": "adder",
+                                  "message": "adder.add", "input": {"a": 1, "b": 2}}))
+        print(await asyncio.wait_for(ws.recv(), 10))
+
+asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+)";
+  auto [rc, out] = python("wss_client.py", script,
+                          std::to_string(s.port()) + " " + certs().file("ca.pem"));
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(contains(out, "\"id\":8"));
+  CHECK(contains(out, "\"output\":3"));
+  CHECK_MESSAGE(s.stop() == 0, s.output());
+}
+
+TEST_CASE("plain HTTP and silence on the TLS port fail the handshake and close, counted in the "
+          "log, and the server serves HTTPS on") {
+  REQUIRE(have_tools());
+  REQUIRE_MESSAGE(certs().error.empty(), certs().error);
+  server_process s{tls_server_args({"--http.header_timeout=300ms"})};
+  REQUIRE_MESSAGE(s.port() != 0, s.output());
+  {
+    connection plain{s.port(), 5s};
+    REQUIRE(plain.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+    CHECK(plain.closed_by_peer()); // (after a TLS alert, never an HTTP answer)
+  }
+  {
+    // Connected, silent: the handshake is bounded by header_timeout.
+    connection silent{s.port(), 5s};
+    auto started = std::chrono::steady_clock::now();
+    CHECK(silent.closed_by_peer());
+    CHECK(std::chrono::steady_clock::now() - started < 3s);
+  }
+  auto [rc,
+        out] = run(certs().curl() + "-o /dev/null -w '%{http_code}' " + https(s.port(), "/health"));
+  CHECK_MESSAGE(rc == 0, out);
+  CHECK(out == "200");
+  auto log = s.output();
+  CHECK_MESSAGE(contains(log, "TLS handshake from 127.0.0.1 failed (1 so far)"), log);
+  CHECK_MESSAGE(contains(log, "TLS handshake from 127.0.0.1 failed (2 so far): header_timeout"),
+                log);
+  CHECK_MESSAGE(s.stop() == 0, s.output());
+}
+
+TEST_CASE("a missing, mismatched or lone TLS file stops ringactor-server with exit 2 naming the "
+          "key and the file") {
+  REQUIRE_MESSAGE(certs().error.empty(), certs().error);
+  struct bad_case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  auto cert = "--http.tls_cert_file=" + certs().file("server.pem");
+  std::vector<bad_case> cases{
+    {{cert, "--http.tls_key_file=" + certs().file("absent.key")},
+     "http.tls_key_file: '" + certs().file("absent.key") + "' does not load"},
+    {{cert, "--http.tls_key_file=" + certs().file("other.key")},
+     "http.tls_key_file: '" + certs().file("other.key") + "' is not the key of the certificate"},
+    {{"--http.tls_cert_file=" + certs().file("server.key"),
+      "--http.tls_key_file=" + certs().file("server.key")},
+     "http.tls_cert_file: '" + certs().file("server.key") + "' does not load"},
+    {{cert}, "http.tls_cert_file: '" + certs().file("server.pem") + "' is set without"},
+    {{cert, "--http.tls_key_file=" + certs().file("server.key"),
+      "--http.tls_ca_file=" + certs().file("absent.pem")},
+     "http.tls_ca_file: '" + certs().file("absent.pem") + "' does not load"},
+  };
+  for (auto& c : cases) {
+    server_process s{c.args};
+    CHECK(s.port() == 0);
+    auto status = s.wait(10s);
+    INFO(c.says << "\n" << s.output());
+    CHECK(status == 2);
+    CHECK(contains(s.output(), c.says));
+  }
+}
+
+TEST_CASE("with http.tls_ca_file, a client without a certificate is refused and one with a "
+          "certificate the CA signed gets 200") {
+  REQUIRE(have_tools());
+  REQUIRE_MESSAGE(certs().error.empty(), certs().error);
+  server_process s{tls_server_args({"--http.tls_ca_file=" + certs().file("ca.pem")})};
+  REQUIRE_MESSAGE(s.port() != 0, s.output());
+  auto url = https(s.port(), "/health");
+  auto [rc, out] = run(certs().curl() + "-o /dev/null -w '%{http_code}' " + url);
+  INFO(out);
+  CHECK(rc != 0);
+  CHECK_FALSE(contains(out, "200"));
+  std::tie(rc, out) = run(certs().curl() + "--cert " + certs().file("client.pem") + " --key "
+                          + certs().file("client.key") + " -o /dev/null -w '%{http_code}' " + url);
+  CHECK_MESSAGE(rc == 0, out);
+  CHECK(out == "200");
+  // A certificate of another issuer is refused too (the server's own key
+  // and the self-signed CA's are not a client certificate the CA signed).
+  std::tie(rc, out) = run("openssl req -x509 -new -key " + certs().file("other.key")
+                          + " -subj /CN=stranger -days 2 -out " + certs().file("stranger.pem"));
+  REQUIRE_MESSAGE(rc == 0, out);
+  std::tie(rc, out) = run(certs().curl() + "--cert " + certs().file("stranger.pem") + " --key "
+                          + certs().file("other.key") + " -o /dev/null -w '%{http_code}' " + url);
+  CHECK_MESSAGE(rc != 0, out);
+  CHECK_MESSAGE(s.stop() == 0, s.output());
+}
+
+TEST_CASE("over TLS, max_connections, auth and header_timeout behave as over plain HTTP") {
+  REQUIRE(have_tools());
+  REQUIRE_MESSAGE(certs().error.empty(), certs().error);
+  server_process s{tls_server_args({"--http.max_connections=1", "--auth.tokens=s3cret",
+                                    "--http.header_timeout=1500ms", "--http.body_timeout=10s"})};
+  REQUIRE_MESSAGE(s.port() != 0, s.output());
+  auto kernels = https(s.port(), "/kernels");
+  {
+    // A held connection (still in its handshake) fills the server: curl's
+    // gets 503 too_many_connections, over TLS.
+    connection held{s.port(), 5s};
+    REQUIRE(held.connected());
+    auto [rc, out] = run(certs().curl() + "-H 'Authorization: Bearer s3cret' " + kernels);
+    CHECK_MESSAGE(contains(out, "too_many_connections"), out);
+  }
+  // The held one is gone (bounded retries while the server notices).
+  std::string status;
+  for (int i = 0; i < 50 && status != "200"; ++i) {
+    status = run(certs().curl()
+                 + "-o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret' " + kernels)
+               .second;
+    if (status != "200")
+      std::this_thread::sleep_for(20ms);
+  }
+  CHECK(status == "200");
+  auto [rc, out] = run(certs().curl() + "-o /dev/null -w '%{http_code}' " + kernels);
+  CHECK_MESSAGE(out == "401", out);
+  // Header fields that drip in over TLS: 408 by header_timeout (body_timeout
+  // is far longer).
+  static constexpr std::string_view script = R"(
+import socket, ssl, sys, time
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
+                    server_hostname="127.0.0.1")
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+start = time.monotonic()
+s.settimeout(0.05)
+data = b""
+answered = None
+while time.monotonic() - start < 5:
+    try:
+        s.sendall(b"X-Drip: 1\r\n")
+    except OSError:
+        pass
+    try:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        if answered is None:
+            answered = time.monotonic() - start
+        data += chunk
+    except socket.timeout:
+        pass
+    except OSError:
+        break
+print(f"answered after {answered} s")
+print(data.decode(errors="replace"))
+)";
+  std::tie(rc, out) = python("tls_drip.py", script,
+                             std::to_string(s.port()) + " " + certs().file("ca.pem"));
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(contains(out, "HTTP/1.1 408"));
+  CHECK(contains(out, "header_timeout (1500 ms)"));
+  CHECK_MESSAGE(s.stop() == 0, s.output());
+}
