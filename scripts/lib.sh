@@ -3,7 +3,8 @@
 RINGACTOR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RINGACTOR_PACKAGES=(meson ninja-build pkg-config g++ python3 libfmt-dev doctest-dev
                     libconcurrentqueue-dev libcaf-dev libboost-json1.81-dev
-                    libtomlplusplus-dev libssl-dev prometheus python3-prometheus-client curl)
+                    libtomlplusplus-dev libssl-dev prometheus python3-prometheus-client curl
+                    openssl python3-websockets)
 # scripts/fuzz only: clang 14 and its libFuzzer and sanitizer runtimes.
 RINGACTOR_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
