@@ -209,7 +209,7 @@ bool have_tools() {
 TEST_SUITE_BEGIN("service");
 
 TEST_CASE("over TLS, curl with the CA gets /health 200 and several kernel calls on one kept-alive "
-          "connection") {
+          "connection, and SIGTERM closes a connection in its handshake at once") {
   REQUIRE(have_tools());
   REQUIRE_MESSAGE(certs().error.empty(), certs().error);
   server_process s{tls_server_args()};
@@ -237,7 +237,14 @@ TEST_CASE("over TLS, curl with the CA gets /health 200 and several kernel calls 
   // Plain curl without the CA refuses the server's certificate.
   std::tie(rc, out) = run("curl -sS --max-time 10 -o /dev/null " + https(s.port(), "/health"));
   CHECK_MESSAGE(rc == 60, out); // 60: the peer's certificate cannot be verified
+  // A connection still in its handshake is idle: SIGTERM closes it at once,
+  // not after http.shutdown_grace (5 s) or its header_timeout (10 s).
+  connection silent{s.port()};
+  REQUIRE(silent.connected());
+  auto stopping = std::chrono::steady_clock::now();
   CHECK_MESSAGE(s.stop() == 0, s.output());
+  CHECK(std::chrono::steady_clock::now() - stopping < 3s);
+  CHECK(silent.closed_by_peer());
 }
 
 TEST_CASE("over TLS, an event stream delivers a topic's events, and SIGTERM ends it with a "
