@@ -230,11 +230,42 @@ template <class Stream>
 void basic_session<Stream>::watch_disconnect() {
   if (!awaiting_ || closed_)
     return;
+  if constexpr (is_tls) {
+    // A TLS client's close comes as a close_notify record (then EOF), which
+    // a peek cannot tell from a pipelined request: read through the TLS
+    // stream instead, keeping what comes for the next request (bounded by
+    // max_header_bytes; past it the watch stops). answer() parks its answer
+    // and cancels this read first: the stream takes one read at a time.
+    if (buffer_.size() >= owner_->options.max_header_bytes)
+      return;
+    watching_ = true;
+    constexpr std::size_t watch_read = 1024;
+    stream_.async_read_some(buffer_.prepare(watch_read), [self = self(), cancel = cancel_](
+                                                           beast::error_code ec, std::size_t n) {
+      self->watching_ = false;
+      if (!ec)
+        self->buffer_.commit(n);
+      if (self->closed_)
+        return;
+      if (auto res = std::exchange(self->parked_answer_, std::nullopt)) {
+        self->answer(std::move(*res)); // the answer came: the cancelled read was ours
+        return;
+      }
+      if (ec == asio::error::operation_aborted)
+        return;
+      if (ec) {
+        // A close_notify (eof), a cut (stream_truncated) or a reset.
+        if (self->awaiting_ && self->cancel_ == cancel)
+          cancel->cancel(cancel_reason::disconnect);
+        self->shutdown();
+        return;
+      }
+      self->watch_disconnect(); // a pipelined request's bytes: kept, and watching on
+    });
+    return;
+  }
   // A client that closes its connection makes the socket readable (EOF):
-  // peek, so that a pipelined request stays for the next read. Over TLS a
-  // client's close may come as a close_notify record first, which the peek
-  // cannot tell from a pipelined request: then the close is noticed when the
-  // answer's write fails, and the cancellation fires there (shutdown).
+  // peek, so that a pipelined request stays for the next read.
   tcp_layer().socket().async_wait(tcp::socket::wait_read, [self = self(),
                                                            cancel = cancel_](beast::error_code ec) {
     if (ec || self->closed_ || !self->awaiting_ || self->cancel_ != cancel)
@@ -252,6 +283,13 @@ template <class Stream>
 void basic_session<Stream>::answer(http_response res) {
   if (closed_ || !awaiting_)
     return;
+  if (watching_) {
+    // The TLS watch's read is pending: the answer waits for its end.
+    parked_answer_ = std::move(res);
+    beast::error_code ignored;
+    tcp_layer().socket().cancel(ignored);
+    return;
+  }
   awaiting_ = false;
   if (auto* entry = std::exchange(admitting_, nullptr)) {
     auto req = std::move(*admitting_request_);

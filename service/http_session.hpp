@@ -241,7 +241,8 @@ private:
   /// A responder that posts its answer to this session.
   responder make_responder();
   /// While an answer is awaited, notices the client closing the connection
-  /// and fires the request's cancellation then.
+  /// (over TLS: its close_notify too) and fires the request's cancellation
+  /// then.
   void watch_disconnect();
   /// An asynchronous answer, on the session's strand.
   void answer(http_response res);
@@ -317,6 +318,10 @@ private:
   // Waiting for a responder's answer, and whether to keep the connection then.
   bool awaiting_ = false;
   bool keep_alive_ = false;
+  // TLS: the disconnect watch's read is pending, and an answer that came
+  // meanwhile waits for its cancellation (watch_disconnect).
+  bool watching_ = false;
+  std::optional<http_response> parked_answer_;
   // The request being served: its id (echoed in X-Request-Id) and its
   // cancellation (fired on disconnect and on a forced close).
   std::string request_id_;

@@ -15,6 +15,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -487,5 +488,69 @@ print(data.decode(errors="replace"))
   CHECK(rc == 0);
   CHECK(contains(out, "HTTP/1.1 408"));
   CHECK(contains(out, "header_timeout (1500 ms)"));
+  CHECK_MESSAGE(s.stop() == 0, s.output());
+}
+
+TEST_CASE("over TLS, a client that closes with a close_notify while its request is queued cancels "
+          "it in the pool") {
+  REQUIRE(have_tools());
+  REQUIRE_MESSAGE(certs().error.empty(), certs().error);
+  // A pool without workers: the request stays queued until it is
+  // cancelled (or its queue_timeout, far past the bounds below).
+  auto config = certs().file("idle_pool.toml");
+  std::ofstream{config} << "[pools.idle]\nactor = \"no_worker\"\nqueue_timeout = \"10s\"\n";
+  auto args = certs().server_args();
+  args.insert(args.begin(), {"--config", config});
+  server_process s{RINGACTOR_REST_TEST_SERVER, args};
+  REQUIRE_MESSAGE(s.port() != 0, s.output());
+  auto stat = [&](std::string_view key) {
+    auto body = run(certs().curl() + https(s.port(), "/kernels/idle")).second;
+    auto at = body.find("\"" + std::string{key} + "\":");
+    return at == std::string::npos ? -1L
+                                   : std::strtol(body.c_str() + at + key.size() + 3, nullptr, 10);
+  };
+  // Bounded well below the route's own 5 s timeout, which cancels too: a
+  // cancellation seen within it came from the client's close.
+  auto wait_stat = [&](std::string_view key, long n) {
+    long value = -1;
+    auto until = std::chrono::steady_clock::now() + 2s;
+    while (std::chrono::steady_clock::now() < until && (value = stat(key)) != n)
+      std::this_thread::sleep_for(20ms);
+    return value;
+  };
+  // The client sends its request, then (once the test says so) closes
+  // politely: a close_notify, then the socket.
+  static constexpr std::string_view script = R"(
+import os, socket, ssl, sys, time
+port, ca, go = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
+                    server_hostname="127.0.0.1")
+body = b'{"ms":1}'
+s.sendall(b"POST /kernels/idle/rest_test.nap HTTP/1.1\r\nHost: x\r\nContent-Length: "
+          + str(len(body)).encode() + b"\r\n\r\n" + body)
+print("sent", flush=True)
+until = time.monotonic() + 10
+while not os.path.exists(go) and time.monotonic() < until:
+    time.sleep(0.01)
+try:
+    s.unwrap()
+except (OSError, ValueError) as e:
+    print(f"unwrap: {e!r}", flush=True)
+s.close()
+print("closed", flush=True)
+)";
+  auto file = certs().file("close_notify_client.py");
+  std::ofstream{file} << script;
+  auto go = certs().file("close_notify_go");
+  background client{"timeout 30 /usr/bin/python3 " + file + " " + std::to_string(s.port()) + " "
+                    + certs().file("ca.pem") + " " + go};
+  REQUIRE_MESSAGE(client.wait_for("sent", 10s), client.output());
+  REQUIRE(wait_stat("queued", 1) == 1);
+  CHECK(stat("cancelled") == 0);
+  std::ofstream{go} << "go\n";
+  CHECK(wait_stat("queued", 0) == 0);
+  CHECK(stat("cancelled") == 1);
+  CHECK_MESSAGE(client.wait_for("closed", 10s), client.output());
   CHECK_MESSAGE(s.stop() == 0, s.output());
 }
