@@ -9,6 +9,10 @@
 #include <map>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <fmt/format.h>
 
 #include <ringactor/json/json_text.hpp>
@@ -61,7 +65,11 @@ void http_server::impl::accept() {
         self->accept(); // a transient accept error (EMFILE, ...): keep serving
       return;
     }
-    auto s = std::make_shared<detail::session>(std::move(socket), self);
+    std::shared_ptr<detail::session> s;
+    if (self->tls)
+      s = std::make_shared<detail::basic_session<detail::tls_stream>>(std::move(socket), self);
+    else
+      s = std::make_shared<detail::basic_session<detail::plain_stream>>(std::move(socket), self);
     bool over_limit = false;
     {
       std::lock_guard guard{self->mtx};
@@ -71,6 +79,62 @@ void http_server::impl::accept() {
     s->start(over_limit);
     self->accept();
   });
+}
+
+expected<void> http_server::impl::load_tls() {
+  auto& o = options;
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty())
+    return error{sec::invalid_argument,
+                 o.tls_cert_file.empty()
+                   ? fmt::format("http.tls_key_file: '{}' is set without http.tls_cert_file "
+                                 "(both or neither)",
+                                 o.tls_key_file)
+                   : fmt::format("http.tls_cert_file: '{}' is set without http.tls_key_file "
+                                 "(both or neither)",
+                                 o.tls_cert_file)};
+  if (o.tls_cert_file.empty()) {
+    if (!o.tls_ca_file.empty())
+      return error{sec::invalid_argument,
+                   fmt::format("http.tls_ca_file: '{}' is set without http.tls_cert_file and "
+                               "http.tls_key_file (client certificates need TLS)",
+                               o.tls_ca_file)};
+    return {};
+  }
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  // TLS 1.2 at least: older versions have known breaks (and no client
+  // still needs them).
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2
+                   | asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use);
+  beast::error_code ec;
+  auto failed = [&](std::string_view key, const std::string& file, std::string_view what) {
+    return error{sec::invalid_argument,
+                 fmt::format("http.{}: '{}' {} ({})", key, file, what, ec.message())};
+  };
+  ctx->use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec)
+    return failed("tls_cert_file", o.tls_cert_file, "does not load as a PEM certificate");
+  ctx->use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
+  // OpenSSL checks the key against the certificate as it loads it.
+  auto mismatch = [&] {
+    return ec.category() == asio::error::get_ssl_category()
+           && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+  };
+  if (ec && !mismatch())
+    return failed("tls_key_file", o.tls_key_file, "does not load as a PEM private key");
+  if (ec || SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+    return error{sec::invalid_argument,
+                 fmt::format("http.tls_key_file: '{}' is not the key of the certificate in "
+                             "http.tls_cert_file '{}'",
+                             o.tls_key_file, o.tls_cert_file)};
+  if (!o.tls_ca_file.empty()) {
+    ctx->load_verify_file(o.tls_ca_file, ec);
+    if (ec)
+      return failed("tls_ca_file", o.tls_ca_file, "does not load as PEM CA certificates");
+    ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+  }
+  tls = std::move(ctx);
+  return {};
 }
 
 void http_server::impl::remove(const std::shared_ptr<detail::session>& s) {
@@ -309,6 +373,8 @@ expected<void> http_server::start() {
                  fmt::format("http.address: '{}' is no IP address", d.options.address)};
   if (d.options.threads == 0)
     return error{sec::invalid_argument, "http.threads: expected at least 1, found 0"};
+  if (auto r = d.load_tls(); !r)
+    return r;
   tcp::endpoint endpoint{address, d.options.port};
   auto fail = [&](std::string_view what) -> expected<void> {
     beast::error_code ignored;
@@ -353,6 +419,14 @@ std::uint16_t http_server::port() const noexcept {
 
 std::size_t http_server::connections() const noexcept {
   return impl_->connection_count();
+}
+
+bool http_server::tls() const noexcept {
+  return impl_->tls != nullptr;
+}
+
+std::uint64_t http_server::tls_handshake_failures() const noexcept {
+  return impl_->tls_handshake_failures.load(std::memory_order_relaxed);
 }
 
 void http_server::stop() {

@@ -1,17 +1,18 @@
-// ringactor service: one connection of the HTTP server (http_session.hpp).
-// Each session runs on its own strand; an asynchronous answer is posted to
-// it, so that the session's state is only ever touched there.
+// ringactor service: one connection of the HTTP server (http_session.hpp),
+// over TCP or TLS: what the server asks of it, and the answers. Reading a
+// request is http_read.cpp. Each session runs on its own strand; an
+// asynchronous answer is posted to it, so that the session's state is only
+// ever touched there.
 #include "http_session.hpp"
 
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
-#include <random>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <openssl/ssl.h>
 #include <fmt/format.h>
 
 #include <ringactor/logger.hpp>
@@ -23,44 +24,58 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-namespace {
-
-/// The client's X-Request-Id if usable (1 to 128 of [A-Za-z0-9._:-]: it is
-/// logged and echoed, so nothing that could forge a line or a header).
-bool usable_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128)
-    return false;
-  for (char c : id)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-          || c == '_' || c == ':' || c == '-'))
-      return false;
-  return true;
+template <class Stream>
+Stream basic_session<Stream>::make_stream(tcp::socket socket, http_server::impl& owner) {
+  if constexpr (is_tls)
+    return Stream{std::move(socket), *owner.tls};
+  else
+    return Stream{std::move(socket)};
 }
 
-/// 32 random hex digits (a 128-bit id, as a trace id is).
-std::string fresh_request_id() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  char text[33];
-  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(gen()),
-                static_cast<unsigned long long>(gen()));
-  return text;
-}
+// -- what the server and the handles ask -------------------------------------------
 
-} // namespace
-
-void session::start(bool over_limit) {
+template <class Stream>
+void basic_session<Stream>::start(bool over_limit) {
   if (over_limit) {
-    send(http_response::error(503, "too_many_connections",
-                              fmt::format("the server holds {} connections, its max_connections",
-                                          owner_->options.max_connections)),
-         false);
+    auto refusal = http_response::error(
+      503, "too_many_connections",
+      fmt::format("the server holds {} connections, its max_connections",
+                  owner_->options.max_connections));
+    if constexpr (is_tls) {
+      // A TLS client understands nothing before the handshake: the refusal
+      // needs one (bounded like any), and costs no more than serving would.
+      phase_ = read_phase::handshake;
+      arm_read_deadline(owner_->header_timeout());
+      stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                              [self = self(), refusal](beast::error_code ec) mutable {
+                                self->cancel_read_deadline();
+                                if (ec || self->closed_) {
+                                  self->owner_->tls_handshake_failures.fetch_add(
+                                    1, std::memory_order_relaxed);
+                                  self->shutdown();
+                                  return;
+                                }
+                                self->tls_ready_ = true;
+                                self->send(std::move(refusal), false);
+                              });
+      return;
+    }
+    send(std::move(refusal), false);
     return;
   }
-  read();
+  // The first request's header deadline counts from the accept: a client
+  // that connects and sends nothing (or handshakes slowly) holds the
+  // connection no longer than header_timeout.
+  arm_read_deadline(owner_->header_timeout());
+  if constexpr (is_tls)
+    handshake();
+  else
+    read();
 }
 
-void session::close_if_idle() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+template <class Stream>
+void basic_session<Stream>::close_if_idle() {
+  asio::dispatch(stream_.get_executor(), [self = self()] {
     if (!self->busy_)
       self->shutdown();
     else if (self->streaming_)
@@ -70,9 +85,16 @@ void session::close_if_idle() {
   });
 }
 
-void session::force_close() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->awaiting_ && !self->closed_) {
+template <class Stream>
+void basic_session<Stream>::force_close() {
+  asio::dispatch(stream_.get_executor(), [self = self()] {
+    if (self->closed_) {
+      // Closing already (a TLS close_notify being written): no waiting.
+      beast::error_code ignored;
+      self->tcp_layer().socket().close(ignored);
+      return;
+    }
+    if (self->awaiting_) {
       if (self->cancel_)
         self->cancel_->cancel(cancel_reason::server_stop);
       self->awaiting_ = false;
@@ -85,96 +107,42 @@ void session::force_close() {
   });
 }
 
-void session::read() {
-  request_id_.clear();
-  cancel_.reset();
-  parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(owner_->options.max_header_bytes));
-  parser_->body_limit(owner_->options.max_body_bytes);
-  // The read's deadline is a timer of our own, not the stream's expiry
-  // (which closes the socket): a late request still gets its 408.
-  stream_.expires_never();
-  timed_out_ = false;
-  read_timer_.expires_after(owner_->options.read_timeout);
-  read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec && !self->closed_) {
-      self->timed_out_ = true;
-      beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
-    }
+template <class Stream>
+void basic_session<Stream>::notify_stream() {
+  asio::post(stream_.get_executor(), [weak = weak_self()] {
+    if (auto s = weak.lock())
+      s->pump();
   });
-  busy_ = false;
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->on_read(ec);
-                   });
 }
 
-void session::on_read(beast::error_code ec) {
-  busy_ = true;
-  read_timer_.cancel();
-  if (timed_out_ && ec == asio::error::operation_aborted)
-    ec = beast::error::timeout;
-  if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted
-      || ec == asio::error::connection_reset || ec == asio::error::eof) {
-    shutdown();
-    return;
-  }
-  if (ec == beast::error::timeout) {
-    // Nothing of a request came: an idle keep-alive connection. Part of
-    // one: the client is too slow.
-    if (parser_->got_some())
-      send(http_response::error(408, "request_timeout",
-                                "the request did not arrive within read_timeout"),
-           false);
-    else
-      shutdown();
-    return;
-  }
-  if (ec == http::error::header_limit) {
-    send(http_response::error(431, "header_too_large",
-                              fmt::format("the header block is larger than {} bytes",
-                                          owner_->options.max_header_bytes)),
-         false);
-    return;
-  }
-  if (ec == http::error::body_limit) {
-    send(http_response::error(413, "body_too_large",
-                              fmt::format("the body is larger than {} bytes",
-                                          owner_->options.max_body_bytes)),
-         false);
-    return;
-  }
-  if (ec) {
-    send(http_response::error(400, "bad_request",
-                              fmt::format("malformed HTTP request: {}", ec.message())),
-         false);
-    return;
-  }
-  auto& msg = parser_->get();
-  http_request req;
-  req.method = std::string{msg.method_string()};
-  auto target = std::string_view{msg.target().data(), msg.target().size()};
-  auto q = target.find('?');
-  req.path = std::string{target.substr(0, q)};
-  if (q != std::string_view::npos)
-    req.query = std::string{target.substr(q + 1)};
-  for (auto& field : msg)
-    req.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
-  req.body = std::move(msg.body());
-  beast::error_code peer_ec;
-  auto peer = stream_.socket().remote_endpoint(peer_ec);
-  if (!peer_ec)
-    req.remote_address = peer.address().to_string();
-  auto id = req.header("X-Request-Id");
-  req.request_id = usable_request_id(id) ? std::string{id} : fresh_request_id();
-  req.cancel = std::make_shared<cancellation>();
-  request_id_ = req.request_id;
-  cancel_ = req.cancel;
-  serve(std::move(req), msg.keep_alive());
+template <class Stream>
+void basic_session<Stream>::close_stream() {
+  asio::post(stream_.get_executor(), [weak = weak_self()] {
+    if (auto s = weak.lock())
+      s->end_stream();
+  });
 }
 
-void session::serve(http_request req, bool keep_alive) {
+template <class Stream>
+void basic_session<Stream>::queue_ws(std::string text) {
+  asio::post(stream_.get_executor(), [weak = weak_self(), text = std::move(text)]() mutable {
+    if (auto s = weak.lock())
+      s->ws_queue(std::move(text));
+  });
+}
+
+template <class Stream>
+void basic_session<Stream>::close_ws() {
+  asio::post(stream_.get_executor(), [weak = weak_self()] {
+    if (auto s = weak.lock())
+      s->ws_close(boost::beast::websocket::close_code::normal);
+  });
+}
+
+// -- answering -----------------------------------------------------------------------------
+
+template <class Stream>
+void basic_session<Stream>::serve(http_request req, bool keep_alive) {
   auto m = owner_->match(req);
   if (m.entry == nullptr) {
     if (owner_->outer_layers->empty()) {
@@ -223,8 +191,9 @@ void session::serve(http_request req, bool keep_alive) {
   }
 }
 
-void session::serve_async(std::shared_ptr<const layer_chain> chain, http_request req,
-                          bool keep_alive) {
+template <class Stream>
+void basic_session<Stream>::serve_async(std::shared_ptr<const layer_chain> chain, http_request req,
+                                        bool keep_alive) {
   awaiting_ = true;
   keep_alive_ = keep_alive;
   auto method = req.method;
@@ -240,12 +209,13 @@ void session::serve_async(std::shared_ptr<const layer_chain> chain, http_request
   }
 }
 
-responder session::make_responder() {
+template <class Stream>
+responder basic_session<Stream>::make_responder() {
   // The responder holds the session weakly (the server's set owns it): an
   // answer after the connection closed, or after the server stopped and its
   // threads ended, finds nothing and is dropped, and a posted answer that
   // never runs keeps nothing alive.
-  return responder{[weak = weak_from_this()](http_response res) {
+  return responder{[weak = weak_self()](http_response res) {
     auto self = weak.lock();
     if (!self)
       return;
@@ -256,17 +226,52 @@ responder session::make_responder() {
   }};
 }
 
-void session::watch_disconnect() {
+template <class Stream>
+void basic_session<Stream>::watch_disconnect() {
   if (!awaiting_ || closed_)
     return;
+  if constexpr (is_tls) {
+    // A TLS client's close comes as a close_notify record (then EOF), which
+    // a peek cannot tell from a pipelined request: read through the TLS
+    // stream instead, keeping what comes for the next request (bounded by
+    // max_header_bytes; past it the watch stops). answer() parks its answer
+    // and cancels this read first: the stream takes one read at a time.
+    if (buffer_.size() >= owner_->options.max_header_bytes)
+      return;
+    watching_ = true;
+    constexpr std::size_t watch_read = 1024;
+    stream_.async_read_some(buffer_.prepare(watch_read), [self = self(), cancel = cancel_](
+                                                           beast::error_code ec, std::size_t n) {
+      self->watching_ = false;
+      if (!ec)
+        self->buffer_.commit(n);
+      if (self->closed_)
+        return;
+      if (auto res = std::exchange(self->parked_answer_, std::nullopt)) {
+        self->answer(std::move(*res)); // the answer came: the cancelled read was ours
+        return;
+      }
+      if (ec == asio::error::operation_aborted)
+        return;
+      if (ec) {
+        // A close_notify (eof), a cut (stream_truncated) or a reset.
+        if (self->awaiting_ && self->cancel_ == cancel)
+          cancel->cancel(cancel_reason::disconnect);
+        self->shutdown();
+        return;
+      }
+      self->watch_disconnect(); // a pipelined request's bytes: kept, and watching on
+    });
+    return;
+  }
   // A client that closes its connection makes the socket readable (EOF):
   // peek, so that a pipelined request stays for the next read.
-  stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(),
-                                                       cancel = cancel_](beast::error_code ec) {
+  tcp_layer().socket().async_wait(tcp::socket::wait_read, [self = self(),
+                                                           cancel = cancel_](beast::error_code ec) {
     if (ec || self->closed_ || !self->awaiting_ || self->cancel_ != cancel)
       return;
     char c = 0;
-    auto n = ::recv(self->stream_.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    auto n = ::recv(self->tcp_layer().socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
       cancel->cancel(cancel_reason::disconnect);
       self->shutdown();
@@ -274,9 +279,17 @@ void session::watch_disconnect() {
   });
 }
 
-void session::answer(http_response res) {
+template <class Stream>
+void basic_session<Stream>::answer(http_response res) {
   if (closed_ || !awaiting_)
     return;
+  if (watching_) {
+    // The TLS watch's read is pending: the answer waits for its end.
+    parked_answer_ = std::move(res);
+    beast::error_code ignored;
+    tcp_layer().socket().cancel(ignored);
+    return;
+  }
   awaiting_ = false;
   if (auto* entry = std::exchange(admitting_, nullptr)) {
     auto req = std::move(*admitting_request_);
@@ -301,8 +314,10 @@ void session::answer(http_response res) {
   send(std::move(res), keep_alive_);
 }
 
-void session::open_stream_route(const route_entry& entry, const http_request& req, bool keep_alive,
-                                std::vector<std::pair<std::string, std::string>> extra) {
+template <class Stream>
+void basic_session<Stream>::open_stream_route(
+  const route_entry& entry, const http_request& req, bool keep_alive,
+  std::vector<std::pair<std::string, std::string>> extra) {
   if (entry.ws) {
     if (!boost::beast::websocket::is_upgrade(parser_->get())) {
       auto r = http_response::error(426, "upgrade_required",
@@ -311,14 +326,14 @@ void session::open_stream_route(const route_entry& entry, const http_request& re
       send(std::move(r), keep_alive);
       return;
     }
-    auto reply = entry.ws(req, std::make_shared<ws_handle>(weak_from_this()));
+    auto reply = entry.ws(req, std::make_shared<ws_handle>(weak_self()));
     if (auto* res = std::get_if<http_response>(&reply))
       send(std::move(*res), keep_alive);
     else
       start_ws(std::move(std::get<ws_start>(reply)));
     return;
   }
-  auto reply = entry.stream(req, std::make_shared<stream_handle>(weak_from_this()));
+  auto reply = entry.stream(req, std::make_shared<stream_handle>(weak_self()));
   if (auto* res = std::get_if<http_response>(&reply)) {
     send(std::move(*res), keep_alive);
     return;
@@ -329,7 +344,8 @@ void session::open_stream_route(const route_entry& entry, const http_request& re
   start_stream(std::move(start));
 }
 
-void session::send(http_response res, bool keep_alive) {
+template <class Stream>
+void basic_session<Stream>::send(http_response res, bool keep_alive) {
   keep_alive = keep_alive && !owner_->stopping.load(std::memory_order_acquire);
   auto out = std::make_shared<http::response<http::string_body>>();
   out->version(11);
@@ -344,9 +360,10 @@ void session::send(http_response res, bool keep_alive) {
   out->body() = std::move(res.body);
   out->keep_alive(keep_alive);
   out->prepare_payload();
-  stream_.expires_after(owner_->options.read_timeout);
+  arm_write_deadline();
   http::async_write(
-    stream_, *out, [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
+    stream_, *out, [self = self(), out, keep_alive](beast::error_code ec, std::size_t) {
+      self->cancel_write_deadline();
       if (ec || !keep_alive || self->owner_->stopping.load(std::memory_order_acquire)) {
         self->shutdown();
         return;
@@ -355,20 +372,50 @@ void session::send(http_response res, bool keep_alive) {
     });
 }
 
-void session::shutdown() {
+template <class Stream>
+void basic_session<Stream>::shutdown() {
   if (closed_)
     return;
   closed_ = true;
   if (awaiting_ && cancel_)
     cancel_->cancel(cancel_reason::disconnect); // the answer has nowhere to go
   awaiting_ = false;
-  read_timer_.cancel();
+  cancel_read_deadline();
   stream_closed();
   ws_closed();
-  beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.close();
-  owner_->remove(shared_from_this());
+  if constexpr (is_tls) {
+    if (tls_ready_) {
+      // A close_notify, so that the client tells the end of a body that ends
+      // with the connection (an event stream) from a cut. One way only:
+      // marked as received, the peer's close_notify is not waited for, and
+      // the close takes no longer than writing ours (bounded as any write).
+      // A read still pending (a keep-alive wait, a stream's watch) is
+      // cancelled first; the TLS stream serializes the rest.
+      tls_ready_ = false;
+      beast::error_code ignored;
+      tcp_layer().socket().cancel(ignored);
+      SSL_set_shutdown(stream_.native_handle(), SSL_RECEIVED_SHUTDOWN);
+      arm_write_deadline();
+      stream_.async_shutdown([self = self()](beast::error_code) {
+        self->cancel_write_deadline();
+        self->close_socket();
+      });
+      return;
+    }
+  }
+  close_socket();
 }
+
+template <class Stream>
+void basic_session<Stream>::close_socket() {
+  cancel_write_deadline();
+  beast::error_code ignored;
+  tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  tcp_layer().close();
+  owner_->remove(self());
+}
+
+template class basic_session<plain_stream>;
+template class basic_session<tls_stream>;
 
 } // namespace ringactor::service::detail

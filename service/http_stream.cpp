@@ -18,33 +18,24 @@ using tcp = asio::ip::tcp;
 // -- stream_handle -------------------------------------------------------------------
 
 void stream_handle::notify() {
-  auto s = session_.lock();
-  if (!s)
-    return;
-  asio::post(s->stream_.get_executor(), [weak = session_] {
-    if (auto s = weak.lock())
-      s->pump();
-  });
+  if (auto s = session_.lock())
+    s->notify_stream();
 }
 
 void stream_handle::close() {
-  auto s = session_.lock();
-  if (!s)
-    return;
-  asio::post(s->stream_.get_executor(), [weak = session_] {
-    if (auto s = weak.lock())
-      s->end_stream();
-  });
+  if (auto s = session_.lock())
+    s->close_stream();
 }
 
 // -- session ---------------------------------------------------------------------------
 
-void session::start_stream(stream_start s) {
+template <class Stream>
+void basic_session<Stream>::start_stream(stream_start s) {
   streaming_ = std::make_unique<stream_state>(stream_.get_executor(), std::move(s));
   auto& st = *streaming_;
   if (owner_->options.stream_send_buffer > 0) {
     beast::error_code ignored; // a refused size leaves the system's: still bounded
-    stream_.socket().set_option(
+    tcp_layer().socket().set_option(
       asio::socket_base::send_buffer_size{static_cast<int>(owner_->options.stream_send_buffer)},
       ignored);
   }
@@ -61,15 +52,17 @@ void session::start_stream(stream_start s) {
   head->keep_alive(false);
   auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*head);
   st.writing = true;
-  stream_.expires_after(owner_->options.read_timeout);
+  arm_write_deadline();
   http::async_write_header(stream_, *sr,
-                           [self = shared_from_this(), head,
-                            sr](beast::error_code ec, std::size_t) { self->on_piece_written(ec); });
+                           [self = self(), head, sr](beast::error_code ec, std::size_t) {
+                             self->on_piece_written(ec);
+                           });
   watch_peer();
   arm_keepalive();
 }
 
-void session::pump() {
+template <class Stream>
+void basic_session<Stream>::pump() {
   if (!streaming_ || closed_ || streaming_->writing)
     return;
   auto& st = *streaming_;
@@ -86,21 +79,24 @@ void session::pump() {
     write_piece(std::move(*next));
 }
 
-void session::write_piece(std::string piece) {
+template <class Stream>
+void basic_session<Stream>::write_piece(std::string piece) {
   auto& st = *streaming_;
   st.piece = std::move(piece);
   st.writing = true;
   st.wrote_since_tick = true;
   // A client that stopped reading fills the socket buffers and stalls the
-  // write: the stream's deadline closes the connection then.
-  stream_.expires_after(owner_->options.read_timeout);
+  // write: the write deadline closes the connection then.
+  arm_write_deadline();
   asio::async_write(stream_, asio::buffer(st.piece),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                    [self = self()](beast::error_code ec, std::size_t) {
                       self->on_piece_written(ec);
                     });
 }
 
-void session::on_piece_written(beast::error_code ec) {
+template <class Stream>
+void basic_session<Stream>::on_piece_written(beast::error_code ec) {
+  cancel_write_deadline();
   streaming_->writing = false;
   if (ec || closed_) {
     shutdown();
@@ -109,12 +105,13 @@ void session::on_piece_written(beast::error_code ec) {
   pump();
 }
 
-void session::arm_keepalive() {
+template <class Stream>
+void basic_session<Stream>::arm_keepalive() {
   auto& st = *streaming_;
   if (st.start.keepalive_chunk.empty() || st.start.keepalive_interval.count() <= 0)
     return;
   st.keepalive.expires_after(st.start.keepalive_interval);
-  st.keepalive.async_wait([self = shared_from_this()](beast::error_code ec) {
+  st.keepalive.async_wait([self = self()](beast::error_code ec) {
     if (ec || self->closed_)
       return;
     auto& st = *self->streaming_;
@@ -125,21 +122,24 @@ void session::arm_keepalive() {
   });
 }
 
-void session::watch_peer() {
-  // On the socket, not the tcp_stream: the stream's write deadline must not
-  // apply to this read, which waits as long as the stream lasts.
-  stream_.socket().async_read_some(asio::buffer(streaming_->peer_input),
-                                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                     if (self->closed_)
-                                       return;
-                                     if (ec)
-                                       self->shutdown(); // the client closed (or reset) its end
-                                     else
-                                       self->watch_peer(); // bytes after the request: ignored
-                                   });
+template <class Stream>
+void basic_session<Stream>::watch_peer() {
+  // Through the stream (TLS: decrypted), which has no deadline of its own:
+  // this read waits as long as the stream lasts. A pending read beside the
+  // writes is what a TLS stream allows (one read and one write at a time).
+  stream_.async_read_some(asio::buffer(streaming_->peer_input),
+                          [self = self()](beast::error_code ec, std::size_t) {
+                            if (self->closed_)
+                              return;
+                            if (ec)
+                              self->shutdown(); // the client closed (or reset) its end
+                            else
+                              self->watch_peer(); // bytes after the request: ignored
+                          });
 }
 
-void session::end_stream() {
+template <class Stream>
+void basic_session<Stream>::end_stream() {
   if (!streaming_ || closed_)
     return;
   streaming_->ending = true;
@@ -147,7 +147,8 @@ void session::end_stream() {
     shutdown();
 }
 
-void session::stream_closed() {
+template <class Stream>
+void basic_session<Stream>::stream_closed() {
   if (!streaming_)
     return;
   streaming_->keepalive.cancel();
@@ -157,5 +158,20 @@ void session::stream_closed() {
   // when the last completion handler releases the session.
   streaming_->start.pull = nullptr;
 }
+
+// The members of this file, for both transports (the class itself is
+// instantiated in http_session.cpp).
+#define RINGACTOR_STREAM_MEMBERS(S)                                    \
+  template void basic_session<S>::start_stream(stream_start);          \
+  template void basic_session<S>::pump();                              \
+  template void basic_session<S>::write_piece(std::string);            \
+  template void basic_session<S>::on_piece_written(beast::error_code); \
+  template void basic_session<S>::arm_keepalive();                     \
+  template void basic_session<S>::watch_peer();                        \
+  template void basic_session<S>::end_stream();                        \
+  template void basic_session<S>::stream_closed();
+RINGACTOR_STREAM_MEMBERS(plain_stream)
+RINGACTOR_STREAM_MEMBERS(tls_stream)
+#undef RINGACTOR_STREAM_MEMBERS
 
 } // namespace ringactor::service::detail

@@ -20,43 +20,36 @@ bool ws_handle::send(std::string text) {
   auto s = session_.lock();
   if (!s)
     return false;
-  asio::post(s->stream_.get_executor(), [weak = session_, text = std::move(text)]() mutable {
-    if (auto s = weak.lock())
-      s->ws_queue(std::move(text));
-  });
+  s->queue_ws(std::move(text));
   return true;
 }
 
 void ws_handle::close() {
-  auto s = session_.lock();
-  if (!s)
-    return;
-  asio::post(s->stream_.get_executor(), [weak = session_] {
-    if (auto s = weak.lock())
-      s->ws_close(websocket::close_code::normal);
-  });
+  if (auto s = session_.lock())
+    s->close_ws();
 }
 
 // -- session ---------------------------------------------------------------------------
 
-void session::start_ws(ws_start s) {
+template <class Stream>
+void basic_session<Stream>::start_ws(ws_start s) {
   ws_ = std::make_unique<ws_state>(stream_, std::move(s));
   if (owner_->options.stream_send_buffer > 0) {
     beast::error_code ignored; // a refused size leaves the system's: still bounded
-    stream_.socket().set_option(
+    tcp_layer().socket().set_option(
       asio::socket_base::send_buffer_size{static_cast<int>(owner_->options.stream_send_buffer)},
       ignored);
   }
   // The websocket stream has its own timeouts (pings on an idle connection,
   // a bounded handshake and close); the tcp_stream's must not cut it.
-  stream_.expires_never();
+  tcp_layer().expires_never();
   ws_->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_->ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(beast::http::field::server, "ringactor-server");
   }));
   ws_->ws.read_message_max(owner_->options.max_body_bytes);
   ws_->writing = true; // the handshake's answer
-  ws_->ws.async_accept(parser_->get(), [self = shared_from_this()](beast::error_code ec) {
+  ws_->ws.async_accept(parser_->get(), [self = self()](beast::error_code ec) {
     self->ws_->writing = false;
     if (ec || self->closed_) {
       self->shutdown();
@@ -68,8 +61,9 @@ void session::start_ws(ws_start s) {
   });
 }
 
-void session::ws_read() {
-  ws_->ws.async_read(ws_->in, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+template <class Stream>
+void basic_session<Stream>::ws_read() {
+  ws_->ws.async_read(ws_->in, [self = self()](beast::error_code ec, std::size_t) {
     if (self->closed_)
       return;
     if (ec) {
@@ -94,7 +88,8 @@ void session::ws_read() {
   });
 }
 
-void session::ws_queue(std::string text) {
+template <class Stream>
+void basic_session<Stream>::ws_queue(std::string text) {
   if (!ws_ || closed_ || ws_->closing)
     return;
   if (ws_->out.size() >= ws_->start.max_queued) {
@@ -105,7 +100,8 @@ void session::ws_queue(std::string text) {
   ws_write_next();
 }
 
-void session::ws_write_next() {
+template <class Stream>
+void basic_session<Stream>::ws_write_next() {
   auto& st = *ws_;
   if (!st.open || st.writing || closed_)
     return;
@@ -113,7 +109,7 @@ void session::ws_write_next() {
     st.writing = true;
     st.ws.text(true);
     st.ws.async_write(asio::buffer(st.out.front()),
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = self()](beast::error_code ec, std::size_t) {
                         auto& st = *self->ws_;
                         st.writing = false;
                         if (ec || self->closed_) {
@@ -127,14 +123,15 @@ void session::ws_write_next() {
   }
   if (st.closing) {
     st.writing = true;
-    st.ws.async_close(st.reason, [self = shared_from_this()](beast::error_code) {
+    st.ws.async_close(st.reason, [self = self()](beast::error_code) {
       self->ws_->writing = false;
       self->shutdown();
     });
   }
 }
 
-void session::ws_close(websocket::close_reason why) {
+template <class Stream>
+void basic_session<Stream>::ws_close(websocket::close_reason why) {
   if (!ws_ || closed_)
     return;
   if (!ws_->open) {
@@ -149,9 +146,10 @@ void session::ws_close(websocket::close_reason why) {
   ws_closed();
   // The close frame waits for the message being written, which waits for a
   // client that may have stopped reading: bounded by read_timeout.
+  auto generation = ++read_generation_;
   read_timer_.expires_after(owner_->options.read_timeout);
-  read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec && !self->closed_)
+  read_timer_.async_wait([self = self(), generation](beast::error_code ec) {
+    if (!ec && !self->closed_ && generation == self->read_generation_)
       self->shutdown();
   });
   if (why.code == websocket::close_code::policy_error) {
@@ -163,12 +161,26 @@ void session::ws_close(websocket::close_reason why) {
   ws_write_next();
 }
 
-void session::ws_closed() {
+template <class Stream>
+void basic_session<Stream>::ws_closed() {
   if (!ws_)
     return;
   if (auto f = std::exchange(ws_->start.on_close, nullptr))
     f();
   ws_->start.on_message = nullptr;
 }
+
+// The members of this file, for both transports (the class itself is
+// instantiated in http_session.cpp).
+#define RINGACTOR_WS_MEMBERS(S)                                      \
+  template void basic_session<S>::start_ws(ws_start);                \
+  template void basic_session<S>::ws_read();                         \
+  template void basic_session<S>::ws_write_next();                   \
+  template void basic_session<S>::ws_queue(std::string);             \
+  template void basic_session<S>::ws_close(websocket::close_reason); \
+  template void basic_session<S>::ws_closed();
+RINGACTOR_WS_MEMBERS(plain_stream)
+RINGACTOR_WS_MEMBERS(tls_stream)
+#undef RINGACTOR_WS_MEMBERS
 
 } // namespace ringactor::service::detail

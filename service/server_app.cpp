@@ -129,10 +129,10 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
   add_websocket_routes(server, sys, reg, ws_options_from(*cfg));
   if (auto r = server.start(); !r) {
     fmt::print(stderr, "{}: {}\n", name, to_string(r.error()));
-    return 1;
+    return r.error() == sec::invalid_argument ? 2 : 1; // 2: the configuration's fault
   }
-  fmt::print("{}: listening on http://{}:{}\n", name, cfg->get<std::string>("http.address"),
-             server.port());
+  fmt::print("{}: listening on {}://{}:{}\n", name, server.tls() ? "https" : "http",
+             cfg->get<std::string>("http.address"), server.port());
   for (auto& f : started) {
     if (auto r = f->start(); !r) {
       fmt::print(stderr, "{}: {}\n", name, to_string(r.error()));

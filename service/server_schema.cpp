@@ -37,9 +37,30 @@ void declare_http_keys(telemetry::config_schema& s) {
                           "a request's body at most (else 413)",
                           value_range<std::int64_t>{0, std::int64_t{1} << 32});
   s.declare<duration>("http.read_timeout", duration{d.read_timeout},
-                      "a request must arrive within this time (else 408 and close); idle "
-                      "keep-alive connections close after it",
+                      "the default of header_timeout, body_timeout and idle_timeout (those "
+                      "left 0), and the bound of each write of an answer",
                       value_range<duration>{std::chrono::milliseconds{1}, {}});
+  s.declare<duration>("http.header_timeout", duration{d.header_timeout},
+                      "the request line and headers must arrive within this time from the "
+                      "request's first byte (the first request: from the accept, TLS handshake "
+                      "included), else 408 and close (0: read_timeout)",
+                      value_range<duration>{duration{0}, {}});
+  s.declare<duration>("http.body_timeout", duration{d.body_timeout},
+                      "the body must arrive within this time from the end of the headers, else "
+                      "408 and close (0: read_timeout)",
+                      value_range<duration>{duration{0}, {}});
+  s.declare<duration>("http.idle_timeout", duration{d.idle_timeout},
+                      "a keep-alive connection without a next request closes after this time, "
+                      "without an answer (0: read_timeout)",
+                      value_range<duration>{duration{0}, {}});
+  s.declare<std::string>("http.tls_cert_file", d.tls_cert_file,
+                         "PEM certificate (chain): with http.tls_key_file the server speaks "
+                         "HTTPS only, TLS 1.2 at least (both or neither)");
+  s.declare<std::string>("http.tls_key_file", d.tls_key_file,
+                         "PEM private key of http.tls_cert_file");
+  s.declare<std::string>("http.tls_ca_file", d.tls_ca_file,
+                         "PEM CA certificates: set, every client must present a certificate "
+                         "they signed (mutual TLS)");
   s.declare<duration>("http.shutdown_grace", duration{d.shutdown_grace},
                       "on SIGTERM, how long requests in flight may take",
                       value_range<duration>{duration{0}, {}});
@@ -138,8 +159,9 @@ void declare_grpc_keys(telemetry::config_schema& s) {
   s.declare<std::int64_t>("grpc.max_message_bytes", 4 << 20,
                           "a gRPC message at most (else RESOURCE_EXHAUSTED)",
                           value_range<std::int64_t>{1024, std::int64_t{1} << 31});
-  s.declare<std::string>("grpc.tls_cert", "", "PEM certificate chain file (with tls_key: TLS)");
-  s.declare<std::string>("grpc.tls_key", "", "PEM private key file (with tls_cert: TLS)");
+  s.declare<std::string>("grpc.tls_cert_file", "",
+                         "PEM certificate chain file (with tls_key_file: TLS)");
+  s.declare<std::string>("grpc.tls_key_file", "", "PEM private key file (with tls_cert_file: TLS)");
   s.declare<duration>("grpc.health_interval", duration{std::chrono::milliseconds{100}},
                       "how often the gRPC health service reads the system's readiness",
                       value_range<duration>{std::chrono::milliseconds{1}, {}});
@@ -167,6 +189,15 @@ server_options server_options_from(const telemetry::config& cfg) {
   o.max_body_bytes = static_cast<std::size_t>(cfg.get<std::int64_t>("http.max_body_bytes"));
   o.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
     cfg.get<duration>("http.read_timeout"));
+  o.header_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    cfg.get<duration>("http.header_timeout"));
+  o.body_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    cfg.get<duration>("http.body_timeout"));
+  o.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    cfg.get<duration>("http.idle_timeout"));
+  o.tls_cert_file = cfg.get<std::string>("http.tls_cert_file");
+  o.tls_key_file = cfg.get<std::string>("http.tls_key_file");
+  o.tls_ca_file = cfg.get<std::string>("http.tls_ca_file");
   o.shutdown_grace = std::chrono::duration_cast<std::chrono::milliseconds>(
     cfg.get<duration>("http.shutdown_grace"));
   o.stream_send_buffer = static_cast<std::size_t>(cfg.get<std::int64_t>("http.stream_send_buffer"));

@@ -100,16 +100,16 @@ expected<void> grpc_front::start() {
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (o.tls_cert_file.empty() != o.tls_key_file.empty())
     return error{sec::invalid_argument,
-                 "grpc: TLS needs both grpc.tls_cert and grpc.tls_key (or neither)"};
+                 "grpc: TLS needs both grpc.tls_cert_file and grpc.tls_key_file (or neither)"};
   if (!o.tls_cert_file.empty()) {
     auto cert = read_file(o.tls_cert_file);
     if (!cert)
       return error{sec::invalid_argument,
-                   fmt::format("grpc.tls_cert: cannot read '{}'", o.tls_cert_file)};
+                   fmt::format("grpc.tls_cert_file: cannot read '{}'", o.tls_cert_file)};
     auto key = read_file(o.tls_key_file);
     if (!key)
       return error{sec::invalid_argument,
-                   fmt::format("grpc.tls_key: cannot read '{}'", o.tls_key_file)};
+                   fmt::format("grpc.tls_key_file: cannot read '{}'", o.tls_key_file)};
     grpc::SslServerCredentialsOptions ssl;
     ssl.pem_key_cert_pairs.push_back({std::move(*key), std::move(*cert)});
     creds = grpc::SslServerCredentials(ssl);
@@ -202,8 +202,8 @@ grpc_options grpc_options_from(const telemetry::config& cfg) {
   o.address = cfg.get<std::string>("grpc.address");
   o.port = static_cast<std::uint16_t>(cfg.get<std::int64_t>("grpc.port"));
   o.max_message_bytes = static_cast<std::size_t>(cfg.get<std::int64_t>("grpc.max_message_bytes"));
-  o.tls_cert_file = cfg.get<std::string>("grpc.tls_cert");
-  o.tls_key_file = cfg.get<std::string>("grpc.tls_key");
+  o.tls_cert_file = cfg.get<std::string>("grpc.tls_cert_file");
+  o.tls_key_file = cfg.get<std::string>("grpc.tls_key_file");
   o.health_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
     cfg.get<duration>("grpc.health_interval"));
   o.shutdown_grace = std::chrono::duration_cast<std::chrono::milliseconds>(

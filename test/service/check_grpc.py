@@ -628,7 +628,7 @@ def tls_serves_with_the_configured_certificate(binary, tmp):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", key, "-out", cert], check=True, capture_output=True)
-    s = Server(binary, tmp, f"--grpc.tls_cert={cert}", f"--grpc.tls_key={key}", tls=True)
+    s = Server(binary, tmp, f"--grpc.tls_cert_file={cert}", f"--grpc.tls_key_file={key}", tls=True)
     with s:
         with open(cert, "rb") as f:
             creds = grpc.ssl_channel_credentials(root_certificates=f.read())
@@ -641,8 +641,8 @@ def tls_serves_with_the_configured_certificate(binary, tmp):
             check(code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED),
                   f"TLS: a plaintext client gets no answer ({code})")
     p = subprocess.run([binary, "--http.port=0", "--grpc.enabled=true", "--grpc.port=0",
-                        f"--grpc.tls_cert={cert}"], capture_output=True, text=True, timeout=20)
-    check(p.returncode != 0 and "grpc.tls_key" in p.stderr,
+                        f"--grpc.tls_cert_file={cert}"], capture_output=True, text=True, timeout=20)
+    check(p.returncode != 0 and "grpc.tls_key_file" in p.stderr,
           f"TLS: a certificate without a key is refused, naming the key ({p.returncode}: "
           f"{p.stderr!r})")
 

@@ -53,7 +53,7 @@ server_process::server_process(std::string program, std::vector<std::string> arg
   out_fd_ = fds[0];
   // Wait for the line that names the port (or the process's end).
   auto until = clock::now() + std::chrono::seconds{30};
-  static const std::regex listening{R"(listening on http://[^:\s]+:(\d+))"};
+  static const std::regex listening{R"(listening on https?://[^:\s]+:(\d+))"};
   while (clock::now() < until) {
     read_available(milliseconds{100});
     std::smatch m;

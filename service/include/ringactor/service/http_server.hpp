@@ -15,9 +15,11 @@
 //
 // Bad input never reaches a handler: a malformed request is answered 400, a
 // header block past max_header_bytes 431, a body past max_body_bytes 413, a
-// request that does not arrive within read_timeout is cut off (408 when part
-// of it came), and a connection past max_connections gets 503 and is
-// closed. Every error body is JSON: {"error": code, "message": text}.
+// request whose header (or body) does not arrive within header_timeout (or
+// body_timeout) is cut off with 408, an idle keep-alive connection closes
+// after idle_timeout, and a connection past max_connections gets 503 and is
+// closed. With tls_cert_file and tls_key_file the same is served over TLS.
+// Every error body is JSON: {"error": code, "message": text}.
 #pragma once
 
 #include <chrono>
@@ -53,9 +55,31 @@ struct server_options {
   std::size_t threads = 1;           ///< network threads
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
-  /// A request (headers and body) must arrive within this time; an idle
-  /// keep-alive connection is closed after it too.
+  /// The default of header_timeout, body_timeout and idle_timeout (those
+  /// left 0), and the bound of each write of an answer (a client that stops
+  /// reading is cut off after it).
   std::chrono::milliseconds read_timeout{10'000};
+  /// The request line and header fields must arrive within this time from
+  /// the request's first byte (the first request of a connection: from its
+  /// accept, the TLS handshake included); else 408, or a silent close when
+  /// nothing came. 0: read_timeout.
+  std::chrono::milliseconds header_timeout{0};
+  /// The body must arrive within this time from the end of the header;
+  /// else 408. 0: read_timeout.
+  std::chrono::milliseconds body_timeout{0};
+  /// A keep-alive connection that sends no next request for this long is
+  /// closed, without an answer. 0: read_timeout.
+  std::chrono::milliseconds idle_timeout{0};
+  /// PEM files of the server's certificate (chain) and its private key:
+  /// with both, the server speaks HTTPS only (TLS 1.2 at least); with
+  /// neither, plain HTTP. One without the other, or a file that does not
+  /// load or a key that does not match, makes start() fail naming it.
+  std::string tls_cert_file{};
+  std::string tls_key_file{};
+  /// PEM file of the CAs that sign client certificates: set (with the two
+  /// above), every client must present a certificate they signed (mutual
+  /// TLS); a client without one fails the handshake.
+  std::string tls_ca_file{};
   std::size_t max_connections = 1024;
   /// How long stop() waits for requests in flight before closing them.
   std::chrono::milliseconds shutdown_grace{5'000};
@@ -118,6 +142,14 @@ public:
 
   /// Connections open now.
   std::size_t connections() const noexcept;
+
+  /// True if the server speaks TLS (options.tls_cert_file was set).
+  bool tls() const noexcept;
+
+  /// TLS handshakes that failed so far (a plain-HTTP client on the TLS port,
+  /// garbage, a missing or refused client certificate, a handshake past
+  /// header_timeout); each such connection was closed, and each is logged.
+  std::uint64_t tls_handshake_failures() const noexcept;
 
   /// Stops accepting, answers the requests in flight (each with
   /// "Connection: close"), closes idle connections at once, waits up to

@@ -8,7 +8,13 @@
 //   max_connections = 1024
 //   max_header_bytes = 8192
 //   max_body_bytes = 1048576
-//   read_timeout = "10s"
+//   read_timeout = "10s"      # default of the three below (0), and each write's bound
+//   header_timeout = "0s"      # request line and headers, from the first byte (else 408)
+//   body_timeout = "0s"        # the body, from the end of the headers (else 408)
+//   idle_timeout = "0s"        # a keep-alive connection without a request closes
+//   tls_cert_file = ""         # PEM; with tls_key_file: HTTPS only (TLS >= 1.2)
+//   tls_key_file = ""
+//   tls_ca_file = ""           # set: clients must present a certificate it signed
 //   shutdown_grace = "5s"
 //   request_timeout = "0s"     # 504 timeout past it (0: no limit)
 //   access_log = false         # one info line per request
@@ -58,8 +64,8 @@
 //   address = "127.0.0.1"
 //   port = 50051               # 0: any free port
 //   max_message_bytes = 4194304
-//   tls_cert = ""              # PEM files; both set: TLS
-//   tls_key = ""
+//   tls_cert_file = ""         # PEM files; both set: TLS
+//   tls_key_file = ""
 //   health_interval = "100ms"  # how often health reads readiness
 //
 //   [topics.totals]            # one table per topic (topics.hpp)
