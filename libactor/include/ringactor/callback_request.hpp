@@ -27,8 +27,6 @@
 #include <type_traits>
 #include <utility>
 
-#include <fmt/format.h>
-
 #include "ringactor/abstract_actor.hpp"
 #include "ringactor/actor.hpp"
 #include "ringactor/actor_system.hpp"
@@ -135,35 +133,6 @@ private:
   intrusive_ptr<detail::callback_sink> sink_;
 };
 
-namespace detail {
-
-/// The sink's callback for an `on_value` that also takes the responder.
-template <class Response, class F, class E>
-callback_sink::callback make_responder_callback(F f, E e) {
-  return [f = std::move(f), e = std::move(e)](mailbox_element* x, const error* err) mutable {
-    if (err != nullptr) {
-      e(*err);
-      return;
-    }
-    if (auto reply_err = x->get_if<error>()) {
-      e(*reply_err);
-      return;
-    }
-    using value_type = std::conditional_t<std::is_void_v<Response>, unit_t, Response>;
-    if (auto val = x->get_if<value_type>()) {
-      if constexpr (std::is_void_v<Response>)
-        f(x->sender);
-      else
-        f(*val, x->sender);
-    } else {
-      e(error{sec::unexpected_response,
-              fmt::format("expected a {}, got {}", type_name_of<value_type>(), x->type->name)});
-    }
-  };
-}
-
-} // namespace detail
-
 /// Sends `msg` to `dest` as a request from no actor (see the top of this
 /// file): `on_value` gets the reply (nothing for an empty one), `on_error`
 /// the error (request_timeout after `timeout`; infinite: no deadline).
@@ -186,7 +155,7 @@ request_ticket callback_request(actor_system& sys, const Handle& dest,
   }();
   detail::callback_sink::callback cb;
   if constexpr (with_responder) {
-    cb = detail::make_responder_callback<response>(std::move(on_value), std::move(on_error));
+    cb = detail::make_response_callback<true>(std::move(on_value), std::move(on_error));
   } else {
     detail::check_response_callback<response, F>();
     cb = detail::make_response_callback(std::move(on_value), std::move(on_error));

@@ -334,7 +334,9 @@ constexpr void check_response_callback() {
 }
 
 /// Wraps a value continuation and an error continuation into one callback.
-template <class F, class E>
+/// WithResponder: the value continuation takes the response's sender as its
+/// last argument (callback_request.hpp).
+template <bool WithResponder = false, class F, class E>
 auto make_response_callback(F f, E e) {
   return [f = std::move(f), e = std::move(e)](mailbox_element* x, const error* err) mutable {
     if (err != nullptr) {
@@ -345,19 +347,25 @@ auto make_response_callback(F f, E e) {
       e(*reply_err);
       return;
     }
-    if constexpr (num_args_v<F> == 0) {
-      if (x->is<unit_t>())
-        f();
-      else
+    if constexpr (num_args_v<F> == (WithResponder ? 1 : 0)) {
+      if (!x->is<unit_t>())
         e(error{sec::unexpected_response,
                 fmt::format("expected an empty response, got {}", x->type->name)});
+      else if constexpr (WithResponder)
+        f(x->sender);
+      else
+        f();
     } else {
       using value_type = handled_type_t<F>;
-      if (auto val = x->get_if<value_type>())
-        call_with_payload(f, *val);
-      else
+      if (auto val = x->get_if<value_type>()) {
+        if constexpr (WithResponder)
+          f(*val, x->sender);
+        else
+          call_with_payload(f, *val);
+      } else {
         e(error{sec::unexpected_response,
                 fmt::format("expected a {}, got {}", type_name_of<value_type>(), x->type->name)});
+      }
     }
   };
 }
