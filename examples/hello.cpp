@@ -2,6 +2,8 @@
 // the main thread.
 #include <ringactor/all.hpp>
 
+#include <future>
+
 #include <fmt/format.h>
 
 using namespace ringactor;
@@ -19,4 +21,18 @@ int main() {
   self->request(greeter, 1s, std::string{"world"})
     .receive([](const std::string& greeting) { fmt::print("{}\n", greeting); },
              [](const error& err) { fmt::print("failed: {}\n", err); });
+  // Or with no thread blocked and no actor: the answer goes to a callback,
+  // on the thread that delivers it (how a network front asks its actors).
+  std::promise<void> answered;
+  callback_request(
+    sys, greeter, 1s, std::string{"callbacks"},
+    [&](const std::string& greeting) {
+      fmt::print("{}\n", greeting);
+      answered.set_value();
+    },
+    [&](const error& err) {
+      fmt::print("failed: {}\n", err);
+      answered.set_value();
+    });
+  answered.get_future().wait();
 }
