@@ -83,32 +83,15 @@ std::shared_ptr<grpc::Channel> channel_to(std::uint16_t port) {
 /// (or o.tiny_calls calls each) and merges what they measured.
 template <class Fn>
 result drive(std::uint16_t port, const options& o, Fn per_channel) {
-  std::atomic<bool> stop{false}; // set once by this thread; the clients poll it (relaxed)
-  std::vector<result> parts(static_cast<std::size_t>(o.channels));
-  std::vector<std::thread> threads;
-  auto start = clock::now();
-  for (int c = 0; c < o.channels; ++c)
-    threads.emplace_back([&, c] {
-      auto stub = v1::Kernels::NewStub(channel_to(port));
-      per_channel(*stub, stop, parts[static_cast<std::size_t>(c)]);
-    });
-  if (o.tiny_calls == 0) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
-    stop.store(true, std::memory_order_relaxed);
-  }
-  for (auto& t : threads)
-    t.join();
-  result all;
-  all.seconds = std::chrono::duration<double>(clock::now() - start).count();
-  for (auto& p : parts) {
-    all.latencies_us.insert(all.latencies_us.end(), p.latencies_us.begin(), p.latencies_us.end());
-    all.wrong += p.wrong;
-  }
-  return all;
+  return http_bench::run_threads(o.channels, o.seconds, o.tiny_calls > 0,
+                                 [&](int, const std::atomic<bool>& stop, result& out) {
+                                   auto stub = v1::Kernels::NewStub(channel_to(port));
+                                   per_channel(*stub, stop, out);
+                                 });
 }
 
 result run_unary(std::uint16_t port, const options& o) {
-  return drive(port, o, [&o](v1::Kernels::Stub& stub, std::atomic<bool>& stop, result& out) {
+  return drive(port, o, [&o](v1::Kernels::Stub& stub, const std::atomic<bool>& stop, result& out) {
     std::string want;
     for (long i = 0; o.tiny_calls > 0 ? i < o.tiny_calls : !stop.load(std::memory_order_relaxed);
          ++i) {
@@ -127,7 +110,7 @@ result run_unary(std::uint16_t port, const options& o) {
 }
 
 result run_stream(std::uint16_t port, const options& o) {
-  return drive(port, o, [&o](v1::Kernels::Stub& stub, std::atomic<bool>& stop, result& out) {
+  return drive(port, o, [&o](v1::Kernels::Stub& stub, const std::atomic<bool>& stop, result& out) {
     grpc::ClientContext ctx;
     auto rw = stub.ExecuteStream(&ctx);
     std::string want;

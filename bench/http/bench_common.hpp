@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -83,19 +84,44 @@ inline long output_of(std::string_view body) {
   return at == std::string_view::npos ? -1 : std::strtol(body.data() + at + 9, nullptr, 10);
 }
 
+/// Runs `per_thread(t, stop, part)` on `threads` threads at once, each
+/// measuring into its own part: for `seconds`, then `stop` is set, or, when
+/// `fixed_count`, until each has made its fixed number of calls. Returns the
+/// parts merged, with the time it all took.
+template <class PerThread>
+result run_threads(int threads, double seconds, bool fixed_count, PerThread per_thread) {
+  std::vector<result> parts(static_cast<std::size_t>(threads));
+  std::atomic<bool> stop{false}; // set once by this thread; the others poll it (relaxed)
+  auto started = clock::now();
+  std::vector<std::thread> running;
+  for (int t = 0; t < threads; ++t)
+    running.emplace_back([&, t] {
+      per_thread(t, std::as_const(stop), parts[static_cast<std::size_t>(t)]);
+    });
+  if (!fixed_count) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop.store(true, std::memory_order_relaxed);
+  }
+  for (auto& t : running)
+    t.join();
+  result all;
+  all.seconds = std::chrono::duration<double>(clock::now() - started).count();
+  for (auto& q : parts) {
+    all.latencies_us.insert(all.latencies_us.end(), q.latencies_us.begin(), q.latencies_us.end());
+    all.wrong += q.wrong;
+  }
+  return all;
+}
+
 /// Runs o.connections clients at once, each in its own thread, for
 /// o.seconds (or o.tiny_requests calls each): make_client(c) makes client
 /// c's call, which takes the request number and returns whether the answer
 /// was right. Each call's latency is kept.
 template <class MakeClient>
 result drive(const options& o, MakeClient make_client) {
-  std::vector<result> parts(static_cast<std::size_t>(o.connections));
-  std::atomic<bool> stop{false};
-  auto started = clock::now();
-  std::vector<std::thread> threads;
-  for (int c = 0; c < o.connections; ++c)
-    threads.emplace_back([&, c] {
-      auto& part = parts[static_cast<std::size_t>(c)];
+  return run_threads(
+    o.connections, o.seconds, o.tiny_requests > 0,
+    [&](int c, const std::atomic<bool>& stop, result& part) {
       auto call = make_client(c);
       if (!call) {
         ++part.wrong;
@@ -111,19 +137,6 @@ result drive(const options& o, MakeClient make_client) {
         part.latencies_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
       }
     });
-  if (o.tiny_requests == 0) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
-    stop.store(true, std::memory_order_relaxed);
-  }
-  for (auto& t : threads)
-    t.join();
-  result all;
-  all.seconds = std::chrono::duration<double>(clock::now() - started).count();
-  for (auto& q : parts) {
-    all.latencies_us.insert(all.latencies_us.end(), q.latencies_us.begin(), q.latencies_us.end());
-    all.wrong += q.wrong;
-  }
-  return all;
 }
 
 /// drive() with one connection per client: Client(port) connects (a client
