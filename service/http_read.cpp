@@ -4,12 +4,11 @@
 // its body) and what a reading error answers. On the session's strand.
 #include "http_session.hpp"
 
-#include <cstdio>
-#include <random>
-
 #include <fmt/format.h>
 
 #include <ringactor/logger.hpp>
+
+#include "request_id.hpp"
 
 namespace ringactor::service::detail {
 
@@ -17,31 +16,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
-
-namespace {
-
-/// The client's X-Request-Id if usable (1 to 128 of [A-Za-z0-9._:-]: it is
-/// logged and echoed, so nothing that could forge a line or a header).
-bool usable_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128)
-    return false;
-  for (char c : id)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-          || c == '_' || c == ':' || c == '-'))
-      return false;
-  return true;
-}
-
-/// 32 random hex digits (a 128-bit id, as a trace id is).
-std::string fresh_request_id() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  char text[33];
-  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(gen()),
-                static_cast<unsigned long long>(gen()));
-  return text;
-}
-
-} // namespace
 
 // -- deadlines ------------------------------------------------------------------------
 

@@ -14,10 +14,13 @@
 #include <ringactor/supervision/errors.hpp>
 #include <ringactor/supervision/pool_stats.hpp>
 
+#include "pool_stats_query.hpp"
+
 namespace ringactor::service {
 
 namespace {
 
+using detail::gather_stats;
 using supervision::pool_stats;
 
 bool is(const error& err, std::error_code code) {
@@ -101,37 +104,6 @@ std::string describe(const service_entry& s) {
   }
   out += ']';
   return out;
-}
-
-/// Asks each of `pools` for its statistics (by an actor; each answer or
-/// error within `timeout`) and calls `done` with them, in order.
-void gather_stats(actor_system& sys, std::vector<actor> pools, std::chrono::milliseconds timeout,
-                  std::function<void(std::vector<expected<pool_stats>>)> done) {
-  if (pools.empty()) {
-    done({});
-    return;
-  }
-  struct state {
-    std::vector<expected<pool_stats>> results;
-    std::size_t pending = 0;
-    std::function<void(std::vector<expected<pool_stats>>)> done;
-  };
-  auto st = std::make_shared<state>();
-  st->results.assign(pools.size(), error{sec::runtime_error, "no answer"});
-  st->pending = pools.size();
-  st->done = std::move(done);
-  sys.spawn([st, pools = std::move(pools), timeout](event_based_actor* self) {
-    for (std::size_t i = 0; i < pools.size(); ++i) {
-      auto finish = [st, i](expected<pool_stats> x) {
-        st->results[i] = std::move(x);
-        if (--st->pending == 0)
-          st->done(std::move(st->results));
-      };
-      self->request(pools[i], timeout, supervision::get_pool_stats{})
-        .then([finish](pool_stats& x) mutable { finish(std::move(x)); },
-              [finish](const error& err) mutable { finish(err); });
-    }
-  });
 }
 
 /// The shared answer of a route: a responder that several callbacks may

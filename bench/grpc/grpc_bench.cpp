@@ -35,7 +35,7 @@
 #include <ringactor/service/grpc_front.hpp>
 #include <ringactor/v1/kernels.grpc.pb.h>
 
-#include "../../service/demo_services.hpp"
+#include "../http/bench_common.hpp"
 
 namespace grpc_bench {
 
@@ -50,28 +50,13 @@ struct options {
   int tiny_calls = 0; // > 0: this many calls per channel, then stop
 };
 
-struct result {
-  std::vector<double> latencies_us;
-  double seconds = 0;
-  long wrong = 0;
-};
+using http_bench::adder_pool;
+using http_bench::result;
 
-double percentile(std::vector<double>& xs, double p) {
-  if (xs.empty())
-    return 0;
-  auto k = static_cast<std::size_t>(p * static_cast<double>(xs.size() - 1));
-  std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(k), xs.end());
-  return xs[k];
-}
-
+/// One JSON line: {"bench":<bench>,"impl":<impl>,"p50_us":..,"p99_us":..,
+/// "calls_per_s":..,"channels":..,"seconds":..}.
 void report(std::string_view bench, std::string_view impl, result& r, const options& o) {
-  auto n = static_cast<double>(r.latencies_us.size());
-  auto p50 = percentile(r.latencies_us, 0.50);
-  auto p99 = percentile(r.latencies_us, 0.99);
-  fmt::print("{{\"bench\":\"{}\",\"impl\":\"{}\",\"p50_us\":{:.1f},\"p99_us\":{:.1f},"
-             "\"calls_per_s\":{:.0f},\"channels\":{},\"seconds\":{:.2f}}}\n",
-             bench, impl, p50, p99, r.seconds > 0 ? n / r.seconds : 0.0, o.channels, r.seconds);
-  std::fflush(stdout);
+  http_bench::report_line(bench, impl, r, "calls_per_s", "channels", o.channels);
 }
 
 /// The request of call `i` and the output it must get.
@@ -98,32 +83,15 @@ std::shared_ptr<grpc::Channel> channel_to(std::uint16_t port) {
 /// (or o.tiny_calls calls each) and merges what they measured.
 template <class Fn>
 result drive(std::uint16_t port, const options& o, Fn per_channel) {
-  std::atomic<bool> stop{false}; // set once by this thread; the clients poll it (relaxed)
-  std::vector<result> parts(static_cast<std::size_t>(o.channels));
-  std::vector<std::thread> threads;
-  auto start = clock::now();
-  for (int c = 0; c < o.channels; ++c)
-    threads.emplace_back([&, c] {
-      auto stub = v1::Kernels::NewStub(channel_to(port));
-      per_channel(*stub, stop, parts[static_cast<std::size_t>(c)]);
-    });
-  if (o.tiny_calls == 0) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
-    stop.store(true, std::memory_order_relaxed);
-  }
-  for (auto& t : threads)
-    t.join();
-  result all;
-  all.seconds = std::chrono::duration<double>(clock::now() - start).count();
-  for (auto& p : parts) {
-    all.latencies_us.insert(all.latencies_us.end(), p.latencies_us.begin(), p.latencies_us.end());
-    all.wrong += p.wrong;
-  }
-  return all;
+  return http_bench::run_threads(o.channels, o.seconds, o.tiny_calls > 0,
+                                 [&](int, const std::atomic<bool>& stop, result& out) {
+                                   auto stub = v1::Kernels::NewStub(channel_to(port));
+                                   per_channel(*stub, stop, out);
+                                 });
 }
 
 result run_unary(std::uint16_t port, const options& o) {
-  return drive(port, o, [&o](v1::Kernels::Stub& stub, std::atomic<bool>& stop, result& out) {
+  return drive(port, o, [&o](v1::Kernels::Stub& stub, const std::atomic<bool>& stop, result& out) {
     std::string want;
     for (long i = 0; o.tiny_calls > 0 ? i < o.tiny_calls : !stop.load(std::memory_order_relaxed);
          ++i) {
@@ -142,7 +110,7 @@ result run_unary(std::uint16_t port, const options& o) {
 }
 
 result run_stream(std::uint16_t port, const options& o) {
-  return drive(port, o, [&o](v1::Kernels::Stub& stub, std::atomic<bool>& stop, result& out) {
+  return drive(port, o, [&o](v1::Kernels::Stub& stub, const std::atomic<bool>& stop, result& out) {
     grpc::ClientContext ctx;
     auto rw = stub.ExecuteStream(&ctx);
     std::string want;
@@ -231,26 +199,6 @@ public:
   }
 };
 
-struct adder_pool {
-  actor_system sys;
-  service::registry reg;
-  // As ringactor-server runs it (server_schema: system.idle_yield = true).
-  explicit adder_pool(std::size_t workers)
-    : sys(actor_system_config{}.set_workers(workers).set_idle_yield(true)) {
-    telemetry::pool_spec spec;
-    spec.name = "adder";
-    spec.kind = telemetry::worker_kind::kernel;
-    spec.type_name = "adder";
-    spec.size = 2;
-    spec.dispatch = supervision::least_loaded{};
-    // The CPU backend (add_demo_service's default): the figures say so.
-    if (auto added = service::demo::add_demo_service(sys, spec, reg); !added || !*added) {
-      fmt::print(stderr, "grpc_bench: the adder pool does not start\n");
-      std::exit(1);
-    }
-  }
-};
-
 bool check(std::string_view what, const result& r) {
   if (r.wrong == 0 && !r.latencies_us.empty())
     return true;
@@ -280,7 +228,7 @@ int main(int argc, char** argv) {
     }
   }
   bool ok = true;
-  adder_pool pool{o.workers};
+  adder_pool pool{o.workers, "grpc_bench"};
   service::grpc_options gopts;
   gopts.address = "127.0.0.1";
   gopts.port = 0;

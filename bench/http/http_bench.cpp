@@ -46,7 +46,6 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
@@ -126,19 +125,13 @@ private:
 
 /// drive() with one keep-alive connection per client, POSTing a + b.
 result drive_http(std::uint16_t port, const options& o) {
-  return drive(o, [port](int c) {
-    auto cl = std::make_shared<client>(port);
-    using call_fn = std::function<bool(int)>;
-    if (!cl->connected())
-      return std::optional<call_fn>{};
-    return std::optional<call_fn>{[cl, c](int i) {
-      int a = i % 1000;
-      auto body = fmt::format("{{\"a\":{},\"b\":{}}}", a, c);
-      auto req = fmt::format("POST /kernels/adder/adder.add HTTP/1.1\r\nHost: x\r\n"
-                             "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
-                             body.size(), body);
-      return output_of(cl->call(req)) == a + c;
-    }};
+  return drive_clients<client>(port, o, [](client& cl, int c, int i) {
+    int a = i % 1000;
+    auto body = fmt::format("{{\"a\":{},\"b\":{}}}", a, c);
+    auto req = fmt::format("POST /kernels/adder/adder.add HTTP/1.1\r\nHost: x\r\n"
+                           "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                           body.size(), body);
+    return output_of(cl.call(req)) == a + c;
   });
 }
 
@@ -193,51 +186,18 @@ private:
   std::uint64_t served_ = 0;
 };
 
-class bare_server {
-public:
-  bare_server() : acceptor_(asio::make_strand(io_)) {
-    asio::ip::tcp::endpoint at{asio::ip::make_address("127.0.0.1"), 0};
-    acceptor_.open(at.protocol());
-    acceptor_.set_option(asio::socket_base::reuse_address(true));
-    acceptor_.bind(at);
-    acceptor_.listen();
-    accept();
-    thread_ = std::thread{[this] { io_.run(); }};
-  }
-  ~bare_server() {
-    io_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-
-private:
-  void accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
-                           [this](beast::error_code ec, asio::ip::tcp::socket s) {
-                             if (ec)
-                               return;
-                             std::make_shared<bare_session>(std::move(s))->start();
-                             accept();
-                           });
-  }
-  asio::io_context io_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::thread thread_;
-};
+/// The bare HTTP server: a bare_session per connection.
+using bare_server = bare_listener<bare_session>;
 
 // -- the sides ------------------------------------------------------------------
 
 result run_ringactor(const options& o) {
-  adder_pool p{o.workers};
-  service::http_server server{{.address = "127.0.0.1", .port = 0, .threads = 1}};
-  service::add_rest_routes(server, p.sys, p.reg);
-  if (auto r = server.start(); !r) {
-    fmt::print(stderr, "http_bench: {}\n", to_string(r.error()));
-    std::exit(1);
-  }
-  auto r = drive_http(server.port(), o);
-  server.stop();
-  return r;
+  return run_ringactor_side(
+    o,
+    [](service::http_server& server, actor_system& sys, const service::registry& reg) {
+      service::add_rest_routes(server, sys, reg);
+    },
+    drive_http);
 }
 
 result run_bare(const options& o) {

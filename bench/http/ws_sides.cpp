@@ -10,7 +10,6 @@
 #include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <fmt/format.h>
@@ -83,19 +82,13 @@ private:
 /// drive() with one WebSocket connection per client, each call one
 /// execute frame of adder.add whose answer must carry its id and a + b.
 result drive_ws(std::uint16_t port, const options& o) {
-  return drive(o, [port](int c) {
-    auto cl = std::make_shared<ws_client>(port);
-    using call_fn = std::function<bool(int)>;
-    if (!cl->connected())
-      return std::optional<call_fn>{};
-    return std::optional<call_fn>{[cl, c](int i) {
-      int a = i % 1000;
-      auto frame = fmt::format(R"({{"id":{},"op":"execute","kernel_id":"adder",)"
-                               R"("message":"adder.add","input":{{"a":{},"b":{}}}}})",
-                               i, a, c);
-      auto reply = cl->call(frame);
-      return reply.starts_with(fmt::format(R"({{"id":{},)", i)) && output_of(reply) == a + c;
-    }};
+  return drive_clients<ws_client>(port, o, [](ws_client& cl, int c, int i) {
+    int a = i % 1000;
+    auto frame = fmt::format(R"({{"id":{},"op":"execute","kernel_id":"adder",)"
+                             R"("message":"adder.add","input":{{"a":{},"b":{}}}}})",
+                             i, a, c);
+    auto reply = cl.call(frame);
+    return reply.starts_with(fmt::format(R"({{"id":{},)", i)) && output_of(reply) == a + c;
   });
 }
 
@@ -155,51 +148,18 @@ private:
   std::string out_;
 };
 
-class bare_ws_server {
-public:
-  bare_ws_server() : acceptor_(asio::make_strand(io_)) {
-    asio::ip::tcp::endpoint at{asio::ip::make_address("127.0.0.1"), 0};
-    acceptor_.open(at.protocol());
-    acceptor_.set_option(asio::socket_base::reuse_address(true));
-    acceptor_.bind(at);
-    acceptor_.listen();
-    accept();
-    thread_ = std::thread{[this] { io_.run(); }};
-  }
-  ~bare_ws_server() {
-    io_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-
-private:
-  void accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
-                           [this](beast::error_code ec, asio::ip::tcp::socket s) {
-                             if (ec)
-                               return;
-                             std::make_shared<bare_ws_session>(std::move(s))->start();
-                             accept();
-                           });
-  }
-  asio::io_context io_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::thread thread_;
-};
+/// The bare WebSocket server: a bare_ws_session per connection.
+using bare_ws_server = bare_listener<bare_ws_session>;
 
 } // namespace
 
 result run_ringactor_ws(const options& o) {
-  adder_pool p{o.workers};
-  service::http_server server{{.address = "127.0.0.1", .port = 0, .threads = 1}};
-  service::add_websocket_routes(server, p.sys, p.reg);
-  if (auto r = server.start(); !r) {
-    fmt::print(stderr, "http_bench: {}\n", to_string(r.error()));
-    std::exit(1);
-  }
-  auto r = drive_ws(server.port(), o);
-  server.stop();
-  return r;
+  return run_ringactor_side(
+    o,
+    [](service::http_server& server, actor_system& sys, const service::registry& reg) {
+      service::add_websocket_routes(server, sys, reg);
+    },
+    drive_ws);
 }
 
 result run_bare_ws(const options& o) {

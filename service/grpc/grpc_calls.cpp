@@ -1,36 +1,18 @@
 // ringactor service, gRPC front: what every call shares (grpc_calls.hpp).
 #include "grpc_calls.hpp"
 
-#include <random>
-
 #include <fmt/format.h>
 
 #include <ringactor/json_format.hpp>
 
 #include "ringactor/service/rest_routes.hpp"
+#include "../request_id.hpp"
 
 namespace ringactor::service::detail {
 
 namespace {
 
 using supervision::pool_stats;
-
-/// As the HTTP session accepts an X-Request-Id: 1 to 128 of [A-Za-z0-9._:-].
-bool usable_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128)
-    return false;
-  for (char c : id)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-          || c == '_' || c == ':' || c == '-'))
-      return false;
-  return true;
-}
-
-/// 32 random hex digits (as the HTTP session's fresh request ids).
-std::string fresh_request_id() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  return fmt::format("{:016x}{:016x}", gen(), gen());
-}
 
 /// The address of a peer "ipv4:127.0.0.1:5000" or "ipv6:[::1]:5000".
 std::string address_of(std::string_view peer) {
@@ -166,35 +148,6 @@ void execute(const std::shared_ptr<front_state>& st, const v1::ExecuteRequest& i
 cancel_reason reason_of_cancel(const grpc::CallbackServerContext& ctx) {
   return ctx.deadline() <= std::chrono::system_clock::now() ? cancel_reason::timeout
                                                             : cancel_reason::disconnect;
-}
-
-void gather_stats(actor_system& sys, std::vector<actor> pools, std::chrono::milliseconds timeout,
-                  std::function<void(std::vector<expected<pool_stats>>)> done) {
-  if (pools.empty()) {
-    done({});
-    return;
-  }
-  struct state {
-    std::vector<expected<pool_stats>> results;
-    std::size_t pending = 0; // only the gathering actor touches it
-    std::function<void(std::vector<expected<pool_stats>>)> done;
-  };
-  auto st = std::make_shared<state>();
-  st->results.assign(pools.size(), error{sec::runtime_error, "no answer"});
-  st->pending = pools.size();
-  st->done = std::move(done);
-  sys.spawn([st, pools = std::move(pools), timeout](event_based_actor* self) {
-    for (std::size_t i = 0; i < pools.size(); ++i) {
-      auto finish = [st, i](expected<pool_stats> x) {
-        st->results[i] = std::move(x);
-        if (--st->pending == 0)
-          st->done(std::move(st->results));
-      };
-      self->request(pools[i], timeout, supervision::get_pool_stats{})
-        .then([finish](pool_stats& x) mutable { finish(std::move(x)); },
-              [finish](const error& err) mutable { finish(err); });
-    }
-  });
 }
 
 void describe(const service_entry& s, const expected<pool_stats>& stats, bool workers,

@@ -24,6 +24,8 @@
 #include "ringactor/service/registry.hpp"
 #include "ringactor/v1/kernels.grpc.pb.h"
 
+#include "../pool_stats_query.hpp"
+
 namespace ringactor::service::detail {
 
 /// The front's state, shared by its service and every call.
@@ -92,10 +94,8 @@ void execute(const std::shared_ptr<front_state>& st, const v1::ExecuteRequest& i
 /// Why a call ended: the deadline passed (timeout) or the client went.
 cancel_reason reason_of_cancel(const grpc::CallbackServerContext& ctx);
 
-/// Asks each of `pools` for its statistics (each within `timeout`) and
-/// calls `done` with them, in order, on an actor's thread.
-void gather_stats(actor_system& sys, std::vector<actor> pools, std::chrono::milliseconds timeout,
-                  std::function<void(std::vector<expected<supervision::pool_stats>>)> done);
+// gather_stats (asking pools for their statistics): ../pool_stats_query.hpp,
+// shared with the REST routes.
 
 /// A service's description with its pool's statistics (per worker when
 /// `workers`).
