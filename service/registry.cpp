@@ -43,26 +43,48 @@ void registry::invoke(actor_system& sys, std::string_view id, std::string_view m
   invoke(sys, id, message, doc->root(), timeout, std::move(done), std::move(cancel));
 }
 
-void registry::invoke(actor_system& sys, std::string_view id, std::string_view message,
-                      wire::json_node input, std::chrono::milliseconds timeout,
-                      outcome_callback done, std::shared_ptr<cancellation> cancel) const {
-  auto s = find(id);
-  if (s == nullptr) {
-    done({error{sec::no_such_actor, fmt::format("no service is registered as '{}'", id)}, {}});
-    return;
-  }
+namespace {
+
+/// The service `id`'s entry for `message`, or the error invoke answers.
+expected<const message_entry*> find_message(const registry& reg, std::string_view id,
+                                            std::string_view message) {
+  auto s = reg.find(id);
+  if (s == nullptr)
+    return error{sec::no_such_actor, fmt::format("no service is registered as '{}'", id)};
   auto m = s->find(message);
   if (m == nullptr) {
     std::string known;
     for (auto& x : s->messages)
       known += (known.empty() ? "" : ", ") + x.name;
-    done(
-      {error{sec::unexpected_message,
-             fmt::format("service '{}' takes no message '{}' (it takes: {})", id, message, known)},
-       {}});
+    return error{
+      sec::unexpected_message,
+      fmt::format("service '{}' takes no message '{}' (it takes: {})", id, message, known)};
+  }
+  return m;
+}
+
+} // namespace
+
+void registry::invoke(actor_system& sys, std::string_view id, std::string_view message,
+                      wire::json_node input, std::chrono::milliseconds timeout,
+                      outcome_callback done, std::shared_ptr<cancellation> cancel) const {
+  auto m = find_message(*this, id, message);
+  if (!m) {
+    done({m.error(), {}});
     return;
   }
-  m->invoke(sys, input, timeout, std::move(done), std::move(cancel));
+  (*m)->invoke(sys, input, timeout, std::move(done), std::move(cancel));
+}
+
+void registry::invoke_binary(actor_system& sys, std::string_view id, std::string_view message,
+                             std::span<const std::byte> input, std::chrono::milliseconds timeout,
+                             outcome_callback done, std::shared_ptr<cancellation> cancel) const {
+  auto m = find_message(*this, id, message);
+  if (!m) {
+    done({m.error(), {}});
+    return;
+  }
+  (*m)->invoke_binary(sys, input, timeout, std::move(done), std::move(cancel));
 }
 
 } // namespace ringactor::service

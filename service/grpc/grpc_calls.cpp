@@ -130,19 +130,30 @@ void execute(const std::shared_ptr<front_state>& st, const v1::ExecuteRequest& i
   }
   head.mutable_metadata()->set_backend(s->info.backend);
   head.mutable_metadata()->set_device(s->info.device);
-  st->reg.invoke(
-    st->sys, in.kernel_id(), in.message(), std::string_view{in.json_payload()}, timeout,
-    [head = std::move(head), done = std::move(done)](invoke_outcome r) mutable {
-      head.mutable_metadata()->set_duration_us(r.duration.count());
-      head.mutable_metadata()->set_worker(r.worker);
-      if (!r.output) {
-        done(std::move(head), r.output.error());
-        return;
-      }
+  bool binary = in.payload_case() == v1::ExecuteRequest::kBinaryPayload;
+  auto finish = [head = std::move(head), done = std::move(done), binary](invoke_outcome r) mutable {
+    head.mutable_metadata()->set_duration_us(r.duration.count());
+    head.mutable_metadata()->set_worker(r.worker);
+    if (!r.output) {
+      done(std::move(head), r.output.error());
+      return;
+    }
+    if (binary)
+      head.set_binary_output(std::move(*r.output));
+    else
       head.set_json_output(std::move(*r.output));
-      done(std::move(head), std::nullopt);
-    },
-    std::move(cancel));
+    done(std::move(head), std::nullopt);
+  };
+  if (binary) {
+    // Decoded before invoke_binary returns: `in` outlives the bytes' use.
+    const auto& bytes = in.binary_payload();
+    st->reg.invoke_binary(st->sys, in.kernel_id(), in.message(),
+                          std::span{reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()},
+                          timeout, std::move(finish), std::move(cancel));
+  } else {
+    st->reg.invoke(st->sys, in.kernel_id(), in.message(), std::string_view{in.json_payload()},
+                   timeout, std::move(finish), std::move(cancel));
+  }
 }
 
 cancel_reason reason_of_cancel(const grpc::CallbackServerContext& ctx) {

@@ -17,6 +17,7 @@ import queue
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -245,6 +246,24 @@ def execute_answers_with_the_kernels_output_and_metadata(s):
           f"the metadata names the worker that answered ({r.metadata.worker} in {actors})")
     r = execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}')
     check(r.request_id != "", "Execute assigns a request id when none is given")
+
+
+def execute_takes_the_binary_format_and_answers_in_it(s):
+    # adder.add {a: i32, b: i32} in the wire layer's binary format: 8 bytes.
+    req = kernels_pb2.ExecuteRequest(kernel_id="adder", message="adder.add",
+                                     binary_payload=struct.pack("<ii", 40, 2))
+    r = s.stub.Execute(req, timeout=5)
+    check(r.WhichOneof("output") == "binary_output",
+          f"a binary request is answered in binary ({r.WhichOneof('output')})")
+    check(len(r.binary_output) == 4 and struct.unpack("<i", r.binary_output)[0] == 42,
+          f"the reply is the i32 42 in 4 little-endian bytes ({r.binary_output!r})")
+    check(r.metadata.worker != 0, "the binary reply names its worker too")
+    # Bytes that end inside the first field: INVALID_ARGUMENT naming it.
+    code, details = code_of(lambda: s.stub.Execute(
+        kernels_pb2.ExecuteRequest(kernel_id="adder", message="adder.add",
+                                   binary_payload=b"\x01\x02"), timeout=5))
+    check(code == grpc.StatusCode.INVALID_ARGUMENT and "add.a" in details,
+          f"truncated bytes are INVALID_ARGUMENT naming add.a ({code}, {details!r})")
 
 
 def list_and_get_kernel_describe_the_registry(s):
@@ -665,6 +684,7 @@ def main():
         from ringactor.v1 import kernels_pb2 as pb2, kernels_pb2_grpc as pb2_grpc
         kernels_pb2, kernels_grpc = pb2, pb2_grpc
         cases = [execute_answers_with_the_kernels_output_and_metadata,
+                 execute_takes_the_binary_format_and_answers_in_it,
                  list_and_get_kernel_describe_the_registry,
                  every_error_maps_to_its_status_code,
                  an_exceeded_deadline_is_deadline_exceeded_and_leaves_nothing_in_flight,

@@ -38,6 +38,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,6 +51,7 @@
 #include <ringactor/callback_request.hpp>
 #include <ringactor/scheduled_actor.hpp>
 #include <ringactor/expected.hpp>
+#include <ringactor/binary_format.hpp>
 #include <ringactor/json_format.hpp>
 #include <ringactor/schema.hpp>
 #include <ringactor/typed_actor.hpp>
@@ -69,8 +71,8 @@ struct service_info {
   std::string description;
 };
 
-/// The outcome of one call: the reply as JSON text, or the error, and
-/// how long the actor took.
+/// The outcome of one call: the reply as JSON text (or, for invoke_binary,
+/// its bytes), or the error, and how long the actor took.
 struct invoke_outcome {
   expected<std::string> output;
   std::chrono::microseconds duration{0};
@@ -94,6 +96,12 @@ struct message_entry {
   std::function<void(actor_system&, wire::json_node, std::chrono::milliseconds, outcome_callback,
                      std::shared_ptr<cancellation>)>
     invoke;
+  /// As invoke, with the input in the binary wire format (from_bytes; a bad
+  /// input is a wire error naming the field path) and the reply's bytes
+  /// (to_bytes; empty for void) as the outcome's output.
+  std::function<void(actor_system&, std::span<const std::byte>, std::chrono::milliseconds,
+                     outcome_callback, std::shared_ptr<cancellation>)>
+    invoke_binary;
 };
 
 /// One registered service.
@@ -165,6 +173,64 @@ expected<std::string> reply_json(R& x) {
   return to_json(x);
 }
 
+/// The reply in the binary wire format, as a byte string (empty for void).
+template <class R>
+expected<std::string> reply_bytes(R& x) {
+  auto bytes = to_bytes(x);
+  if (!bytes)
+    return bytes.error();
+  return std::string{reinterpret_cast<const char*>(bytes->data()), bytes->size()};
+}
+
+/// Requests `msg`'s reply from `handle` within `timeout`; `encode` turns
+/// the reply into the outcome's text (JSON or bytes). See registry's notes
+/// on cancellation.
+template <class Interface, class M, class R, class Encode>
+void call(const Interface& handle, actor_system& sys, M msg, std::chrono::milliseconds timeout,
+          outcome_callback done, std::shared_ptr<cancellation> cancel, Encode encode,
+          std::string void_output) {
+  auto start = std::chrono::steady_clock::now();
+  auto since = [start] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
+                                                                 - start);
+  };
+  // The pool matches a cancel_request by the request's id and its
+  // requester (the ticket's), so only this call can cancel it. A timeout
+  // may fire before the ticket is stored: the state says so.
+  auto state = std::make_shared<call_state>();
+  auto target = actor_cast<actor>(handle);
+  auto fail = [done, since, state, target](const error& err) {
+    if (err == sec::request_timeout) // the pool may still hold it
+      state->timed_out(target);
+    done({err, since()});
+  };
+  request_ticket ticket;
+  if constexpr (std::is_void_v<R>)
+    ticket = callback_request(
+      sys, handle, timeout, std::move(msg),
+      [done, since, out = std::move(void_output)](const strong_actor_ptr& by) {
+        done({out, since(), by ? by->id() : 0});
+      },
+      std::move(fail));
+  else
+    ticket = callback_request(
+      sys, handle, timeout, std::move(msg),
+      [done, since, encode](R& x, const strong_actor_ptr& by) {
+        auto d = since();
+        done({encode(x), d, by ? by->id() : 0});
+      },
+      std::move(fail));
+  state->set_ticket(ticket, target);
+  // The caller has gone: the pool answers the request with
+  // request_cancelled (done gets it) or, for a request a worker holds,
+  // answers now and drops the worker's reply.
+  if (cancel && !ticket.done())
+    cancel->on_cancel([ticket, target](cancel_reason) {
+      if (!ticket.done())
+        ticket.send_as_requester(target, supervision::cancel_request{ticket.id()});
+    });
+}
+
 template <class Interface, class M, class R>
 message_entry make_entry(const Interface& handle) {
   static_assert(check_service_message<M>());
@@ -183,46 +249,21 @@ message_entry make_entry(const Interface& handle) {
       done({reader.get_error(), {}});
       return;
     }
-    auto start = std::chrono::steady_clock::now();
-    auto since = [start] {
-      return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
-                                                                   - start);
-    };
-    // The pool matches a cancel_request by the request's id and its
-    // requester (the ticket's), so only this call can cancel it. A timeout
-    // may fire before the ticket is stored: the state says so.
-    auto state = std::make_shared<call_state>();
-    auto target = actor_cast<actor>(handle);
-    auto fail = [done, since, state, target](const error& err) {
-      if (err == sec::request_timeout) // the pool may still hold it
-        state->timed_out(target);
-      done({err, since()});
-    };
-    request_ticket ticket;
-    if constexpr (std::is_void_v<R>)
-      ticket = callback_request(
-        sys, handle, timeout, std::move(msg),
-        [done, since](const strong_actor_ptr& by) {
-          done({std::string{"null"}, since(), by ? by->id() : 0});
-        },
-        std::move(fail));
-    else
-      ticket = callback_request(
-        sys, handle, timeout, std::move(msg),
-        [done, since](R& x, const strong_actor_ptr& by) {
-          auto d = since();
-          done({reply_json(x), d, by ? by->id() : 0});
-        },
-        std::move(fail));
-    state->set_ticket(ticket, target);
-    // The caller has gone: the pool answers the request with
-    // request_cancelled (done gets it) or, for a request a worker holds,
-    // answers now and drops the worker's reply.
-    if (cancel && !ticket.done())
-      cancel->on_cancel([ticket, target](cancel_reason) {
-        if (!ticket.done())
-          ticket.send_as_requester(target, supervision::cancel_request{ticket.id()});
-      });
+    call<Interface, M, R>(
+      handle, sys, std::move(msg), timeout, std::move(done), std::move(cancel),
+      [](auto& x) { return reply_json(x); }, "null");
+  };
+  e.invoke_binary = [handle](actor_system& sys, std::span<const std::byte> input,
+                             std::chrono::milliseconds timeout, outcome_callback done,
+                             std::shared_ptr<cancellation> cancel) {
+    M msg{};
+    if (auto r = from_bytes(input, msg); !r) {
+      done({r.error(), {}});
+      return;
+    }
+    call<Interface, M, R>(
+      handle, sys, std::move(msg), timeout, std::move(done), std::move(cancel),
+      [](auto& x) { return reply_bytes(x); }, "");
   };
   return e;
 }
@@ -274,6 +315,13 @@ public:
   void invoke(actor_system& sys, std::string_view id, std::string_view message,
               std::string_view input, std::chrono::milliseconds timeout, outcome_callback done,
               std::shared_ptr<cancellation> cancel = nullptr) const;
+
+  /// invoke() with the input in the binary wire format (binary_format.hpp):
+  /// `done` gets the reply's bytes. The same errors, a wire error for bytes
+  /// that do not decode.
+  void invoke_binary(actor_system& sys, std::string_view id, std::string_view message,
+                     std::span<const std::byte> input, std::chrono::milliseconds timeout,
+                     outcome_callback done, std::shared_ptr<cancellation> cancel = nullptr) const;
 
   /// The topics the server streams (topics.hpp, topic_routes.hpp): serve()
   /// adds those of the configuration ([topics.NAME]) before the setup runs,
