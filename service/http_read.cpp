@@ -24,8 +24,13 @@ void basic_session<Stream>::arm_read_deadline(std::chrono::milliseconds limit) {
   auto generation = ++read_generation_;
   timed_out_ = false;
   read_timer_.expires_after(limit);
-  read_timer_.async_wait([self = self(), generation](beast::error_code ec) {
-    if (ec || self->closed_ || generation != self->read_generation_)
+  // Weak: a deadline guards a pending read, whose own handler keeps the
+  // session alive; a timer must not, or a session closed with a timer still
+  // armed (a stop racing an accept) would keep itself, and through owner_
+  // the server's state and io_context, alive in a cycle.
+  read_timer_.async_wait([weak = weak_self(), generation](beast::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closed_ || generation != self->read_generation_)
       return;
     self->timed_out_ = true;
     beast::error_code ignored;
@@ -43,8 +48,9 @@ template <class Stream>
 void basic_session<Stream>::arm_write_deadline() {
   auto generation = ++write_generation_;
   write_timer_.expires_after(owner_->options.read_timeout);
-  write_timer_.async_wait([self = self(), generation](beast::error_code ec) {
-    if (ec || generation != self->write_generation_)
+  write_timer_.async_wait([weak = weak_self(), generation](beast::error_code ec) {
+    auto self = weak.lock(); // weak: as the read deadline's
+    if (ec || !self || generation != self->write_generation_)
       return;
     // The write stalls (the client stopped reading): a TLS record may be
     // half sent, so no close_notify can follow. Closing the socket ends

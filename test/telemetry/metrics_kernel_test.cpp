@@ -93,9 +93,11 @@ TEST_CASE("a kernel's messages count equals the messages sent to it") {
 
 TEST_CASE("ring depth and backlog gauges rise while a kernel is blocked and return to 0 once "
           "it drained") {
-  // Before the system: the kernel's thread may read it until the system
-  // joins that thread.
-  std::uint32_t gate = 0;
+  // Static: a kernel that does not drain within its stall timeout (a loaded
+  // machine) is detached at shutdown and may still read the gate after
+  // this function returns (ASan saw it read a dead stack slot).
+  static std::uint32_t gate;
+  dev::atomic_store(gate, std::uint32_t{0}, mem_order::relaxed);
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   auto cfg = cpu_named("km-depth");
@@ -199,9 +201,11 @@ TEST_CASE("a kernel fault counts in faults_total under its reason") {
 
 TEST_CASE("a kernel whose heartbeat stops counts a kernel_stalled fault and gives its gauges "
           "back") {
-  // Before the system: the kernel's thread may read it until the system
-  // joins that thread.
-  std::uint32_t gate = 0;
+  // Static: a kernel that does not drain within its stall timeout (a loaded
+  // machine) is detached at shutdown and may still read the gate after
+  // this function returns (ASan saw it read a dead stack slot).
+  static std::uint32_t gate;
+  dev::atomic_store(gate, std::uint32_t{0}, mem_order::relaxed);
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   auto cfg = cpu_named("km-stall");
@@ -225,9 +229,11 @@ TEST_CASE("a kernel whose heartbeat stops counts a kernel_stalled fault and give
 }
 
 TEST_CASE("a kernel that hangs while it drains counts one kernel_stalled fault") {
-  // Before the system: the kernel's thread may read it until the system
-  // joins that thread.
-  std::uint32_t gate = 0;
+  // Static: a kernel that does not drain within its stall timeout (a loaded
+  // machine) is detached at shutdown and may still read the gate after
+  // this function returns (ASan saw it read a dead stack slot).
+  static std::uint32_t gate;
+  dev::atomic_store(gate, std::uint32_t{0}, mem_order::relaxed);
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   auto cfg = cpu_named("km-drain-stall");
@@ -246,9 +252,11 @@ TEST_CASE("a kernel that hangs while it drains counts one kernel_stalled fault")
 }
 
 TEST_CASE("kernels that share a name share the gauges; each takes its share back when it ends") {
-  // Before the system: the kernel's thread may read it until the system
-  // joins that thread.
-  std::uint32_t gate = 0;
+  // Static: a kernel that does not drain within its stall timeout (a loaded
+  // machine) is detached at shutdown and may still read the gate after
+  // this function returns (ASan saw it read a dead stack slot).
+  static std::uint32_t gate;
+  dev::atomic_store(gate, std::uint32_t{0}, mem_order::relaxed);
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   auto cfg = cpu_named("km-shared");
