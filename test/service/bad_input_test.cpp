@@ -29,22 +29,6 @@ std::string post_raw(std::string_view path, std::string_view body) {
          + std::to_string(body.size()) + "\r\n\r\n" + std::string{body};
 }
 
-/// A socket connected to 127.0.0.1:port, or -1.
-int connect_to(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); // 127.0.0.1 only
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 } // namespace
 
 TEST_SUITE_BEGIN("service");
@@ -139,7 +123,7 @@ TEST_CASE("thousands of idle connections are bounded by max_connections: those p
   REQUIRE_MESSAGE(s.port() != 0, s.output());
   std::vector<int> fds;
   for (int i = 0; i < want; ++i) {
-    int fd = connect_to(s.port());
+    int fd = connect_loopback(s.port());
     if (fd < 0)
       break;
     fds.push_back(fd);

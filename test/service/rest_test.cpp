@@ -74,14 +74,6 @@ std::string post(std::uint16_t port, std::string_view path, std::string_view bod
                          + "\r\nConnection: close\r\n\r\n" + std::string{body});
 }
 
-/// The JSON number after `"key":` in `text`, or -1.
-long number_after(std::string_view text, std::string_view key) {
-  auto at = text.find("\"" + std::string{key} + "\":");
-  if (at == std::string_view::npos)
-    return -1;
-  return std::strtol(text.data() + at + key.size() + 3, nullptr, 10);
-}
-
 struct rest_server {
   config_file cfg;
   server_process proc;

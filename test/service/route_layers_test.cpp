@@ -74,14 +74,6 @@ std::string execute_nap(std::uint16_t port, std::string_view kernel, int ms) {
                          + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
 }
 
-/// The JSON number after `"key":` in `text`, or -1.
-long number_after(std::string_view text, std::string_view key) {
-  auto at = text.find("\"" + std::string{key} + "\":");
-  if (at == std::string_view::npos)
-    return -1;
-  return std::strtol(text.data() + at + key.size() + 3, nullptr, 10);
-}
-
 /// Polls pool `id`'s in_flight count until it is `n` (at most 10 s).
 long wait_in_flight(std::uint16_t port, std::string_view id, long n) {
   long in_flight = -1;

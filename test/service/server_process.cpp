@@ -129,19 +129,30 @@ int server_process::stop() {
   return -1;
 }
 
-connection::connection(std::uint16_t port, milliseconds limit) : limit_(limit) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0)
-    return;
+int connect_loopback(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); // 127.0.0.1 only
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd_);
-    fd_ = -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
   }
+  return fd;
 }
+
+long number_after(std::string_view text, std::string_view key) {
+  auto at = text.find("\"" + std::string{key} + "\":");
+  if (at == std::string_view::npos)
+    return -1;
+  return std::strtol(text.data() + at + key.size() + 3, nullptr, 10);
+}
+
+connection::connection(std::uint16_t port, milliseconds limit)
+  : fd_(connect_loopback(port)), limit_(limit) {}
 
 connection::~connection() {
   if (fd_ >= 0)

@@ -81,5 +81,9 @@ std::string_view body_of(std::string_view response);
 std::string request(std::uint16_t port, std::string_view raw);
 /// GET `path` with Connection: close.
 std::string get(std::uint16_t port, std::string_view path);
+/// A blocking socket connected to 127.0.0.1:port, or -1.
+int connect_loopback(std::uint16_t port);
+/// The JSON number after `"key":` in `text`, or -1.
+long number_after(std::string_view text, std::string_view key);
 
 } // namespace service_test

@@ -29,30 +29,6 @@ namespace {
 using namespace std::chrono_literals;
 using namespace service_test;
 
-/// A socket connected to 127.0.0.1:port, or -1.
-int connect_loopback(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); // 127.0.0.1 only
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-/// The JSON number after `"key":` in `text`, or -1.
-long number_after(std::string_view text, std::string_view key) {
-  auto at = text.find("\"" + std::string{key} + "\":");
-  if (at == std::string_view::npos)
-    return -1;
-  return std::strtol(text.data() + at + key.size() + 3, nullptr, 10);
-}
-
 // One slow worker whose queue holds every request for longer than the test
 // runs: at SIGTERM nearly all of them wait in the pool.
 constexpr std::string_view config = R"(

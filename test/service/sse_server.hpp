@@ -73,14 +73,6 @@ inline unsigned publish_ticks(std::uint16_t port, int count) {
                         "{\"count\":" + std::to_string(count) + "}"));
 }
 
-/// The JSON number after `"key":` in `text`, or -1.
-inline long number_after(std::string_view text, std::string_view key) {
-  auto at = text.find("\"" + std::string{key} + "\":");
-  if (at == std::string_view::npos)
-    return -1;
-  return std::strtol(text.data() + at + key.size() + 3, nullptr, 10);
-}
-
 /// Polls the counter `key` of topic `name` until it is `value` (at most
 /// `limit`); returns the last value seen.
 inline long wait_topic_counter(std::uint16_t port, std::string_view name, std::string_view key,
