@@ -24,7 +24,8 @@ public:
   /// instead of pausing: for a process whose actors share the cores with
   /// other busy threads (a network front's I/O threads, clients), which
   /// then run instead of the spin. Off by default: on cores of its own, a
-  /// pausing spin hands messages between workers fastest.
+  /// pausing spin hands messages between workers fastest. Kernels on the
+  /// CPU backend spawned in this system idle the same way.
   bool idle_yield = false;
   /// How long shutdown waits for actors to exit before reporting them.
   timespan shutdown_grace = std::chrono::seconds{5};

@@ -61,9 +61,14 @@ struct cpu_kernel_options {
   /// The heartbeat advances at least this often while the loop runs; a
   /// parked loop wakes this often to beat.
   std::chrono::nanoseconds heartbeat_interval = std::chrono::milliseconds{100};
-  /// Polls of an empty H2K ring before the loop parks on the doorbell: the
-  /// first 64 pause, the others yield the core (cpu_platform::idle).
+  /// Polls of an empty H2K ring (with a pause each) before the loop yields
+  /// and then parks on the doorbell (cpu_platform::idle).
   std::uint32_t spin_before_park = 1000;
+  /// Whether those polls past the first 64 yield the core instead of
+  /// pausing: for processes whose other threads share the cores (a server's
+  /// network threads). spawn_kernel takes it from the system's
+  /// actor_system_config::idle_yield (key `system.idle_yield`).
+  bool idle_yield = false;
   /// Sender id on the kernel's K2H slots. spawn_kernel leaves it 0: the
   /// host tells a kernel's slots by the session that polls its K2H ring
   /// (the proxy's id is not known before the kernel starts), and a kernel's
@@ -113,6 +118,7 @@ public:
   explicit cpu_platform(const kernel_params& p) noexcept
     : heartbeat_interval_ns_(p.heartbeat_interval_ns),
       spin_before_park_(p.spin_before_park),
+      idle_yield_(p.cpu_idle_yield),
       clock_shift_ns_(static_cast<std::uint64_t>(p.cpu_clock_shift_ns)) {}
 
   /// steady_clock plus the configured shift (modular: a shift behind the
@@ -128,15 +134,17 @@ public:
   }
 
   /// Called with n = 0, 1, 2, ... while H2K stays empty: spin, yield, park.
-  /// The first polls pause (a reply that follows at once is caught within
-  /// a few microseconds); the rest of the spin_before_park polls yield the
-  /// core: with no other thread to run a yield returns at once, and with
-  /// more threads than cores (the network thread, the scheduler's workers,
-  /// other kernels) they run instead of this loop's spin.
+  /// The spin_before_park polls pause, so that a message that follows at
+  /// once is caught within a few microseconds. With idle_yield, those past
+  /// the first 64 yield the core instead: with more threads than cores (a
+  /// network thread, the scheduler's workers, other kernels) they run
+  /// instead of this loop's spin. That costs a pool of kernels that has the
+  /// cores to itself about a tenth of its throughput (bench/RESULTS.md), so
+  /// it is the system's choice (actor_system_config::idle_yield).
   template <class Ready>
   RINGACTOR_HOST_DEVICE void idle(std::uint32_t n, doorbell& bell, Ready&& ready) {
     RINGACTOR_HOST_BODY(
-      if (n < pause_polls && n < spin_before_park_) {
+      if (n < spin_before_park_ && (!idle_yield_ || n < pause_polls)) {
         dev::pause();
       } else if (n < spin_before_park_ + yields_before_park) { std::this_thread::yield(); } else {
         park(bell, ready, std::chrono::nanoseconds{heartbeat_interval_ns_});
@@ -164,6 +172,7 @@ private:
   host_completion completion_{};
   std::uint64_t heartbeat_interval_ns_;
   std::uint32_t spin_before_park_;
+  bool idle_yield_;
   std::uint64_t clock_shift_ns_;
 };
 
@@ -303,6 +312,7 @@ cpu_kernel_runner<Kernel>::cpu_kernel_runner(const Kernel& kernel, kernel_channe
     params_.k2h_doorbell = options_.host_doorbell;
   params_.heartbeat_interval_ns = static_cast<std::uint64_t>(options_.heartbeat_interval.count());
   params_.spin_before_park = options_.spin_before_park;
+  params_.cpu_idle_yield = options_.idle_yield;
   params_.mode = options_.mode;
   params_.cpu_clock_shift_ns = static_cast<std::int64_t>(options_.clock_shift.count());
 }

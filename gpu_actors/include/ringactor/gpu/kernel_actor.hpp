@@ -629,6 +629,7 @@ Interface spawn_kernel(actor_system& sys, const Kernel& kernel, kernel_config cf
     opts.mode = cfg.mode;
     opts.heartbeat_interval = cfg.heartbeat_interval;
     opts.spin_before_park = cfg.spin_before_park;
+    opts.idle_yield = sys.config().idle_yield;
     opts.host_doorbell = &poller.bell();
     // The kernel's thread delivers its own replies (the session outlives
     // the runner, which it joins before it goes).
