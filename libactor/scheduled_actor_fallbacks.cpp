@@ -3,6 +3,7 @@
 #include <exception>
 #include <string>
 
+#include "ringactor/cancel_request.hpp"
 #include "ringactor/default_handler.hpp"
 #include "ringactor/scheduled_actor.hpp"
 
@@ -43,6 +44,12 @@ void scheduled_actor::set_exception_handler(std::function<error(std::exception_p
 // -- unmatched messages -----------------------------------------------------------------
 
 void scheduled_actor::handle_unexpected(mailbox_element_ptr& x) {
+  // Advisory (cancel_request.hpp): an actor that cannot cancel finishes the
+  // request; a requester need not know which kind it asked. Dropped before
+  // the default handler, which would warn about it, skip it (to lie in the
+  // skipped list for good) or reflect it.
+  if (x->type == type_id_of<cancel_request>() && !x->mid.is_request())
+    return;
   auto result = handlers_ && handlers_->fallback ? handlers_->fallback(this, *x)
                                                  : print_and_drop(this, *x);
   switch (result.what()) {

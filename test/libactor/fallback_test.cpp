@@ -103,6 +103,33 @@ TEST_CASE("print_and_drop, the default, answers unexpected_message and logs the 
   CHECK(capture.contains("has no handler"));
 }
 
+TEST_CASE("an actor with no handler for cancel_request drops it silently, default handler or not") {
+  test_util::log_capture capture;
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto seen_by_fallback = std::make_shared<std::atomic<int>>(0);
+  auto plain = sys.spawn([](event_based_actor*) -> behavior { return {[](int x) { return x; }}; });
+  auto skipping = sys.spawn([seen_by_fallback](event_based_actor* self) -> behavior {
+    self->set_default_handler([seen_by_fallback](scheduled_actor*, mailbox_element&) {
+      seen_by_fallback->fetch_add(1);
+      return default_handler_result{skip};
+    });
+    return {[](int x) { return x; }};
+  });
+  scoped_actor self{sys};
+  self->send(plain, cancel_request{message_id::make_request(42)});
+  self->send(skipping, cancel_request{message_id::make_request(42)});
+  // Each actor handles its messages in order: the answer means the notice
+  // was processed before it.
+  CHECK_EQ(self->request(plain, 5s, 1).get<int>().value(), 1);
+  CHECK_EQ(self->request(skipping, 5s, 2).get<int>().value(), 2);
+  CHECK_FALSE(capture.contains("has no handler"));
+  CHECK_EQ(seen_by_fallback->load(), 0); // not skipped: nothing left behind
+  // Any other unmatched message still warns.
+  self->send(plain, unknown{1});
+  CHECK_EQ(self->request(plain, 5s, 3).get<int>().value(), 3);
+  CHECK(capture.contains("has no handler"));
+}
+
 TEST_CASE("skip keeps unmatched messages in order until a new behavior handles them") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto a = sys.spawn([](event_based_actor* self) -> behavior {

@@ -9,6 +9,7 @@
 #include "ringactor/behavior.hpp"
 #include "ringactor/blocking_actor.hpp"
 #include "ringactor/callback_request.hpp"
+#include "ringactor/cancel_request.hpp"
 #include "ringactor/default_handler.hpp"
 #include "ringactor/dynamic_message.hpp"
 #include "ringactor/error.hpp"

@@ -97,7 +97,7 @@ void watch_deadline(actor_system& sys, callback_sink& sink,
 } // namespace detail
 
 /// The caller's side of a callback_request: its id and requester, to name
-/// the request to its receiver (e.g. supervision::cancel_request), and a way
+/// the request to its receiver (e.g. cancel_request), and a way
 /// to give up on it.
 class request_ticket {
 public:

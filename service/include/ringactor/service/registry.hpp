@@ -27,7 +27,7 @@
 //
 // A call may carry a cancellation (cancellation.hpp; the REST routes pass
 // the HTTP request's): when it fires, or when the call's own timeout
-// passes, the service's actor gets a supervision::cancel_request for it
+// passes, the service's actor gets a cancel_request for it
 // from the request's requester, so a pool drops a queued request and the
 // reply of a running one (pool_stats.hpp). An actor that is no pool drops
 // the cancel_request (an unexpected message, logged).
@@ -159,7 +159,7 @@ public:
 private:
   void cancel_in(const actor& target) {
     std::lock_guard guard{mtx_};
-    ticket_.send_as_requester(target, supervision::cancel_request{ticket_.id()});
+    ticket_.send_as_requester(target, cancel_request{ticket_.id()});
   }
 
   std::mutex mtx_;
@@ -227,7 +227,7 @@ void call(const Interface& handle, actor_system& sys, M msg, std::chrono::millis
   if (cancel && !ticket.done())
     cancel->on_cancel([ticket, target](cancel_reason) {
       if (!ticket.done())
-        ticket.send_as_requester(target, supervision::cancel_request{ticket.id()});
+        ticket.send_as_requester(target, cancel_request{ticket.id()});
     });
 }
 
@@ -305,7 +305,7 @@ public:
   /// sec::unexpected_message (no such message type), a wire error (input),
   /// or what the request yields (request_timeout, the pool's errors).
   /// When `cancel` fires, or `timeout` passes, the request is cancelled in
-  /// the service's actor (supervision::cancel_request; see above).
+  /// the service's actor (cancel_request; see above).
   void invoke(actor_system& sys, std::string_view id, std::string_view message,
               wire::json_node input, std::chrono::milliseconds timeout, outcome_callback done,
               std::shared_ptr<cancellation> cancel = nullptr) const;

@@ -11,7 +11,21 @@
 #include <string>
 #include <vector>
 
+#include <ringactor/cancel_request.hpp>
 #include <ringactor/message_id.hpp>
+
+// A pool and cancel_request (ringactor/cancel_request.hpp), which the
+// pool matches by id together with its sender, so an actor cancels only
+// its own requests: a request still waiting in the pool's queue leaves it
+// and never runs; a request a worker holds already cannot be taken back
+// (no handler or kernel is stopped mid-message): its reply, when it comes,
+// is dropped, and the worker's in-flight count drops then (or at
+// worker_timeout). It is never sent to another worker. Either way the
+// requester's promise is answered with supervision_error::request_cancelled
+// at once, and pool_stats::cancelled counts it. An unknown or finished
+// request is ignored, and so are broadcast and all_of requests (not
+// cancellable). A worker that is itself a pool is not told: it finishes
+// its part.
 
 namespace ringactor::supervision {
 
@@ -22,30 +36,6 @@ struct pool_resize {
 
 /// Asks for the pool's pool_stats.
 struct get_pool_stats {};
-
-/// Cancels a request that the sender of this message made to the pool
-/// earlier, named by its id (response_handle::id()). The pool matches the
-/// id together with the sender, so an actor cancels only its own requests.
-/// Not answered (send it, do not request it):
-///
-///   auto h = self->request(pool, 1s, work{...});
-///   auto id = h.id();
-///   h.then(...);
-///   ...
-///   self->send(actor_cast<actor>(pool), supervision::cancel_request{id});
-///
-/// A request still waiting in the pool's queue leaves it and never runs; a
-/// request a worker holds already cannot be taken back (no handler or
-/// kernel is stopped mid-message): its reply, when it comes, is dropped,
-/// and the worker's in-flight count drops then (or at worker_timeout). It
-/// is never sent to another worker. Either way the requester's promise is
-/// answered with supervision_error::request_cancelled at once, and
-/// pool_stats::cancelled counts it. An unknown or finished request is
-/// ignored, and so are broadcast and all_of requests (not cancellable). A
-/// worker that is itself a pool is not told: it finishes its part.
-struct cancel_request {
-  message_id request;
-};
 
 struct worker_stats {
   std::string name;
