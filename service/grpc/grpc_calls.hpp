@@ -104,7 +104,9 @@ void describe(const service_entry& s, const expected<supervision::pool_stats>& s
 
 // -- the streaming calls (execute_stream.cpp, subscribe.cpp) ------------------------
 
-grpc::ServerBidiReactor<v1::ExecuteRequest, v1::ExecuteReply>*
+/// ExecuteStream is a raw method: its reactor parses each request itself
+/// (kernels_service.hpp says why).
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 start_execute_stream(std::shared_ptr<front_state> st, grpc::CallbackServerContext* ctx);
 
 grpc::ServerWriteReactor<v1::TopicEvent>* start_subscribe(std::shared_ptr<front_state> st,

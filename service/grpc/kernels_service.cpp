@@ -158,7 +158,7 @@ grpc::ServerUnaryReactor* kernels_service::GetKernel(grpc::CallbackServerContext
     });
 }
 
-grpc::ServerBidiReactor<v1::ExecuteRequest, v1::ExecuteReply>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 kernels_service::ExecuteStream(grpc::CallbackServerContext* ctx) {
   return start_execute_stream(st_, ctx);
 }

@@ -9,13 +9,22 @@
 
 namespace ringactor::service::detail {
 
-class kernels_service final : public v1::Kernels::CallbackService {
+/// ExecuteStream is a raw method (byte buffers its reactor parses): grpc++'s
+/// typed reader takes a message that does not parse for the end of the
+/// client's writes, which would end the stream OK with the requests after
+/// it unread (execute_stream.cpp).
+using kernels_callback_service = v1::Kernels::WithCallbackMethod_Execute<
+  v1::Kernels::WithRawCallbackMethod_ExecuteStream<
+    v1::Kernels::WithCallbackMethod_Subscribe<v1::Kernels::WithCallbackMethod_ListKernels<
+      v1::Kernels::WithCallbackMethod_GetKernel<v1::Kernels::Service>>>>>;
+
+class kernels_service final : public kernels_callback_service {
 public:
   explicit kernels_service(std::shared_ptr<front_state> st);
 
   grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* ctx, const v1::ExecuteRequest* req,
                                     v1::ExecuteReply* res) override;
-  grpc::ServerBidiReactor<v1::ExecuteRequest, v1::ExecuteReply>*
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
   ExecuteStream(grpc::CallbackServerContext* ctx) override;
   grpc::ServerWriteReactor<v1::TopicEvent>* Subscribe(grpc::CallbackServerContext* ctx,
                                                       const v1::SubscribeRequest* req) override;

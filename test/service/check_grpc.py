@@ -431,6 +431,28 @@ def execute_stream_answers_each_request_by_its_id_in_any_order(s):
           f"replies leave in completion order, not request order ({order})")
 
 
+def a_malformed_message_ends_a_stream_invalid_argument_after_its_replies(s):
+    call = s.channel.stream_stream("/ringactor.v1.Kernels/ExecuteStream",
+                                   request_serializer=lambda x: x,
+                                   response_deserializer=kernels_pb2.ExecuteReply.FromString)
+
+    def good(i):
+        return kernels_pb2.ExecuteRequest(kernel_id="adder", message="adder.add",
+                                          json_payload=f'{{"a":{i},"b":1}}',
+                                          request_id=f"m{i}").SerializeToString()
+
+    # The second message is no ExecuteRequest (a field number 0 is never valid).
+    replies, code, details = [], grpc.StatusCode.OK, ""
+    try:
+        for r in call(iter([good(0), b"\x00\x01", good(2)]), timeout=5):
+            replies.append((r.request_id, r.json_output))
+    except grpc.RpcError as e:
+        code, details = e.code(), e.details() or ""
+    check(code == grpc.StatusCode.INVALID_ARGUMENT and "message 2" in details,
+          f"a malformed message ends the stream INVALID_ARGUMENT naming it ({code}: {details!r})")
+    check(replies == [("m0", "1")], f"after the reply to the request before it ({replies})")
+
+
 def a_cancelled_stream_cancels_its_requests_in_the_pool(s):
     gate = threading.Event()
 
@@ -855,6 +877,7 @@ def main():
                  a_cancelled_call_is_cancelled_in_the_pool,
                  a_message_past_the_size_limit_is_resource_exhausted,
                  execute_stream_answers_each_request_by_its_id_in_any_order,
+                 a_malformed_message_ends_a_stream_invalid_argument_after_its_replies,
                  a_cancelled_stream_cancels_its_requests_in_the_pool,
                  subscribe_streams_a_topics_events,
                  a_subscriber_that_stops_reading_is_cut_off_with_resource_exhausted,
