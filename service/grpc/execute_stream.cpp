@@ -174,6 +174,7 @@ private:
       err.mutable_error()->set_code(static_cast<int>(grpc::StatusCode::INTERNAL));
       err.mutable_error()->set_message("the reply does not serialize: "
                                        + serialized.error_message());
+      bytes.Clear();
       grpc::SerializationTraits<v1::ExecuteReply>::Serialize(err, &bytes, &own_buffer);
     }
     std::unique_lock guard{mtx_};

@@ -189,6 +189,16 @@ void execute(const std::shared_ptr<front_state>& st, const v1::ExecuteRequest& i
   }
 }
 
+grpc::Status parse_request(const grpc::ByteBuffer& bytes, google::protobuf::Message& out,
+                           std::string_view type) {
+  grpc::ByteBuffer copy{bytes}; // shares the slices; Deserialize empties what it reads
+  auto parsed = grpc::SerializationTraits<google::protobuf::Message>::Deserialize(&copy, &out);
+  if (parsed.ok())
+    return parsed;
+  return {grpc::StatusCode::INVALID_ARGUMENT,
+          fmt::format("invalid_input: the request is no {} ({})", type, parsed.error_message())};
+}
+
 cancel_reason reason_of_cancel(const grpc::CallbackServerContext& ctx) {
   return ctx.deadline() <= std::chrono::system_clock::now() ? cancel_reason::timeout
                                                             : cancel_reason::disconnect;

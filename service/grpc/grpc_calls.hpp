@@ -104,13 +104,19 @@ void describe(const service_entry& s, const expected<supervision::pool_stats>& s
 
 // -- the streaming calls (execute_stream.cpp, subscribe.cpp) ------------------------
 
-/// ExecuteStream is a raw method: its reactor parses each request itself
-/// (kernels_service.hpp says why).
+/// ExecuteStream and Subscribe are raw methods: their reactors parse and
+/// serialize the messages themselves (kernels_service.hpp says why).
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 start_execute_stream(std::shared_ptr<front_state> st, grpc::CallbackServerContext* ctx);
 
-grpc::ServerWriteReactor<v1::TopicEvent>* start_subscribe(std::shared_ptr<front_state> st,
-                                                          grpc::CallbackServerContext* ctx,
-                                                          const v1::SubscribeRequest* req);
+/// `req` does not parse: the call ends INVALID_ARGUMENT saying so.
+grpc::ServerWriteReactor<grpc::ByteBuffer>* start_subscribe(std::shared_ptr<front_state> st,
+                                                            grpc::CallbackServerContext* ctx,
+                                                            const grpc::ByteBuffer* req);
+
+/// Parses `bytes` (left as they are) into `out`; an INVALID_ARGUMENT status
+/// naming `type` when they are no such message.
+grpc::Status parse_request(const grpc::ByteBuffer& bytes, google::protobuf::Message& out,
+                           std::string_view type);
 
 } // namespace ringactor::service::detail

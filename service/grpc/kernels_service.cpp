@@ -3,6 +3,8 @@
 // call (kernels_service.hpp).
 #include "kernels_service.hpp"
 
+#include <type_traits>
+
 #include <fmt/format.h>
 
 #include "ringactor/service/rest_routes.hpp"
@@ -13,15 +15,16 @@ namespace {
 
 /// Does a unary call's work behind the layers: the work fills the reply
 /// slot and answers 200, or answers an error; a layer may answer in its
-/// place. The reactor finishes with whichever answer comes (once).
-template <class Reply>
+/// place. The reactor finishes with whichever answer comes (once). `Out`
+/// is the call's reply: a `Reply` (a typed method), or the bytes of one
+/// (a raw method).
+template <class Reply, class Out = Reply>
 class unary_call final : public grpc::ServerUnaryReactor {
 public:
   using work = std::function<void(const std::shared_ptr<Reply>& slot,
                                   const std::shared_ptr<cancellation>& cancel, responder answer)>;
 
-  unary_call(front_state& st, grpc::CallbackServerContext* ctx, std::string path, Reply* out,
-             work w)
+  unary_call(front_state& st, grpc::CallbackServerContext* ctx, std::string path, Out* out, work w)
     : st_(st), ctx_(ctx), cancel_(std::make_shared<cancellation>()) {
     st_.calls.fetch_add(1, std::memory_order_relaxed);
     if (st.draining.load(std::memory_order_acquire)) {
@@ -38,8 +41,7 @@ public:
       },
       [this, slot, out](http_response res) {
         if (res.status == 200) {
-          out->Swap(slot.get());
-          finish(grpc::Status::OK);
+          finish(deliver(*slot, out));
         } else {
           finish(error_of(res).status());
         }
@@ -51,6 +53,21 @@ public:
   void OnDone() override { delete this; }
 
 private:
+  /// Moves the reply into the call's (serializes it for a raw method).
+  static grpc::Status deliver(Reply& reply, Out* out) {
+    if constexpr (std::is_same_v<Out, grpc::ByteBuffer>) {
+      // Into a fresh buffer: protobuf's writer refuses one that holds bytes.
+      grpc::ByteBuffer bytes;
+      bool own_buffer = false;
+      auto serialized = grpc::SerializationTraits<Reply>::Serialize(reply, &bytes, &own_buffer);
+      out->Swap(&bytes);
+      return serialized;
+    } else {
+      out->Swap(&reply);
+      return grpc::Status::OK;
+    }
+  }
+
   /// Finishes the call and counts it done (the last use of this reactor).
   /// The count drops here, on the thread that finished it, not in OnDone:
   /// so the finishing thread's last touch of the server (Finish) happens
@@ -68,11 +85,11 @@ private:
   std::shared_ptr<cancellation> cancel_;
 };
 
-template <class Reply>
+template <class Reply, class Out = Reply>
 grpc::ServerUnaryReactor* start_unary(front_state& st, grpc::CallbackServerContext* ctx,
-                                      std::string path, Reply* out,
-                                      typename unary_call<Reply>::work w) {
-  return new unary_call<Reply>(st, ctx, std::move(path), out, std::move(w));
+                                      std::string path, Out* out,
+                                      typename unary_call<Reply, Out>::work w) {
+  return new unary_call<Reply, Out>(st, ctx, std::move(path), out, std::move(w));
 }
 
 http_response ok() {
@@ -84,17 +101,22 @@ http_response ok() {
 kernels_service::kernels_service(std::shared_ptr<front_state> st) : st_(std::move(st)) {}
 
 grpc::ServerUnaryReactor* kernels_service::Execute(grpc::CallbackServerContext* ctx,
-                                                   const v1::ExecuteRequest* req,
-                                                   v1::ExecuteReply* res) {
+                                                   const grpc::ByteBuffer* req,
+                                                   grpc::ByteBuffer* res) {
   auto timeout = timeout_of(*st_, ctx->deadline());
   if (!timeout) {
     auto* r = ctx->DefaultReactor();
     r->Finish({grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed before the call began"});
     return r;
   }
-  // A copy: a layer may call on after the call ended (and `req` with it).
-  auto in = std::make_shared<v1::ExecuteRequest>(*req);
-  return start_unary<v1::ExecuteReply>(
+  // Its own: a layer may call on after the call ended (and `req` with it).
+  auto in = std::make_shared<v1::ExecuteRequest>();
+  if (auto parsed = parse_request(*req, *in, "ringactor.v1.ExecuteRequest"); !parsed.ok()) {
+    auto* r = ctx->DefaultReactor();
+    r->Finish(parsed);
+    return r;
+  }
+  return start_unary<v1::ExecuteReply, grpc::ByteBuffer>(
     *st_, ctx, "/ringactor.v1.Kernels/Execute", res,
     [st = st_, in, timeout = *timeout](const std::shared_ptr<v1::ExecuteReply>& slot,
                                        const std::shared_ptr<cancellation>& cancel,
@@ -163,8 +185,8 @@ kernels_service::ExecuteStream(grpc::CallbackServerContext* ctx) {
   return start_execute_stream(st_, ctx);
 }
 
-grpc::ServerWriteReactor<v1::TopicEvent>*
-kernels_service::Subscribe(grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>*
+kernels_service::Subscribe(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req) {
   return start_subscribe(st_, ctx, req);
 }
 

@@ -9,25 +9,29 @@
 
 namespace ringactor::service::detail {
 
-/// ExecuteStream is a raw method (byte buffers its reactor parses): grpc++'s
-/// typed reader takes a message that does not parse for the end of the
-/// client's writes, which would end the stream OK with the requests after
-/// it unread (execute_stream.cpp).
-using kernels_callback_service = v1::Kernels::WithCallbackMethod_Execute<
+/// Execute, ExecuteStream and Subscribe are raw methods (byte buffers
+/// their reactors parse): grpc++ 1.51 answers a unary or server-streaming
+/// request that does not parse UNIMPLEMENTED with no message, and its
+/// typed reader takes a stream's message that does not parse for the end
+/// of the client's writes (which ended the stream OK with the requests
+/// after it unread). Parsed here, a malformed request is INVALID_ARGUMENT
+/// naming the message type. ListKernels and GetKernel stay typed: they have
+/// nothing to run.
+using kernels_callback_service = v1::Kernels::WithRawCallbackMethod_Execute<
   v1::Kernels::WithRawCallbackMethod_ExecuteStream<
-    v1::Kernels::WithCallbackMethod_Subscribe<v1::Kernels::WithCallbackMethod_ListKernels<
+    v1::Kernels::WithRawCallbackMethod_Subscribe<v1::Kernels::WithCallbackMethod_ListKernels<
       v1::Kernels::WithCallbackMethod_GetKernel<v1::Kernels::Service>>>>>;
 
 class kernels_service final : public kernels_callback_service {
 public:
   explicit kernels_service(std::shared_ptr<front_state> st);
 
-  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* ctx, const v1::ExecuteRequest* req,
-                                    v1::ExecuteReply* res) override;
+  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                    grpc::ByteBuffer* res) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
   ExecuteStream(grpc::CallbackServerContext* ctx) override;
-  grpc::ServerWriteReactor<v1::TopicEvent>* Subscribe(grpc::CallbackServerContext* ctx,
-                                                      const v1::SubscribeRequest* req) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* ctx,
+                                                        const grpc::ByteBuffer* req) override;
   grpc::ServerUnaryReactor* ListKernels(grpc::CallbackServerContext* ctx,
                                         const v1::ListKernelsRequest* req,
                                         v1::ListKernelsReply* res) override;

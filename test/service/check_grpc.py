@@ -453,6 +453,23 @@ def a_malformed_message_ends_a_stream_invalid_argument_after_its_replies(s):
     check(replies == [("m0", "1")], f"after the reply to the request before it ({replies})")
 
 
+def a_request_that_is_no_protobuf_message_is_invalid_argument(s):
+    # A field number 0 is never valid protobuf.
+    garbage = b"\x00\x01"
+    for method, kind, type_name in [("Execute", "unary_unary", "ExecuteRequest"),
+                                    ("Subscribe", "unary_stream", "SubscribeRequest")]:
+        call = getattr(s.channel, kind)(f"/ringactor.v1.Kernels/{method}",
+                                        request_serializer=lambda x: x,
+                                        response_deserializer=lambda x: x)
+        code, details = code_of(lambda: list(call(garbage, timeout=5))
+                                if kind == "unary_stream" else call(garbage, timeout=5))
+        check(code == grpc.StatusCode.INVALID_ARGUMENT and type_name in details,
+              f"{method} of bytes that are no {type_name}: INVALID_ARGUMENT naming it "
+              f"({code}: {details!r})")
+    r = execute(s.stub, "adder", "adder.add", '{"a":3,"b":4}')
+    check(r.json_output == "7", "the server serves on after them")
+
+
 def a_cancelled_stream_cancels_its_requests_in_the_pool(s):
     gate = threading.Event()
 
@@ -878,6 +895,7 @@ def main():
                  a_message_past_the_size_limit_is_resource_exhausted,
                  execute_stream_answers_each_request_by_its_id_in_any_order,
                  a_malformed_message_ends_a_stream_invalid_argument_after_its_replies,
+                 a_request_that_is_no_protobuf_message_is_invalid_argument,
                  a_cancelled_stream_cancels_its_requests_in_the_pool,
                  subscribe_streams_a_topics_events,
                  a_subscriber_that_stops_reading_is_cut_off_with_resource_exhausted,
