@@ -821,8 +821,9 @@ def an_expired_deadline_runs_no_layer_and_reaches_no_pool(binary, tmp):
               "the call in time is in the access log")
         logged = [line for line in list(s.output) if "request_id=expired-1" in line]
         check(not logged, f"the expired call ran no layer: no access log line ({logged})")
-        after = counts()
         want = (before[0] + 1,) + before[1:]
+        wait_for(lambda: counts() == want, limit=2.0)
+        after = counts()
         check(after == want,
               f"the expired call never reached the pool: only the call in time counted "
               f"(served, failed, cancelled, unavailable, in flight, queued: {before} -> {after})")
