@@ -531,6 +531,8 @@ def health_says_which_kernels_serve_and_watch_sees_a_pool_go_down(s):
     second = health_status(next(watch))
     check(second == NOT_SERVING, f"Watch: NOT_SERVING once its worker is gone ({second})")
     watch.cancel()
+    status = health_check(s.channel, "fragile")
+    check(status == NOT_SERVING, f"Check: NOT_SERVING once its worker is gone ({status})")
     code, details = code_of(lambda: execute(s.stub, "fragile", "rest_test.work",
                                                   '{"n":1,"crash":false}'))
     check(code == grpc.StatusCode.UNAVAILABLE, f"a call to it: UNAVAILABLE ({code}: {details})")
@@ -746,6 +748,26 @@ def sigterm_turns_health_not_serving_refuses_new_calls_drains_then_exits_0(binar
         gate.wait(15)
 
     old_stream = s.stub.ExecuteStream(stream_requests(), timeout=15)
+    # A subscription running at SIGTERM: it never ends by itself, so the
+    # drain does not wait for it; it ends UNAVAILABLE (reconnect elsewhere).
+    subscription = s.stub.Subscribe(kernels_pb2.SubscribeRequest(topic="ticks"), timeout=15)
+    events, ended = [], []
+
+    def read_events():
+        try:
+            for e in subscription:
+                events.append(e.id)
+            ended.append(grpc.StatusCode.OK)
+        except grpc.RpcError as e:
+            ended.append(e.code())
+
+    reader = threading.Thread(target=read_events)
+    reader.start()
+    deadline = time.monotonic() + 5
+    while not events and time.monotonic() < deadline:
+        execute(s.stub, "ticker", "rest_test.burst", '{"count":1}')
+        wait_for(lambda: bool(events), limit=0.2)
+    check(bool(events), "the subscription is live before SIGTERM")
     check(wait_for(lambda: pool_of(s.stub, "slow").in_flight == 2),
           "a unary call and a stream's request are in flight")
     s.proc.send_signal(signal.SIGTERM)
@@ -795,6 +817,9 @@ def sigterm_turns_health_not_serving_refuses_new_calls_drains_then_exits_0(binar
         s.kill()
         code = -1
     check(code == 0, f"SIGTERM: exit status 0 ({code})")
+    reader.join(timeout=5)
+    check(ended == [grpc.StatusCode.UNAVAILABLE],
+          f"the subscription running at SIGTERM ends UNAVAILABLE ({ended})")
 
 
 
