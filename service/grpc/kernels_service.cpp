@@ -3,8 +3,6 @@
 // call (kernels_service.hpp).
 #include "kernels_service.hpp"
 
-#include <type_traits>
-
 #include <fmt/format.h>
 
 #include "ringactor/service/rest_routes.hpp"
@@ -15,16 +13,17 @@ namespace {
 
 /// Does a unary call's work behind the layers: the work fills the reply
 /// slot and answers 200, or answers an error; a layer may answer in its
-/// place. The reactor finishes with whichever answer comes (once). `Out`
-/// is the call's reply: a `Reply` (a typed method), or the bytes of one
-/// (a raw method).
-template <class Reply, class Out = Reply>
+/// place. The reactor finishes with whichever answer comes (once), the
+/// reply serialized into the call's bytes (every method is raw:
+/// kernels_service.hpp).
+template <class Reply>
 class unary_call final : public grpc::ServerUnaryReactor {
 public:
   using work = std::function<void(const std::shared_ptr<Reply>& slot,
                                   const std::shared_ptr<cancellation>& cancel, responder answer)>;
 
-  unary_call(front_state& st, grpc::CallbackServerContext* ctx, std::string path, Out* out, work w)
+  unary_call(front_state& st, grpc::CallbackServerContext* ctx, std::string path,
+             grpc::ByteBuffer* out, work w)
     : st_(st), ctx_(ctx), cancel_(std::make_shared<cancellation>()) {
     st_.calls.fetch_add(1, std::memory_order_relaxed);
     if (st.draining.load(std::memory_order_acquire)) {
@@ -53,19 +52,14 @@ public:
   void OnDone() override { delete this; }
 
 private:
-  /// Moves the reply into the call's (serializes it for a raw method).
-  static grpc::Status deliver(Reply& reply, Out* out) {
-    if constexpr (std::is_same_v<Out, grpc::ByteBuffer>) {
-      // Into a fresh buffer: protobuf's writer refuses one that holds bytes.
-      grpc::ByteBuffer bytes;
-      bool own_buffer = false;
-      auto serialized = grpc::SerializationTraits<Reply>::Serialize(reply, &bytes, &own_buffer);
-      out->Swap(&bytes);
-      return serialized;
-    } else {
-      out->Swap(&reply);
-      return grpc::Status::OK;
-    }
+  /// Serializes the reply into the call's bytes.
+  static grpc::Status deliver(const Reply& reply, grpc::ByteBuffer* out) {
+    // Into a fresh buffer: protobuf's writer refuses one that holds bytes.
+    grpc::ByteBuffer bytes;
+    bool own_buffer = false;
+    auto serialized = grpc::SerializationTraits<Reply>::Serialize(reply, &bytes, &own_buffer);
+    out->Swap(&bytes);
+    return serialized;
   }
 
   /// Finishes the call and counts it done (the last use of this reactor).
@@ -85,11 +79,11 @@ private:
   std::shared_ptr<cancellation> cancel_;
 };
 
-template <class Reply, class Out = Reply>
+template <class Reply>
 grpc::ServerUnaryReactor* start_unary(front_state& st, grpc::CallbackServerContext* ctx,
-                                      std::string path, Out* out,
-                                      typename unary_call<Reply, Out>::work w) {
-  return new unary_call<Reply, Out>(st, ctx, std::move(path), out, std::move(w));
+                                      std::string path, grpc::ByteBuffer* out,
+                                      typename unary_call<Reply>::work w) {
+  return new unary_call<Reply>(st, ctx, std::move(path), out, std::move(w));
 }
 
 http_response ok() {
@@ -116,7 +110,7 @@ grpc::ServerUnaryReactor* kernels_service::Execute(grpc::CallbackServerContext* 
     r->Finish(parsed);
     return r;
   }
-  return start_unary<v1::ExecuteReply, grpc::ByteBuffer>(
+  return start_unary<v1::ExecuteReply>(
     *st_, ctx, "/ringactor.v1.Kernels/Execute", res,
     [st = st_, in, timeout = *timeout](const std::shared_ptr<v1::ExecuteReply>& slot,
                                        const std::shared_ptr<cancellation>& cancel,
@@ -135,8 +129,14 @@ grpc::ServerUnaryReactor* kernels_service::Execute(grpc::CallbackServerContext* 
 }
 
 grpc::ServerUnaryReactor* kernels_service::ListKernels(grpc::CallbackServerContext* ctx,
-                                                       const v1::ListKernelsRequest*,
-                                                       v1::ListKernelsReply* res) {
+                                                       const grpc::ByteBuffer* req,
+                                                       grpc::ByteBuffer* res) {
+  v1::ListKernelsRequest in;
+  if (auto parsed = parse_request(*req, in, "ringactor.v1.ListKernelsRequest"); !parsed.ok()) {
+    auto* r = ctx->DefaultReactor();
+    r->Finish(parsed);
+    return r;
+  }
   return start_unary<v1::ListKernelsReply>(
     *st_, ctx, "/ringactor.v1.Kernels/ListKernels", res,
     [st = st_](const std::shared_ptr<v1::ListKernelsReply>& slot,
@@ -159,12 +159,18 @@ grpc::ServerUnaryReactor* kernels_service::ListKernels(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* kernels_service::GetKernel(grpc::CallbackServerContext* ctx,
-                                                     const v1::GetKernelRequest* req,
-                                                     v1::KernelInfo* res) {
+                                                     const grpc::ByteBuffer* req,
+                                                     grpc::ByteBuffer* res) {
+  v1::GetKernelRequest in;
+  if (auto parsed = parse_request(*req, in, "ringactor.v1.GetKernelRequest"); !parsed.ok()) {
+    auto* r = ctx->DefaultReactor();
+    r->Finish(parsed);
+    return r;
+  }
   return start_unary<v1::KernelInfo>(
     *st_, ctx, "/ringactor.v1.Kernels/GetKernel", res,
-    [st = st_, id = req->kernel_id()](const std::shared_ptr<v1::KernelInfo>& slot,
-                                      const std::shared_ptr<cancellation>&, responder answer) {
+    [st = st_, id = in.kernel_id()](const std::shared_ptr<v1::KernelInfo>& slot,
+                                    const std::shared_ptr<cancellation>&, responder answer) {
       const auto* s = st->reg.find(id);
       if (s == nullptr) {
         answer(error_response(error{sec::no_such_actor,

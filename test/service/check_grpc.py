@@ -457,7 +457,9 @@ def a_request_that_is_no_protobuf_message_is_invalid_argument(s):
     # A field number 0 is never valid protobuf.
     garbage = b"\x00\x01"
     for method, kind, type_name in [("Execute", "unary_unary", "ExecuteRequest"),
-                                    ("Subscribe", "unary_stream", "SubscribeRequest")]:
+                                    ("Subscribe", "unary_stream", "SubscribeRequest"),
+                                    ("ListKernels", "unary_unary", "ListKernelsRequest"),
+                                    ("GetKernel", "unary_unary", "GetKernelRequest")]:
         call = getattr(s.channel, kind)(f"/ringactor.v1.Kernels/{method}",
                                         request_serializer=lambda x: x,
                                         response_deserializer=lambda x: x)
