@@ -80,7 +80,7 @@ void behind_layers(const front_state& st, std::shared_ptr<const http_request> re
                    chain_end handler, std::function<void(http_response)> answered);
 
 /// The timeout a deadline leaves (cut to options.max_timeout; the default
-/// timeout for none), or nullopt when it passed.
+/// timeout for none), or nullopt when it passed or leaves under 1 ms.
 std::optional<std::chrono::milliseconds> timeout_of(const front_state& st,
                                                     std::chrono::system_clock::time_point deadline);
 
