@@ -4,6 +4,13 @@
 // matched by request id. At most options.stream_max_in_flight requests are
 // unanswered at once: past it the stream reads no more until replies went
 // out (the client's writes then wait: flow control, not a drop).
+//
+// The stream is a raw (byte buffer) method that parses each request
+// itself: grpc++'s typed reader reports a message that does not parse as
+// the end of the client's writes, so a malformed request ended the stream
+// OK and the requests after it went unread, unseen. Here it ends the
+// stream INVALID_ARGUMENT, once the replies to the requests before it are
+// written.
 #include <deque>
 #include <mutex>
 #include <unordered_map>
@@ -17,7 +24,7 @@ namespace ringactor::service::detail {
 
 namespace {
 
-class execute_stream final : public grpc::ServerBidiReactor<v1::ExecuteRequest, v1::ExecuteReply> {
+class execute_stream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
 public:
   execute_stream(std::shared_ptr<front_state> st, grpc::CallbackServerContext* ctx)
     : st_(std::move(st)), ctx_(ctx) {
@@ -40,9 +47,20 @@ public:
       finish_if_done(guard);
       return;
     }
-    ++pending_;
-    auto in = std::make_shared<v1::ExecuteRequest>(std::move(in_));
+    auto in = std::make_shared<v1::ExecuteRequest>();
+    auto parsed = grpc::SerializationTraits<v1::ExecuteRequest>::Deserialize(&in_, in.get());
     in_.Clear();
+    ++read_;
+    if (!parsed.ok()) {
+      malformed_ = fmt::format("invalid_input: message {} of the stream is no "
+                               "ringactor.v1.ExecuteRequest ({}); the requests before it "
+                               "were answered, none after it was read",
+                               read_, parsed.error_message());
+      reads_done_ = true;
+      finish_if_done(guard);
+      return;
+    }
+    ++pending_;
     if (in->request_id().empty())
       in->set_request_id(std::to_string(st_->next_request.fetch_add(1, std::memory_order_relaxed)));
     auto seq = next_seq_++;
@@ -144,6 +162,21 @@ private:
   /// Writes `r` now or after the replies before it; drops it when the
   /// call is broken (nobody reads it).
   void reply(std::uint64_t seq, v1::ExecuteReply r) {
+    grpc::ByteBuffer bytes;
+    bool own_buffer = false;
+    auto serialized = grpc::SerializationTraits<v1::ExecuteReply>::Serialize(r, &bytes,
+                                                                             &own_buffer);
+    if (!serialized.ok()) {
+      // Only a reply past protobuf's 2 GB could; say so in its place.
+      v1::ExecuteReply err;
+      err.set_request_id(r.request_id());
+      err.set_kernel_id(r.kernel_id());
+      err.mutable_error()->set_code(static_cast<int>(grpc::StatusCode::INTERNAL));
+      err.mutable_error()->set_message("the reply does not serialize: "
+                                       + serialized.error_message());
+      bytes.Clear();
+      grpc::SerializationTraits<v1::ExecuteReply>::Serialize(err, &bytes, &own_buffer);
+    }
     std::unique_lock guard{mtx_};
     live_.erase(seq);
     if (broken_) {
@@ -152,10 +185,10 @@ private:
       return;
     }
     if (writing_) {
-      queue_.push_back(std::move(r));
+      queue_.push_back(std::move(bytes));
       return;
     }
-    out_ = std::move(r);
+    out_ = std::move(bytes);
     writing_ = true;
     guard.unlock();
     StartWrite(&out_);
@@ -180,24 +213,29 @@ private:
     if (finished_ || !reads_done_ || pending_ != 0 || writing_)
       return;
     finished_ = true;
-    bool ok = !broken_;
+    grpc::Status status;
+    if (broken_)
+      status = {grpc::StatusCode::CANCELLED, "the stream was cancelled"};
+    else if (!malformed_.empty())
+      status = {grpc::StatusCode::INVALID_ARGUMENT, malformed_};
     guard.unlock();
     // The count drops on this thread after Finish (see unary_call::finish):
     // `st` stays alive (the front holds it) when this reactor is gone.
     auto st = st_;
-    Finish(ok ? grpc::Status::OK
-              : grpc::Status{grpc::StatusCode::CANCELLED, "the stream was cancelled"});
+    Finish(std::move(status));
     st->calls.fetch_sub(1, std::memory_order_release);
   }
 
   std::shared_ptr<front_state> st_;
-  grpc::CallbackServerContext* ctx_; // valid until OnDone
-  v1::ExecuteRequest in_;            // the read under way writes it (one at a time)
-  v1::ExecuteReply out_;             // the write under way reads it (one at a time)
-  std::mutex mtx_;                   // guards everything below
-  std::deque<v1::ExecuteReply> queue_;
+  grpc::CallbackServerContext* ctx_;   // valid until OnDone
+  grpc::ByteBuffer in_;                // the read under way writes it (one at a time)
+  grpc::ByteBuffer out_;               // the write under way reads it (one at a time)
+  std::mutex mtx_;                     // guards everything below
+  std::deque<grpc::ByteBuffer> queue_; // serialized replies waiting for the write
   std::unordered_map<std::uint64_t, std::shared_ptr<cancellation>> live_; // unanswered
   std::uint64_t next_seq_ = 0;
+  std::uint64_t read_ = 0;  // messages read (a malformed one's number in its error)
+  std::string malformed_;   // set: a message did not parse; the stream's end status
   std::size_t pending_ = 0; // requests read whose reply is not written (or dropped)
   bool reading_ = false;    // a read is under way
   bool reads_done_ = false; // no read will come any more
@@ -208,7 +246,7 @@ private:
 
 } // namespace
 
-grpc::ServerBidiReactor<v1::ExecuteRequest, v1::ExecuteReply>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 start_execute_stream(std::shared_ptr<front_state> st, grpc::CallbackServerContext* ctx) {
   return new execute_stream(std::move(st), ctx);
 }

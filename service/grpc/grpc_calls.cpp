@@ -14,15 +14,43 @@ namespace {
 
 using supervision::pool_stats;
 
-/// The address of a peer "ipv4:127.0.0.1:5000" or "ipv6:[::1]:5000".
+/// The value of a hex digit, or -1.
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/// The address of a peer: "ipv4:127.0.0.1:5000" or "ipv6:%5B::1%5D:5000"
+/// (grpc++ 1.51 writes a peer as a URI, its IPv6 brackets percent-encoded;
+/// undecoded, an access log line said client=%5B::1%5D).
 std::string address_of(std::string_view peer) {
   if (auto colon = peer.find(':'); colon != std::string_view::npos)
     peer.remove_prefix(colon + 1);
-  if (peer.starts_with('[')) {
-    auto end = peer.find(']');
-    return std::string{peer.substr(1, end == std::string_view::npos ? peer.size() - 1 : end - 1)};
+  std::string decoded;
+  decoded.reserve(peer.size());
+  for (std::size_t i = 0; i < peer.size(); ++i) {
+    int hi = 0;
+    int lo = 0;
+    if (peer[i] == '%' && i + 2 < peer.size() && (hi = hex_value(peer[i + 1])) >= 0
+        && (lo = hex_value(peer[i + 2])) >= 0) {
+      decoded += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      decoded += peer[i];
+    }
   }
-  return std::string{peer.substr(0, peer.rfind(':'))};
+  std::string_view address{decoded};
+  if (address.starts_with('[')) {
+    auto end = address.find(']');
+    return std::string{
+      address.substr(1, end == std::string_view::npos ? address.size() - 1 : end - 1)};
+  }
+  return std::string{address.substr(0, address.rfind(':'))};
 }
 
 grpc::StatusCode code_of(unsigned status, std::string_view code) {
@@ -107,11 +135,16 @@ timeout_of(const front_state& st, std::chrono::system_clock::time_point deadline
   // grpc++ gives a call without a deadline the largest time point.
   if (deadline >= system_clock::time_point::max() - hours{24 * 365})
     return st.options.default_timeout;
-  auto left = deadline - system_clock::now();
-  if (left <= system_clock::duration::zero())
+  // Less than a whole millisecond left counts as passed: a request's
+  // timeout is in milliseconds, and grpc core rounds a deadline up to the
+  // next one (a client's grpc-timeout of 1 ns is 1 ms here), so a call
+  // whose deadline had passed on the client's clock still had a fraction
+  // of a millisecond left here, and went through the layers into its pool
+  // only to be cancelled there.
+  auto ms = duration_cast<milliseconds>(deadline - system_clock::now());
+  if (ms < milliseconds{1})
     return std::nullopt;
-  auto ms = duration_cast<milliseconds>(left);
-  return std::clamp(ms, milliseconds{1}, st.options.max_timeout);
+  return std::min(ms, st.options.max_timeout);
 }
 
 void execute(const std::shared_ptr<front_state>& st, const v1::ExecuteRequest& in,
@@ -154,6 +187,16 @@ void execute(const std::shared_ptr<front_state>& st, const v1::ExecuteRequest& i
     st->reg.invoke(st->sys, in.kernel_id(), in.message(), std::string_view{in.json_payload()},
                    timeout, std::move(finish), std::move(cancel));
   }
+}
+
+grpc::Status parse_request(const grpc::ByteBuffer& bytes, google::protobuf::Message& out,
+                           std::string_view type) {
+  grpc::ByteBuffer copy{bytes}; // shares the slices; Deserialize empties what it reads
+  auto parsed = grpc::SerializationTraits<google::protobuf::Message>::Deserialize(&copy, &out);
+  if (parsed.ok())
+    return parsed;
+  return {grpc::StatusCode::INVALID_ARGUMENT,
+          fmt::format("invalid_input: the request is no {} ({})", type, parsed.error_message())};
 }
 
 cancel_reason reason_of_cancel(const grpc::CallbackServerContext& ctx) {

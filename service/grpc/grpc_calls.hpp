@@ -80,7 +80,7 @@ void behind_layers(const front_state& st, std::shared_ptr<const http_request> re
                    chain_end handler, std::function<void(http_response)> answered);
 
 /// The timeout a deadline leaves (cut to options.max_timeout; the default
-/// timeout for none), or nullopt when it passed.
+/// timeout for none), or nullopt when it passed or leaves under 1 ms.
 std::optional<std::chrono::milliseconds> timeout_of(const front_state& st,
                                                     std::chrono::system_clock::time_point deadline);
 
@@ -104,11 +104,19 @@ void describe(const service_entry& s, const expected<supervision::pool_stats>& s
 
 // -- the streaming calls (execute_stream.cpp, subscribe.cpp) ------------------------
 
-grpc::ServerBidiReactor<v1::ExecuteRequest, v1::ExecuteReply>*
+/// ExecuteStream and Subscribe are raw methods: their reactors parse and
+/// serialize the messages themselves (kernels_service.hpp says why).
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 start_execute_stream(std::shared_ptr<front_state> st, grpc::CallbackServerContext* ctx);
 
-grpc::ServerWriteReactor<v1::TopicEvent>* start_subscribe(std::shared_ptr<front_state> st,
-                                                          grpc::CallbackServerContext* ctx,
-                                                          const v1::SubscribeRequest* req);
+/// `req` does not parse: the call ends INVALID_ARGUMENT saying so.
+grpc::ServerWriteReactor<grpc::ByteBuffer>* start_subscribe(std::shared_ptr<front_state> st,
+                                                            grpc::CallbackServerContext* ctx,
+                                                            const grpc::ByteBuffer* req);
+
+/// Parses `bytes` (left as they are) into `out`; an INVALID_ARGUMENT status
+/// naming `type` when they are no such message.
+grpc::Status parse_request(const grpc::ByteBuffer& bytes, google::protobuf::Message& out,
+                           std::string_view type);
 
 } // namespace ringactor::service::detail

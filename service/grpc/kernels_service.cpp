@@ -13,15 +13,17 @@ namespace {
 
 /// Does a unary call's work behind the layers: the work fills the reply
 /// slot and answers 200, or answers an error; a layer may answer in its
-/// place. The reactor finishes with whichever answer comes (once).
+/// place. The reactor finishes with whichever answer comes (once), the
+/// reply serialized into the call's bytes (every method is raw:
+/// kernels_service.hpp).
 template <class Reply>
 class unary_call final : public grpc::ServerUnaryReactor {
 public:
   using work = std::function<void(const std::shared_ptr<Reply>& slot,
                                   const std::shared_ptr<cancellation>& cancel, responder answer)>;
 
-  unary_call(front_state& st, grpc::CallbackServerContext* ctx, std::string path, Reply* out,
-             work w)
+  unary_call(front_state& st, grpc::CallbackServerContext* ctx, std::string path,
+             grpc::ByteBuffer* out, work w)
     : st_(st), ctx_(ctx), cancel_(std::make_shared<cancellation>()) {
     st_.calls.fetch_add(1, std::memory_order_relaxed);
     if (st.draining.load(std::memory_order_acquire)) {
@@ -38,8 +40,7 @@ public:
       },
       [this, slot, out](http_response res) {
         if (res.status == 200) {
-          out->Swap(slot.get());
-          finish(grpc::Status::OK);
+          finish(deliver(*slot, out));
         } else {
           finish(error_of(res).status());
         }
@@ -51,6 +52,16 @@ public:
   void OnDone() override { delete this; }
 
 private:
+  /// Serializes the reply into the call's bytes.
+  static grpc::Status deliver(const Reply& reply, grpc::ByteBuffer* out) {
+    // Into a fresh buffer: protobuf's writer refuses one that holds bytes.
+    grpc::ByteBuffer bytes;
+    bool own_buffer = false;
+    auto serialized = grpc::SerializationTraits<Reply>::Serialize(reply, &bytes, &own_buffer);
+    out->Swap(&bytes);
+    return serialized;
+  }
+
   /// Finishes the call and counts it done (the last use of this reactor).
   /// The count drops here, on the thread that finished it, not in OnDone:
   /// so the finishing thread's last touch of the server (Finish) happens
@@ -70,7 +81,7 @@ private:
 
 template <class Reply>
 grpc::ServerUnaryReactor* start_unary(front_state& st, grpc::CallbackServerContext* ctx,
-                                      std::string path, Reply* out,
+                                      std::string path, grpc::ByteBuffer* out,
                                       typename unary_call<Reply>::work w) {
   return new unary_call<Reply>(st, ctx, std::move(path), out, std::move(w));
 }
@@ -84,16 +95,21 @@ http_response ok() {
 kernels_service::kernels_service(std::shared_ptr<front_state> st) : st_(std::move(st)) {}
 
 grpc::ServerUnaryReactor* kernels_service::Execute(grpc::CallbackServerContext* ctx,
-                                                   const v1::ExecuteRequest* req,
-                                                   v1::ExecuteReply* res) {
+                                                   const grpc::ByteBuffer* req,
+                                                   grpc::ByteBuffer* res) {
   auto timeout = timeout_of(*st_, ctx->deadline());
   if (!timeout) {
     auto* r = ctx->DefaultReactor();
     r->Finish({grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed before the call began"});
     return r;
   }
-  // A copy: a layer may call on after the call ended (and `req` with it).
-  auto in = std::make_shared<v1::ExecuteRequest>(*req);
+  // Its own: a layer may call on after the call ended (and `req` with it).
+  auto in = std::make_shared<v1::ExecuteRequest>();
+  if (auto parsed = parse_request(*req, *in, "ringactor.v1.ExecuteRequest"); !parsed.ok()) {
+    auto* r = ctx->DefaultReactor();
+    r->Finish(parsed);
+    return r;
+  }
   return start_unary<v1::ExecuteReply>(
     *st_, ctx, "/ringactor.v1.Kernels/Execute", res,
     [st = st_, in, timeout = *timeout](const std::shared_ptr<v1::ExecuteReply>& slot,
@@ -113,8 +129,14 @@ grpc::ServerUnaryReactor* kernels_service::Execute(grpc::CallbackServerContext* 
 }
 
 grpc::ServerUnaryReactor* kernels_service::ListKernels(grpc::CallbackServerContext* ctx,
-                                                       const v1::ListKernelsRequest*,
-                                                       v1::ListKernelsReply* res) {
+                                                       const grpc::ByteBuffer* req,
+                                                       grpc::ByteBuffer* res) {
+  v1::ListKernelsRequest in;
+  if (auto parsed = parse_request(*req, in, "ringactor.v1.ListKernelsRequest"); !parsed.ok()) {
+    auto* r = ctx->DefaultReactor();
+    r->Finish(parsed);
+    return r;
+  }
   return start_unary<v1::ListKernelsReply>(
     *st_, ctx, "/ringactor.v1.Kernels/ListKernels", res,
     [st = st_](const std::shared_ptr<v1::ListKernelsReply>& slot,
@@ -137,12 +159,18 @@ grpc::ServerUnaryReactor* kernels_service::ListKernels(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* kernels_service::GetKernel(grpc::CallbackServerContext* ctx,
-                                                     const v1::GetKernelRequest* req,
-                                                     v1::KernelInfo* res) {
+                                                     const grpc::ByteBuffer* req,
+                                                     grpc::ByteBuffer* res) {
+  v1::GetKernelRequest in;
+  if (auto parsed = parse_request(*req, in, "ringactor.v1.GetKernelRequest"); !parsed.ok()) {
+    auto* r = ctx->DefaultReactor();
+    r->Finish(parsed);
+    return r;
+  }
   return start_unary<v1::KernelInfo>(
     *st_, ctx, "/ringactor.v1.Kernels/GetKernel", res,
-    [st = st_, id = req->kernel_id()](const std::shared_ptr<v1::KernelInfo>& slot,
-                                      const std::shared_ptr<cancellation>&, responder answer) {
+    [st = st_, id = in.kernel_id()](const std::shared_ptr<v1::KernelInfo>& slot,
+                                    const std::shared_ptr<cancellation>&, responder answer) {
       const auto* s = st->reg.find(id);
       if (s == nullptr) {
         answer(error_response(error{sec::no_such_actor,
@@ -158,13 +186,13 @@ grpc::ServerUnaryReactor* kernels_service::GetKernel(grpc::CallbackServerContext
     });
 }
 
-grpc::ServerBidiReactor<v1::ExecuteRequest, v1::ExecuteReply>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 kernels_service::ExecuteStream(grpc::CallbackServerContext* ctx) {
   return start_execute_stream(st_, ctx);
 }
 
-grpc::ServerWriteReactor<v1::TopicEvent>*
-kernels_service::Subscribe(grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>*
+kernels_service::Subscribe(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req) {
   return start_subscribe(st_, ctx, req);
 }
 

@@ -25,13 +25,18 @@ struct wake_target {
   subscribe_call* call = nullptr; // guarded by mtx
 };
 
-class subscribe_call final : public grpc::ServerWriteReactor<v1::TopicEvent> {
+class subscribe_call final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 public:
   subscribe_call(std::shared_ptr<front_state> st, grpc::CallbackServerContext* ctx,
-                 const v1::SubscribeRequest& req)
+                 const grpc::ByteBuffer& bytes)
     : st_(std::move(st)), target_(std::make_shared<wake_target>()) {
     if (st_->draining.load(std::memory_order_acquire)) {
       Finish({grpc::StatusCode::UNAVAILABLE, "draining: the server stops"});
+      return;
+    }
+    v1::SubscribeRequest req;
+    if (auto parsed = parse_request(bytes, req, "ringactor.v1.SubscribeRequest"); !parsed.ok()) {
+      Finish(parsed);
       return;
     }
     auto cancel = std::make_shared<cancellation>();
@@ -128,8 +133,18 @@ private:
         end(guard, {grpc::StatusCode::RESOURCE_EXHAUSTED, overflow_});
       return;
     }
-    out_ = std::move(batch_.front());
+    // Into a fresh buffer: protobuf's writer refuses one that holds bytes.
+    grpc::ByteBuffer bytes;
+    bool own_buffer = false;
+    auto serialized = grpc::SerializationTraits<v1::TopicEvent>::Serialize(batch_.front(), &bytes,
+                                                                           &own_buffer);
     batch_.pop_front();
+    if (!serialized.ok()) { // only past protobuf's 2 GB: an event of a topic never is
+      end(guard, {grpc::StatusCode::INTERNAL,
+                  "an event does not serialize: " + serialized.error_message()});
+      return;
+    }
+    out_ = std::move(bytes);
     writing_ = true;
     guard.unlock();
     StartWrite(&out_);
@@ -156,7 +171,7 @@ private:
   topic_subscription_ptr sub_;
   std::deque<v1::TopicEvent> batch_; // taken, not yet written
   std::string overflow_;             // set: the queue overflowed; end after the batch
-  v1::TopicEvent out_;               // the write under way reads it
+  grpc::ByteBuffer out_;             // the write under way reads it (a TopicEvent's bytes)
   bool writing_ = false;
   bool cancelled_ = false;
   bool finished_ = false;
@@ -164,9 +179,9 @@ private:
 
 } // namespace
 
-grpc::ServerWriteReactor<v1::TopicEvent>* start_subscribe(std::shared_ptr<front_state> st,
-                                                          grpc::CallbackServerContext* ctx,
-                                                          const v1::SubscribeRequest* req) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* start_subscribe(std::shared_ptr<front_state> st,
+                                                            grpc::CallbackServerContext* ctx,
+                                                            const grpc::ByteBuffer* req) {
   return new subscribe_call(std::move(st), ctx, *req);
 }
 

@@ -17,6 +17,7 @@ import queue
 import re
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -25,6 +26,10 @@ import threading
 import time
 
 import grpc
+# python3-h2's framing and header compression, for calls no gRPC client
+# makes (a deadline already past when the server reads it).
+import hpack
+from hyperframe.frame import Frame, DataFrame, HeadersFrame, RstStreamFrame, SettingsFrame
 
 failures = []
 SERVING, NOT_SERVING = 1, 2
@@ -102,7 +107,7 @@ subscriber_buffer = 64
 class Server:
     """The test server on free loopback ports, stopped (killed if need be) at the end."""
 
-    def __init__(self, binary, tmp, *args, pools=POOLS, tls=False):
+    def __init__(self, binary, tmp, *args, pools=POOLS, tls=False, host="127.0.0.1"):
         path = os.path.join(tmp, f"grpc_{len(os.listdir(tmp))}.toml")
         with open(path, "w") as f:
             f.write(pools)
@@ -122,7 +127,7 @@ class Server:
                 break
             if line is None:
                 break
-            m = re.search(r"listening on grpcs?://127\.0\.0\.1:(\d+)", line)
+            m = re.search(r"listening on grpcs?://" + re.escape(host) + r":(\d+)", line)
             if m:
                 self.port = int(m.group(1))
         if self.port is None:
@@ -130,7 +135,8 @@ class Server:
             raise RuntimeError("the server did not announce its gRPC port:\n"
                                + "".join(self.output))
         # A TLS server's checks make channels of their own.
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.host = host
+        self.channel = grpc.insecure_channel(f"{host}:{self.port}")
         self.stub = kernels_grpc.KernelsStub(self.channel)
 
     def _read(self):
@@ -229,6 +235,51 @@ def health_watch(channel, service, timeout=5):
                                 request_serializer=lambda x: x,
                                 response_deserializer=lambda x: x)
     return call(health_request(service), timeout=timeout)
+
+
+# -- a call written frame by frame: grpcio always sends the deadline it
+# has left, so only a raw HTTP/2 stream can hand the server one that is
+# already past (grpc-timeout: 1 ns) ------------------------------------------
+
+def raw_call(port, path, body, headers, limit=5.0):
+    """One gRPC call on a connection of its own: the response's headers and
+    trailers as a dict (with "reset" if the server reset the stream)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=limit)
+    encoder, decoder = hpack.Encoder(), hpack.Decoder()
+    head = HeadersFrame(1)
+    head.data = encoder.encode([(":method", "POST"), (":scheme", "http"), (":path", path),
+                                (":authority", f"127.0.0.1:{port}"),
+                                ("content-type", "application/grpc"), ("te", "trailers")]
+                               + headers)
+    head.flags.add("END_HEADERS")
+    data = DataFrame(1)
+    data.data = b"\x00" + struct.pack(">I", len(body)) + body
+    data.flags.add("END_STREAM")
+    got, buf = {}, b""
+    deadline = time.monotonic() + limit
+    try:
+        sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + SettingsFrame(0).serialize()
+                     + head.serialize() + data.serialize())
+        while time.monotonic() < deadline and "grpc-status" not in got and "reset" not in got:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+            while len(buf) >= 9:
+                frame, length = Frame.parse_frame_header(memoryview(buf[:9]))
+                if len(buf) < 9 + length:
+                    break
+                frame.parse_body(memoryview(buf[9:9 + length]))
+                buf = buf[9 + length:]
+                if isinstance(frame, SettingsFrame) and "ACK" not in frame.flags:
+                    sock.sendall(SettingsFrame(0, flags=["ACK"]).serialize())
+                elif isinstance(frame, HeadersFrame) and frame.stream_id == 1:
+                    got.update(dict(decoder.decode(frame.data)))
+                elif isinstance(frame, RstStreamFrame) and frame.stream_id == 1:
+                    got["reset"] = frame.error_code
+    finally:
+        sock.close()
+    return got
 
 
 # -- the checks ---------------------------------------------------------------
@@ -380,6 +431,47 @@ def execute_stream_answers_each_request_by_its_id_in_any_order(s):
           f"replies leave in completion order, not request order ({order})")
 
 
+def a_malformed_message_ends_a_stream_invalid_argument_after_its_replies(s):
+    call = s.channel.stream_stream("/ringactor.v1.Kernels/ExecuteStream",
+                                   request_serializer=lambda x: x,
+                                   response_deserializer=kernels_pb2.ExecuteReply.FromString)
+
+    def good(i):
+        return kernels_pb2.ExecuteRequest(kernel_id="adder", message="adder.add",
+                                          json_payload=f'{{"a":{i},"b":1}}',
+                                          request_id=f"m{i}").SerializeToString()
+
+    # The second message is no ExecuteRequest (a field number 0 is never valid).
+    replies, code, details = [], grpc.StatusCode.OK, ""
+    try:
+        for r in call(iter([good(0), b"\x00\x01", good(2)]), timeout=5):
+            replies.append((r.request_id, r.json_output))
+    except grpc.RpcError as e:
+        code, details = e.code(), e.details() or ""
+    check(code == grpc.StatusCode.INVALID_ARGUMENT and "message 2" in details,
+          f"a malformed message ends the stream INVALID_ARGUMENT naming it ({code}: {details!r})")
+    check(replies == [("m0", "1")], f"after the reply to the request before it ({replies})")
+
+
+def a_request_that_is_no_protobuf_message_is_invalid_argument(s):
+    # A field number 0 is never valid protobuf.
+    garbage = b"\x00\x01"
+    for method, kind, type_name in [("Execute", "unary_unary", "ExecuteRequest"),
+                                    ("Subscribe", "unary_stream", "SubscribeRequest"),
+                                    ("ListKernels", "unary_unary", "ListKernelsRequest"),
+                                    ("GetKernel", "unary_unary", "GetKernelRequest")]:
+        call = getattr(s.channel, kind)(f"/ringactor.v1.Kernels/{method}",
+                                        request_serializer=lambda x: x,
+                                        response_deserializer=lambda x: x)
+        code, details = code_of(lambda: list(call(garbage, timeout=5))
+                                if kind == "unary_stream" else call(garbage, timeout=5))
+        check(code == grpc.StatusCode.INVALID_ARGUMENT and type_name in details,
+              f"{method} of bytes that are no {type_name}: INVALID_ARGUMENT naming it "
+              f"({code}: {details!r})")
+    r = execute(s.stub, "adder", "adder.add", '{"a":3,"b":4}')
+    check(r.json_output == "7", "the server serves on after them")
+
+
 def a_cancelled_stream_cancels_its_requests_in_the_pool(s):
     gate = threading.Event()
 
@@ -441,6 +533,8 @@ def health_says_which_kernels_serve_and_watch_sees_a_pool_go_down(s):
     second = health_status(next(watch))
     check(second == NOT_SERVING, f"Watch: NOT_SERVING once its worker is gone ({second})")
     watch.cancel()
+    status = health_check(s.channel, "fragile")
+    check(status == NOT_SERVING, f"Check: NOT_SERVING once its worker is gone ({status})")
     code, details = code_of(lambda: execute(s.stub, "fragile", "rest_test.work",
                                                   '{"n":1,"crash":false}'))
     check(code == grpc.StatusCode.UNAVAILABLE, f"a call to it: UNAVAILABLE ({code}: {details})")
@@ -449,15 +543,21 @@ def health_says_which_kernels_serve_and_watch_sees_a_pool_go_down(s):
 def watch_flips_when_all_workers_of_a_pool_stop_and_come_back(s):
     watch = health_watch(s.channel, "victim", timeout=10)
     seen = [health_status(next(watch))]
+    checked = [health_check(s.channel, "victim")]
     execute(s.stub, "resizer", "rest_test.resize", '{"pool":"victim","size":0}')
     seen.append(health_status(next(watch)))
+    checked.append(health_check(s.channel, "victim"))
     code, details = code_of(lambda: execute(s.stub, "victim", "rest_test.work",
                                             '{"n":1,"crash":false}', timeout=2))
     execute(s.stub, "resizer", "rest_test.resize", '{"pool":"victim","size":2}')
     seen.append(health_status(next(watch)))
+    checked.append(health_check(s.channel, "victim"))
     watch.cancel()
     check(seen == [SERVING, NOT_SERVING, SERVING],
           f"Watch: SERVING, NOT_SERVING with no worker, SERVING once restored ({seen})")
+    # Check reads the status Watch has just reported.
+    check(checked == [SERVING, NOT_SERVING, SERVING],
+          f"Check: SERVING, NOT_SERVING with no worker, SERVING once restored ({checked})")
     check(code == grpc.StatusCode.UNAVAILABLE,
           f"a call while no worker lives: UNAVAILABLE ({code}: {details})")
     r = execute(s.stub, "victim", "rest_test.work", '{"n":7,"crash":false}')
@@ -505,6 +605,27 @@ def the_layers_answer_with_grpc_codes(binary, tmp):
     with Server(binary, tmp, *args) as s:
         code, _ = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}'))
         check(code == grpc.StatusCode.UNAUTHENTICATED, f"no token: UNAUTHENTICATED ({code})")
+        # The layers stand before every method, the streaming ones too.
+        for name, call in [
+            ("Subscribe", lambda: list(s.stub.Subscribe(
+                kernels_pb2.SubscribeRequest(topic="ticks"), timeout=5))),
+            ("ListKernels", lambda: s.stub.ListKernels(kernels_pb2.ListKernelsRequest(),
+                                                       timeout=5)),
+            ("GetKernel", lambda: s.stub.GetKernel(kernels_pb2.GetKernelRequest(
+                kernel_id="adder"), timeout=5)),
+        ]:
+            code, _ = code_of(call)
+            check(code == grpc.StatusCode.UNAUTHENTICATED,
+                  f"{name} without a token: UNAUTHENTICATED ({code})")
+        # ExecuteStream runs the layers per request: each is refused in its
+        # error reply, and the stream goes on.
+        replies = list(s.stub.ExecuteStream(iter([kernels_pb2.ExecuteRequest(
+            kernel_id="adder", message="adder.add", json_payload='{"a":1,"b":2}',
+            request_id=f"no-token-{i}") for i in range(2)]), timeout=5))
+        codes = sorted((r.request_id, r.error.code) for r in replies)
+        want = grpc.StatusCode.UNAUTHENTICATED.value[0]
+        check(codes == [("no-token-0", want), ("no-token-1", want)],
+              f"ExecuteStream without a token: each request UNAUTHENTICATED ({codes})")
         code, _ = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}',
                                           metadata=[("authorization", "Bearer wrong")]))
         check(code == grpc.StatusCode.UNAUTHENTICATED, f"a wrong token: UNAUTHENTICATED ({code})")
@@ -611,13 +732,46 @@ def a_load_with_faults_loses_no_call(s, calls):
     check(not wrong, f"every call answered right, every fault ABORTED ({wrong[:5]})")
 
 
-def sigterm_turns_health_not_serving_drains_then_exits_0(binary, tmp):
-    s = Server(binary, tmp)
-    watch = health_watch(s.channel, "adder")
+def sigterm_turns_health_not_serving_refuses_new_calls_drains_then_exits_0(binary, tmp):
+    # Two naps in flight block two scheduler workers: two more serve the rest.
+    s = Server(binary, tmp, "--system.workers=4")
+    watch = health_watch(s.channel, "adder", timeout=15)
     check(health_status(next(watch)) == SERVING, "Watch: SERVING before SIGTERM")
+    nap = '{"ms":1200}'
     slow = s.stub.Execute.future(kernels_pb2.ExecuteRequest(
-        kernel_id="slow", message="rest_test.nap", json_payload='{"ms":600}'), timeout=10)
-    check(wait_for(lambda: pool_of(s.stub, "slow").in_flight == 1), "a call is in flight")
+        kernel_id="slow", message="rest_test.nap", json_payload=nap), timeout=15)
+    # A stream already running: its request's reply comes during the drain,
+    # then the client closes it.
+    gate = threading.Event()
+
+    def stream_requests():
+        yield kernels_pb2.ExecuteRequest(kernel_id="slow", message="rest_test.nap",
+                                         json_payload=nap, request_id="old-stream")
+        gate.wait(15)
+
+    old_stream = s.stub.ExecuteStream(stream_requests(), timeout=15)
+    # A subscription running at SIGTERM: it never ends by itself, so the
+    # drain does not wait for it; it ends UNAVAILABLE (reconnect elsewhere).
+    subscription = s.stub.Subscribe(kernels_pb2.SubscribeRequest(topic="ticks"), timeout=15)
+    events, ended = [], []
+
+    def read_events():
+        try:
+            for e in subscription:
+                events.append(e.id)
+            ended.append(grpc.StatusCode.OK)
+        except grpc.RpcError as e:
+            ended.append(e.code())
+
+    reader = threading.Thread(target=read_events)
+    reader.start()
+    deadline = time.monotonic() + 5
+    while not events and time.monotonic() < deadline:
+        execute(s.stub, "ticker", "rest_test.burst", '{"count":1}')
+        wait_for(lambda: bool(events), limit=0.2)
+    check(bool(events), "the subscription is live before SIGTERM")
+    check(wait_for(lambda: pool_of(s.stub, "slow").in_flight == 2),
+          "a unary call and a stream's request are in flight")
     s.proc.send_signal(signal.SIGTERM)
     status = None
     try:
@@ -625,21 +779,81 @@ def sigterm_turns_health_not_serving_drains_then_exits_0(binary, tmp):
     except (grpc.RpcError, StopIteration):
         pass
     check(status == NOT_SERVING, f"Watch: NOT_SERVING on SIGTERM ({status})")
+    for service in ("", "adder", "ringactor.v1.Kernels"):
+        try:
+            status = health_check(s.channel, service)
+        except grpc.RpcError as e:
+            status = f"{e.code()}: {e.details()}"
+        check(status == NOT_SERVING, f"Check {service!r}: NOT_SERVING while draining ({status})")
     code, details = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}',
                                             timeout=2))
-    check(code == grpc.StatusCode.UNAVAILABLE,
-          f"a call after SIGTERM: UNAVAILABLE ({code}: {details})")
+    check(code == grpc.StatusCode.UNAVAILABLE and "draining" in details,
+          f"a new Execute while draining: UNAVAILABLE draining ({code}: {details})")
+    code, details = code_of(lambda: list(s.stub.ExecuteStream(iter([kernels_pb2.ExecuteRequest(
+        kernel_id="adder", message="adder.add", json_payload='{"a":1,"b":2}')]), timeout=2)))
+    check(code == grpc.StatusCode.UNAVAILABLE and "draining" in details,
+          f"a new ExecuteStream while draining: UNAVAILABLE draining ({code}: {details})")
+    code, details = code_of(lambda: list(s.stub.Subscribe(
+        kernels_pb2.SubscribeRequest(topic="ticks"), timeout=2)))
+    check(code == grpc.StatusCode.UNAVAILABLE and "draining" in details,
+          f"a new Subscribe while draining: UNAVAILABLE draining ({code}: {details})")
+    check(not slow.done(), "the refusals came while the calls in flight still ran")
     try:
         out = slow.result(timeout=10).json_output
     except grpc.RpcError as e:
         out = f"{e.code()}: {e.details()}"
-    check(out == "600", f"the call in flight finishes within the grace ({out})")
+    check(out == "1200", f"the unary call in flight finishes within the grace ({out})")
+    try:
+        first = next(old_stream)
+        out = (first.request_id, first.json_output)
+    except (grpc.RpcError, StopIteration) as e:
+        out = repr(e)
+    check(out == ("old-stream", "1200"),
+          f"the stream running at SIGTERM gets its reply within the grace ({out})")
+    gate.set()
+    code, details = code_of(lambda: list(old_stream))
+    check(code == grpc.StatusCode.OK, f"and it ends OK once the client closes it ({code}: {details})")
     try:
         code = s.proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         s.kill()
         code = -1
     check(code == 0, f"SIGTERM: exit status 0 ({code})")
+    reader.join(timeout=5)
+    check(ended == [grpc.StatusCode.UNAVAILABLE],
+          f"the subscription running at SIGTERM ends UNAVAILABLE ({ended})")
+
+
+
+def an_expired_deadline_runs_no_layer_and_reaches_no_pool(binary, tmp):
+    with Server(binary, tmp, "--http.access_log=true", "--system.log_level=info") as s:
+        def counts():
+            p = pool_of(s.stub, "slow")
+            return (p.served, p.failed, p.cancelled, p.unavailable, p.in_flight, p.queued)
+
+        before = counts()
+        req = kernels_pb2.ExecuteRequest(kernel_id="slow", message="rest_test.nap",
+                                         json_payload='{"ms":50}')
+        got = raw_call(s.port, "/ringactor.v1.Kernels/Execute", req.SerializeToString(),
+                       [("grpc-timeout", "1n"), ("x-request-id", "expired-1")])
+        check(got.get("grpc-status") == str(grpc.StatusCode.DEADLINE_EXCEEDED.value[0]),
+              f"a deadline past when the server reads the call: DEADLINE_EXCEEDED ({got})")
+        # The same call with time left goes through the layers (its access
+        # line) and the pool: what the expired one must not have done.
+        got = raw_call(s.port, "/ringactor.v1.Kernels/Execute", req.SerializeToString(),
+                       [("grpc-timeout", "5S"), ("x-request-id", "in-time-1")])
+        check(got.get("grpc-status") == "0", f"the same call with time left: OK ({got})")
+        check(wait_for(lambda: any("request_id=in-time-1" in line for line in list(s.output)),
+                       limit=2.0),
+              "the call in time is in the access log")
+        logged = [line for line in list(s.output) if "request_id=expired-1" in line]
+        check(not logged, f"the expired call ran no layer: no access log line ({logged})")
+        want = (before[0] + 1,) + before[1:]
+        wait_for(lambda: counts() == want, limit=2.0)
+        after = counts()
+        check(after == want,
+              f"the expired call never reached the pool: only the call in time counted "
+              f"(served, failed, cancelled, unavailable, in flight, queued: {before} -> {after})")
 
 
 def tls_serves_with_the_configured_certificate(binary, tmp):
@@ -664,6 +878,23 @@ def tls_serves_with_the_configured_certificate(binary, tmp):
     check(p.returncode != 0 and "grpc.tls_key_file" in p.stderr,
           f"TLS: a certificate without a key is refused, naming the key ({p.returncode}: "
           f"{p.stderr!r})")
+
+
+def a_client_over_ipv6_loopback_is_served(binary, tmp):
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError as e:
+        print(f"skipped: this machine has no IPv6 loopback (::1: {e})", flush=True)
+        return
+    args = ["--grpc.address=::1", "--http.access_log=true", "--system.log_level=info"]
+    with Server(binary, tmp, *args, host="[::1]") as s:
+        r = execute(s.stub, "adder", "adder.add", '{"a":20,"b":22}', request_id="v6-1",
+                    metadata=[("x-request-id", "v6-1")])
+        check(r.json_output == "42", f"Execute over [::1] answers 42 ({r.json_output!r})")
+        check(wait_for(lambda: any("request_id=v6-1" in line and "client=::1 " in line
+                                   for line in list(s.output)), limit=2.0),
+              "the access log names the IPv6 peer ::1")
 
 
 def run(case, *args):
@@ -691,6 +922,8 @@ def main():
                  a_cancelled_call_is_cancelled_in_the_pool,
                  a_message_past_the_size_limit_is_resource_exhausted,
                  execute_stream_answers_each_request_by_its_id_in_any_order,
+                 a_malformed_message_ends_a_stream_invalid_argument_after_its_replies,
+                 a_request_that_is_no_protobuf_message_is_invalid_argument,
                  a_cancelled_stream_cancels_its_requests_in_the_pool,
                  subscribe_streams_a_topics_events,
                  a_subscriber_that_stops_reading_is_cut_off_with_resource_exhausted,
@@ -702,8 +935,10 @@ def main():
                 run(case, s)
             run(a_load_with_faults_loses_no_call, s, load_calls)
         run(the_layers_answer_with_grpc_codes, binary, tmp)
+        run(an_expired_deadline_runs_no_layer_and_reaches_no_pool, binary, tmp)
+        run(a_client_over_ipv6_loopback_is_served, binary, tmp)
         run(tls_serves_with_the_configured_certificate, binary, tmp)
-        run(sigterm_turns_health_not_serving_drains_then_exits_0, binary, tmp)
+        run(sigterm_turns_health_not_serving_refuses_new_calls_drains_then_exits_0, binary, tmp)
     print(f"{len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
 
