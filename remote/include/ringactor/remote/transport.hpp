@@ -1,0 +1,123 @@
+// ringactor remote: the transport under remote nodes. One UCX worker (UCP
+// active messages over whatever transports UCX picks or is told to use:
+// shared memory, TCP, RDMA), a listener for peers that connect, and
+// endpoints to peers this side connected to; frames (byte strings) go both
+// ways on each, in order per endpoint.
+//
+//   auto t = remote::transport::start({.transports = "tcp,self"}, {
+//     .on_accept = [](remote::peer_id p) { ... },
+//     .on_frame = [](remote::peer_id p, std::vector<std::byte> f) { ... },
+//     .on_closed = [](remote::peer_id p, const std::string& why) { ... }});
+//   auto peer = (*t)->connect("127.0.0.1", port);
+//   (*t)->send(peer, bytes);
+//
+// Threads: one progress thread owns the UCX worker (UCS_THREAD_MODE_SINGLE);
+// connect, send and close may be called from any thread: they queue a
+// command and wake it (ucp_worker_signal). It spins while there is traffic
+// and then blocks on the worker's event file descriptor. The handlers run on
+// the progress thread, one at a time, and must not block.
+//
+// Failure: every endpoint uses UCX's peer error handling, so a peer whose
+// process died, a connection reset, or a connect nobody answers ends in
+// on_closed(peer, reason) once, after which that peer id is dead (sends to
+// it return false). A transport does not detect a peer that is alive but
+// silent: the node's heartbeat does.
+//
+// Not encrypted and not authenticated: UCX does neither. The node's
+// handshake authenticates peers (handshake.hpp); run nodes on a private
+// network or through a tunnel.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ringactor/expected.hpp>
+
+namespace ringactor::remote {
+
+/// A peer of one transport: an endpoint it accepted or connected (never 0,
+/// never reused by that transport).
+using peer_id = std::uint64_t;
+
+struct transport_config {
+  /// The listener's address (an IP address; 127.0.0.1 by default).
+  std::string listen_address = "127.0.0.1";
+  /// The listener's port; 0 picks a free one (transport::port() says which).
+  std::uint16_t listen_port = 0;
+  /// UCX_TLS for this transport's context, e.g. "tcp,self" or
+  /// "posix,sysv,cma,self"; empty: UCX's own choice (or the UCX_TLS of the
+  /// environment).
+  std::string transports;
+  /// UCX_NET_DEVICES for this transport's context, e.g. "lo" to keep TCP on
+  /// the loopback interface; empty: every device (or the environment's).
+  std::string net_devices;
+  /// Empty progress passes before the progress thread blocks on the
+  /// worker's event file descriptor.
+  std::uint32_t spin_before_block = 256;
+};
+
+struct transport_handlers {
+  /// A peer connected to the listener (its id is new).
+  std::function<void(peer_id)> on_accept;
+  /// A frame from a peer, in the order the peer sent them.
+  std::function<void(peer_id, std::vector<std::byte>)> on_frame;
+  /// The endpoint to a peer ended: closed by either side, the peer's process
+  /// gone, or a connect that failed. Once per peer.
+  std::function<void(peer_id, const std::string&)> on_closed;
+};
+
+/// Counters (any thread).
+struct transport_stats {
+  std::uint64_t frames_sent = 0;
+  std::uint64_t frames_received = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t send_errors = 0;
+  std::uint64_t peers_accepted = 0;
+  std::uint64_t peers_closed = 0;
+};
+
+class transport {
+public:
+  /// Creates the UCX context and worker, listens, and starts the progress
+  /// thread. An error names what failed (UCX's status text).
+  static expected<std::unique_ptr<transport>> start(transport_config cfg,
+                                                    transport_handlers handlers);
+
+  transport(const transport&) = delete;
+  transport& operator=(const transport&) = delete;
+
+  /// Closes every endpoint (without waiting for the peers), stops the
+  /// progress thread, and releases UCX's objects. No handler runs after it
+  /// returns; on_closed does not run for the endpoints it closes.
+  ~transport();
+
+  /// The port the listener is bound to.
+  std::uint16_t port() const noexcept;
+
+  /// Connects to the listener at `host`:`port` (an IP address). Returns the
+  /// new peer's id at once; frames sent before the connection is up are
+  /// queued; a connection that fails ends in on_closed.
+  peer_id connect(const std::string& host, std::uint16_t port);
+
+  /// Queues `frame` for `peer`. False (the frame dropped, counted as a send
+  /// error) if the peer is unknown or closed.
+  bool send(peer_id peer, std::vector<std::byte> frame);
+
+  /// Closes the endpoint to `peer` (its on_closed runs with "closed here").
+  void close(peer_id peer);
+
+  transport_stats stats() const noexcept;
+
+  class impl;
+
+private:
+  explicit transport(std::unique_ptr<impl> x);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace ringactor::remote

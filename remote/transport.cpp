@@ -1,0 +1,619 @@
+#include "ringactor/remote/transport.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <ucp/api/ucp.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include <ringactor/error.hpp>
+#include <ringactor/logger.hpp>
+
+namespace ringactor::remote {
+
+namespace {
+
+/// The active message id of a frame.
+constexpr unsigned frame_am_id = 1;
+
+/// How long the destructor lets UCX finish closing endpoints.
+constexpr auto close_grace = std::chrono::seconds{2};
+
+struct socket_address {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+};
+
+expected<socket_address> parse_address(const std::string& host, std::uint16_t port) {
+  socket_address out;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    out.length = sizeof(sockaddr_in);
+    return out;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    out.length = sizeof(sockaddr_in6);
+    return out;
+  }
+  return error{sec::invalid_argument, fmt::format("remote: '{}' is not an IP address", host)};
+}
+
+error ucx_error(const char* what, ucs_status_t status) {
+  return error{sec::runtime_error, fmt::format("remote: {}: {}", what, ucs_status_string(status))};
+}
+
+/// A frame on its way out: owns the bytes and the header (its sequence
+/// number) until UCX is done with them.
+struct outgoing {
+  std::uint64_t seq;
+  std::vector<std::byte> bytes;
+};
+
+} // namespace
+
+class transport::impl {
+public:
+  impl(transport_config cfg, transport_handlers handlers)
+    : cfg_(std::move(cfg)), handlers_(std::move(handlers)) {}
+
+  ~impl() { shut_down(); }
+
+  expected<void> open() {
+    ucp_config_t* config = nullptr;
+    if (auto s = ucp_config_read(nullptr, nullptr, &config); s != UCS_OK)
+      return ucx_error("reading the UCX configuration", s);
+    if (!cfg_.transports.empty())
+      if (auto s = ucp_config_modify(config, "TLS", cfg_.transports.c_str()); s != UCS_OK) {
+        ucp_config_release(config);
+        return ucx_error(fmt::format("UCX_TLS={}", cfg_.transports).c_str(), s);
+      }
+    if (!cfg_.net_devices.empty())
+      if (auto s = ucp_config_modify(config, "NET_DEVICES", cfg_.net_devices.c_str());
+          s != UCS_OK) {
+        ucp_config_release(config);
+        return ucx_error(fmt::format("UCX_NET_DEVICES={}", cfg_.net_devices).c_str(), s);
+      }
+    ucp_params_t params{};
+    params.field_mask = UCP_PARAM_FIELD_FEATURES;
+    params.features = UCP_FEATURE_AM | UCP_FEATURE_WAKEUP;
+    auto s = ucp_init(&params, config, &context_);
+    ucp_config_release(config);
+    if (s != UCS_OK)
+      return ucx_error("creating the UCX context", s);
+    ucp_worker_params_t wp{};
+    wp.field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE;
+    wp.thread_mode = UCS_THREAD_MODE_SINGLE; // the progress thread only
+    if (s = ucp_worker_create(context_, &wp, &worker_); s != UCS_OK)
+      return ucx_error("creating the UCX worker", s);
+    if (s = ucp_worker_get_efd(worker_, &event_fd_); s != UCS_OK)
+      return ucx_error("the UCX worker's event descriptor", s);
+    ucp_am_handler_param_t am{};
+    am.field_mask = UCP_AM_HANDLER_PARAM_FIELD_ID | UCP_AM_HANDLER_PARAM_FIELD_CB
+                    | UCP_AM_HANDLER_PARAM_FIELD_ARG | UCP_AM_HANDLER_PARAM_FIELD_FLAGS;
+    am.id = frame_am_id;
+    am.cb = &impl::on_am;
+    am.arg = this;
+    am.flags = UCP_AM_FLAG_WHOLE_MSG;
+    if (s = ucp_worker_set_am_recv_handler(worker_, &am); s != UCS_OK)
+      return ucx_error("setting the frame handler", s);
+    auto addr = parse_address(cfg_.listen_address, cfg_.listen_port);
+    if (!addr)
+      return addr.error();
+    ucp_listener_params_t lp{};
+    lp.field_mask = UCP_LISTENER_PARAM_FIELD_SOCK_ADDR | UCP_LISTENER_PARAM_FIELD_CONN_HANDLER;
+    lp.sockaddr.addr = reinterpret_cast<const sockaddr*>(&addr->storage);
+    lp.sockaddr.addrlen = addr->length;
+    lp.conn_handler.cb = &impl::on_conn_request;
+    lp.conn_handler.arg = this;
+    if (s = ucp_listener_create(worker_, &lp, &listener_); s != UCS_OK)
+      return ucx_error(
+        fmt::format("listening on {}:{}", cfg_.listen_address, cfg_.listen_port).c_str(), s);
+    ucp_listener_attr_t la{};
+    la.field_mask = UCP_LISTENER_ATTR_FIELD_SOCKADDR;
+    if (s = ucp_listener_query(listener_, &la); s != UCS_OK)
+      return ucx_error("querying the listener", s);
+    if (la.sockaddr.ss_family == AF_INET)
+      port_ = ntohs(reinterpret_cast<const sockaddr_in*>(&la.sockaddr)->sin_port);
+    else
+      port_ = ntohs(reinterpret_cast<const sockaddr_in6*>(&la.sockaddr)->sin6_port);
+    thread_ = std::thread{[this] { run(); }};
+    return {};
+  }
+
+  std::uint16_t port() const noexcept { return port_; }
+
+  peer_id connect(const std::string& host, std::uint16_t port) {
+    auto id = next_peer_.fetch_add(1, std::memory_order_relaxed);
+    auto addr = parse_address(host, port);
+    command c;
+    c.what = command::kind::connect;
+    c.peer = id;
+    if (addr)
+      c.address = *addr;
+    else
+      c.failure = addr.error().context();
+    post(std::move(c));
+    return id;
+  }
+
+  bool send(peer_id peer, std::vector<std::byte> frame) {
+    {
+      std::lock_guard guard{mtx_};
+      if (dead_.count(peer) != 0 || peer == 0 || peer >= next_peer_.load()) {
+        stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      auto& c = commands_.emplace_back();
+      c.what = command::kind::send;
+      c.peer = peer;
+      c.frame = std::move(frame);
+    }
+    ucp_worker_signal(worker_);
+    return true;
+  }
+
+  void close(peer_id peer) {
+    command c;
+    c.what = command::kind::close;
+    c.peer = peer;
+    post(std::move(c));
+  }
+
+  transport_stats stats() const noexcept {
+    transport_stats out;
+    out.frames_sent = stats_.frames_sent.load(std::memory_order_relaxed);
+    out.frames_received = stats_.frames_received.load(std::memory_order_relaxed);
+    out.bytes_sent = stats_.bytes_sent.load(std::memory_order_relaxed);
+    out.bytes_received = stats_.bytes_received.load(std::memory_order_relaxed);
+    out.send_errors = stats_.send_errors.load(std::memory_order_relaxed);
+    out.peers_accepted = stats_.peers_accepted.load(std::memory_order_relaxed);
+    out.peers_closed = stats_.peers_closed.load(std::memory_order_relaxed);
+    return out;
+  }
+
+private:
+  struct command {
+    enum class kind { connect, send, close } what = kind::send;
+    peer_id peer = 0;
+    socket_address address{};
+    std::string failure; // connect: why the address is refused
+    std::vector<std::byte> frame;
+  };
+
+  /// What an endpoint's error handler needs: its transport and peer.
+  struct endpoint_ref {
+    impl* self;
+    peer_id peer;
+  };
+
+  struct peer_state {
+    ucp_ep_h ep = nullptr;
+    std::unique_ptr<endpoint_ref> ref;
+    /// UCX does not promise that active messages on one endpoint arrive in
+    /// the order they were sent (lanes, a rendezvous that completes later,
+    /// sends queued during wire-up): each frame carries its sequence number
+    /// in the message header, and the receiver holds early ones back.
+    std::uint64_t next_send = 1;
+    std::uint64_t next_receive = 1;
+    std::map<std::uint64_t, std::vector<std::byte>> early;
+  };
+
+  /// A rendezvous frame being received.
+  struct incoming {
+    impl* self;
+    peer_id peer;
+    std::uint64_t seq;
+    std::vector<std::byte> bytes;
+  };
+
+  void post(command c) {
+    {
+      std::lock_guard guard{mtx_};
+      commands_.push_back(std::move(c));
+    }
+    ucp_worker_signal(worker_);
+  }
+
+  // -- the progress thread ----------------------------------------------------------
+
+  void run() {
+    std::uint32_t idle = 0;
+    std::deque<command> batch;
+    while (!stopping_.load(std::memory_order_acquire)) {
+      {
+        std::lock_guard guard{mtx_};
+        batch.swap(commands_);
+      }
+      bool worked = !batch.empty();
+      while (!batch.empty()) {
+        execute(batch.front());
+        batch.pop_front();
+      }
+      while (ucp_worker_progress(worker_) != 0)
+        worked = true;
+      if (!closing_.empty())
+        reap_closing();
+      if (worked) {
+        idle = 0;
+        continue;
+      }
+      if (++idle < cfg_.spin_before_block)
+        continue;
+      // Arm, then block until the worker has events or a command signals it.
+      if (ucp_worker_arm(worker_) == UCS_ERR_BUSY)
+        continue;
+      {
+        std::lock_guard guard{mtx_};
+        if (!commands_.empty())
+          continue;
+      }
+      pollfd pfd{event_fd_, POLLIN, 0};
+      ::poll(&pfd, 1, 100);
+      idle = 0;
+    }
+  }
+
+  void execute(command& c) {
+    switch (c.what) {
+      case command::kind::connect: do_connect(c); break;
+      case command::kind::send: do_send(c.peer, std::move(c.frame)); break;
+      case command::kind::close: end_peer(c.peer, "closed here", true); break;
+    }
+  }
+
+  void do_connect(command& c) {
+    if (!c.failure.empty()) {
+      fail_connect(c.peer, c.failure);
+      return;
+    }
+    auto ref = std::make_unique<endpoint_ref>(endpoint_ref{this, c.peer});
+    ucp_ep_params_t ep{};
+    ep.field_mask = UCP_EP_PARAM_FIELD_FLAGS | UCP_EP_PARAM_FIELD_SOCK_ADDR
+                    | UCP_EP_PARAM_FIELD_ERR_HANDLER | UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE;
+    ep.flags = UCP_EP_PARAMS_FLAGS_CLIENT_SERVER;
+    ep.sockaddr.addr = reinterpret_cast<const sockaddr*>(&c.address.storage);
+    ep.sockaddr.addrlen = c.address.length;
+    ep.err_mode = UCP_ERR_HANDLING_MODE_PEER;
+    ep.err_handler.cb = &impl::on_ep_error;
+    ep.err_handler.arg = ref.get();
+    ucp_ep_h handle = nullptr;
+    if (auto s = ucp_ep_create(worker_, &ep, &handle); s != UCS_OK) {
+      fail_connect(c.peer, fmt::format("connect: {}", ucs_status_string(s)));
+      return;
+    }
+    add_peer(c.peer, handle, std::move(ref));
+  }
+
+  void fail_connect(peer_id peer, const std::string& why) {
+    {
+      std::lock_guard guard{mtx_};
+      dead_.insert(peer);
+    }
+    stats_.peers_closed.fetch_add(1, std::memory_order_relaxed);
+    if (handlers_.on_closed)
+      handlers_.on_closed(peer, why);
+  }
+
+  void add_peer(peer_id peer, ucp_ep_h ep, std::unique_ptr<endpoint_ref> ref) {
+    by_ep_.emplace(ep, peer);
+    peer_state state;
+    state.ep = ep;
+    state.ref = std::move(ref);
+    peers_.emplace(peer, std::move(state));
+  }
+
+  void do_send(peer_id peer, std::vector<std::byte> frame) {
+    auto i = peers_.find(peer);
+    if (i == peers_.end()) {
+      stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    auto size = frame.size();
+    auto* out = new outgoing{i->second.next_send++, std::move(frame)};
+    ucp_request_param_t p{};
+    p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA
+                     | UCP_OP_ATTR_FIELD_FLAGS;
+    // REPLY names our endpoint to the receiver (which peer sent it).
+    p.flags = UCP_AM_SEND_FLAG_REPLY;
+    p.cb.send = &impl::on_sent;
+    p.user_data = out;
+    auto r = ucp_am_send_nbx(i->second.ep, frame_am_id, &out->seq, sizeof(out->seq),
+                             out->bytes.data(), size, &p);
+    if (UCS_PTR_IS_ERR(r)) {
+      delete out;
+      stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (r == nullptr)
+      delete out; // done at once
+    stats_.frames_sent.fetch_add(1, std::memory_order_relaxed);
+    stats_.bytes_sent.fetch_add(size, std::memory_order_relaxed);
+  }
+
+  static void on_sent(void* request, ucs_status_t status, void* user_data) {
+    delete static_cast<outgoing*>(user_data);
+    // A failed send surfaces as the endpoint's error as well.
+    (void) status;
+    ucp_request_free(request);
+  }
+
+  /// Ends a peer once: closes its endpoint (forced: never waits for a peer
+  /// that may be gone) and tells on_closed.
+  void end_peer(peer_id peer, const std::string& why, bool notify) {
+    auto i = peers_.find(peer);
+    if (i == peers_.end())
+      return;
+    auto state = std::move(i->second);
+    peers_.erase(i);
+    by_ep_.erase(state.ep);
+    {
+      std::lock_guard guard{mtx_};
+      dead_.insert(peer);
+    }
+    close_endpoint(state.ep);
+    retired_refs_.push_back(std::move(state.ref)); // UCX may still call its error handler
+    stats_.peers_closed.fetch_add(1, std::memory_order_relaxed);
+    if (notify && handlers_.on_closed)
+      handlers_.on_closed(peer, why);
+  }
+
+  void close_endpoint(ucp_ep_h ep) {
+    ucp_request_param_t p{};
+    p.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
+    p.flags = UCP_EP_CLOSE_FLAG_FORCE;
+    auto r = ucp_ep_close_nbx(ep, &p);
+    if (r != nullptr && !UCS_PTR_IS_ERR(r))
+      closing_.push_back(r);
+  }
+
+  /// Frees the close requests UCX has finished.
+  void reap_closing() {
+    std::erase_if(closing_, [](void* r) {
+      if (ucp_request_check_status(r) == UCS_INPROGRESS)
+        return false;
+      ucp_request_free(r);
+      return true;
+    });
+  }
+
+  static void on_ep_error(void* arg, ucp_ep_h, ucs_status_t status) {
+    auto* ref = static_cast<endpoint_ref*>(arg);
+    ref->self->end_peer(ref->peer, fmt::format("peer lost: {}", ucs_status_string(status)), true);
+  }
+
+  static void on_conn_request(ucp_conn_request_h request, void* arg) {
+    auto* self = static_cast<impl*>(arg);
+    if (self->stopping_.load(std::memory_order_acquire)) {
+      ucp_listener_reject(self->listener_, request);
+      return;
+    }
+    auto peer = self->next_peer_.fetch_add(1, std::memory_order_relaxed);
+    auto ref = std::make_unique<endpoint_ref>(endpoint_ref{self, peer});
+    ucp_ep_params_t ep{};
+    ep.field_mask = UCP_EP_PARAM_FIELD_CONN_REQUEST | UCP_EP_PARAM_FIELD_ERR_HANDLER
+                    | UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE;
+    ep.conn_request = request;
+    ep.err_mode = UCP_ERR_HANDLING_MODE_PEER;
+    ep.err_handler.cb = &impl::on_ep_error;
+    ep.err_handler.arg = ref.get();
+    ucp_ep_h handle = nullptr;
+    if (auto s = ucp_ep_create(self->worker_, &ep, &handle); s != UCS_OK) {
+      log_warn("remote: refused a connection: {}", ucs_status_string(s));
+      return;
+    }
+    self->add_peer(peer, handle, std::move(ref));
+    self->stats_.peers_accepted.fetch_add(1, std::memory_order_relaxed);
+    if (self->handlers_.on_accept)
+      self->handlers_.on_accept(peer);
+  }
+
+  static ucs_status_t on_am(void* arg, const void* header, size_t header_length, void* data,
+                            size_t length, const ucp_am_recv_param_t* param) {
+    auto* self = static_cast<impl*>(arg);
+    if (self->stopping_.load(std::memory_order_acquire))
+      return UCS_OK; // the destructor's last progress: no handler runs
+    peer_id peer = 0;
+    if ((param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP) != 0)
+      if (auto i = self->by_ep_.find(param->reply_ep); i != self->by_ep_.end())
+        peer = i->second;
+    if (peer == 0) {
+      log_warn("remote: dropped a frame of {} bytes from an unknown endpoint", length);
+      return UCS_OK;
+    }
+    std::uint64_t seq = 0;
+    if (header_length != sizeof(seq)) {
+      self->end_peer(peer, "peer sent a frame without a sequence number (not a ringactor peer)",
+                     true);
+      return UCS_OK;
+    }
+    std::memcpy(&seq, header, sizeof(seq));
+    if ((param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) == 0) {
+      std::vector<std::byte> frame(length);
+      if (length != 0)
+        std::memcpy(frame.data(), data, length);
+      self->accept_frame(peer, seq, std::move(frame));
+      return UCS_OK;
+    }
+    // A large frame: fetch it (UCX owns the descriptor from here on).
+    auto* in = new incoming{self, peer, seq, std::vector<std::byte>(length)};
+    ucp_request_param_t p{};
+    p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
+    p.cb.recv_am = &impl::on_received;
+    p.user_data = in;
+    auto r = ucp_am_recv_data_nbx(self->worker_, data, in->bytes.data(), length, &p);
+    if (r == nullptr) {
+      std::unique_ptr<incoming> own{in};
+      self->accept_frame(peer, seq, std::move(in->bytes));
+    } else if (UCS_PTR_IS_ERR(r)) {
+      delete in;
+      self->end_peer(peer,
+                     fmt::format("receiving a frame: {}", ucs_status_string(UCS_PTR_STATUS(r))),
+                     true);
+    }
+    return UCS_OK;
+  }
+
+  static void on_received(void* request, ucs_status_t status, size_t, void* user_data) {
+    std::unique_ptr<incoming> in{static_cast<incoming*>(user_data)};
+    ucp_request_free(request);
+    auto* self = in->self;
+    if (self->stopping_.load(std::memory_order_acquire))
+      return;
+    if (status != UCS_OK)
+      self->end_peer(in->peer, fmt::format("receiving a frame: {}", ucs_status_string(status)),
+                     true);
+    else
+      self->accept_frame(in->peer, in->seq, std::move(in->bytes));
+  }
+
+  /// Delivers `frame`, number `seq` of `peer`, in its peer's order: at once
+  /// when it is the next, with those held back behind it; held back when
+  /// it is early.
+  void accept_frame(peer_id peer, std::uint64_t seq, std::vector<std::byte> frame) {
+    auto i = peers_.find(peer);
+    if (i == peers_.end())
+      return; // ended meanwhile
+    auto& state = i->second;
+    stats_.frames_received.fetch_add(1, std::memory_order_relaxed);
+    stats_.bytes_received.fetch_add(frame.size(), std::memory_order_relaxed);
+    if (seq != state.next_receive) {
+      if (seq < state.next_receive || !state.early.emplace(seq, std::move(frame)).second)
+        end_peer(peer, fmt::format("peer sent frame {} twice", seq), true);
+      return;
+    }
+    ++state.next_receive;
+    deliver(peer, std::move(frame));
+    // Handlers cannot end a peer here (close() queues a command), but look
+    // it up again each time all the same.
+    for (auto j = peers_.find(peer); j != peers_.end(); j = peers_.find(peer)) {
+      auto k = j->second.early.find(j->second.next_receive);
+      if (k == j->second.early.end())
+        break;
+      auto next = std::move(k->second);
+      j->second.early.erase(k);
+      ++j->second.next_receive;
+      deliver(peer, std::move(next));
+    }
+  }
+
+  void deliver(peer_id peer, std::vector<std::byte> frame) {
+    if (handlers_.on_frame)
+      handlers_.on_frame(peer, std::move(frame));
+  }
+
+  // -- shutting down ------------------------------------------------------------------
+
+  void shut_down() {
+    if (thread_.joinable()) {
+      stopping_.store(true, std::memory_order_release);
+      ucp_worker_signal(worker_);
+      thread_.join();
+    }
+    if (worker_ != nullptr) {
+      // Drop the queue, close every endpoint, and let UCX finish (bounded).
+      commands_.clear();
+      for (auto& [peer, state] : peers_) {
+        by_ep_.erase(state.ep);
+        close_endpoint(state.ep);
+        retired_refs_.push_back(std::move(state.ref));
+      }
+      peers_.clear();
+      auto until = std::chrono::steady_clock::now() + close_grace;
+      while (!closing_.empty() && std::chrono::steady_clock::now() < until) {
+        ucp_worker_progress(worker_);
+        reap_closing();
+      }
+      if (listener_ != nullptr)
+        ucp_listener_destroy(listener_);
+      ucp_worker_destroy(worker_);
+      worker_ = nullptr;
+    }
+    if (context_ != nullptr) {
+      ucp_cleanup(context_);
+      context_ = nullptr;
+    }
+  }
+
+  transport_config cfg_;
+  transport_handlers handlers_;
+  ucp_context_h context_ = nullptr;
+  ucp_worker_h worker_ = nullptr;
+  ucp_listener_h listener_ = nullptr;
+  int event_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  // Paired with the progress thread's acquire load: the destructor's stop.
+  std::atomic<bool> stopping_{false};
+  // Ids are handed out by any thread (connect) and by the progress thread
+  // (accepted peers); relaxed: only uniqueness matters.
+  std::atomic<peer_id> next_peer_{1};
+
+  mutable std::mutex mtx_;           // guards commands_ and dead_
+  std::deque<command> commands_;     // guarded by mtx_
+  std::unordered_set<peer_id> dead_; // guarded by mtx_: peers that ended
+
+  // The progress thread's own.
+  std::unordered_map<peer_id, peer_state> peers_;
+  std::unordered_map<ucp_ep_h, peer_id> by_ep_;
+  std::vector<std::unique_ptr<endpoint_ref>> retired_refs_;
+  std::vector<void*> closing_; // close requests in progress
+
+  struct counters {
+    // Relaxed: statistics.
+    std::atomic<std::uint64_t> frames_sent{0}, frames_received{0}, bytes_sent{0}, bytes_received{0},
+      send_errors{0}, peers_accepted{0}, peers_closed{0};
+  } stats_;
+};
+
+expected<std::unique_ptr<transport>> transport::start(transport_config cfg,
+                                                      transport_handlers handlers) {
+  auto x = std::make_unique<impl>(std::move(cfg), std::move(handlers));
+  if (auto r = x->open(); !r)
+    return r.error();
+  return std::unique_ptr<transport>{new transport{std::move(x)}};
+}
+
+transport::transport(std::unique_ptr<impl> x) : impl_(std::move(x)) {}
+
+transport::~transport() = default;
+
+std::uint16_t transport::port() const noexcept {
+  return impl_->port();
+}
+
+peer_id transport::connect(const std::string& host, std::uint16_t port) {
+  return impl_->connect(host, port);
+}
+
+bool transport::send(peer_id peer, std::vector<std::byte> frame) {
+  return impl_->send(peer, std::move(frame));
+}
+
+void transport::close(peer_id peer) {
+  impl_->close(peer);
+}
+
+transport_stats transport::stats() const noexcept {
+  return impl_->stats();
+}
+
+} // namespace ringactor::remote

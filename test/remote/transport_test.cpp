@@ -1,0 +1,257 @@
+// The UCX transport under remote nodes (remote/transport.hpp): frames in
+// order both ways, large frames, closes and failures seen by the other side,
+// a peer process killed with SIGKILL; over TCP loopback and shared memory.
+#include <doctest/doctest.h>
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <ringactor/remote/transport.hpp>
+
+using namespace ringactor;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// What one transport's handlers saw, and waits on it (bounded).
+struct recorder {
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::vector<remote::peer_id> accepted;
+  std::map<remote::peer_id, std::vector<std::vector<std::byte>>> frames;
+  std::map<remote::peer_id, std::string> closed;
+
+  remote::transport_handlers handlers() {
+    return {
+      .on_accept =
+        [this](remote::peer_id p) {
+          std::lock_guard guard{mtx};
+          accepted.push_back(p);
+          cv.notify_all();
+        },
+      .on_frame =
+        [this](remote::peer_id p, std::vector<std::byte> f) {
+          std::lock_guard guard{mtx};
+          frames[p].push_back(std::move(f));
+          cv.notify_all();
+        },
+      .on_closed =
+        [this](remote::peer_id p, const std::string& why) {
+          std::lock_guard guard{mtx};
+          closed.emplace(p, why);
+          cv.notify_all();
+        },
+    };
+  }
+
+  template <class Pred>
+  bool wait(Pred pred, std::chrono::milliseconds limit = 20s) {
+    std::unique_lock guard{mtx};
+    return cv.wait_for(guard, limit, [&] { return pred(); });
+  }
+
+  std::size_t frame_count() {
+    std::size_t n = 0;
+    for (auto& [peer, list] : frames)
+      n += list.size();
+    return n;
+  }
+};
+
+std::vector<std::byte> numbered(std::uint32_t i, std::size_t size = sizeof(std::uint32_t)) {
+  std::vector<std::byte> out(std::max(size, sizeof(i)), std::byte{0x5a});
+  std::memcpy(out.data(), &i, sizeof(i));
+  return out;
+}
+
+std::uint32_t number_of(const std::vector<std::byte>& f) {
+  std::uint32_t i = 0;
+  std::memcpy(&i, f.data(), sizeof(i));
+  return i;
+}
+
+std::unique_ptr<remote::transport> start(recorder& r, const std::string& transports) {
+  remote::transport_config cfg;
+  cfg.transports = transports;
+  cfg.net_devices = "lo"; // no traffic to any address outside 127.0.0.0/8
+  auto t = remote::transport::start(cfg, r.handlers());
+  REQUIRE_MESSAGE(t.has_value(), (t ? std::string{} : to_string(t.error())));
+  return std::move(*t);
+}
+
+/// A loopback port that nothing listens on (bound, then released).
+std::uint16_t unused_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  auto port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+const char* const tcp = "tcp,self";
+
+} // namespace
+
+TEST_SUITE_BEGIN("remote");
+
+TEST_CASE("frames arrive whole and in order both ways, over TCP") {
+  for (auto transports : {tcp}) {
+    INFO("UCX_TLS=" << transports);
+    recorder ra;
+    recorder rb;
+    auto a = start(ra, transports);
+    auto b = start(rb, transports);
+    auto to_a = b->connect("127.0.0.1", a->port());
+    constexpr std::uint32_t n = 10'000;
+    const std::size_t big_size = 4096;
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (!b->send(to_a, numbered(i, i % 100 == 0 ? big_size : 16))) {
+        rb.wait([&] { return rb.closed.count(to_a) == 1; }, 1s);
+        std::lock_guard guard{rb.mtx};
+        FAIL("send " << i << " refused: " << rb.closed[to_a]);
+      }
+    bool all = ra.wait([&] { return ra.frame_count() == n; });
+    if (!all) {
+      std::lock_guard guard{ra.mtx};
+      FAIL("only " << ra.frame_count() << " of " << n << " frames arrived; the transport received "
+                   << a->stats().frames_received);
+    }
+    REQUIRE_EQ(ra.accepted.size(), 1);
+    auto from_b = ra.accepted.front();
+    {
+      std::lock_guard guard{ra.mtx};
+      auto& got = ra.frames[from_b];
+      bool in_order = true;
+      for (std::uint32_t i = 0; i < n && in_order; ++i) {
+        in_order = number_of(got[i]) == i && got[i].size() == (i % 100 == 0 ? big_size : 16u);
+        if (!in_order)
+          FAIL_CHECK("frame " << i << " is number " << number_of(got[i]) << " of " << got[i].size()
+                              << " bytes");
+      }
+    }
+    // And back on the accepted endpoint.
+    for (std::uint32_t i = 0; i < 100; ++i)
+      REQUIRE(a->send(from_b, numbered(i)));
+    REQUIRE(rb.wait([&] { return rb.frames[to_a].size() == 100; }));
+    CHECK_EQ(number_of(rb.frames[to_a].back()), 99);
+    CHECK_EQ(a->stats().frames_received, n);
+    CHECK_EQ(b->stats().frames_received, 100);
+  }
+}
+
+TEST_CASE("a frame of 4 MiB arrives whole") {
+  recorder ra;
+  recorder rb;
+  auto a = start(ra, tcp);
+  auto b = start(rb, tcp);
+  auto to_a = b->connect("127.0.0.1", a->port());
+  std::vector<std::byte> big(4u << 20);
+  for (std::size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<std::byte>(i * 7);
+  auto copy = big;
+  REQUIRE(b->send(to_a, std::move(big)));
+  REQUIRE(b->send(to_a, numbered(1)));
+  REQUIRE(ra.wait([&] { return ra.frame_count() == 2; }));
+  auto& got = ra.frames.begin()->second;
+  CHECK(got[0] == copy);
+  CHECK_EQ(number_of(got[1]), 1);
+}
+
+TEST_CASE("a peer that closes its endpoint is seen closed by the other side") {
+  for (auto transports : {tcp}) {
+    INFO("UCX_TLS=" << transports);
+    recorder ra;
+    recorder rb;
+    auto a = start(ra, transports);
+    auto b = start(rb, transports);
+    auto to_a = b->connect("127.0.0.1", a->port());
+    REQUIRE(b->send(to_a, numbered(1)));
+    REQUIRE(ra.wait([&] { return ra.frame_count() == 1; }));
+    b->close(to_a);
+    REQUIRE(rb.wait([&] { return rb.closed.count(to_a) == 1; }));
+    CHECK_EQ(rb.closed[to_a], "closed here");
+    auto from_b = ra.accepted.front();
+    REQUIRE(ra.wait([&] { return ra.closed.count(from_b) == 1; }));
+    CHECK(ra.closed[from_b].find("peer lost") != std::string::npos);
+    CHECK_FALSE(b->send(to_a, numbered(2))); // dead: refused, counted
+    CHECK_EQ(b->stats().send_errors, 1);
+  }
+}
+
+TEST_CASE("a connect to a port nobody listens on ends in on_closed") {
+  recorder r;
+  auto t = start(r, tcp);
+  auto peer = t->connect("127.0.0.1", unused_port());
+  t->send(peer, numbered(1)); // queued; fails with the endpoint
+  REQUIRE(r.wait([&] { return r.closed.count(peer) == 1; }));
+  CHECK(r.closed[peer].find("peer lost") != std::string::npos);
+}
+
+TEST_CASE("a connect to something that is not an IP address ends in on_closed naming it") {
+  recorder r;
+  auto t = start(r, tcp);
+  auto peer = t->connect("node-b.example", 1234);
+  REQUIRE(r.wait([&] { return r.closed.count(peer) == 1; }));
+  CHECK(r.closed[peer].find("node-b.example") != std::string::npos);
+}
+
+TEST_CASE("a listen address that is not an IP address is an error naming it") {
+  remote::transport_config cfg;
+  cfg.listen_address = "localhost:99";
+  auto t = remote::transport::start(cfg, {});
+  REQUIRE_FALSE(t.has_value());
+  CHECK(to_string(t.error()).find("localhost:99") != std::string::npos);
+}
+
+TEST_CASE("a send to a peer id the transport never gave out is refused") {
+  recorder r;
+  auto t = start(r, tcp);
+  CHECK_FALSE(t->send(12345, numbered(1)));
+  CHECK_FALSE(t->send(0, numbered(1)));
+  CHECK_EQ(t->stats().send_errors, 2);
+}
+
+TEST_CASE("a peer process killed with SIGKILL is seen closed, over TCP") {
+  for (auto transports : {tcp}) {
+    INFO("UCX_TLS=" << transports);
+    recorder r;
+    auto t = start(r, transports);
+    auto port = std::to_string(t->port());
+    std::string peer_path = RINGACTOR_REMOTE_PEER;
+    std::vector<char*> argv{peer_path.data(), port.data(), const_cast<char*>(transports), nullptr};
+    pid_t pid = 0;
+    REQUIRE_EQ(::posix_spawn(&pid, peer_path.c_str(), nullptr, nullptr, argv.data(), environ), 0);
+    bool got_hello = r.wait([&] { return r.frame_count() == 1; });
+    if (got_hello) {
+      auto& f = r.frames.begin()->second.front();
+      std::string text(reinterpret_cast<const char*>(f.data()), f.size());
+      CHECK_EQ(text, "hello from " + std::to_string(pid));
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    REQUIRE(got_hello);
+    auto peer = r.accepted.front();
+    REQUIRE(r.wait([&] { return r.closed.count(peer) == 1; }, 30s));
+    CHECK(r.closed[peer].find("peer lost") != std::string::npos);
+  }
+}
+
+TEST_SUITE_END();
