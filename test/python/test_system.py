@@ -149,7 +149,7 @@ def test_ctrl_c_interrupts_a_blocking_request():
         import sys, threading, ringactor as ra
         s = ra.ActorSystem(workers=2)
         gate = threading.Event()
-        a = s.spawn(lambda m: gate.wait(20))
+        a = s.spawn(lambda m: gate.wait(25))
         print("waiting", flush=True)
         try:
             a.request(1, timeout=30.0)
@@ -165,7 +165,7 @@ def test_ctrl_c_interrupts_a_blocking_request():
         assert p.stdout.readline().strip() == "waiting"
         time.sleep(0.3)  # into the request's wait (the signal is checked while it waits)
         p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=20)
+        out, err = p.communicate(timeout=10)  # the actor would answer after 25 s
     finally:
         if p.poll() is None:
             p.kill()
