@@ -66,60 +66,84 @@ def _fail(owner, path, ftype, value, why=None):
     raise TypeError(f"{owner}: field '{path}' {what}")
 
 
-def _check(owner, path, ftype, value):
-    """Raises TypeError unless `value` fits the schema type `ftype`."""
+def _checker(ftype):
+    """A function check(owner, path, value) that raises TypeError unless
+    `value` fits the schema type `ftype` (compiled once per field: the
+    constructor runs it for every field of every object)."""
     if ftype in _INT_RANGES:
-        if not isinstance(value, int) or isinstance(value, bool):
-            _fail(owner, path, ftype, value)
         lo, hi = _INT_RANGES[ftype]
-        if not lo <= value <= hi:
-            _fail(owner, path, ftype, value, f"expects {ftype}: {value} is out of range")
-        return
+
+        def check_int(owner, path, value):
+            if type(value) is not int:  # bool is a subclass: refused too
+                if not isinstance(value, int) or isinstance(value, bool):
+                    _fail(owner, path, ftype, value)
+            if not lo <= value <= hi:
+                _fail(owner, path, ftype, value, f"expects {ftype}: {value} is out of range")
+
+        return check_int
     if ftype in ("f32", "f64"):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            _fail(owner, path, ftype, value)
-        return
-    if ftype == "bool":
-        if not isinstance(value, bool):
-            _fail(owner, path, ftype, value)
-        return
-    if ftype == "string":
-        if not isinstance(value, str):
-            _fail(owner, path, ftype, value)
-        return
+
+        def check_float(owner, path, value):
+            if type(value) is not float and (not isinstance(value, (int, float))
+                                             or isinstance(value, bool)):
+                _fail(owner, path, ftype, value)
+
+        return check_float
+    if ftype in ("bool", "string"):
+        expected = bool if ftype == "bool" else str
+
+        def check_exact(owner, path, value):
+            if not isinstance(value, expected):
+                _fail(owner, path, ftype, value)
+
+        return check_exact
     kind, args = _generic(ftype)
-    if kind == "list" and args:
-        if not isinstance(value, (list, tuple)):
-            _fail(owner, path, ftype, value)
-        for i, x in enumerate(value):
-            _check(owner, f"{path}[{i}]", args[0], x)
-        return
-    if kind == "array" and args:
-        if not isinstance(value, (list, tuple)):
-            _fail(owner, path, ftype, value)
-        n = int(args[1]) if len(args) > 1 and args[1].isdigit() else None
-        if n is not None and len(value) != n:
-            _fail(owner, path, ftype, value, f"expects {ftype}: {len(value)} items, not {n}")
-        for i, x in enumerate(value):
-            _check(owner, f"{path}[{i}]", args[0], x)
-        return
+    if kind in ("list", "array") and args:
+        item = _checker(args[0])
+        n = int(args[1]) if kind == "array" and len(args) > 1 and args[1].isdigit() else None
+
+        def check_list(owner, path, value):
+            if not isinstance(value, (list, tuple)):
+                _fail(owner, path, ftype, value)
+            if n is not None and len(value) != n:
+                _fail(owner, path, ftype, value, f"expects {ftype}: {len(value)} items, not {n}")
+            if item is not None:
+                for i, x in enumerate(value):
+                    item(owner, f"{path}[{i}]", x)
+
+        return check_list
     if kind == "optional" and args:
-        if value is not None:
-            _check(owner, path, args[0], value)
-        return
+        inner = _checker(args[0])
+
+        def check_optional(owner, path, value):
+            if value is not None and inner is not None:
+                inner(owner, path, value)
+
+        return check_optional
     if kind == "map" and args and len(args) == 2:
-        if not isinstance(value, dict):
-            _fail(owner, path, ftype, value)
-        for k, v in value.items():
-            _check(owner, f"{path}.key", args[0], k)
-            _check(owner, f"{path}[{k!r}]", args[1], v)
-        return
-    if args is None and ftype in _classes:
-        if getattr(value, "__ringactor_type__", None) != ftype:
-            _fail(owner, path, ftype, value)
-        return
-    # variant, enum, duration, actor, error, unregistered nested types: the
-    # JSON codec checks them (a WireError names the field).
+        key, val = _checker(args[0]), _checker(args[1])
+
+        def check_map(owner, path, value):
+            if not isinstance(value, dict):
+                _fail(owner, path, ftype, value)
+            for k, v in value.items():
+                if key is not None:
+                    key(owner, f"{path}.key", k)
+                if val is not None:
+                    val(owner, f"{path}[{k!r}]", v)
+
+        return check_map
+    if args is None and "." in ftype:
+
+        def check_message(owner, path, value):
+            # A registered nested type: an object of its class.
+            if ftype in _classes and getattr(value, "__ringactor_type__", None) != ftype:
+                _fail(owner, path, ftype, value)
+
+        return check_message
+    # variant, enum, duration, actor, error: the JSON codec checks them (a
+    # WireError names the field).
+    return None
 
 
 def _plain(value):
@@ -133,20 +157,31 @@ def _plain(value):
     return value
 
 
-def _typed(ftype, value):
-    """A field value from JSON: nested registered types become objects."""
-    if value is None:
-        return None
-    if ftype in _classes and isinstance(value, dict):
-        return _classes[ftype]._from_dict(value)
+def _converter(ftype):
+    """A function that turns a field value read from JSON into its Python
+    form (nested registered types become objects), or None when the JSON
+    value is the Python value already."""
     kind, args = _generic(ftype)
-    if kind in ("list", "array") and args and isinstance(value, list):
-        return [_typed(args[0], x) for x in value]
+    if args is None:
+        if "." not in ftype:
+            return None
+
+        def to_message(value):
+            cls = _classes.get(ftype)
+            return cls._from_dict(value) if cls is not None and isinstance(value, dict) else value
+
+        return to_message
+    if kind in ("list", "array") and args:
+        item = _converter(args[0])
+        return None if item is None else (lambda v: None if v is None else [item(x) for x in v])
     if kind == "optional" and args:
-        return _typed(args[0], value)
-    if kind == "map" and args and len(args) == 2 and isinstance(value, dict):
-        return {k: _typed(args[1], v) for k, v in value.items()}
-    return value
+        inner = _converter(args[0])
+        return None if inner is None else (lambda v: None if v is None else inner(v))
+    if kind == "map" and args and len(args) == 2:
+        val = _converter(args[1])
+        return None if val is None else (
+            lambda v: None if v is None else {k: val(x) for k, x in v.items()})
+    return None
 
 
 class Message:
@@ -156,18 +191,24 @@ class Message:
     __fields__ = ()
     __digest__ = 0
     __slots__ = ()
+    # Per field: (name, type, check or None, optional); and (name, convert
+    # or None) for values from JSON. Built with the class.
+    _checks = ()
+    _converts = ()
 
     def __init__(self, **kwargs):
         name = self.__ringactor_type__
-        for fname, ftype in self.__fields__:
+        setter = object.__setattr__
+        for fname, ftype, check, optional in self._checks:
             if fname in kwargs:
                 value = kwargs.pop(fname)
-                _check(name, fname, ftype, value)
-            elif ftype.startswith("optional<"):
+                if check is not None:
+                    check(name, fname, value)
+            elif optional:
                 value = None
             else:
                 raise TypeError(f"{name}: missing field '{fname}' ({ftype})")
-            object.__setattr__(self, fname, value)
+            setter(self, fname, value)
         if kwargs:
             raise TypeError(f"{name}: unknown field '{next(iter(kwargs))}'")
 
@@ -180,8 +221,11 @@ class Message:
     @classmethod
     def _from_dict(cls, d):
         obj = cls.__new__(cls)
-        for fname, ftype in cls.__fields__:
-            object.__setattr__(obj, fname, _typed(ftype, d.get(fname)))
+        setter = object.__setattr__
+        get = d.get
+        for fname, convert in cls._converts:
+            value = get(fname)
+            setter(obj, fname, value if convert is None else convert(value))
         return obj
 
     def __eq__(self, other):
@@ -205,6 +249,8 @@ def _make_class(entry):
         "__doc__": f"{name}: " + ", ".join(f"{f}: {t}" for f, t in fields),
         "__module__": "ringactor.types",
         "__qualname__": name,
+        "_checks": tuple((f, t, _checker(t), t.startswith("optional<")) for f, t in fields),
+        "_converts": tuple((f, _converter(t)) for f, t in fields),
     }
     return type(name.rsplit(".", 1)[-1], (Message,), attrs)
 

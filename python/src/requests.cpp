@@ -5,6 +5,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
+#include <atomic>
 
 #include <ringactor/callback_request.hpp>
 
@@ -58,7 +60,15 @@ struct waiter {
   std::mutex mtx;
   std::condition_variable cv;
   std::optional<expected<detached_value>> outcome; // guarded by mtx
+  // Stored with release after `outcome` was set (under mtx); the waiter's
+  // spin loads it with acquire, so it sees the outcome without the mutex.
+  std::atomic<bool> ready{false};
 };
+
+/// How long a blocking request spins (GIL released) before it sleeps on
+/// the condition variable: most replies of a local actor come within it,
+/// and a futex wake-up costs about as much as the round trip itself.
+constexpr auto spin_time = std::chrono::microseconds{50};
 
 /// How long one wait lasts before the waiter checks for signals.
 constexpr auto signal_poll = std::chrono::milliseconds{20};
@@ -78,14 +88,23 @@ py::object blocking_request(const py_handle& dest, py::handle msg, double timeou
     auto out = outcome_of(x, e);
     std::lock_guard guard{w->mtx};
     w->outcome.emplace(std::move(out));
+    w->ready.store(true, std::memory_order_release); // pairs with the spin's acquire load
     w->cv.notify_all();
   });
+  {
+    py::gil_scoped_release nogil;
+    auto until = std::chrono::steady_clock::now() + spin_time;
+    // Pairs with the release store in the callback.
+    while (!w->ready.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until)
+      std::this_thread::yield();
+  }
   for (;;) {
     bool done;
     {
       py::gil_scoped_release nogil;
       std::unique_lock guard{w->mtx};
-      done = w->cv.wait_for(guard, signal_poll, [&] { return w->outcome.has_value(); });
+      done = w->outcome.has_value()
+             || w->cv.wait_for(guard, signal_poll, [&] { return w->outcome.has_value(); });
     }
     if (done)
       break;
@@ -94,7 +113,9 @@ py::object blocking_request(const py_handle& dest, py::handle msg, double timeou
       throw py::error_already_set();
     }
   }
-  auto& out = *w->outcome;
+  std::unique_lock guard{w->mtx}; // the callback may still hold it (notify_all)
+  auto out = std::move(*w->outcome);
+  guard.unlock();
   if (!out)
     raise_error(out.error());
   return to_python(std::move(*out));

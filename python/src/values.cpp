@@ -11,6 +11,7 @@
 #include <ringactor/wire_error.hpp>
 
 #include "errors.hpp"
+#include "json_text.hpp"
 #include "python_objects.hpp"
 
 namespace ringactor::python {
@@ -236,7 +237,8 @@ mailbox_element_ptr to_element(actor_system& sys, py::handle obj) {
     if (!entry || entry->json.load == nullptr)
       raise_error(error{wire_errc::unknown_type,
                         fmt::format("no type '{}' with a JSON form is registered", name)});
-    auto text = obj.attr("_to_json")().cast<std::string>();
+    std::string text;
+    append_json(text, obj);
     auto msg = entry->json.load(text, wire_limits{});
     if (!msg)
       raise_error(msg.error());

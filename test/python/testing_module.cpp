@@ -80,7 +80,8 @@ scorer_if::behavior_type scorer() {
   };
 }
 
-void put(system_box& box, const std::string& name, const actor& h) {
+template <class Handle>
+void put(system_box& box, const std::string& name, const Handle& h) {
   if (auto r = box.sys.registry().put(name, h); !r)
     throw std::runtime_error(to_string(r.error()));
 }
@@ -140,16 +141,14 @@ PYBIND11_MODULE(_ringactor_testing, m) {
   m.doc() = "C++ actors and message types for ringactor's Python tests";
   m.def(
     "spawn_scorer",
-    [](const box_ptr& box, const std::string& name) {
-      put(*box, name, actor_cast<actor>(box->sys.spawn(scorer)));
-    },
+    [](const box_ptr& box, const std::string& name) { put(*box, name, box->sys.spawn(scorer)); },
     "Spawns a typed C++ scorer (shop.order -> shop.score) registered as `name`.");
   m.def(
     "spawn_adder_kernel",
     [](const box_ptr& box, const std::string& name) {
       auto k = spawn_kernel<adder_if>(box->sys, kernels::adder{},
                                       {.backend = kernel_backend::cpu, .h2k_capacity = 64});
-      put(*box, name, actor_cast<actor>(k));
+      put(*box, name, k);
     },
     "Spawns the adder kernel (kernels.add -> i32) on the CPU backend, registered as `name`.");
   m.def(
