@@ -197,3 +197,7 @@ def _shutdown_all():
         systems = list(_live)
     for s in systems:
         s.shutdown()
+    # A worker that a shutdown detached (its handler outlived the grace
+    # period) may still be in Python: no runtime thread enters it from now
+    # on, and those inside get a bounded time to leave before finalization.
+    _ringactor._quiesce(5.0)

@@ -8,6 +8,7 @@
 
 #include "bindings.hpp"
 #include "errors.hpp"
+#include "gil.hpp"
 #include "handle.hpp"
 #include "python_actor.hpp"
 #include "requests.hpp"
@@ -128,6 +129,8 @@ void bind_actors(py::module_& m) {
     "quit", [](py::object reason) { running_actor("quit").quit(reason_of(reason)); },
     py::arg("reason") = py::none(),
     "From a Python actor's handler: the actor ends after this message (None: normally).");
+  m.def("_quiesce", &quiesce_python, py::arg("timeout"),
+        "Closes the interpreter to runtime threads and waits for those in Python (atexit).");
   m.def(
     "current", [] { return running_actor("current").handle(); },
     "From a Python actor's handler: the actor's own handle.");

@@ -21,6 +21,31 @@ namespace py = pybind11;
 /// for good).
 bool interpreter_alive() noexcept;
 
+/// Marks a call into Python from a runtime thread (a handler, an ask's
+/// completion, dropping a reference) for its scope. `entered()` is false,
+/// and the caller must not touch Python, once the interpreter is closing:
+/// from the atexit hook on (quiesce_python), or when it is finalizing. A
+/// thread that is inside Python when the interpreter finalizes is stopped
+/// by it, mid-call; the atexit hook therefore waits for every scope to end.
+class python_scope {
+public:
+  python_scope() noexcept;
+  ~python_scope();
+  python_scope(const python_scope&) = delete;
+  python_scope& operator=(const python_scope&) = delete;
+
+  bool entered() const noexcept { return entered_; }
+
+private:
+  bool entered_;
+};
+
+/// Closes the interpreter to runtime threads (no python_scope enters from
+/// now on) and waits, with the GIL released, up to `timeout` seconds for
+/// those inside to leave; false if some are still inside. The atexit hook
+/// calls it after it shut every system down.
+bool quiesce_python(double timeout);
+
 /// Holds the GIL on any thread for its scope. A runtime thread keeps its
 /// Python thread state between scopes (pybind11's gil_scoped_acquire would
 /// create and destroy one per message); a thread that holds the GIL already
@@ -66,6 +91,9 @@ public:
 
   /// Drops the reference (see the class comment).
   void reset() noexcept;
+  /// Forgets the reference without dropping it (the interpreter is
+  /// closing: its objects go with it).
+  void leak() noexcept { ptr_ = nullptr; }
 
 private:
   PyObject* ptr_ = nullptr;

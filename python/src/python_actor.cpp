@@ -69,8 +69,11 @@ py_handle python_actor::handle() {
 }
 
 void python_actor::on_exit() {
-  if (!interpreter_alive()) {
-    return; // py_ref leaks them: the interpreter is going away
+  python_scope scope;
+  if (!scope.entered()) { // the interpreter is going away, and its objects with it
+    handler_.leak();
+    owner_.leak();
+    return;
   }
   gil_hold gil;
   handler_.reset();
@@ -99,8 +102,13 @@ default_handler_result python_actor::dispatch(mailbox_element& x) {
     log_warn("Python actor {}: a message it cannot take: {}", id(), value.error());
     return value.error(); // answers a request; an asynchronous message is dropped
   }
-  if (!handler_ || !interpreter_alive())
-    return error{sec::dead_receiver, "the Python interpreter is finalizing"};
+  // An actor that a shutdown killed while a worker ran it (the worker was
+  // detached) may still hold messages: they are not handled.
+  if (is_exiting() || !handler_)
+    return error{sec::dead_receiver, "the Python actor is exiting"};
+  python_scope scope;
+  if (!scope.entered())
+    return error{sec::dead_receiver, "the Python interpreter is shutting down"};
   gil_hold gil;
   py::object msg;
   try {
@@ -129,7 +137,10 @@ default_handler_result python_actor::dispatch(mailbox_element& x) {
 
 void python_actor::deliver_system_message(const char* cls, const actor_addr& source,
                                           const error& reason) {
-  if (!handler_ || !interpreter_alive())
+  if (!handler_ || is_exiting())
+    return;
+  python_scope scope;
+  if (!scope.entered())
     return;
   auto src = actor_cast<actor>(source);
   py_handle h{src.ctrl(), source.id(), src ? box_.lock() : nullptr};

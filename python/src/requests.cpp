@@ -133,8 +133,13 @@ void async_request(const py_handle& dest, py::handle msg, double timeout, py::ha
   auto t = std::make_shared<target>(target{py_ref{loop}, py_ref{future}, py_ref{complete}});
   send_request(dest, std::move(x), timeout, [t](mailbox_element* x, const error* e) {
     auto out = outcome_of(x, e);
-    if (!interpreter_alive())
+    python_scope scope;
+    if (!scope.entered()) { // the interpreter is closing: nobody awaits the future
+      t->loop.leak();
+      t->future.leak();
+      t->complete.leak();
       return;
+    }
     gil_hold gil;
     auto loop = t->loop.take();
     auto future = t->future.take();

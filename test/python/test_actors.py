@@ -153,3 +153,27 @@ def test_a_python_actor_requests_a_cpp_actor_from_its_handler(system, scorer):
         return scorer.request(ra.types.shop.order(id=msg, qty=2, tags=[]), timeout=1.0).value
 
     assert system.spawn(forward).request(3, timeout=2.0) == 3.0
+
+
+def test_a_cpp_supervisor_restarts_a_python_actor_that_raised(system, testing):
+    children = queue.Queue()
+
+    def flaky(msg):
+        if msg == "fail":
+            raise RuntimeError("asked to fail")
+        return msg
+
+    def factory():
+        h = system.spawn(flaky)
+        children.put(h)
+        return h
+
+    sup = testing.spawn_supervisor(system._sys, factory)
+    first = children.get(timeout=5)
+    assert first.request(1, timeout=1.0) == 1
+    with pytest.raises(ra.ActorExited, match="asked to fail"):
+        first.request("fail", timeout=1.0)
+    second = children.get(timeout=5)  # the supervisor called the factory again
+    assert second != first
+    assert second.request(2, timeout=1.0) == 2
+    assert not sup.exited

@@ -14,6 +14,7 @@
 #include <ringactor/all.hpp>
 #include <ringactor/gpu/kernel_actor.hpp>
 #include <ringactor/gpu/kernels/adder.hpp>
+#include <ringactor/supervision/supervisor.hpp>
 #include <ringactor/type_registry.hpp>
 
 #include "handle.hpp"
@@ -135,6 +136,20 @@ std::vector<double> time_requests(actor_system& sys, const Handle& dest, T msg, 
   return out;
 }
 
+/// A Python object a runtime thread may drop: the last owner takes the GIL
+/// (unless the interpreter is finalizing; then it leaks).
+std::shared_ptr<py::object> shared_object(py::object x) {
+  return std::shared_ptr<py::object>(new py::object(std::move(x)), [](py::object* p) {
+    if (Py_IsInitialized() != 0 && _Py_IsFinalizing() == 0) {
+      py::gil_scoped_acquire gil;
+      delete p;
+    } else {
+      p->release(); // the interpreter takes its objects down itself
+      delete p;
+    }
+  });
+}
+
 } // namespace
 
 PYBIND11_MODULE(_ringactor_testing, m) {
@@ -180,6 +195,28 @@ PYBIND11_MODULE(_ringactor_testing, m) {
                                                                  kernels::add{1, 2}, n);
     },
     "Round trips (microseconds) of `n` requests from C++ to the adder kernel `name`.");
+  m.def(
+    "spawn_supervisor",
+    [](const box_ptr& box, py::object factory) {
+      // The child is a Python actor made by a Python factory, which the
+      // supervisor calls on its own worker (the GIL taken for the call).
+      auto f = shared_object(std::move(factory));
+      supervision::child_spec child{
+        .name = "python_child",
+        .start = [f](actor_system&) -> actor {
+          py::gil_scoped_acquire gil;
+          auto h = (*f)().cast<ringactor::python::py_handle>();
+          return actor{h.ptr};
+        },
+      };
+      auto sup = box->sys.spawn(supervision::supervisor{
+        .strategy = supervision::one_for_one{.max_restarts = 5, .within = std::chrono::seconds{10}},
+        .children = {std::move(child)}});
+      auto id = sup.id();
+      return ringactor::python::py_handle{sup.ctrl(), id, box};
+    },
+    "Spawns a C++ supervisor whose one child (permanent, one_for_one) the Python `factory` "
+    "spawns; returns the supervisor's handle.");
   m.def(
     "registry_size", [] { return type_registry::global().size(); },
     "The registry's size as this extension sees it.");
