@@ -5,12 +5,13 @@ finalizes (a worker must not wait for the GIL of a finalizing interpreter);
 the wait is bounded by ``system.shutdown_grace``.
 """
 
-import asyncio
 import atexit
 import os
 import threading
 
 import _ringactor
+
+from . import aio
 
 Handle = _ringactor.Handle
 
@@ -152,24 +153,6 @@ class ActorSystem:
 # -- handle methods written in Python ------------------------------------------
 
 
-def _complete(future, ok, value):
-    if future.done():  # cancelled (asyncio.wait_for timed out first)
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
-
-
-async def _ask(self, msg, timeout=1.0):
-    """The reply to `msg` as an awaitable on the running asyncio loop; no
-    thread waits (a callback request completes the future)."""
-    loop = asyncio.get_running_loop()
-    future = loop.create_future()
-    self._ask(msg, timeout, loop, future, _complete)
-    return await future
-
-
 def _monitor(self, watcher):
     """`watcher` (a handle, or a callable) gets a DownMsg when this actor
     exits."""
@@ -186,7 +169,7 @@ def _link(self, other):
     _ringactor.link(self, other)
 
 
-Handle.ask = _ask
+Handle.ask = aio.ask
 Handle.monitor = _monitor
 Handle.link = _link
 
