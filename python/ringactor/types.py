@@ -315,7 +315,8 @@ def expect_digests(expected):
 def _from_json(name, text):
     """The Python object of a registered type's JSON text (the extension
     calls it for values that come from C++)."""
-    return get(name)._from_dict(_json.loads(text))
+    cls = _classes.get(name) or get(name)
+    return cls._from_dict(_json.loads(text))
 
 
 class _Package:

@@ -1,6 +1,8 @@
 // ringactor Python module: values between Python and C++ (values.hpp).
 #include "values.hpp"
 
+#include <shared_mutex>
+#include <unordered_map>
 #include <utility>
 
 #include <ringactor/abstract_actor.hpp>
@@ -124,6 +126,60 @@ mailbox_element_ptr element_of(T&& x) {
   return make_mailbox_element(nullptr, message_id{}, std::forward<T>(x));
 }
 
+/// What values.cpp needs of a registry entry: its name and JSON codec.
+/// Looked up once per type: type_registry::find copies the whole entry
+/// (its strings) under a shared lock, on every request's path otherwise.
+/// An entry with a JSON codec never changes (the registry only fills empty
+/// slots), so a cached copy stays right; entries without one are looked up
+/// again (a codec may be set later).
+struct codec_entry {
+  std::string name;
+  json_codec json;
+};
+
+class codec_cache {
+public:
+  const codec_entry* find(type_id_t id) {
+    {
+      std::shared_lock guard{mtx_};
+      if (auto i = by_id_.find(id); i != by_id_.end())
+        return &i->second;
+    }
+    auto e = type_registry::global().find(id);
+    if (!e || e->json.save == nullptr || e->json.load == nullptr)
+      return nullptr;
+    std::unique_lock guard{mtx_};
+    return &by_id_.try_emplace(id, codec_entry{e->name, e->json}).first->second;
+  }
+
+  const codec_entry* find(const std::string& name) {
+    {
+      std::shared_lock guard{mtx_};
+      if (auto i = by_name_.find(name); i != by_name_.end())
+        return i->second;
+    }
+    auto e = type_registry::global().find(name);
+    if (!e || e->json.save == nullptr || e->json.load == nullptr)
+      return nullptr;
+    auto* entry = find(e->id);
+    std::unique_lock guard{mtx_};
+    by_name_.try_emplace(name, entry);
+    return entry;
+  }
+
+private:
+  std::shared_mutex mtx_;
+  // Node-based maps: the entries' addresses stay valid as they grow.
+  std::unordered_map<type_id_t, codec_entry> by_id_;            // guarded by mtx_
+  std::unordered_map<std::string, const codec_entry*> by_name_; // guarded by mtx_
+};
+
+codec_cache& codecs() {
+  // Never destroyed: a detached worker may still convert at exit.
+  static auto* cache = new codec_cache;
+  return *cache;
+}
+
 std::string python_type_name(py::handle obj) {
   return py::str(py::type::handle_of(obj).attr("__name__")).cast<std::string>();
 }
@@ -142,8 +198,8 @@ expected<detached_value> detach(mailbox_element& x) {
                  std::vector<std::string>, std::map<std::string, std::int64_t>,
                  std::map<std::string, double>, std::map<std::string, std::string>>(x, out))
     return out;
-  auto entry = type_registry::global().find(x.type);
-  if (!entry || entry->json.save == nullptr)
+  auto* entry = codecs().find(x.type);
+  if (entry == nullptr)
     return error{sec::unexpected_response,
                  fmt::format("a value of type {} has no Python form: register it with "
                              "RINGACTOR_TYPE and give it an inspect() function",
@@ -233,8 +289,8 @@ mailbox_element_ptr to_element(actor_system& sys, py::handle obj) {
   }
   if (py::hasattr(obj, "__ringactor_type__")) {
     auto name = obj.attr("__ringactor_type__").cast<std::string>();
-    auto entry = type_registry::global().find(name);
-    if (!entry || entry->json.load == nullptr)
+    auto* entry = codecs().find(name);
+    if (entry == nullptr)
       raise_error(error{wire_errc::unknown_type,
                         fmt::format("no type '{}' with a JSON form is registered", name)});
     std::string text;
