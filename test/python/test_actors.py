@@ -177,3 +177,22 @@ def test_a_cpp_supervisor_restarts_a_python_actor_that_raised(system, testing):
     assert second != first
     assert second.request(2, timeout=1.0) == 2
     assert not sup.exited
+
+
+def test_a_python_actors_state_is_released_when_it_ends(system):
+    # Dropped on the thread where the actor ends (a worker), with the GIL
+    # taken there: its __del__ runs, at once, not at interpreter exit.
+    released = queue.Queue()
+
+    class Stateful:
+        def receive(self, msg):
+            ra.quit()
+            return msg
+
+        def __del__(self):
+            import threading
+            released.put(threading.current_thread().name)
+
+    a = system.spawn(Stateful())
+    assert a.request(1, timeout=1.0) == 1
+    assert released.get(timeout=5) is not None
