@@ -90,3 +90,23 @@ def test_expect_digests_checks_pinned_schemas():
         rt.expect_digests({"shop.order": digest ^ 1})
     with pytest.raises(rt.SchemaMismatch, match=r"'shop\.gone' is not registered"):
         rt.expect_digests({"shop.gone": 1})
+
+
+def test_nested_optional_and_map_fields_are_checked_and_cross_both_ways(system):
+    order = ra.types.shop.order
+    basket = ra.types.shop.basket(orders=[order(id=1, qty=2, tags=["a"]), order(id=2, qty=1,
+                                                                            tags=[])],
+                                  discounts={"summer": 0.1})
+    assert basket.owner is None  # an optional field may be left out
+    echo = system.spawn(lambda msg: msg)
+    back = echo.request(basket, timeout=1.0)
+    assert type(back) is ra.types.shop.basket and back == basket
+    assert all(type(o) is order for o in back.orders)
+    named = ra.types.shop.basket(orders=[], owner="ann", discounts={})
+    assert echo.request(named, timeout=1.0).owner == "ann"
+    with pytest.raises(TypeError, match=r"shop\.basket: field 'orders\[0\]' expects shop\.order"):
+        ra.types.shop.basket(orders=[{"id": 1}], discounts={})
+    with pytest.raises(TypeError, match=r"field 'discounts\['x'\]' expects f64"):
+        ra.types.shop.basket(orders=[], discounts={"x": "big"})
+    with pytest.raises(TypeError, match=r"field 'owner' expects string"):
+        ra.types.shop.basket(orders=[], owner=5, discounts={})

@@ -3,6 +3,8 @@
 // `_ringactor`, so the types it registers land in the registry the main
 // module reads (test_registry.py checks it).
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -47,6 +49,21 @@ bool inspect(Inspector& f, score& x) {
 }
 
 RINGACTOR_TYPE(score, "shop.score")
+
+/// Nested and optional fields (ringactor.types' converters and checks).
+struct basket {
+  std::vector<order> orders;
+  std::optional<std::string> owner;
+  std::map<std::string, double> discounts;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, basket& x) {
+  return f.object(x).fields(f.field("orders", x.orders), f.field("owner", x.owner),
+                            f.field("discounts", x.discounts));
+}
+
+RINGACTOR_TYPE(basket, "shop.basket")
 
 } // namespace shop
 
