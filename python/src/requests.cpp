@@ -98,7 +98,9 @@ py::object blocking_request(const py_handle& dest, py::handle msg, double timeou
     while (!w->ready.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until)
       std::this_thread::yield();
   }
-  for (;;) {
+  // Pairs with the release store in the callback: a reply that came while
+  // spinning needs no second round without the GIL.
+  while (!w->ready.load(std::memory_order_acquire)) {
     bool done;
     {
       py::gil_scoped_release nogil;
