@@ -196,3 +196,11 @@ def test_a_python_actors_state_is_released_when_it_ends(system):
     a = system.spawn(Stateful())
     assert a.request(1, timeout=1.0) == 1
     assert released.get(timeout=5) is not None
+
+
+def test_a_python_actor_requests_another_python_actor_from_its_handler(system):
+    # The inner request waits on the worker without the GIL, so the other
+    # worker can take it to run the inner actor's handler.
+    inner = system.spawn(lambda msg: msg * 10)
+    outer = system.spawn(lambda msg: inner.request(msg, timeout=1.0) + 1)
+    assert [outer.request(i, timeout=2.0) for i in range(3)] == [1, 11, 21]
