@@ -19,6 +19,8 @@ _per_s); their "memcpy" and "memcpy_vector" floors, and the HTTP benchmark's
 "bare" and "in_process" sides, get columns of their own, each with
 ringactor / floor (the 2x target of issue 19 is read against memcpy_vector,
 a copy through a std::vector<std::byte> cleared and resized each time).
+The Python module's benchmarks (bench/python/) get "python" and "cpp"
+columns and python / cpp.
 """
 
 import json
@@ -167,6 +169,12 @@ def table(rows, units):
     for f in floors:
         extra_head += f" {f} | ringactor/{f} |"
         extra_rule += "---:|---:|"
+    # The Python module's benchmarks (bench/python/): a request from Python
+    # next to the same request from C++.
+    with_python = any("python" in impls for impls in rows.values())
+    if with_python:
+        extra_head += " python | cpp | python/cpp |"
+        extra_rule += "---:|---:|---:|"
     out = [
         "| bench | metric | unit | ringactor | caf | ringactor/caf | ringactor better by |"
         + extra_head,
@@ -182,6 +190,10 @@ def table(rows, units):
             line += f" {cell(rows, key, 'ringactor_1w')} | {one_worker_ratio(rows, key)} |"
         for f in floors:
             line += f" {cell(rows, key, f)} | {memcpy_ratio(rows, key, f)} |"
+        if with_python:
+            p, c = median_of(rows, key, "python"), median_of(rows, key, "cpp")
+            ratio = f"{p / c:.3g}" if p is not None and c else ""
+            line += f" {cell(rows, key, 'python')} | {cell(rows, key, 'cpp')} | {ratio} |"
         out.append(line)
     return "\n".join(out)
 

@@ -6,7 +6,9 @@ RINGACTOR_PACKAGES=(meson ninja-build pkg-config g++ python3 libfmt-dev doctest-
                     libtomlplusplus-dev libssl-dev prometheus python3-prometheus-client curl
                     python3-yaml libgrpc++-dev libprotobuf-dev protobuf-compiler
                     protobuf-compiler-grpc python3-grpcio python3-h2 openssl python3-websockets
-                    libucx-dev ucx-utils)
+                    libucx-dev ucx-utils
+                    pybind11-dev python3-pybind11 python3-dev python3-numpy libdlpack-dev
+                    python3-pytest python3-pytest-timeout python3-pytest-asyncio)
 # scripts/fuzz only: clang 14 and its libFuzzer and sanitizer runtimes.
 RINGACTOR_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

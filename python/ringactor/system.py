@@ -1,0 +1,186 @@
+"""ActorSystem: the Python face of an actor system (``_ringactor.System``).
+
+Every live system is shut down by an atexit hook, before the interpreter
+finalizes (a worker must not wait for the GIL of a finalizing interpreter);
+the wait is bounded by ``system.shutdown_grace``.
+"""
+
+import atexit
+import os
+import threading
+
+import _ringactor
+
+from . import aio
+
+Handle = _ringactor.Handle
+
+_live = set()
+_live_lock = threading.Lock()
+
+
+def _setting_text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class Actor:
+    """An optional base for class-based Python actors: ``receive(self, msg)``
+    handles messages; ``self.become``, ``self.quit`` and ``self.handle`` work
+    from inside the handler. ``trap_exit = True`` makes exit messages of
+    links arrive as ExitMsg instead of ending the actor."""
+
+    trap_exit = False
+
+    def become(self, handler):
+        _ringactor.become(handler)
+
+    def quit(self, reason=None):
+        _ringactor.quit(reason)
+
+    @property
+    def handle(self):
+        return _ringactor.current()
+
+
+class ActorSystem:
+    """An actor system: ``ActorSystem(workers=2, **{"system.idle_yield": True})``
+    or ``ActorSystem(config={"system.workers": 2})``; the keys are those of the
+    TOML configuration (docs: telemetry's runtime schema). A key or value the
+    configuration does not accept raises ValueError naming it."""
+
+    def __init__(self, workers=None, config=None, **settings):
+        merged = dict(config or {})
+        merged.update(settings)
+        if workers is not None:
+            merged["system.workers"] = workers
+        args = [f"--{key}={_setting_text(value)}" for key, value in merged.items()]
+        self._init(_ringactor.System(args))
+
+    @classmethod
+    def from_toml(cls, path, **settings):
+        """A system configured by the TOML file `path`, then the environment
+        (RINGACTOR_SYSTEM__WORKERS=4), then `settings` (as for the
+        constructor), in rising precedence."""
+        args = [f"--{key}={_setting_text(value)}" for key, value in settings.items()]
+        self = cls.__new__(cls)
+        self._init(_ringactor.System(args, os.fspath(path), True))
+        return self
+
+    def _init(self, system):
+        self._sys = system
+        self._watchers = []
+        with _live_lock:
+            _live.add(self)
+
+    # -- actors ---------------------------------------------------------------
+
+    def spawn(self, actor, trap_exit=None):
+        """Spawns a Python actor. `actor` is a function (the handler of every
+        message), an object with ``receive(msg)`` or ``__call__(msg)`` (its
+        state persists), or a class (instantiated without arguments). The
+        handler's return value answers a request."""
+        obj = actor() if isinstance(actor, type) else actor
+        handler = getattr(obj, "receive", None)
+        if handler is None:
+            if not callable(obj):
+                raise TypeError(f"spawn: {obj!r} is neither callable nor has receive(msg)")
+            handler = obj
+        if trap_exit is None:
+            trap_exit = bool(getattr(obj, "trap_exit", False))
+        owner = obj if obj is not handler else None
+        return self._sys.spawn(handler, owner, trap_exit)
+
+    def lookup(self, name):
+        """The actor registered under `name` (by C++ or by register), or None."""
+        return self._sys.lookup(name)
+
+    def register(self, name, handle):
+        """Registers `handle` under `name`: C++ code finds it with
+        ``sys.registry().get<actor>(name)``."""
+        self._sys.register(name, handle)
+
+    def unregister(self, name):
+        return self._sys.unregister(name)
+
+    def monitor(self, watcher, handle):
+        """`watcher` (a handle, or a callable that gets the DownMsg) learns
+        when `handle` exits. Returns the watcher's handle."""
+        if not isinstance(watcher, Handle):
+            callback = watcher
+
+            def once(msg):
+                callback(msg)
+                _ringactor.quit()
+
+            watcher = self.spawn(once)
+            self._watchers.append(watcher)
+        _ringactor.monitor(watcher, handle)
+        return watcher
+
+    def link(self, a, b):
+        """Links two actors (see Handle.link)."""
+        _ringactor.link(a, b)
+
+    # -- lifetime ---------------------------------------------------------------
+
+    @property
+    def stopping(self):
+        return self._sys.stopping
+
+    @property
+    def workers(self):
+        return self._sys.workers
+
+    def shutdown(self):
+        """Asks every actor to exit and waits for them up to the configured
+        ``system.shutdown_grace`` (then kills the rest); requests in flight
+        fail. Waits without the GIL. Idempotent."""
+        self._watchers.clear()
+        self._sys.shutdown()
+        with _live_lock:
+            _live.discard(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        return False
+
+
+# -- handle methods written in Python ------------------------------------------
+
+
+def _monitor(self, watcher):
+    """`watcher` (a handle, or a callable) gets a DownMsg when this actor
+    exits."""
+    if isinstance(watcher, Handle):
+        _ringactor.monitor(watcher, self)
+        return watcher
+    raise TypeError("Handle.monitor takes a watcher handle; for a callback use "
+                    "ActorSystem.monitor(callback, handle)")
+
+
+def _link(self, other):
+    """Links this actor and `other`: when one exits abnormally, the other
+    exits with the same reason (unless it traps exits)."""
+    _ringactor.link(self, other)
+
+
+Handle.ask = aio.ask
+Handle.monitor = _monitor
+Handle.link = _link
+
+
+@atexit.register
+def _shutdown_all():
+    with _live_lock:
+        systems = list(_live)
+    for s in systems:
+        s.shutdown()
+    # A worker that a shutdown detached (its handler outlived the grace
+    # period) may still be in Python: no runtime thread enters it from now
+    # on, and those inside get a bounded time to leave before finalization.
+    _ringactor._quiesce(5.0)
