@@ -4,6 +4,7 @@
 #include "ringactor/service/http_server.hpp"
 
 #include "http_session.hpp"
+#include "percent_decoding.hpp"
 
 #include <algorithm>
 #include <map>
@@ -146,32 +147,6 @@ void http_server::impl::remove(const std::shared_ptr<detail::session>& s) {
 
 namespace {
 
-/// "%41" -> "A"; a '%' without two hex digits stays as it is.
-std::string percent_decoded(std::string_view in) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    int hi = 0;
-    int lo = 0;
-    if (in[i] == '%' && i + 2 < in.size() && (hi = hex(in[i + 1])) >= 0
-        && (lo = hex(in[i + 2])) >= 0) {
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += in[i];
-    }
-  }
-  return out;
-}
-
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> out;
   std::size_t start = 0;
@@ -200,7 +175,7 @@ bool fits(const detail::route_pattern& p, const std::vector<std::string_view>& p
     if (is_param(s)) {
       if (path[i].empty())
         return false;
-      found[s.substr(1, s.size() - 2)] = percent_decoded(path[i]);
+      found[s.substr(1, s.size() - 2)] = detail::percent_decoded(path[i]);
     } else if (s != path[i]) {
       return false;
     }

@@ -6,6 +6,7 @@
 #include <ringactor/json_format.hpp>
 
 #include "ringactor/service/rest_routes.hpp"
+#include "../percent_decoding.hpp"
 #include "../request_id.hpp"
 
 namespace ringactor::service::detail {
@@ -14,36 +15,13 @@ namespace {
 
 using supervision::pool_stats;
 
-/// The value of a hex digit, or -1.
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /// The address of a peer: "ipv4:127.0.0.1:5000" or "ipv6:%5B::1%5D:5000"
 /// (grpc++ 1.51 writes a peer as a URI, its IPv6 brackets percent-encoded;
 /// undecoded, an access log line said client=%5B::1%5D).
 std::string address_of(std::string_view peer) {
   if (auto colon = peer.find(':'); colon != std::string_view::npos)
     peer.remove_prefix(colon + 1);
-  std::string decoded;
-  decoded.reserve(peer.size());
-  for (std::size_t i = 0; i < peer.size(); ++i) {
-    int hi = 0;
-    int lo = 0;
-    if (peer[i] == '%' && i + 2 < peer.size() && (hi = hex_value(peer[i + 1])) >= 0
-        && (lo = hex_value(peer[i + 2])) >= 0) {
-      decoded += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      decoded += peer[i];
-    }
-  }
+  auto decoded = percent_decoded(peer);
   std::string_view address{decoded};
   if (address.starts_with('[')) {
     auto end = address.find(']');
