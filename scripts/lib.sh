@@ -5,7 +5,8 @@ RINGACTOR_PACKAGES=(meson ninja-build pkg-config g++ python3 libfmt-dev doctest-
                     libconcurrentqueue-dev libcaf-dev libboost-json1.81-dev
                     libtomlplusplus-dev libssl-dev prometheus python3-prometheus-client curl
                     python3-yaml libgrpc++-dev libprotobuf-dev protobuf-compiler
-                    protobuf-compiler-grpc python3-grpcio openssl python3-websockets)
+                    protobuf-compiler-grpc python3-grpcio openssl python3-websockets
+                    libdlpack-dev)
 # scripts/fuzz only: clang 14 and its libFuzzer and sanitizer runtimes.
 RINGACTOR_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
