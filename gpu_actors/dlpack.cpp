@@ -145,6 +145,8 @@ expected<any_device_buffer> from_dlpack_any(DLManagedTensor* tensor, kernel_back
       return any_device_buffer{std::move(region), count, t.dtype, device};
     }
     if (device_type == kDLCUDA && t.device.device_id == device) {
+      if (bytes == nullptr) // empty, without memory: the guard calls the deleter
+        return any_device_buffer{shared_region{}, 0, t.dtype, device};
       guard.tensor = nullptr; // the region calls the deleter from now on
       return any_device_buffer{shared_region{nullptr, bytes, size, &release_tensor, tensor}, count,
                                t.dtype, device};

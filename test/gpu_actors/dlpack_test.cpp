@@ -258,4 +258,24 @@ TEST_CASE("a tensor whose dtype is known at run time becomes a typed owner only 
   CHECK(q.deleted == 1);
 }
 
+TEST_CASE("an empty tensor without memory becomes an empty buffer, and its deleter runs once") {
+  producer<float> p{std::vector<float>{}};
+  p.managed.dl_tensor.data = nullptr;
+  auto owner = from_dlpack<float>(&p.managed);
+  REQUIRE(owner);
+  CHECK(owner->size() == 0);
+  CHECK(p.deleted == 1);
+  CHECK(to_dlpack(std::move(*owner)) == nullptr);
+  // With memory but no elements, the owner holds it until it is gone.
+  producer<float> q{std::vector<float>(4)};
+  q.managed.dl_tensor.shape[0] = 0;
+  {
+    auto empty = from_dlpack<float>(&q.managed);
+    REQUIRE(empty);
+    CHECK(empty->size() == 0);
+    CHECK(q.deleted == 0);
+  }
+  CHECK(q.deleted == 1);
+}
+
 TEST_SUITE_END();
