@@ -70,7 +70,7 @@ void topic_subscription::deliver() {
     std::optional<topic_overflow> notice;
     {
       std::lock_guard guard{mtx_};
-      if (in_flight_ || overflow_reported_)
+      if (in_flight_ || overflow_reported_ || unsubscribed_)
         break;
       if (overflowed_) {
         // Last: behind the event that was in the mailbox, if one was.
@@ -214,6 +214,13 @@ topic_subscription_ptr topic::subscribe(actor subscriber) {
 void topic::unsubscribe(const topic_subscription_ptr& sub) {
   std::lock_guard guard{mtx_};
   std::erase(subscribers_, sub);
+  if (sub && sub->subscriber_) {
+    // An actor gets nothing after its unsubscribe but the event already in
+    // its mailbox: what waited in its queue is dropped.
+    std::lock_guard sub_guard{sub->mtx_};
+    sub->unsubscribed_ = true;
+    sub->queue_.clear();
+  }
 }
 
 void topic::count_refused() {

@@ -116,6 +116,24 @@ TEST_CASE("a subscriber that never drains is cut off with exactly one topic_over
     [](const topic_overflow&) { FAIL("a second overflow notice"); }));
 }
 
+TEST_CASE("an actor that unsubscribed receives nothing more than the event in its mailbox") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto t = topics::of(sys).add("short", {.buffer = 8, .subscriber_buffer = 8});
+  scoped_actor self{sys};
+  auto sub = topics::of(sys).subscribe("short", self.as_actor());
+  REQUIRE(sub);
+  for (std::int32_t i = 1; i <= 5; ++i)
+    REQUIRE(t->publish(reading{i, i}));
+  CHECK((*sub)->queued() == 4);
+  t->unsubscribe(*sub);
+  CHECK((*sub)->queued() == 0);
+  REQUIRE(t->publish(reading{6, 6}));
+  REQUIRE(self->receive_for(5s, [](const topic_event& e) { CHECK(e.id == 1); }));
+  CHECK_FALSE(self->receive_for(
+    100ms, [](const topic_event& e) { FAIL("an event after unsubscribe: " << e.id); },
+    [](const topic_overflow&) { FAIL("an overflow after unsubscribe"); }));
+}
+
 TEST_CASE("an event-based actor subscriber that keeps up receives every event once") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto t = topics::of(sys).add("steady", {.buffer = 8, .subscriber_buffer = 2048});

@@ -150,7 +150,8 @@ private:
   // An actor subscriber (else invalid) and what deliver() tracks for it.
   actor subscriber_;
   std::string topic_name_;
-  bool in_flight_ = false; // an event sent to subscriber_ is not gone yet
+  bool in_flight_ = false;    // an event sent to subscriber_ is not gone yet
+  bool unsubscribed_ = false; // topic::unsubscribe: send nothing more
 };
 
 using topic_subscription_ptr = std::shared_ptr<topic_subscription>;
@@ -209,7 +210,9 @@ public:
   ///   }));
   topic_subscription_ptr subscribe(actor subscriber);
 
-  /// Removes `sub` (idempotent; an overflowed one is gone already).
+  /// Removes `sub` (idempotent; an overflowed one is gone already). An
+  /// actor subscriber receives nothing more (but the event already in its
+  /// mailbox).
   void unsubscribe(const topic_subscription_ptr& sub);
 
   /// Counts the refusal of a message that had no JSON form (topics.hpp).
