@@ -2,9 +2,12 @@
 // buffer memory.
 #include "ringactor/gpu/device_buffer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -87,6 +90,54 @@ shared_region allocate_buffer_memory(kernel_backend backend, int device, std::si
   if (backend == kernel_backend::cuda)
     return allocate_device(bytes, device);
   return shared_region::allocate_host(bytes);
+}
+
+namespace {
+
+/// The context of an adopted region: the caller's release function.
+using adopted_release = std::function<void()>;
+
+void release_adopted(void* context, std::byte*) noexcept {
+  std::unique_ptr<adopted_release> release{static_cast<adopted_release*>(context)};
+  if (*release)
+    (*release)();
+}
+
+/// Runs `release` when it goes out of scope, unless disarmed (a refusal or
+/// a failed copy still gives the caller's memory back, exactly once).
+struct release_guard {
+  adopted_release* release;
+  ~release_guard() {
+    if (release != nullptr && *release)
+      (*release)();
+  }
+};
+
+} // namespace
+
+shared_region adopt_host_memory(kernel_backend backend, int device, std::byte* data,
+                                std::size_t bytes, std::size_t align,
+                                std::function<void()> release) {
+  release_guard guard{&release};
+  if (data == nullptr)
+    throw std::invalid_argument("ringactor: adopt_host needs memory: the pointer is null");
+  if (reinterpret_cast<std::uintptr_t>(data) % align != 0)
+    throw std::invalid_argument(fmt::format("ringactor: adopt_host: the pointer {} is not "
+                                            "aligned to its element ({} bytes)",
+                                            static_cast<const void*>(data), align));
+  if (backend == kernel_backend::automatic)
+    backend = cuda_backend_compiled() && cuda_device_count() > 0 ? kernel_backend::cuda
+                                                                 : kernel_backend::cpu;
+  if (backend == kernel_backend::cuda) {
+    // One copy into device memory; the caller's memory is not needed after.
+    auto region = allocate_device(std::max<std::size_t>(bytes, 1), device);
+    if (bytes > 0)
+      copy_host_to_device(region.device(), data, bytes);
+    return region; // the guard runs `release` now
+  }
+  auto context = std::make_unique<adopted_release>(std::move(release));
+  guard.release = nullptr; // the region runs it from now on
+  return shared_region{data, data, bytes, &release_adopted, context.release()};
 }
 
 void copy_buffer_in(const shared_region& memory, buffer_bytes range, const void* src) {

@@ -13,6 +13,9 @@ namespace ringactor {
 actor_system::actor_system(actor_system_config cfg)
   : core_(std::make_shared<detail::system_core>(std::move(cfg))) {
   core_->owner = this;
+#if RINGACTOR_HAS_JSON
+  core_->topics.emplace(*this);
+#endif
   core_->runtime_metrics = detail::register_runtime_metrics(*core_);
   core_->timer.start();
   core_->sched.start(core_);
@@ -125,6 +128,10 @@ shutdown_report actor_system::shutdown() {
   // The named registry's references would keep stragglers' memory (and a
   // never-terminated actor's state) until the system is destroyed.
   core_->names.clear();
+#if RINGACTOR_HAS_JSON
+  // Its topics hold their publishing actors' handles, as `names` does.
+  core_->topics->clear();
+#endif
   // Callback requests still waiting have no actor left to answer them.
   core_->deadlines.fail_all(error{sec::dead_receiver, "the actor system shut down"});
   core_->timer.stop();

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include "actor_registry.hpp"
 #include "request_deadlines.hpp"
@@ -16,6 +17,9 @@
 #include "ringactor/named_actor_registry.hpp"
 #include "scheduler.hpp"
 #include "timer_service.hpp"
+#if RINGACTOR_HAS_JSON
+#  include "ringactor/topics.hpp"
+#endif
 
 namespace ringactor {
 class actor_system;
@@ -35,6 +39,11 @@ struct system_core {
   actor_registry registry;
   // Cleared by shutdown(); declared after `registry`, so destroyed before it.
   named_actor_registry names;
+#if RINGACTOR_HAS_JSON
+  // The system's topics (topics::of(sys)): made by the system's
+  // constructor (they need the system), cleared by shutdown() as `names`.
+  std::optional<ringactor::topics> topics;
+#endif
   // Declared before the scheduler, whose probe it holds.
   health_registry health;
   // The deadlines of callback requests: armed on `timer`, declared before

@@ -15,6 +15,7 @@
 #include <ringactor/gpu/kernel_actor.hpp>
 #include <ringactor/gpu/kernels/adder.hpp>
 #include <ringactor/telemetry/pool_spec.hpp>
+#include <ringactor/topics.hpp>
 #include <ringactor/type_registry.hpp>
 
 #include "ringactor/service/pool_backend.hpp"
@@ -111,7 +112,7 @@ add_demo_service(actor_system& sys, const telemetry::pool_spec& spec, registry& 
   } else {
     // The host adders publish their running totals to the topic "totals"
     // when the configuration has one ([topics.totals]).
-    auto totals = reg.topics().actor_of("totals");
+    auto totals = topics::of(sys).actor_of("totals");
     auto pool = sys.spawn(spec.to_pool<adder_if>([totals](actor_system& s) {
       return s.spawn(host_adder, totals);
     }));

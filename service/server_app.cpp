@@ -85,7 +85,7 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
   actor_system sys{cfg->system};
   registry reg;
   for (auto& [topic_name, options] : topic_specs_from(*cfg))
-    reg.topics().add(sys, topic_name, options);
+    topics::of(sys).add(topic_name, options);
   if (setup) {
     expected<void> r;
     try {
@@ -125,7 +125,7 @@ int serve(int argc, char** argv, std::string_view name, const service_setup& set
   }
   add_system_routes(server, sys, &draining);
   add_rest_routes(server, sys, reg);
-  add_topic_routes(server, reg.topics(), topic_route_options_from(*cfg));
+  add_topic_routes(server, topics::of(sys), topic_route_options_from(*cfg));
   add_websocket_routes(server, sys, reg, ws_options_from(*cfg));
   if (auto r = server.start(); !r) {
     fmt::print(stderr, "{}: {}\n", name, to_string(r.error()));

@@ -11,6 +11,7 @@
 
 #include <ringactor/json/json_node.hpp>
 #include <ringactor/json/json_text.hpp>
+#include <ringactor/topics.hpp>
 
 #include "ringactor/service/rest_routes.hpp"
 
@@ -118,7 +119,7 @@ void ws_connection::subscribe(const std::string& id, wire::json_node root) {
     channel->send(error_message(id, 400, "bad_request", "subscribe needs a \"topic\" string"));
     return;
   }
-  auto t = reg.topics().find(topic_node.as_string());
+  auto t = topics::of(sys).find(topic_node.as_string());
   if (!t) {
     channel->send(error_message(id, 404, "unknown_topic",
                                 fmt::format("no topic is registered as '{}'",

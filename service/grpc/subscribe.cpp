@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <ringactor/topics.hpp>
+
 #include "grpc_calls.hpp"
 
 namespace ringactor::service::detail {
@@ -80,7 +82,7 @@ public:
 
 private:
   void begin(const std::string& name, std::uint64_t last) {
-    topic_ = st_->reg.topics().find(name);
+    topic_ = topics::of(st_->sys).find(name);
     if (!topic_) {
       Finish({grpc::StatusCode::NOT_FOUND, fmt::format("unknown_topic: no topic '{}'", name)});
       return;

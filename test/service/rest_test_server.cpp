@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
           continue;
         }
         if (spec.type_name == "ticker") {
-          auto ticks = reg.topics().actor_of("ticks");
+          auto ticks = topics::of(sys).actor_of("ticks");
           auto pool = sys.spawn(spec.to_pool<rest_test::ticker_if>([ticks](actor_system& s) {
             return s.spawn(rest_test::ticker, ticks);
           }));

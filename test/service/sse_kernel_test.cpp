@@ -7,11 +7,11 @@
 
 #include <ringactor/all.hpp>
 #include <ringactor/gpu/kernel_actor.hpp>
+#include <ringactor/topics.hpp>
 #include <ringactor/type_registry.hpp>
 
 #include "ringactor/service/http_server.hpp"
 #include "ringactor/service/topic_routes.hpp"
-#include "ringactor/service/topics.hpp"
 #include "sse_client.hpp"
 
 using namespace ringactor;
@@ -56,8 +56,8 @@ TEST_SUITE_BEGIN("service");
 TEST_CASE("a kernel's send_host to a topic's actor is streamed as an event of its registered "
           "type") {
   actor_system sys{actor_system_config{}.set_workers(2)};
-  service::topics ts;
-  auto t = ts.add(sys, "progress", {.buffer = 4, .subscriber_buffer = 4});
+  auto& ts = topics::of(sys);
+  auto t = ts.add("progress", {.buffer = 4, .subscriber_buffer = 4});
   service::http_server server{{.address = "127.0.0.1", .port = 0}};
   service::add_topic_routes(server, ts);
   REQUIRE(server.start());

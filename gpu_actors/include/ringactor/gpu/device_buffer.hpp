@@ -8,6 +8,13 @@
 //   // the kernel's handler writes m.buf[i]; then
 //   owner.copy_to_host(output.data(), output.size());
 //
+// Memory that someone else allocated (a NumPy array, a DLPack tensor:
+// dlpack.hpp) is adopted instead of copied on the CPU backend:
+//
+//   auto owner = device_buffer_owner<float>::adopt_host(kernel_backend::cpu, p, n,
+//                                                       [keep] { /* drop keep */ });
+//   // owner.host_data() == p: the kernel works on the caller's memory
+//
 // Lifetime rules:
 // - The owner frees the memory when it is destroyed or release()d. Every
 //   handle copied from it is dead from then on, including handles still in
@@ -38,6 +45,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -80,6 +88,15 @@ void copy_buffer_in(const shared_region& memory, buffer_bytes range, const void*
 void copy_buffer_out(const shared_region& memory, buffer_bytes range, void* dst);
 
 [[noreturn]] void throw_buffer_range(std::uint64_t offset, std::uint64_t n, std::uint64_t size);
+
+/// `bytes` at `data` (aligned to `align`) for kernels of `backend`: the
+/// caller's memory itself on the CPU backend (`release` runs when the
+/// region is freed), a copy in device memory on CUDA (`release` runs once
+/// the copy is done). `release` runs exactly once, also when this throws
+/// (std::invalid_argument for a null or misaligned pointer, cuda_error).
+shared_region adopt_host_memory(kernel_backend backend, int device, std::byte* data,
+                                std::size_t bytes, std::size_t align,
+                                std::function<void()> release);
 
 } // namespace detail
 
@@ -133,8 +150,10 @@ template <class T>
 class device_buffer_owner {
 public:
   device_buffer_owner() noexcept = default;
-  device_buffer_owner(shared_region memory, std::uint64_t size)
-    : memory_(std::move(memory)), size_(size) {
+  /// Owns `memory`, which holds `size` elements (on CUDA device `device`
+  /// when it is device memory).
+  device_buffer_owner(shared_region memory, std::uint64_t size, int device = 0)
+    : memory_(std::move(memory)), size_(size), device_(device) {
     auto [slot, gen] = detail::acquire_buffer_slot();
     slot_ = slot;
     generation_ = gen;
@@ -143,7 +162,8 @@ public:
     : memory_(std::move(other.memory_)),
       size_(std::exchange(other.size_, 0)),
       slot_(std::exchange(other.slot_, detail::unchecked_buffer)),
-      generation_(other.generation_) {}
+      generation_(other.generation_),
+      device_(other.device_) {}
   device_buffer_owner& operator=(device_buffer_owner&& other) noexcept {
     if (this != &other) {
       release();
@@ -151,10 +171,36 @@ public:
       size_ = std::exchange(other.size_, 0);
       slot_ = std::exchange(other.slot_, detail::unchecked_buffer);
       generation_ = other.generation_;
+      device_ = other.device_;
     }
     return *this;
   }
   ~device_buffer_owner() { release(); }
+
+  /// Adopts `n` elements at `data`, which the caller allocated, for kernels
+  /// of `backend` (automatic: cuda when this build has it and a device
+  /// exists, else cpu). On the CPU backend there is no copy: handles and
+  /// host_data() point at `data`, and `release` runs once the owner frees
+  /// the memory (release() or destruction); until then `data` must stay
+  /// valid. On CUDA, device `device`'s memory is allocated and `data` copied
+  /// in (one copy); `release` runs as soon as the copy is done. Either way
+  /// `release` runs exactly once, also when this throws:
+  /// std::invalid_argument for a null or misaligned `data`, std::length_error
+  /// past what memory can address, cuda_error.
+  static device_buffer_owner adopt_host(kernel_backend backend, T* data, std::uint64_t n,
+                                        std::function<void()> release, int device = 0) {
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) {
+      if (release)
+        release();
+      throw std::length_error("ringactor: a device_buffer of " + std::to_string(n)
+                              + " elements is larger than memory can address");
+    }
+    return device_buffer_owner{detail::adopt_host_memory(backend, device,
+                                                         reinterpret_cast<std::byte*>(data),
+                                                         static_cast<std::size_t>(n) * sizeof(T),
+                                                         alignof(T), std::move(release)),
+                               n, device};
+  }
 
   /// A handle for messages and kernel state (the device's address).
   device_buffer<T> handle() const noexcept {
@@ -166,6 +212,19 @@ public:
   /// Whether host_data() reaches the elements.
   bool host_visible() const noexcept { return memory_.host() != nullptr; }
   std::uint64_t size() const noexcept { return size_; }
+  /// The CUDA device of device memory (0 for host memory).
+  int device() const noexcept { return device_; }
+
+  /// Gives up the memory without freeing it: the caller (any_device_buffer,
+  /// to_dlpack) owns it from now on. Every handle is dead, as after
+  /// release().
+  shared_region take_memory() noexcept {
+    if (slot_ != detail::unchecked_buffer)
+      detail::release_buffer_slot(slot_);
+    slot_ = detail::unchecked_buffer;
+    size_ = 0;
+    return std::move(memory_);
+  }
 
   /// Copies `n` elements from `src` to elements [offset, offset + n).
   /// Throws std::out_of_range past the end or on a released buffer, and
@@ -202,6 +261,7 @@ private:
   std::uint64_t size_ = 0;
   std::uint32_t slot_ = detail::unchecked_buffer;
   std::uint32_t generation_ = 0;
+  int device_ = 0;
 };
 
 namespace detail {
@@ -226,7 +286,8 @@ device_buffer_owner<T> allocate_device_buffer(actor_system&, std::uint64_t n,
     throw std::length_error("ringactor: a device_buffer of " + std::to_string(n)
                             + " elements is larger than memory can address");
   return device_buffer_owner<T>{
-    detail::allocate_buffer_memory(backend, device, static_cast<std::size_t>(n) * sizeof(T)), n};
+    detail::allocate_buffer_memory(backend, device, static_cast<std::size_t>(n) * sizeof(T)), n,
+    device};
 }
 
 } // namespace ringactor

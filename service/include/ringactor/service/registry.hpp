@@ -59,7 +59,6 @@
 #include <ringactor/supervision/pool_stats.hpp>
 
 #include "ringactor/service/cancellation.hpp"
-#include "ringactor/service/topics.hpp"
 #include "ringactor/service/type_description.hpp"
 
 namespace ringactor::service {
@@ -323,17 +322,10 @@ public:
                      std::span<const std::byte> input, std::chrono::milliseconds timeout,
                      outcome_callback done, std::shared_ptr<cancellation> cancel = nullptr) const;
 
-  /// The topics the server streams (topics.hpp, topic_routes.hpp): serve()
-  /// adds those of the configuration ([topics.NAME]) before the setup runs,
-  /// which may add more and hand their actors to its services.
-  service::topics& topics() noexcept { return topics_; }
-  const service::topics& topics() const noexcept { return topics_; }
-
 private:
   void insert(service_entry e);
 
   std::map<std::string, service_entry, std::less<>> services_;
-  service::topics topics_;
 };
 
 } // namespace ringactor::service

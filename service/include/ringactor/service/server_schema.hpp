@@ -80,9 +80,9 @@
 #include <ringactor/expected.hpp>
 #include <ringactor/telemetry/config.hpp>
 #include <ringactor/telemetry/config_schema.hpp>
+#include <ringactor/topic.hpp>
 
 #include "ringactor/service/http_server.hpp"
-#include "ringactor/service/topic.hpp"
 #include "ringactor/service/topic_routes.hpp"
 #include "ringactor/service/ws_routes.hpp"
 

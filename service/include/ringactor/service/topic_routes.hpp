@@ -1,4 +1,4 @@
-// ringactor service: the routes of topics (topics.hpp):
+// ringactor service: the routes of topics (ringactor/topics.hpp):
 //
 //   GET /topics                  every topic: its buffers and counters
 //   GET /topics/{name}           one topic: {"name", "buffer",
@@ -34,8 +34,9 @@
 
 #include <chrono>
 
+#include <ringactor/topics.hpp>
+
 #include "ringactor/service/http_server.hpp"
-#include "ringactor/service/topics.hpp"
 
 namespace ringactor::service {
 

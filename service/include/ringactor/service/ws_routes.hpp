@@ -45,7 +45,7 @@ struct ws_options {
   std::size_t max_queued = 4096;
 };
 
-/// Adds GET /ws. `sys` and `reg` (with its topics) must outlive the server.
+/// Adds GET /ws. `sys` (with its topics) and `reg` must outlive the server.
 void add_websocket_routes(http_server& server, actor_system& sys, const registry& reg,
                           ws_options options = {});
 

@@ -1,11 +1,14 @@
-// ringactor service: a topic, a named stream of events that publishers add
-// to and subscribers (GET /topics/{name}/events, topic_routes.hpp) read.
+// ringactor: a topic, a named stream of events that publishers add to and
+// subscribers read: the server's streams (GET /topics/{name}/events, the
+// WebSocket, gRPC Subscribe) and actors (C++, or a Python callback run on
+// one). Topics by name, and the system's, are in topics.hpp.
 //
-//   service::topic t{"totals", {.buffer = 256, .subscriber_buffer = 64}};
+//   topic t{"totals", {.buffer = 256, .subscriber_buffer = 64}};
 //   t.publish(adder_total{7, 2});     // typed: needs a stable name and inspect()
 //   auto sub = t.subscribe(std::nullopt, [] { /* wake the writer */ });
 //   auto batch = sub->take();         // the events queued for this subscriber
 //   t.unsubscribe(sub);
+//   auto asub = t.subscribe(my_actor);  // my_actor receives topic_event messages
 //
 // Each published message becomes an event: the next id (1, 2, ...; never
 // reused while the topic lives), the message's registered type name and its
@@ -22,6 +25,13 @@
 // next take() reports the overflow (how many events it lost and the last id
 // it took), so that memory stays bounded by the ring and the queues and
 // neither the publisher nor the other subscribers slow down.
+//
+// An actor subscriber has the same bounded queue; the topic sends it one
+// event at a time as a `topic_event` message (topic_event.hpp) and the next
+// once that message is gone (handled, or dropped), so that its mailbox holds
+// at most one of them and a slow actor's backlog waits in the bounded queue.
+// When that queue overflows, the actor gets one `topic_overflow` (after the
+// event in its mailbox, if any) and no more events.
 #pragma once
 
 #include <concepts>
@@ -36,11 +46,13 @@
 #include <string_view>
 #include <vector>
 
+#include <ringactor/actor.hpp>
 #include <ringactor/expected.hpp>
 #include <ringactor/json_format.hpp>
 #include <ringactor/schema.hpp>
+#include <ringactor/topic_event.hpp>
 
-namespace ringactor::service {
+namespace ringactor {
 
 /// How much a topic keeps.
 struct topic_options {
@@ -49,13 +61,6 @@ struct topic_options {
   /// Events one subscriber may have queued, not yet written, before it is
   /// cut off with an overflow; at least 1.
   std::size_t subscriber_buffer = 64;
-};
-
-/// One published message.
-struct topic_event {
-  std::uint64_t id = 0;
-  std::string type; ///< the registered type name ("adder.total")
-  std::string data; ///< its JSON text
 };
 
 using topic_event_ptr = std::shared_ptr<const topic_event>;
@@ -72,8 +77,9 @@ struct topic_stats {
 };
 
 /// One subscriber's bounded queue, filled by the topic and emptied by the
-/// subscriber's writer. Thread-safe.
-class topic_subscription {
+/// subscriber's writer (take()) or, for an actor subscriber, by the topic
+/// itself, one message at a time. Thread-safe.
+class topic_subscription : public std::enable_shared_from_this<topic_subscription> {
 public:
   /// What take() hands the writer, in this order: a gap (only on the first
   /// take after a resume past the ring), the queued events, and an
@@ -90,25 +96,45 @@ public:
   };
 
   /// Moves out what is queued (see batch). After an overflow, every later
-  /// take() returns an empty batch with `overflow_dropped` unset.
+  /// take() returns an empty batch with `overflow_dropped` unset. Not for an
+  /// actor subscriber, whose events the topic sends.
   batch take();
 
   /// True once the queue overflowed (the topic no longer feeds it).
   bool overflowed() const;
 
+  /// The events queued now (at most the queue's bound; for an actor
+  /// subscriber, not counting the one in its mailbox).
+  std::size_t queued() const;
+
 private:
   friend class topic;
+  friend class detail::topic_delivery;
 
   topic_subscription(std::size_t capacity, std::function<void()> wake)
     : capacity_(capacity), wake_(std::move(wake)) {}
+  topic_subscription(std::size_t capacity, actor subscriber, std::string topic_name)
+    : capacity_(capacity), subscriber_(std::move(subscriber)), topic_name_(std::move(topic_name)) {}
 
-  enum class offer_result { queued, queued_wake, overflowed };
+  enum class offer_result { queued, queued_wake, overflowed, subscriber_gone };
 
   /// Queues `e` (under the topic's lock). queued_wake: the queue was empty,
   /// so the writer may be idle and needs a wake (a writer with a non-empty
   /// queue takes the new event with the others). overflowed: the queue was
   /// full, which turns this subscription into an overflowed one (wake it).
+  /// subscriber_gone: the actor subscriber exited (drop the subscription).
   offer_result offer(const topic_event_ptr& e);
+
+  /// What offer() asked for, outside the topic's lock: wakes the writer, or
+  /// sends an actor subscriber its next message.
+  void wake();
+
+  /// Actor subscriber: sends the next event, or the overflow notice, unless
+  /// one event is still in the actor's mailbox.
+  void deliver();
+
+  /// Actor subscriber: the message deliver() sent is gone (topic_delivery).
+  void delivered();
 
   mutable std::mutex mtx_; // guards everything below; taken under the topic's lock
   std::size_t capacity_;
@@ -121,6 +147,11 @@ private:
   // Called after offer() said so (outside the topic's lock): wakes the
   // writer; must not block.
   std::function<void()> wake_;
+  // An actor subscriber (else invalid) and what deliver() tracks for it.
+  actor subscriber_;
+  std::string topic_name_;
+  bool in_flight_ = false;    // an event sent to subscriber_ is not gone yet
+  bool unsubscribed_ = false; // topic::unsubscribe: send nothing more
 };
 
 using topic_subscription_ptr = std::shared_ptr<topic_subscription>;
@@ -147,9 +178,9 @@ public:
   template <class T>
   expected<std::uint64_t> publish(const T& x) {
     static_assert(wire::detail::has_stable_name<T>,
-                  "ringactor service: a message published to a topic needs a stable wire name: "
+                  "ringactor: a message published to a topic needs a stable wire name: "
                   "add RINGACTOR_TYPE(Type, \"pkg.name\")");
-    static_assert(wire::field_type<T>, "ringactor service: a message published to a topic needs "
+    static_assert(wire::field_type<T>, "ringactor: a message published to a topic needs "
                                        "a JSON form: give the type an inspect() function");
     auto json = to_json(x);
     if (!json)
@@ -167,7 +198,21 @@ public:
   topic_subscription_ptr subscribe(std::optional<std::uint64_t> last_event_id,
                                    std::function<void()> wake);
 
-  /// Removes `sub` (idempotent; an overflowed one is gone already).
+  /// Adds an actor subscriber: `subscriber` receives each event published
+  /// from now on as a `topic_event` message, one at a time (the next once
+  /// the previous message is gone), and a `topic_overflow` as its last
+  /// message if subscriber_buffer events wait for it as one more comes. A
+  /// subscriber that exited is dropped at the next publish.
+  ///
+  ///   auto sub = t.subscribe(sys.spawn([](event_based_actor*) -> behavior {
+  ///     return {[](const topic_event& e) { /* ... */ },
+  ///             [](const topic_overflow&) { /* cut off */ }};
+  ///   }));
+  topic_subscription_ptr subscribe(actor subscriber);
+
+  /// Removes `sub` (idempotent; an overflowed one is gone already). An
+  /// actor subscriber receives nothing more (but the event already in its
+  /// mailbox).
   void unsubscribe(const topic_subscription_ptr& sub);
 
   /// Counts the refusal of a message that had no JSON form (topics.hpp).
@@ -188,4 +233,4 @@ private:
 
 using topic_ptr = std::shared_ptr<topic>;
 
-} // namespace ringactor::service
+} // namespace ringactor

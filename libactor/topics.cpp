@@ -1,17 +1,19 @@
-// ringactor service: topics by name, each behind its publishing actor
-// (topics.hpp).
-#include "ringactor/service/topics.hpp"
+// ringactor: topics by name, each behind its publishing actor (topics.hpp).
+#include "ringactor/topics.hpp"
 
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include <ringactor/actor_system.hpp>
 #include <ringactor/default_handler.hpp>
 #include <ringactor/logger.hpp>
 #include <ringactor/scheduled_actor.hpp>
 #include <ringactor/type_registry.hpp>
 
-namespace ringactor::service {
+#include "system_core.hpp"
+
+namespace ringactor {
 
 namespace {
 
@@ -36,7 +38,7 @@ behavior topic_actor(event_based_actor* self, topic_ptr t) {
     if (!why.empty()) {
       t->count_refused();
       auto name = entry ? entry->name : std::string{x.type->name};
-      log_error("service: topic '{}' refused a message of type {}: {}", t->name(), name, why);
+      log_error("topic '{}' refused a message of type {}: {}", t->name(), name, why);
       return error{sec::unexpected_message,
                    fmt::format("topic '{}' cannot publish type {}: {}", t->name(), name, why)};
     }
@@ -52,31 +54,85 @@ behavior topic_actor(event_based_actor* self, topic_ptr t) {
 
 } // namespace
 
-topic_ptr topics::add(actor_system& sys, std::string name, topic_options options) {
+topics& topics::of(actor_system& sys) noexcept {
+  return *sys.core().topics;
+}
+
+topic_ptr topics::add(std::string name, topic_options options) {
+  std::lock_guard guard{mtx_};
   if (topics_.count(name) != 0)
-    throw std::invalid_argument(fmt::format("service::topics: a topic named '{}' exists already",
+    throw std::invalid_argument(fmt::format("ringactor::topics: a topic named '{}' exists already",
                                             name));
   auto t = std::make_shared<topic>(name, options);
-  auto publisher = sys.spawn(topic_actor, t);
+  auto publisher = sys_->spawn(topic_actor, t);
+  topics_.emplace(std::move(name), entry{t, publisher});
+  return t;
+}
+
+topic_ptr topics::get_or_add(std::string name) {
+  std::lock_guard guard{mtx_};
+  if (auto i = topics_.find(name); i != topics_.end())
+    return i->second.t;
+  auto t = std::make_shared<topic>(name, topic_options{});
+  auto publisher = sys_->spawn(topic_actor, t);
   topics_.emplace(std::move(name), entry{t, publisher});
   return t;
 }
 
 topic_ptr topics::find(std::string_view name) const {
+  std::lock_guard guard{mtx_};
   auto i = topics_.find(name);
   return i == topics_.end() ? nullptr : i->second.t;
 }
 
 actor topics::actor_of(std::string_view name) const {
+  std::lock_guard guard{mtx_};
   auto i = topics_.find(name);
   return i == topics_.end() ? actor{} : i->second.publisher;
 }
 
 std::vector<topic_ptr> topics::list() const {
+  std::lock_guard guard{mtx_};
   std::vector<topic_ptr> out;
   for (auto& [name, e] : topics_)
     out.push_back(e.t);
   return out;
 }
 
-} // namespace ringactor::service
+expected<topic_ptr> topics::for_type(std::string_view type_name) {
+  auto entry = type_registry::global().find(type_name);
+  if (!entry || !entry->named)
+    return error{sec::invalid_argument,
+                 fmt::format("no message type is registered under the name '{}'", type_name)};
+  if (entry->json.save == nullptr)
+    return error{sec::invalid_argument,
+                 fmt::format("message type '{}' has no JSON form (inspect()): a topic cannot "
+                             "carry it",
+                             type_name)};
+  return get_or_add(std::string{type_name});
+}
+
+expected<topic_subscription_ptr> topics::subscribe(std::string_view name, actor subscriber) {
+  if (!subscriber)
+    return error{sec::invalid_argument,
+                 fmt::format("a subscriber to topic '{}' must be a valid actor", name)};
+  auto t = find(name);
+  if (!t) {
+    auto typed = for_type(name);
+    if (!typed)
+      return error{sec::no_such_actor,
+                   fmt::format("no topic named '{}', nor a message type of that name", name)};
+    t = std::move(*typed);
+  }
+  return t->subscribe(std::move(subscriber));
+}
+
+void topics::clear() {
+  std::map<std::string, entry, std::less<>> gone;
+  {
+    std::lock_guard guard{mtx_};
+    gone.swap(topics_);
+  }
+}
+
+} // namespace ringactor

@@ -1,7 +1,7 @@
 // expect: a message published to a topic needs a JSON form
 // names: opaque_event
 // A type with a stable name but without inspect() cannot be published.
-#include <ringactor/service/topic.hpp>
+#include <ringactor/topic.hpp>
 #include <ringactor/type_registry.hpp>
 
 namespace fail_test {
@@ -11,7 +11,7 @@ struct opaque_event {
 };
 RINGACTOR_TYPE_NAME(opaque_event, "fail_test.opaque_event")
 
-void f(ringactor::service::topic& t) {
+void f(ringactor::topic& t) {
   (void) t.publish(opaque_event{});
 }
 

@@ -1,13 +1,21 @@
-// ringactor service: a topic's ring and its subscribers' bounded queues
-// (topic.hpp).
-#include "ringactor/service/topic.hpp"
+// ringactor: a topic's ring and its subscribers' bounded queues (topic.hpp).
+#include "ringactor/topic.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-namespace ringactor::service {
+#include "ringactor/anon_send.hpp"
+
+namespace ringactor {
+
+// -- topic_delivery --------------------------------------------------------------
+
+void detail::topic_delivery::release() noexcept {
+  if (auto sub = std::exchange(sub_, {}).lock())
+    sub->delivered();
+}
 
 // -- topic_subscription ----------------------------------------------------------
 
@@ -36,10 +44,72 @@ bool topic_subscription::overflowed() const {
   return overflowed_;
 }
 
+std::size_t topic_subscription::queued() const {
+  std::lock_guard guard{mtx_};
+  return queue_.size();
+}
+
+void topic_subscription::wake() {
+  if (subscriber_)
+    deliver();
+  else if (wake_)
+    wake_();
+}
+
+void topic_subscription::deliver() {
+  // A send to an actor that is gone destroys the message inside anon_send,
+  // whose delivery then calls delivered() and so deliver() again: that inner
+  // call returns at once and this loop sends the next, so that the stack
+  // does not grow with the queue.
+  thread_local const topic_subscription* delivering = nullptr;
+  if (delivering == this)
+    return;
+  auto outer = std::exchange(delivering, this);
+  for (;;) {
+    std::optional<topic_event> next;
+    std::optional<topic_overflow> notice;
+    {
+      std::lock_guard guard{mtx_};
+      if (in_flight_ || overflow_reported_ || unsubscribed_)
+        break;
+      if (overflowed_) {
+        // Last: behind the event that was in the mailbox, if one was.
+        overflow_reported_ = true;
+        notice = topic_overflow{topic_name_, dropped_, last_taken_};
+      } else if (queue_.empty()) {
+        break;
+      } else {
+        auto e = std::move(queue_.front());
+        queue_.pop_front();
+        in_flight_ = true;
+        last_taken_ = e->id;
+        next = topic_event{e->topic, e->id, e->type, e->data,
+                           detail::topic_delivery{weak_from_this()}};
+      }
+    }
+    if (notice) {
+      anon_send(subscriber_, std::move(*notice));
+      break;
+    }
+    anon_send(subscriber_, std::move(*next));
+  }
+  delivering = outer;
+}
+
+void topic_subscription::delivered() {
+  {
+    std::lock_guard guard{mtx_};
+    in_flight_ = false;
+  }
+  deliver();
+}
+
 topic_subscription::offer_result topic_subscription::offer(const topic_event_ptr& e) {
   std::lock_guard guard{mtx_};
   if (overflowed_)
     return offer_result::queued; // gone from the topic already; nothing to do
+  if (subscriber_ && subscriber_.get()->is_exiting())
+    return offer_result::subscriber_gone;
   if (queue_.size() >= capacity_) {
     // Cut off: what is queued will never be written either, and dropping it
     // now is what bounds this subscriber's memory.
@@ -57,10 +127,10 @@ topic_subscription::offer_result topic_subscription::offer(const topic_event_ptr
 
 topic::topic(std::string name, topic_options options) : name_(std::move(name)), options_(options) {
   if (name_.empty())
-    throw std::invalid_argument("service::topic: a topic needs a non-empty name");
+    throw std::invalid_argument("ringactor::topic: a topic needs a non-empty name");
   if (options_.buffer == 0 || options_.subscriber_buffer == 0)
     throw std::invalid_argument(
-      fmt::format("service::topic '{}': buffer and subscriber_buffer must be at least 1", name_));
+      fmt::format("ringactor::topic '{}': buffer and subscriber_buffer must be at least 1", name_));
 }
 
 std::uint64_t topic::publish(std::string type, std::string data) {
@@ -69,27 +139,30 @@ std::uint64_t topic::publish(std::string type, std::string data) {
   {
     std::lock_guard guard{mtx_};
     id = ++last_id_;
-    auto e = std::make_shared<const topic_event>(topic_event{id, std::move(type), std::move(data)});
+    auto e = std::make_shared<const topic_event>(topic_event{name_, id, std::move(type),
+                                                             std::move(data)});
     ring_.push_back(e);
     if (ring_.size() > options_.buffer)
       ring_.pop_front();
     for (auto i = subscribers_.begin(); i != subscribers_.end();) {
       auto r = (*i)->offer(e);
-      if (r != topic_subscription::offer_result::queued)
+      if (r == topic_subscription::offer_result::queued_wake
+          || r == topic_subscription::offer_result::overflowed)
         woken.push_back(*i);
       if (r == topic_subscription::offer_result::overflowed) {
         ++overflows_;
+        i = subscribers_.erase(i);
+      } else if (r == topic_subscription::offer_result::subscriber_gone) {
         i = subscribers_.erase(i);
       } else {
         ++i;
       }
     }
   }
-  // Outside the lock: a wake posts to a connection and must not hold up
-  // another publisher or a subscribe.
+  // Outside the lock: a wake posts to a connection, or sends to an actor,
+  // and must not hold up another publisher or a subscribe.
   for (auto& s : woken)
-    if (s->wake_)
-      s->wake_();
+    s->wake();
   return id;
 }
 
@@ -123,9 +196,31 @@ topic_subscription_ptr topic::subscribe(std::optional<std::uint64_t> last_event_
   return sub;
 }
 
+topic_subscription_ptr topic::subscribe(actor subscriber) {
+  if (!subscriber)
+    throw std::invalid_argument(fmt::format("ringactor::topic '{}': subscribe needs a valid actor",
+                                            name_));
+  std::lock_guard guard{mtx_};
+  auto sub = std::shared_ptr<topic_subscription>(
+    new topic_subscription(options_.subscriber_buffer, std::move(subscriber), name_));
+  {
+    std::lock_guard sub_guard{sub->mtx_};
+    sub->last_taken_ = last_id_;
+  }
+  subscribers_.push_back(sub);
+  return sub;
+}
+
 void topic::unsubscribe(const topic_subscription_ptr& sub) {
   std::lock_guard guard{mtx_};
   std::erase(subscribers_, sub);
+  if (sub && sub->subscriber_) {
+    // An actor gets nothing after its unsubscribe but the event already in
+    // its mailbox: what waited in its queue is dropped.
+    std::lock_guard sub_guard{sub->mtx_};
+    sub->unsubscribed_ = true;
+    sub->queue_.clear();
+  }
 }
 
 void topic::count_refused() {
@@ -138,4 +233,4 @@ topic_stats topic::stats() const {
   return {name_, options_, last_id_, ring_.size(), subscribers_.size(), overflows_, refused_};
 }
 
-} // namespace ringactor::service
+} // namespace ringactor
