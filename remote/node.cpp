@@ -8,12 +8,14 @@
 #include <condition_variable>
 #include <mutex>
 #include <shared_mutex>
+#include <unordered_set>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include <ringactor/binary_format.hpp>
 #include <ringactor/logger.hpp>
+#include <ringactor/system_messages.hpp>
 #include <ringactor/type_registry.hpp>
 
 #include "frame_codec.hpp"
@@ -35,6 +37,8 @@ enum class frame_kind : std::uint8_t {
   request = 6,
   reply = 7,
   heartbeat = 8,
+  down = 9,  // an exported actor exited: its id and reason
+  exit = 10, // an exit_msg for an exported actor (send_exit, a link)
 };
 
 constexpr std::size_t max_name = 1024;
@@ -145,6 +149,23 @@ private:
   std::atomic<bool> answered_{false};
 };
 
+/// Monitors the actors this node exported to peers: their exit goes to the
+/// peers as a down frame, so that monitors and links of the proxies there
+/// see it.
+class export_watcher final : public abstract_actor {
+public:
+  export_watcher(actor_system& sys, std::weak_ptr<node::impl> n)
+    : abstract_actor(sys), node_(std::move(n)) {}
+
+  bool enqueue(mailbox_element_ptr x) override;
+
+protected:
+  void on_unreachable() override {}
+
+private:
+  std::weak_ptr<node::impl> node_;
+};
+
 // -- the node's state -------------------------------------------------------------
 
 class node::impl : public std::enable_shared_from_this<node::impl> {
@@ -214,6 +235,7 @@ public:
       return t.error();
     owner_ = std::move(*t);
     transport_ = owner_.get();
+    watcher_ = strong_actor_ptr{new export_watcher(sys_, weak_from_this()), false};
     heartbeat_ = std::thread{[this] { heartbeat_loop(); }};
     return {};
   }
@@ -241,8 +263,15 @@ public:
     }
     for (auto id : ids)
       fail_peer(id, "the local node stopped", errc::node_stopped);
-    std::lock_guard guard{mtx_};
-    services_.clear();
+    // Released outside the lock: a last reference may end an actor, whose
+    // down message reaches the watcher, which takes mtx_.
+    std::unordered_map<std::string, strong_actor_ptr> services;
+    strong_actor_ptr watcher;
+    {
+      std::lock_guard guard{mtx_};
+      services.swap(services_);
+      watcher.swap(watcher_);
+    }
   }
 
   // -- public operations --------------------------------------------------------
@@ -327,8 +356,12 @@ public:
         bounce(*x, error{errc::node_down});
       return;
     }
-    if (x->sender && !request) // replies to a request come back as a reply frame
+    strong_actor_ptr watch;
+    if (x->sender && !request) { // replies to a request come back as a reply frame
       i->second.exports.emplace(x->sender->id(), x->sender);
+      if (watched_.insert(x->sender->id()).second)
+        watch = x->sender;
+    }
     if (request) {
       auto call = ++next_call_;
       for (int b = 0; b < 8; ++b)
@@ -339,6 +372,66 @@ public:
     ++stats_.messages_sent;
     guard.unlock();
     send_frame(peer, w.take());
+    if (watch)
+      watch->add_monitor(actor_addr{watcher_.get()});
+  }
+
+  /// Sends an exit_msg that a proxy got (send_exit, a link's exit) to the
+  /// remote actor.
+  void forward_exit(peer_id peer, actor_id remote, const exit_msg& m) {
+    auto source = m.source.lock();
+    detail::frame_writer w;
+    w.u8(static_cast<std::uint8_t>(frame_kind::exit));
+    w.u64(remote);
+    w.u64(source ? source->id() : 0);
+    w.u8(m.from_link ? 1 : 0);
+    std::vector<std::byte> body;
+    if (!to_bytes(m.reason, body, wire_limits{}))
+      body.clear();
+    w.tail(body);
+    std::unique_lock guard{mtx_};
+    auto i = peers_.find(peer);
+    if (stopped_ || i == peers_.end() || !i->second.authenticated)
+      return;
+    bool watch = false;
+    if (source) {
+      i->second.exports.emplace(source->id(), source);
+      watch = watched_.insert(source->id()).second;
+    }
+    guard.unlock();
+    send_frame(peer, w.take());
+    if (watch)
+      source->add_monitor(actor_addr{watcher_.get()});
+  }
+
+  /// An actor exported to peers exited: each peer that knows it learns why.
+  void on_export_down(actor_id id, const error& reason) {
+    detail::frame_writer w;
+    w.u8(static_cast<std::uint8_t>(frame_kind::down));
+    w.u64(id);
+    std::vector<std::byte> body;
+    if (!to_bytes(reason, body, wire_limits{}))
+      body.clear();
+    w.tail(body);
+    std::vector<peer_id> tell;
+    std::vector<strong_actor_ptr> released; // dropped after unlocking
+    {
+      std::lock_guard guard{mtx_};
+      if (stopped_)
+        return;
+      watched_.erase(id);
+      for (auto& [pid, st] : peers_) {
+        auto i = st.exports.find(id);
+        if (i == st.exports.end())
+          continue;
+        released.push_back(std::move(i->second));
+        st.exports.erase(i);
+        if (st.authenticated)
+          tell.push_back(pid);
+      }
+    }
+    for (auto pid : tell)
+      send_frame(pid, w.buffer());
   }
 
   /// Sends the answer to call `call` back to `peer`.
@@ -493,6 +586,9 @@ private:
   std::unordered_map<peer_id, peer_state> peers_;
   std::unordered_map<std::string, strong_actor_ptr> services_;
   std::unordered_map<std::uint64_t, lookup_wait> lookups_;
+  // The actor that monitors exported actors, and which ones it watches.
+  strong_actor_ptr watcher_;
+  std::unordered_set<actor_id> watched_;
   std::uint64_t next_lookup_ = 0;
   std::uint64_t next_call_ = 0;
   node_stats stats_;
@@ -584,16 +680,21 @@ void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, p
       w.u8(static_cast<std::uint8_t>(frame_kind::lookup_reply));
       w.u64(id);
       auto i = services_.find(service);
+      strong_actor_ptr exported;
       if (i == services_.end() || !i->second || i->second->is_exiting()) {
         w.u8(0);
         w.u64(0);
       } else {
         w.u8(1);
         w.u64(i->second->id());
-        st.exports.emplace(i->second->id(), i->second);
+        exported = i->second;
+        st.exports.emplace(exported->id(), exported);
       }
+      auto watch = exported && watched_.insert(exported->id()).second;
       guard.unlock();
       send_frame(peer, w.take());
+      if (watch)
+        exported->add_monitor(actor_addr{watcher_.get()});
       return;
     }
     case frame_kind::lookup_reply: {
@@ -647,6 +748,39 @@ void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, p
       (*x)->sender = std::move(sender);
       (*x)->mid = kind == frame_kind::request ? message_id::make_request(call) : message_id{};
       target->enqueue(std::move(*x));
+      return;
+    }
+    case frame_kind::down: {
+      auto id = r.u64();
+      error reason;
+      if (r.failed() || !from_bytes(r.tail(), reason, wire_limits{}))
+        break;
+      auto i = st.proxies.find(id);
+      if (i == st.proxies.end())
+        return; // nobody here holds a proxy for it any more
+      auto p = std::move(i->second);
+      st.proxies.erase(i);
+      guard.unlock();
+      static_cast<remote_proxy*>(p.get())->kill(reason);
+      return;
+    }
+    case frame_kind::exit: {
+      auto target_id = r.u64();
+      auto source_id = r.u64();
+      auto from_link = r.u8() != 0;
+      error reason;
+      if (r.failed() || !from_bytes(r.tail(), reason, wire_limits{}))
+        break;
+      strong_actor_ptr target;
+      if (auto i = st.exports.find(target_id); i != st.exports.end())
+        target = i->second;
+      strong_actor_ptr source;
+      if (source_id != 0)
+        source = proxy_for(peer, st, source_id);
+      guard.unlock();
+      if (target)
+        target->enqueue(make_mailbox_element(
+          nullptr, message_id::urgent(), exit_msg{actor_addr{source.get()}, reason, from_link}));
       return;
     }
     case frame_kind::reply: {
@@ -758,7 +892,18 @@ bool remote_proxy::enqueue(mailbox_element_ptr x) {
     answer_error(*x, unanswered_error(exit_reason()));
     return false;
   }
+  if (auto m = x->get_if<exit_msg>()) {
+    node_->forward_exit(peer_, remote_, *m);
+    return true;
+  }
   node_->forward(this, peer_, remote_, std::move(x));
+  return true;
+}
+
+bool export_watcher::enqueue(mailbox_element_ptr x) {
+  if (auto d = x->get_if<down_msg>())
+    if (auto n = node_.lock())
+      n->on_export_down(d->source.id(), d->reason);
   return true;
 }
 
@@ -786,6 +931,7 @@ expected<std::unique_ptr<node>> node::start(actor_system& sys, node_config cfg) 
     return error{sec::invalid_argument, "a node needs a name"};
   if (cfg.cluster_secret.empty())
     return error{sec::invalid_argument, "a node needs a cluster secret"};
+  remote_category(); // known by name before a peer's error of it arrives
   auto x = std::make_shared<impl>(sys, std::move(cfg));
   if (auto r = x->start(); !r)
     return r.error();

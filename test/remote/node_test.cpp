@@ -593,3 +593,54 @@ TEST_CASE("a node stopped by SIGSTOP is down after the heartbeat timeout; after 
   CHECK_EQ(n_of(ask(sys, *fresh, ping{3})), 3);
   CHECK_EQ(error_of(ask(sys, *echo, ping{4})), remote::errc::node_down);
 }
+
+TEST_CASE("a remote actor's own exit reaches a local monitor of its proxy with its reason") {
+  node_process b{{"node-b", secret}};
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = start_node(sys, config_a());
+  auto mortal = a->lookup(b.address(), "mortal");
+  REQUIRE(mortal.has_value());
+  scoped_actor mon{sys};
+  mon->monitor(*mortal);
+  mon->send(*mortal, ping{1});
+  error reason;
+  CHECK(mon->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_EQ(reason, exit_reason::user_shutdown);
+  // The node is still up: only that actor is gone.
+  auto echo = a->lookup(b.address(), "echo");
+  REQUIRE(echo.has_value());
+  CHECK_EQ(n_of(ask(sys, *echo, ping{6})), 6);
+}
+
+TEST_CASE("send_exit to a proxy ends the remote actor, and the local monitor sees the reason") {
+  node_process b{{"node-b", secret}};
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = start_node(sys, config_a());
+  auto mortal = a->lookup(b.address(), "mortal");
+  REQUIRE(mortal.has_value());
+  scoped_actor mon{sys};
+  mon->monitor(*mortal);
+  mon->send_exit(*mortal, exit_reason::kill);
+  error reason;
+  CHECK(mon->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_EQ(reason, exit_reason::kill);
+}
+
+TEST_CASE("a local actor linked to a proxy takes the remote actor down with it") {
+  node_process b{{"node-b", secret}};
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = start_node(sys, config_a());
+  auto mortal = a->lookup(b.address(), "mortal");
+  REQUIRE(mortal.has_value());
+  scoped_actor mon{sys};
+  mon->monitor(*mortal);
+  auto proxy = *mortal;
+  auto local = sys.spawn([proxy](event_based_actor* self) -> behavior {
+    self->link_to(proxy);
+    return {[self](ping) { self->quit(error{sec::invalid_argument, "linked test exit"}); }};
+  });
+  anon_send(local, ping{1});
+  error reason;
+  CHECK(mon->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+  CHECK_EQ(reason, sec::invalid_argument);
+}

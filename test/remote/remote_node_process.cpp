@@ -4,6 +4,8 @@
 //           to the sender;
 //   "slow": answers slow{n} with ping{n} after 2 ms;
 //   "sink": counts pings per sender (in order or not), answers get_tally;
+//   "mortal": exits with user_shutdown when it gets a ping (once per process;
+//             send_exit or a link's exit end it too);
 // prints "port N" and runs until stdin closes or it is killed (at most 120 s).
 //
 //   remote_node_process NAME SECRET [--extra-type]
@@ -64,6 +66,9 @@ int main(int argc, char** argv) {
             },
             [counted](get_tally) { return *counted; }};
   });
+  auto mortal = sys.spawn([](event_based_actor* self) -> behavior {
+    return {[self](ping) { self->quit(exit_reason::user_shutdown); }};
+  });
   remote::node_config cfg;
   cfg.name = argv[1];
   cfg.cluster_secret = argv[2];
@@ -78,6 +83,7 @@ int main(int argc, char** argv) {
   (*n)->publish(echo, "echo");
   (*n)->publish(slow_actor, "slow");
   (*n)->publish(sink, "sink");
+  (*n)->publish(mortal, "mortal");
   std::printf("port %u\n", static_cast<unsigned>((*n)->port()));
   std::fflush(stdout);
   auto until = std::chrono::steady_clock::now() + 120s;
@@ -93,5 +99,6 @@ int main(int argc, char** argv) {
   anon_send_exit(echo, exit_reason::user_shutdown);
   anon_send_exit(slow_actor, exit_reason::user_shutdown);
   anon_send_exit(sink, exit_reason::user_shutdown);
+  anon_send_exit(mortal, exit_reason::user_shutdown);
   return 0;
 }
