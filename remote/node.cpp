@@ -2,12 +2,16 @@
 // and the heartbeat (node_impl.hpp says how it is locked).
 #include "node_impl.hpp"
 
+#include <charconv>
+#include <string_view>
+
 namespace ringactor::remote {
 
 using detail::clock;
 using detail::decode_payload;
 using detail::encode_payload;
 using detail::frame_kind;
+using detail::max_interface;
 using detail::max_name;
 
 // -- life --------------------------------------------------------------------------
@@ -77,7 +81,7 @@ void node::impl::stop() {
     fail_peer(id, "the local node stopped", errc::node_stopped);
   // Released outside the lock: a last reference may end an actor, whose
   // down message reaches the watcher, which takes mtx_.
-  std::unordered_map<std::string, strong_actor_ptr> services;
+  std::unordered_map<std::string, published> services;
   strong_actor_ptr watcher;
   {
     std::lock_guard guard{mtx_};
@@ -87,6 +91,7 @@ void node::impl::stop() {
 }
 
 expected<actor> node::impl::lookup(const std::string& where, const std::string& service,
+                                   const std::string& interface,
                                    std::chrono::milliseconds timeout) {
   auto deadline = clock::now() + timeout;
   std::unique_lock guard{mtx_};
@@ -98,7 +103,11 @@ expected<actor> node::impl::lookup(const std::string& where, const std::string& 
     if (colon == std::string::npos)
       return error{errc::node_down, "no connected node named " + where};
     auto host = where.substr(0, colon);
-    auto port = static_cast<std::uint16_t>(std::stoul(where.substr(colon + 1)));
+    std::uint16_t port = 0;
+    auto digits = std::string_view{where}.substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || port == 0)
+      return error{sec::invalid_argument, "not host:port or a node name: " + where};
     {
       std::shared_lock use{transport_use_};
       peer = transport_->connect(host, port);
@@ -126,9 +135,14 @@ expected<actor> node::impl::lookup(const std::string& where, const std::string& 
   auto done = [&] { return lookups_[id].done || !peers_.contains(peer); };
   cv_.wait_until(guard, deadline, done);
   auto result = std::move(lookups_[id].result);
+  auto published_as = std::move(lookups_[id].interface);
   if (!lookups_[id].done && !peers_.contains(peer))
     result = error{errc::node_down, "the connection to " + where + " ended"};
   lookups_.erase(id);
+  // An untyped publication cannot be checked; a typed one must match.
+  if (result && !interface.empty() && !published_as.empty() && interface != published_as)
+    return error{errc::interface_mismatch, fmt::format("{} on {} is {{{}}}, looked up as {{{}}}",
+                                                       service, where, published_as, interface)};
   return result;
 }
 
@@ -273,12 +287,22 @@ std::uint16_t node::port() const noexcept {
 }
 
 void node::publish(const actor& a, const std::string& service) {
-  impl_->publish(a, service);
+  impl_->publish(a, service, {});
+}
+
+void node::publish_typed(const actor& a, const std::string& service, std::string interface) {
+  impl_->publish(a, service, std::move(interface));
 }
 
 expected<actor> node::lookup(const std::string& where, const std::string& service,
                              std::chrono::milliseconds timeout) {
-  return impl_->lookup(where, service, timeout);
+  return impl_->lookup(where, service, {}, timeout);
+}
+
+expected<actor> node::lookup_typed(const std::string& where, const std::string& service,
+                                   const std::string& interface,
+                                   std::chrono::milliseconds timeout) {
+  return impl_->lookup(where, service, interface, timeout);
 }
 
 node_stats node::stats() const noexcept {

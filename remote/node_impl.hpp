@@ -55,6 +55,7 @@ enum class frame_kind : std::uint8_t {
 };
 
 constexpr std::size_t max_name = 1024;
+constexpr std::size_t max_interface = 64 * 1024;
 
 /// The element of a payload of registered type `stable_id`, or the error.
 expected<mailbox_element_ptr> decode_payload(actor_system& sys, std::uint64_t stable_id,
@@ -149,6 +150,13 @@ public:
   struct lookup_wait {
     bool done = false;
     expected<actor> result{error{errc::lookup_timeout}};
+    std::string interface; // as the publisher named it; empty: untyped
+  };
+
+  /// An actor published under a service name.
+  struct published {
+    strong_actor_ptr handle;
+    std::string interface; // empty: published untyped
   };
 
   struct peer_state {
@@ -175,14 +183,14 @@ public:
 
   // -- public operations --------------------------------------------------------
 
-  void publish(const actor& a, const std::string& service) {
-    strong_actor_ptr replaced = a.ctrl(); // the old one, dropped after unlocking
+  void publish(const actor& a, const std::string& service, std::string interface) {
+    published replaced{a.ctrl(), std::move(interface)}; // the old one, dropped after unlocking
     std::lock_guard guard{mtx_};
-    services_[service].swap(replaced);
+    std::swap(services_[service], replaced);
   }
 
   expected<actor> lookup(const std::string& where, const std::string& service,
-                         std::chrono::milliseconds timeout);
+                         const std::string& interface, std::chrono::milliseconds timeout);
 
   node_stats stats() const noexcept {
     std::lock_guard guard{mtx_};
@@ -273,7 +281,7 @@ private:
   std::condition_variable cv_; // peers authenticated or gone, lookups answered, stop
   bool stopped_ = false;
   std::unordered_map<peer_id, peer_state> peers_;
-  std::unordered_map<std::string, strong_actor_ptr> services_;
+  std::unordered_map<std::string, published> services_;
   std::unordered_map<std::uint64_t, lookup_wait> lookups_;
   // The actor that monitors exported actors, and which ones it watches.
   strong_actor_ptr watcher_;

@@ -8,6 +8,7 @@ using detail::clock;
 using detail::decode_payload;
 using detail::encode_payload;
 using detail::frame_kind;
+using detail::max_interface;
 using detail::max_name;
 
 // -- frames from peers ------------------------------------------------------------
@@ -97,13 +98,15 @@ void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, p
       w.u64(id);
       auto i = services_.find(service);
       strong_actor_ptr exported;
-      if (i == services_.end() || !i->second || i->second->is_exiting()) {
+      if (i == services_.end() || !i->second.handle || i->second.handle->is_exiting()) {
         w.u8(0);
         w.u64(0);
+        w.str({});
       } else {
+        exported = i->second.handle;
         w.u8(1);
-        w.u64(i->second->id());
-        exported = i->second;
+        w.u64(exported->id());
+        w.str(i->second.interface);
         st.exports.emplace(exported->id(), exported);
       }
       auto watch = exported && watched_.insert(exported->id()).second;
@@ -117,10 +120,14 @@ void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, p
       auto id = r.u64();
       auto found = r.u8();
       auto remote = r.u64();
-      auto i = lookups_.find(id);
-      if (r.failed() || i == lookups_.end())
+      auto interface = r.str(max_interface);
+      if (r.failed())
         break;
+      auto i = lookups_.find(id);
+      if (i == lookups_.end())
+        return; // the lookup gave up already
       i->second.done = true;
+      i->second.interface = std::move(interface);
       if (found == 0)
         i->second.result = error{errc::unknown_service};
       else

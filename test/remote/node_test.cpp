@@ -648,3 +648,32 @@ TEST_CASE("a local actor linked to a proxy takes the remote actor down with it")
   CHECK(mon->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
   CHECK_EQ(reason, sec::invalid_argument);
 }
+
+TEST_CASE("a typed lookup checks the published interface by name") {
+  node_process b{{"node-b", secret}};
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = start_node(sys, config_a());
+  auto typed = a->lookup<echo_if>(b.address(), "typed_echo");
+  REQUIRE_MESSAGE(typed.has_value(), (typed ? std::string{} : to_string(typed.error())));
+  scoped_actor self{sys};
+  std::int64_t got = -1;
+  self->request(*typed, 5s, ping{12})
+    .receive([&](ping p) { got = p.n; }, [&](const error& e) { FAIL(to_string(e)); });
+  CHECK_EQ(got, 12);
+  auto wrong = a->lookup<slow_if>(b.address(), "typed_echo");
+  REQUIRE_FALSE(wrong.has_value());
+  CHECK_EQ(wrong.error(), remote::errc::interface_mismatch);
+  CHECK_NE(to_string(wrong.error()).find("node_test.slow->node_test.ping"), std::string::npos);
+  // An untyped publication is taken on trust.
+  CHECK(a->lookup<echo_if>(b.address(), "echo").has_value());
+}
+
+TEST_CASE("a lookup of a malformed address is an error, not a crash") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = start_node(sys, config_a());
+  for (auto where : {"127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:12x", "nobody"}) {
+    INFO(where);
+    auto x = a->lookup(where, "echo", 2s);
+    CHECK_FALSE(x.has_value());
+  }
+}

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include <ringactor/type_registry.hpp>
+#include <ringactor/typed_actor.hpp>
 
 namespace node_test {
 
@@ -59,6 +60,11 @@ bool inspect(Inspector& f, tally& x) {
                             f.field("out_of_order", x.out_of_order), f.field("senders", x.senders));
 }
 RINGACTOR_TYPE(tally, "node_test.tally")
+
+/// The typed interface of "typed_echo".
+using echo_if = ringactor::typed_actor<ringactor::result<ping>(ping)>;
+/// An interface nobody publishes.
+using slow_if = ringactor::typed_actor<ringactor::result<ping>(slow)>;
 
 /// Registered only where a test wants another schema digest.
 struct extra_type {

@@ -4,6 +4,7 @@
 //           to the sender;
 //   "slow": answers slow{n} with ping{n} after 2 ms;
 //   "sink": counts pings per sender (in order or not), answers get_tally;
+//   "typed_echo": as echo for ping, published typed (echo_if);
 //   "mortal": exits with user_shutdown when it gets a ping (once per process;
 //             send_exit or a link's exit end it too);
 // prints "port N" and runs until stdin closes or it is killed (at most 120 s).
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
   auto mortal = sys.spawn([](event_based_actor* self) -> behavior {
     return {[self](ping) { self->quit(exit_reason::user_shutdown); }};
   });
+  echo_if typed_echo = sys.spawn([](echo_if::pointer) -> echo_if::behavior_type {
+    return {[](ping p) { return p; }};
+  });
   remote::node_config cfg;
   cfg.name = argv[1];
   cfg.cluster_secret = argv[2];
@@ -84,6 +88,7 @@ int main(int argc, char** argv) {
   (*n)->publish(slow_actor, "slow");
   (*n)->publish(sink, "sink");
   (*n)->publish(mortal, "mortal");
+  (*n)->publish(typed_echo, "typed_echo");
   std::printf("port %u\n", static_cast<unsigned>((*n)->port()));
   std::fflush(stdout);
   auto until = std::chrono::steady_clock::now() + 120s;
@@ -100,5 +105,6 @@ int main(int argc, char** argv) {
   anon_send_exit(slow_actor, exit_reason::user_shutdown);
   anon_send_exit(sink, exit_reason::user_shutdown);
   anon_send_exit(mortal, exit_reason::user_shutdown);
+  anon_send_exit(typed_echo, exit_reason::user_shutdown);
   return 0;
 }

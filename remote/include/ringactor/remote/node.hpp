@@ -23,14 +23,20 @@
 // Not encrypted: run nodes on a private network or through a tunnel.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include <ringactor/actor.hpp>
 #include <ringactor/actor_system.hpp>
 #include <ringactor/expected.hpp>
+#include <ringactor/interface.hpp>
+#include <ringactor/type_registry.hpp>
+#include <ringactor/typed_actor.hpp>
 
 #include "ringactor/remote/error.hpp"
 
@@ -68,6 +74,36 @@ struct node_stats {
   std::uint64_t frames_dropped = 0; ///< frames from a peer that were not delivered
 };
 
+namespace detail {
+
+/// The stable name of T in an interface description ("void" for void).
+template <class T>
+std::string interface_type_name() {
+  if constexpr (std::is_void_v<T>) {
+    return "void";
+  } else {
+    if (auto e = type_registry::global().find(type_id_of<T>()))
+      return e->name;
+    return std::string{type_name_of<T>()};
+  }
+}
+
+/// A typed interface as nodes compare it: its signatures as
+/// "message->response" by stable names, sorted, joined by ";".
+template <class... Sigs>
+std::string interface_of(type_list<Sigs...>) {
+  std::vector<std::string> xs{
+    (interface_type_name<typename ringactor::detail::signature_trait<Sigs>::message_type>() + "->"
+     + interface_type_name<typename ringactor::detail::signature_trait<Sigs>::response_type>())...};
+  std::sort(xs.begin(), xs.end());
+  std::string out;
+  for (auto& x : xs)
+    out += (out.empty() ? "" : ";") + x;
+  return out;
+}
+
+} // namespace detail
+
 class node {
 public:
   /// Starts the transport (listening) and the heartbeat. The incarnation is
@@ -89,12 +125,42 @@ public:
   /// Makes `a` reachable by peers as `service` (replacing an earlier one).
   void publish(const actor& a, const std::string& service);
 
+  /// As publish(actor), naming `a`'s interface, so that a typed lookup
+  /// checks it.
+  template <class... Sigs>
+  void publish(const typed_actor<Sigs...>& a, const std::string& service) {
+    publish_typed(actor{a.ctrl()}, service, detail::interface_of(type_list<Sigs...>{}));
+  }
+
+  /// publish with an interface description (see detail::interface_of).
+  void publish_typed(const actor& a, const std::string& service, std::string interface);
+
   /// The actor published as `service` on the node at `where`: an address
   /// "host:port" (connected if not yet) or the name of a node connected
   /// already. A proxy actor; errors: unknown_service, handshake_failed,
   /// node_down, lookup_timeout.
   expected<actor> lookup(const std::string& where, const std::string& service,
                          std::chrono::milliseconds timeout = std::chrono::seconds{5});
+
+  /// As lookup, as a typed handle: `lookup<calculator>("node-b", "calc")`.
+  /// An actor published typed with another interface is
+  /// interface_mismatch (naming both); one published untyped is taken on
+  /// trust (its handlers answer what they do not handle with
+  /// unexpected_message).
+  template <class Handle>
+  expected<Handle> lookup(const std::string& where, const std::string& service,
+                          std::chrono::milliseconds timeout = std::chrono::seconds{5}) {
+    auto x = lookup_typed(where, service, detail::interface_of(typename Handle::signatures{}),
+                          timeout);
+    if (!x)
+      return x.error();
+    return Handle{x->ctrl()};
+  }
+
+  /// lookup with the interface the caller expects (empty: unchecked).
+  expected<actor> lookup_typed(const std::string& where, const std::string& service,
+                               const std::string& interface,
+                               std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
   node_stats stats() const noexcept;
 
