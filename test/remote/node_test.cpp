@@ -27,6 +27,16 @@
 #include <ringactor/remote/handshake.hpp>
 #include <ringactor/remote/node.hpp>
 #include <ringactor/remote/transport.hpp>
+#if RINGACTOR_HAS_TELEMETRY
+#  include <cstdio>
+#  include <cstdlib>
+#  include <filesystem>
+#  include <fstream>
+
+#  include <ringactor/remote/node_config_keys.hpp>
+#  include <ringactor/telemetry/config_loader.hpp>
+#  include <ringactor/telemetry/runtime_schema.hpp>
+#endif
 
 #include "node_test_types.hpp"
 
@@ -677,3 +687,43 @@ TEST_CASE("a lookup of a malformed address is an error, not a crash") {
     CHECK_FALSE(x.has_value());
   }
 }
+
+#if RINGACTOR_HAS_TELEMETRY
+
+TEST_CASE("a node starts from [remote] keys of a TOML file, its secret from the variable named") {
+  node_process b{{"node-b", secret}};
+  auto path = std::filesystem::temp_directory_path()
+              / ("remote_node_test_" + std::to_string(::getpid()) + ".toml");
+  {
+    std::ofstream f{path};
+    f << "[remote]\nname = \"node-a\"\nnet_devices = \"lo\"\n"
+         "cluster_secret_env = \"REMOTE_NODE_TEST_SECRET\"\n"
+         "heartbeat_interval = \"100ms\"\nheartbeat_timeout = \"1500ms\"\n";
+  }
+  auto schema = telemetry::runtime_schema();
+  remote::declare_remote_keys(schema);
+  telemetry::config_sources sources;
+  sources.file = path;
+  auto loaded = telemetry::load_config(sources, schema);
+  std::filesystem::remove(path);
+  REQUIRE(loaded.has_value());
+  ::unsetenv("REMOTE_NODE_TEST_SECRET");
+  auto missing = remote::node_config_from(loaded.value());
+  REQUIRE_FALSE(missing.has_value());
+  CHECK_NE(to_string(missing.error()).find("REMOTE_NODE_TEST_SECRET"), std::string::npos);
+  ::setenv("REMOTE_NODE_TEST_SECRET", secret, 1);
+  auto ncfg = remote::node_config_from(loaded.value());
+  ::unsetenv("REMOTE_NODE_TEST_SECRET");
+  REQUIRE(ncfg.has_value());
+  CHECK_EQ(ncfg->name, "node-a");
+  CHECK_EQ(ncfg->net_devices, "lo");
+  CHECK_EQ(ncfg->heartbeat_interval, 100ms);
+  CHECK_EQ(ncfg->heartbeat_timeout, 1500ms);
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = start_node(sys, *ncfg);
+  auto echo = a->lookup(b.address(), "echo");
+  REQUIRE(echo.has_value());
+  CHECK_EQ(n_of(ask(sys, *echo, ping{2})), 2);
+}
+
+#endif
