@@ -115,7 +115,8 @@ public:
   node& operator=(const node&) = delete;
 
   /// Stops the transport and the heartbeat; every proxy exits and every
-  /// pending request ends with node_stopped.
+  /// pending request ends with node_stopped. Destroy a node before its
+  /// actor_system.
   ~node();
 
   const std::string& name() const noexcept;
