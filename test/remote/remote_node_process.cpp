@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     auto counted = std::make_shared<tally>();
     return {[self, last, counted](ping p) {
               auto id = self->current_sender() ? self->current_sender()->id() : 0;
-              auto [i, fresh] = last->try_emplace(id, -1);
+              auto i = last->try_emplace(id, -1).first;
               if (p.n != i->second + 1)
                 ++counted->out_of_order;
               i->second = p.n;
