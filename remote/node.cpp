@@ -227,8 +227,9 @@ void node::impl::fail_peer(peer_id peer, const std::string& why, errc code) {
 void node::impl::heartbeat_loop() {
   std::unique_lock guard{mtx_};
   while (!stopped_) {
-    cv_.wait_for(guard, cfg_.heartbeat_interval);
-    if (stopped_)
+    // cv_ also wakes for authentications and lookups: wait out the interval.
+    auto next_beat = clock::now() + cfg_.heartbeat_interval;
+    if (cv_.wait_until(guard, next_beat, [this] { return stopped_; }))
       return;
     auto now = clock::now();
     std::vector<peer_id> beat;
