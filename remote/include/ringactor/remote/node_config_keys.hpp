@@ -1,0 +1,41 @@
+// ringactor remote: a node's settings as keys of the TOML configuration
+// (telemetry's config layer), in a build with telemetry:
+//
+//   [remote]
+//   name = "node-a"                  # empty: no node is started from the file
+//   listen_address = "127.0.0.1"
+//   listen_port = 0                  # 0: any free port
+//   transports = "tcp,self"          # UCX_TLS
+//   net_devices = ""                 # UCX_NET_DEVICES ("lo": loopback only)
+//   cluster_secret_env = "RINGACTOR_CLUSTER_SECRET"   # where the secret is
+//   heartbeat_interval = "250ms"
+//   heartbeat_timeout = "2s"
+//   handshake_timeout = "3s"
+//
+//   auto schema = telemetry::runtime_schema();
+//   remote::declare_remote_keys(schema);
+//   auto cfg = telemetry::load_config("app.toml", argc, argv, schema).value();
+//   auto ncfg = remote::node_config_from(cfg);   // expected<node_config>
+//
+// The secret is never a key of the file: it comes from the environment
+// variable the file names, so a configuration can be shared or logged.
+#pragma once
+
+#include <ringactor/expected.hpp>
+#include <ringactor/telemetry/config.hpp>
+#include <ringactor/telemetry/config_schema.hpp>
+
+#include "ringactor/remote/node.hpp"
+
+namespace ringactor::remote {
+
+/// Declares the [remote] keys in `s`.
+void declare_remote_keys(telemetry::config_schema& s);
+
+/// The node settings of `cfg` (loaded with declare_remote_keys' keys), the
+/// secret read from the environment variable remote.cluster_secret_env.
+/// Errors: an empty remote.name, or no (or an empty) secret variable, each
+/// naming the key.
+expected<node_config> node_config_from(const telemetry::config& cfg);
+
+} // namespace ringactor::remote

@@ -1,0 +1,113 @@
+// Payload codecs and the actors a node makes: proxies, reply forwarders,
+// the export watcher.
+#include "node_impl.hpp"
+
+namespace ringactor::remote {
+
+namespace {
+
+/// Takes the element a dynamic_message sends to it (the registry's codecs
+/// hand a decoded value over as a dynamic_message); it then gets its real
+/// sender and id.
+class element_capture final : public abstract_actor {
+public:
+  explicit element_capture(actor_system& sys) : abstract_actor(sys) {}
+  bool enqueue(mailbox_element_ptr x) override {
+    captured_ = std::move(x);
+    return true;
+  }
+  mailbox_element_ptr take() noexcept { return std::move(captured_); }
+
+protected:
+  void on_unreachable() override {}
+
+private:
+  mailbox_element_ptr captured_;
+};
+
+} // namespace
+
+namespace detail {
+
+/// The element of a payload of registered type `stable_id`, or the error.
+expected<mailbox_element_ptr> decode_payload(actor_system& sys, std::uint64_t stable_id,
+                                             std::span<const std::byte> payload) {
+  auto entry = type_registry::global().find_stable(stable_id);
+  if (!entry || !entry->binary.load)
+    return error{errc::not_serializable,
+                 fmt::format("no registered type with stable id {:#x} here", stable_id)};
+  auto msg = entry->binary.load(payload, wire_limits{});
+  if (!msg)
+    return msg.error();
+  intrusive_ptr<element_capture> capture{new element_capture(sys), false};
+  msg->anon_send(actor{strong_actor_ptr{capture.get()}});
+  return capture->take();
+}
+
+/// Appends the stable id and binary form of `x`'s payload, or the error
+/// naming the type.
+expected<void> encode_payload(mailbox_element& x, frame_writer& w) {
+  auto entry = type_registry::global().find(x.type);
+  if (!entry || !entry->named || !entry->binary.save)
+    return error{errc::not_serializable,
+                 fmt::format("type {} is not registered with a binary form (RINGACTOR_TYPE)",
+                             x.type != nullptr ? x.type->name : std::string_view{"?"})};
+  w.u64(entry->stable_id);
+  std::vector<std::byte> body;
+  if (auto r = entry->binary.save(x.payload(), body, wire_limits{}); !r)
+    return r.error();
+  w.tail(body);
+  return {};
+}
+
+/// Answers request `x` with `err` (nothing for a message that is not a request).
+void answer_error(mailbox_element& x, const error& err) {
+  if (x.mid.is_request() && x.sender) {
+    auto mid = x.mid.response_id();
+    x.mid.mark_answered();
+    x.sender->enqueue(make_mailbox_element(nullptr, mid, err));
+  }
+}
+
+} // namespace detail
+
+// -- proxies and forwarders ----------------------------------------------------------
+
+bool remote_proxy::enqueue(mailbox_element_ptr x) {
+  if (is_exiting()) {
+    answer_error(*x, unanswered_error(exit_reason()));
+    return false;
+  }
+  if (auto m = x->get_if<exit_msg>()) {
+    node_->forward_exit(peer_, remote_, *m);
+    return true;
+  }
+  node_->forward(this, peer_, remote_, std::move(x));
+  return true;
+}
+
+bool export_watcher::enqueue(mailbox_element_ptr x) {
+  if (auto d = x->get_if<down_msg>())
+    if (auto n = node_.lock())
+      n->on_export_down(d->source.id(), d->reason);
+  return true;
+}
+
+bool reply_forwarder::enqueue(mailbox_element_ptr x) {
+  if (!x->mid.is_response())
+    return false;
+  if (answered_.exchange(true, std::memory_order_acq_rel))
+    return false;
+  node_->send_reply(peer_, call_, x.get(), nullptr);
+  return true;
+}
+
+void reply_forwarder::on_unreachable() {
+  // Pairs with the exchange in enqueue(): the receiver dropped the request.
+  if (answered_.exchange(true, std::memory_order_acq_rel))
+    return;
+  error err{sec::broken_promise, "the remote receiver dropped the request unanswered"};
+  node_->send_reply(peer_, call_, nullptr, &err);
+}
+
+} // namespace ringactor::remote

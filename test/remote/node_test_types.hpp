@@ -1,0 +1,78 @@
+// Message types of the remote node tests, registered the same way in the
+// test binary and in remote_node_process (their schema digests must match).
+#pragma once
+
+#include <cstdint>
+
+#include <ringactor/type_registry.hpp>
+#include <ringactor/typed_actor.hpp>
+
+namespace node_test {
+
+/// Answered with the same ping by "echo"; counted per sender by "sink".
+struct ping {
+  std::int64_t n = 0;
+};
+template <class Inspector>
+bool inspect(Inspector& f, ping& x) {
+  return f.object(x).fields(f.field("n", x.n));
+}
+RINGACTOR_TYPE(ping, "node_test.ping")
+
+/// Sent (not requested) to "echo": it sends ping{n} back to the sender.
+struct ping_back {
+  std::int64_t n = 0;
+};
+template <class Inspector>
+bool inspect(Inspector& f, ping_back& x) {
+  return f.object(x).fields(f.field("n", x.n));
+}
+RINGACTOR_TYPE(ping_back, "node_test.ping_back")
+
+/// Answered by "slow" after a short pause, so that requests pile up.
+struct slow {
+  std::int64_t n = 0;
+};
+template <class Inspector>
+bool inspect(Inspector& f, slow& x) {
+  return f.object(x).fields(f.field("n", x.n));
+}
+RINGACTOR_TYPE(slow, "node_test.slow")
+
+/// "sink" answers get_tally with what it counted.
+struct get_tally {
+  std::int64_t unused = 0;
+};
+template <class Inspector>
+bool inspect(Inspector& f, get_tally& x) {
+  return f.object(x).fields(f.field("unused", x.unused));
+}
+RINGACTOR_TYPE(get_tally, "node_test.get_tally")
+
+struct tally {
+  std::int64_t received = 0;
+  std::int64_t out_of_order = 0; ///< pings whose n was not the sender's previous n + 1
+  std::int64_t senders = 0;
+};
+template <class Inspector>
+bool inspect(Inspector& f, tally& x) {
+  return f.object(x).fields(f.field("received", x.received),
+                            f.field("out_of_order", x.out_of_order), f.field("senders", x.senders));
+}
+RINGACTOR_TYPE(tally, "node_test.tally")
+
+/// The typed interface of "typed_echo".
+using echo_if = ringactor::typed_actor<ringactor::result<ping>(ping)>;
+/// An interface nobody publishes.
+using slow_if = ringactor::typed_actor<ringactor::result<ping>(slow)>;
+
+/// Registered only where a test wants another schema digest.
+struct extra_type {
+  std::int64_t z = 0;
+};
+template <class Inspector>
+bool inspect(Inspector& f, extra_type& x) {
+  return f.object(x).fields(f.field("z", x.z));
+}
+
+} // namespace node_test
