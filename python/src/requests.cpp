@@ -82,7 +82,7 @@ void check_handle(const py_handle& dest) {
 
 py::object blocking_request(const py_handle& dest, py::handle msg, double timeout) {
   check_handle(dest);
-  auto x = to_element(dest.box->sys, msg);
+  auto x = to_element_for(dest.box->sys, dest.python_values, msg);
   auto w = std::make_shared<waiter>();
   auto ticket = send_request(dest, std::move(x), timeout, [w](mailbox_element* x, const error* e) {
     auto out = outcome_of(x, e);
@@ -120,20 +120,24 @@ py::object blocking_request(const py_handle& dest, py::handle msg, double timeou
   guard.unlock();
   if (!out)
     raise_error(out.error());
-  return to_python(std::move(*out));
+  return to_python(std::move(*out), dest.box);
 }
 
 void async_request(const py_handle& dest, py::handle msg, double timeout, py::handle loop,
                    py::handle future, py::handle complete) {
   check_handle(dest);
-  auto x = to_element(dest.box->sys, msg);
+  auto x = to_element_for(dest.box->sys, dest.python_values, msg);
   // Held by the callback, which runs exactly once; py_ref drops them with
   // the GIL held should it never run (the system died with the request).
   struct target {
     py_ref loop, future, complete;
   };
   auto t = std::make_shared<target>(target{py_ref{loop}, py_ref{future}, py_ref{complete}});
-  send_request(dest, std::move(x), timeout, [t](mailbox_element* x, const error* e) {
+  // Weak: the system must not end in a runtime thread's callback (its
+  // shutdown would wait for that thread). Locked only for a value that
+  // holds handles (a supervisor's children).
+  std::weak_ptr<system_box> weak_box = dest.box;
+  send_request(dest, std::move(x), timeout, [t, weak_box](mailbox_element* x, const error* e) {
     auto out = outcome_of(x, e);
     python_scope scope;
     if (!scope.entered()) { // the interpreter is closing: nobody awaits the future
@@ -147,7 +151,10 @@ void async_request(const py_handle& dest, py::handle msg, double timeout, py::ha
     auto future = t->future.take();
     auto complete = t->complete.take();
     try {
-      py::object value = out ? to_python(std::move(*out)) : make_exception(out.error());
+      std::shared_ptr<system_box> box;
+      if (out && std::holds_alternative<std::vector<supervision::child_info>>(*out))
+        box = weak_box.lock();
+      py::object value = out ? to_python(std::move(*out), box) : make_exception(out.error());
       loop.attr("call_soon_threadsafe")(complete, future, static_cast<bool>(out), value);
     } catch (py::error_already_set& err) {
       // The loop is closed: nobody awaits the future any more.
