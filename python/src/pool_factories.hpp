@@ -11,6 +11,8 @@
 //                               -> expected<actor> { ... });
 #pragma once
 
+#include <string_view>
+
 #include <pybind11/pybind11.h>
 
 #include <ringactor/telemetry/pool_factory_registry.hpp>
