@@ -104,6 +104,10 @@ void send_shutdown(const std::vector<strong_actor_ptr>& actors, const error& rea
 } // namespace
 
 shutdown_report actor_system::shutdown() {
+  return shutdown(core_->cfg.shutdown_grace);
+}
+
+shutdown_report actor_system::shutdown(std::chrono::nanoseconds grace) {
   shutdown_report report;
   if (core_->shut_down)
     return report;
@@ -111,7 +115,6 @@ shutdown_report actor_system::shutdown() {
   // Release pairs with the acquire loads in spawn paths.
   core_->stopping.store(true, std::memory_order_release);
   using clock = std::chrono::steady_clock;
-  auto grace = core_->cfg.shutdown_grace;
   send_shutdown(core_->registry.snapshot(), exit_reason::user_shutdown);
   if (!core_->registry.await_empty(clock::now() + grace)) {
     auto rest = core_->registry.snapshot();

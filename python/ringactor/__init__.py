@@ -24,6 +24,7 @@ from .exceptions import (
     WorkerFailed,
 )
 from .messages import DownMsg, ExitMsg
+from .supervision import Child, Pool, PoolStats, Supervisor, SupervisorCounts, WorkerStats, child
 from .system import Actor, ActorSystem, Handle
 
 become = _ringactor.become
@@ -35,18 +36,25 @@ __all__ = [
     "ActorExited",
     "ActorSystem",
     "Cancelled",
+    "Child",
     "DeadReceiver",
     "DownMsg",
     "ExitMsg",
     "Handle",
+    "Pool",
+    "PoolStats",
     "PoolUnavailable",
     "RequestTimeout",
     "RingactorError",
+    "Supervisor",
+    "SupervisorCounts",
     "UnexpectedMessage",
     "UnexpectedResponse",
     "WireError",
     "WorkerFailed",
+    "WorkerStats",
     "become",
+    "child",
     "current",
     "quit",
     "types",

@@ -12,6 +12,7 @@ import threading
 import _ringactor
 
 from . import aio
+from .supervision import Pool, Supervisor, worker_maker
 
 Handle = _ringactor.Handle
 
@@ -92,14 +93,56 @@ class ActorSystem:
         owner = obj if obj is not handler else None
         return self._sys.spawn(handler, owner, trap_exit)
 
+    def spawn_pool(self, factory, size=4, dispatch="least_loaded", idempotent=False, *,
+                   kind=None, strategy="one_for_one", intensity=(3, 5.0), max_redispatches=2,
+                   queue_capacity=1024, queue_timeout=1.0, worker_timeout=30.0, name="pool",
+                   min_live_workers=1):
+        """A supervised pool of `size` workers behind one Pool.
+
+        `factory` is a Python actor as ``spawn`` takes it (a class gets a
+        fresh instance for every worker and every restart), or the registered
+        name (str) of a C++ actor or kernel type (``kind`` 'kernel' or
+        'actor'; None: whichever is registered, kernels first), registered
+        in C++ with ``ringactor::python::pool_factories_of_module()`` as a
+        configuration's [pools.NAME] table would use it. `dispatch` is
+        'round_robin', 'least_loaded', 'broadcast' or 'consistent_hash' (by
+        ``hash(msg)``); `strategy` and `intensity` (at most N restarts within
+        S seconds) as for a supervisor; an `idempotent` pool sends the
+        requests of a worker that died to another (at most
+        `max_redispatches` times), else they fail with WorkerFailed."""
+        max_restarts, within = intensity
+        settings = _ringactor.PoolSettings(
+            name, size, dispatch, bool(idempotent), strategy, max_restarts, float(within),
+            max_redispatches, queue_capacity, float(queue_timeout), float(worker_timeout),
+            min_live_workers)
+        if isinstance(factory, str):
+            if kind is None:
+                kind = "kernel" if _ringactor.pool_factory_names("kernel", factory) else "actor"
+            return Pool(self._sys.spawn_named_pool(kind, factory, settings))
+        if kind is not None:
+            raise ValueError("spawn_pool: kind applies to a registered C++ type's name only")
+        return Pool(self._sys.spawn_pool(worker_maker(factory), settings))
+
+    def supervisor(self, children, strategy="one_for_one", intensity=(3, 5.0), name="supervisor"):
+        """A supervisor of `children` (``ra.child(name, actor, restart=...)``)
+        started in order: `strategy` 'one_for_one', 'one_for_all' or
+        'rest_for_one'; `intensity` (N, S): more than N restarts within S
+        seconds and it gives up (stops its children and exits with
+        restart_intensity_exceeded)."""
+        max_restarts, within = intensity
+        specs = [(c.name, worker_maker(c.actor), c.restart, c.shutdown) for c in children]
+        return Supervisor(self._sys.spawn_supervisor(name, strategy, max_restarts, float(within),
+                                                     specs))
+
     def lookup(self, name):
         """The actor registered under `name` (by C++ or by register), or None."""
         return self._sys.lookup(name)
 
     def register(self, name, handle):
         """Registers `handle` under `name`: C++ code finds it with
-        ``sys.registry().get<actor>(name)``."""
-        self._sys.register(name, handle)
+        ``sys.registry().get<actor>(name)``. A Pool or Supervisor registers
+        its handle."""
+        self._sys.register(name, getattr(handle, "handle", handle))
 
     def unregister(self, name):
         return self._sys.unregister(name)
@@ -133,12 +176,14 @@ class ActorSystem:
     def workers(self):
         return self._sys.workers
 
-    def shutdown(self):
-        """Asks every actor to exit and waits for them up to the configured
-        ``system.shutdown_grace`` (then kills the rest); requests in flight
-        fail. Waits without the GIL. Idempotent."""
+    def shutdown(self, timeout=None):
+        """Asks every actor to exit and waits for them up to `timeout`
+        seconds (None: the configured ``system.shutdown_grace``), then kills
+        the rest; requests in flight fail. Waits without the GIL; returns
+        within about the timeout plus half a second even when a handler
+        never returns. Idempotent."""
         self._watchers.clear()
-        self._sys.shutdown()
+        self._sys.shutdown(timeout)
         with _live_lock:
             _live.discard(self)
 

@@ -62,7 +62,7 @@ void bind_actors(py::module_& m) {
       "send",
       [](const py_handle& h, py::handle msg) {
         auto& dest = live(h);
-        auto x = to_element(h.box->sys, msg);
+        auto x = to_element_for(h.box->sys, h.python_values, msg);
         // A send from Python has no sender: nobody could take an answer.
         dest.enqueue(std::move(x));
       },

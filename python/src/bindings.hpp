@@ -19,5 +19,8 @@ void bind_system(py::module_& m);
 /// Actor handles (send, request, ask, monitor, link) and what a Python
 /// actor's handler may call: become, quit, current (actors.cpp).
 void bind_actors(py::module_& m);
+/// Pools of Python or C++ workers, supervisors of Python children, their
+/// statistics (supervision.cpp). After bind_system: it adds to System.
+void bind_supervision(py::module_& m);
 
 } // namespace ringactor::python

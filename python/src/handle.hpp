@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include <ringactor/actor.hpp>
 #include <ringactor/actor_system.hpp>
@@ -26,9 +27,13 @@ struct py_handle {
   strong_actor_ptr ptr;            ///< null for a handle of a gone actor (id only)
   actor_id id = 0;                 ///< equality and hashing
   std::shared_ptr<system_box> box; ///< null for an id-only handle
+  /// The actor takes Python objects unconverted, as py_value (a pool of
+  /// Python workers): send, request and ask wrap what they send.
+  bool python_values = false;
 };
 
-/// Shuts `box` down with the GIL released when the calling thread holds it.
-void shutdown_without_gil(system_box& box);
+/// Shuts `box` down with the GIL released when the calling thread holds it,
+/// waiting up to `grace` for its actors (none: system.shutdown_grace).
+void shutdown_without_gil(system_box& box, std::optional<timespan> grace = std::nullopt);
 
 } // namespace ringactor::python

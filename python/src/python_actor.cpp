@@ -98,6 +98,9 @@ default_handler_result python_actor::dispatch(mailbox_element& x) {
   // while this thread waits for it.
   auto value = detach(x);
   bool is_request = x.mid.is_request();
+  // A pool of Python workers sends Python objects unconverted and takes
+  // its answers as they are (py_value): its typed forwarder matches them.
+  bool python_values = x.get_if<py_value>() != nullptr;
   if (!value) {
     log_warn("Python actor {}: a message it cannot take: {}", id(), value.error());
     return value.error(); // answers a request; an asynchronous message is dropped
@@ -124,7 +127,10 @@ default_handler_result python_actor::dispatch(mailbox_element& x) {
     return error{}; // consumed: nothing answers an asynchronous message
   try {
     default_handler_result reply{unit_t{}};
-    reply.value() = to_element(system(), result);
+    if (python_values)
+      reply.value() = make_mailbox_element(nullptr, message_id{}, wrap_python(result));
+    else
+      reply.value() = to_element(system(), result);
     return reply;
   } catch (py::error_already_set& e) {
     return error{sec::runtime_error,

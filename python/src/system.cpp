@@ -3,6 +3,7 @@
 // through telemetry::load_config, so a bad key or value is the loader's
 // error naming it. Spawning a Python actor, lookup and register by name,
 // monitors, shutdown.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,14 +24,20 @@ system_box::~system_box() {
   shutdown_without_gil(*this);
 }
 
-void shutdown_without_gil(system_box& box) {
+void shutdown_without_gil(system_box& box, std::optional<timespan> grace) {
   if (box.sys.stopping())
     return;
+  auto run = [&] {
+    if (grace)
+      box.sys.shutdown(*grace);
+    else
+      box.sys.shutdown();
+  };
   if (Py_IsInitialized() != 0 && PyGILState_Check() != 0) {
     py::gil_scoped_release nogil;
-    box.sys.shutdown();
+    run();
   } else {
-    box.sys.shutdown();
+    run();
   }
 }
 
@@ -99,8 +106,20 @@ void bind_system(py::module_& m) {
       [](const box_ptr& box, const std::string& name) { return box->sys.registry().erase(name); },
       py::arg("name"))
     .def(
-      "shutdown", [](const box_ptr& box) { shutdown_without_gil(*box); },
-      "Asks every actor to exit and waits up to system.shutdown_grace (then kills the rest).")
+      "shutdown",
+      [](const box_ptr& box, py::object timeout) {
+        std::optional<timespan> grace;
+        if (!timeout.is_none()) {
+          auto t = timeout.cast<double>();
+          if (!(t >= 0))
+            throw py::value_error("shutdown: timeout must be a number of seconds >= 0");
+          grace = std::chrono::duration_cast<timespan>(std::chrono::duration<double>{t});
+        }
+        shutdown_without_gil(*box, grace);
+      },
+      py::arg("timeout") = py::none(),
+      "Asks every actor to exit and waits up to `timeout` seconds (None: "
+      "system.shutdown_grace), then kills the rest.")
     .def_property_readonly("stopping", [](const box_ptr& box) { return box->sys.stopping(); })
     .def_property_readonly("workers", [](const box_ptr& box) { return box->sys.config().workers; })
     .def_property_readonly("shutdown_grace", [](const box_ptr& box) {

@@ -192,6 +192,14 @@ expected<detached_value> detach(mailbox_element& x) {
     return out;
   if (auto err = x.get_if<error>())
     return detached_value{*err};
+  if (auto v = x.get_if<py_value>())
+    return detached_value{*v};
+  if (auto v = x.get_if<supervision::pool_stats>())
+    return detached_value{*v};
+  if (auto v = x.get_if<supervision::supervisor_counts>())
+    return detached_value{*v};
+  if (auto v = x.get_if<std::vector<supervision::child_info>>())
+    return detached_value{*v};
   if (detach_any<bool, std::int64_t, std::int32_t, std::int16_t, std::int8_t, std::uint64_t,
                  std::uint32_t, std::uint16_t, std::uint8_t, double, float, std::string,
                  std::vector<std::byte>, std::vector<std::int64_t>, std::vector<double>,
@@ -210,9 +218,9 @@ expected<detached_value> detach(mailbox_element& x) {
   return detached_value{std::move(v)};
 }
 
-py::object to_python(detached_value x) {
+py::object to_python(detached_value x, const std::shared_ptr<system_box>& box) {
   return std::visit(
-    [](auto& v) -> py::object {
+    [&box](auto& v) -> py::object {
       using T = std::decay_t<decltype(v)>;
       if constexpr (std::is_same_v<T, std::monostate>) {
         return py::none();
@@ -231,11 +239,55 @@ py::object to_python(detached_value x) {
         return cached_attr(from_json, "ringactor.types", "_from_json")(v.type, py::bytes(v.text));
       } else if constexpr (std::is_same_v<T, error>) {
         return make_exception(v);
+      } else if constexpr (std::is_same_v<T, py_value>) {
+        return v.obj ? v.obj->get() : py::none();
+      } else if constexpr (std::is_same_v<T, std::vector<supervision::child_info>>) {
+        // (name, handle or None while not running, restart, starts)
+        static constexpr const char* restarts[] = {"permanent", "transient", "temporary"};
+        py::list out;
+        for (auto& c : v) {
+          py::object h = py::none();
+          if (c.handle) {
+            auto id = c.handle.id();
+            h = py::cast(py_handle{c.handle.ctrl(), id, box});
+          }
+          out.append(py::make_tuple(c.name, h, restarts[static_cast<int>(c.restart)], c.starts));
+        }
+        return out;
       } else {
         return py::cast(v);
       }
     },
     x);
+}
+
+py_value wrap_python(py::handle obj) {
+  auto h = PyObject_Hash(obj.ptr());
+  if (h == -1 && PyErr_Occurred() != nullptr)
+    PyErr_Clear(); // unhashable: any worker will do
+  return py_value{std::make_shared<py_ref>(obj), static_cast<std::uint64_t>(h)};
+}
+
+mailbox_element_ptr to_element_for(actor_system& sys, bool python_values, py::handle obj) {
+  // Compared by type object: a request's path pays four pointer
+  // comparisons, not pybind11's type lookups. The classes are bound at
+  // import (supervision.cpp), before any message is sent.
+  static auto* stats_type = py::type::of<supervision::get_pool_stats>().ptr();
+  static auto* resize_type = py::type::of<supervision::pool_resize>().ptr();
+  static auto* count_type = py::type::of<supervision::count_children>().ptr();
+  static auto* children_type = py::type::of<supervision::which_children>().ptr();
+  auto* type = reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr()));
+  if (type == stats_type)
+    return element_of(supervision::get_pool_stats{});
+  if (type == resize_type)
+    return element_of(obj.cast<supervision::pool_resize>());
+  if (type == count_type)
+    return element_of(supervision::count_children{});
+  if (type == children_type)
+    return element_of(supervision::which_children{});
+  if (python_values)
+    return element_of(wrap_python(obj));
+  return to_element(sys, obj);
 }
 
 mailbox_element_ptr to_element(actor_system& sys, py::handle obj) {

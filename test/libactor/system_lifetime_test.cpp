@@ -102,3 +102,30 @@ TEST_CASE("an actor that spawns while the system shuts down catches system_shut_
   CHECK_NE(f.get().find("shut down"), std::string::npos);
   CHECK_EQ(sys.stats().actors_spawned, 1u);
 }
+
+TEST_CASE("shutdown with a grace of its own waits that long, not the configured grace") {
+  // Configured: 10 s. The handler blocks for longer than the 100 ms given.
+  actor_system sys{actor_system_config{}.set_workers(2).set_shutdown_grace(10s)};
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::promise<void> left;
+  auto released = release.get_future().share();
+  auto a = sys.spawn([&](event_based_actor*) -> behavior {
+    return {[&entered, &left, released](finish) {
+      entered.set_value();
+      released.wait_for(20s);
+      left.set_value();
+    }};
+  });
+  anon_send(a, finish{});
+  REQUIRE(entered.get_future().wait_for(5s) == std::future_status::ready);
+  auto start = std::chrono::steady_clock::now();
+  auto report = sys.shutdown(100ms);
+  auto took = std::chrono::steady_clock::now() - start;
+  release.set_value(); // the detached worker leaves the handler
+  CHECK(left.get_future().wait_for(5s) == std::future_status::ready);
+  CHECK_GE(took, 100ms);
+  CHECK_LT(took, 2s);
+  REQUIRE_EQ(report.stragglers.size(), 1u);
+  CHECK_EQ(report.stragglers.front().id, a.id());
+}

@@ -197,3 +197,52 @@ def test_ctrl_c_interrupts_a_blocking_request():
             p.wait()
     assert p.returncode == 0, err
     assert out.strip() == "interrupted"
+
+
+def test_shutdown_with_a_timeout_returns_within_it_while_a_handler_blocks_longer():
+    # The configured grace (10 s) is not what bounds it: the timeout is.
+    s = ra.ActorSystem(workers=2, **{"system.shutdown_grace": "10s"})
+    entered = threading.Event()
+    release = threading.Event()
+
+    def stuck(msg):
+        entered.set()
+        release.wait(20.0)  # far longer than the timeout below
+        return msg
+
+    a = s.spawn(stuck)
+    outcome = []
+
+    def requester():
+        try:
+            a.request(1, timeout=30.0)
+            outcome.append("reply")
+        except ra.RingactorError as e:
+            outcome.append(type(e).__name__)
+
+    t = threading.Thread(target=requester)
+    t.start()
+    queued = s.spawn(stuck)
+    try:
+        assert entered.wait(5.0)
+        start = time.monotonic()
+        s.shutdown(timeout=0.5)
+        elapsed = time.monotonic() - start
+        assert 0.4 <= elapsed < 0.5 + 1.0, elapsed
+        assert s.stopping
+        t.join(5.0)
+        assert not t.is_alive()
+        assert outcome and outcome[0] != "reply", outcome
+        with pytest.raises(ra.RingactorError):
+            queued.request(2, timeout=1.0)
+    finally:
+        release.set()  # the detached worker leaves the handler
+        t.join(5.0)
+
+
+def test_shutdown_refuses_a_negative_timeout():
+    s = ra.ActorSystem(workers=1)
+    with pytest.raises(ValueError, match="timeout"):
+        s.shutdown(timeout=-1)
+    s.shutdown(timeout=1.0)
+    assert s.stopping

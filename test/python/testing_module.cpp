@@ -20,6 +20,7 @@
 #include <ringactor/type_registry.hpp>
 
 #include "handle.hpp"
+#include "pool_factories.hpp"
 
 namespace shop {
 
@@ -27,6 +28,9 @@ struct order {
   std::int64_t id = 0;
   std::int32_t qty = 0;
   std::vector<std::string> tags;
+
+  /// A pool's consistent_hash key (the "scorer" pool factory).
+  std::int64_t key() const noexcept { return id; }
 };
 
 template <class Inspector>
@@ -234,6 +238,27 @@ PYBIND11_MODULE(_ringactor_testing, m) {
     },
     "Spawns a C++ supervisor whose one child (permanent, one_for_one) the Python `factory` "
     "spawns; returns the supervisor's handle.");
+  m.def(
+    "register_pool_factories",
+    [] {
+      // Through _ringactor's capsule, as an application's extension would.
+      auto& reg = ringactor::python::pool_factories_of_module();
+      if (!reg.contains(telemetry::worker_kind::kernel, "adder"))
+        reg.add_kernel(
+          "adder", [](actor_system& sys, const telemetry::pool_spec& spec) -> expected<actor> {
+            return actor_cast<actor>(sys.spawn(spec.to_pool<adder_if>([](actor_system& s) {
+              return spawn_kernel<adder_if>(s, kernels::adder{},
+                                            {.backend = kernel_backend::cpu, .h2k_capacity = 64});
+            })));
+          });
+      if (!reg.contains(telemetry::worker_kind::actor, "scorer"))
+        reg.add_actor("scorer",
+                      [](actor_system& sys, const telemetry::pool_spec& spec) -> expected<actor> {
+                        return actor_cast<actor>(sys.spawn(spec.to_pool<scorer_if>(
+                          [](actor_system& s) { return s.spawn(scorer); })));
+                      });
+    },
+    "Registers the pool factories 'adder' (kernel) and 'scorer' (actor) with _ringactor.");
   m.def(
     "registry_size", [] { return type_registry::global().size(); },
     "The registry's size as this extension sees it.");

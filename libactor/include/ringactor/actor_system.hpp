@@ -163,6 +163,10 @@ public:
   /// the timer. Returns in bounded time even if a handler never returns.
   shutdown_report shutdown();
 
+  /// As shutdown(), with `grace` instead of the configured grace period (a
+  /// caller with its own bound, e.g. Python's shutdown(timeout=...)).
+  shutdown_report shutdown(std::chrono::nanoseconds grace);
+
   /// True once shutdown() started.
   bool stopping() const noexcept;
 
