@@ -25,6 +25,7 @@ from .exceptions import (
 )
 from .messages import DownMsg, ExitMsg
 from .system import Actor, ActorSystem, Handle
+from .topics import Subscription, TopicOverflow
 
 become = _ringactor.become
 quit = _ringactor.quit  # noqa: A001 (the actor's quit, as in CAF)
@@ -42,6 +43,8 @@ __all__ = [
     "PoolUnavailable",
     "RequestTimeout",
     "RingactorError",
+    "Subscription",
+    "TopicOverflow",
     "UnexpectedMessage",
     "UnexpectedResponse",
     "WireError",

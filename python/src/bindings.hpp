@@ -19,5 +19,7 @@ void bind_system(py::module_& m);
 /// Actor handles (send, request, ask, monitor, link) and what a Python
 /// actor's handler may call: become, quit, current (actors.cpp).
 void bind_actors(py::module_& m);
+/// Publish and subscribe on the system's topics (topics.cpp).
+void bind_topics(py::module_& m);
 
 } // namespace ringactor::python

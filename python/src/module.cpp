@@ -9,4 +9,5 @@ PYBIND11_MODULE(_ringactor, m) {
   bind_types(m);
   bind_system(m);
   bind_actors(m);
+  bind_topics(m);
 }
