@@ -23,6 +23,7 @@ from .exceptions import (
     WireError,
     WorkerFailed,
 )
+from .buffers import DeviceBuffer, to_device_buffer
 from .messages import DownMsg, ExitMsg
 from .system import Actor, ActorSystem, Handle
 from .topics import Subscription, TopicOverflow
@@ -37,6 +38,7 @@ __all__ = [
     "ActorSystem",
     "Cancelled",
     "DeadReceiver",
+    "DeviceBuffer",
     "DownMsg",
     "ExitMsg",
     "Handle",
@@ -52,5 +54,6 @@ __all__ = [
     "become",
     "current",
     "quit",
+    "to_device_buffer",
     "types",
 ]

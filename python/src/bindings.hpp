@@ -21,5 +21,8 @@ void bind_system(py::module_& m);
 void bind_actors(py::module_& m);
 /// Publish and subscribe on the system's topics (topics.cpp).
 void bind_topics(py::module_& m);
+/// ringactor.DeviceBuffer: arrays to kernels and back (buffers.cpp; where
+/// DLPack's header is).
+void bind_buffers(py::module_& m);
 
 } // namespace ringactor::python

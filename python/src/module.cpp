@@ -10,4 +10,7 @@ PYBIND11_MODULE(_ringactor, m) {
   bind_system(m);
   bind_actors(m);
   bind_topics(m);
+#if RINGACTOR_PYTHON_BUFFERS
+  bind_buffers(m);
+#endif
 }
