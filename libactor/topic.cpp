@@ -197,12 +197,19 @@ topic_subscription_ptr topic::subscribe(std::optional<std::uint64_t> last_event_
 }
 
 topic_subscription_ptr topic::subscribe(actor subscriber) {
+  return subscribe(std::move(subscriber), options_.subscriber_buffer);
+}
+
+topic_subscription_ptr topic::subscribe(actor subscriber, std::size_t capacity) {
+  if (capacity == 0)
+    throw std::invalid_argument(fmt::format(
+      "ringactor::topic '{}': a subscriber's buffer must hold at least 1 event", name_));
   if (!subscriber)
     throw std::invalid_argument(fmt::format("ringactor::topic '{}': subscribe needs a valid actor",
                                             name_));
   std::lock_guard guard{mtx_};
   auto sub = std::shared_ptr<topic_subscription>(
-    new topic_subscription(options_.subscriber_buffer, std::move(subscriber), name_));
+    new topic_subscription(capacity, std::move(subscriber), name_));
   {
     std::lock_guard sub_guard{sub->mtx_};
     sub->last_taken_ = last_id_;

@@ -23,9 +23,11 @@ from .exceptions import (
     WireError,
     WorkerFailed,
 )
+from .buffers import DeviceBuffer, to_device_buffer
 from .messages import DownMsg, ExitMsg
 from .supervision import Child, Pool, PoolStats, Supervisor, SupervisorCounts, WorkerStats, child
 from .system import Actor, ActorSystem, Handle
+from .topics import Subscription, TopicOverflow
 
 become = _ringactor.become
 quit = _ringactor.quit  # noqa: A001 (the actor's quit, as in CAF)
@@ -38,6 +40,7 @@ __all__ = [
     "Cancelled",
     "Child",
     "DeadReceiver",
+    "DeviceBuffer",
     "DownMsg",
     "ExitMsg",
     "Handle",
@@ -46,8 +49,10 @@ __all__ = [
     "PoolUnavailable",
     "RequestTimeout",
     "RingactorError",
+    "Subscription",
     "Supervisor",
     "SupervisorCounts",
+    "TopicOverflow",
     "UnexpectedMessage",
     "UnexpectedResponse",
     "WireError",
@@ -57,5 +62,6 @@ __all__ = [
     "child",
     "current",
     "quit",
+    "to_device_buffer",
     "types",
 ]

@@ -13,6 +13,7 @@ import _ringactor
 
 from . import aio
 from .supervision import Pool, Supervisor, worker_maker
+from .topics import PubSub
 
 Handle = _ringactor.Handle
 
@@ -45,7 +46,7 @@ class Actor:
         return _ringactor.current()
 
 
-class ActorSystem:
+class ActorSystem(PubSub):
     """An actor system: ``ActorSystem(workers=2, **{"system.idle_yield": True})``
     or ``ActorSystem(config={"system.workers": 2})``; the keys are those of the
     TOML configuration (docs: telemetry's runtime schema). A key or value the

@@ -22,5 +22,10 @@ void bind_actors(py::module_& m);
 /// Pools of Python or C++ workers, supervisors of Python children, their
 /// statistics (supervision.cpp). After bind_system: it adds to System.
 void bind_supervision(py::module_& m);
+/// Publish and subscribe on the system's topics (topics.cpp).
+void bind_topics(py::module_& m);
+/// ringactor.DeviceBuffer: arrays to kernels and back (buffers.cpp; where
+/// DLPack's header is).
+void bind_buffers(py::module_& m);
 
 } // namespace ringactor::python

@@ -10,4 +10,8 @@ PYBIND11_MODULE(_ringactor, m) {
   bind_system(m);
   bind_actors(m);
   bind_supervision(m);
+  bind_topics(m);
+#if RINGACTOR_PYTHON_BUFFERS
+  bind_buffers(m);
+#endif
 }

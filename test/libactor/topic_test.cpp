@@ -116,6 +116,24 @@ TEST_CASE("a subscriber that never drains is cut off with exactly one topic_over
     [](const topic_overflow&) { FAIL("a second overflow notice"); }));
 }
 
+TEST_CASE("an actor subscribed with its own buffer is cut off at that bound, not the topic's") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto t = topics::of(sys).add("own_bound", {.buffer = 32, .subscriber_buffer = 64});
+  scoped_actor self{sys};
+  CHECK_THROWS_AS(t->subscribe(self.as_actor(), 0), std::invalid_argument);
+  auto sub = t->subscribe(self.as_actor(), 4);
+  for (std::int32_t i = 1; i <= 100; ++i)
+    REQUIRE(t->publish(reading{i, i}));
+  CHECK(sub->overflowed());
+  CHECK(t->stats().overflows == 1);
+  // Event 1 in the mailbox, 2 to 5 queued, 6 did not fit: 5 lost.
+  REQUIRE(self->receive_for(5s, [](const topic_event& e) { CHECK(e.id == 1); }));
+  REQUIRE(self->receive_for(5s, [](const topic_overflow& o) {
+    CHECK(o.dropped == 5);
+    CHECK(o.last_id == 1);
+  }));
+}
+
 TEST_CASE("an actor that unsubscribed receives nothing more than the event in its mailbox") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto t = topics::of(sys).add("short", {.buffer = 8, .subscriber_buffer = 8});

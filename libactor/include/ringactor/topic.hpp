@@ -210,6 +210,11 @@ public:
   ///   }));
   topic_subscription_ptr subscribe(actor subscriber);
 
+  /// As subscribe(actor), with a queue of `capacity` events instead of the
+  /// topic's subscriber_buffer (a Python subscriber's `buffer=`). Throws
+  /// std::invalid_argument for a zero capacity.
+  topic_subscription_ptr subscribe(actor subscriber, std::size_t capacity);
+
   /// Removes `sub` (idempotent; an overflowed one is gone already). An
   /// actor subscriber receives nothing more (but the event already in its
   /// mailbox).
