@@ -82,7 +82,9 @@ bool kernel_session::drain_k2h() {
     any = true;
     popped_.fetch_add(1, std::memory_order_relaxed);
     if (h.kind == slot_kind::message) {
-      if (host_sender_ == nullptr || !host_sender_(sys_, lock_proxy(), h, payload_.data()))
+      // Pinned while the message is enqueued, as in notify_proxy_failure.
+      auto pin = sys_.metrics();
+      if (!pin || host_sender_ == nullptr || !host_sender_(sys_, lock_proxy(), h, payload_.data()))
         host_messages_dropped_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
@@ -115,6 +117,14 @@ void kernel_session::notify_proxy_failure(error reason) {
   if (failure_sent_ || !attached_.load(std::memory_order_acquire))
     return;
   failure_sent_ = true;
+  // The pin keeps the proxy's system alive until the enqueue has returned:
+  // the proxy may exit on its own (its stall watchdog) and its system be
+  // destroyed meanwhile, and the enqueue schedules into that system (TSan
+  // saw ~scheduler destroy the condition variable this thread signalled).
+  // A system already gone gets nothing.
+  auto pin = sys_.metrics();
+  if (!pin)
+    return;
   if (auto proxy = proxy_.lock())
     proxy->enqueue(make_mailbox_element(nullptr, message_id{}, kernel_failure{std::move(reason)}));
 }
