@@ -600,7 +600,7 @@ def reflection_lists_the_services(s):
 
 
 def the_layers_answer_with_grpc_codes(binary, tmp):
-    args = ["--auth.tokens=secret,narrow:/execute", "--http.request_timeout=100ms",
+    args = ["--auth.tokens=secret,narrow:/execute", "--http.request_timeout=500ms",
             "--limits.max_concurrent=1", "--http.access_log=true", "--system.log_level=info"]
     with Server(binary, tmp, *args) as s:
         code, _ = code_of(lambda: execute(s.stub, "adder", "adder.add", '{"a":1,"b":2}'))
@@ -646,14 +646,14 @@ def the_layers_answer_with_grpc_codes(binary, tmp):
                                    and "request_id=grpc-log-1" in line
                                    for line in list(s.output)), limit=2.0),
               "the access log writes the call with its traceparent's trace id and request id")
-        code, details = code_of(lambda: execute(s.stub, "slow", "rest_test.nap", '{"ms":300}',
+        code, details = code_of(lambda: execute(s.stub, "slow", "rest_test.nap", '{"ms":1500}',
                                                 metadata=auth))
         check(code == grpc.StatusCode.DEADLINE_EXCEEDED and "timeout" in details,
               f"the request-timeout layer: DEADLINE_EXCEEDED ({code}: {details!r})")
         check(wait_for(lambda: pool_of(s.stub, "slow", auth).in_flight == 0, limit=2.0),
               "the timed-out request left the pool")
         fut = s.stub.Execute.future(kernels_pb2.ExecuteRequest(
-            kernel_id="slow", message="rest_test.nap", json_payload='{"ms":80}'),
+            kernel_id="slow", message="rest_test.nap", json_payload='{"ms":400}'),
             timeout=5, metadata=auth)
         seen = []
 
@@ -663,7 +663,10 @@ def the_layers_answer_with_grpc_codes(binary, tmp):
             seen.append(code)
             return code == grpc.StatusCode.UNAVAILABLE or fut.done()
 
-        wait_for(shed, limit=2.0, step=0.001)
+        # The nap holds the only slot for 400 ms (under the 500 ms request
+        # timeout): wide enough for a call to be shed under ASan on a loaded
+        # machine (80 ms of 100 ms once saw only OK there).
+        wait_for(shed, limit=3.0, step=0.001)
         fut.exception(timeout=5)
         check(grpc.StatusCode.UNAVAILABLE in seen,
               f"the concurrency limit: UNAVAILABLE while the slot is taken ({set(seen)})")
