@@ -80,17 +80,19 @@ TEST_CASE("a message chain on one worker makes no wake-up call per park of the i
   // machine's load: 2 per 25 parks on an idle machine, 29 per 41 and 42 per
   // 74 in fresh-clone and CI runs sharing 2 cores with other suites. The
   // figure to watch is a benchmark's (bench/run savina_thread_ring reports
-  // wakeups_per_park); here the bound is three wake-ups per four parks, and
-  // the best of five chains counts: the bug is above it in every chain, a
-  // preempted chain only in some (a fresh-clone run right after its build
-  // saw 34/36, 45/44 and 40/39 in three chains; alone, 6-26 per 36-48).
+  // wakeups_per_park); here the bound is one wake-up per park (plus 16),
+  // and the best of five chains counts: the bug is above it in every chain
+  // (138 per 107), a preempted chain only in some. Three wake-ups per four
+  // parks was the bound until a fresh-clone .ci/run, its suites running
+  // side by side, saw 65/65, 126/95, 98/79, 62/59 and 65/57 (alone, 6-26
+  // per 36-48).
   constexpr std::uint64_t hops = 400'000;
   constexpr int attempts = 5;
   bool within = false;
   for (int i = 0; i < attempts && !within; ++i) {
     auto [wakeups, parks] = run_chain(hops);
     MESSAGE(wakeups << " wake-ups and " << parks << " parks in " << hops << " hops");
-    within = 4 * wakeups <= 3 * parks + 16;
+    within = wakeups <= parks + 16;
   }
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
   // Under the sanitizers every hop is so slow that the chain keeps moving
