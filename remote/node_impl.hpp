@@ -58,7 +58,7 @@ constexpr std::size_t max_name = 1024;
 constexpr std::size_t max_interface = 64 * 1024;
 
 /// The element of a payload of registered type `stable_id`, or the error.
-expected<mailbox_element_ptr> decode_payload(actor_system& sys, std::uint64_t stable_id,
+expected<mailbox_element_ptr> decode_payload(std::uint64_t stable_id,
                                              std::span<const std::byte> payload);
 
 /// Appends the stable id and binary form of `x`'s payload, or the error

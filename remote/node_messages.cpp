@@ -155,7 +155,7 @@ void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, p
         sender = proxy_for(peer, st, sender_id);
       ++stats_.messages_received;
       guard.unlock();
-      auto x = decode_payload(sys_, type, payload);
+      auto x = decode_payload(type, payload);
       if (!x || !target) {
         auto err = x ? error{sec::dead_receiver} : x.error();
         if (kind == frame_kind::request) {
@@ -224,7 +224,7 @@ void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, p
         answer = make_mailbox_element(pc.proxy, mid, std::move(e));
       } else {
         auto type = r.u64();
-        auto x = decode_payload(sys_, type, r.tail());
+        auto x = decode_payload(type, r.tail());
         if (x) {
           answer = std::move(*x);
           answer->sender = pc.proxy;

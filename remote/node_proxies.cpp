@@ -4,33 +4,10 @@
 
 namespace ringactor::remote {
 
-namespace {
-
-/// Takes the element a dynamic_message sends to it (the registry's codecs
-/// hand a decoded value over as a dynamic_message); it then gets its real
-/// sender and id.
-class element_capture final : public abstract_actor {
-public:
-  explicit element_capture(actor_system& sys) : abstract_actor(sys) {}
-  bool enqueue(mailbox_element_ptr x) override {
-    captured_ = std::move(x);
-    return true;
-  }
-  mailbox_element_ptr take() noexcept { return std::move(captured_); }
-
-protected:
-  void on_unreachable() override {}
-
-private:
-  mailbox_element_ptr captured_;
-};
-
-} // namespace
-
 namespace detail {
 
 /// The element of a payload of registered type `stable_id`, or the error.
-expected<mailbox_element_ptr> decode_payload(actor_system& sys, std::uint64_t stable_id,
+expected<mailbox_element_ptr> decode_payload(std::uint64_t stable_id,
                                              std::span<const std::byte> payload) {
   auto entry = type_registry::global().find_stable(stable_id);
   if (!entry || !entry->binary.load)
@@ -39,9 +16,7 @@ expected<mailbox_element_ptr> decode_payload(actor_system& sys, std::uint64_t st
   auto msg = entry->binary.load(payload, wire_limits{});
   if (!msg)
     return msg.error();
-  intrusive_ptr<element_capture> capture{new element_capture(sys), false};
-  msg->anon_send(actor{strong_actor_ptr{capture.get()}});
-  return capture->take();
+  return msg->to_element(nullptr, message_id{});
 }
 
 /// Appends the stable id and binary form of `x`'s payload, or the error

@@ -20,27 +20,6 @@ namespace ringactor::python {
 
 namespace {
 
-/// Takes the element that a dynamic_message sends to it: the registry's
-/// codecs hand a decoded value over as a dynamic_message, which only an
-/// actor can receive. The element then gets its real sender and id.
-class element_capture final : public abstract_actor {
-public:
-  explicit element_capture(actor_system& sys) : abstract_actor(sys) {}
-
-  bool enqueue(mailbox_element_ptr x) override {
-    captured_ = std::move(x);
-    return true;
-  }
-
-  mailbox_element_ptr take() noexcept { return std::move(captured_); }
-
-protected:
-  void on_unreachable() override {}
-
-private:
-  mailbox_element_ptr captured_;
-};
-
 template <class T>
 bool detach_as(mailbox_element& x, detached_value& out) {
   if (auto v = x.get_if<T>()) {
@@ -290,7 +269,7 @@ mailbox_element_ptr to_element_for(actor_system& sys, bool python_values, py::ha
   return to_element(sys, obj);
 }
 
-mailbox_element_ptr to_element(actor_system& sys, py::handle obj) {
+mailbox_element_ptr to_element(actor_system& /*sys*/, py::handle obj) {
   auto* p = obj.ptr();
   if (p == Py_None)
     return element_of(unit_t{});
@@ -350,9 +329,7 @@ mailbox_element_ptr to_element(actor_system& sys, py::handle obj) {
     auto msg = entry->json.load(text, wire_limits{});
     if (!msg)
       raise_error(msg.error());
-    intrusive_ptr<element_capture> capture{new element_capture(sys), false};
-    msg->send(nullptr, actor{strong_actor_ptr{capture.get()}});
-    return capture->take();
+    return msg->to_element(nullptr, message_id{});
   }
   throw py::type_error("a value of type " + python_type_name(obj)
                        + " has no C++ form: send None, bool, int, float, str, bytes, a list, a "

@@ -72,4 +72,23 @@ TEST_CASE("a dynamic_message turns back into the bytes it came from") {
   CHECK_FALSE(to_bytes(dynamic_message{}).has_value());
 }
 
+TEST_CASE("a dynamic_message becomes a mailbox element with the sender and id it is given") {
+  actor_system sys{actor_system_config{}.set_workers(1)};
+  scoped_actor self{sys};
+  order sent{9, 4, {"blue"}};
+  auto bytes = to_bytes(sent);
+  REQUIRE(bytes.has_value());
+  auto msg = from_bytes("wire_test.order", *bytes);
+  REQUIRE(msg.has_value());
+  auto mid = message_id::make_request(42);
+  auto x = msg->to_element(self->ctrl(), mid);
+  REQUIRE(x != nullptr);
+  CHECK_FALSE(*msg); // the payload moved out
+  CHECK(x->sender == self->ctrl());
+  CHECK(x->mid == mid);
+  REQUIRE(x->get_if<order>() != nullptr);
+  CHECK(*x->get_if<order>() == sent);
+  CHECK(dynamic_message{}.to_element(nullptr, message_id{}) == nullptr);
+}
+
 TEST_SUITE_END();

@@ -75,12 +75,24 @@ public:
   /// send(nullptr, dest).
   bool anon_send(const actor& dest) { return send(nullptr, dest); }
 
+  /// The payload (moved out; this becomes empty) as a mailbox element from
+  /// `sender` with id `mid`, ready to enqueue anywhere: what a decoder
+  /// hands to a proxy or a binding that sets sender and id itself. Null if
+  /// this is empty.
+  mailbox_element_ptr to_element(strong_actor_ptr sender, message_id mid) {
+    if (!impl_)
+      return nullptr;
+    auto impl = std::move(impl_);
+    return impl->to_element(std::move(sender), mid);
+  }
+
 private:
   struct concept_t {
     virtual ~concept_t() = default;
     virtual type_id_t type() const noexcept = 0;
     virtual void* value() noexcept = 0;
     virtual void send(strong_actor_ptr sender, const actor& dest) = 0;
+    virtual mailbox_element_ptr to_element(strong_actor_ptr sender, message_id mid) = 0;
     virtual void request(scheduled_actor* self, const actor& dest, timespan timeout,
                          completion done) = 0;
   };
@@ -92,8 +104,10 @@ private:
     type_id_t type() const noexcept override { return type_id_of<T>(); }
     void* value() noexcept override { return std::addressof(payload); }
     void send(strong_actor_ptr sender, const actor& dest) override {
-      dest.ctrl()->enqueue(make_mailbox_element(std::move(sender), message_id{},
-                                                std::move(payload)));
+      dest.ctrl()->enqueue(to_element(std::move(sender), message_id{}));
+    }
+    mailbox_element_ptr to_element(strong_actor_ptr sender, message_id mid) override {
+      return make_mailbox_element(std::move(sender), mid, std::move(payload));
     }
     void request(scheduled_actor* self, const actor& dest, timespan timeout,
                  completion done) override {
