@@ -76,6 +76,9 @@ void http_server::impl::accept() {
       std::lock_guard guard{self->mtx};
       over_limit = self->sessions.size() >= self->options.max_connections;
       self->sessions.insert(s);
+      if (self->every_session.size() >= 2 * self->sessions.size() + 64)
+        std::erase_if(self->every_session, [](auto& w) { return w.expired(); });
+      self->every_session.push_back(s);
     }
     s->start(over_limit);
     self->accept();
@@ -441,8 +444,35 @@ void http_server::stop() {
   // no handler keeps a session, and through it this state, alive.
   d.io.restart();
   d.io.poll();
-  std::lock_guard guard{d.mtx};
-  d.sessions.clear();
+  {
+    std::lock_guard guard{d.mtx};
+    d.sessions.clear();
+  }
+  // A session whose socket stayed open (its close was queued behind the
+  // stop, or it began its TLS handshake while the stop copied the list)
+  // still has an operation pending in the reactor, whose handler holds the
+  // session and, through it, this state and its io_context: a cycle that
+  // would outlive the server. No thread runs the io_context now: close
+  // those sockets here, and run what that cancels, until none is left.
+  for (int round = 0; round < 8; ++round) {
+    std::vector<std::shared_ptr<detail::session>> alive;
+    {
+      std::lock_guard guard{d.mtx};
+      for (auto& w : d.every_session)
+        if (auto s = w.lock())
+          alive.push_back(std::move(s));
+      d.every_session.clear();
+      for (auto& s : alive)
+        d.every_session.push_back(s);
+    }
+    if (alive.empty())
+      break;
+    for (auto& s : alive)
+      s->abandon();
+    alive.clear();
+    d.io.restart();
+    d.io.poll();
+  }
 }
 
 } // namespace ringactor::service

@@ -36,6 +36,13 @@ Stream basic_session<Stream>::make_stream(tcp::socket socket, http_server::impl&
 
 template <class Stream>
 void basic_session<Stream>::start(bool over_limit) {
+  // The accept handler runs on the server's io_context, not on this
+  // session's strand, where stop()'s close_if_idle may already be waiting.
+  asio::dispatch(stream_.get_executor(), [self = self(), over_limit] { self->begin(over_limit); });
+}
+
+template <class Stream>
+void basic_session<Stream>::begin(bool over_limit) {
   if (over_limit) {
     auto refusal = http_response::error(
       503, "too_many_connections",
@@ -105,6 +112,16 @@ void basic_session<Stream>::force_close() {
     }
     self->shutdown();
   });
+}
+
+template <class Stream>
+void basic_session<Stream>::abandon() {
+  closed_ = true;
+  awaiting_ = false;
+  cancel_read_deadline();
+  cancel_write_deadline();
+  beast::error_code ignored;
+  tcp_layer().socket().close(ignored);
 }
 
 template <class Stream>

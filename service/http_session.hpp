@@ -116,6 +116,11 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   mutable std::mutex mtx;
   std::condition_variable drained;
   std::set<std::shared_ptr<detail::session>> sessions;
+  // Every session not yet destroyed, closed ones too (guarded by mtx;
+  // expired entries are pruned as it grows): a closed session lives on in
+  // the handlers of its cancelled operations, and those hold this state
+  // through owner_. stop() drains them, so no cycle outlives the server.
+  std::vector<std::weak_ptr<detail::session>> every_session;
 
   std::size_t connection_count() const {
     std::lock_guard guard{mtx};
@@ -161,6 +166,11 @@ public:
   /// answered 503 "shutting_down" first.
   virtual void force_close() = 0;
 
+  /// Only once the server's threads are joined (stop()): closes the socket
+  /// on the calling thread, so that every operation still pending on it
+  /// completes, cancelled, on the next poll and lets go of the session.
+  virtual void abandon() = 0;
+
   /// A stream's producer has a piece (stream_handle::notify), or is done.
   virtual void notify_stream() = 0;
   virtual void close_stream() = 0;
@@ -197,6 +207,7 @@ public:
   void start(bool over_limit) override;
   void close_if_idle() override;
   void force_close() override;
+  void abandon() override;
   void notify_stream() override;
   void close_stream() override;
   void queue_ws(std::string text) override;
@@ -226,6 +237,8 @@ private:
 
   // -- reading and answering requests -----------------------------------------------
 
+  /// start() on the strand.
+  void begin(bool over_limit);
   void handshake();
   /// Prepares the next request and waits for it (idle), or reads its header
   /// at once (the first request, or bytes that came with the last one).
