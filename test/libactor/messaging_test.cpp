@@ -39,6 +39,19 @@ behavior counter_impl(stateful_actor<counter_state>* self) {
   };
 }
 
+// An aggregate whose first member a pointer converts to: C++20 builds it
+// from parentheses too, so the actor must not pass itself to it.
+struct gate_state {
+  bool open = false;
+  int hits = 0;
+};
+
+// A state that asks for its actor, by a constructor.
+struct self_aware_state {
+  explicit self_aware_state(stateful_actor<self_aware_state>* s) : self(s) {}
+  stateful_actor<self_aware_state>* self;
+};
+
 class echo_actor : public event_based_actor {
 public:
   echo_actor(actor_system& sys, int offset) : event_based_actor(sys), offset_(offset) {}
@@ -85,6 +98,20 @@ TEST_CASE("a stateful actor keeps its state between messages") {
   self->request(c, 1s, get_count{})
     .receive([&](int n) { count = n; }, [](const error& e) { FAIL(to_string(e)); });
   CHECK_EQ(count, 5);
+}
+
+TEST_CASE("an aggregate state starts value-initialized, and a state with a constructor taking "
+          "the actor gets it") {
+  actor_system sys{actor_system_config{}.set_workers(1)};
+  scoped_actor self{sys};
+  auto gate = sys.spawn([](stateful_actor<gate_state>* s) -> behavior {
+    return {[s](get_count) { return s->state.open ? 1 : 0; }};
+  });
+  CHECK_EQ(self->request(gate, 1s, get_count{}).get<int>().value(), 0);
+  auto aware = sys.spawn([](stateful_actor<self_aware_state>* s) -> behavior {
+    return {[s](get_count) { return s->state.self == s ? 1 : 0; }};
+  });
+  CHECK_EQ(self->request(aware, 1s, get_count{}).get<int>().value(), 1);
 }
 
 TEST_CASE("a class-based actor gets constructor arguments") {

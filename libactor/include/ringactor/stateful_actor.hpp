@@ -20,7 +20,10 @@ template <class State, class Base = event_based_actor>
 class stateful_actor : public Base {
 public:
   explicit stateful_actor(actor_system& sys) : Base(sys) {
-    if constexpr (std::is_constructible_v<State, stateful_actor*>)
+    // Only a constructor takes the actor: C++20 also builds an aggregate
+    // from parentheses, where `this` would initialize its first member
+    // (a bool first member would start out true).
+    if constexpr (!std::is_aggregate_v<State> && std::is_constructible_v<State, stateful_actor*>)
       std::construct_at(&state, this);
     else
       std::construct_at(&state);
