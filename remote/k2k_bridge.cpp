@@ -43,7 +43,7 @@ struct k2k_bridge_sweep {};
 
 /// One envelope between its hand-over and the last word from the peer.
 struct transit {
-  response_promise ack; ///< the broker's request: answered at acceptance
+  typed_response_promise<void> ack; ///< the broker's request: answered at acceptance
   /// The sender's receipt (empty for first_hop: the broker answered it).
   typed_response_promise<k2k::receipt> reply_to;
   k2k::envelope_id id;
@@ -55,6 +55,12 @@ struct transit {
 };
 
 struct bridge_state {
+  // Not an aggregate: stateful_actor would try to construct one from its
+  // pointer (C++20 parenthesized aggregate init).
+  bridge_state() = default;
+  bridge_state(const bridge_state&) = delete;
+  bridge_state& operator=(const bridge_state&) = delete;
+
   actor ingress;
   std::string peer; ///< "where/service", for messages
   k2k::broker owner;
@@ -163,15 +169,13 @@ behavior bridge_impl(bridge_actor* self, actor ingress, std::string peer, k2k::b
     self->quit(reason);
   });
   return {
-    [self](k2k::envelope& env) {
+    [self](k2k::envelope& env) -> result<void> {
       auto& st = self->state;
-      auto ack = self->make_untyped_response_promise();
       auto seq = ++st.last_seq;
       auto w = encode(seq, env);
-      if (!w) {
-        ack.deliver(w.error());
-        return;
-      }
+      if (!w)
+        return w.error();
+      auto ack = self->make_response_promise<void>();
       auto& t = st.transits.try_emplace(seq).first->second;
       t.ack = std::move(ack);
       t.reply_to = std::move(env.reply_to);
@@ -185,6 +189,7 @@ behavior bridge_impl(bridge_actor* self, actor ingress, std::string peer, k2k::b
       self->send(st.ingress, std::move(*w));
       if (t.deadline != steady::time_point::max())
         schedule_sweep(self);
+      return ack;
     },
     [self](k2k_wire_accepted& x) {
       auto& st = self->state;
@@ -246,9 +251,9 @@ behavior bridge_impl(bridge_actor* self, actor ingress, std::string peer, k2k::b
         }
         // The broker's request timed out at the deadline (this answer is
         // not seen); an accepted envelope's receipt never came back.
-        error reason{sec::request_timeout,
-                     fmt::format("no word from {} on the message within its delivery timeout",
-                                 st.peer)};
+        error reason{
+          sec::request_timeout,
+          fmt::format("no word from {} on the message within its delivery timeout", st.peer)};
         if (!t.accepted) {
           t.ack.deliver(reason);
         } else {

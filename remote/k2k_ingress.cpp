@@ -50,12 +50,16 @@ struct transit {
   std::uint32_t hops = 0;
   k2k::receipt_policy policy = k2k::receipt_policy::final_outcome;
   trace_context trace;
-  bool acked = false;    ///< the broker took it in, and the bridge was told
+  bool acked = false; ///< the broker took it in, and the bridge was told
   /// A final receipt that came before the broker's acknowledgement.
   std::optional<k2k::receipt> early;
 };
 
 struct ingress_state {
+  // Not an aggregate: stateful_actor would try to construct one from its
+  // pointer (C++20 parenthesized aggregate init).
+  ingress_state() = default;
+
   k2k::broker broker;
   std::unordered_map<std::uint64_t, transit> transits;
   std::uint64_t last_key = 0;
@@ -102,9 +106,8 @@ expected<k2k::envelope> rebuild(k2k_wire_envelope& w) {
   env.hops = w.hops;
   // The time left when the bridge sent it: the deadline moves by the
   // transit time, as clocks of two machines cannot be compared.
-  env.deadline = w.remaining_ns < 0
-                   ? steady::time_point::max()
-                   : steady::now() + std::chrono::nanoseconds{w.remaining_ns};
+  env.deadline = w.remaining_ns < 0 ? steady::time_point::max()
+                                    : steady::now() + std::chrono::nanoseconds{w.remaining_ns};
   env.trace = from_wire(w.trace);
   env.message = std::move(*msg);
   return env;
@@ -213,13 +216,15 @@ behavior ingress_impl(ingress_actor* self, k2k::broker broker) {
                   on_outcome(self, key, broken_receipt(i->second, err));
               });
     },
-    [self](k2k_ingress_hold& h) {
+    [self](k2k_ingress_hold& h) -> result<k2k::receipt> {
       auto& st = self->state;
       auto i = st.transits.find(h.key);
       if (i == st.transits.end())
-        return;
-      i->second.env.reply_to = self->make_response_promise<k2k::receipt>();
+        return error{sec::broken_promise, "the K2K transit ended before its hand-over"};
+      auto rp = self->make_response_promise<k2k::receipt>();
+      i->second.env.reply_to = rp;
       hand_over(self, h.key);
+      return rp;
     },
   };
 }

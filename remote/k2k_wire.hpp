@@ -41,9 +41,8 @@ struct k2k_wire_trace {
 };
 template <class Inspector>
 bool inspect(Inspector& f, k2k_wire_trace& x) {
-  return f.object(x).fields(f.field("trace_high", x.trace_high),
-                            f.field("trace_low", x.trace_low), f.field("span_id", x.span_id),
-                            f.field("flags", x.flags));
+  return f.object(x).fields(f.field("trace_high", x.trace_high), f.field("trace_low", x.trace_low),
+                            f.field("span_id", x.span_id), f.field("flags", x.flags));
 }
 RINGACTOR_TYPE(k2k_wire_trace, "ringactor.remote.k2k_trace")
 
@@ -70,11 +69,10 @@ struct k2k_wire_envelope {
 template <class Inspector>
 bool inspect(Inspector& f, k2k_wire_envelope& x) {
   return f.object(x).fields(f.field("seq", x.seq), f.field("id", x.id), f.field("stamp", x.stamp),
-                            f.field("destination", x.destination),
-                            f.field("priority", x.priority), f.field("policy", x.policy),
-                            f.field("hops", x.hops), f.field("remaining_ns", x.remaining_ns),
-                            f.field("trace", x.trace), f.field("payload_type", x.payload_type),
-                            f.field("payload", x.payload));
+                            f.field("destination", x.destination), f.field("priority", x.priority),
+                            f.field("policy", x.policy), f.field("hops", x.hops),
+                            f.field("remaining_ns", x.remaining_ns), f.field("trace", x.trace),
+                            f.field("payload_type", x.payload_type), f.field("payload", x.payload));
 }
 RINGACTOR_TYPE(k2k_wire_envelope, "ringactor.remote.k2k_envelope")
 
@@ -115,11 +113,10 @@ struct k2k_wire_receipt {
 };
 template <class Inspector>
 bool inspect(Inspector& f, k2k_wire_receipt& x) {
-  return f.object(x).fields(f.field("seq", x.seq), f.field("id", x.id),
-                            f.field("status", x.status), f.field("destination", x.destination),
-                            f.field("next_hop", x.next_hop), f.field("hops", x.hops),
-                            f.field("stamp", x.stamp), f.field("reason", x.reason),
-                            f.field("trace", x.trace));
+  return f.object(x).fields(f.field("seq", x.seq), f.field("id", x.id), f.field("status", x.status),
+                            f.field("destination", x.destination), f.field("next_hop", x.next_hop),
+                            f.field("hops", x.hops), f.field("stamp", x.stamp),
+                            f.field("reason", x.reason), f.field("trace", x.trace));
 }
 RINGACTOR_TYPE(k2k_wire_receipt, "ringactor.remote.k2k_receipt")
 

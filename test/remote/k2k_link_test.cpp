@@ -76,9 +76,11 @@ public:
       ::close(stdin_);
     if (pid_ > 0) {
       // A clean stop first; a process that does not exit in 10 s is killed.
-      for (int i = 0; i < 1000 && !reaped(); ++i)
+      // reaped() sets pid_ to -1: never signal or wait for that (-1 is
+      // every process, or every child).
+      for (int i = 0; i < 1000 && pid_ > 0 && !reaped(); ++i)
         std::this_thread::sleep_for(10ms);
-      if (!reaped()) {
+      if (pid_ > 0 && !reaped()) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
       }
@@ -111,11 +113,14 @@ public:
   /// Polls `queued` until the broker holds `n` queued messages (within 10 s).
   bool wait_queued(std::size_t n) {
     auto want = "queued " + std::to_string(n);
+    std::string last;
     for (int i = 0; i < 500; ++i) {
-      if (command("queued") == want)
+      last = command("queued");
+      if (last == want)
         return true;
       std::this_thread::sleep_for(20ms);
     }
+    MESSAGE("waiting for '", want, "', the last answer was '", last, "'");
     return false;
   }
 
@@ -130,6 +135,7 @@ public:
   }
 
   void kill9() {
+    REQUIRE(pid_ > 0);
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
@@ -387,7 +393,25 @@ TEST_CASE("with the remote endpoint busy, a high-priority message sent after nor
   REQUIRE(b.wait_logged("gate", 1));
   for (std::int64_t i = 1; i <= 5; ++i)
     sends.send(static_cast<std::size_t>(i), k2k::make_send("gate", probe{i, ""}));
-  REQUIRE(b.wait_queued(5));
+  if (!b.wait_queued(5)) {
+    scoped_actor self{a.sys};
+    auto st = self->request(a.broker, 5s, k2k::get_stats{}).get();
+    REQUIRE(st);
+    auto ep = st->endpoint("to-b");
+    REQUIRE(ep);
+    MESSAGE("A: accepted ", st->accepted, " forwarded ", st->forwarded, " dropped ",
+            st->dropped.total(), " to-b queue ", ep->queue_depth, " in flight ", ep->in_flight,
+            " gate log ", b.log("gate").size(), " sink log ", b.log("sink").size());
+    sends.wait(6, 10s);
+    for (std::size_t i = 0; i < 6; ++i) {
+      auto ans = sends.answer(i);
+      if (ans.first && *ans.first)
+        MESSAGE(i, ": ", to_string((*ans.first)->status), " ", to_string((*ans.first)->reason));
+      else if (ans.first)
+        MESSAGE(i, ": error ", to_string(ans.first->error()));
+    }
+    FAIL("not queued");
+  }
   sends.send(6, k2k::make_send("gate", probe{6, ""}, k2k::priority::high));
   REQUIRE(b.wait_queued(6));
   REQUIRE(b.command("open") == "ok");

@@ -60,8 +60,11 @@ struct seq_log {
 struct open_gate {};
 
 struct gate_state {
+  // Not an aggregate: stateful_actor would construct an aggregate from its
+  // pointer (C++20 parenthesized aggregate init), setting `open` to true.
+  gate_state() = default;
   bool open = false;
-  std::vector<response_promise> held;
+  std::vector<typed_response_promise<void>> held;
 };
 
 /// Reads one line from stdin within `timeout`; false at EOF or timeout.
@@ -94,8 +97,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   actor_system sys{actor_system_config{}.set_workers(2)};
-  auto clock = std::make_shared<k2k::hybrid_clock>(
-    static_cast<std::uint32_t>(std::stoul(argv[3])));
+  auto clock = std::make_shared<k2k::hybrid_clock>(static_cast<std::uint32_t>(std::stoul(argv[3])));
   auto broker = k2k::spawn_broker(sys, {.clock = clock, .name = argv[1]});
   auto sink_log = std::make_shared<seq_log>();
   auto gate_log = std::make_shared<seq_log>();
@@ -103,10 +105,13 @@ int main(int argc, char** argv) {
     return {[sink_log](probe p) { sink_log->add(p.seq); }};
   });
   auto gate = sys.spawn([gate_log](stateful_actor<gate_state>* self) -> behavior {
-    return {[self, gate_log](probe p) {
+    return {[self, gate_log](probe p) -> result<void> {
               gate_log->add(p.seq);
-              if (!self->state.open)
-                self->state.held.push_back(self->make_untyped_response_promise());
+              if (self->state.open)
+                return {};
+              auto rp = self->make_response_promise<void>();
+              self->state.held.push_back(rp);
+              return rp;
             },
             [self](open_gate) {
               self->state.open = true;
@@ -117,9 +122,7 @@ int main(int argc, char** argv) {
   });
   scoped_actor self{sys};
   bool ok = self->request(broker, 5s, k2k::register_endpoint{"sink", sink}).get().has_value()
-            && self->request(broker, 5s, k2k::register_endpoint{"gate", gate, 1})
-                 .get()
-                 .has_value();
+            && self->request(broker, 5s, k2k::register_endpoint{"gate", gate, 1}).get().has_value();
   if (!ok) {
     std::fprintf(stderr, "registering the endpoints failed\n");
     return 1;
@@ -146,8 +149,7 @@ int main(int argc, char** argv) {
     if (cmd == "link") {
       std::string where, service, endpoint;
       in >> where >> service >> endpoint;
-      auto r = remote::link_broker(**n, broker, where, service, endpoint,
-                                   {.clock = clock});
+      auto r = remote::link_broker(**n, broker, where, service, endpoint, {.clock = clock});
       reply(r ? "ok" : "error " + to_string(r.error()));
     } else if (cmd == "route") {
       std::string dest, next;
