@@ -44,7 +44,9 @@ const char* const secret = "k2k-test-cluster-secret";
 /// by closing stdin (or killed) and reaped.
 class broker_process {
 public:
-  broker_process(const std::string& name, std::uint32_t clock_id) {
+  /// `clock_ahead`: the broker's clock runs that far ahead of the system clock.
+  broker_process(const std::string& name, std::uint32_t clock_id,
+                 std::chrono::microseconds clock_ahead = {}) {
     int in[2];
     int out[2];
     REQUIRE(::pipe(in) == 0);
@@ -55,7 +57,8 @@ public:
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_addclose(&fa, in[1]);
     posix_spawn_file_actions_addclose(&fa, out[0]);
-    std::vector<std::string> all{RINGACTOR_K2K_NODE, name, secret, std::to_string(clock_id)};
+    std::vector<std::string> all{RINGACTOR_K2K_NODE, name, secret, std::to_string(clock_id),
+                                 std::to_string(clock_ahead.count())};
     std::vector<char*> argv;
     for (auto& a : all)
       argv.push_back(a.data());
@@ -179,11 +182,17 @@ struct local_node {
   static constexpr std::uint32_t clock_id = 1;
 
   actor_system sys{actor_system_config{}.set_workers(2)};
-  std::shared_ptr<k2k::hybrid_clock> clock = std::make_shared<k2k::hybrid_clock>(clock_id);
-  k2k::broker broker = k2k::spawn_broker(sys, {.clock = clock, .name = "node-a"});
+  std::shared_ptr<k2k::hybrid_clock> clock;
+  k2k::broker broker;
   std::unique_ptr<remote::node> node;
 
-  local_node() {
+  /// `clock_ahead`: the broker's clock runs that far ahead of the system clock.
+  explicit local_node(std::chrono::microseconds clock_ahead = {}) {
+    k2k::hlc_config clock_cfg;
+    auto ahead = static_cast<std::uint64_t>(clock_ahead.count());
+    clock_cfg.physical_time = [ahead] { return k2k::hybrid_clock::system_time_us() + ahead; };
+    clock = std::make_shared<k2k::hybrid_clock>(clock_id, clock_cfg);
+    broker = k2k::spawn_broker(sys, {.clock = clock, .name = "node-a"});
     remote::node_config cfg;
     cfg.name = "node-a";
     cfg.cluster_secret = secret;
@@ -337,10 +346,10 @@ TEST_CASE("a payload without a binary form is refused at the bridge, and the sen
   CHECK(b.log("sink") == std::vector<std::int64_t>{3});
 }
 
-TEST_CASE("the receipt's HLC stamp is after the send's stamp across processes, and merges into "
-          "the sender's clock") {
+TEST_CASE("the receiving broker merges the envelope's HLC stamp: the receipt's stamp is after "
+          "the send's, with the sender's clock ahead") {
   broker_process b{"node-b", 2};
-  local_node a;
+  local_node a{2s}; // B's physical time is 2 s behind A's stamps
   REQUIRE(remote::link_broker(*a.node, a.broker, b.address(), "broker", "to-b",
                               {.clock = a.clock}));
   a.route("sink", "to-b");
@@ -351,9 +360,37 @@ TEST_CASE("the receipt's HLC stamp is after the send's stamp across processes, a
     CHECK(r->id.node == local_node::clock_id);
     CHECK(r->stamp.node == 2);
     CHECK(r->id < r->stamp);
-    // The bridge merged B's stamp: A's next stamp comes after it.
+  }
+}
+
+TEST_CASE("the bridge merges the receipt's HLC stamp into the sender's clock, with the remote "
+          "clock ahead") {
+  broker_process b{"node-b", 2, 2s}; // A's physical time is 2 s behind B's stamps
+  local_node a;
+  REQUIRE(remote::link_broker(*a.node, a.broker, b.address(), "broker", "to-b",
+                              {.clock = a.clock}));
+  a.route("sink", "to-b");
+  for (int i = 0; i < 5; ++i) {
+    auto r = a.send(k2k::make_send("sink", probe{i, ""}));
+    REQUIRE_MESSAGE(r, to_string(r.error()));
+    REQUIRE(r->status == k2k::delivery_status::delivered);
+    CHECK(r->stamp.node == 2);
+    // A's next stamp comes after the receipt's.
     CHECK(r->stamp < a.clock->tick());
   }
+}
+
+TEST_CASE("an envelope stamped beyond the receiving broker's skew bound is rejected with "
+          "clock_skew") {
+  broker_process b{"node-b", 2};
+  local_node a{120s}; // the default bound is 60 s
+  REQUIRE(remote::link_broker(*a.node, a.broker, b.address(), "broker", "to-b"));
+  a.route("sink", "to-b");
+  auto r = a.send(k2k::make_send("sink", probe{1, ""}));
+  REQUIRE_MESSAGE(r, to_string(r.error()));
+  CHECK(r->status == k2k::delivery_status::rejected);
+  CHECK(r->reason == k2k::errc::clock_skew);
+  CHECK(b.log("sink").empty());
 }
 
 TEST_CASE("a 3-node K2K route with a loop ends in max_hops_exceeded with the hop count in the "

@@ -14,7 +14,9 @@
 //   queued                       -> "queued N" (the broker's queued messages)
 // It exits when stdin closes or after 120 s, or when killed.
 //
-//   k2k_node_process NAME SECRET CLOCK_ID
+//   k2k_node_process NAME SECRET CLOCK_ID [CLOCK_AHEAD_US]
+//
+// CLOCK_AHEAD_US sets the broker's clock that far ahead of the system clock.
 #include <poll.h>
 #include <unistd.h>
 
@@ -97,7 +99,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   actor_system sys{actor_system_config{}.set_workers(2)};
-  auto clock = std::make_shared<k2k::hybrid_clock>(static_cast<std::uint32_t>(std::stoul(argv[3])));
+  k2k::hlc_config clock_cfg;
+  if (argc > 4) {
+    auto ahead = std::stoull(argv[4]);
+    clock_cfg.physical_time = [ahead] { return k2k::hybrid_clock::system_time_us() + ahead; };
+  }
+  auto clock = std::make_shared<k2k::hybrid_clock>(static_cast<std::uint32_t>(std::stoul(argv[3])),
+                                                   clock_cfg);
   auto broker = k2k::spawn_broker(sys, {.clock = clock, .name = argv[1]});
   auto sink_log = std::make_shared<seq_log>();
   auto gate_log = std::make_shared<seq_log>();
