@@ -140,6 +140,8 @@ def test_a_numpy_array_in_a_message_field_is_scaled_by_a_kernel_without_a_copy(s
     assert kernel.request(msg, timeout=10.0) == 1_000_000
     expect = (np.arange(1_000_000, dtype=np.float32) % 1000) * 2
     assert np.array_equal(frame, expect)  # the kernel wrote the array's own memory
+    out = np.from_dlpack(msg.buf)  # and NumPy reads the message's buffer in place
+    assert address(out) == address(frame) and np.array_equal(out, expect)
 
 
 def test_a_device_buffer_in_a_reply_comes_back_as_a_device_buffer_numpy_reads(system):
