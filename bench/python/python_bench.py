@@ -7,8 +7,8 @@
   {"bench":"python_actor_throughput","impl":"python","messages_per_s":..}
 
 python_request: a blocking request of a shop.order to a typed C++ actor
-(reply shop.score), round trip from Python (conversion through the JSON
-codec both ways) against the same request made by a scoped_actor in C++
+(reply shop.score), round trip from Python (the objects written and read in
+the types' binary form, python/src/typed_values.hpp) against the same request made by a scoped_actor in C++
 (_ringactor_testing.time_scorer_requests) in the same run and system.
 python_actor_throughput: messages a Python actor handles per second (sent
 from Python, the last one a request so the count is complete).

@@ -5,7 +5,12 @@ Every named, inspectable type registered in C++ (``RINGACTOR_TYPE(order,
 Objects are constructed by keyword with every field (an ``optional<T>`` field
 may be left out: None); a value of the wrong type, a missing field or an
 unknown keyword raises TypeError naming the type and the field. Values cross
-to C++ through the type's JSON codec.
+to C++ without text (the extension writes the type's binary form from the
+fields: python/src/typed_values.hpp), or through the type's JSON codec for
+the field kinds that path leaves to it (variants, actor handles, errors,
+described enums). In-process types (python/src/inprocess_types.hpp), e.g. a
+kernel's request with a device_buffer field, are classes here too; a NumPy
+array in such a field becomes a DeviceBuffer when the object is made.
 
 The classes are built from the registry when a name is first looked up, and
 again when the registry has grown (an extension registered more types).
@@ -19,7 +24,7 @@ import json as _json
 import _ringactor
 
 _classes = {}
-_built_size = -1
+_built_size = None
 
 _INT_RANGES = {
     "i8": (-(2**7), 2**7 - 1),
@@ -146,6 +151,40 @@ def _checker(ftype):
     return None
 
 
+_DLPACK_DTYPES = {"f32": "float32", "f64": "float64", "i8": "int8", "i16": "int16",
+                  "i32": "int32", "i64": "int64", "u8": "uint8", "u16": "uint16",
+                  "u32": "uint32", "u64": "uint64"}
+
+
+def _adapter(ftype):
+    """A function adapt(owner, path, value) -> value for a field whose
+    Python value is converted when the object is made (None for others): a
+    device_buffer<T> field takes a DeviceBuffer of T's dtype, or anything
+    ``to_device_buffer`` takes (a NumPy array: no copy), checked here, before
+    anything is sent."""
+    kind, args = _generic(ftype)
+    if kind != "device_buffer" or not args:
+        return None
+    dtype = _DLPACK_DTYPES.get(args[0], args[0])
+
+    def adapt(owner, path, value):
+        from ringactor.buffers import DeviceBuffer, to_device_buffer
+
+        if DeviceBuffer is not None and isinstance(value, DeviceBuffer):
+            if value.released:
+                _fail(owner, path, ftype, value, "holds a released DeviceBuffer")
+            if value.dtype != dtype:
+                _fail(owner, path, ftype, value,
+                      f"expects {ftype}: the buffer holds {value.dtype}, not {dtype}")
+            return value
+        try:
+            return to_device_buffer(value, dtype=dtype, ndim=1)
+        except TypeError as e:
+            raise TypeError(f"{owner}: field '{path}' expects {ftype}: {e}") from None
+
+    return adapt
+
+
 def _plain(value):
     """The JSON-ready form of a field value (messages become dicts)."""
     if isinstance(value, Message):
@@ -191,19 +230,21 @@ class Message:
     __fields__ = ()
     __digest__ = 0
     __slots__ = ()
-    # Per field: (name, type, check or None, optional); and (name, convert
-    # or None) for values from JSON. Built with the class.
+    # Per field: (name, type, check or None, optional, adapt or None); and
+    # (name, convert or None) for values from JSON. Built with the class.
     _checks = ()
     _converts = ()
 
     def __init__(self, **kwargs):
         name = self.__ringactor_type__
         setter = object.__setattr__
-        for fname, ftype, check, optional in self._checks:
+        for fname, ftype, check, optional, adapt in self._checks:
             if fname in kwargs:
                 value = kwargs.pop(fname)
                 if check is not None:
                     check(name, fname, value)
+                elif adapt is not None:
+                    value = adapt(name, fname, value)
             elif optional:
                 value = None
             else:
@@ -249,7 +290,8 @@ def _make_class(entry):
         "__doc__": f"{name}: " + ", ".join(f"{f}: {t}" for f, t in fields),
         "__module__": "ringactor.types",
         "__qualname__": name,
-        "_checks": tuple((f, t, _checker(t), t.startswith("optional<")) for f, t in fields),
+        "_checks": tuple((f, t, _checker(t), t.startswith("optional<"), _adapter(t))
+                         for f, t in fields),
         "_converts": tuple((f, _converter(t)) for f, t in fields),
     }
     return type(name.rsplit(".", 1)[-1], (Message,), attrs)
@@ -259,7 +301,7 @@ def refresh(force=False):
     """Builds classes for the types registered since the last build, and
     checks those built before against the registry's digests."""
     global _built_size
-    size = _ringactor.registry_size()
+    size = (_ringactor.registry_size(), _ringactor.inprocess_type_count())
     if size == _built_size and not force:
         return
     for entry in _ringactor.registered_types():

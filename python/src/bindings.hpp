@@ -27,5 +27,7 @@ void bind_topics(py::module_& m);
 /// ringactor.DeviceBuffer: arrays to kernels and back (buffers.cpp; where
 /// DLPack's header is).
 void bind_buffers(py::module_& m);
+/// The capsule of the in-process message types (inprocess_types.cpp).
+void bind_inprocess_types(py::module_& m);
 
 } // namespace ringactor::python

@@ -9,12 +9,16 @@
 // before anything is adopted.
 #include "buffers.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <pybind11/stl.h>
+
+#include <ringactor/gpu/cuda_backend.hpp>
 
 #include "bindings.hpp"
 #include "errors.hpp"
@@ -105,10 +109,45 @@ std::string refusal(const DLTensor& t, const std::optional<std::string>& dtype,
   return {};
 }
 
+/// Where a buffer's memory goes: the CPU backend's (the array's own
+/// memory), or a CUDA device's (one copy).
+struct placement {
+  kernel_backend backend = kernel_backend::cpu;
+  int device = 0;
+};
+
+/// "cpu" (or None), "cuda" or "cuda:N"; RuntimeError when this process has
+/// no such CUDA device (no backend compiled in, no driver, no device).
+placement placement_of(const std::optional<std::string>& device) {
+  if (!device || *device == "cpu")
+    return {};
+  std::string_view d{*device};
+  if (d.substr(0, 4) != "cuda" || (d.size() > 4 && d[4] != ':'))
+    throw py::value_error("ringactor.DeviceBuffer: device is 'cpu', 'cuda' or 'cuda:N', not '"
+                          + *device + "'");
+  int index = 0;
+  if (d.size() > 5) {
+    auto r = std::from_chars(d.data() + 5, d.data() + d.size(), index);
+    if (r.ec != std::errc{} || r.ptr != d.data() + d.size() || index < 0)
+      throw py::value_error("ringactor.DeviceBuffer: no device index in '" + *device + "'");
+  }
+  if (!cuda_backend_compiled())
+    throw py::value_error("ringactor.DeviceBuffer: this process has no CUDA backend "
+                          "(libringactor-cuda is not linked in): device '"
+                          + *device + "' is not available");
+  if (index >= cuda_device_count())
+    throw py::value_error("ringactor.DeviceBuffer: CUDA device " + std::to_string(index)
+                          + " is not available (" + std::to_string(cuda_device_count())
+                          + " usable)");
+  return {kernel_backend::cuda, index};
+}
+
 /// Adopts the held tensor `h` (the caller built it; from here on it is
-/// owned by the buffer, or released on a refusal).
+/// owned by the buffer, or released on a refusal): without a copy on the
+/// CPU backend, with one copy into device memory on CUDA (the array is let
+/// go once the copy is done).
 py_device_buffer adopt(held_tensor* h, const std::optional<std::string>& dtype,
-                       std::optional<int> ndim) {
+                       std::optional<int> ndim, placement where = {}) {
   h->outer.manager_ctx = h;
   h->outer.deleter = outer_deleter;
   if (auto why = refusal(h->outer.dl_tensor, dtype, ndim); !why.empty()) {
@@ -116,14 +155,23 @@ py_device_buffer adopt(held_tensor* h, const std::optional<std::string>& dtype,
     throw py::type_error("ringactor.DeviceBuffer: " + why);
   }
   h->outer.dl_tensor.device = DLDevice{kDLCPU, 0};
-  auto any = from_dlpack_any(&h->outer, kernel_backend::cpu); // takes the tensor in every case
-  if (!any)
-    throw py::type_error("ringactor.DeviceBuffer: " + any.error().message());
-  return py_device_buffer{std::move(*any)};
+  std::optional<expected<any_device_buffer>> any;
+  {
+    // A CUDA copy may take a while; the tensor's deleter takes the GIL
+    // itself (release_held) when it runs.
+    std::optional<py::gil_scoped_release> nogil;
+    if (where.backend == kernel_backend::cuda)
+      nogil.emplace();
+    // Takes the tensor in every case (its deleter runs on a refusal).
+    any.emplace(from_dlpack_any(&h->outer, where.backend, where.device));
+  }
+  if (!*any)
+    throw py::type_error("ringactor.DeviceBuffer: " + any->error().message());
+  return py_device_buffer{std::move(**any)};
 }
 
 py_device_buffer from_dlpack_capsule(py::handle obj, const std::optional<std::string>& dtype,
-                                     std::optional<int> ndim) {
+                                     std::optional<int> ndim, placement where) {
   py::object capsule;
   try {
     capsule = obj.attr("__dlpack__")();
@@ -142,11 +190,11 @@ py_device_buffer from_dlpack_capsule(py::handle obj, const std::optional<std::st
   auto* h = new held_tensor;
   h->inner = tensor;
   h->outer.dl_tensor = tensor->dl_tensor;
-  return adopt(h, dtype, ndim);
+  return adopt(h, dtype, ndim, where);
 }
 
 py_device_buffer from_buffer(py::handle obj, const std::optional<std::string>& dtype,
-                             std::optional<int> ndim) {
+                             std::optional<int> ndim, placement where) {
   auto* h = new held_tensor;
   if (PyObject_GetBuffer(obj.ptr(), &h->view, PyBUF_RECORDS) != 0) {
     delete h;
@@ -177,14 +225,33 @@ py_device_buffer from_buffer(py::handle obj, const std::optional<std::string>& d
   }
   t.shape = h->shape.data();
   t.strides = h->strides.data();
-  return adopt(h, dtype, ndim);
+  return adopt(h, dtype, ndim, where);
 }
 
 py_device_buffer from_array(py::handle obj, std::optional<std::string> dtype,
-                            std::optional<int> ndim) {
+                            std::optional<int> ndim, std::optional<std::string> device) {
+  auto where = placement_of(device); // before anything is adopted
   if (py::hasattr(obj, "__dlpack__"))
-    return from_dlpack_capsule(obj, dtype, ndim);
-  return from_buffer(obj, dtype, ndim);
+    return from_dlpack_capsule(obj, dtype, ndim, where);
+  return from_buffer(obj, dtype, ndim, where);
+}
+
+/// A copy of `self`'s elements in host memory (one device-to-host copy for
+/// a CUDA buffer; a plain copy of host memory).
+py_device_buffer to_host(const py_device_buffer& self) {
+  if (!self.buf)
+    throw py::value_error("ringactor.DeviceBuffer: the buffer was released or handed on");
+  auto bytes = static_cast<std::size_t>(self.buf.size()) * self.buf.element_size();
+  auto memory = shared_region::allocate_host(std::max<std::size_t>(bytes, 1));
+  if (bytes > 0) {
+    py::gil_scoped_release nogil;
+    if (self.buf.host_visible())
+      std::memcpy(memory.host(), self.buf.host_data(), bytes);
+    else
+      copy_device_to_host(memory.host(), static_cast<const std::byte*>(self.buf.device_data()),
+                          bytes);
+  }
+  return py_device_buffer{any_device_buffer{std::move(memory), self.buf.size(), self.buf.dtype()}};
 }
 
 void capsule_destructor(PyObject* capsule) {
@@ -202,9 +269,14 @@ void bind_buffers(py::module_& m) {
   py::class_<py_device_buffer>(m, "DeviceBuffer",
                                "A device buffer for kernels (CPU backend: the array's own memory).")
     .def_static("from_array", &from_array, py::arg("array"), py::arg("dtype") = py::none(),
-                py::arg("ndim") = py::none(),
-                "Adopts `array` (__dlpack__, else the buffer protocol) without a copy; "
-                "TypeError for a dtype, rank or layout the kernel cannot take.")
+                py::arg("ndim") = py::none(), py::arg("device") = py::none(),
+                "Adopts `array` (__dlpack__, else the buffer protocol) without a copy, or with "
+                "device='cuda[:N]' copies it once into that device's memory; TypeError for a "
+                "dtype, rank or layout the kernel cannot take, ValueError for a device this "
+                "process does not have.")
+    .def("to_host", &to_host,
+         "A copy of the elements in host memory, as a new DeviceBuffer (for a CUDA buffer: one "
+         "copy back from the device; np.from_dlpack reads the result).")
     .def(
       "__dlpack__",
       [](py_device_buffer& self, py::object stream) {
@@ -212,6 +284,10 @@ void bind_buffers(py::module_& m) {
           throw py::type_error("ringactor.DeviceBuffer: host memory takes no stream");
         if (!self.buf)
           throw py::buffer_error("ringactor.DeviceBuffer: the buffer was released or handed on");
+        if (!self.buf.host_visible())
+          throw py::buffer_error("ringactor.DeviceBuffer: the buffer is in CUDA device memory, "
+                                 "which NumPy cannot read: copy it back with buf.to_host() "
+                                 "(one copy), then np.from_dlpack that");
         DLManagedTensor* t = to_dlpack(std::move(self.buf));
         return py::reinterpret_steal<py::object>(PyCapsule_New(t, "dltensor", capsule_destructor));
       },

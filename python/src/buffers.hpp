@@ -40,6 +40,16 @@ struct py_device_buffer {
                             detail::unchecked_buffer, 0};
   }
 
+  /// A buffer that views `n` elements of host memory at `data` without
+  /// owning them (a device_buffer in a reply: inprocess_types.hpp). Inline,
+  /// as check_dtype.
+  static py_device_buffer view_of(const void* data, std::uint64_t n, DLDataType dtype) {
+    auto* p = static_cast<std::byte*>(const_cast<void*>(data));
+    return py_device_buffer{any_device_buffer{
+      shared_region{p, p, static_cast<std::size_t>(n) * (dtype.bits / 8u), nullptr, nullptr}, n,
+      dtype}};
+  }
+
   /// Raises ValueError for a released buffer, TypeError when `want` is not
   /// its dtype. Inline: other extensions call it, and the extensions of a
   /// process do not see each other's symbols.

@@ -11,6 +11,7 @@ PYBIND11_MODULE(_ringactor, m) {
   bind_actors(m);
   bind_supervision(m);
   bind_topics(m);
+  bind_inprocess_types(m);
 #if RINGACTOR_PYTHON_BUFFERS
   bind_buffers(m);
 #endif

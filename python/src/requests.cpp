@@ -94,10 +94,16 @@ py::object blocking_request(const py_handle& dest, py::handle msg, double timeou
   auto w = std::make_shared<waiter>();
   auto ticket = send_request(dest, std::move(x), timeout, [w](mailbox_element* x, const error* e) {
     auto out = outcome_of(x, e);
-    std::lock_guard guard{w->mtx};
-    w->outcome.emplace(std::move(out));
-    w->ready.store(true, std::memory_order_release); // pairs with the spin's acquire load
-    w->cv.notify_all();
+    {
+      std::lock_guard guard{w->mtx};
+      w->outcome.emplace(std::move(out));
+      w->ready.store(true, std::memory_order_release); // pairs with the spin's acquire load
+    }
+    // After unlocking, to the one waiter: woken under the lock, the
+    // requester would at once block on the mutex again (perf of the smoke
+    // bench showed the lock's futex wait and wake). `w` outlives the call:
+    // this callback holds it.
+    w->cv.notify_one();
   });
   if (spin_time().count() > 0) {
     py::gil_scoped_release nogil;
@@ -123,7 +129,7 @@ py::object blocking_request(const py_handle& dest, py::handle msg, double timeou
       throw py::error_already_set();
     }
   }
-  std::unique_lock guard{w->mtx}; // the callback may still hold it (notify_all)
+  std::unique_lock guard{w->mtx}; // a spinning requester may see `ready` before the unlock
   auto out = std::move(*w->outcome);
   guard.unlock();
   if (!out)

@@ -4,6 +4,8 @@
 #include <ringactor/type_registry.hpp>
 
 #include "bindings.hpp"
+#include "inprocess_types.hpp"
+#include "typed_values.hpp"
 
 namespace ringactor::python {
 
@@ -44,6 +46,25 @@ void bind_types(py::module_& m) {
         s["category"] = e.category;
         out.append(s);
       }
+      // In-process types (a device_buffer field): no schema in the
+      // registry, no wire form; their digest covers their name and fields.
+      for (auto& t : inprocess_table().list()) {
+        py::dict s;
+        s["name"] = t->name;
+        py::list fields;
+        std::string text = t->name;
+        for (auto& [fname, ftype] : t->fields) {
+          fields.append(py::make_tuple(fname, ftype));
+          text += "|" + fname + ":" + ftype;
+        }
+        s["fields"] = fields;
+        s["enumerators"] = py::list();
+        s["nested"] = py::list();
+        s["stable_id"] = wire::fnv1a64(t->name);
+        s["digest"] = wire::fnv1a64(text);
+        s["category"] = "inprocess";
+        out.append(s);
+      }
       return out;
     },
     "The named, inspectable types of the wire layer's registry with a JSON form: one dict "
@@ -63,6 +84,21 @@ void bind_types(py::module_& m) {
       return py::int_(e->digest);
     },
     "The schema digest of the registered type `name`, or None.");
+  m.def(
+    "inprocess_type_count", [] { return inprocess_table().size(); },
+    "How many in-process types (inprocess_types.hpp) extensions described (ringactor.types "
+    "rebuilds when they grow too).");
+  m.def(
+    "typed_path", [](const std::string& name) { return has_typed_plan(name); },
+    "Whether values of the registered type `name` cross without text (typed_values.hpp); "
+    "false: through its JSON codec.");
+  m.def(
+    "typed_conversions",
+    [] {
+      auto c = typed_conversions();
+      return py::make_tuple(c.to_cpp, c.to_python);
+    },
+    "(to C++, to Python): values converted through the direct path so far.");
 }
 
 } // namespace ringactor::python

@@ -185,6 +185,13 @@ expected<detached_value> detach(mailbox_element& x) {
                  std::vector<std::string>, std::map<std::string, std::int64_t>,
                  std::map<std::string, double>, std::map<std::string, std::string>>(x, out))
     return out;
+  if (auto t = inprocess_table().find(x.type))
+    return detached_value{inprocess_value{t, t->copy(x.payload())}};
+  if (auto typed = typed_detach(x)) {
+    if (!*typed)
+      return typed->error();
+    return detached_value{std::move(**typed)};
+  }
   auto* entry = codecs().find(x.type);
   if (entry == nullptr)
     return error{sec::unexpected_response,
@@ -213,6 +220,20 @@ py::object to_python(detached_value x, const std::shared_ptr<system_box>& box) {
                            || std::is_same_v<T, std::map<std::string, double>>
                            || std::is_same_v<T, std::map<std::string, std::string>>) {
         return dict_of(v);
+      } else if constexpr (std::is_same_v<T, typed_bytes>) {
+        return typed_to_python(v);
+      } else if constexpr (std::is_same_v<T, inprocess_value>) {
+        static PyObject* get = nullptr; // see python_objects.hpp
+        auto cls = cached_attr(get, "ringactor.types", "get")(v.type->name);
+        auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+        auto no_args = py::tuple(0);
+        auto obj = py::reinterpret_steal<py::object>(type->tp_new(type, no_args.ptr(), nullptr));
+        if (!obj)
+          throw py::error_already_set();
+        auto values = py::reinterpret_steal<py::tuple>(v.type->values(v.value.get()));
+        for (std::size_t i = 0; i < v.type->fields.size(); ++i)
+          obj.attr(py::str(v.type->fields[i].first)) = values[i];
+        return obj;
       } else if constexpr (std::is_same_v<T, json_value>) {
         static PyObject* from_json = nullptr; // see python_objects.hpp
         return cached_attr(from_json, "ringactor.types", "_from_json")(v.type, py::bytes(v.text));
@@ -319,7 +340,11 @@ mailbox_element_ptr to_element(actor_system& /*sys*/, py::handle obj) {
                          "all str values");
   }
   if (py::hasattr(obj, "__ringactor_type__")) {
+    if (auto x = typed_to_element(obj))
+      return x;
     auto name = obj.attr("__ringactor_type__").cast<std::string>();
+    if (auto t = inprocess_table().find(name))
+      return t->to_element(obj.ptr());
     auto* entry = codecs().find(name);
     if (entry == nullptr)
       raise_error(error{wire_errc::unknown_type,

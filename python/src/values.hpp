@@ -5,13 +5,16 @@
 // str -> std::string, bytes -> std::vector<std::byte>, a list of ints,
 // floats or strs -> std::vector of the same, a dict of str to int, float or
 // str -> std::map<std::string, ...>, and an object of a class in
-// ringactor.types -> the registered C++ type, through the type registry's
-// JSON codec (a value the codec refuses is a WireError naming the field).
+// ringactor.types -> the registered C++ type, through its binary form
+// written from the object (typed_values.hpp), or through the registry's
+// JSON codec for a type that path does not take (a value either refuses is
+// a WireError naming the field).
 //
 // C++ -> Python (detach without the GIL, then to_python with it): the same
 // table backwards (every integer width, float and double), error values as
 // exceptions, and any type with a JSON codec in the registry as an object
-// of its ringactor.types class. A py_value crosses unconverted both ways;
+// of its ringactor.types class (read from its binary form where
+// typed_values.hpp has a plan for it, else from its JSON text). A py_value crosses unconverted both ways;
 // a pool's and a supervisor's statistics come back as the objects
 // supervision.cpp binds. detach copies what the runtime owns (a
 // reply element lives only during its callback) so that the GIL is taken
@@ -36,6 +39,8 @@
 
 #include "gil.hpp"
 #include "handle.hpp"
+#include "inprocess_types.hpp"
+#include "typed_values.hpp"
 
 namespace ringactor::python {
 
@@ -58,13 +63,19 @@ struct json_value {
   std::string text;
 };
 
+/// A value of an in-process type (inprocess_types.hpp), copied.
+struct inprocess_value {
+  std::shared_ptr<const inprocess_type> type;
+  std::shared_ptr<const void> value;
+};
+
 /// A C++ value copied out of a message, held without the GIL.
 using detached_value = std::variant<
   std::monostate, bool, std::int64_t, std::uint64_t, double, std::string, std::vector<std::byte>,
   std::vector<std::int64_t>, std::vector<double>, std::vector<std::string>,
   std::map<std::string, std::int64_t>, std::map<std::string, double>,
-  std::map<std::string, std::string>, json_value, error, py_value, supervision::pool_stats,
-  supervision::supervisor_counts, std::vector<supervision::child_info>>;
+  std::map<std::string, std::string>, typed_bytes, inprocess_value, json_value, error, py_value,
+  supervision::pool_stats, supervision::supervisor_counts, std::vector<supervision::child_info>>;
 
 /// Copies the payload of `x`; an error for a type with no Python form
 /// (neither in the table above nor in the registry with a JSON codec).

@@ -13,9 +13,11 @@
 #include <ringactor/all.hpp>
 #include <ringactor/gpu/device_buffer.hpp>
 #include <ringactor/gpu/kernel_actor.hpp>
+#include <ringactor/type_registry.hpp>
 
 #include "buffers.hpp"
 #include "handle.hpp"
+#include "inprocess_types.hpp"
 
 namespace buffers_testing {
 
@@ -44,7 +46,30 @@ struct scaler {
   }
 };
 
+/// What the viewer kernel answers: the buffer it scaled and the count.
+struct scaled {
+  device_buffer<float> buf;
+  std::uint64_t n;
+};
+
+/// The scaler that answers with the buffer itself (a device_buffer in a
+/// reply: ringactor.DeviceBuffer views it).
+struct viewer {
+  using inputs = message_list<scale>;
+
+  template <class Ctx>
+  RINGACTOR_DEVICE scaled handle(Ctx& ctx, const scale& m) const {
+    return scaled{m.buf, scaler{}.handle(ctx, m)};
+  }
+};
+
+// Named, without inspect(): the registry has no codec for them, so no
+// network edge can carry their buffers' addresses.
+RINGACTOR_TYPE(scale, "buffers_testing.scale")
+RINGACTOR_TYPE(scaled, "buffers_testing.scaled")
+
 using scaler_if = typed_actor<result<std::uint64_t>(scale)>;
+using viewer_if = typed_actor<result<scaled>(scale)>;
 
 } // namespace buffers_testing
 
@@ -52,6 +77,7 @@ namespace {
 
 namespace py = pybind11;
 using namespace ringactor;
+using ringactor::python::member;
 using ringactor::python::py_device_buffer;
 using ringactor::python::system_box;
 using box_ptr = std::shared_ptr<system_box>;
@@ -60,6 +86,35 @@ using box_ptr = std::shared_ptr<system_box>;
 
 PYBIND11_MODULE(_ringactor_buffers_testing, m) {
   m.doc() = "Test-only kernel for ringactor.DeviceBuffer";
+  // The kernel's messages as ringactor.types classes: device_buffer fields
+  // travel only in the process (inprocess_types.hpp).
+  ringactor::python::add_inprocess_type<buffers_testing::scale>(
+    "buffers_testing.scale", member("buf", &buffers_testing::scale::buf),
+    member("factor", &buffers_testing::scale::factor));
+  ringactor::python::add_inprocess_type<buffers_testing::scaled>(
+    "buffers_testing.scaled", member("buf", &buffers_testing::scaled::buf),
+    member("n", &buffers_testing::scaled::n));
+  m.def(
+    "spawn_viewer",
+    [](const box_ptr& box, const std::string& name) {
+      kernel_config cfg;
+      cfg.backend = kernel_backend::cpu;
+      cfg.grid = {.blocks = 2, .threads = 2};
+      auto k = spawn_kernel<buffers_testing::viewer_if>(box->sys, buffers_testing::viewer{}, cfg);
+      if (auto r = box->sys.registry().put(name, k); !r)
+        throw std::runtime_error(to_string(r.error()));
+    },
+    py::arg("system"), py::arg("name"),
+    "Spawns the viewer kernel (CPU backend: scales, answers with the buffer), registered as "
+    "`name`.");
+  m.def(
+    "wire_codecs",
+    [](const std::string& name) {
+      // What a network edge could reach: the registry's codecs of the type.
+      auto e = type_registry::global().find(name);
+      return py::make_tuple(e && e->json.load != nullptr, e && e->binary.load != nullptr);
+    },
+    py::arg("name"), "(has a JSON codec, has a binary codec) of the registered type `name`.");
   m.def(
     "spawn_scaler",
     [](const box_ptr& box, const std::string& name) {

@@ -110,3 +110,62 @@ def test_nested_optional_and_map_fields_are_checked_and_cross_both_ways(system):
         ra.types.shop.basket(orders=[], discounts={"x": "big"})
     with pytest.raises(TypeError, match=r"field 'owner' expects string"):
         ra.types.shop.basket(orders=[], owner=5, discounts={})
+
+
+def test_registered_types_cross_without_json_both_ways(scorer):
+    # shop.order to the C++ scorer and shop.score back: one direct conversion
+    # each way, no text (the JSON path does not count).
+    assert ra._ringactor.typed_path("shop.order") and ra._ringactor.typed_path("shop.score")
+    to_cpp, to_python = ra._ringactor.typed_conversions()
+    reply = scorer.request(ra.types.shop.order(id=7, qty=3, tags=["gift"]), timeout=1.0)
+    assert reply == ra.types.shop.score(order_id=7, value=4.5, grade="gift")
+    assert ra._ringactor.typed_conversions() == (to_cpp + 1, to_python + 1)
+
+
+def test_every_field_kind_of_the_direct_path_crosses_both_ways(system, testing):
+    sample = ra.types.shop.sample
+    order = ra.types.shop.order
+    value = sample(i8=-128, u8=255, i16=-32768, u16=65535, u32=2**32 - 1, u64=2**64 - 1,
+                   f32=4.2, flag=True, triple=[1, -2, 3], wait=250, lvl=2,
+                   first=order(id=1, qty=2, tags=["a", "b"]), groups={"x": [1, 2], "y": []})
+    echo = system.spawn(lambda msg: msg)
+    back = echo.request(value, timeout=1.0)
+    assert type(back) is sample and back == value
+    assert back.f32 == 4.2  # the float's shortest text, as the JSON path read it
+    assert type(back.first) is order
+    empty = sample(i8=0, u8=0, i16=0, u16=0, u32=0, u64=0, f32=0.0, flag=False,
+                   triple=[0, 0, 0], wait=0, lvl=1, groups={})
+    assert echo.request(empty, timeout=1.0) == empty and empty.first is None
+
+
+def test_a_type_the_direct_path_does_not_take_keeps_the_json_codec(system, testing):
+    assert not ra._ringactor.typed_path("shop.tagged")
+    echo = system.spawn(lambda msg: msg)
+    value = ra.types.shop.tagged(tag={"1": "red"})
+    before = ra._ringactor.typed_conversions()
+    assert echo.request(value, timeout=1.0) == value
+    assert ra._ringactor.typed_conversions() == before
+
+
+def test_a_value_set_past_the_checks_raises_wire_error_naming_the_field_path(system, testing):
+    echo = system.spawn(lambda msg: msg)
+    sample = ra.types.shop.sample
+    value = sample(i8=0, u8=0, i16=0, u16=0, u32=0, u64=0, f32=0.0, flag=False,
+                   triple=[0, 0, 0], wait=0, lvl=1,
+                   first=ra.types.shop.order(id=1, qty=2, tags=[]), groups={})
+    object.__setattr__(value.first, "tags", ["a", 5])
+    with pytest.raises(ra.WireError, match=r"shop\.sample: field 'first\.tags\[1\]' expects "
+                                           r"string, got int 5"):
+        echo.request(value, timeout=1.0)
+    object.__setattr__(value.first, "tags", [])
+    object.__setattr__(value, "u8", 256)
+    with pytest.raises(ra.WireError, match=r"field 'u8' expects u8: int 256 is out of range"):
+        echo.request(value, timeout=1.0)
+    object.__setattr__(value, "u8", 0)
+    object.__setattr__(value, "triple", [1, 2])
+    with pytest.raises(ra.WireError, match=r"field 'triple' expects array<i32,3>: 2 items"):
+        echo.request(value, timeout=1.0)
+    object.__setattr__(value, "triple", [0, 0, 0])
+    object.__setattr__(value, "f32", float("nan"))
+    with pytest.raises(ra.WireError, match=r"f32"):  # the binary loader refuses NaN
+        echo.request(value, timeout=1.0)

@@ -3,11 +3,13 @@
 // `_ringactor`, so the types it registers land in the registry the main
 // module reads (test_registry.py checks it).
 #include <algorithm>
+#include <array>
 #include <map>
 #include <optional>
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <pybind11/pybind11.h>
@@ -68,6 +70,51 @@ bool inspect(Inspector& f, basket& x) {
 }
 
 RINGACTOR_TYPE(basket, "shop.basket")
+
+/// Every field kind the direct path (python/src/typed_values.hpp) writes
+/// and reads: each integer width, f32, bool, an array, a duration, a plain
+/// enum, an optional nested object, a map of lists.
+enum class level : std::int16_t { low = 1, high = 2 };
+
+struct sample {
+  std::int8_t i8 = 0;
+  std::uint8_t u8 = 0;
+  std::int16_t i16 = 0;
+  std::uint16_t u16 = 0;
+  std::uint32_t u32 = 0;
+  std::uint64_t u64 = 0;
+  float f32 = 0;
+  bool flag = false;
+  std::array<std::int32_t, 3> triple{};
+  std::chrono::milliseconds wait{0};
+  level lvl = level::low;
+  std::optional<order> first;
+  std::map<std::string, std::vector<std::int64_t>> groups;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, sample& x) {
+  return f.object(x).fields(f.field("i8", x.i8), f.field("u8", x.u8), f.field("i16", x.i16),
+                            f.field("u16", x.u16), f.field("u32", x.u32), f.field("u64", x.u64),
+                            f.field("f32", x.f32), f.field("flag", x.flag),
+                            f.field("triple", x.triple), f.field("wait", x.wait),
+                            f.field("lvl", x.lvl), f.field("first", x.first),
+                            f.field("groups", x.groups));
+}
+
+RINGACTOR_TYPE(sample, "shop.sample")
+
+/// A variant field: a kind the direct path leaves to the JSON codec.
+struct tagged {
+  std::variant<std::int64_t, std::string> tag;
+};
+
+template <class Inspector>
+bool inspect(Inspector& f, tagged& x) {
+  return f.object(x).fields(f.field("tag", x.tag));
+}
+
+RINGACTOR_TYPE(tagged, "shop.tagged")
 
 } // namespace shop
 
