@@ -63,9 +63,13 @@ public:
       // A clean stop first; a process that does not exit in 10 s is killed.
       for (int i = 0; i < 1000 && !reaped(); ++i)
         std::this_thread::sleep_for(10ms);
-      if (!reaped()) {
+      // Not reaped() again: once it reaped the process, pid_ is -1, and
+      // waitpid(-1) / kill(-1) would reach every other child (and every
+      // process this user may signal) while another node process runs.
+      if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
       }
     }
     ::close(stdout_);
@@ -74,7 +78,12 @@ public:
   std::uint16_t port() const noexcept { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
-  void signal(int sig) { ::kill(pid_, sig); }
+  // pid_ is -1 once the process was reaped: kill(-1, ...) would signal
+  // every process this user may signal, so both calls check it.
+  void signal(int sig) {
+    if (pid_ > 0)
+      ::kill(pid_, sig);
+  }
 
   /// The next line the process prints (without the newline); what it
   /// printed so far when `limit` passes or its output ends.
@@ -96,6 +105,8 @@ public:
   }
 
   void kill9() {
+    if (pid_ <= 0)
+      return;
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
@@ -103,6 +114,8 @@ public:
 
 private:
   bool reaped() {
+    if (pid_ <= 0)
+      return true;
     if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
       return true;

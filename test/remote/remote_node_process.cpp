@@ -121,11 +121,19 @@ int main(int argc, char** argv) {
   echo_if typed_echo = sys.spawn([](echo_if::pointer) -> echo_if::behavior_type {
     return {[](ping p) { return p; }};
   });
+  // The census holds each spawned actor (as an application that registered
+  // it somewhere would), so that only the node ending it, not the last
+  // handle going away, brings `live` down.
   auto census_actor = sys.spawn([](event_based_actor* self) -> behavior {
     auto counted = std::make_shared<census>();
-    self->set_down_handler([counted](down_msg&) { --counted->live; });
-    return {[self, counted](track t) {
+    auto held = std::make_shared<std::map<actor_id, actor>>();
+    self->set_down_handler([counted, held](down_msg& d) {
+      if (held->erase(d.source.id()) > 0)
+        --counted->live;
+    });
+    return {[self, counted, held](track t) {
               self->monitor(t.spawned);
+              held->emplace(t.spawned.id(), t.spawned);
               ++counted->spawned;
               ++counted->live;
             },
