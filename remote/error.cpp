@@ -22,6 +22,9 @@ public:
       case errc::lookup_timeout: return "no answer from the node in time";
       case errc::node_stopped: return "the local node is stopped";
       case errc::malformed_frame: return "a frame from the peer could not be decoded";
+      case errc::unknown_node: return "no such node (not connected, not in the topology)";
+      case errc::spawn_not_allowed: return "the node does not allow peers to spawn that type";
+      case errc::unknown_actor_type: return "the node has no spawnable type of that name";
     }
     return "unknown remote error";
   }

@@ -95,36 +95,10 @@ expected<actor> node::impl::lookup(const std::string& where, const std::string& 
                                    std::chrono::milliseconds timeout) {
   auto deadline = clock::now() + timeout;
   std::unique_lock guard{mtx_};
-  if (stopped_)
-    return error{errc::node_stopped};
-  auto peer = find_peer(where);
-  if (peer == 0) {
-    auto colon = where.rfind(':');
-    if (colon == std::string::npos)
-      return error{errc::node_down, "no connected node named " + where};
-    auto host = where.substr(0, colon);
-    std::uint16_t port = 0;
-    auto digits = std::string_view{where}.substr(colon + 1);
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (ec != std::errc{} || end != digits.data() + digits.size() || port == 0)
-      return error{sec::invalid_argument, "not host:port or a node name: " + where};
-    {
-      std::shared_lock use{transport_use_};
-      peer = transport_->connect(host, port);
-    }
-    auto& st = peers_[peer];
-    st.address = where;
-    if (!begin_handshake(peer, st))
-      return error{errc::handshake_failed, "no nonce"};
-  }
-  auto authenticated = [&] {
-    auto i = peers_.find(peer);
-    return i == peers_.end() || i->second.authenticated;
-  };
-  if (!cv_.wait_until(guard, deadline, authenticated))
-    return error{errc::lookup_timeout, "no handshake with " + where + " in time"};
-  if (!peers_.contains(peer))
-    return error{errc::handshake_failed, "the connection to " + where + " ended"};
+  auto reached = reach(guard, where, deadline);
+  if (!reached)
+    return reached.error();
+  auto peer = *reached;
   auto id = ++next_lookup_;
   lookups_[id];
   detail::frame_writer w;
@@ -154,6 +128,49 @@ peer_id node::impl::find_peer(const std::string& where) {
     if (st.address == where)
       return id;
   return 0;
+}
+
+expected<peer_id> node::impl::reach(std::unique_lock<std::mutex>& guard, const std::string& where,
+                                    clock::time_point deadline) {
+  if (stopped_)
+    return error{errc::node_stopped};
+  auto peer = find_peer(where);
+  auto address = where;
+  if (peer == 0 && where.find(':') == std::string::npos) {
+    // A node name: the topology says where it listens.
+    auto known = cfg_.topology ? cfg_.topology->find_node(where) : nullptr;
+    if (known == nullptr)
+      return error{errc::unknown_node,
+                   where + " is neither a connected node nor a node of the topology"};
+    address = known->endpoint();
+    peer = find_peer(address);
+  }
+  if (peer == 0) {
+    auto colon = address.rfind(':');
+    auto host = address.substr(0, colon);
+    std::uint16_t port = 0;
+    auto digits = std::string_view{address}.substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || port == 0)
+      return error{sec::invalid_argument, "not host:port or a node name: " + where};
+    {
+      std::shared_lock use{transport_use_};
+      peer = transport_->connect(host, port);
+    }
+    auto& st = peers_[peer];
+    st.address = address;
+    if (!begin_handshake(peer, st))
+      return error{errc::handshake_failed, "no nonce"};
+  }
+  auto authenticated = [&] {
+    auto i = peers_.find(peer);
+    return i == peers_.end() || i->second.authenticated;
+  };
+  if (!cv_.wait_until(guard, deadline, authenticated))
+    return error{errc::lookup_timeout, "no handshake with " + where + " in time"};
+  if (!peers_.contains(peer))
+    return error{errc::handshake_failed, "the connection to " + where + " ended"};
+  return peer;
 }
 
 bool node::impl::begin_handshake(peer_id peer, peer_state& st) {
@@ -217,11 +234,15 @@ void node::impl::fail_peer(peer_id peer, const std::string& why, errc code) {
              why);
   close_peer(peer);
   error reason{code, st.theirs.node_name + ": " + why};
+  // The proxies exit before their requests are answered: whoever gets
+  // node_down (a pool) finds the proxy exiting, so it takes the answer for
+  // the worker's death, not for the worker's reply.
+  for (auto& [id, p] : st.proxies)
+    static_cast<remote_proxy*>(p.get())->kill(reason);
   for (auto& [call, pc] : st.calls)
     if (pc.requester)
       pc.requester->enqueue(make_mailbox_element(pc.proxy, pc.mid.response_id(), reason));
-  for (auto& [id, p] : st.proxies)
-    static_cast<remote_proxy*>(p.get())->kill(reason);
+  end_spawned(st, reason);
 }
 
 void node::impl::heartbeat_loop() {

@@ -52,6 +52,9 @@ enum class frame_kind : std::uint8_t {
   heartbeat = 8,
   down = 9,  // an exported actor exited: its id and reason
   exit = 10, // an exit_msg for an exported actor (send_exit, a link)
+  // Remote spawn (node_spawn.cpp).
+  spawn = 11,       // id, type name, the argument's stable id (0: none) and payload
+  spawn_reply = 12, // id, ok; ok: actor id, interface; else the error
 };
 
 constexpr std::size_t max_name = 1024;
@@ -173,6 +176,9 @@ public:
     std::unordered_map<actor_id, strong_actor_ptr> proxies;
     std::unordered_map<actor_id, strong_actor_ptr> exports;
     std::unordered_map<std::uint64_t, pending_call> calls;
+    // Actors spawned at this peer's request (node_spawn.cpp): they end with
+    // node_down when the peer goes down.
+    std::unordered_map<actor_id, actor_addr> spawned;
   };
 
   impl(actor_system& sys, node_config cfg) : sys_(sys), cfg_(std::move(cfg)) {}
@@ -191,6 +197,14 @@ public:
 
   expected<actor> lookup(const std::string& where, const std::string& service,
                          const std::string& interface, std::chrono::milliseconds timeout);
+
+  // -- topology and remote spawn (node_spawn.cpp) ------------------------------
+
+  expected<actor> lookup_service(const std::string& service, const std::string& interface,
+                                 std::chrono::milliseconds timeout);
+
+  expected<actor> spawn(const std::string& where, const std::string& type, mailbox_element_ptr args,
+                        const std::string& interface);
 
   node_stats stats() const noexcept {
     std::lock_guard guard{mtx_};
@@ -237,6 +251,24 @@ private:
 
   /// A peer id by node name or address; 0 if none. Requires mtx_.
   peer_id find_peer(const std::string& where);
+
+  /// The authenticated peer at `where` (an address, a connected node's
+  /// name, a topology node's name), connected if need be; waits on `guard`
+  /// until `deadline`.
+  expected<peer_id> reach(std::unique_lock<std::mutex>& guard, const std::string& where,
+                          clock::time_point deadline);
+
+  /// A spawn request from `peer`, and the answer to one of ours (node_spawn.cpp).
+  void on_spawn(std::unique_lock<std::mutex>& guard, peer_id peer, peer_state& st,
+                detail::frame_reader& r);
+  bool on_spawn_reply(std::unique_lock<std::mutex>& guard, peer_id peer, peer_state& st,
+                      detail::frame_reader& r);
+
+  /// Whether `peer` is connected (takes mtx_).
+  bool peers_contains(peer_id peer);
+
+  /// Ends the actors a peer that went down had spawned here.
+  static void end_spawned(peer_state& st, const error& reason);
 
   /// Sends our hello. Requires mtx_.
   bool begin_handshake(peer_id peer, peer_state& st);

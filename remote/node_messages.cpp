@@ -206,6 +206,11 @@ void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, p
           nullptr, message_id::urgent(), exit_msg{actor_addr{source.get()}, reason, from_link}));
       return;
     }
+    case frame_kind::spawn: return on_spawn(guard, peer, st, r);
+    case frame_kind::spawn_reply:
+      if (on_spawn_reply(guard, peer, st, r))
+        return;
+      break;
     case frame_kind::reply: {
       auto call = r.u64();
       auto is_error = r.u8();
@@ -265,9 +270,16 @@ void node::impl::forward(remote_proxy* proxy, peer_id peer, actor_id remote,
   auto i = peers_.find(peer);
   if (stopped_ || i == peers_.end() || !i->second.authenticated) {
     ++stats_.sends_refused;
+    auto code = stopped_ ? errc::node_stopped : errc::node_down;
     guard.unlock();
+    // The peer is gone for good, and so is the proxy: it exits before the
+    // answer goes out (as in fail_peer, which may not have reached it yet),
+    // so that a pool takes node_down for its worker's death.
+    error why{code};
+    if (!proxy->is_exiting())
+      proxy->kill(why);
     if (request)
-      bounce(*x, error{errc::node_down});
+      bounce(*x, why);
     return;
   }
   strong_actor_ptr watch;
@@ -337,6 +349,7 @@ void node::impl::on_export_down(actor_id id, const error& reason) {
         continue;
       released.push_back(std::move(i->second));
       st.exports.erase(i);
+      st.spawned.erase(id);
       if (st.authenticated)
         tell.push_back(pid);
     }

@@ -66,6 +66,38 @@ using echo_if = ringactor::typed_actor<ringactor::result<ping>(ping)>;
 /// An interface nobody publishes.
 using slow_if = ringactor::typed_actor<ringactor::result<ping>(slow)>;
 
+/// The argument of the spawnable type "offset_adder": it answers ping{n}
+/// with ping{n + offset} ("adder" answers with ping{n}).
+struct adder_args {
+  std::int64_t offset = 0;
+};
+template <class Inspector>
+bool inspect(Inspector& f, adder_args& x) {
+  return f.object(x).fields(f.field("offset", x.offset));
+}
+RINGACTOR_TYPE(adder_args, "node_test.adder_args")
+
+/// "census" answers get_census with the actors peers spawned there: how
+/// many in all, and how many are still alive.
+struct get_census {
+  std::int64_t unused = 0;
+};
+template <class Inspector>
+bool inspect(Inspector& f, get_census& x) {
+  return f.object(x).fields(f.field("unused", x.unused));
+}
+RINGACTOR_TYPE(get_census, "node_test.get_census")
+
+struct census {
+  std::int64_t spawned = 0;
+  std::int64_t live = 0;
+};
+template <class Inspector>
+bool inspect(Inspector& f, census& x) {
+  return f.object(x).fields(f.field("spawned", x.spawned), f.field("live", x.live));
+}
+RINGACTOR_TYPE(census, "node_test.census")
+
 /// Registered only where a test wants another schema digest.
 struct extra_type {
   std::int64_t z = 0;

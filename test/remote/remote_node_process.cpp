@@ -7,11 +7,23 @@
 //   "typed_echo": as echo for ping, published typed (echo_if);
 //   "mortal": exits with user_shutdown when it gets a ping (once per process;
 //             send_exit or a link's exit end it too);
+//   "census": answers get_census with how many actors peers spawned here and
+//             how many of them are alive;
 // prints "port N" and runs until stdin closes or it is killed (at most 120 s).
+// Peers may spawn (spawn_registry) "adder" (answers ping{n} with ping{n})
+// and "offset_adder" (adder_args{k}: answers ping{n} with ping{n + k}) where
+// the allow-list says so.
 //
-//   remote_node_process NAME SECRET [--extra-type]
+//   remote_node_process NAME SECRET [--extra-type] [--allow-spawn]
+//                       [--topology FILE] [--spawn-on WHERE]
 //
 // --extra-type registers one more type, so the schema digest differs.
+// --allow-spawn lets peers spawn adder and offset_adder, and names
+//   "unregistered_type" too (allowed, but nothing is registered under it).
+// --topology FILE starts the node as NAME of the topology file (its
+//   address, port and spawn allow-list from there).
+// --spawn-on WHERE spawns an "adder" on the node at WHERE once started and
+//   prints "spawned ok" (or "spawned error: ..."), then keeps the proxy.
 #include <poll.h>
 #include <unistd.h>
 
@@ -25,6 +37,8 @@
 
 #include <ringactor/all.hpp>
 #include <ringactor/remote/node.hpp>
+#include <ringactor/remote/spawn_registry.hpp>
+#include <ringactor/remote/topology.hpp>
 
 #include "node_test_types.hpp"
 
@@ -32,13 +46,47 @@ using namespace ringactor;
 using namespace node_test;
 using namespace std::chrono_literals;
 
+namespace {
+
+/// Tells the census about an actor spawned at a peer's request.
+struct track {
+  actor spawned;
+};
+
+echo_if spawn_adder(actor_system& sys, const actor& census_actor, std::int64_t offset) {
+  echo_if a = sys.spawn([offset](echo_if::pointer) -> echo_if::behavior_type {
+    return {[offset](ping p) { return ping{p.n + offset}; }};
+  });
+  anon_send(census_actor, track{actor_cast<actor>(a)});
+  return a;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: remote_node_process NAME SECRET [--extra-type]\n");
+    std::fprintf(stderr, "usage: remote_node_process NAME SECRET [--extra-type] [--allow-spawn] "
+                         "[--topology FILE] [--spawn-on WHERE]\n");
     return 2;
   }
-  if (argc > 3 && std::strcmp(argv[3], "--extra-type") == 0)
-    register_type<extra_type>("node_test.extra_type");
+  bool allow_spawn = false;
+  std::string topology_file;
+  std::string spawn_on;
+  for (int i = 3; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--extra-type") {
+      register_type<extra_type>("node_test.extra_type");
+    } else if (arg == "--allow-spawn") {
+      allow_spawn = true;
+    } else if (arg == "--topology" && i + 1 < argc) {
+      topology_file = argv[++i];
+    } else if (arg == "--spawn-on" && i + 1 < argc) {
+      spawn_on = argv[++i];
+    } else {
+      std::fprintf(stderr, "remote_node_process: unknown argument %s\n", arg.c_str());
+      return 2;
+    }
+  }
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto echo = sys.spawn([](event_based_actor* self) -> behavior {
     return {[](ping p) { return p; },
@@ -73,13 +121,54 @@ int main(int argc, char** argv) {
   echo_if typed_echo = sys.spawn([](echo_if::pointer) -> echo_if::behavior_type {
     return {[](ping p) { return p; }};
   });
+  // The census holds each spawned actor (as an application that registered
+  // it somewhere would), so that only the node ending it, not the last
+  // handle going away, brings `live` down.
+  auto census_actor = sys.spawn([](event_based_actor* self) -> behavior {
+    auto counted = std::make_shared<census>();
+    auto held = std::make_shared<std::map<actor_id, actor>>();
+    self->set_down_handler([counted, held](down_msg& d) {
+      if (held->erase(d.source.id()) > 0)
+        --counted->live;
+    });
+    return {[self, counted, held](track t) {
+              self->monitor(t.spawned);
+              held->emplace(t.spawned.id(), t.spawned);
+              ++counted->spawned;
+              ++counted->live;
+            },
+            [counted](get_census) { return *counted; }};
+  });
+  auto types = std::make_shared<remote::spawn_registry>();
+  types->add("adder", [census_actor](actor_system& s) { return spawn_adder(s, census_actor, 0); });
+  types->add<adder_args>("offset_adder", [census_actor](actor_system& s, adder_args a) {
+    return spawn_adder(s, census_actor, a.offset);
+  });
   remote::node_config cfg;
   cfg.name = argv[1];
   cfg.cluster_secret = argv[2];
   cfg.net_devices = "lo";
   cfg.heartbeat_interval = 100ms;
   cfg.heartbeat_timeout = 1000ms;
-  auto n = remote::node::start(sys, cfg);
+  cfg.spawnable = types;
+  if (allow_spawn)
+    cfg.spawn_allow = {"adder", "offset_adder", "unregistered_type"};
+  expected<std::unique_ptr<remote::node>> n{error{sec::invalid_argument, "not started"}};
+  if (topology_file.empty()) {
+    n = remote::node::start(sys, cfg);
+  } else {
+#if RINGACTOR_HAS_TELEMETRY
+    auto topo = remote::load_topology(topology_file);
+    if (!topo) {
+      std::fprintf(stderr, "%s\n", to_string(topo.error()).c_str());
+      return 1;
+    }
+    n = remote::node::start(sys, *topo, cfg.name, cfg);
+#else
+    std::fprintf(stderr, "remote_node_process: no topology parser in this build\n");
+    return 1;
+#endif
+  }
   if (!n) {
     std::fprintf(stderr, "%s\n", to_string(n.error()).c_str());
     return 1;
@@ -89,8 +178,18 @@ int main(int argc, char** argv) {
   (*n)->publish(sink, "sink");
   (*n)->publish(mortal, "mortal");
   (*n)->publish(typed_echo, "typed_echo");
+  (*n)->publish(census_actor, "census");
   std::printf("port %u\n", static_cast<unsigned>((*n)->port()));
   std::fflush(stdout);
+  expected<echo_if> spawned{error{sec::invalid_argument, "not spawned"}};
+  if (!spawn_on.empty()) {
+    spawned = (*n)->spawn<echo_if>(spawn_on, "adder");
+    if (spawned)
+      std::printf("spawned ok\n");
+    else
+      std::printf("spawned error: %s\n", to_string(spawned.error()).c_str());
+    std::fflush(stdout);
+  }
   auto until = std::chrono::steady_clock::now() + 120s;
   while (std::chrono::steady_clock::now() < until) {
     pollfd p{.fd = 0, .events = POLLIN, .revents = 0};
@@ -100,7 +199,9 @@ int main(int argc, char** argv) {
         break; // stdin closed: the test is done with this node
     }
   }
+  spawned = error{sec::invalid_argument, "released"};
   n->reset();
+  anon_send_exit(census_actor, exit_reason::user_shutdown);
   anon_send_exit(echo, exit_reason::user_shutdown);
   anon_send_exit(slow_actor, exit_reason::user_shutdown);
   anon_send_exit(sink, exit_reason::user_shutdown);

@@ -18,6 +18,10 @@ enum class errc : int {
   lookup_timeout,     ///< a connect or lookup got no answer in time
   node_stopped,       ///< the local node is shutting down
   malformed_frame,    ///< a frame from a peer could not be decoded
+  // -- topology and remote spawn (topology.hpp, spawn_registry.hpp) --
+  unknown_node,       ///< neither a connected node nor one the topology names
+  spawn_not_allowed,  ///< the node does not let peers spawn that type (spawn_allow)
+  unknown_actor_type, ///< the node has no spawnable type of that name
 };
 
 const std::error_category& remote_category() noexcept;

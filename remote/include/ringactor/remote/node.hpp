@@ -35,12 +35,16 @@
 #include <ringactor/actor_system.hpp>
 #include <ringactor/expected.hpp>
 #include <ringactor/interface.hpp>
+#include <ringactor/mailbox_element.hpp>
 #include <ringactor/type_registry.hpp>
 #include <ringactor/typed_actor.hpp>
 
 #include "ringactor/remote/error.hpp"
+#include "ringactor/remote/topology.hpp"
 
 namespace ringactor::remote {
+
+class spawn_registry;
 
 struct node_config {
   /// This node's name, as peers see it (and lookup may name it).
@@ -61,6 +65,19 @@ struct node_config {
   /// A peer that has not finished the handshake this long after it
   /// connected is dropped.
   std::chrono::milliseconds handshake_timeout{3000};
+
+  // -- topology and remote spawn (topology.hpp, spawn_registry.hpp) --
+
+  /// The cluster's topology: lookup(service) and lookups and spawns by a
+  /// node name that is not connected yet find the node in it. Set by
+  /// node::start(sys, topology, name).
+  std::shared_ptr<const remote::topology> topology;
+  /// The types this node can spawn at a peer's request ...
+  std::shared_ptr<const spawn_registry> spawnable;
+  /// ... and those of them peers may spawn. Empty: remote spawn is off.
+  std::vector<std::string> spawn_allow;
+  /// How long spawn waits for the other node's answer.
+  std::chrono::milliseconds spawn_timeout{5000};
 };
 
 /// Counters (any thread).
@@ -72,6 +89,8 @@ struct node_stats {
   std::uint64_t messages_received = 0;
   std::uint64_t sends_refused = 0;  ///< dropped at the sender (type not serializable, node down)
   std::uint64_t frames_dropped = 0; ///< frames from a peer that were not delivered
+  std::uint64_t actors_spawned = 0; ///< spawned here at peers' requests
+  std::uint64_t spawns_refused = 0; ///< peers' spawn requests refused or failed
 };
 
 namespace detail {
@@ -111,6 +130,14 @@ public:
   /// that cannot start.
   static expected<std::unique_ptr<node>> start(actor_system& sys, node_config cfg);
 
+  /// Starts the node named `name` of `topo` (its address, port, transports
+  /// and spawn allow-list; the rest from `defaults`; the cluster secret
+  /// from `defaults` or else the variable topo.secret_env names). Errors:
+  /// a topology that does not validate, a name it does not list
+  /// (unknown_node), no secret, a transport that cannot start.
+  static expected<std::unique_ptr<node>> start(actor_system& sys, const remote::topology& topo,
+                                               const std::string& name, node_config defaults = {});
+
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
@@ -137,9 +164,10 @@ public:
   void publish_typed(const actor& a, const std::string& service, std::string interface);
 
   /// The actor published as `service` on the node at `where`: an address
-  /// "host:port" (connected if not yet) or the name of a node connected
-  /// already. A proxy actor; errors: unknown_service, handshake_failed,
-  /// node_down, lookup_timeout.
+  /// "host:port" (connected if not yet), the name of a node connected
+  /// already, or the name of a node of the topology (connected on demand).
+  /// A proxy actor; errors: unknown_service, unknown_node,
+  /// handshake_failed, node_down, lookup_timeout.
   expected<actor> lookup(const std::string& where, const std::string& service,
                          std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
@@ -162,6 +190,56 @@ public:
   expected<actor> lookup_typed(const std::string& where, const std::string& service,
                                const std::string& interface,
                                std::chrono::milliseconds timeout = std::chrono::seconds{5});
+
+  /// The actor published as `service` on the node the topology names as
+  /// its host (this node's own publication if it hosts it). Errors: no
+  /// topology or no node hosting it (unknown_service), and lookup's.
+  expected<actor> lookup(const std::string& service,
+                         std::chrono::milliseconds timeout = std::chrono::seconds{5});
+
+  /// As lookup(service), as a typed handle.
+  template <class Handle>
+  expected<Handle> lookup(const std::string& service,
+                          std::chrono::milliseconds timeout = std::chrono::seconds{5}) {
+    auto x = lookup_service(service, detail::interface_of(typename Handle::signatures{}), timeout);
+    if (!x)
+      return x.error();
+    return Handle{x->ctrl()};
+  }
+
+  /// lookup(service) with the interface the caller expects (empty: unchecked).
+  expected<actor> lookup_service(const std::string& service, const std::string& interface,
+                                 std::chrono::milliseconds timeout);
+
+  /// Spawns the type registered as `type` (spawn_registry) on the node at
+  /// `where` (as lookup names it), with at most one argument (a registered
+  /// type), and returns a proxy of the new actor. The actor lives while
+  /// this node does: when this node goes down (stops, crashes, goes
+  /// silent) the other node ends it with node_down. Errors:
+  /// spawn_not_allowed, unknown_actor_type, interface_mismatch (a typed
+  /// Handle), an argument error, and lookup's (node_down, unknown_node, ...).
+  ///
+  ///   auto a = (*n)->spawn<adder>("node-b", "adder");
+  ///   auto b = (*n)->spawn<adder>("node-b", "offset_adder", adder_args{10});
+  template <class Handle = actor, class... Args>
+  expected<Handle> spawn(const std::string& where, const std::string& type, Args&&... args) {
+    static_assert(sizeof...(Args) <= 1, "remote spawn takes at most one argument (a struct)");
+    mailbox_element_ptr packed;
+    if constexpr (sizeof...(Args) == 1)
+      packed = make_mailbox_element(nullptr, message_id{}, std::forward<Args>(args)...);
+    std::string interface;
+    if constexpr (!std::is_same_v<Handle, actor>)
+      interface = detail::interface_of(typename Handle::signatures{});
+    auto x = spawn_untyped(where, type, std::move(packed), interface);
+    if (!x)
+      return x.error();
+    return Handle{x->ctrl()};
+  }
+
+  /// spawn with the argument as a mailbox element (nullptr: none) and the
+  /// interface the caller expects (empty: unchecked).
+  expected<actor> spawn_untyped(const std::string& where, const std::string& type,
+                                mailbox_element_ptr args, const std::string& interface);
 
   node_stats stats() const noexcept;
 
