@@ -6,8 +6,11 @@
 #include <sys/socket.h>
 #include <ucp/api/ucp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -57,6 +60,52 @@ expected<socket_address> parse_address(const std::string& host, std::uint16_t po
   return error{sec::invalid_argument, fmt::format("remote: '{}' is not an IP address", host)};
 }
 
+/// The names of a comma-separated list, "shm" spelled out as UCX's shared
+/// memory transports, each name once.
+std::vector<std::string> transport_names(const std::string& list) {
+  std::vector<std::string> names;
+  auto add = [&](std::string name) {
+    if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end())
+      names.push_back(std::move(name));
+  };
+  for (std::size_t begin = 0; begin <= list.size();) {
+    auto end = std::min(list.find(',', begin), list.size());
+    if (auto name = list.substr(begin, end - begin); name == "shm")
+      for (auto x : {"posix", "sysv", "cma", "self"})
+        add(x);
+    else
+      add(std::move(name));
+    begin = end + 1;
+  }
+  return names;
+}
+
+bool names_shared_memory(const std::vector<std::string>& names) {
+  return std::any_of(names.begin(), names.end(), [](const std::string& n) {
+    return n == "posix" || n == "sysv" || n == "mm" || n == "sm" || n == "all";
+  });
+}
+
+/// The UCX_TLS for transport_config::transports: UCX connects a
+/// client-server endpoint through a TCP connection manager and then needs a
+/// transport on the network device the peer's address resolved to, so a
+/// list of shared memory transports alone is "Destination is unreachable";
+/// it gets TCP (on net_devices) for the connection setup. Frames then take
+/// shared memory (UCX picks the lanes; the TCP one stays for wire-up).
+std::string ucx_transports(const std::string& transports) {
+  auto names = transport_names(transports);
+  if (names_shared_memory(names) || std::find(names.begin(), names.end(), "cma") != names.end())
+    if (std::find(names.begin(), names.end(), "tcp") == names.end())
+      names.emplace_back("tcp");
+  std::string out;
+  for (auto& n : names)
+    out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+/// Sets `name`=`value` in a UCX configuration, or says what failed.
+expected<void> set_ucx(ucp_config_t* config, const char* name, const std::string& value);
+
 error ucx_error(const char* what, ucs_status_t status) {
   return error{sec::runtime_error, fmt::format("remote: {}: {}", what, ucs_status_string(status))};
 }
@@ -67,6 +116,12 @@ struct outgoing {
   std::uint64_t seq;
   std::vector<std::byte> bytes;
 };
+
+expected<void> set_ucx(ucp_config_t* config, const char* name, const std::string& value) {
+  if (auto s = ucp_config_modify(config, name, value.c_str()); s != UCS_OK)
+    return ucx_error(fmt::format("UCX_{}={}", name, value).c_str(), s);
+  return {};
+}
 
 } // namespace
 
@@ -81,17 +136,11 @@ public:
     ucp_config_t* config = nullptr;
     if (auto s = ucp_config_read(nullptr, nullptr, &config); s != UCS_OK)
       return ucx_error("reading the UCX configuration", s);
-    if (!cfg_.transports.empty())
-      if (auto s = ucp_config_modify(config, "TLS", cfg_.transports.c_str()); s != UCS_OK) {
-        ucp_config_release(config);
-        return ucx_error(fmt::format("UCX_TLS={}", cfg_.transports).c_str(), s);
-      }
-    if (!cfg_.net_devices.empty())
-      if (auto s = ucp_config_modify(config, "NET_DEVICES", cfg_.net_devices.c_str());
-          s != UCS_OK) {
-        ucp_config_release(config);
-        return ucx_error(fmt::format("UCX_NET_DEVICES={}", cfg_.net_devices).c_str(), s);
-      }
+    auto r = configure(config);
+    if (!r) {
+      ucp_config_release(config);
+      return r;
+    }
     ucp_params_t params{};
     params.field_mask = UCP_PARAM_FIELD_FEATURES;
     params.features = UCP_FEATURE_AM | UCP_FEATURE_WAKEUP;
@@ -141,6 +190,26 @@ public:
 
   std::uint16_t port() const noexcept { return port_; }
 
+  /// What this transport sets in UCX's configuration (the environment's
+  /// UCX_* variables are read first; these override them).
+  expected<void> configure(ucp_config_t* config) {
+    if (!cfg_.transports.empty())
+      if (auto r = set_ucx(config, "TLS", ucx_transports(cfg_.transports)); !r)
+        return r;
+    if (!cfg_.net_devices.empty())
+      if (auto r = set_ucx(config, "NET_DEVICES", cfg_.net_devices); !r)
+        return r;
+    // Endpoints ask for peer failure detection (UCP_ERR_HANDLING_MODE_PEER),
+    // which UCX 1.13 grants a shared memory transport (posix, sysv) only
+    // when its error handling is on; else UCX leaves shared memory out and
+    // sends over TCP. With it, a peer that dies is found by UCX's keepalive
+    // on the shared memory lane. Set only where shared memory may be used:
+    // UCX warns about a setting no transport of the list reads.
+    if (cfg_.transports.empty() || names_shared_memory(transport_names(cfg_.transports)))
+      return set_ucx(config, "MM_ERROR_HANDLING", "y");
+    return {};
+  }
+
   peer_id connect(const std::string& host, std::uint16_t port) {
     auto id = next_peer_.fetch_add(1, std::memory_order_relaxed);
     auto addr = parse_address(host, port);
@@ -187,6 +256,7 @@ public:
     out.send_errors = stats_.send_errors.load(std::memory_order_relaxed);
     out.peers_accepted = stats_.peers_accepted.load(std::memory_order_relaxed);
     out.peers_closed = stats_.peers_closed.load(std::memory_order_relaxed);
+    out.peers_on_shared_memory = stats_.peers_on_shared_memory.load(std::memory_order_relaxed);
     return out;
   }
 
@@ -215,6 +285,13 @@ private:
     std::uint64_t next_send = 1;
     std::uint64_t next_receive = 1;
     std::map<std::uint64_t, std::vector<std::byte>> early;
+    /// Whether the endpoint's wire-up is done (its first flush completed).
+    /// Until then frames wait here, not in UCX: UCX 1.13 replays requests
+    /// queued during wire-up on the lanes it picks at the end, and a frame
+    /// of several fragments begun for a TCP lane then fails an assertion
+    /// on a shared memory lane (proto_am.inl: max_iov > 1) or is lost.
+    bool wired = false;
+    std::deque<std::vector<std::byte>> waiting;
   };
 
   /// A rendezvous frame being received.
@@ -317,14 +394,71 @@ private:
     by_ep_.emplace(ep, peer);
     peer_state state;
     state.ep = ep;
+    auto* r = ref.get();
     state.ref = std::move(ref);
     peers_.emplace(peer, std::move(state));
+    // A flush completes once the endpoint's lanes are wired up.
+    ucp_request_param_t p{};
+    p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
+    p.cb.send = &impl::on_wired;
+    p.user_data = r;
+    auto f = ucp_ep_flush_nbx(ep, &p);
+    if (f == nullptr)
+      wire_done(peer);
+    else if (UCS_PTR_IS_ERR(f))
+      end_peer(peer, fmt::format("wiring up: {}", ucs_status_string(UCS_PTR_STATUS(f))), true);
+  }
+
+  static void on_wired(void* request, ucs_status_t status, void* user_data) {
+    ucp_request_free(request);
+    auto* ref = static_cast<endpoint_ref*>(user_data);
+    auto* self = ref->self;
+    if (self->stopping_.load(std::memory_order_acquire))
+      return;
+    // A flush that fails fails with its endpoint, whose error handler ends
+    // the peer (closing the endpoint here, inside UCX's failure path,
+    // trips UCX's assertions).
+    if (status == UCS_OK)
+      self->wire_done(ref->peer);
+  }
+
+  /// Whether UCX put a shared memory lane on `ep` (its lanes, as
+  /// ucp_ep_print_info describes them, name a "memory" device).
+  static bool on_shared_memory(ucp_ep_h ep) {
+    char* text = nullptr;
+    std::size_t size = 0;
+    FILE* f = ::open_memstream(&text, &size);
+    if (f == nullptr)
+      return false;
+    ucp_ep_print_info(ep, f);
+    std::fclose(f);
+    std::string info{text, size};
+    std::free(text);
+    return info.find("posix/memory") != std::string::npos
+           || info.find("sysv/memory") != std::string::npos;
+  }
+
+  /// Sends what waited for the endpoint's wire-up, in order.
+  void wire_done(peer_id peer) {
+    auto i = peers_.find(peer);
+    if (i == peers_.end())
+      return;
+    i->second.wired = true;
+    if (on_shared_memory(i->second.ep))
+      stats_.peers_on_shared_memory.fetch_add(1, std::memory_order_relaxed);
+    auto waiting = std::move(i->second.waiting);
+    for (auto& f : waiting)
+      do_send(peer, std::move(f));
   }
 
   void do_send(peer_id peer, std::vector<std::byte> frame) {
     auto i = peers_.find(peer);
     if (i == peers_.end()) {
       stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (!i->second.wired) {
+      i->second.waiting.push_back(std::move(frame));
       return;
     }
     auto size = frame.size();
@@ -580,7 +714,7 @@ private:
   struct counters {
     // Relaxed: statistics.
     std::atomic<std::uint64_t> frames_sent{0}, frames_received{0}, bytes_sent{0}, bytes_received{0},
-      send_errors{0}, peers_accepted{0}, peers_closed{0};
+      send_errors{0}, peers_accepted{0}, peers_closed{0}, peers_on_shared_memory{0};
   } stats_;
 };
 

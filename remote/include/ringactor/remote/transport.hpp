@@ -79,6 +79,9 @@ struct transport_stats {
   std::uint64_t send_errors = 0;
   std::uint64_t peers_accepted = 0;
   std::uint64_t peers_closed = 0;
+  /// Peers whose endpoint UCX wired up with a shared memory lane (posix or
+  /// sysv) for frames.
+  std::uint64_t peers_on_shared_memory = 0;
 };
 
 class transport {
