@@ -115,6 +115,8 @@ error ucx_error(const char* what, ucs_status_t status) {
 struct outgoing {
   std::uint64_t seq;
   std::vector<std::byte> bytes;
+  /// The progress thread's count of sends UCX has not finished.
+  std::size_t* in_flight;
 };
 
 expected<void> set_ucx(ucp_config_t* config, const char* name, const std::string& value) {
@@ -203,11 +205,18 @@ public:
     // which UCX 1.13 grants a shared memory transport (posix, sysv) only
     // when its error handling is on; else UCX leaves shared memory out and
     // sends over TCP. With it, a peer that dies is found by UCX's keepalive
-    // on the shared memory lane. Set only where shared memory may be used:
-    // UCX warns about a setting no transport of the list reads.
-    if (cfg_.transports.empty() || names_shared_memory(transport_names(cfg_.transports)))
-      return set_ucx(config, "MM_ERROR_HANDLING", "y");
-    return {};
+    // Set only where shared memory may be used: UCX warns about a setting
+    // no transport of the list reads.
+    if (!cfg_.transports.empty() && !names_shared_memory(transport_names(cfg_.transports)))
+      return {};
+    if (auto r = set_ucx(config, "MM_ERROR_HANDLING", "y"); !r)
+      return r;
+    // UCX's keepalive goes through the shared memory FIFO, and under a flood
+    // of frames (1,000,000 one-way sends) it timed out a live peer
+    // ("Endpoint timeout"). Without it a dead peer is still found: the
+    // endpoint's TCP lane (wire-up, rendezvous) breaks with the peer's
+    // process; a live but silent one is the node's heartbeat's to find.
+    return set_ucx(config, "KEEPALIVE_INTERVAL", "inf");
   }
 
   peer_id connect(const std::string& host, std::uint16_t port) {
@@ -335,6 +344,15 @@ private:
       }
       if (++idle < cfg_.spin_before_block)
         continue;
+      // Sends UCX still holds (a full shared memory FIFO, a socket's
+      // buffer) complete only by progress, and nothing wakes the worker's
+      // descriptor when they can: no blocking while there are any, but the
+      // core goes to the threads that drain them (the peer's, on a busy
+      // machine) between passes.
+      if (sends_in_flight_ != 0) {
+        std::this_thread::yield();
+        continue;
+      }
       // Arm, then block until the worker has events or a command signals it.
       if (ucp_worker_arm(worker_) == UCS_ERR_BUSY)
         continue;
@@ -462,7 +480,7 @@ private:
       return;
     }
     auto size = frame.size();
-    auto* out = new outgoing{i->second.next_send++, std::move(frame)};
+    auto* out = new outgoing{i->second.next_send++, std::move(frame), &sends_in_flight_};
     ucp_request_param_t p{};
     p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA
                      | UCP_OP_ATTR_FIELD_FLAGS;
@@ -479,12 +497,15 @@ private:
     }
     if (r == nullptr)
       delete out; // done at once
+    else
+      ++sends_in_flight_;
     stats_.frames_sent.fetch_add(1, std::memory_order_relaxed);
     stats_.bytes_sent.fetch_add(size, std::memory_order_relaxed);
   }
 
   static void on_sent(void* request, ucs_status_t status, void* user_data) {
-    delete static_cast<outgoing*>(user_data);
+    std::unique_ptr<outgoing> out{static_cast<outgoing*>(user_data)};
+    --*out->in_flight;
     // A failed send surfaces as the endpoint's error as well.
     (void) status;
     ucp_request_free(request);
@@ -709,7 +730,8 @@ private:
   std::unordered_map<peer_id, peer_state> peers_;
   std::unordered_map<ucp_ep_h, peer_id> by_ep_;
   std::vector<std::unique_ptr<endpoint_ref>> retired_refs_;
-  std::vector<void*> closing_; // close requests in progress
+  std::vector<void*> closing_;      // close requests in progress
+  std::size_t sends_in_flight_ = 0; // send requests UCX has not completed
 
   struct counters {
     // Relaxed: statistics.

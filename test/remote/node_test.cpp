@@ -38,6 +38,7 @@
 #  include <ringactor/telemetry/runtime_schema.hpp>
 #endif
 
+#include "node_process.hpp"
 #include "node_test_types.hpp"
 
 using namespace ringactor;
@@ -50,100 +51,19 @@ namespace {
 
 const char* const secret = "test-cluster-secret";
 
-/// A remote_node_process: started with pipes on stdin and stdout, its port
-/// read (bounded), stopped by closing stdin (or killed) and reaped.
-class node_process {
-public:
-  explicit node_process(std::vector<std::string> args) {
-    int in[2];
-    int out[2];
-    REQUIRE(::pipe(in) == 0);
-    REQUIRE(::pipe(out) == 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    std::vector<std::string> all{RINGACTOR_REMOTE_NODE};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    REQUIRE(::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(in[0]);
-    ::close(out[1]);
-    stdin_ = in[1];
-    stdout_ = out[0];
-    port_ = read_port();
-    REQUIRE_MESSAGE(port_ != 0, "the node process printed no port");
-  }
+const char* const tcp = "tcp,self";
+const char* const shm = "posix,sysv,cma,self";
 
-  ~node_process() {
-    if (stdin_ >= 0)
-      ::close(stdin_);
-    if (pid_ > 0) {
-      // A clean stop first; a process that does not exit in 10 s is killed.
-      for (int i = 0; i < 1000 && !reaped(); ++i)
-        std::this_thread::sleep_for(10ms);
-      if (!reaped()) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-      }
-    }
-    ::close(stdout_);
-  }
+/// The arguments of a remote_node_process named node-b with our secret,
+/// over `transports`.
+std::vector<std::string> node_b_over(const char* transports) {
+  return {"node-b", secret, "--transports", transports};
+}
 
-  std::uint16_t port() const noexcept { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
-  void signal(int sig) { ::kill(pid_, sig); }
-
-  void kill9() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-private:
-  bool reaped() {
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return true;
-    }
-    return false;
-  }
-
-  std::uint16_t read_port() {
-    std::string line;
-    auto until = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < until) {
-      pollfd p{.fd = stdout_, .events = POLLIN, .revents = 0};
-      if (::poll(&p, 1, 100) <= 0)
-        continue;
-      char c = 0;
-      if (::read(stdout_, &c, 1) != 1)
-        return 0;
-      if (c == '\n')
-        break;
-      line += c;
-    }
-    if (line.rfind("port ", 0) != 0)
-      return 0;
-    return static_cast<std::uint16_t>(std::stoul(line.substr(5)));
-  }
-
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int stdout_ = -1;
-  std::uint16_t port_ = 0;
-};
-
-remote::node_config config_a(std::string secret_text = secret) {
+remote::node_config config_a(std::string secret_text = secret, const char* transports = tcp) {
   remote::node_config cfg;
   cfg.name = "node-a";
+  cfg.transports = transports;
   cfg.cluster_secret = std::move(secret_text);
   cfg.net_devices = "lo"; // no traffic to any address outside 127.0.0.0/8
   cfg.heartbeat_interval = 100ms;
@@ -241,39 +161,79 @@ TEST_CASE("a send carries its sender, so the remote actor's message reaches it b
   CHECK_EQ(got, 99);
 }
 
-TEST_CASE("messages from four senders arrive at the remote actor in per-sender order") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  // A flood of 80,000 frames can hold B's heartbeats back past a second on
-  // a slow build (sanitizers): this test is about order, not the detector.
-  auto cfg = config_a();
-  cfg.heartbeat_timeout = 20s;
-  auto a = start_node(sys, cfg);
-  auto sink = a->lookup(b.address(), "sink");
-  REQUIRE(sink.has_value());
-  constexpr std::int64_t per_sender = 20'000;
-  std::vector<std::thread> senders;
-  for (int s = 0; s < 4; ++s)
-    senders.emplace_back([&sys, &sink] {
-      scoped_actor self{sys};
-      for (std::int64_t i = 0; i < per_sender; ++i)
-        self->send(*sink, ping{i});
-    });
-  for (auto& t : senders)
-    t.join();
-  tally last;
-  auto until = std::chrono::steady_clock::now() + 30s;
-  for (int i = 0; i < 600 && std::chrono::steady_clock::now() < until; ++i) {
+TEST_CASE("a request across processes is answered over shared memory as over TCP") {
+  for (auto transports : {tcp, shm}) {
+    INFO("UCX_TLS=" << std::string{transports});
+    node_process b{node_b_over(transports)};
+    actor_system sys{actor_system_config{}.set_workers(2)};
+    auto a = start_node(sys, config_a(secret, transports));
+    auto echo = a->lookup(b.address(), "echo");
+    REQUIRE_MESSAGE(echo.has_value(), (echo ? std::string{} : to_string(echo.error())));
+    for (std::int64_t i = 0; i < 100; ++i)
+      REQUIRE_EQ(n_of(ask(sys, *echo, ping{i})), i);
+    // A payload past UCX's eager limits (rendezvous) arrives whole too.
+    std::string big(200'000, 'x');
+    big[12'345] = 'y';
     scoped_actor self{sys};
-    self->request(*sink, 5s, get_tally{})
-      .receive([&](tally t) { last = t; }, [&](const error& e) { FAIL(to_string(e)); });
-    if (last.received == 4 * per_sender)
-      break;
-    std::this_thread::sleep_for(50ms); // polling pace; the bound is the loop
+    std::string got;
+    self->request(*echo, 5s, text{big})
+      .receive([&](text t) { got = std::move(t.s); }, [&](const error& e) { FAIL(to_string(e)); });
+    CHECK(got == big);
   }
-  CHECK_EQ(last.received, 4 * per_sender);
-  CHECK_EQ(last.out_of_order, 0);
-  CHECK_EQ(last.senders, 4);
+}
+
+/// How many messages the order test sends in all: RINGACTOR_REMOTE_ORDER_MESSAGES
+/// (test/remote/meson.build sets it smaller under the sanitizers), else 1,000,000.
+std::int64_t order_messages() {
+  if (auto* x = std::getenv("RINGACTOR_REMOTE_ORDER_MESSAGES"); x != nullptr && std::atoll(x) > 0)
+    return std::atoll(x);
+  return 1'000'000;
+}
+
+TEST_CASE("1,000,000 messages from four senders arrive at the remote actor in per-sender order, "
+          "over TCP and over shared memory") {
+  for (auto transports : {tcp, shm}) {
+    if (std::getenv("XSHM") && transports == tcp)
+      continue;
+    INFO("UCX_TLS=" << std::string{transports});
+    node_process b{node_b_over(transports)};
+    actor_system sys{actor_system_config{}.set_workers(2)};
+    // A flood of frames can hold B's heartbeats back past a second on a
+    // slow build (sanitizers): this test is about order, not the detector.
+    auto cfg = config_a(secret, transports);
+    cfg.heartbeat_timeout = 60s;
+    auto a = start_node(sys, cfg);
+    auto sink = a->lookup(b.address(), "sink");
+    REQUIRE(sink.has_value());
+    const std::int64_t per_sender = order_messages() / 4;
+    auto started = std::chrono::steady_clock::now();
+    std::vector<std::thread> senders;
+    for (int s = 0; s < 4; ++s)
+      senders.emplace_back([&sys, &sink, per_sender] {
+        scoped_actor self{sys};
+        for (std::int64_t i = 0; i < per_sender; ++i)
+          self->send(*sink, ping{i});
+      });
+    for (auto& t : senders)
+      t.join();
+    tally last;
+    auto until = started + 120s;
+    for (int i = 0; i < 2400 && std::chrono::steady_clock::now() < until; ++i) {
+      scoped_actor self{sys};
+      self->request(*sink, 10s, get_tally{})
+        .receive([&](tally t) { last = t; }, [&](const error& e) { FAIL(to_string(e)); });
+      if (last.received == 4 * per_sender)
+        break;
+      std::this_thread::sleep_for(50ms); // polling pace; the bound is the loop
+    }
+    MESSAGE(std::string{transports}
+            << ": " << last.received << " messages in "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+            << " s");
+    CHECK_EQ(last.received, 4 * per_sender);
+    CHECK_EQ(last.out_of_order, 0);
+    CHECK_EQ(last.senders, 4);
+  }
 }
 
 TEST_CASE("a message of an unregistered type is refused at the sender with an error naming it") {
@@ -546,41 +506,45 @@ TEST_CASE("garbage frames from raw peers are refused without a crash, and the no
   CHECK_EQ(n_of(ask(sys, *echo, ping{3})), 3);
 }
 
-TEST_CASE("kill -9 of a node with 1,000 requests in flight: each ends in a reply or node_down") {
-  auto b = std::make_unique<node_process>(std::vector<std::string>{"node-b", secret});
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
-  auto slow_proxy = a->lookup(b->address(), "slow");
-  REQUIRE(slow_proxy.has_value());
-  std::atomic<int> replies{0};
-  std::atomic<int> downs{0};
-  std::atomic<int> others{0};
-  std::vector<request_ticket> tickets;
-  for (int i = 0; i < 1000; ++i)
-    tickets.push_back(callback_request(
-      sys, *slow_proxy, 30s, slow{i}, [&](ping) { replies.fetch_add(1); },
-      [&](const error& e) { (e == remote::errc::node_down ? downs : others).fetch_add(1); }));
-  scoped_actor mon{sys};
-  mon->monitor(*slow_proxy);
-  REQUIRE(test_eventually([&] { return replies.load() >= 1; }));
-  auto killed = std::chrono::steady_clock::now();
-  b->kill9();
-  CHECK(test_eventually([&] { return replies + downs + others == 1000; }, 5s));
-  auto took = std::chrono::steady_clock::now() - killed;
-  CHECK_EQ(replies + downs, 1000);
-  CHECK_EQ(others.load(), 0);
-  CHECK_GT(downs.load(), 0);
-  CHECK_LE(took, config_a().heartbeat_timeout);
-  error reason;
-  CHECK(mon->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
-  CHECK_EQ(reason, remote::errc::node_down);
-  // The old proxy stays dead; a new node process is a new incarnation.
-  CHECK_EQ(error_of(ask(sys, *slow_proxy, slow{1})), remote::errc::node_down);
-  b = std::make_unique<node_process>(std::vector<std::string>{"node-b", secret});
-  auto again = a->lookup(b->address(), "echo");
-  REQUIRE(again.has_value());
-  CHECK_EQ(n_of(ask(sys, *again, ping{8})), 8);
-  CHECK_EQ(error_of(ask(sys, *slow_proxy, slow{2})), remote::errc::node_down);
+TEST_CASE("kill -9 of a node with 1,000 requests in flight: each ends in a reply or node_down, "
+          "over TCP and over shared memory") {
+  for (auto transports : {tcp, shm}) {
+    INFO("UCX_TLS=" << std::string{transports});
+    auto b = std::make_unique<node_process>(node_b_over(transports));
+    actor_system sys{actor_system_config{}.set_workers(2)};
+    auto a = start_node(sys, config_a(secret, transports));
+    auto slow_proxy = a->lookup(b->address(), "slow");
+    REQUIRE(slow_proxy.has_value());
+    std::atomic<int> replies{0};
+    std::atomic<int> downs{0};
+    std::atomic<int> others{0};
+    std::vector<request_ticket> tickets;
+    for (int i = 0; i < 1000; ++i)
+      tickets.push_back(callback_request(
+        sys, *slow_proxy, 30s, slow{i}, [&](ping) { replies.fetch_add(1); },
+        [&](const error& e) { (e == remote::errc::node_down ? downs : others).fetch_add(1); }));
+    scoped_actor mon{sys};
+    mon->monitor(*slow_proxy);
+    REQUIRE(test_eventually([&] { return replies.load() >= 1; }));
+    auto killed = std::chrono::steady_clock::now();
+    b->kill9();
+    CHECK(test_eventually([&] { return replies + downs + others == 1000; }, 5s));
+    auto took = std::chrono::steady_clock::now() - killed;
+    CHECK_EQ(replies + downs, 1000);
+    CHECK_EQ(others.load(), 0);
+    CHECK_GT(downs.load(), 0);
+    CHECK_LE(took, config_a().heartbeat_timeout);
+    error reason;
+    CHECK(mon->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+    CHECK_EQ(reason, remote::errc::node_down);
+    // The old proxy stays dead; a new node process is a new incarnation.
+    CHECK_EQ(error_of(ask(sys, *slow_proxy, slow{1})), remote::errc::node_down);
+    b = std::make_unique<node_process>(node_b_over(transports));
+    auto again = a->lookup(b->address(), "echo");
+    REQUIRE(again.has_value());
+    CHECK_EQ(n_of(ask(sys, *again, ping{8})), 8);
+    CHECK_EQ(error_of(ask(sys, *slow_proxy, slow{2})), remote::errc::node_down);
+  }
 }
 
 TEST_CASE("a node stopped by SIGSTOP is down after the heartbeat timeout; after SIGCONT its old "

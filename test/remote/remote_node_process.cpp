@@ -1,6 +1,6 @@
 // A remote node in a process of its own for the remote suite. Starts a node
 // named NAME with SECRET on 127.0.0.1 (TCP over "lo"), publishes
-//   "echo": answers ping with the same ping; on ping_back{n} sends ping{n}
+//   "echo": answers ping with the same ping, text with the same text; on ping_back{n} sends ping{n}
 //           to the sender;
 //   "slow": answers slow{n} with ping{n} after 2 ms;
 //   "sink": counts pings per sender (in order or not), answers get_tally;
@@ -9,9 +9,10 @@
 //             send_exit or a link's exit end it too);
 // prints "port N" and runs until stdin closes or it is killed (at most 120 s).
 //
-//   remote_node_process NAME SECRET [--extra-type]
+//   remote_node_process NAME SECRET [--extra-type] [--transports LIST]
 //
-// --extra-type registers one more type, so the schema digest differs.
+// --extra-type registers one more type, so the schema digest differs;
+// --transports sets node_config::transports (by default "tcp,self").
 #include <poll.h>
 #include <unistd.h>
 
@@ -34,14 +35,24 @@ using namespace std::chrono_literals;
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: remote_node_process NAME SECRET [--extra-type]\n");
+    std::fprintf(stderr,
+                 "usage: remote_node_process NAME SECRET [--extra-type] [--transports LIST]\n");
     return 2;
   }
-  if (argc > 3 && std::strcmp(argv[3], "--extra-type") == 0)
-    register_type<extra_type>("node_test.extra_type");
+  std::string transports = "tcp,self";
+  for (int i = 3; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--extra-type") == 0) {
+      register_type<extra_type>("node_test.extra_type");
+    } else if (std::strcmp(argv[i], "--transports") == 0 && i + 1 < argc) {
+      transports = argv[++i];
+    } else {
+      std::fprintf(stderr, "remote_node_process: unknown argument '%s'\n", argv[i]);
+      return 2;
+    }
+  }
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto echo = sys.spawn([](event_based_actor* self) -> behavior {
-    return {[](ping p) { return p; },
+    return {[](ping p) { return p; }, [](text t) { return t; },
             [self](ping_back p) {
               if (auto& s = self->current_sender())
                 self->send(actor{s}, ping{p.n});
@@ -76,6 +87,7 @@ int main(int argc, char** argv) {
   remote::node_config cfg;
   cfg.name = argv[1];
   cfg.cluster_secret = argv[2];
+  cfg.transports = transports;
   cfg.net_devices = "lo";
   cfg.heartbeat_interval = 100ms;
   cfg.heartbeat_timeout = 1000ms;

@@ -126,7 +126,7 @@ TEST_SUITE_BEGIN("remote");
 
 TEST_CASE("frames arrive whole and in order both ways, over TCP and over shared memory") {
   for (auto transports : {tcp, shm}) {
-    INFO("UCX_TLS=" << transports);
+    INFO("UCX_TLS=" << std::string{transports});
     connected_pair p{transports};
     auto& ra = p.ra;
     auto& rb = p.rb;
@@ -177,7 +177,7 @@ TEST_CASE("frames arrive whole and in order both ways, over TCP and over shared 
 
 TEST_CASE("a frame of 4 MiB arrives whole, over TCP and over shared memory") {
   for (auto transports : {tcp, shm}) {
-    INFO("UCX_TLS=" << transports);
+    INFO("UCX_TLS=" << std::string{transports});
     connected_pair p{transports};
     auto& ra = p.ra;
     auto& b = p.b;
@@ -198,7 +198,7 @@ TEST_CASE("a frame of 4 MiB arrives whole, over TCP and over shared memory") {
 TEST_CASE("a peer that closes its endpoint is seen closed by the other side, over TCP and over "
           "shared memory") {
   for (auto transports : {tcp, shm}) {
-    INFO("UCX_TLS=" << transports);
+    INFO("UCX_TLS=" << std::string{transports});
     connected_pair p{transports};
     auto& ra = p.ra;
     auto& rb = p.rb;
@@ -252,7 +252,7 @@ TEST_CASE("a send to a peer id the transport never gave out is refused") {
 
 TEST_CASE("a peer process killed with SIGKILL is seen closed, over TCP and over shared memory") {
   for (auto transports : {tcp, shm}) {
-    INFO("UCX_TLS=" << transports);
+    INFO("UCX_TLS=" << std::string{transports});
     recorder r;
     auto t = start(r, transports);
     auto port = std::to_string(t->port());
