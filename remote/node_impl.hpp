@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -53,6 +54,8 @@ enum class frame_kind : std::uint8_t {
   down = 9,  // an exported actor exited: its id and reason
   exit = 10, // an exit_msg for an exported actor (send_exit, a link)
 };
+static_assert(static_cast<std::byte>(frame_kind::hello) == hello_frame
+              && static_cast<std::byte>(frame_kind::proof) == proof_frame);
 
 constexpr std::size_t max_name = 1024;
 constexpr std::size_t max_interface = 64 * 1024;
@@ -159,11 +162,8 @@ public:
     std::string interface; // empty: published untyped
   };
 
-  struct peer_state {
-    bool authenticated = false;
-    bool got_hello = false;
-    hello theirs;
-    nonce own_nonce{};
+  /// A peer: its handshake (handshake.hpp), then what it shares with us.
+  struct peer_state : handshake_state {
     std::string address; // "host:port" when this side connected
     clock::time_point since = clock::now();
     clock::time_point last_seen = clock::now();
@@ -253,7 +253,7 @@ private:
 
   void on_frame(peer_id peer, const std::vector<std::byte>& f);
   void on_handshake_frame(std::unique_lock<std::mutex>& guard, peer_id peer, peer_state& st,
-                          frame_kind kind, detail::frame_reader& r);
+                          std::span<const std::byte> frame);
   void on_message(std::unique_lock<std::mutex>& guard, peer_id peer, peer_state& st,
                   frame_kind kind, detail::frame_reader& r);
 
