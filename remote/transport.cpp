@@ -244,6 +244,8 @@ public:
       c.what = command::kind::send;
       c.peer = peer;
       c.frame = std::move(frame);
+      if (!progress_blocked_)
+        return true; // the progress thread takes it on its next pass
     }
     ucp_worker_signal(worker_);
     return true;
@@ -315,6 +317,8 @@ private:
     {
       std::lock_guard guard{mtx_};
       commands_.push_back(std::move(c));
+      if (!progress_blocked_)
+        return;
     }
     ucp_worker_signal(worker_);
   }
@@ -360,9 +364,14 @@ private:
         std::lock_guard guard{mtx_};
         if (!commands_.empty())
           continue;
+        progress_blocked_ = true;
       }
       pollfd pfd{event_fd_, POLLIN, 0};
       ::poll(&pfd, 1, 100);
+      {
+        std::lock_guard guard{mtx_};
+        progress_blocked_ = false;
+      }
       idle = 0;
     }
   }
@@ -722,8 +731,13 @@ private:
   // (accepted peers); relaxed: only uniqueness matters.
   std::atomic<peer_id> next_peer_{1};
 
-  mutable std::mutex mtx_;           // guards commands_ and dead_
-  std::deque<command> commands_;     // guarded by mtx_
+  mutable std::mutex mtx_;       // guards commands_ and dead_
+  std::deque<command> commands_; // guarded by mtx_
+  // Guarded by mtx_: the progress thread found no command and is about to
+  // block (or blocks) on the event descriptor. A command queued meanwhile
+  // signals the worker; one queued while it runs is taken on its next pass
+  // without a signal (a system call per frame that the sender need not make).
+  bool progress_blocked_ = false;
   std::unordered_set<peer_id> dead_; // guarded by mtx_: peers that ended
 
   // The progress thread's own.
