@@ -201,12 +201,17 @@ public:
     if (!cfg_.net_devices.empty())
       if (auto r = set_ucx(config, "NET_DEVICES", cfg_.net_devices); !r)
         return r;
+    // Frames up to 1 MiB go eagerly (in fragments) instead of by UCX's
+    // rendezvous, whose handshake per frame held 64-KiB frames back: 5,000
+    // of them between two processes took 0.13 s instead of 0.72 s over
+    // shared memory, 0.40 s instead of 0.55 s over TCP (2 busy cores).
+    if (auto r = set_ucx(config, "RNDV_THRESH", "1mb"); !r)
+      return r;
     // Endpoints ask for peer failure detection (UCP_ERR_HANDLING_MODE_PEER),
     // which UCX 1.13 grants a shared memory transport (posix, sysv) only
     // when its error handling is on; else UCX leaves shared memory out and
-    // sends over TCP. With it, a peer that dies is found by UCX's keepalive
-    // Set only where shared memory may be used: UCX warns about a setting
-    // no transport of the list reads.
+    // sends over TCP. Set only where shared memory may be used: UCX warns
+    // about a setting no transport of the list reads.
     if (!cfg_.transports.empty() && !names_shared_memory(transport_names(cfg_.transports)))
       return {};
     if (auto r = set_ucx(config, "MM_ERROR_HANDLING", "y"); !r)
@@ -220,7 +225,7 @@ public:
     // UCX's keepalive goes through the shared memory FIFO, and under a flood
     // of frames (1,000,000 one-way sends) it timed out a live peer
     // ("Endpoint timeout"). Without it a dead peer is still found: the
-    // endpoint's TCP lane (wire-up, rendezvous) breaks with the peer's
+    // endpoint's TCP lane (wire-up, frames past 1 MiB) breaks with the peer's
     // process; a live but silent one is the node's heartbeat's to find.
     return set_ucx(config, "KEEPALIVE_INTERVAL", "inf");
   }
