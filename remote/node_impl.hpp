@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -56,6 +57,8 @@ enum class frame_kind : std::uint8_t {
   spawn = 11,       // id, type name, the argument's stable id (0: none) and payload
   spawn_reply = 12, // id, ok; ok: actor id, interface; else the error
 };
+static_assert(static_cast<std::byte>(frame_kind::hello) == hello_frame
+              && static_cast<std::byte>(frame_kind::proof) == proof_frame);
 
 constexpr std::size_t max_name = 1024;
 constexpr std::size_t max_interface = 64 * 1024;
@@ -162,11 +165,8 @@ public:
     std::string interface; // empty: published untyped
   };
 
-  struct peer_state {
-    bool authenticated = false;
-    bool got_hello = false;
-    hello theirs;
-    nonce own_nonce{};
+  /// A peer: its handshake (handshake.hpp), then what it shares with us.
+  struct peer_state : handshake_state {
     std::string address; // "host:port" when this side connected
     clock::time_point since = clock::now();
     clock::time_point last_seen = clock::now();
@@ -285,7 +285,7 @@ private:
 
   void on_frame(peer_id peer, const std::vector<std::byte>& f);
   void on_handshake_frame(std::unique_lock<std::mutex>& guard, peer_id peer, peer_state& st,
-                          frame_kind kind, detail::frame_reader& r);
+                          std::span<const std::byte> frame);
   void on_message(std::unique_lock<std::mutex>& guard, peer_id peer, peer_state& st,
                   frame_kind kind, detail::frame_reader& r);
 

@@ -27,61 +27,27 @@ void node::impl::on_frame(peer_id peer, const std::vector<std::byte>& f) {
   detail::frame_reader r{f};
   auto kind = static_cast<frame_kind>(r.u8());
   if (!st.authenticated) {
-    on_handshake_frame(guard, peer, st, kind, r);
+    on_handshake_frame(guard, peer, st, f);
     return;
   }
   on_message(guard, peer, st, kind, r);
 }
 
 void node::impl::on_handshake_frame(std::unique_lock<std::mutex>& guard, peer_id peer,
-                                    peer_state& st, frame_kind kind, detail::frame_reader& r) {
-  if (kind == frame_kind::hello && !st.got_hello) {
-    st.theirs.version = r.u32();
-    if (r.failed() || st.theirs.version != protocol_version)
-      return refuse_peer(guard, peer,
-                         fmt::format("protocol version {} (this node speaks {})", st.theirs.version,
-                                     protocol_version));
-    st.theirs.node_name = r.str(max_name);
-    st.theirs.incarnation = r.u64();
-    st.theirs.schema_digest = r.u64();
-    auto n = r.tail();
-    if (r.failed() || n.size() != st.theirs.nonce.size())
-      return refuse_peer(guard, peer, "a malformed hello");
-    std::memcpy(st.theirs.nonce.data(), n.data(), n.size());
-    auto own_digest = type_registry::global().digest();
-    if (st.theirs.schema_digest != own_digest)
-      return refuse_peer(guard, peer,
-                         fmt::format("node {} has schema digest {:#x}, this node {:#x}",
-                                     st.theirs.node_name, st.theirs.schema_digest, own_digest));
-    st.got_hello = true;
-    auto p = make_proof(cfg_.cluster_secret, st.theirs.nonce, st.own_nonce, incarnation_);
-    detail::frame_writer w;
-    w.u8(static_cast<std::uint8_t>(frame_kind::proof));
-    w.tail(p);
-    send_frame(peer, w.take());
-    return;
+                                    peer_state& st, std::span<const std::byte> frame) {
+  using outcome = handshake_state::step::outcome;
+  auto step = st.on_frame({cfg_.cluster_secret, incarnation_, type_registry::global().digest()},
+                          frame);
+  switch (step.what) {
+    case outcome::reply: send_frame(peer, std::move(step.frame)); return;
+    case outcome::refused: return refuse_peer(guard, peer, step.reason);
+    case outcome::authenticated: break;
   }
-  if (kind == frame_kind::proof && st.got_hello) {
-    auto bytes = r.tail();
-    proof p{};
-    if (bytes.size() != p.size())
-      return refuse_peer(guard, peer, "a malformed proof");
-    std::memcpy(p.data(), bytes.data(), p.size());
-    if (!check_proof(cfg_.cluster_secret, st.own_nonce, st.theirs.nonce, st.theirs.incarnation, p))
-      return refuse_peer(guard, peer,
-                         fmt::format("node {} does not prove the cluster secret (wrong secret)",
-                                     st.theirs.node_name));
-    st.authenticated = true;
-    ++stats_.peers_authenticated;
-    guard.unlock();
-    log_info("remote node {}: peer {} is node {} (incarnation {:#x})", cfg_.name, peer,
-             st.theirs.node_name, st.theirs.incarnation);
-    cv_.notify_all();
-    return;
-  }
-  refuse_peer(guard, peer,
-              fmt::format("a frame of kind {} before the handshake completed",
-                          static_cast<unsigned>(kind)));
+  ++stats_.peers_authenticated;
+  guard.unlock();
+  log_info("remote node {}: peer {} is node {} (incarnation {:#x})", cfg_.name, peer,
+           st.theirs.node_name, st.theirs.incarnation);
+  cv_.notify_all();
 }
 
 void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, peer_state& st,

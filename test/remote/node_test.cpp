@@ -51,9 +51,19 @@ namespace {
 
 const char* const secret = "test-cluster-secret";
 
-remote::node_config config_a(std::string secret_text = secret) {
+const char* const tcp = "tcp,self";
+const char* const shm = "posix,sysv,cma,self";
+
+/// The arguments of a remote_node_process named node-b with our secret,
+/// over `transports`.
+std::vector<std::string> node_b_over(const char* transports) {
+  return {"node-b", secret, "--transports", transports};
+}
+
+remote::node_config config_a(std::string secret_text = secret, const char* transports = tcp) {
   remote::node_config cfg;
   cfg.name = "node-a";
+  cfg.transports = transports;
   cfg.cluster_secret = std::move(secret_text);
   cfg.net_devices = "lo"; // no traffic to any address outside 127.0.0.0/8
   cfg.heartbeat_interval = 100ms;
@@ -139,39 +149,79 @@ TEST_CASE("a send carries its sender, so the remote actor's message reaches it b
   CHECK_EQ(got, 99);
 }
 
-TEST_CASE("messages from four senders arrive at the remote actor in per-sender order") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  // A flood of 80,000 frames can hold B's heartbeats back past a second on
-  // a slow build (sanitizers): this test is about order, not the detector.
-  auto cfg = config_a();
-  cfg.heartbeat_timeout = 20s;
-  auto a = start_node(sys, cfg);
-  auto sink = a->lookup(b.address(), "sink");
-  REQUIRE(sink.has_value());
-  constexpr std::int64_t per_sender = 20'000;
-  std::vector<std::thread> senders;
-  for (int s = 0; s < 4; ++s)
-    senders.emplace_back([&sys, &sink] {
-      scoped_actor self{sys};
-      for (std::int64_t i = 0; i < per_sender; ++i)
-        self->send(*sink, ping{i});
-    });
-  for (auto& t : senders)
-    t.join();
-  tally last;
-  auto until = std::chrono::steady_clock::now() + 30s;
-  for (int i = 0; i < 600 && std::chrono::steady_clock::now() < until; ++i) {
+TEST_CASE("a request across processes is answered over shared memory as over TCP") {
+  for (auto transports : {tcp, shm}) {
+    INFO("UCX_TLS=" << std::string{transports});
+    node_process b{node_b_over(transports)};
+    actor_system sys{actor_system_config{}.set_workers(2)};
+    auto a = start_node(sys, config_a(secret, transports));
+    auto echo = a->lookup(b.address(), "echo");
+    REQUIRE_MESSAGE(echo.has_value(), (echo ? std::string{} : to_string(echo.error())));
+    for (std::int64_t i = 0; i < 100; ++i)
+      REQUIRE_EQ(n_of(ask(sys, *echo, ping{i})), i);
+    // A payload past UCX's eager limits (rendezvous) arrives whole too.
+    std::string big(200'000, 'x');
+    big[12'345] = 'y';
     scoped_actor self{sys};
-    self->request(*sink, 5s, get_tally{})
-      .receive([&](tally t) { last = t; }, [&](const error& e) { FAIL(to_string(e)); });
-    if (last.received == 4 * per_sender)
-      break;
-    std::this_thread::sleep_for(50ms); // polling pace; the bound is the loop
+    std::string got;
+    self->request(*echo, 5s, text{big})
+      .receive([&](text t) { got = std::move(t.s); }, [&](const error& e) { FAIL(to_string(e)); });
+    CHECK(got == big);
   }
-  CHECK_EQ(last.received, 4 * per_sender);
-  CHECK_EQ(last.out_of_order, 0);
-  CHECK_EQ(last.senders, 4);
+}
+
+/// How many messages the order test sends in all: RINGACTOR_REMOTE_ORDER_MESSAGES
+/// (test/remote/meson.build sets it smaller under the sanitizers), else 1,000,000.
+std::int64_t order_messages() {
+  if (auto* x = std::getenv("RINGACTOR_REMOTE_ORDER_MESSAGES"); x != nullptr && std::atoll(x) > 0)
+    return std::atoll(x);
+  return 1'000'000;
+}
+
+TEST_CASE("1,000,000 messages from four senders arrive at the remote actor in per-sender order, "
+          "over TCP and over shared memory") {
+  for (auto transports : {tcp, shm}) {
+    if (std::getenv("XSHM") && transports == tcp)
+      continue;
+    INFO("UCX_TLS=" << std::string{transports});
+    node_process b{node_b_over(transports)};
+    actor_system sys{actor_system_config{}.set_workers(2)};
+    // A flood of frames can hold B's heartbeats back past a second on a
+    // slow build (sanitizers): this test is about order, not the detector.
+    auto cfg = config_a(secret, transports);
+    cfg.heartbeat_timeout = 60s;
+    auto a = start_node(sys, cfg);
+    auto sink = a->lookup(b.address(), "sink");
+    REQUIRE(sink.has_value());
+    const std::int64_t per_sender = order_messages() / 4;
+    auto started = std::chrono::steady_clock::now();
+    std::vector<std::thread> senders;
+    for (int s = 0; s < 4; ++s)
+      senders.emplace_back([&sys, &sink, per_sender] {
+        scoped_actor self{sys};
+        for (std::int64_t i = 0; i < per_sender; ++i)
+          self->send(*sink, ping{i});
+      });
+    for (auto& t : senders)
+      t.join();
+    tally last;
+    auto until = started + 120s;
+    for (int i = 0; i < 2400 && std::chrono::steady_clock::now() < until; ++i) {
+      scoped_actor self{sys};
+      self->request(*sink, 10s, get_tally{})
+        .receive([&](tally t) { last = t; }, [&](const error& e) { FAIL(to_string(e)); });
+      if (last.received == 4 * per_sender)
+        break;
+      std::this_thread::sleep_for(50ms); // polling pace; the bound is the loop
+    }
+    MESSAGE(std::string{transports}
+            << ": " << last.received << " messages in "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+            << " s");
+    CHECK_EQ(last.received, 4 * per_sender);
+    CHECK_EQ(last.out_of_order, 0);
+    CHECK_EQ(last.senders, 4);
+  }
 }
 
 TEST_CASE("a message of an unregistered type is refused at the sender with an error naming it") {
@@ -444,41 +494,45 @@ TEST_CASE("garbage frames from raw peers are refused without a crash, and the no
   CHECK_EQ(n_of(ask(sys, *echo, ping{3})), 3);
 }
 
-TEST_CASE("kill -9 of a node with 1,000 requests in flight: each ends in a reply or node_down") {
-  auto b = std::make_unique<node_process>(std::vector<std::string>{"node-b", secret});
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
-  auto slow_proxy = a->lookup(b->address(), "slow");
-  REQUIRE(slow_proxy.has_value());
-  std::atomic<int> replies{0};
-  std::atomic<int> downs{0};
-  std::atomic<int> others{0};
-  std::vector<request_ticket> tickets;
-  for (int i = 0; i < 1000; ++i)
-    tickets.push_back(callback_request(
-      sys, *slow_proxy, 30s, slow{i}, [&](ping) { replies.fetch_add(1); },
-      [&](const error& e) { (e == remote::errc::node_down ? downs : others).fetch_add(1); }));
-  scoped_actor mon{sys};
-  mon->monitor(*slow_proxy);
-  REQUIRE(test_eventually([&] { return replies.load() >= 1; }));
-  auto killed = std::chrono::steady_clock::now();
-  b->kill9();
-  CHECK(test_eventually([&] { return replies + downs + others == 1000; }, 5s));
-  auto took = std::chrono::steady_clock::now() - killed;
-  CHECK_EQ(replies + downs, 1000);
-  CHECK_EQ(others.load(), 0);
-  CHECK_GT(downs.load(), 0);
-  CHECK_LE(took, config_a().heartbeat_timeout);
-  error reason;
-  CHECK(mon->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
-  CHECK_EQ(reason, remote::errc::node_down);
-  // The old proxy stays dead; a new node process is a new incarnation.
-  CHECK_EQ(error_of(ask(sys, *slow_proxy, slow{1})), remote::errc::node_down);
-  b = std::make_unique<node_process>(std::vector<std::string>{"node-b", secret});
-  auto again = a->lookup(b->address(), "echo");
-  REQUIRE(again.has_value());
-  CHECK_EQ(n_of(ask(sys, *again, ping{8})), 8);
-  CHECK_EQ(error_of(ask(sys, *slow_proxy, slow{2})), remote::errc::node_down);
+TEST_CASE("kill -9 of a node with 1,000 requests in flight: each ends in a reply or node_down, "
+          "over TCP and over shared memory") {
+  for (auto transports : {tcp, shm}) {
+    INFO("UCX_TLS=" << std::string{transports});
+    auto b = std::make_unique<node_process>(node_b_over(transports));
+    actor_system sys{actor_system_config{}.set_workers(2)};
+    auto a = start_node(sys, config_a(secret, transports));
+    auto slow_proxy = a->lookup(b->address(), "slow");
+    REQUIRE(slow_proxy.has_value());
+    std::atomic<int> replies{0};
+    std::atomic<int> downs{0};
+    std::atomic<int> others{0};
+    std::vector<request_ticket> tickets;
+    for (int i = 0; i < 1000; ++i)
+      tickets.push_back(callback_request(
+        sys, *slow_proxy, 30s, slow{i}, [&](ping) { replies.fetch_add(1); },
+        [&](const error& e) { (e == remote::errc::node_down ? downs : others).fetch_add(1); }));
+    scoped_actor mon{sys};
+    mon->monitor(*slow_proxy);
+    REQUIRE(test_eventually([&] { return replies.load() >= 1; }));
+    auto killed = std::chrono::steady_clock::now();
+    b->kill9();
+    CHECK(test_eventually([&] { return replies + downs + others == 1000; }, 5s));
+    auto took = std::chrono::steady_clock::now() - killed;
+    CHECK_EQ(replies + downs, 1000);
+    CHECK_EQ(others.load(), 0);
+    CHECK_GT(downs.load(), 0);
+    CHECK_LE(took, config_a().heartbeat_timeout);
+    error reason;
+    CHECK(mon->receive_for(5s, [&](down_msg& d) { reason = d.reason; }));
+    CHECK_EQ(reason, remote::errc::node_down);
+    // The old proxy stays dead; a new node process is a new incarnation.
+    CHECK_EQ(error_of(ask(sys, *slow_proxy, slow{1})), remote::errc::node_down);
+    b = std::make_unique<node_process>(node_b_over(transports));
+    auto again = a->lookup(b->address(), "echo");
+    REQUIRE(again.has_value());
+    CHECK_EQ(n_of(ask(sys, *again, ping{8})), 8);
+    CHECK_EQ(error_of(ask(sys, *slow_proxy, slow{2})), remote::errc::node_down);
+  }
 }
 
 TEST_CASE("a node stopped by SIGSTOP is down after the heartbeat timeout; after SIGCONT its old "

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include <ringactor/type_registry.hpp>
 #include <ringactor/typed_actor.hpp>
@@ -18,6 +19,16 @@ bool inspect(Inspector& f, ping& x) {
   return f.object(x).fields(f.field("n", x.n));
 }
 RINGACTOR_TYPE(ping, "node_test.ping")
+
+/// Answered with the same text by "echo": a payload of any size.
+struct text {
+  std::string s;
+};
+template <class Inspector>
+bool inspect(Inspector& f, text& x) {
+  return f.object(x).fields(f.field("s", x.s));
+}
+RINGACTOR_TYPE(text, "node_test.text")
 
 /// Sent (not requested) to "echo": it sends ping{n} back to the sender.
 struct ping_back {

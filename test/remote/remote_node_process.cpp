@@ -1,6 +1,6 @@
 // A remote node in a process of its own for the remote suite. Starts a node
 // named NAME with SECRET on 127.0.0.1 (TCP over "lo"), publishes
-//   "echo": answers ping with the same ping; on ping_back{n} sends ping{n}
+//   "echo": answers ping with the same ping, text with the same text; on ping_back{n} sends ping{n}
 //           to the sender;
 //   "slow": answers slow{n} with ping{n} after 2 ms;
 //   "sink": counts pings per sender (in order or not), answers get_tally;
@@ -15,7 +15,7 @@
 // the allow-list says so.
 //
 //   remote_node_process NAME SECRET [--extra-type] [--allow-spawn]
-//                       [--topology FILE] [--spawn-on WHERE]
+//                       [--topology FILE] [--spawn-on WHERE] [--transports LIST]
 //
 // --extra-type registers one more type, so the schema digest differs.
 // --allow-spawn lets peers spawn adder and offset_adder, and names
@@ -24,6 +24,7 @@
 //   address, port and spawn allow-list from there).
 // --spawn-on WHERE spawns an "adder" on the node at WHERE once started and
 //   prints "spawned ok" (or "spawned error: ..."), then keeps the proxy.
+// --transports sets node_config::transports (by default "tcp,self").
 #include <poll.h>
 #include <unistd.h>
 
@@ -66,12 +67,13 @@ echo_if spawn_adder(actor_system& sys, const actor& census_actor, std::int64_t o
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: remote_node_process NAME SECRET [--extra-type] [--allow-spawn] "
-                         "[--topology FILE] [--spawn-on WHERE]\n");
+                         "[--topology FILE] [--spawn-on WHERE] [--transports LIST]\n");
     return 2;
   }
   bool allow_spawn = false;
   std::string topology_file;
   std::string spawn_on;
+  std::string transports = "tcp,self";
   for (int i = 3; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--extra-type") {
@@ -82,6 +84,8 @@ int main(int argc, char** argv) {
       topology_file = argv[++i];
     } else if (arg == "--spawn-on" && i + 1 < argc) {
       spawn_on = argv[++i];
+    } else if (arg == "--transports" && i + 1 < argc) {
+      transports = argv[++i];
     } else {
       std::fprintf(stderr, "remote_node_process: unknown argument %s\n", arg.c_str());
       return 2;
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
   }
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto echo = sys.spawn([](event_based_actor* self) -> behavior {
-    return {[](ping p) { return p; },
+    return {[](ping p) { return p; }, [](text t) { return t; },
             [self](ping_back p) {
               if (auto& s = self->current_sender())
                 self->send(actor{s}, ping{p.n});
@@ -147,6 +151,7 @@ int main(int argc, char** argv) {
   remote::node_config cfg;
   cfg.name = argv[1];
   cfg.cluster_secret = argv[2];
+  cfg.transports = transports;
   cfg.net_devices = "lo";
   cfg.heartbeat_interval = 100ms;
   cfg.heartbeat_timeout = 1000ms;

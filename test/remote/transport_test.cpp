@@ -106,13 +106,17 @@ std::uint16_t unused_port() {
 }
 
 const char* const tcp = "tcp,self";
+const char* const shm = "posix,sysv,cma,self";
 
-/// Two transports over TCP loopback, b connected to a (to_a).
+/// Two transports over `transports` (TCP loopback by default), b connected
+/// to a (to_a).
 struct connected_pair {
+  explicit connected_pair(const char* transports = tcp) : transports(transports) {}
+  const char* transports;
   recorder ra;
   recorder rb;
-  std::unique_ptr<remote::transport> a = start(ra, tcp);
-  std::unique_ptr<remote::transport> b = start(rb, tcp);
+  std::unique_ptr<remote::transport> a = start(ra, transports);
+  std::unique_ptr<remote::transport> b = start(rb, transports);
   remote::peer_id to_a = b->connect("127.0.0.1", a->port());
 };
 
@@ -120,82 +124,97 @@ struct connected_pair {
 
 TEST_SUITE_BEGIN("remote");
 
-TEST_CASE("frames arrive whole and in order both ways, over TCP") {
-  connected_pair p;
-  auto& ra = p.ra;
-  auto& rb = p.rb;
-  auto& a = p.a;
-  auto& b = p.b;
-  auto to_a = p.to_a;
-  constexpr std::uint32_t n = 10'000;
-  const std::size_t big_size = 4096;
-  for (std::uint32_t i = 0; i < n; ++i)
-    if (!b->send(to_a, numbered(i, i % 100 == 0 ? big_size : 16))) {
-      rb.wait([&] { return rb.closed.count(to_a) == 1; }, 1s);
-      std::lock_guard guard{rb.mtx};
-      FAIL("send " << i << " refused: " << rb.closed[to_a]);
+TEST_CASE("frames arrive whole and in order both ways, over TCP and over shared memory") {
+  for (auto transports : {tcp, shm}) {
+    INFO("UCX_TLS=" << std::string{transports});
+    connected_pair p{transports};
+    auto& ra = p.ra;
+    auto& rb = p.rb;
+    auto& a = p.a;
+    auto& b = p.b;
+    auto to_a = p.to_a;
+    constexpr std::uint32_t n = 10'000;
+    const std::size_t big_size = 4096;
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (!b->send(to_a, numbered(i, i % 100 == 0 ? big_size : 16))) {
+        rb.wait([&] { return rb.closed.count(to_a) == 1; }, 1s);
+        std::lock_guard guard{rb.mtx};
+        FAIL("send " << i << " refused: " << rb.closed[to_a]);
+      }
+    bool all = ra.wait([&] { return ra.frame_count() == n; });
+    if (!all) {
+      std::lock_guard guard{ra.mtx};
+      FAIL("only " << ra.frame_count() << " of " << n << " frames arrived; the transport received "
+                   << a->stats().frames_received);
     }
-  bool all = ra.wait([&] { return ra.frame_count() == n; });
-  if (!all) {
-    std::lock_guard guard{ra.mtx};
-    FAIL("only " << ra.frame_count() << " of " << n << " frames arrived; the transport received "
-                 << a->stats().frames_received);
-  }
-  REQUIRE_EQ(ra.accepted.size(), 1);
-  auto from_b = ra.accepted.front();
-  {
-    std::lock_guard guard{ra.mtx};
-    auto& got = ra.frames[from_b];
-    bool in_order = true;
-    for (std::uint32_t i = 0; i < n && in_order; ++i) {
-      in_order = number_of(got[i]) == i && got[i].size() == (i % 100 == 0 ? big_size : 16u);
-      if (!in_order)
-        FAIL_CHECK("frame " << i << " is number " << number_of(got[i]) << " of " << got[i].size()
-                            << " bytes");
+    REQUIRE_EQ(ra.accepted.size(), 1);
+    auto from_b = ra.accepted.front();
+    {
+      std::lock_guard guard{ra.mtx};
+      auto& got = ra.frames[from_b];
+      bool in_order = true;
+      for (std::uint32_t i = 0; i < n && in_order; ++i) {
+        in_order = number_of(got[i]) == i && got[i].size() == (i % 100 == 0 ? big_size : 16u);
+        if (!in_order)
+          FAIL_CHECK("frame " << i << " is number " << number_of(got[i]) << " of " << got[i].size()
+                              << " bytes");
+      }
     }
+    // And back on the accepted endpoint.
+    for (std::uint32_t i = 0; i < 100; ++i)
+      REQUIRE(a->send(from_b, numbered(i)));
+    REQUIRE(rb.wait([&] { return rb.frames[to_a].size() == 100; }));
+    CHECK_EQ(number_of(rb.frames[to_a].back()), 99);
+    CHECK_EQ(a->stats().frames_received, n);
+    CHECK_EQ(b->stats().frames_received, 100);
+    // Over shared memory, both endpoints have a shared memory lane (not
+    // TCP alone, which UCX falls back to silently).
+    auto on_shm = transports == shm ? 1u : 0u;
+    CHECK_EQ(a->stats().peers_on_shared_memory, on_shm);
+    CHECK_EQ(b->stats().peers_on_shared_memory, on_shm);
   }
-  // And back on the accepted endpoint.
-  for (std::uint32_t i = 0; i < 100; ++i)
-    REQUIRE(a->send(from_b, numbered(i)));
-  REQUIRE(rb.wait([&] { return rb.frames[to_a].size() == 100; }));
-  CHECK_EQ(number_of(rb.frames[to_a].back()), 99);
-  CHECK_EQ(a->stats().frames_received, n);
-  CHECK_EQ(b->stats().frames_received, 100);
 }
 
-TEST_CASE("a frame of 4 MiB arrives whole") {
-  connected_pair p;
-  auto& ra = p.ra;
-  auto& b = p.b;
-  auto to_a = p.to_a;
-  std::vector<std::byte> big(4u << 20);
-  for (std::size_t i = 0; i < big.size(); ++i)
-    big[i] = static_cast<std::byte>(i * 7);
-  auto copy = big;
-  REQUIRE(b->send(to_a, std::move(big)));
-  REQUIRE(b->send(to_a, numbered(1)));
-  REQUIRE(ra.wait([&] { return ra.frame_count() == 2; }));
-  auto& got = ra.frames.begin()->second;
-  CHECK(got[0] == copy);
-  CHECK_EQ(number_of(got[1]), 1);
+TEST_CASE("a frame of 4 MiB arrives whole, over TCP and over shared memory") {
+  for (auto transports : {tcp, shm}) {
+    INFO("UCX_TLS=" << std::string{transports});
+    connected_pair p{transports};
+    auto& ra = p.ra;
+    auto& b = p.b;
+    auto to_a = p.to_a;
+    std::vector<std::byte> big(4u << 20);
+    for (std::size_t i = 0; i < big.size(); ++i)
+      big[i] = static_cast<std::byte>(i * 7);
+    auto copy = big;
+    REQUIRE(b->send(to_a, std::move(big)));
+    REQUIRE(b->send(to_a, numbered(1)));
+    REQUIRE(ra.wait([&] { return ra.frame_count() == 2; }));
+    auto& got = ra.frames.begin()->second;
+    CHECK(got[0] == copy);
+    CHECK_EQ(number_of(got[1]), 1);
+  }
 }
 
-TEST_CASE("a peer that closes its endpoint is seen closed by the other side") {
-  connected_pair p;
-  auto& ra = p.ra;
-  auto& rb = p.rb;
-  auto& b = p.b;
-  auto to_a = p.to_a;
-  REQUIRE(b->send(to_a, numbered(1)));
-  REQUIRE(ra.wait([&] { return ra.frame_count() == 1; }));
-  b->close(to_a);
-  REQUIRE(rb.wait([&] { return rb.closed.count(to_a) == 1; }));
-  CHECK_EQ(rb.closed[to_a], "closed here");
-  auto from_b = ra.accepted.front();
-  REQUIRE(ra.wait([&] { return ra.closed.count(from_b) == 1; }));
-  CHECK(ra.closed[from_b].find("peer lost") != std::string::npos);
-  CHECK_FALSE(b->send(to_a, numbered(2))); // dead: refused, counted
-  CHECK_EQ(b->stats().send_errors, 1);
+TEST_CASE("a peer that closes its endpoint is seen closed by the other side, over TCP and over "
+          "shared memory") {
+  for (auto transports : {tcp, shm}) {
+    INFO("UCX_TLS=" << std::string{transports});
+    connected_pair p{transports};
+    auto& ra = p.ra;
+    auto& rb = p.rb;
+    auto& b = p.b;
+    auto to_a = p.to_a;
+    REQUIRE(b->send(to_a, numbered(1)));
+    REQUIRE(ra.wait([&] { return ra.frame_count() == 1; }));
+    b->close(to_a);
+    REQUIRE(rb.wait([&] { return rb.closed.count(to_a) == 1; }));
+    CHECK_EQ(rb.closed[to_a], "closed here");
+    auto from_b = ra.accepted.front();
+    REQUIRE(ra.wait([&] { return ra.closed.count(from_b) == 1; }));
+    CHECK(ra.closed[from_b].find("peer lost") != std::string::npos);
+    CHECK_FALSE(b->send(to_a, numbered(2))); // dead: refused, counted
+    CHECK_EQ(b->stats().send_errors, 1);
+  }
 }
 
 TEST_CASE("a connect to a port nobody listens on ends in on_closed") {
@@ -231,9 +250,9 @@ TEST_CASE("a send to a peer id the transport never gave out is refused") {
   CHECK_EQ(t->stats().send_errors, 2);
 }
 
-TEST_CASE("a peer process killed with SIGKILL is seen closed, over TCP") {
-  for (auto transports : {tcp}) {
-    INFO("UCX_TLS=" << transports);
+TEST_CASE("a peer process killed with SIGKILL is seen closed, over TCP and over shared memory") {
+  for (auto transports : {tcp, shm}) {
+    INFO("UCX_TLS=" << std::string{transports});
     recorder r;
     auto t = start(r, transports);
     auto port = std::to_string(t->port());

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,56 @@ struct hello {
   std::uint64_t incarnation = 0;
   std::uint64_t schema_digest = 0;
   remote::nonce nonce{};
+};
+
+/// The first byte of the handshake's frames (the node's frame kinds 1 and 2).
+inline constexpr std::byte hello_frame{1};
+inline constexpr std::byte proof_frame{2};
+
+/// The longest node name a hello may carry.
+inline constexpr std::size_t max_node_name = 1024;
+
+/// A hello as a frame: hello_frame, then version (u32), node name (u32
+/// length and bytes), incarnation and schema digest (u64), and the nonce;
+/// integers little-endian.
+std::vector<std::byte> encode_hello(const hello& h);
+
+/// The hello in `frame` (hello_frame first), or handshake_failed saying what
+/// is wrong: another version, a name past max_node_name, a short or long
+/// frame.
+expected<hello> decode_hello(std::span<const std::byte> frame);
+
+/// One side's handshake with one peer, frame by frame. The node keeps one
+/// per peer; a fuzz target drives it with arbitrary frames.
+struct handshake_state {
+  /// What this side knows and said.
+  struct own_side {
+    std::string_view secret;
+    std::uint64_t incarnation = 0;
+    std::uint64_t schema_digest = 0;
+  };
+
+  /// What one frame calls for.
+  struct step {
+    enum class outcome {
+      reply,         ///< their hello accepted: send `frame` (our proof)
+      authenticated, ///< their proof checked: the peer may send messages
+      refused,       ///< drop the peer, log `reason`; deliver nothing it sent
+    };
+    outcome what = outcome::refused;
+    std::vector<std::byte> frame;
+    std::string reason;
+  };
+
+  /// Takes the next frame of a peer that is not authenticated yet: their
+  /// hello first (checked against `own`), then their proof. Any other frame,
+  /// a second hello, or a malformed one is refused.
+  step on_frame(const own_side& own, std::span<const std::byte> frame);
+
+  bool authenticated = false;
+  bool got_hello = false;
+  hello theirs;
+  nonce own_nonce{};
 };
 
 /// A fresh nonce from OpenSSL's CSPRNG (RAND_bytes); an error if it fails.
