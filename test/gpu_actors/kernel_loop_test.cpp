@@ -170,7 +170,7 @@ TEST_CASE("with idle_yield a CPU loop parks after 64 pauses and 16 yields, not a
     kernel_params p;
     p.spin_before_park = 1000;
     p.cpu_idle_yield = idle_yield;
-    p.heartbeat_interval_ns = 10'000'000'000; // a park that waited would fail the test by time
+    p.heartbeat_interval_ns = 10'000'000'000; // unused: ready() holds, a park does not wait
     detail::cpu_platform platform{p};
     doorbell bell;
     bool asked = false;
