@@ -160,36 +160,6 @@ TEST_CASE("a parked loop is woken by the next push, not by its heartbeat timeout
   CHECK(ch.control().state() == kernel_state::terminated);
 }
 
-TEST_CASE("with idle_yield a CPU loop parks after 64 pauses and 16 yields, not after "
-          "spin_before_park polls") {
-  // The loop's idle step n parks when it asks whether it may (the ready
-  // predicate); a pause or a yield does not ask. With idle_yield, a loop
-  // that yielded through all of spin_before_park switched threads some 17
-  // times per request on a 2-core server (cpu_platform::idle).
-  auto parks_at = [](bool idle_yield, std::uint32_t n) {
-    kernel_params p;
-    p.spin_before_park = 1000;
-    p.cpu_idle_yield = idle_yield;
-    p.heartbeat_interval_ns = 10'000'000'000; // unused: ready() holds, a park does not wait
-    detail::cpu_platform platform{p};
-    doorbell bell;
-    bool asked = false;
-    platform.idle(n, bell, [&] {
-      asked = true;
-      return true; // ready: a park returns at once
-    });
-    return asked;
-  };
-  CHECK_FALSE(parks_at(true, 63));
-  CHECK_FALSE(parks_at(true, 79));
-  CHECK(parks_at(true, 80));
-  // Without idle_yield the loop pauses through spin_before_park (the
-  // kernel benches' setting) and yields 16 times before it parks.
-  CHECK_FALSE(parks_at(false, 80));
-  CHECK_FALSE(parks_at(false, 1015));
-  CHECK(parks_at(false, 1016));
-}
-
 TEST_CASE("drain handles every queued message before terminating") {
   kernel_channel ch;
   for (std::int32_t i = 0; i < 50; ++i)

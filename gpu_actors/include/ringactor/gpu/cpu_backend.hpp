@@ -64,10 +64,9 @@ struct cpu_kernel_options {
   /// Polls of an empty H2K ring (with a pause each) before the loop yields
   /// and then parks on the doorbell (cpu_platform::idle).
   std::uint32_t spin_before_park = 1000;
-  /// Whether the loop gives up the core sooner: past the first 64 of those
-  /// polls it yields a few times and parks (cpu_platform::idle says why):
-  /// for processes whose other threads share the cores (a server's network
-  /// threads). spawn_kernel takes it from the system's
+  /// Whether those polls past the first 64 yield the core instead of
+  /// pausing: for processes whose other threads share the cores (a server's
+  /// network threads). spawn_kernel takes it from the system's
   /// actor_system_config::idle_yield (key `system.idle_yield`).
   bool idle_yield = false;
   /// Sender id on the kernel's K2H slots. spawn_kernel leaves it 0: the
@@ -136,24 +135,20 @@ public:
 
   /// Called with n = 0, 1, 2, ... while H2K stays empty: spin, yield, park.
   /// The spin_before_park polls pause, so that a message that follows at
-  /// once is caught within a few microseconds. With idle_yield the loop
-  /// pauses for the first 64 of them only, yields a few times and parks:
-  /// with more threads than cores (a network thread, the scheduler's
-  /// workers, other kernels) every yield that finds another thread runnable
-  /// is a context switch, and a loop that yielded through the whole
-  /// spin_before_park between two requests switched ~17 times per request
-  /// (grpc_bench on 2 cores, perf: 134,000 yields per kernel thread for
-  /// 16,000 calls) where one futex wake-up from the sender does. That costs
-  /// a pool of kernels that has the cores to itself some of its throughput
-  /// (bench/RESULTS.md), so it is the system's choice
-  /// (actor_system_config::idle_yield).
+  /// once is caught within a few microseconds. With idle_yield, those past
+  /// the first 64 yield the core instead: with more threads than cores (a
+  /// network thread, the scheduler's workers, other kernels) they run
+  /// instead of this loop's spin. That costs a pool of kernels that has the
+  /// cores to itself about a tenth of its throughput (bench/RESULTS.md), so
+  /// it is the system's choice (actor_system_config::idle_yield).
   template <class Ready>
   RINGACTOR_HOST_DEVICE void idle(std::uint32_t n, doorbell& bell, Ready&& ready) {
     RINGACTOR_HOST_BODY(
-      auto spin = idle_yield_ && spin_before_park_ > pause_polls ? pause_polls : spin_before_park_;
-      if (n < spin) { dev::pause(); } else if (n < spin + yields_before_park) {
-        std::this_thread::yield();
-      } else { park(bell, ready, std::chrono::nanoseconds{heartbeat_interval_ns_}); })
+      if (n < spin_before_park_ && (!idle_yield_ || n < pause_polls)) {
+        dev::pause();
+      } else if (n < spin_before_park_ + yields_before_park) { std::this_thread::yield(); } else {
+        park(bell, ready, std::chrono::nanoseconds{heartbeat_interval_ns_});
+      })
   }
 
   /// Called with n = 0, 1, 2, ... while K2H stays full (the host is behind).

@@ -52,7 +52,7 @@ struct kernel_params {
   std::uint64_t kernel_id = 0;      ///< sender id stamped on K2H slots (0 from spawn_kernel)
   std::uint64_t heartbeat_interval_ns = 100'000'000;
   std::uint32_t spin_before_park = 1000; ///< CPU backend: idle polls before parking
-  bool cpu_idle_yield = false; ///< CPU backend: past the 64th idle poll, yield a few times and park
+  bool cpu_idle_yield = false; ///< CPU backend: idle polls past the 64th yield (not pause)
   loop_mode mode = loop_mode::persistent;
   std::byte* snapshot = nullptr; ///< the snapshot area (snapshot_area.hpp); null: none
   /// Unix time in nanoseconds, sampled by the host just before it launched
