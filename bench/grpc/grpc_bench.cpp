@@ -12,10 +12,15 @@
 //   {"bench":"grpc_unary","impl":"ringactor","p50_us":..,"p99_us":..,
 //    "calls_per_s":..,"channels":16,"seconds":3.0}
 // and "grpc_stream" likewise.
-// Usage: grpc_bench [--quick | --tiny] [--channels N] [--workers N]
+// Usage: grpc_bench [--quick | --tiny | --calls N] [--channels N] [--workers N]
+//                   [--only BENCH/IMPL]
 //   --quick  1 s per side instead of 3 s
 //   --tiny   a few calls per channel: checks every side answers right (the
 //            bench test suite), timings meaningless
+//   --calls  N calls per channel instead of a time (a fixed count of calls,
+//            for per-call counters: perf stat over one side)
+//   --only   run only this one of the four, e.g. grpc_unary/bare (the
+//            others' servers still run, idle, as in a whole run)
 // Every reply is checked (its output is a + b); a wrong one exits 1.
 #include <algorithm>
 #include <atomic>
@@ -48,6 +53,11 @@ struct options {
   int channels = 16;
   std::size_t workers = 2;
   int tiny_calls = 0; // > 0: this many calls per channel, then stop
+  std::string only;   // "bench/impl", or empty for all four
+  /// Whether the side `bench`/`impl` runs.
+  bool runs(std::string_view bench, std::string_view impl) const {
+    return only.empty() || only == fmt::format("{}/{}", bench, impl);
+  }
 };
 
 using http_bench::adder_pool;
@@ -228,12 +238,18 @@ int main(int argc, char** argv) {
       o.seconds = 1.0;
     else if (a == "--tiny")
       o.tiny_calls = 20;
+    else if (a == "--calls" && i + 1 < argc)
+      o.tiny_calls = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--only" && i + 1 < argc)
+      o.only = argv[++i];
     else if (a == "--channels" && i + 1 < argc)
       o.channels = std::max(1, std::atoi(argv[++i]));
     else if (a == "--workers" && i + 1 < argc)
       o.workers = static_cast<std::size_t>(std::max(1, std::atoi(argv[++i])));
     else {
-      fmt::print(stderr, "usage: grpc_bench [--quick | --tiny] [--channels N] [--workers N]\n");
+      fmt::print(stderr,
+                 "usage: grpc_bench [--quick | --tiny | --calls N] [--channels N] [--workers N] "
+                 "[--only BENCH/IMPL]\n");
       return 2;
     }
   }
@@ -259,18 +275,17 @@ int main(int argc, char** argv) {
   }
   auto bare_p = static_cast<std::uint16_t>(bare_port);
   // Alternating sides, unary first, then streams.
-  auto r1 = run_unary(front.port(), o);
-  ok = check("grpc_unary ringactor", r1) && ok;
-  report("grpc_unary", "ringactor", r1, o);
-  auto r2 = run_unary(bare_p, o);
-  ok = check("grpc_unary bare", r2) && ok;
-  report("grpc_unary", "bare", r2, o);
-  auto r3 = run_stream(front.port(), o);
-  ok = check("grpc_stream ringactor", r3) && ok;
-  report("grpc_stream", "ringactor", r3, o);
-  auto r4 = run_stream(bare_p, o);
-  ok = check("grpc_stream bare", r4) && ok;
-  report("grpc_stream", "bare", r4, o);
+  auto side = [&](std::string_view bench, std::string_view impl, std::uint16_t port, auto run) {
+    if (!o.runs(bench, impl))
+      return;
+    auto r = run(port, o);
+    ok = check(fmt::format("{} {}", bench, impl), r) && ok;
+    report(bench, impl, r, o);
+  };
+  side("grpc_unary", "ringactor", front.port(), run_unary);
+  side("grpc_unary", "bare", bare_p, run_unary);
+  side("grpc_stream", "ringactor", front.port(), run_stream);
+  side("grpc_stream", "bare", bare_p, run_stream);
   bare_server->Shutdown();
   front.stop();
   return ok ? 0 : 1;
