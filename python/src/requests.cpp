@@ -9,6 +9,7 @@
 #include <atomic>
 
 #include <ringactor/callback_request.hpp>
+#include <ringactor/detail/spin_lock.hpp>
 
 #include "errors.hpp"
 #include "gil.hpp"
@@ -65,18 +66,16 @@ struct waiter {
   std::atomic<bool> ready{false};
 };
 
-/// How long a blocking request spins (GIL released) before it sleeps on
-/// the condition variable: most replies of a local actor come within it,
-/// and a futex wake-up costs about as much as the round trip itself. Only
-/// where there are cores to spare: on two cores the spinning requester
-/// takes the core that a CPU kernel's polling thread or the receiving
-/// worker needs (a smoke run there: a kernel request's p50 37 us with the
-/// spin, 6 us without; a C++ actor's unchanged).
-std::chrono::microseconds spin_time() {
-  static const auto t = std::thread::hardware_concurrency() >= 4 ? std::chrono::microseconds{50}
-                                                                 : std::chrono::microseconds{0};
-  return t;
-}
+/// How long a blocking request on this thread spins (GIL released) before
+/// it sleeps on the condition variable, adapted as a blocking actor's spin
+/// is (libactor/blocking_actor.cpp): doubled (up to the system's
+/// idle_spin) when a reply came while spinning, halved when none did. A
+/// reply of a local actor usually comes within microseconds, while a futex
+/// wake-up of a thread whose core went idle costs 10-20 us on its own (a
+/// quiet 2-core machine: python_request p50 18 us with no spin, against
+/// 1.2 us from C++ in the same run). Where the requester's core is needed
+/// by the thread it waits for, the spin finds nothing and shrinks away.
+thread_local timespan spin_budget{std::chrono::microseconds{1}};
 
 /// How long one wait lasts before the waiter checks for signals.
 constexpr auto signal_poll = std::chrono::milliseconds{20};
@@ -105,12 +104,24 @@ py::object blocking_request(const py_handle& dest, py::handle msg, double timeou
     // this callback holds it.
     w->cv.notify_one();
   });
-  if (spin_time().count() > 0) {
+  {
     py::gil_scoped_release nogil;
-    auto until = std::chrono::steady_clock::now() + spin_time();
-    // Pairs with the release store in the callback.
-    while (!w->ready.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until)
-      std::this_thread::yield();
+    auto limit = dest.box->sys.config().idle_spin;
+    auto until = std::chrono::steady_clock::now() + std::min(spin_budget, limit);
+    bool got = false;
+    for (unsigned i = 0;; ++i) {
+      // Pairs with the release store in the callback.
+      if (w->ready.load(std::memory_order_acquire)) {
+        got = true;
+        break;
+      }
+      if ((i & 15) == 15 && std::chrono::steady_clock::now() >= until)
+        break;
+      detail::cpu_relax();
+    }
+    spin_budget = got ? std::min<timespan>(limit, std::max<timespan>(spin_budget * 2,
+                                                                     std::chrono::microseconds{1}))
+                      : spin_budget / 2;
   }
   // Pairs with the release store in the callback: a reply that came while
   // spinning needs no second round without the GIL.
