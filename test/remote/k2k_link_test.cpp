@@ -5,12 +5,6 @@
 // kill -9 of the remote node with messages in flight.
 #include <doctest/doctest.h>
 
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -27,78 +21,38 @@
 #include <ringactor/remote/k2k_link.hpp>
 #include <ringactor/remote/node.hpp>
 
+#include "child_process.hpp"
 #include "k2k_test_types.hpp"
 
 using namespace ringactor;
 using namespace k2k_link_test;
 using namespace std::chrono_literals;
 
-extern char** environ;
-
 namespace {
 
 const char* const secret = "k2k-test-cluster-secret";
 
-/// A k2k_node_process: started with pipes on stdin and stdout, driven by
-/// command lines (each answered by one line, read within a bound), stopped
-/// by closing stdin (or killed) and reaped.
+/// A k2k_node_process (child_process.hpp), driven by command lines (each
+/// answered by one line, read within a bound).
 class broker_process {
 public:
   /// `clock_ahead`: the broker's clock runs that far ahead of the system clock.
   broker_process(const std::string& name, std::uint32_t clock_id,
-                 std::chrono::microseconds clock_ahead = {}) {
-    int in[2];
-    int out[2];
-    REQUIRE(::pipe(in) == 0);
-    REQUIRE(::pipe(out) == 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    std::vector<std::string> all{RINGACTOR_K2K_NODE, name, secret, std::to_string(clock_id),
-                                 std::to_string(clock_ahead.count())};
-    std::vector<char*> argv;
-    for (auto& a : all)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    REQUIRE(::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(in[0]);
-    ::close(out[1]);
-    stdin_ = in[1];
-    stdout_ = out[0];
-    auto line = read_line(20s);
+                 std::chrono::microseconds clock_ahead = {})
+    : child_{RINGACTOR_K2K_NODE,
+             {name, secret, std::to_string(clock_id), std::to_string(clock_ahead.count())}} {
+    auto line = child_.read_line(20s);
     REQUIRE_MESSAGE(line.rfind("port ", 0) == 0, "the node process printed no port: " << line);
     port_ = static_cast<std::uint16_t>(std::stoul(line.substr(5)));
-  }
-
-  ~broker_process() {
-    if (stdin_ >= 0)
-      ::close(stdin_);
-    if (pid_ > 0) {
-      // A clean stop first; a process that does not exit in 10 s is killed.
-      // reaped() sets pid_ to -1: never signal or wait for that (-1 is
-      // every process, or every child).
-      for (int i = 0; i < 1000 && pid_ > 0 && !reaped(); ++i)
-        std::this_thread::sleep_for(10ms);
-      if (pid_ > 0 && !reaped()) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-      }
-    }
-    ::close(stdout_);
   }
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
   /// Sends one command and returns its answer ("" if none came in 10 s).
   std::string command(const std::string& cmd) {
-    auto line = cmd + "\n";
-    if (::write(stdin_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+    if (!child_.write_line(cmd))
       return {};
-    return read_line(10s);
+    return child_.read_line(10s);
   }
 
   /// The seqs an endpoint ("sink" or "gate") logged.
@@ -137,42 +91,10 @@ public:
     return false;
   }
 
-  void kill9() {
-    REQUIRE(pid_ > 0);
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  void kill9() { child_.kill9(); }
 
 private:
-  bool reaped() {
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return true;
-    }
-    return false;
-  }
-
-  std::string read_line(std::chrono::seconds timeout) {
-    std::string line;
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      pollfd p{.fd = stdout_, .events = POLLIN, .revents = 0};
-      if (::poll(&p, 1, 100) <= 0)
-        continue;
-      char c = 0;
-      if (::read(stdout_, &c, 1) != 1)
-        return line;
-      if (c == '\n')
-        return line;
-      line += c;
-    }
-    return line;
-  }
-
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int stdout_ = -1;
+  remote_test::child_process child_;
   std::uint16_t port_ = 0;
 };
 
