@@ -327,9 +327,11 @@ TEST_CASE("the request that faults a kernel gets kernel_fault once the kernel ac
 
 TEST_CASE("a kernel whose heartbeat stops ends with kernel_stalled; its requests get an error") {
   auto baseline = live_kernel_count();
+  // Declared before the system, so it outlives it: a kernel still
+  // draining at shutdown may read it.
+  std::uint32_t gate = 0;
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  std::uint32_t gate = 0;
   auto cfg = cpu_config();
   cfg.heartbeat_interval = 5ms;
   cfg.stall_timeout = 200ms;
@@ -547,9 +549,11 @@ struct announcing_gate {
 } // namespace
 
 TEST_CASE("a send to a launch-mode kernel actor does not wait for the launch in progress") {
+  // Declared before the system, so it outlives it: a kernel still
+  // draining at shutdown may read it.
+  std::uint32_t gate = 0;
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  std::uint32_t gate = 0;
   std::uint32_t entered = 0;
   auto cfg = cpu_config();
   cfg.mode = loop_mode::launch;
@@ -590,9 +594,11 @@ TEST_CASE("a launch that hangs past the stall timeout ends the actor with kernel
           "gives its scheduler worker back") {
   auto baseline = live_kernel_count();
   // One worker: while the launch held it, no other actor could run.
+  // Declared before the system, so it outlives it: a kernel still
+  // draining at shutdown may read it.
+  std::uint32_t gate = 0;
   actor_system sys{actor_system_config{}.set_workers(1)};
   scoped_actor self{sys};
-  std::uint32_t gate = 0;
   std::uint32_t entered = 0;
   auto cfg = cpu_config();
   cfg.mode = loop_mode::launch;

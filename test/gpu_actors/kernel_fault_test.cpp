@@ -111,9 +111,11 @@ TEST_CASE("a fault answers the requests in H2K, in the proxy's backlog and in it
           "the fault, not dead_receiver") {
   // One scheduler worker, which a host actor occupies while the kernel
   // faults: the proxy cannot run, so requests wait in its mailbox.
+  // Declared before the system, so it outlives it: a kernel still
+  // draining at shutdown may read it.
+  std::uint32_t gate = 0;
   actor_system sys{actor_system_config{}.set_workers(1)};
   scoped_actor self{sys};
-  std::uint32_t gate = 0;
   std::uint32_t faulted = 0;
   kernel_config cfg;
   cfg.backend = kernel_backend::cpu;

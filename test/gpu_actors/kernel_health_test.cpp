@@ -30,8 +30,10 @@ const component_health* kernel_entry(const health_report& r, const std::string& 
 } // namespace
 
 TEST_CASE("a running kernel is ready with a fresh heartbeat and its poller is live") {
-  actor_system sys{actor_system_config{}.set_workers(2)};
+  // Declared before the system, so it outlives it: a kernel still
+  // draining at shutdown may read it.
   std::uint32_t gate = 0;
+  actor_system sys{actor_system_config{}.set_workers(2)};
   kernel_config cfg;
   cfg.backend = kernel_backend::cpu;
   cfg.name = "gated";
@@ -53,9 +55,11 @@ TEST_CASE("a running kernel is ready with a fresh heartbeat and its poller is li
 }
 
 TEST_CASE("a kernel whose heartbeat stopped is not ready, naming the stall, until it ends") {
+  // Declared before the system, so it outlives it: a kernel still
+  // draining at shutdown may read it.
+  std::uint32_t gate = 0;
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
-  std::uint32_t gate = 0;
   kernel_config cfg;
   cfg.backend = kernel_backend::cpu;
   cfg.name = "stuck";

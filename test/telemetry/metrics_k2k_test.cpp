@@ -192,10 +192,12 @@ TEST_CASE("a broker's queued messages are a gauge that empties as they are deliv
 }
 
 TEST_CASE("a broker counts its kernels' device sends by outcome as they happen") {
+  // Declared before the system, so it outlives it: a kernel still
+  // draining at shutdown may read it.
+  std::uint32_t gate = 0;
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto b = k2k::spawn_broker(sys, {.name = "dev"});
   scoped_actor self{sys};
-  std::uint32_t gate = 0;
   auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
   auto cons = spawn_consumer(sys, &gate);
   // A kernel that takes no tokens, and a host actor that does.
