@@ -29,6 +29,7 @@ expected<void> node::impl::start() {
   tc.listen_port = cfg_.listen_port;
   tc.transports = cfg_.transports;
   tc.net_devices = cfg_.net_devices;
+  tc.preamble_key = cfg_.cluster_secret; // only the cluster's nodes reach UCX
   // The handlers reach this impl through a weak pointer: the transport is
   // destroyed in stop(), before the impl, so they never see it gone.
   std::weak_ptr<impl> self = weak_from_this();

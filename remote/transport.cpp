@@ -26,6 +26,8 @@
 #include <ringactor/error.hpp>
 #include <ringactor/logger.hpp>
 
+#include "address_exchange.hpp"
+
 namespace ringactor::remote {
 
 namespace {
@@ -36,29 +38,8 @@ constexpr unsigned frame_am_id = 1;
 /// How long the destructor lets UCX finish closing endpoints.
 constexpr auto close_grace = std::chrono::seconds{2};
 
-struct socket_address {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-};
-
-expected<socket_address> parse_address(const std::string& host, std::uint16_t port) {
-  socket_address out;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    out.length = sizeof(sockaddr_in);
-    return out;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
-  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    out.length = sizeof(sockaddr_in6);
-    return out;
-  }
-  return error{sec::invalid_argument, fmt::format("remote: '{}' is not an IP address", host)};
-}
+using detail::parse_address;
+using detail::socket_address;
 
 /// The names of a comma-separated list, "shm" spelled out as UCX's shared
 /// memory transports, each name once.
@@ -86,17 +67,13 @@ bool names_shared_memory(const std::vector<std::string>& names) {
   });
 }
 
-/// The UCX_TLS for transport_config::transports: UCX connects a
-/// client-server endpoint through a TCP connection manager and then needs a
-/// transport on the network device the peer's address resolved to, so a
-/// list of shared memory transports alone is "Destination is unreachable";
-/// it gets TCP (on net_devices) for the connection setup. Frames then take
-/// shared memory (UCX picks the lanes; the TCP one stays for wire-up).
+/// The UCX_TLS for transport_config::transports ("shm" spelled out).
+/// Endpoints come from worker addresses (no connection manager), so a list
+/// of shared memory transports alone suffices: no TCP lane is added, and
+/// none can time a live peer out under a flood of frames ("Endpoint
+/// timeout"); the port's TCP connection finds a dead peer instead.
 std::string ucx_transports(const std::string& transports) {
   auto names = transport_names(transports);
-  if (names_shared_memory(names) || std::find(names.begin(), names.end(), "cma") != names.end())
-    if (std::find(names.begin(), names.end(), "tcp") == names.end())
-      names.emplace_back("tcp");
   std::string out;
   for (auto& n : names)
     out += (out.empty() ? "" : ",") + n;
@@ -169,23 +146,48 @@ public:
     auto addr = parse_address(cfg_.listen_address, cfg_.listen_port);
     if (!addr)
       return addr.error();
-    ucp_listener_params_t lp{};
-    lp.field_mask = UCP_LISTENER_PARAM_FIELD_SOCK_ADDR | UCP_LISTENER_PARAM_FIELD_CONN_HANDLER;
-    lp.sockaddr.addr = reinterpret_cast<const sockaddr*>(&addr->storage);
-    lp.sockaddr.addrlen = addr->length;
-    lp.conn_handler.cb = &impl::on_conn_request;
-    lp.conn_handler.arg = this;
-    if (s = ucp_listener_create(worker_, &lp, &listener_); s != UCS_OK)
-      return ucx_error(
-        fmt::format("listening on {}:{}", cfg_.listen_address, cfg_.listen_port).c_str(), s);
-    ucp_listener_attr_t la{};
-    la.field_mask = UCP_LISTENER_ATTR_FIELD_SOCKADDR;
-    if (s = ucp_listener_query(listener_, &la); s != UCS_OK)
-      return ucx_error("querying the listener", s);
-    if (la.sockaddr.ss_family == AF_INET)
-      port_ = ntohs(reinterpret_cast<const sockaddr_in*>(&la.sockaddr)->sin_port);
-    else
-      port_ = ntohs(reinterpret_cast<const sockaddr_in6*>(&la.sockaddr)->sin6_port);
+    // The node's port is ours, not UCX's (address_exchange.hpp): peers
+    // learn each other's worker address there and UCX never sees a byte of
+    // it.
+    ucp_address_t* own = nullptr;
+    std::size_t own_length = 0;
+    if (s = ucp_worker_get_address(worker_, &own, &own_length); s != UCS_OK)
+      return ucx_error("the UCX worker's address", s);
+    std::vector<std::byte> own_address(own_length);
+    std::memcpy(own_address.data(), own, own_length);
+    ucp_worker_release_address(worker_, own);
+    auto x = detail::address_exchange::start(
+      *addr, std::move(own_address), cfg_.preamble_key,
+      {.on_address =
+         [this](peer_id peer, std::vector<std::byte> address, bool accepted) {
+           command c;
+           c.what = command::kind::attach;
+           c.peer = peer;
+           c.worker_address = std::move(address);
+           c.accepted = accepted;
+           post(std::move(c));
+         },
+       .on_peer_ready =
+         [this](peer_id peer) {
+           command c;
+           c.what = command::kind::peer_ready;
+           c.peer = peer;
+           post(std::move(c));
+         },
+       .on_failed =
+         [this](peer_id peer, std::string why) {
+           command c;
+           c.what = command::kind::close;
+           c.peer = peer;
+           c.failure = std::move(why);
+           post(std::move(c));
+         },
+       .new_peer = [this] { return next_peer_.fetch_add(1, std::memory_order_relaxed); }});
+    if (!x)
+      return error{sec::runtime_error, fmt::format("{} (on {}:{})", x.error().context(),
+                                                   cfg_.listen_address, cfg_.listen_port)};
+    exchange_ = std::move(*x);
+    port_ = exchange_->port();
     thread_ = std::thread{[this] { run(); }};
     return {};
   }
@@ -279,16 +281,21 @@ public:
     out.peers_accepted = stats_.peers_accepted.load(std::memory_order_relaxed);
     out.peers_closed = stats_.peers_closed.load(std::memory_order_relaxed);
     out.peers_on_shared_memory = stats_.peers_on_shared_memory.load(std::memory_order_relaxed);
+    out.preambles_refused = exchange_ != nullptr ? exchange_->refused() : 0;
     return out;
   }
 
 private:
   struct command {
-    enum class kind { connect, send, close } what = kind::send;
+    enum class kind { connect, attach, peer_ready, send, close } what = kind::send;
     peer_id peer = 0;
     socket_address address{};
-    std::string failure; // connect: why the address is refused
+    /// connect: why the address is refused; close: why the exchange failed
+    /// (empty: closed here).
+    std::string failure;
     std::vector<std::byte> frame;
+    std::vector<std::byte> worker_address; // attach: the peer's
+    bool accepted = false;                 // attach: a peer that connected to us
   };
 
   /// What an endpoint's error handler needs: its transport and peer.
@@ -307,6 +314,10 @@ private:
     std::uint64_t next_send = 1;
     std::uint64_t next_receive = 1;
     std::map<std::uint64_t, std::vector<std::byte>> early;
+    /// Whether the peer has its endpoint to us (its ready byte came): until
+    /// then a frame could reach an endpoint UCX made on its own, which no
+    /// peer id names.
+    bool peer_ready = false;
     /// Whether the endpoint's wire-up is done (its first flush completed).
     /// Until then frames wait here, not in UCX: UCX 1.13 replays requests
     /// queued during wire-up on the lanes it picks at the end, and a frame
@@ -390,8 +401,12 @@ private:
   void execute(command& c) {
     switch (c.what) {
       case command::kind::connect: do_connect(c); break;
+      case command::kind::attach: attach(c); break;
+      case command::kind::peer_ready: peer_ready(c.peer); break;
       case command::kind::send: do_send(c.peer, std::move(c.frame)); break;
-      case command::kind::close: end_peer(c.peer, "closed here", true); break;
+      case command::kind::close:
+        end_peer(c.peer, c.failure.empty() ? std::string{"closed here"} : c.failure, true);
+        break;
     }
   }
 
@@ -400,22 +415,63 @@ private:
       fail_connect(c.peer, c.failure);
       return;
     }
+    // The endpoint comes with the peer's worker address (attach); frames
+    // wait until then.
+    peers_.emplace(c.peer, peer_state{});
+    exchange_->connect(c.peer, c.address);
+  }
+
+  /// Creates the endpoint to a peer from its worker address (the exchange
+  /// on the port brought it), and tells the exchange.
+  void attach(command& c) {
+    if (c.accepted)
+      peers_.emplace(c.peer, peer_state{});
+    auto i = peers_.find(c.peer);
+    if (i == peers_.end()) {
+      exchange_->abandon(c.peer); // closed here meanwhile
+      return;
+    }
     auto ref = std::make_unique<endpoint_ref>(endpoint_ref{this, c.peer});
     ucp_ep_params_t ep{};
-    ep.field_mask = UCP_EP_PARAM_FIELD_FLAGS | UCP_EP_PARAM_FIELD_SOCK_ADDR
-                    | UCP_EP_PARAM_FIELD_ERR_HANDLER | UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE;
-    ep.flags = UCP_EP_PARAMS_FLAGS_CLIENT_SERVER;
-    ep.sockaddr.addr = reinterpret_cast<const sockaddr*>(&c.address.storage);
-    ep.sockaddr.addrlen = c.address.length;
+    ep.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS | UCP_EP_PARAM_FIELD_ERR_HANDLER
+                    | UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE;
+    ep.address = reinterpret_cast<const ucp_address_t*>(c.worker_address.data());
     ep.err_mode = UCP_ERR_HANDLING_MODE_PEER;
     ep.err_handler.cb = &impl::on_ep_error;
     ep.err_handler.arg = ref.get();
     ucp_ep_h handle = nullptr;
     if (auto s = ucp_ep_create(worker_, &ep, &handle); s != UCS_OK) {
-      fail_connect(c.peer, fmt::format("connect: {}", ucs_status_string(s)));
+      // A worker address whose preamble was whole but whose content UCX
+      // cannot use: this peer ends, the process goes on.
+      auto why = fmt::format("endpoint from the peer's worker address: {}", ucs_status_string(s));
+      if (c.accepted) {
+        peers_.erase(i);
+        std::lock_guard guard{mtx_};
+        dead_.insert(c.peer);
+        log_warn("remote: refused peer {}: {}", c.peer, why);
+      } else {
+        end_peer(c.peer, why, true);
+      }
+      exchange_->abandon(c.peer);
       return;
     }
     add_peer(c.peer, handle, std::move(ref));
+    exchange_->endpoint_ready(c.peer);
+    if (c.accepted) {
+      stats_.peers_accepted.fetch_add(1, std::memory_order_relaxed);
+      if (handlers_.on_accept)
+        handlers_.on_accept(c.peer);
+    }
+  }
+
+  /// The peer has its endpoint to us: frames may go once ours is wired.
+  void peer_ready(peer_id peer) {
+    auto i = peers_.find(peer);
+    if (i == peers_.end())
+      return;
+    i->second.peer_ready = true;
+    if (i->second.wired)
+      send_waiting(peer);
   }
 
   void fail_connect(peer_id peer, const std::string& why) {
@@ -430,11 +486,10 @@ private:
 
   void add_peer(peer_id peer, ucp_ep_h ep, std::unique_ptr<endpoint_ref> ref) {
     by_ep_.emplace(ep, peer);
-    peer_state state;
+    auto& state = peers_[peer];
     state.ep = ep;
     auto* r = ref.get();
     state.ref = std::move(ref);
-    peers_.emplace(peer, std::move(state));
     // A flush completes once the endpoint's lanes are wired up.
     ucp_request_param_t p{};
     p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
@@ -484,6 +539,12 @@ private:
     i->second.wired = true;
     if (on_shared_memory(i->second.ep))
       stats_.peers_on_shared_memory.fetch_add(1, std::memory_order_relaxed);
+    if (i->second.peer_ready)
+      send_waiting(peer);
+  }
+
+  void send_waiting(peer_id peer) {
+    auto i = peers_.find(peer);
     auto waiting = std::move(i->second.waiting);
     for (auto& f : waiting)
       do_send(peer, std::move(f));
@@ -495,7 +556,7 @@ private:
       stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    if (!i->second.wired) {
+    if (!i->second.wired || !i->second.peer_ready) {
       i->second.waiting.push_back(std::move(frame));
       return;
     }
@@ -539,13 +600,16 @@ private:
       return;
     auto state = std::move(i->second);
     peers_.erase(i);
-    by_ep_.erase(state.ep);
     {
       std::lock_guard guard{mtx_};
       dead_.insert(peer);
     }
-    close_endpoint(state.ep);
-    retired_refs_.push_back(std::move(state.ref)); // UCX may still call its error handler
+    if (state.ep != nullptr) {
+      by_ep_.erase(state.ep);
+      close_endpoint(state.ep);
+      retired_refs_.push_back(std::move(state.ref)); // UCX may still call its error handler
+    }
+    exchange_->abandon(peer); // a connection still in its exchange closes
     stats_.peers_closed.fetch_add(1, std::memory_order_relaxed);
     if (notify && handlers_.on_closed)
       handlers_.on_closed(peer, why);
@@ -573,32 +637,6 @@ private:
   static void on_ep_error(void* arg, ucp_ep_h, ucs_status_t status) {
     auto* ref = static_cast<endpoint_ref*>(arg);
     ref->self->end_peer(ref->peer, fmt::format("peer lost: {}", ucs_status_string(status)), true);
-  }
-
-  static void on_conn_request(ucp_conn_request_h request, void* arg) {
-    auto* self = static_cast<impl*>(arg);
-    if (self->stopping_.load(std::memory_order_acquire)) {
-      ucp_listener_reject(self->listener_, request);
-      return;
-    }
-    auto peer = self->next_peer_.fetch_add(1, std::memory_order_relaxed);
-    auto ref = std::make_unique<endpoint_ref>(endpoint_ref{self, peer});
-    ucp_ep_params_t ep{};
-    ep.field_mask = UCP_EP_PARAM_FIELD_CONN_REQUEST | UCP_EP_PARAM_FIELD_ERR_HANDLER
-                    | UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE;
-    ep.conn_request = request;
-    ep.err_mode = UCP_ERR_HANDLING_MODE_PEER;
-    ep.err_handler.cb = &impl::on_ep_error;
-    ep.err_handler.arg = ref.get();
-    ucp_ep_h handle = nullptr;
-    if (auto s = ucp_ep_create(self->worker_, &ep, &handle); s != UCS_OK) {
-      log_warn("remote: refused a connection: {}", ucs_status_string(s));
-      return;
-    }
-    self->add_peer(peer, handle, std::move(ref));
-    self->stats_.peers_accepted.fetch_add(1, std::memory_order_relaxed);
-    if (self->handlers_.on_accept)
-      self->handlers_.on_accept(peer);
   }
 
   static ucs_status_t on_am(void* arg, const void* header, size_t header_length, void* data,
@@ -699,14 +737,20 @@ private:
 
   void shut_down() {
     if (thread_.joinable()) {
+      // The exchange's thread first: it posts commands to the progress
+      // thread (which may still call the exchange, hence no reset yet).
+      exchange_->stop();
       stopping_.store(true, std::memory_order_release);
       ucp_worker_signal(worker_);
       thread_.join();
     }
+    exchange_.reset();
     if (worker_ != nullptr) {
       // Drop the queue, close every endpoint, and let UCX finish (bounded).
       commands_.clear();
       for (auto& [peer, state] : peers_) {
+        if (state.ep == nullptr)
+          continue; // still in its exchange
         by_ep_.erase(state.ep);
         close_endpoint(state.ep);
         retired_refs_.push_back(std::move(state.ref));
@@ -717,8 +761,6 @@ private:
         ucp_worker_progress(worker_);
         reap_closing();
       }
-      if (listener_ != nullptr)
-        ucp_listener_destroy(listener_);
       ucp_worker_destroy(worker_);
       worker_ = nullptr;
     }
@@ -732,7 +774,7 @@ private:
   transport_handlers handlers_;
   ucp_context_h context_ = nullptr;
   ucp_worker_h worker_ = nullptr;
-  ucp_listener_h listener_ = nullptr;
+  std::unique_ptr<detail::address_exchange> exchange_; // the node's port
   int event_fd_ = -1;
   std::uint16_t port_ = 0;
   std::thread thread_;

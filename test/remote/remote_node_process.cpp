@@ -16,6 +16,7 @@
 //
 //   remote_node_process NAME SECRET [--extra-type] [--allow-spawn]
 //                       [--topology FILE] [--spawn-on WHERE] [--transports LIST]
+//                       [--heartbeat-timeout MS]
 //
 // --extra-type registers one more type, so the schema digest differs.
 // --allow-spawn lets peers spawn adder and offset_adder, and names
@@ -25,11 +26,14 @@
 // --spawn-on WHERE spawns an "adder" on the node at WHERE once started and
 //   prints "spawned ok" (or "spawned error: ..."), then keeps the proxy.
 // --transports sets node_config::transports (by default "tcp,self").
+// --heartbeat-timeout MS sets node_config::heartbeat_timeout (by default
+// 1000 ms).
 #include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -67,13 +71,15 @@ echo_if spawn_adder(actor_system& sys, const actor& census_actor, std::int64_t o
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: remote_node_process NAME SECRET [--extra-type] [--allow-spawn] "
-                         "[--topology FILE] [--spawn-on WHERE] [--transports LIST]\n");
+                         "[--topology FILE] [--spawn-on WHERE] [--transports LIST] "
+                         "[--heartbeat-timeout MS]\n");
     return 2;
   }
   bool allow_spawn = false;
   std::string topology_file;
   std::string spawn_on;
   std::string transports = "tcp,self";
+  auto heartbeat_timeout = std::chrono::milliseconds{1000};
   for (int i = 3; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--extra-type") {
@@ -86,6 +92,8 @@ int main(int argc, char** argv) {
       spawn_on = argv[++i];
     } else if (arg == "--transports" && i + 1 < argc) {
       transports = argv[++i];
+    } else if (arg == "--heartbeat-timeout" && i + 1 < argc) {
+      heartbeat_timeout = std::chrono::milliseconds{std::atoi(argv[++i])};
     } else {
       std::fprintf(stderr, "remote_node_process: unknown argument %s\n", arg.c_str());
       return 2;
@@ -154,7 +162,7 @@ int main(int argc, char** argv) {
   cfg.transports = transports;
   cfg.net_devices = "lo";
   cfg.heartbeat_interval = 100ms;
-  cfg.heartbeat_timeout = 1000ms;
+  cfg.heartbeat_timeout = heartbeat_timeout;
   cfg.spawnable = types;
   if (allow_spawn)
     cfg.spawn_allow = {"adder", "offset_adder", "unregistered_type"};

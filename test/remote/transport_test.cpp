@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <ringactor/remote/transport.hpp>
@@ -215,6 +216,49 @@ TEST_CASE("a peer that closes its endpoint is seen closed by the other side, ove
     CHECK_FALSE(b->send(to_a, numbered(2))); // dead: refused, counted
     CHECK_EQ(b->stats().send_errors, 1);
   }
+}
+
+TEST_CASE("bytes on the listening port that are not a preamble are refused and counted, and a "
+          "peer connects after them") {
+  recorder ra, rb;
+  auto a = start(ra, "tcp,self");
+  // Random bytes, another magic's header, and a length past the bound: each
+  // written on a connection of its own, which the transport closes.
+  const std::string inputs[] = {std::string{"\x13\x37garbage"},
+                                std::string{"GET / HTTP/1.1\r\n\r\n"},
+                                std::string{"RAUCPADR\0\1\xff\xff\xff\xff", 14}};
+  for (const auto& input : inputs) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    to.sin_port = htons(a->port());
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0);
+    REQUIRE(::send(fd, input.data(), input.size(), MSG_NOSIGNAL)
+            == static_cast<ssize_t>(input.size()));
+    // Closed by the transport: read past the preamble it writes first, to
+    // the end (bounded: 5 s per read, 1,000 reads).
+    timeval limit{.tv_sec = 5, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    char sink[4096];
+    ssize_t n = 1;
+    for (int reads = 0; reads < 1000 && n > 0; ++reads)
+      n = ::recv(fd, sink, sizeof(sink), 0);
+    CHECK(n == 0);
+    ::close(fd);
+  }
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (a->stats().preambles_refused < 3 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms); // polling pace; the bound is the deadline
+  CHECK_EQ(a->stats().preambles_refused, 3);
+  CHECK(ra.accepted.empty());
+  auto b = start(rb, "tcp,self");
+  auto peer = b->connect("127.0.0.1", a->port());
+  REQUIRE(b->send(peer, numbered(7)));
+  REQUIRE(ra.wait([&] { return ra.frame_count() == 1; }));
+  CHECK_EQ(ra.accepted.size(), 1);
+  CHECK_EQ(a->stats().preambles_refused, 3);
 }
 
 TEST_CASE("a connect to a port nobody listens on ends in on_closed") {

@@ -11,6 +11,14 @@
 //   auto peer = (*t)->connect("127.0.0.1", port);
 //   (*t)->send(peer, bytes);
 //
+// Listening port: a plain TCP socket of the transport's own (not UCX's
+// connection manager). A connecting side and the listener exchange a small
+// versioned preamble there (their UCP worker addresses), each creates its
+// endpoint from the other's address; the TCP connection then stays open,
+// idle, as the pair's liveness channel (its end is the peer's close or
+// death). Bytes that are not a preamble are refused (counted in
+// preambles_refused) and never reach UCX.
+//
 // Threads: one progress thread owns the UCX worker (UCS_THREAD_MODE_SINGLE);
 // connect, send and close may be called from any thread: they queue a
 // command and wake it (ucp_worker_signal) when it is blocked. It makes
@@ -46,10 +54,17 @@ namespace ringactor::remote {
 using peer_id = std::uint64_t;
 
 struct transport_config {
-  /// The listener's address (an IP address; 127.0.0.1 by default).
+  /// The listening port's address (an IP address; 127.0.0.1 by default).
   std::string listen_address = "127.0.0.1";
   /// The listener's port; 0 picks a free one (transport::port() says which).
   std::uint16_t listen_port = 0;
+  /// The key the preambles on the listening port are signed with (HMAC):
+  /// a node's cluster secret. A connection whose preamble another key
+  /// signed is refused before its worker address reaches UCX (UCX 1.13
+  /// aborts the process on one it cannot unpack). Transports that connect
+  /// to each other need the same key; empty is a key too (of zero bytes:
+  /// it keeps accidents out, not an adversary).
+  std::string preamble_key;
   /// UCX_TLS for this transport's context, e.g. "tcp,self" or
   /// "posix,sysv,cma,self"; empty: UCX's own choice (or the UCX_TLS of the
   /// environment).
@@ -89,6 +104,11 @@ struct transport_stats {
   /// Peers whose endpoint UCX wired up with a shared memory lane (posix or
   /// sysv) for frames.
   std::uint64_t peers_on_shared_memory = 0;
+  /// Connections on the listening port closed before they reached UCX: not
+  /// a ringactor preamble (wrong magic or version, a worker address of 0
+  /// bytes or past 64 KiB), signed with another key, silent past 5 s, half a
+  /// preamble, a reset.
+  std::uint64_t preambles_refused = 0;
 };
 
 class transport {
