@@ -60,9 +60,10 @@ void append_stats(std::string& out, const expected<pool_stats>& st, bool workers
   }
   out += fmt::format(",\"pool\":{{\"size\":{},\"live_workers\":{},\"in_flight\":{},\"queued\":{},"
                      "\"served\":{},\"failed\":{},\"unavailable\":{},\"redispatched\":{},"
-                     "\"cancelled\":{},\"restarts\":{}",
+                     "\"cancelled\":{},\"restarts\":{},\"max_in_flight_per_worker\":{}",
                      st->workers.size(), live, in_flight, st->queued, st->served, st->failed,
-                     st->unavailable, st->redispatched, st->cancelled, st->restarts);
+                     st->unavailable, st->redispatched, st->cancelled, st->restarts,
+                     st->max_in_flight_per_worker);
   if (workers) {
     out += ",\"workers\":[";
     bool first = true;

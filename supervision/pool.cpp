@@ -118,6 +118,8 @@ void pool_core::rebuild_ring() {
 
 pool_worker_ptr pool_core::pick(uint64_t hash, bool use_hash) {
   auto ws = live();
+  if (auto limit = cfg_.max_in_flight_per_worker; limit != 0)
+    std::erase_if(ws, [limit](auto& w) { return w->in_flight >= limit; });
   if (ws.empty())
     return nullptr;
   if (use_hash && !ring_.empty()) {
@@ -144,18 +146,30 @@ pool_worker_ptr pool_core::pick(uint64_t hash, bool use_hash) {
   return ws[cursor_++ % ws.size()];
 }
 
-void pool_core::submit(pool_job job, uint64_t hash, bool use_hash) {
+bool pool_core::try_run(pool_job& job, uint64_t hash, bool use_hash) {
   if (job.to_all) {
+    // Broadcast and all_of bypass max_in_flight_per_worker (pool.hpp).
     auto ws = live();
-    if (!ws.empty()) {
-      job.run(ws);
-      return;
-    }
-  } else if (auto w = pick(hash, use_hash)) {
-    job.run({w});
-    return;
+    if (ws.empty())
+      return false;
+    job.run(ws);
+    return true;
   }
-  // No live worker: wait for one, boundedly.
+  auto w = pick(hash, use_hash);
+  if (!w)
+    return false;
+  job.run({w});
+  return true;
+}
+
+void pool_core::submit(pool_job job, uint64_t hash, bool use_hash) {
+  // While requests wait for a free slot, a new one waits behind them
+  // (FIFO). Without a limit the queue only holds requests while no worker
+  // is live, so the check changes nothing there.
+  bool behind_waiting = cfg_.max_in_flight_per_worker != 0 && !job.to_all && !queue_.empty();
+  if (!behind_waiting && try_run(job, hash, use_hash))
+    return;
+  // No live worker (or none with a free slot): wait for one, boundedly.
   if (queue_.size() >= cfg_.queue_capacity) {
     ++unavailable;
     job.fail(error{supervision_error::pool_unavailable, "the pool's waiting queue is full"});
@@ -169,12 +183,17 @@ void pool_core::submit(pool_job job, uint64_t hash, bool use_hash) {
 }
 
 void pool_core::drain_queue() {
-  while (!queue_.empty() && !live().empty()) {
-    auto [job, key] = std::move(queue_.front());
+  // Oldest first; the first that finds no worker stops the drain, so none
+  // overtakes it (FIFO).
+  while (!queue_.empty()) {
+    auto entry = std::move(queue_.front());
     queue_.pop_front();
-    queue_changed();
-    submit(std::move(job), key.first, key.second);
+    if (!try_run(entry.first, entry.second.first, entry.second.second)) {
+      queue_.push_front(std::move(entry));
+      break;
+    }
   }
+  queue_changed();
 }
 
 void pool_core::handle_queue_timeout(uint64_t seq) {
@@ -186,7 +205,9 @@ void pool_core::handle_queue_timeout(uint64_t seq) {
   queue_.erase(i);
   queue_changed();
   ++unavailable;
-  job.fail(error{supervision_error::pool_unavailable, "no worker became live in time"});
+  job.fail(error{supervision_error::pool_unavailable,
+                 live().empty() ? "no worker became live in time"
+                                : "no worker had a free slot (max_in_flight_per_worker) in time"});
 }
 
 request_history::~request_history() {
@@ -336,6 +357,7 @@ pool_stats pool_core::stats() const {
     result.workers.push_back(std::move(ws));
   }
   result.queued = queue_.size();
+  result.max_in_flight_per_worker = cfg_.max_in_flight_per_worker;
   result.served = served;
   result.redispatched = redispatched;
   result.failed = failed;

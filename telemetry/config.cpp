@@ -185,6 +185,8 @@ config config::from_entries(entry_map entries, const std::vector<std::string>& i
     p.max_redispatches = r.size(key("max_redispatches"), p.max_redispatches);
     p.queue_capacity = r.size(key("queue_capacity"), p.queue_capacity);
     p.queue_timeout = r.get_or<duration>(key("queue_timeout"), p.queue_timeout);
+    p.max_in_flight_per_worker = r.size(key("max_in_flight_per_worker"),
+                                        p.max_in_flight_per_worker);
     p.worker_timeout = r.get_or<duration>(key("worker_timeout"), p.worker_timeout);
     p.min_live_workers = r.size(key("min_live_workers"), p.min_live_workers);
     cfg.pools.push_back(std::move(p));

@@ -152,6 +152,10 @@ void declare_pools(config_schema& s) {
                  {.min = 1});
   s.declare<dur>("pools.*.queue_timeout", dur{1s}, "How long a request may wait in the queue.",
                  {.min = 1us});
+  s.declare<i64>("pools.*.max_in_flight_per_worker", 0,
+                 "Requests one worker may hold at a time (0: unlimited); the rest wait in "
+                 "the pool's queue, where a cancellation takes them back.",
+                 {.min = 0, .max = 1048576});
   s.declare<dur>("pools.*.worker_timeout", dur{30s}, "How long a worker may take for one request.",
                  {.min = 1us});
   s.declare<i64>("pools.*.min_live_workers", 1,

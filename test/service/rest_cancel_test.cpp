@@ -33,6 +33,13 @@ worker_timeout = "10s"
 [pools.idle]
 actor = "no_worker"
 queue_timeout = "10s"
+
+[pools.limited]
+actor = "sleeper"
+size = 1
+worker_timeout = "10s"
+queue_timeout = "10s"
+max_in_flight_per_worker = 1
 )";
 
 class cancel_server {
@@ -50,6 +57,19 @@ public:
   long stat(std::string_view id, std::string_view key) const {
     auto body = std::string{body_of(get(port(), "/kernels/" + std::string{id}))};
     auto at = body.find("\"" + std::string{key} + "\":");
+    if (at == std::string::npos)
+      return -1;
+    return std::strtol(body.c_str() + at + key.size() + 3, nullptr, 10);
+  }
+
+  /// The JSON number after `"key":` in the first worker of GET
+  /// /kernels/{id} (what the worker itself did), or -1.
+  long worker_stat(std::string_view id, std::string_view key) const {
+    auto body = std::string{body_of(get(port(), "/kernels/" + std::string{id}))};
+    auto workers = body.find("\"workers\":[");
+    if (workers == std::string::npos)
+      return -1;
+    auto at = body.find("\"" + std::string{key} + "\":", workers);
     if (at == std::string::npos)
       return -1;
     return std::strtol(body.c_str() + at + key.size() + 3, nullptr, 10);
@@ -172,5 +192,38 @@ TEST_CASE("the request-timeout layer's 504 cancels the queued request in the poo
   CHECK(s.wait_stat("idle", "cancelled", 1) == 1);
   CHECK(s.wait_stat("idle", "queued", 0) == 0);
   CHECK(s.stat("idle", "unavailable") == 0);
+  CHECK_MESSAGE(s.proc().stop() == 0, s.proc().output());
+}
+
+TEST_CASE("with max_in_flight_per_worker = 1, a request that times out while queued behind "
+          "another never reaches the busy worker") {
+  cancel_server s;
+  REQUIRE_MESSAGE(s.port() != 0, s.proc().output());
+  CHECK(s.stat("limited", "max_in_flight_per_worker") == 1);
+  // The first holds the one worker for 300 ms.
+  connection first{s.port()};
+  REQUIRE(first.send(post_request("/execute", R"({"kernel_id":"limited",)"
+                                              R"("message":"rest_test.nap",)"
+                                              R"("input":{"ms":300},"timeout_ms":5000})")));
+  REQUIRE(s.wait_stat("limited", "in_flight", 1) == 1);
+  // The second waits in the pool, not in the worker's mailbox, and its
+  // caller gives up after 20 ms.
+  auto r = request(s.port(), post_request("/execute", R"({"kernel_id":"limited",)"
+                                                      R"("message":"rest_test.nap",)"
+                                                      R"("input":{"ms":1},"timeout_ms":20})"));
+  INFO(r);
+  CHECK(status_of(r) == 504);
+  CHECK(s.wait_stat("limited", "cancelled", 1) == 1);
+  CHECK(s.stat("limited", "queued") == 0);
+  CHECK(s.stat("limited", "in_flight") == 1); // only the first
+  auto answer = first.read_response();
+  INFO(answer);
+  CHECK(status_of(answer) == 200);
+  // The worker handled the first request only: the cancelled one never ran
+  // (a worker counts every request it answers, dropped replies included).
+  CHECK(s.wait_stat("limited", "in_flight", 0) == 0);
+  CHECK(s.worker_stat("limited", "served") == 1);
+  CHECK(s.stat("limited", "served") == 1);
+  CHECK(s.stat("limited", "unavailable") == 0);
   CHECK_MESSAGE(s.proc().stop() == 0, s.proc().output());
 }

@@ -83,6 +83,30 @@ queue_timeout = "250ms"
     CHECK(cfg->origin("pools.web.size") == config_origin::default_value);
   }
 
+  TEST_CASE("a pool's max_in_flight_per_worker is read, checked and given to the pool") {
+    test::temp_file f{R"(
+[pools.db]
+actor = "doubler"
+max_in_flight_per_worker = 3
+
+[pools.web]
+actor = "doubler"
+)"};
+    auto cfg = load_config(f.path());
+    REQUIRE_MESSAGE(cfg, cfg.errors().to_string());
+    REQUIRE(cfg->pools.size() == 2);
+    CHECK(cfg->pools[0].max_in_flight_per_worker == 3);
+    CHECK(cfg->pools[0].to_pool<doubler>(nullptr).max_in_flight_per_worker == 3);
+    CHECK(cfg->pools[1].max_in_flight_per_worker == 0); // unlimited
+    test::temp_file bad{"[pools.db]\nactor = \"doubler\"\nmax_in_flight_per_worker = -1\n"};
+    auto refused = load_config(bad.path());
+    REQUIRE_FALSE(refused);
+    auto why = refused.errors().to_string();
+    INFO(why);
+    CHECK(why.find("pools.db.max_in_flight_per_worker: expected integer in [0, 1048576], found -1")
+          != std::string::npos);
+  }
+
   TEST_CASE("a [brokers.<name>] table, even an empty one, configures a broker") {
     test::temp_file f{"[brokers.main]\n[brokers.edge]\nmax_hops = 3\ndelivery_timeout = \"2s\"\n"};
     auto cfg = load_config(f.path());

@@ -18,8 +18,10 @@
 // (get_pool_stats counts it in `poisoned`). Any error from a worker that is
 // exiting is its death; an error from a live worker is its answer and goes
 // to the requester. Requests that arrive
-// while no worker is live wait in a queue of `queue_capacity` for at most
-// `queue_timeout`, then fail with pool_unavailable. Nothing is lost silently.
+// while no worker is live (or, with `max_in_flight_per_worker`, while every
+// live worker holds that many) wait in a queue of `queue_capacity` for at
+// most `queue_timeout`, then fail with pool_unavailable. Nothing is lost
+// silently.
 // A pool that could never serve (no factory, a worker_timeout that is not
 // positive) is refused at spawn with std::invalid_argument (validate()). A
 // worker whose factory throws when the pool starts keeps its place and is
@@ -94,8 +96,26 @@ struct pool {
   /// and bring the pool down. A request that was merely queued at a worker
   /// that died (not the one it was handling) moves on without using this.
   size_t max_redispatches = 2;
+  /// Requests that may wait in the pool's queue (for a live worker, or for
+  /// a free slot under max_in_flight_per_worker); one more is refused with
+  /// pool_unavailable ("the pool's waiting queue is full").
   size_t queue_capacity = 1024;
+  /// How long a request may wait in that queue, counted from when it
+  /// entered it (whatever it waits for), before it fails with
+  /// pool_unavailable.
   timespan queue_timeout = std::chrono::seconds{1};
+  /// Requests one worker may hold at a time (0: unlimited, the default).
+  /// A request that finds every live worker at the limit waits in the
+  /// pool's queue (queue_capacity, queue_timeout), not in a worker's
+  /// mailbox or ring, so a cancel_request still takes it back and it never
+  /// runs. Each reply, worker timeout or worker death that frees a slot,
+  /// and each worker (re)start, dispatches the waiting requests oldest
+  /// first, by `dispatch`; while any wait, a new request waits behind
+  /// them (FIFO). consistent_hash skips a worker at the limit as it skips
+  /// a dead one (the key's next worker on the ring with a free slot).
+  /// Broadcast and all_of requests bypass the limit: they go to every live
+  /// worker at once (counted in its in-flight) and never wait for a slot.
+  size_t max_in_flight_per_worker = 0;
   timespan worker_timeout = std::chrono::seconds{30};
   std::string name = "pool";
   /// Readiness (actor_system::health()): the pool is ready while at least
@@ -139,9 +159,10 @@ private:
       any_worker = child_factory{[fac = factory](actor_system& s) { return fac(s); }};
     }
     auto core = std::make_shared<detail::pool_core>(
-      self, detail::pool_settings{size, std::move(any_worker), std::move(numbered), strategy,
-                                  dispatch, idempotent, max_redispatches, queue_capacity,
-                                  queue_timeout, worker_timeout, name, min_live_workers});
+      self,
+      detail::pool_settings{size, std::move(any_worker), std::move(numbered), strategy, dispatch,
+                            idempotent, max_redispatches, queue_capacity, queue_timeout,
+                            worker_timeout, name, min_live_workers, max_in_flight_per_worker});
     core->children().on_give_up([self, weak = std::weak_ptr{core}](const error& reason) {
       if (auto c = weak.lock())
         c->gave_up(reason);

@@ -50,7 +50,11 @@ struct worker_stats {
 
 struct pool_stats {
   std::vector<worker_stats> workers;
+  /// Requests waiting in the pool's queue: for a live worker, or for a
+  /// free slot under max_in_flight_per_worker (no worker holds them yet).
   size_t queued = 0;
+  /// The pool's max_in_flight_per_worker (0: unlimited).
+  size_t max_in_flight_per_worker = 0;
   uint64_t served = 0;       ///< requests answered with a worker's response
   uint64_t redispatched = 0; ///< times a request moved off a dead worker
   uint64_t failed = 0;       ///< requests answered with worker_failed

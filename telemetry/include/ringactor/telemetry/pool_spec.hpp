@@ -35,6 +35,9 @@ struct pool_spec {
   std::size_t max_redispatches = 2;
   std::size_t queue_capacity = 1024;
   timespan queue_timeout = std::chrono::seconds{1};
+  /// Requests one worker may hold at a time; 0: unlimited
+  /// (supervision::pool::max_in_flight_per_worker).
+  std::size_t max_in_flight_per_worker = 0;
   timespan worker_timeout = std::chrono::seconds{30};
   /// Readiness: live workers the pool needs to be ready.
   std::size_t min_live_workers = 1;
@@ -52,6 +55,7 @@ struct pool_spec {
     p.max_redispatches = max_redispatches;
     p.queue_capacity = queue_capacity;
     p.queue_timeout = queue_timeout;
+    p.max_in_flight_per_worker = max_in_flight_per_worker;
     p.worker_timeout = worker_timeout;
     p.name = name;
     p.min_live_workers = min_live_workers;

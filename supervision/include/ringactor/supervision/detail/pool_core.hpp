@@ -133,6 +133,8 @@ struct pool_settings {
   timespan worker_timeout;
   std::string name;
   size_t min_live_workers;
+  /// 0: unlimited (pool::max_in_flight_per_worker).
+  size_t max_in_flight_per_worker = 0;
 };
 
 /// The untyped part of a pool: workers, dispatch, queueing, statistics.
@@ -165,6 +167,13 @@ public:
   void track(request_history& h) noexcept;
   /// The worker answered a job of the request `h` (or died with it).
   void untrack(request_history& h) noexcept;
+  /// A worker's in-flight count went down (a reply, an error, a timeout):
+  /// under max_in_flight_per_worker, the oldest waiting requests take the
+  /// freed slot.
+  void slot_freed() {
+    if (cfg_.max_in_flight_per_worker != 0 && !queue_.empty())
+      drain_queue();
+  }
   /// The pool gives up (restart intensity exceeded): readiness says so
   /// until a pool of the same name starts.
   void gave_up(const error& reason) { health_.gave_up(reason); }
@@ -184,6 +193,9 @@ public:
 private:
   std::vector<pool_worker_ptr> live() const;
   pool_worker_ptr pick(uint64_t hash, bool use_hash);
+  /// Runs `job` now if a worker can take it (any live one for a broadcast
+  /// job, a live one under the in-flight limit otherwise); false if not.
+  bool try_run(pool_job& job, uint64_t hash, bool use_hash);
   void queue_changed() { queued_.set(queue_.size()); }
   void rebuild_ring();
   void drain_queue();

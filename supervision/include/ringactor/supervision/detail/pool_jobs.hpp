@@ -57,15 +57,17 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
       auto c = core.lock();
       if (c)
         c->untrack(*history);
-      if (history->cancelled)
-        return; // the requester is gone: its promise got request_cancelled
+      if (!history->cancelled) { // else its promise got request_cancelled
+        if (c)
+          ++c->served;
+        // The response names the worker that did the work as its sender.
+        if constexpr (std::is_void_v<R>)
+          rp.deliver_from(w->handle);
+        else
+          rp.deliver_from(w->handle, std::move(x));
+      }
       if (c)
-        ++c->served;
-      // The response names the worker that did the work as its sender.
-      if constexpr (std::is_void_v<R>)
-        rp.deliver_from(w->handle);
-      else
-        rp.deliver_from(w->handle, std::move(x));
+        c->slot_freed(); // after the answer: the next request waits no longer
     };
     auto on_error = [w, core = weak, rp, msg, history](const error& err) mutable {
       --w->in_flight;
@@ -79,9 +81,7 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
           w->failed = true;
           w->death_blamed = true;
         }
-        return;
-      }
-      if (c && is_worker_failure(*w, err)) {
+      } else if (c && is_worker_failure(*w, err)) {
         // The worker died with this request: a fresh job for the same
         // message, promise and history goes elsewhere (or fails with
         // worker_failed). The first request a dead worker answers is the
@@ -89,9 +89,11 @@ pool_job make_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> msg,
         bool blamed = !w->death_blamed;
         w->death_blamed = true;
         c->worker_died(w, make_job<M, R>(c, msg, rp, history), blamed);
-        return;
+      } else {
+        rp.deliver(err);
       }
-      rp.deliver(err);
+      if (c)
+        c->slot_freed();
     };
     auto h = self->request(actor{w->handle}, timeout, copy_or_move(msg, keep));
     if constexpr (std::is_void_v<R>)
@@ -162,6 +164,8 @@ pool_job make_broadcast_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> 
         col->last_error = died ? error{supervision_error::worker_failed} : err;
         if (--col->pending == 0)
           finish();
+        if (auto c = core.lock())
+          c->slot_freed(); // a broadcast holds a slot while it runs
       };
       auto on_value = [w, col, finish, i, core = weak](value_type& x) mutable {
         --w->in_flight;
@@ -171,6 +175,8 @@ pool_job make_broadcast_job(std::shared_ptr<pool_core> core, std::shared_ptr<M> 
         col->values.emplace_back(i, std::move(x));
         if (--col->pending == 0)
           finish();
+        if (auto c = core.lock())
+          c->slot_freed();
       };
       if constexpr (std::is_void_v<R>)
         h.then(
