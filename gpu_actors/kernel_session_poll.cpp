@@ -76,7 +76,7 @@ bool kernel_session::drain_k2h() {
   // Caller holds drain_mutex_.
   bool any = false;
   slot_header h;
-  // When the host saw the replies of this drain: read once, at the first.
+  // When the host saw the replies of this drain (see below).
   std::chrono::steady_clock::time_point seen{};
   while (channel_->try_receive(h, payload_.data())) {
     any = true;
@@ -96,7 +96,10 @@ bool kernel_session::drain_k2h() {
         continue; // already answered (dead_receiver after a stall)
       entry = std::move(i->second);
       pending_.erase(i);
-      if (seen == std::chrono::steady_clock::time_point{})
+      // One clock read per drained batch, taken again for a request sent
+      // after it (a client may send, and the kernel answer, while this loop
+      // drains: an older `seen` would make that round trip negative).
+      if (seen < entry.sent)
         seen = std::chrono::steady_clock::now();
       round_trips_.add(seen - entry.sent);
       if (h.kind == slot_kind::error
