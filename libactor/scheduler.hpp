@@ -10,7 +10,8 @@
 //     threads and jobs that used up their throughput go to the back, and
 //     every `fair_pick_interval`-th pick takes the back, so none starves.
 // An idle worker steals the oldest entry (the back) of a random victim's
-// queue (O(1)),
+// queue (O(1)) when that queue is a backlog, not one its owner keeps
+// draining (scheduler::steal_backlog),
 // or a victim's runnext entry that has sat there unchanged for a while,
 // spins for `idle_spin`, then parks on a condition variable. Producers wake
 // a parked worker only when they put work into a queue (Dekker pairing on
@@ -114,6 +115,15 @@ public:
 
   // Picks from the run queue since the last fair pick (owner only).
   unsigned picks_since_fair = 0;
+
+  /// A thief's view of one victim's run queue (owner of the thief only): a
+  /// window over which it counts the victim's resumes, to tell a backlog
+  /// from a queue the victim keeps draining (scheduler::steal_backlog).
+  struct backlog_watch {
+    uint64_t resumes = 0;                          ///< the victim's resumes when the window opened
+    std::chrono::steady_clock::time_point since{}; ///< epoch: no window open
+  };
+  std::vector<backlog_watch> watches; // one per worker, by index
 };
 
 class scheduler {
@@ -145,7 +155,14 @@ private:
   friend class worker;
   void run(worker& self);
   resumable* next_job(worker& self);
-  resumable* try_steal(worker& self, bool take_runnext);
+  /// Takes the oldest job of a victim whose queue is a backlog: one it would
+  /// not drain within steal_backlog_delay at the rate it ran jobs over the
+  /// thief's last window. `now` is a fresh clock reading, or nullptr between
+  /// readings (no window opens or closes then). A queue its owner keeps
+  /// draining (actors that talk to each other) stays where it is.
+  resumable* steal_backlog(worker& self, const std::chrono::steady_clock::time_point* now);
+  /// A victim's runnext job that sat unchanged for runnext_steal_delay.
+  resumable* steal_runnext(worker& self);
   resumable* wait_for_job(worker& self);
   void execute(worker& self, resumable* job);
   void notify_if_sleeping();

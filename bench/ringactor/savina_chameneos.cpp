@@ -114,9 +114,21 @@ int savina_chameneos(const bench::options& opts, bench::reporter& out) {
                      self.as_actor());
   for (std::uint64_t i = 0; i < sizes.savina_chameneos_creatures; ++i)
     sys.spawn(creature, m, static_cast<colour>(i % 3));
+  auto before = sys.stats();
   self->receive([&](cham_total t) { total = t.meetings; });
+  auto after = sys.stats();
   std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
   out.emit_time_and_peak_rss("savina_chameneos", elapsed.count());
+  // Jobs the idle worker took from the busy one, per 1,000 messages: the
+  // creatures all talk through the mall, so each one moved to the other
+  // core puts a cache-line transfer on its messages (issue 18, finding 3).
+  // ringactor only: CAF does not count its steals.
+  auto messages = after.messages_processed - before.messages_processed;
+  out.emit("savina_chameneos", "steals_per_1k_messages",
+           messages == 0 ? 0.0
+                         : 1000.0 * static_cast<double>(after.steals - before.steals)
+                             / static_cast<double>(messages),
+           "ratio");
   return check_count("savina_chameneos", 2 * sizes.savina_chameneos_meetings, total);
 }
 
