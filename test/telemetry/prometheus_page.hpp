@@ -99,7 +99,8 @@ inline bool read_labels(std::string_view line, size_t& pos,
 } // namespace detail
 
 /// Parses `text`; every sample must follow the `# TYPE` line of its family
-/// (and be `_bucket`, `_sum` or `_count` of a histogram).
+/// (and be `_bucket`, `_sum` or `_count` of a histogram, or a summary's
+/// quantile, `_sum` or `_count`).
 inline page parse(std::string_view text) {
   page out;
   family* current = nullptr;
@@ -160,6 +161,8 @@ inline page parse(std::string_view text) {
     if (current->type == "histogram")
       belongs = name == current_name + "_bucket" || name == current_name + "_sum"
                 || name == current_name + "_count";
+    else if (current->type == "summary") // {quantile="..."} samples, _sum, _count
+      belongs = belongs || name == current_name + "_sum" || name == current_name + "_count";
     if (!belongs) {
       fail("a sample of another family than the last # TYPE");
       continue;

@@ -48,7 +48,9 @@ std::vector<prometheus::MetricFamily> to_prometheus_families(const metrics::snap
 /// registry alive until Collect() returns, so the system may be destroyed
 /// during a scrape on another thread; once the system is gone, Collect()
 /// returns no families. The collectable may therefore outlive the system,
-/// and prometheus-cpp may keep it registered.
+/// and prometheus-cpp may keep it registered. (A system destroyed during a
+/// scrape is freed by that scrape's thread when Collect() returns; its
+/// worker threads were stopped by the destructor already.)
 class prometheus_collectable : public prometheus::Collectable {
 public:
   /// Reads `sys.metrics()`; holds no reference that keeps `sys` alive.
