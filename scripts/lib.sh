@@ -3,7 +3,8 @@
 RINGACTOR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RINGACTOR_PACKAGES=(meson ninja-build pkg-config g++ python3 libfmt-dev doctest-dev
                     libconcurrentqueue-dev libcaf-dev libboost-json1.81-dev
-                    libtomlplusplus-dev libssl-dev prometheus python3-prometheus-client curl
+                    libtomlplusplus-dev prometheus-cpp-dev libssl-dev prometheus
+                    python3-prometheus-client curl
                     python3-yaml libgrpc++-dev libprotobuf-dev protobuf-compiler
                     protobuf-compiler-grpc python3-grpcio python3-h2 openssl python3-websockets
                     libucx-dev ucx-utils
