@@ -175,7 +175,17 @@ void scheduler::schedule(resumable* job) {
     return;
   }
   auto idx = round_robin_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
-  workers_[idx]->push(job);
+  auto& target = *workers_[idx];
+  target.push(job);
+  // A parked worker's queue is drained by nobody: wake a worker even while
+  // another watches (the watcher would look only within its period). The
+  // one woken is this one, or another that takes the job from this idle
+  // worker at once (steal_backlog). A spinner takes it the same way.
+  if (target.parked.load(std::memory_order_seq_cst)) {
+    if (spinning_.fetch_add(0, std::memory_order_seq_cst) == 0)
+      signal_one();
+    return;
+  }
   notify_if_sleeping();
 }
 
@@ -272,6 +282,16 @@ resumable* scheduler::steal_backlog(worker& self,
     auto queued = victim.queue_size.load(std::memory_order_relaxed);
     if (queued == 0) {
       watch.since = {};
+      continue;
+    }
+    // A victim that looks for work or parks runs nothing: its queue came
+    // from outside the workers (or it is about to take it itself; either
+    // way it is no chain that one worker runs well).
+    if (victim.idle.load(std::memory_order_relaxed)) {
+      if (auto job = victim.steal()) {
+        worker_counters::bump(self.counters.steals);
+        return job;
+      }
       continue;
     }
     if (now == nullptr)
@@ -412,13 +432,22 @@ resumable* scheduler::wait_for_job(worker& self) {
     runnext_watch watch;
     {
       std::unique_lock guard{park_mtx_};
-      auto parked = sleepers_.fetch_add(1, std::memory_order_seq_cst) + 1;
-      // Work queued at other workers that this one did not steal is no
+      auto asleep = sleepers_.fetch_add(1, std::memory_order_seq_cst) + 1;
+      self.parked.store(true, std::memory_order_seq_cst);
+      // Work queued at busy workers that this one did not steal is no
       // backlog (steal_backlog): their owners run it. This worker parks in
       // a timed watch then, and looks again within runnext_watch_period,
-      // rather than spin beside them and read their queues' lines.
-      auto queued_elsewhere = any_work();
-      if (!stop_.load(std::memory_order_acquire)
+      // rather than spin beside them and read their queues' lines. Work
+      // queued at an idle worker is taken: no park.
+      bool queued_elsewhere = false;
+      bool queued_at_idle = false;
+      for (auto& w : workers_) {
+        if (w.get() == &self || w->queue_size.load(std::memory_order_seq_cst) == 0)
+          continue;
+        queued_elsewhere = true;
+        queued_at_idle |= w->idle.load(std::memory_order_relaxed);
+      }
+      if (!stop_.load(std::memory_order_acquire) && !queued_at_idle
           && self.queue_size.load(std::memory_order_seq_cst) == 0
           && self.runnext.load(std::memory_order_acquire) == nullptr) {
         // The last worker to park, after messages ran: what a burst left in
@@ -427,7 +456,8 @@ resumable* scheduler::wait_for_job(worker& self) {
         // while that worker still fills it). Outside the lock, not counted
         // as parked (producers must not wait on it, nor signal into a trim);
         // then spin and park again.
-        if (parked == workers_.size() && !queued_elsewhere && trim_due()) {
+        if (asleep == workers_.size() && !queued_elsewhere && trim_due()) {
+          self.parked.store(false, std::memory_order_relaxed);
           sleepers_.fetch_sub(1, std::memory_order_seq_cst);
           guard.unlock();
           small_pool_trim_idle();
@@ -457,6 +487,7 @@ resumable* scheduler::wait_for_job(worker& self) {
         }
         runnext_wake_pending_.store(false, std::memory_order_relaxed);
       }
+      self.parked.store(false, std::memory_order_relaxed);
       sleepers_.fetch_sub(1, std::memory_order_seq_cst);
     }
     if (auto job = take_if_unmoved(self, watch))

@@ -101,6 +101,12 @@ public:
   // Set while the worker looks for work or parks (owner writes, relaxed;
   // read by the liveness probe, which needs no ordering with the queues).
   std::atomic<bool> idle{false};
+  // Set (seq_cst) right after the owner counts itself in sleepers_ to park,
+  // before it looks at its own queue; cleared when it leaves the wait. A
+  // producer outside the workers that pushed into this queue reads it
+  // (seq_cst, Dekker with queue_size): either the owner sees the job or the
+  // producer sees it parking and signals (see schedule).
+  std::atomic<bool> parked{false};
   // Set when the thread function returns (release); shutdown waits for it.
   std::atomic<bool> exited{false};
 
