@@ -268,8 +268,8 @@ resumable* scheduler::next_job(worker& self) {
   return self.runnext.exchange(nullptr, std::memory_order_acq_rel);
 }
 
-resumable* scheduler::steal_backlog(worker& self,
-                                    const std::chrono::steady_clock::time_point* now) {
+resumable* scheduler::steal_backlog(worker& self, const std::chrono::steady_clock::time_point* now,
+                                    bool* undecided) {
   auto n = workers_.size();
   if (n < 2)
     return nullptr;
@@ -302,11 +302,14 @@ resumable* scheduler::steal_backlog(worker& self,
     auto resumes = victim.counters.resumes.load(std::memory_order_relaxed);
     if (watch.since == std::chrono::steady_clock::time_point{}) {
       watch = {resumes, *now};
+      *undecided = true;
       continue;
     }
     auto elapsed = *now - watch.since;
-    if (elapsed < backlog_window)
+    if (elapsed < backlog_window) {
+      *undecided = true;
       continue;
+    }
     // The time the victim needs for its queue at the rate it ran jobs in
     // the window: a victim stuck in one handler ran none, and its queue
     // waits forever.
@@ -413,9 +416,13 @@ resumable* scheduler::wait_for_job(worker& self) {
         bool tick = (i & 63) == 63;
         if (tick)
           now = std::chrono::steady_clock::now();
-        if (auto job = steal_backlog(self, tick ? &now : nullptr))
+        // A window over a busy worker's queue is seen to its end before
+        // this worker parks: parked, it would look again only after
+        // runnext_watch_period.
+        bool undecided = false;
+        if (auto job = steal_backlog(self, tick ? &now : nullptr, &undecided))
           return found(job);
-        if (tick && now >= until)
+        if (tick && now >= until && !undecided)
           break;
         if (idle_yield_ && i >= idle_pause_polls)
           std::this_thread::yield();

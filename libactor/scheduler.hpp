@@ -164,9 +164,11 @@ private:
   /// Takes the oldest job of a victim whose queue is a backlog: one it would
   /// not drain within steal_backlog_delay at the rate it ran jobs over the
   /// thief's last window. `now` is a fresh clock reading, or nullptr between
-  /// readings (no window opens or closes then). A queue its owner keeps
+  /// readings (no window opens or closes then); `*undecided` becomes true
+  /// while a window is open and not yet long enough. A queue its owner keeps
   /// draining (actors that talk to each other) stays where it is.
-  resumable* steal_backlog(worker& self, const std::chrono::steady_clock::time_point* now);
+  resumable* steal_backlog(worker& self, const std::chrono::steady_clock::time_point* now,
+                           bool* undecided);
   /// A victim's runnext job that sat unchanged for runnext_steal_delay.
   resumable* steal_runnext(worker& self);
   resumable* wait_for_job(worker& self);
