@@ -74,7 +74,8 @@ struct node_config {
   std::shared_ptr<const remote::topology> topology;
   /// The types this node can spawn at a peer's request ...
   std::shared_ptr<const spawn_registry> spawnable;
-  /// ... and those of them peers may spawn. Empty: remote spawn is off.
+  /// ... and those of them peers may spawn (the [remote] key spawn_allow,
+  /// node_config_keys.hpp). Empty: remote spawn is off.
   std::vector<std::string> spawn_allow;
   /// How long spawn waits for the other node's answer.
   std::chrono::milliseconds spawn_timeout{5000};
