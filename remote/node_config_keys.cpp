@@ -77,6 +77,16 @@ void declare_remote_keys(telemetry::config_schema& s) {
   s.declare<std::string>("remote.spawn_allow", "",
                          "types peers may spawn here, comma-separated registered names "
                          "(empty: remote spawn off; set, it wins over a topology node's list)");
+  s.declare<std::int64_t>("remote.max_message_size", static_cast<std::int64_t>(d.max_message_size),
+                          "bytes the buffers of one message may hold together (a larger one is "
+                          "refused at the sender, naming the field)",
+                          value_range<std::int64_t>{1, std::int64_t{1} << 40});
+  s.declare_choice("remote.buffer_backend", "automatic", {"automatic", "cpu", "cuda"},
+                   "where buffers of arriving messages are allocated (automatic: a CUDA device "
+                   "when the build has the backend and a device exists, else host memory)");
+  s.declare<std::int64_t>("remote.buffer_device", d.buffer_device,
+                          "the CUDA device of arriving buffers (with the cuda backend)",
+                          value_range<std::int64_t>{0, 1023});
 }
 
 expected<node_config> node_config_from(const telemetry::config& cfg) {
@@ -101,6 +111,12 @@ expected<node_config> node_config_from(const telemetry::config& cfg) {
   if (!allow)
     return allow.error();
   out.spawn_allow = std::move(*allow);
+  out.max_message_size = static_cast<std::size_t>(cfg.get<std::int64_t>("remote.max_message_size"));
+  auto backend = cfg.get<std::string>("remote.buffer_backend");
+  out.buffer_backend = backend == "cpu"    ? kernel_backend::cpu
+                       : backend == "cuda" ? kernel_backend::cuda
+                                           : kernel_backend::automatic;
+  out.buffer_device = static_cast<int>(cfg.get<std::int64_t>("remote.buffer_device"));
   return out;
 }
 

@@ -349,6 +349,7 @@ std::vector<std::byte> send_frame(actor_id target, std::int64_t n) {
   put_u64(f, 0);
   put_u64(f, 0);
   put_u64(f, type_registry::global().find(type_id_of<ping>())->stable_id);
+  put_u32(f, 0); // its buffer section: no buffers
   std::vector<std::byte> body;
   REQUIRE(to_bytes(ping{n}, body, wire_limits{}));
   f.insert(f.end(), body.begin(), body.end());
@@ -655,7 +656,8 @@ TEST_CASE("a node starts from [remote] keys of a TOML file, its secret from the 
     std::ofstream f{path};
     f << "[remote]\nname = \"node-a\"\nnet_devices = \"lo\"\n"
          "cluster_secret_env = \"REMOTE_NODE_TEST_SECRET\"\n"
-         "heartbeat_interval = \"100ms\"\nheartbeat_timeout = \"1500ms\"\n";
+         "heartbeat_interval = \"100ms\"\nheartbeat_timeout = \"1500ms\"\n"
+         "max_message_size = 4096\nbuffer_backend = \"cpu\"\n";
   }
   auto schema = telemetry::runtime_schema();
   remote::declare_remote_keys(schema);
@@ -676,6 +678,9 @@ TEST_CASE("a node starts from [remote] keys of a TOML file, its secret from the 
   CHECK_EQ(ncfg->net_devices, "lo");
   CHECK_EQ(ncfg->heartbeat_interval, 100ms);
   CHECK_EQ(ncfg->heartbeat_timeout, 1500ms);
+  CHECK_EQ(ncfg->max_message_size, 4096u);
+  CHECK_EQ(ncfg->buffer_backend, kernel_backend::cpu);
+  CHECK_EQ(ncfg->buffer_device, 0);
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto a = start_node(sys, *ncfg);
   auto echo = a->lookup(b.address(), "echo");

@@ -9,6 +9,9 @@
 //             send_exit or a link's exit end it too);
 //   "census": answers get_census with how many actors peers spawned here and
 //             how many of them are alive;
+//   "buffers": answers blob with a blob of the same buffer, its id the hash
+//              of the bytes received; keeps keep_floats' buffer by id and
+//              answers read_kept with its elements, read then;
 // prints "port N" and runs until stdin closes or it is killed (at most 120 s).
 // Peers may spawn (spawn_registry) "adder" (answers ping{n} with ping{n})
 // and "offset_adder" (adder_args{k}: answers ping{n} with ping{n + k}) where
@@ -164,6 +167,28 @@ int main(int argc, char** argv) {
             },
             [counted](get_census) { return *counted; }};
   });
+  // Each buffer it got, by content: held by the field a handler kept, long
+  // after the message that brought it is gone.
+  auto buffers = sys.spawn([](event_based_actor*) -> behavior {
+    auto kept = std::make_shared<std::map<std::int64_t, shared_device_buffer<float>>>();
+    return {[](blob b) {
+              std::vector<std::uint8_t> bytes(b.data.size());
+              b.data.copy_to_host(bytes.data(), bytes.size());
+              return blob{fnv1a(bytes.data(), bytes.size()), b.data};
+            },
+            [kept](keep_floats k) {
+              (*kept)[k.id] = k.data;
+              return ping{static_cast<std::int64_t>(k.data.size())};
+            },
+            [kept](read_kept r) {
+              kept_values out{r.id, {}};
+              if (auto i = kept->find(r.id); i != kept->end()) {
+                out.values.resize(i->second.size());
+                i->second.copy_to_host(out.values.data(), out.values.size());
+              }
+              return out;
+            }};
+  });
   auto types = std::make_shared<remote::spawn_registry>();
   types->add("adder", [census_actor](actor_system& s) { return spawn_adder(s, census_actor, 0); });
   types->add<adder_args>("offset_adder", [census_actor](actor_system& s, adder_args a) {
@@ -232,6 +257,7 @@ int main(int argc, char** argv) {
   (*n)->publish(mortal, "mortal");
   (*n)->publish(typed_echo, "typed_echo");
   (*n)->publish(census_actor, "census");
+  (*n)->publish(buffers, "buffers");
   std::printf("port %u\n", static_cast<unsigned>((*n)->port()));
   std::fflush(stdout);
   expected<echo_if> spawned{error{sec::invalid_argument, "not spawned"}};
@@ -255,6 +281,7 @@ int main(int argc, char** argv) {
   spawned = error{sec::invalid_argument, "released"};
   n->reset();
   anon_send_exit(census_actor, exit_reason::user_shutdown);
+  anon_send_exit(buffers, exit_reason::user_shutdown);
   anon_send_exit(echo, exit_reason::user_shutdown);
   anon_send_exit(slow_actor, exit_reason::user_shutdown);
   anon_send_exit(sink, exit_reason::user_shutdown);

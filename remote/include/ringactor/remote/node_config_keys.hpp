@@ -12,6 +12,9 @@
 //   heartbeat_timeout = "2s"
 //   handshake_timeout = "3s"
 //   spawn_allow = "adder,scorer"     # types peers may spawn here; empty: none
+//   max_message_size = 67108864      # bytes of a message's buffers, together
+//   buffer_backend = "automatic"     # arriving buffers: automatic, cpu, cuda
+//   buffer_device = 0                # their CUDA device
 //
 //   auto schema = telemetry::runtime_schema();
 //   remote::declare_remote_keys(schema);
