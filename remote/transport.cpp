@@ -88,6 +88,10 @@ expected<void> transport::impl::open() {
   ucp_config_release(config);
   if (s != UCS_OK)
     return detail::ucx_error("creating the UCX context", s);
+  ucp_context_attr_t attr{};
+  attr.field_mask = UCP_ATTR_FIELD_MEMORY_TYPES;
+  if (ucp_context_query(context_, &attr) == UCS_OK)
+    cuda_memory_ = (attr.memory_types & UCS_BIT(UCS_MEMORY_TYPE_CUDA)) != 0;
   ucp_worker_params_t wp{};
   wp.field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE;
   wp.thread_mode = UCS_THREAD_MODE_SINGLE; // the progress thread only
@@ -266,6 +270,10 @@ bool transport::send(peer_id peer, std::vector<std::byte> frame) {
 
 void transport::close(peer_id peer) {
   impl_->close(peer);
+}
+
+bool transport::cuda_memory() const noexcept {
+  return impl_->cuda_memory();
 }
 
 transport_stats transport::stats() const noexcept {

@@ -63,6 +63,7 @@ public:
   expected<void> open();
 
   std::uint16_t port() const noexcept { return port_; }
+  bool cuda_memory() const noexcept { return cuda_memory_; }
 
   /// What this transport sets in UCX's configuration (the environment's
   /// UCX_* variables are read first; these override them).
@@ -192,6 +193,7 @@ private:
   std::unique_ptr<detail::address_exchange> exchange_; // the node's port
   int event_fd_ = -1;
   std::uint16_t port_ = 0;
+  bool cuda_memory_ = false; // UCX reports CUDA memory (set in open())
   std::thread thread_;
   // Paired with the progress thread's acquire load: the destructor's stop.
   std::atomic<bool> stopping_{false};
