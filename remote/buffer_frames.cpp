@@ -17,24 +17,25 @@ namespace ringactor::remote::detail {
 // -- sending ------------------------------------------------------------------------
 
 expected<std::uint32_t> outgoing_buffers::put(const std::byte* host, const std::byte* device,
-                                              std::size_t bytes, std::string_view path) {
+                                              std::size_t bytes, std::string_view) {
   if (bytes > max_bytes_ || total_ > max_bytes_ - bytes)
     return error{sec::invalid_argument,
-                 fmt::format("{}: a buffer of {} bytes is past the node's max_message_size ({} "
+                 fmt::format("a buffer of {} bytes is past the node's max_message_size ({} "
                              "bytes{})",
-                             path, bytes, max_bytes_,
-                             total_ > 0 ? fmt::format(", {} of them in earlier buffers", total_)
-                                        : std::string{})};
+                             bytes, max_bytes_,
+                             total_ > 0
+                               ? fmt::format(", {} of them taken by earlier buffers", total_)
+                               : std::string{})};
   if (pieces_.size() >= std::size_t{0xffffffffu} - 1)
-    return error{sec::invalid_argument, fmt::format("{}: too many buffers in one message", path)};
+    return error{sec::invalid_argument, std::string{"too many buffers in one message"}};
   total_ += bytes;
   pieces_.push_back(piece{host, device, bytes});
   return static_cast<std::uint32_t>(pieces_.size());
 }
 
 expected<ringactor::detail::buffer_carrier::received>
-outgoing_buffers::take(std::uint32_t, std::size_t, std::string_view path) {
-  return error{sec::invalid_argument, fmt::format("{}: no buffer is read while encoding", path)};
+outgoing_buffers::take(std::uint32_t, std::size_t, std::string_view) {
+  return error{sec::invalid_argument, std::string{"no buffer is read while encoding"}};
 }
 
 expected<void> outgoing_buffers::write(frame_writer& w) const {
@@ -93,21 +94,21 @@ expected<incoming_buffers> incoming_buffers::read(std::span<const std::byte>& pa
 }
 
 expected<std::uint32_t> incoming_buffers::put(const std::byte*, const std::byte*, std::size_t,
-                                              std::string_view path) {
-  return error{sec::invalid_argument, fmt::format("{}: no buffer is written while decoding", path)};
+                                              std::string_view) {
+  return error{sec::invalid_argument, std::string{"no buffer is written while decoding"}};
 }
 
 expected<ringactor::detail::buffer_carrier::received>
-incoming_buffers::take(std::uint32_t index, std::size_t bytes, std::string_view path) {
+incoming_buffers::take(std::uint32_t index, std::size_t bytes, std::string_view) {
   if (index == 0 || index > pieces_.size())
     return error{sec::invalid_argument,
-                 fmt::format("{}: buffer {} of a section of {}", path, index, pieces_.size())};
+                 fmt::format("buffer {} of a section of {}", index, pieces_.size())};
   auto& piece = pieces_[index - 1];
   if (taken_[index - 1])
-    return error{sec::invalid_argument, fmt::format("{}: buffer {} named twice", path, index)};
+    return error{sec::invalid_argument, fmt::format("buffer {} named twice", index)};
   if (piece.size() != bytes)
     return error{sec::invalid_argument,
-                 fmt::format("{}: a field of {} bytes, a buffer of {}", path, bytes, piece.size())};
+                 fmt::format("a field of {} bytes, a buffer of {}", bytes, piece.size())};
   taken_[index - 1] = true;
   try {
     // At least one byte: a region of 0 bytes is no region (its owner would
@@ -118,8 +119,8 @@ incoming_buffers::take(std::uint32_t index, std::size_t bytes, std::string_view 
     auto device = memory.host() != nullptr ? 0 : policy_.device;
     return received{std::move(memory), device};
   } catch (const std::exception& e) {
-    return error{sec::runtime_error, fmt::format("{}: allocating a buffer of {} bytes here: {}",
-                                                 path, bytes, e.what())};
+    return error{sec::runtime_error,
+                 fmt::format("allocating a buffer of {} bytes here: {}", bytes, e.what())};
   }
 }
 

@@ -66,7 +66,8 @@ public:
   /// at `host`, or device memory at `device` when `host` is null), which
   /// stay valid until the encoding is done; returns the buffer's index in
   /// the frame (from 1), or an error that says why not (`path` names the
-  /// field).
+  /// field; the inspector reports the error at that path itself, so the
+  /// error's text need not repeat it).
   virtual expected<std::uint32_t> put(const std::byte* host, const std::byte* device,
                                       std::size_t bytes, std::string_view path) = 0;
 
