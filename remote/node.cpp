@@ -52,6 +52,12 @@ expected<void> node::impl::start() {
     return t.error();
   owner_ = std::move(*t);
   transport_ = owner_.get();
+  // Sending device memory as it is, without staging, is not built: say so
+  // where UCX could do it (a UCX built with CUDA; not Debian's).
+  if (transport_->cuda_memory())
+    log_info("remote node {}: UCX reports CUDA memory support; buffers in messages are still "
+             "staged through host memory",
+             cfg_.name);
   watcher_ = strong_actor_ptr{new export_watcher(sys_, weak_from_this()), false};
   heartbeat_ = std::thread{[this] { heartbeat_loop(); }};
   return {};

@@ -1,9 +1,11 @@
 #include "ringactor/remote/node_config_keys.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <ringactor/telemetry/config_value.hpp>
 
@@ -16,6 +18,35 @@ using telemetry::value_range;
 
 std::chrono::milliseconds millis(duration x) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(x);
+}
+
+/// The names of remote.spawn_allow: comma-separated, blanks around each
+/// trimmed (a list is one string so that the environment and the command
+/// line can set it as they set every other key). An empty name between
+/// commas is a mistake, not "nothing": refused, naming the key.
+expected<std::vector<std::string>> spawn_names(const std::string& list) {
+  std::vector<std::string> out;
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  if (std::all_of(list.begin(), list.end(), blank))
+    return out; // remote spawn off
+  for (std::size_t begin = 0; begin <= list.size();) {
+    auto end = std::min(list.find(',', begin), list.size());
+    auto first = begin;
+    auto last = end;
+    while (first < last && blank(list[first]))
+      ++first;
+    while (last > first && blank(list[last - 1]))
+      --last;
+    if (first == last)
+      return error{sec::invalid_argument,
+                   "remote.spawn_allow: an empty type name in '" + list
+                     + "' (a comma-separated list of registered type names)"};
+    auto name = list.substr(first, last - first);
+    if (std::find(out.begin(), out.end(), name) == out.end())
+      out.push_back(std::move(name));
+    begin = end + 1;
+  }
+  return out;
 }
 
 } // namespace
@@ -43,6 +74,19 @@ void declare_remote_keys(telemetry::config_schema& s) {
   s.declare<duration>("remote.handshake_timeout", duration{d.handshake_timeout},
                       "a peer that has not passed the handshake this long is dropped",
                       value_range<duration>{std::chrono::milliseconds{1}, {}});
+  s.declare<std::string>("remote.spawn_allow", "",
+                         "types peers may spawn here, comma-separated registered names "
+                         "(empty: remote spawn off; set, it wins over a topology node's list)");
+  s.declare<std::int64_t>("remote.max_message_size", static_cast<std::int64_t>(d.max_message_size),
+                          "bytes the buffers of one message may hold together (a larger one is "
+                          "refused at the sender, naming the field)",
+                          value_range<std::int64_t>{1, std::int64_t{1} << 40});
+  s.declare_choice("remote.buffer_backend", "automatic", {"automatic", "cpu", "cuda"},
+                   "where buffers of arriving messages are allocated (automatic: a CUDA device "
+                   "when the build has the backend and a device exists, else host memory)");
+  s.declare<std::int64_t>("remote.buffer_device", d.buffer_device,
+                          "the CUDA device of arriving buffers (with the cuda backend)",
+                          value_range<std::int64_t>{0, 1023});
 }
 
 expected<node_config> node_config_from(const telemetry::config& cfg) {
@@ -63,6 +107,16 @@ expected<node_config> node_config_from(const telemetry::config& cfg) {
   out.heartbeat_interval = millis(cfg.get<duration>("remote.heartbeat_interval"));
   out.heartbeat_timeout = millis(cfg.get<duration>("remote.heartbeat_timeout"));
   out.handshake_timeout = millis(cfg.get<duration>("remote.handshake_timeout"));
+  auto allow = spawn_names(cfg.get<std::string>("remote.spawn_allow"));
+  if (!allow)
+    return allow.error();
+  out.spawn_allow = std::move(*allow);
+  out.max_message_size = static_cast<std::size_t>(cfg.get<std::int64_t>("remote.max_message_size"));
+  auto backend = cfg.get<std::string>("remote.buffer_backend");
+  out.buffer_backend = backend == "cpu"    ? kernel_backend::cpu
+                       : backend == "cuda" ? kernel_backend::cuda
+                                           : kernel_backend::automatic;
+  out.buffer_device = static_cast<int>(cfg.get<std::int64_t>("remote.buffer_device"));
   return out;
 }
 

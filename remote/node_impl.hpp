@@ -31,6 +31,7 @@
 #include <ringactor/system_messages.hpp>
 #include <ringactor/type_registry.hpp>
 
+#include "buffer_frames.hpp"
 #include "frame_codec.hpp"
 #include "ringactor/remote/handshake.hpp"
 #include "ringactor/remote/node.hpp"
@@ -63,13 +64,15 @@ static_assert(static_cast<std::byte>(frame_kind::hello) == hello_frame
 constexpr std::size_t max_name = 1024;
 constexpr std::size_t max_interface = 64 * 1024;
 
-/// The element of a payload of registered type `stable_id`, or the error.
+/// The element of a payload of registered type `stable_id`, or the error;
+/// its buffers allocated and filled per `policy` (buffer_frames.hpp).
 expected<mailbox_element_ptr> decode_payload(std::uint64_t stable_id,
-                                             std::span<const std::byte> payload);
+                                             std::span<const std::byte> payload,
+                                             const buffer_policy& policy);
 
-/// Appends the stable id and binary form of `x`'s payload, or the error
-/// naming the type.
-expected<void> encode_payload(mailbox_element& x, frame_writer& w);
+/// Appends the stable id, the buffer section and the binary form of `x`'s
+/// payload, or the error naming the type (or a buffer's field).
+expected<void> encode_payload(mailbox_element& x, frame_writer& w, const buffer_policy& policy);
 
 /// Answers request `x` with `err` (nothing for a message that is not a request).
 void answer_error(mailbox_element& x, const error& err);
@@ -181,7 +184,10 @@ public:
     std::unordered_map<actor_id, actor_addr> spawned;
   };
 
-  impl(actor_system& sys, node_config cfg) : sys_(sys), cfg_(std::move(cfg)) {}
+  impl(actor_system& sys, node_config cfg)
+    : sys_(sys),
+      cfg_(std::move(cfg)),
+      buffers_{cfg_.max_message_size, cfg_.buffer_backend, cfg_.buffer_device} {}
 
   expected<void> start();
 
@@ -299,6 +305,9 @@ private:
 
   actor_system& sys_;
   node_config cfg_;
+  // How payloads carry buffers (cfg_'s max_message_size, buffer_backend,
+  // buffer_device); constant after construction.
+  detail::buffer_policy buffers_;
   std::uint64_t incarnation_ = 0;
   // The transport: created in start(), destroyed in stop(). Callers on any
   // thread use it through send_frame and close_peer, under a shared lock of

@@ -121,7 +121,7 @@ void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, p
         sender = proxy_for(peer, st, sender_id);
       ++stats_.messages_received;
       guard.unlock();
-      auto x = decode_payload(type, payload);
+      auto x = decode_payload(type, payload, buffers_);
       if (!x || !target) {
         auto err = x ? error{sec::dead_receiver} : x.error();
         if (kind == frame_kind::request) {
@@ -195,7 +195,7 @@ void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, p
         answer = make_mailbox_element(pc.proxy, mid, std::move(e));
       } else {
         auto type = r.u64();
-        auto x = decode_payload(type, r.tail());
+        auto x = decode_payload(type, r.tail(), buffers_);
         if (x) {
           answer = std::move(*x);
           answer->sender = pc.proxy;
@@ -228,7 +228,7 @@ void node::impl::forward(remote_proxy* proxy, peer_id peer, actor_id remote,
   w.u64(x->sender ? x->sender->id() : 0);
   auto call_pos = w.buffer().size();
   w.u64(0); // the call id, filled below for a request
-  if (auto r = encode_payload(*x, w); !r) {
+  if (auto r = encode_payload(*x, w, buffers_); !r) {
     refuse(*x, r.error());
     return;
   }
@@ -336,7 +336,7 @@ void node::impl::send_reply(peer_id peer, std::uint64_t call, mailbox_element* x
     e = *v;
   } else {
     w.u8(0);
-    if (auto r = encode_payload(*x, w); !r) {
+    if (auto r = encode_payload(*x, w, buffers_); !r) {
       e = r.error();
       w = detail::frame_writer{};
       w.u8(static_cast<std::uint8_t>(frame_kind::reply));

@@ -7,29 +7,47 @@ namespace ringactor::remote {
 namespace detail {
 
 /// The element of a payload of registered type `stable_id`, or the error.
+/// Its buffers (buffer_frames.hpp) are allocated per `policy` and owned by
+/// the element's payload from here on.
 expected<mailbox_element_ptr> decode_payload(std::uint64_t stable_id,
-                                             std::span<const std::byte> payload) {
+                                             std::span<const std::byte> payload,
+                                             const buffer_policy& policy) {
   auto entry = type_registry::global().find_stable(stable_id);
   if (!entry || !entry->binary.load)
     return error{errc::not_serializable,
                  fmt::format("no registered type with stable id {:#x} here", stable_id)};
+  auto buffers = incoming_buffers::read(payload, policy);
+  if (!buffers)
+    return buffers.error();
+  ringactor::detail::scoped_buffer_carrier scope{*buffers};
   auto msg = entry->binary.load(payload, wire_limits{});
   if (!msg)
     return msg.error();
+  if (auto all = buffers->all_taken(); !all)
+    return all.error();
   return msg->to_element(nullptr, message_id{});
 }
 
-/// Appends the stable id and binary form of `x`'s payload, or the error
-/// naming the type.
-expected<void> encode_payload(mailbox_element& x, frame_writer& w) {
+/// Appends the stable id, the buffer section and the binary form of `x`'s
+/// payload, or the error naming the type (or the field of a buffer that
+/// cannot go).
+expected<void> encode_payload(mailbox_element& x, frame_writer& w, const buffer_policy& policy) {
   auto entry = type_registry::global().find(x.type);
   if (!entry || !entry->named || !entry->binary.save)
     return error{errc::not_serializable,
                  fmt::format("type {} is not registered with a binary form (RINGACTOR_TYPE)",
                              x.type != nullptr ? x.type->name : std::string_view{"?"})};
-  w.u64(entry->stable_id);
+  // The body first: encoding it notes the buffers its fields name (x owns
+  // them until this returns).
+  outgoing_buffers buffers{policy.max_bytes};
   std::vector<std::byte> body;
-  if (auto r = entry->binary.save(x.payload(), body, wire_limits{}); !r)
+  {
+    ringactor::detail::scoped_buffer_carrier scope{buffers};
+    if (auto r = entry->binary.save(x.payload(), body, wire_limits{}); !r)
+      return r.error();
+  }
+  w.u64(entry->stable_id);
+  if (auto r = buffers.write(w); !r)
     return r.error();
   w.tail(body);
   return {};

@@ -73,7 +73,7 @@ expected<actor> node::impl::spawn(const std::string& where, const std::string& t
                                   mailbox_element_ptr args, const std::string& interface) {
   detail::frame_writer packed;
   if (args) {
-    if (auto r = encode_payload(*args, packed); !r)
+    if (auto r = encode_payload(*args, packed, buffers_); !r)
       return r.error();
   } else {
     packed.u64(0);
@@ -189,7 +189,7 @@ void node::impl::on_spawn(std::unique_lock<std::mutex>& guard, peer_id peer, pee
   if (!refused) {
     mailbox_element_ptr args;
     if (args_type != 0) {
-      if (auto x = decode_payload(args_type, payload))
+      if (auto x = decode_payload(args_type, payload, buffers_))
         args = std::move(*x);
       else
         refused = x.error();

@@ -9,6 +9,14 @@
 
 #include <ringactor/all.hpp>
 #include <ringactor/remote/node.hpp>
+#if RINGACTOR_HAS_TELEMETRY
+#  include <cstdlib>
+#  include <vector>
+
+#  include <ringactor/remote/node_config_keys.hpp>
+#  include <ringactor/telemetry/config_loader.hpp>
+#  include <ringactor/telemetry/runtime_schema.hpp>
+#endif
 
 #include "cluster_test_util.hpp"
 #include "node_process.hpp"
@@ -119,5 +127,75 @@ TEST_CASE("an actor spawned for a node that crashes (kill -9) ends, so nothing l
   client.kill9();
   CHECK(test_eventually([&] { return census_of(sys, *c).live == 0; }));
 }
+
+#if RINGACTOR_HAS_TELEMETRY
+
+namespace {
+
+/// remote.spawn_allow as node_config_from reads it from `file_text`,
+/// `environment` and `args`; the error's text when it refuses.
+std::string spawn_allow_from(const std::string& file_text, std::vector<std::string> environment,
+                             std::vector<std::string> args) {
+  temp_file file{"spawn_allow_keys", "[remote]\nname = \"node-a\"\n"
+                                     "cluster_secret_env = \"SPAWN_ALLOW_TEST_SECRET\"\n"
+                                       + file_text};
+  auto schema = telemetry::runtime_schema();
+  remote::declare_remote_keys(schema);
+  telemetry::config_sources sources;
+  sources.file = file.path();
+  sources.environment = std::move(environment);
+  sources.args = std::move(args);
+  auto loaded = telemetry::load_config(sources, schema);
+  REQUIRE_MESSAGE(loaded.has_value(), loaded.errors().to_string());
+  ::setenv("SPAWN_ALLOW_TEST_SECRET", cluster_secret, 1);
+  auto cfg = remote::node_config_from(*loaded);
+  ::unsetenv("SPAWN_ALLOW_TEST_SECRET");
+  if (!cfg)
+    return "error: " + to_string(cfg.error());
+  std::string out;
+  for (auto& name : cfg->spawn_allow)
+    out += (out.empty() ? "" : "|") + name;
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("remote.spawn_allow is read from the command line over the environment over the file") {
+  CHECK_EQ(spawn_allow_from("", {}, {}), ""); // the default: remote spawn off
+  CHECK_EQ(spawn_allow_from("spawn_allow = \" adder , offset_adder,adder\"\n", {}, {}),
+           "adder|offset_adder");
+  CHECK_EQ(spawn_allow_from("spawn_allow = \"adder\"\n",
+                            {"RINGACTOR_REMOTE__SPAWN_ALLOW=offset_adder"}, {}),
+           "offset_adder");
+  CHECK_EQ(spawn_allow_from("spawn_allow = \"adder\"\n",
+                            {"RINGACTOR_REMOTE__SPAWN_ALLOW=offset_adder"},
+                            {"--remote.spawn_allow=echo,adder"}),
+           "echo|adder");
+  auto refused = spawn_allow_from("spawn_allow = \"adder,,echo\"\n", {}, {});
+  CHECK_NE(refused.find("error: "), std::string::npos);
+  CHECK_NE(refused.find("remote.spawn_allow"), std::string::npos);
+  CHECK_NE(refused.find("'adder,,echo'"), std::string::npos);
+}
+
+TEST_CASE("a node started from [remote] keys lets peers spawn its spawn_allow types only") {
+  temp_file file{"spawn_allow_node", "[remote]\nname = \"node-b\"\nnet_devices = \"lo\"\n"
+                                     "transports = \"tcp,self\"\n"
+                                     "cluster_secret_env = \"REMOTE_NODE_PROCESS_SECRET\"\n"
+                                     "heartbeat_interval = \"100ms\"\nheartbeat_timeout = \"1s\"\n"
+                                     "spawn_allow = \"adder\"\n"};
+  node_process b{{"node-b", cluster_secret, "--config", file.path().string()}};
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = must_start(remote::node::start(sys, local_config()));
+  auto adder = a->spawn<echo_if>(b.address(), "adder");
+  REQUIRE_MESSAGE(adder.has_value(), (adder ? std::string{} : to_string(adder.error())));
+  CHECK_EQ(ping_of(sys, actor_cast<actor>(*adder), 7).value().n, 7);
+  // Registered in node-b's spawn_registry, but not in the file's list.
+  auto offset = a->spawn<echo_if>(b.address(), "offset_adder", adder_args{1});
+  REQUIRE_FALSE(offset.has_value());
+  CHECK_EQ(offset.error(), remote::errc::spawn_not_allowed);
+  CHECK_NE(to_string(offset.error()).find("(allowed: adder)"), std::string::npos);
+}
+
+#endif
 
 TEST_SUITE_END();

@@ -349,6 +349,23 @@ std::vector<std::byte> send_frame(actor_id target, std::int64_t n) {
   put_u64(f, 0);
   put_u64(f, 0);
   put_u64(f, type_registry::global().find(type_id_of<ping>())->stable_id);
+  put_u32(f, 0); // its buffer section: no buffers
+  std::vector<std::byte> body;
+  REQUIRE(to_bytes(ping{n}, body, wire_limits{}));
+  f.insert(f.end(), body.begin(), body.end());
+  return f;
+}
+
+/// A send frame of ping{n} to `target` whose buffer section is `section`
+/// (its count and buffers, as a peer wrote them), for frames that lie.
+std::vector<std::byte> send_frame_with_section(actor_id target, std::int64_t n,
+                                               const std::vector<std::byte>& section) {
+  std::vector<std::byte> f{std::byte{5}};
+  put_u64(f, target);
+  put_u64(f, 0);
+  put_u64(f, 0);
+  put_u64(f, type_registry::global().find(type_id_of<ping>())->stable_id);
+  f.insert(f.end(), section.begin(), section.end());
   std::vector<std::byte> body;
   REQUIRE(to_bytes(ping{n}, body, wire_limits{}));
   f.insert(f.end(), body.begin(), body.end());
@@ -436,6 +453,58 @@ TEST_CASE("a raw peer that proves the right secret may send, so the refusals abo
   }
   raw.send(send_frame(sink.a.id(), 1));
   CHECK(test_eventually([&] { return sink.count->load() == 1; }));
+  CHECK_EQ(a->stats().peers_authenticated, 1u);
+}
+
+TEST_CASE("a payload whose buffer section lies is not delivered, and the peer's next message "
+          "is") {
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  auto a = start_node(sys, config_a());
+  counted_sink sink{sys};
+  a->publish(sink.a, "sink");
+  raw_peer raw{a->port()};
+  auto their_hello = raw.hello();
+  REQUIRE_FALSE(their_hello.empty());
+  auto own = remote::make_nonce();
+  REQUIRE(own.has_value());
+  raw.send(hello_frame(type_registry::global().digest(), *own, 77));
+  auto p = remote::make_proof(secret, nonce_of(their_hello), *own, 77);
+  std::vector<std::byte> proof_frame{std::byte{2}};
+  proof_frame.insert(proof_frame.end(), p.begin(), p.end());
+  raw.send(std::move(proof_frame));
+  std::vector<std::byte> lookup{std::byte{3}};
+  put_u64(lookup, 1);
+  put_u32(lookup, 4);
+  for (char c : std::string{"sink"})
+    lookup.push_back(static_cast<std::byte>(c));
+  raw.send(std::move(lookup));
+  {
+    std::unique_lock guard{raw.mtx};
+    CHECK(raw.cv.wait_for(guard, 10s, [&] { return raw.frames.size() >= 3; }));
+  }
+  // A buffer of 1 TiB (past max_message_size and the frame); 4 billion
+  // buffers in a few bytes; a buffer that fits but no field names; no
+  // section at all (the frame ends after the stable id's first bytes).
+  std::vector<std::byte> huge;
+  put_u32(huge, 1);
+  put_u64(huge, std::uint64_t{1} << 40);
+  std::vector<std::byte> many;
+  put_u32(many, 0xffffffffu);
+  std::vector<std::byte> unnamed;
+  put_u32(unnamed, 1);
+  put_u64(unnamed, 3);
+  for (int i = 0; i < 3; ++i)
+    unnamed.push_back(std::byte{7});
+  for (auto* section : {&huge, &many, &unnamed})
+    raw.send(send_frame_with_section(sink.a.id(), 1, *section));
+  auto cut = send_frame(sink.a.id(), 1);
+  cut.resize(1 + 8 * 4 + 2);
+  raw.send(std::move(cut));
+  raw.send(send_frame(sink.a.id(), 2));
+  // Frames are handled in order: once the last one arrived, the others
+  // were refused before it.
+  CHECK(test_eventually([&] { return sink.count->load() == 1; }));
+  CHECK_EQ(sink.settled(sys), 1);
   CHECK_EQ(a->stats().peers_authenticated, 1u);
 }
 
@@ -655,7 +724,8 @@ TEST_CASE("a node starts from [remote] keys of a TOML file, its secret from the 
     std::ofstream f{path};
     f << "[remote]\nname = \"node-a\"\nnet_devices = \"lo\"\n"
          "cluster_secret_env = \"REMOTE_NODE_TEST_SECRET\"\n"
-         "heartbeat_interval = \"100ms\"\nheartbeat_timeout = \"1500ms\"\n";
+         "heartbeat_interval = \"100ms\"\nheartbeat_timeout = \"1500ms\"\n"
+         "max_message_size = 4096\nbuffer_backend = \"cpu\"\n";
   }
   auto schema = telemetry::runtime_schema();
   remote::declare_remote_keys(schema);
@@ -676,6 +746,9 @@ TEST_CASE("a node starts from [remote] keys of a TOML file, its secret from the 
   CHECK_EQ(ncfg->net_devices, "lo");
   CHECK_EQ(ncfg->heartbeat_interval, 100ms);
   CHECK_EQ(ncfg->heartbeat_timeout, 1500ms);
+  CHECK_EQ(ncfg->max_message_size, 4096u);
+  CHECK_EQ(ncfg->buffer_backend, kernel_backend::cpu);
+  CHECK_EQ(ncfg->buffer_device, 0);
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto a = start_node(sys, *ncfg);
   auto echo = a->lookup(b.address(), "echo");

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include <ringactor/gpu/shared_device_buffer.hpp>
 #include <ringactor/type_registry.hpp>
 #include <ringactor/typed_actor.hpp>
 
@@ -108,6 +110,60 @@ bool inspect(Inspector& f, census& x) {
   return f.object(x).fields(f.field("spawned", x.spawned), f.field("live", x.live));
 }
 RINGACTOR_TYPE(census, "node_test.census")
+
+/// Requested of "buffers" (remote_node_process): it answers with a blob of
+/// the same buffer (sent back by content) whose id is the FNV-1a hash of
+/// the bytes it received.
+struct blob {
+  std::int64_t id = 0;
+  ringactor::shared_device_buffer<std::uint8_t> data;
+};
+template <class Inspector>
+bool inspect(Inspector& f, blob& x) {
+  return f.object(x).fields(f.field("id", x.id), f.field("data", x.data));
+}
+RINGACTOR_TYPE(blob, "node_test.blob")
+
+/// Requested of "buffers": it keeps `data` (the field, not the message)
+/// under `id` and answers ping{elements}.
+struct keep_floats {
+  std::int64_t id = 0;
+  ringactor::shared_device_buffer<float> data;
+};
+template <class Inspector>
+bool inspect(Inspector& f, keep_floats& x) {
+  return f.object(x).fields(f.field("id", x.id), f.field("data", x.data));
+}
+RINGACTOR_TYPE(keep_floats, "node_test.keep_floats")
+
+/// Requested of "buffers": it reads the buffer it kept under `id` now and
+/// answers kept_values with its elements (empty when it keeps none).
+struct read_kept {
+  std::int64_t id = 0;
+};
+template <class Inspector>
+bool inspect(Inspector& f, read_kept& x) {
+  return f.object(x).fields(f.field("id", x.id));
+}
+RINGACTOR_TYPE(read_kept, "node_test.read_kept")
+
+struct kept_values {
+  std::int64_t id = 0;
+  std::vector<float> values;
+};
+template <class Inspector>
+bool inspect(Inspector& f, kept_values& x) {
+  return f.object(x).fields(f.field("id", x.id), f.field("values", x.values));
+}
+RINGACTOR_TYPE(kept_values, "node_test.kept_values")
+
+/// FNV-1a over `n` bytes: what "buffers" says it received.
+inline std::int64_t fnv1a(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::size_t i = 0; i < n; ++i)
+    h = (h ^ p[i]) * 1099511628211ull;
+  return static_cast<std::int64_t>(h);
+}
 
 /// Registered only where a test wants another schema digest.
 struct extra_type {

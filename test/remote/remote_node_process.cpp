@@ -9,6 +9,9 @@
 //             send_exit or a link's exit end it too);
 //   "census": answers get_census with how many actors peers spawned here and
 //             how many of them are alive;
+//   "buffers": answers blob with a blob of the same buffer, its id the hash
+//              of the bytes received; keeps keep_floats' buffer by id and
+//              answers read_kept with its elements, read then;
 // prints "port N" and runs until stdin closes or it is killed (at most 120 s).
 // Peers may spawn (spawn_registry) "adder" (answers ping{n} with ping{n})
 // and "offset_adder" (adder_args{k}: answers ping{n} with ping{n + k}) where
@@ -16,7 +19,7 @@
 //
 //   remote_node_process NAME SECRET [--extra-type] [--allow-spawn]
 //                       [--topology FILE] [--spawn-on WHERE] [--transports LIST]
-//                       [--heartbeat-timeout MS]
+//                       [--heartbeat-timeout MS] [--config FILE]
 //
 // --extra-type registers one more type, so the schema digest differs.
 // --allow-spawn lets peers spawn adder and offset_adder, and names
@@ -28,6 +31,11 @@
 // --transports sets node_config::transports (by default "tcp,self").
 // --heartbeat-timeout MS sets node_config::heartbeat_timeout (by default
 // 1000 ms).
+// --config FILE takes the node's settings from the [remote] keys of a TOML
+//   file (node_config_keys.hpp; the process environment's RINGACTOR_REMOTE__*
+//   over them): its name, transports, heartbeat and spawn_allow; SECRET is
+//   put in the variable REMOTE_NODE_PROCESS_SECRET for the file's
+//   cluster_secret_env to name. The other flags above do not apply.
 #include <poll.h>
 #include <unistd.h>
 
@@ -44,6 +52,11 @@
 #include <ringactor/remote/node.hpp>
 #include <ringactor/remote/spawn_registry.hpp>
 #include <ringactor/remote/topology.hpp>
+#if RINGACTOR_HAS_TELEMETRY
+#  include <ringactor/remote/node_config_keys.hpp>
+#  include <ringactor/telemetry/config_loader.hpp>
+#  include <ringactor/telemetry/runtime_schema.hpp>
+#endif
 
 #include "node_test_types.hpp"
 
@@ -72,12 +85,13 @@ int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: remote_node_process NAME SECRET [--extra-type] [--allow-spawn] "
                          "[--topology FILE] [--spawn-on WHERE] [--transports LIST] "
-                         "[--heartbeat-timeout MS]\n");
+                         "[--heartbeat-timeout MS] [--config FILE]\n");
     return 2;
   }
   bool allow_spawn = false;
   std::string topology_file;
   std::string spawn_on;
+  std::string config_file;
   std::string transports = "tcp,self";
   auto heartbeat_timeout = std::chrono::milliseconds{1000};
   for (int i = 3; i < argc; ++i) {
@@ -92,6 +106,8 @@ int main(int argc, char** argv) {
       spawn_on = argv[++i];
     } else if (arg == "--transports" && i + 1 < argc) {
       transports = argv[++i];
+    } else if (arg == "--config" && i + 1 < argc) {
+      config_file = argv[++i];
     } else if (arg == "--heartbeat-timeout" && i + 1 < argc) {
       heartbeat_timeout = std::chrono::milliseconds{std::atoi(argv[++i])};
     } else {
@@ -151,6 +167,28 @@ int main(int argc, char** argv) {
             },
             [counted](get_census) { return *counted; }};
   });
+  // Each buffer it got, by content: held by the field a handler kept, long
+  // after the message that brought it is gone.
+  auto buffers = sys.spawn([](event_based_actor*) -> behavior {
+    auto kept = std::make_shared<std::map<std::int64_t, shared_device_buffer<float>>>();
+    return {[](blob b) {
+              std::vector<std::uint8_t> bytes(b.data.size());
+              b.data.copy_to_host(bytes.data(), bytes.size());
+              return blob{fnv1a(bytes.data(), bytes.size()), b.data};
+            },
+            [kept](keep_floats k) {
+              (*kept)[k.id] = k.data;
+              return ping{static_cast<std::int64_t>(k.data.size())};
+            },
+            [kept](read_kept r) {
+              kept_values out{r.id, {}};
+              if (auto i = kept->find(r.id); i != kept->end()) {
+                out.values.resize(i->second.size());
+                i->second.copy_to_host(out.values.data(), out.values.size());
+              }
+              return out;
+            }};
+  });
   auto types = std::make_shared<remote::spawn_registry>();
   types->add("adder", [census_actor](actor_system& s) { return spawn_adder(s, census_actor, 0); });
   types->add<adder_args>("offset_adder", [census_actor](actor_system& s, adder_args a) {
@@ -166,6 +204,33 @@ int main(int argc, char** argv) {
   cfg.spawnable = types;
   if (allow_spawn)
     cfg.spawn_allow = {"adder", "offset_adder", "unregistered_type"};
+  if (!config_file.empty()) {
+#if RINGACTOR_HAS_TELEMETRY
+    // Still one thread here besides the actor system's, none of which
+    // reads the environment.
+    ::setenv("REMOTE_NODE_PROCESS_SECRET", argv[2], 1);
+    auto schema = telemetry::runtime_schema();
+    remote::declare_remote_keys(schema);
+    telemetry::config_sources sources;
+    sources.file = config_file;
+    sources.environment = telemetry::process_environment();
+    auto loaded = telemetry::load_config(sources, schema);
+    if (!loaded) {
+      std::fprintf(stderr, "%s", loaded.errors().to_string().c_str());
+      return 1;
+    }
+    auto from_file = remote::node_config_from(*loaded);
+    if (!from_file) {
+      std::fprintf(stderr, "%s\n", to_string(from_file.error()).c_str());
+      return 1;
+    }
+    cfg = std::move(*from_file);
+    cfg.spawnable = types;
+#else
+    std::fprintf(stderr, "remote_node_process: no configuration loader in this build\n");
+    return 1;
+#endif
+  }
   expected<std::unique_ptr<remote::node>> n{error{sec::invalid_argument, "not started"}};
   if (topology_file.empty()) {
     n = remote::node::start(sys, cfg);
@@ -192,6 +257,7 @@ int main(int argc, char** argv) {
   (*n)->publish(mortal, "mortal");
   (*n)->publish(typed_echo, "typed_echo");
   (*n)->publish(census_actor, "census");
+  (*n)->publish(buffers, "buffers");
   std::printf("port %u\n", static_cast<unsigned>((*n)->port()));
   std::fflush(stdout);
   expected<echo_if> spawned{error{sec::invalid_argument, "not spawned"}};
@@ -215,6 +281,7 @@ int main(int argc, char** argv) {
   spawned = error{sec::invalid_argument, "released"};
   n->reset();
   anon_send_exit(census_actor, exit_reason::user_shutdown);
+  anon_send_exit(buffers, exit_reason::user_shutdown);
   anon_send_exit(echo, exit_reason::user_shutdown);
   anon_send_exit(slow_actor, exit_reason::user_shutdown);
   anon_send_exit(sink, exit_reason::user_shutdown);

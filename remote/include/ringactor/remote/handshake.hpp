@@ -22,7 +22,9 @@
 namespace ringactor::remote {
 
 /// The version of the node protocol this build speaks.
-inline constexpr std::uint32_t protocol_version = 1;
+/// 2: a payload carries its buffer section (the bytes of its
+/// shared_device_buffer fields) between its stable id and its body.
+inline constexpr std::uint32_t protocol_version = 2;
 
 using nonce = std::array<std::byte, 32>;
 using proof = std::array<std::byte, 32>;

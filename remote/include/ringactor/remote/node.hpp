@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,6 +35,7 @@
 #include <ringactor/actor.hpp>
 #include <ringactor/actor_system.hpp>
 #include <ringactor/expected.hpp>
+#include <ringactor/gpu/kernel_config.hpp>
 #include <ringactor/interface.hpp>
 #include <ringactor/mailbox_element.hpp>
 #include <ringactor/type_registry.hpp>
@@ -74,10 +76,24 @@ struct node_config {
   std::shared_ptr<const remote::topology> topology;
   /// The types this node can spawn at a peer's request ...
   std::shared_ptr<const spawn_registry> spawnable;
-  /// ... and those of them peers may spawn. Empty: remote spawn is off.
+  /// ... and those of them peers may spawn (the [remote] key spawn_allow,
+  /// node_config_keys.hpp). Empty: remote spawn is off.
   std::vector<std::string> spawn_allow;
   /// How long spawn waits for the other node's answer.
   std::chrono::milliseconds spawn_timeout{5000};
+
+  // -- buffers in messages (gpu/shared_device_buffer.hpp) --
+
+  /// The most bytes the shared_device_buffer fields of one message may
+  /// hold together: a larger message is refused at the sender (an error
+  /// naming the field), and a frame that claims more is refused here.
+  std::size_t max_message_size = std::size_t{64} << 20;
+  /// Where the buffers of arriving messages are allocated: this backend
+  /// (automatic: CUDA when the build has it and a device exists, else host
+  /// memory) ...
+  kernel_backend buffer_backend = kernel_backend::automatic;
+  /// ... on this CUDA device (ignored for host memory).
+  int buffer_device = 0;
 };
 
 /// Counters (any thread).

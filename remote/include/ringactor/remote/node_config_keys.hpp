@@ -11,6 +11,10 @@
 //   heartbeat_interval = "250ms"
 //   heartbeat_timeout = "2s"
 //   handshake_timeout = "3s"
+//   spawn_allow = "adder,scorer"     # types peers may spawn here; empty: none
+//   max_message_size = 67108864      # bytes of a message's buffers, together
+//   buffer_backend = "automatic"     # arriving buffers: automatic, cpu, cuda
+//   buffer_device = 0                # their CUDA device
 //
 //   auto schema = telemetry::runtime_schema();
 //   remote::declare_remote_keys(schema);
@@ -19,6 +23,13 @@
 //
 // The secret is never a key of the file: it comes from the environment
 // variable the file names, so a configuration can be shared or logged.
+//
+// Each key is set, in this order of precedence, by the command line
+// (--remote.spawn_allow=adder), the environment (RINGACTOR_REMOTE__SPAWN_ALLOW),
+// the file, or its default (telemetry/config_loader.hpp). spawn_allow is
+// one string, comma-separated, so that all three can set it alike; a
+// non-empty one wins over a topology node's `spawn` list when the node
+// starts from a topology (node::start(sys, topology, name, defaults)).
 #pragma once
 
 #include <ringactor/expected.hpp>
@@ -34,8 +45,8 @@ void declare_remote_keys(telemetry::config_schema& s);
 
 /// The node settings of `cfg` (loaded with declare_remote_keys' keys), the
 /// secret read from the environment variable remote.cluster_secret_env.
-/// Errors: an empty remote.name, or no (or an empty) secret variable, each
-/// naming the key.
+/// Errors: an empty remote.name, no (or an empty) secret variable, or an
+/// empty name in remote.spawn_allow's list ("a,,b"), each naming the key.
 expected<node_config> node_config_from(const telemetry::config& cfg);
 
 } // namespace ringactor::remote

@@ -1,8 +1,9 @@
 // ringactor remote: the actor and kernel types a node can spawn by name at
 // an authenticated peer's request. The program registers what a name means
 // (the code); the configuration says which names peers may use
-// (node_config::spawn_allow, a topology node's `spawn` list). Both are
-// needed: remote spawn is off until a name is in both.
+// (node_config::spawn_allow, the [remote] key spawn_allow, a topology node's
+// `spawn` list). Both are needed: remote spawn is off until a name is in
+// both.
 //
 //   auto types = std::make_shared<remote::spawn_registry>();
 //   types->add("adder", [](actor_system& sys) { return sys.spawn(adder_impl); });

@@ -143,6 +143,13 @@ public:
 
   transport_stats stats() const noexcept;
 
+  /// Whether UCX's context reports CUDA memory among its memory types
+  /// (ucp_context_query, asked once at start): a UCX built with CUDA could
+  /// send device memory as it is. Debian's UCX 1.13 is built without CUDA,
+  /// so this is false there; buffers of messages are staged through host
+  /// memory either way (remote/buffer_frames.hpp).
+  bool cuda_memory() const noexcept;
+
   class impl;
 
 private:

@@ -1,0 +1,110 @@
+// The transport's receiving side: UCX's active-message callback (a frame
+// that came whole, or a rendezvous frame fetched), the sender's peer found
+// by its reply endpoint, and the per-peer order: UCX does not promise that
+// frames on one endpoint arrive in the order they were sent, so each
+// carries its sequence number and early ones are held back until their
+// turn.
+#include "transport_impl.hpp"
+
+#include <cstring>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include <ringactor/logger.hpp>
+
+namespace ringactor::remote {
+
+ucs_status_t transport::impl::on_am(void* arg, const void* header, size_t header_length, void* data,
+                                    size_t length, const ucp_am_recv_param_t* param) {
+  auto* self = static_cast<impl*>(arg);
+  if (self->stopping_.load(std::memory_order_acquire))
+    return UCS_OK; // the destructor's last progress: no handler runs
+  peer_id peer = 0;
+  if ((param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP) != 0)
+    if (auto i = self->by_ep_.find(param->reply_ep); i != self->by_ep_.end())
+      peer = i->second;
+  if (peer == 0) {
+    log_warn("remote: dropped a frame of {} bytes from an unknown endpoint", length);
+    return UCS_OK;
+  }
+  std::uint64_t seq = 0;
+  if (header_length != sizeof(seq)) {
+    self->end_peer(peer, "peer sent a frame without a sequence number (not a ringactor peer)",
+                   true);
+    return UCS_OK;
+  }
+  std::memcpy(&seq, header, sizeof(seq));
+  if ((param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) == 0) {
+    std::vector<std::byte> frame(length);
+    if (length != 0)
+      std::memcpy(frame.data(), data, length);
+    self->accept_frame(peer, seq, std::move(frame));
+    return UCS_OK;
+  }
+  // A large frame: fetch it (UCX owns the descriptor from here on).
+  auto* in = new incoming{self, peer, seq, std::vector<std::byte>(length)};
+  ucp_request_param_t p{};
+  p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
+  p.cb.recv_am = &impl::on_received;
+  p.user_data = in;
+  auto r = ucp_am_recv_data_nbx(self->worker_, data, in->bytes.data(), length, &p);
+  if (r == nullptr) {
+    std::unique_ptr<incoming> own{in};
+    self->accept_frame(peer, seq, std::move(in->bytes));
+  } else if (UCS_PTR_IS_ERR(r)) {
+    delete in;
+    self->end_peer(peer, fmt::format("receiving a frame: {}", ucs_status_string(UCS_PTR_STATUS(r))),
+                   true);
+  }
+  return UCS_OK;
+}
+
+void transport::impl::on_received(void* request, ucs_status_t status, size_t, void* user_data) {
+  std::unique_ptr<incoming> in{static_cast<incoming*>(user_data)};
+  ucp_request_free(request);
+  auto* self = in->self;
+  if (self->stopping_.load(std::memory_order_acquire))
+    return;
+  if (status != UCS_OK)
+    self->end_peer(in->peer, fmt::format("receiving a frame: {}", ucs_status_string(status)), true);
+  else
+    self->accept_frame(in->peer, in->seq, std::move(in->bytes));
+}
+
+/// Delivers `frame`, number `seq` of `peer`, in its peer's order: at once
+/// when it is the next, with those held back behind it; held back when
+/// it is early.
+void transport::impl::accept_frame(peer_id peer, std::uint64_t seq, std::vector<std::byte> frame) {
+  auto i = peers_.find(peer);
+  if (i == peers_.end())
+    return; // ended meanwhile
+  auto& state = i->second;
+  stats_.frames_received.fetch_add(1, std::memory_order_relaxed);
+  stats_.bytes_received.fetch_add(frame.size(), std::memory_order_relaxed);
+  if (seq != state.next_receive) {
+    if (seq < state.next_receive || !state.early.emplace(seq, std::move(frame)).second)
+      end_peer(peer, fmt::format("peer sent frame {} twice", seq), true);
+    return;
+  }
+  ++state.next_receive;
+  deliver(peer, std::move(frame));
+  // Handlers cannot end a peer here (close() queues a command), but look
+  // it up again each time all the same.
+  for (auto j = peers_.find(peer); j != peers_.end(); j = peers_.find(peer)) {
+    auto k = j->second.early.find(j->second.next_receive);
+    if (k == j->second.early.end())
+      break;
+    auto next = std::move(k->second);
+    j->second.early.erase(k);
+    ++j->second.next_receive;
+    deliver(peer, std::move(next));
+  }
+}
+
+void transport::impl::deliver(peer_id peer, std::vector<std::byte> frame) {
+  if (handlers_.on_frame)
+    handlers_.on_frame(peer, std::move(frame));
+}
+
+} // namespace ringactor::remote

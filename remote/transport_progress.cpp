@@ -1,0 +1,156 @@
+// The transport's progress loop: the commands other threads queue
+// (connect, send, close) and the one thread that owns the UCX worker,
+// spinning while there is traffic and blocking on the worker's event
+// descriptor when there is none; and the sending of frames, each with its
+// peer's next sequence number (transport_order.cpp puts them back in order
+// at the receiver).
+#include "transport_impl.hpp"
+
+#include <poll.h>
+
+#include <memory>
+#include <thread>
+
+namespace ringactor::remote {
+
+bool transport::impl::send(peer_id peer, std::vector<std::byte> frame) {
+  {
+    std::lock_guard guard{mtx_};
+    if (dead_.count(peer) != 0 || peer == 0 || peer >= next_peer_.load()) {
+      stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    auto& c = commands_.emplace_back();
+    c.what = command::kind::send;
+    c.peer = peer;
+    c.frame = std::move(frame);
+    if (!progress_blocked_)
+      return true; // the progress thread takes it on its next pass
+  }
+  ucp_worker_signal(worker_);
+  return true;
+}
+
+void transport::impl::post(command c) {
+  {
+    std::lock_guard guard{mtx_};
+    commands_.push_back(std::move(c));
+    if (!progress_blocked_)
+      return;
+  }
+  ucp_worker_signal(worker_);
+}
+
+void transport::impl::run() {
+  std::uint32_t idle = 0;
+  std::deque<command> batch;
+  while (!stopping_.load(std::memory_order_acquire)) {
+    {
+      std::lock_guard guard{mtx_};
+      batch.swap(commands_);
+    }
+    bool worked = !batch.empty();
+    while (!batch.empty()) {
+      execute(batch.front());
+      batch.pop_front();
+    }
+    while (ucp_worker_progress(worker_) != 0)
+      worked = true;
+    if (!closing_.empty())
+      reap_closing();
+    if (worked) {
+      idle = 0;
+      continue;
+    }
+    if (++idle < cfg_.spin_before_block)
+      continue;
+    // Sends UCX still holds (a full shared memory FIFO, a socket's
+    // buffer) complete only by progress, and nothing wakes the worker's
+    // descriptor when they can: no blocking while there are any, but the
+    // core goes to the threads that drain them (the peer's, on a busy
+    // machine) between passes.
+    if (sends_in_flight_ != 0) {
+      std::this_thread::yield();
+      continue;
+    }
+    // Arm, then block until the worker has events or a command signals it.
+    if (ucp_worker_arm(worker_) == UCS_ERR_BUSY)
+      continue;
+    {
+      std::lock_guard guard{mtx_};
+      if (!commands_.empty())
+        continue;
+      progress_blocked_ = true;
+    }
+    pollfd pfd{event_fd_, POLLIN, 0};
+    ::poll(&pfd, 1, 100);
+    {
+      std::lock_guard guard{mtx_};
+      progress_blocked_ = false;
+    }
+    idle = 0;
+  }
+}
+
+void transport::impl::execute(command& c) {
+  switch (c.what) {
+    case command::kind::connect: do_connect(c); break;
+    case command::kind::attach: attach(c); break;
+    case command::kind::peer_ready: peer_ready(c.peer); break;
+    case command::kind::send: do_send(c.peer, std::move(c.frame)); break;
+    case command::kind::close:
+      end_peer(c.peer, c.failure.empty() ? std::string{"closed here"} : c.failure, true);
+      break;
+  }
+}
+
+void transport::impl::send_waiting(peer_id peer) {
+  auto i = peers_.find(peer);
+  auto waiting = std::move(i->second.waiting);
+  for (auto& f : waiting)
+    do_send(peer, std::move(f));
+}
+
+void transport::impl::do_send(peer_id peer, std::vector<std::byte> frame) {
+  auto i = peers_.find(peer);
+  if (i == peers_.end()) {
+    stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (!i->second.wired || !i->second.peer_ready) {
+    i->second.waiting.push_back(std::move(frame));
+    return;
+  }
+  auto size = frame.size();
+  auto* out = new detail::outgoing{i->second.next_send++, std::move(frame), &sends_in_flight_};
+  ucp_request_param_t p{};
+  p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA
+                   | UCP_OP_ATTR_FIELD_FLAGS;
+  // REPLY names our endpoint to the receiver (which peer sent it).
+  p.flags = UCP_AM_SEND_FLAG_REPLY;
+  p.cb.send = &impl::on_sent;
+  p.user_data = out;
+  auto r = ucp_am_send_nbx(i->second.ep, detail::frame_am_id, &out->seq, sizeof(out->seq),
+                           out->bytes.data(), size, &p);
+  if (UCS_PTR_IS_ERR(r)) {
+    delete out;
+    stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (r == nullptr)
+    delete out; // done at once
+  else
+    ++sends_in_flight_;
+  stats_.frames_sent.fetch_add(1, std::memory_order_relaxed);
+  stats_.bytes_sent.fetch_add(size, std::memory_order_relaxed);
+}
+
+void transport::impl::on_sent(void* request, ucs_status_t status, void* user_data) {
+  std::unique_ptr<detail::outgoing> out{static_cast<detail::outgoing*>(user_data)};
+  --*out->in_flight;
+  // A failed send surfaces as the endpoint's error as well.
+  (void) status;
+  ucp_request_free(request);
+}
+
+} // namespace ringactor::remote
