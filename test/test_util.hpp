@@ -11,6 +11,19 @@
 
 #include <ringactor/all.hpp>
 
+// Whether this build runs under ASan or TSan: GCC defines __SANITIZE_*__,
+// clang (CI's ASan compiler) answers __has_feature instead.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#  define RINGACTOR_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#    define RINGACTOR_TEST_SANITIZED 1
+#  endif
+#endif
+#ifndef RINGACTOR_TEST_SANITIZED
+#  define RINGACTOR_TEST_SANITIZED 0
+#endif
+
 namespace test_util {
 
 /// Polls `pred` until it holds or `limit` passed; returns whether it holds.

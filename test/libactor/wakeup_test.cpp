@@ -94,7 +94,7 @@ TEST_CASE("a message chain on one worker makes no wake-up call per park of the i
     MESSAGE(wakeups << " wake-ups and " << parks << " parks in " << hops << " hops");
     within = wakeups <= parks + 16;
   }
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#if RINGACTOR_TEST_SANITIZED
   // Under the sanitizers every hop is so slow that the chain keeps moving
   // between the workers (about one wake-up per park): only reported above.
   (void) within;
