@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +23,7 @@
 
 #include <fmt/format.h>
 
+#include "process_stats.hpp" // bench/common: percentile by nearest rank
 #include "remote_bench.hpp"
 
 extern char** environ;
@@ -114,14 +114,6 @@ namespace {
 
 using namespace remote_bench;
 
-double percentile(std::vector<double> xs, double q) {
-  if (xs.empty())
-    return 0;
-  std::sort(xs.begin(), xs.end());
-  auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(xs.size()))) - 1;
-  return xs[std::min(i, xs.size() - 1)];
-}
-
 std::string self_path() {
   char buf[4096];
   auto n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
@@ -172,8 +164,8 @@ bool run_one(workload w, const std::string& impl, const std::string& transport,
   if (w == workload::ping_pong)
     std::printf("{\"bench\":\"%s\",\"impl\":\"%s\",\"p50_us\":%.2f,\"p99_us\":%.2f,"
                 "\"messages_per_s\":%.0f,\"workers\":%zu}\n",
-                name.c_str(), impl.c_str(), percentile(m.latencies_us, 0.50),
-                percentile(m.latencies_us, 0.99), rate, workers);
+                name.c_str(), impl.c_str(), bench::percentile(m.latencies_us, 50),
+                bench::percentile(m.latencies_us, 99), rate, workers);
   else
     std::printf("{\"bench\":\"%s\",\"impl\":\"%s\",\"messages_per_s\":%.0f,\"workers\":%zu}\n",
                 name.c_str(), impl.c_str(), rate, workers);

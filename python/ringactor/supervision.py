@@ -91,8 +91,9 @@ class Pool:
 
     def stats(self, timeout=1.0):
         """The pool's PoolStats: workers (WorkerStats: name, actor, running,
-        in_flight, served, starts), queued, served, redispatched, failed,
-        poisoned, unavailable, cancelled, restarts."""
+        in_flight, served, starts), queued, max_in_flight_per_worker (0:
+        unlimited), served, redispatched, failed, poisoned, unavailable,
+        cancelled, restarts."""
         return self.handle.request(_ringactor.GetPoolStats(), timeout)
 
     def resize(self, size, timeout=1.0):

@@ -97,7 +97,7 @@ class ActorSystem(PubSub):
     def spawn_pool(self, factory, size=4, dispatch="least_loaded", idempotent=False, *,
                    kind=None, strategy="one_for_one", intensity=(3, 5.0), max_redispatches=2,
                    queue_capacity=1024, queue_timeout=1.0, worker_timeout=30.0, name="pool",
-                   min_live_workers=1):
+                   min_live_workers=1, max_in_flight_per_worker=0):
         """A supervised pool of `size` workers behind one Pool.
 
         `factory` is a Python actor as ``spawn`` takes it (a class gets a
@@ -110,12 +110,14 @@ class ActorSystem(PubSub):
         ``hash(msg)``); `strategy` and `intensity` (at most N restarts within
         S seconds) as for a supervisor; an `idempotent` pool sends the
         requests of a worker that died to another (at most
-        `max_redispatches` times), else they fail with WorkerFailed."""
+        `max_redispatches` times), else they fail with WorkerFailed.
+        `max_in_flight_per_worker` (0: unlimited) is how many requests one
+        worker may hold at a time; the rest wait in the pool's queue."""
         max_restarts, within = intensity
         settings = _ringactor.PoolSettings(
             name, size, dispatch, bool(idempotent), strategy, max_restarts, float(within),
             max_redispatches, queue_capacity, float(queue_timeout), float(worker_timeout),
-            min_live_workers)
+            min_live_workers, max_in_flight_per_worker)
         if isinstance(factory, str):
             if kind is None:
                 kind = "kernel" if _ringactor.pool_factory_names("kernel", factory) else "actor"

@@ -104,6 +104,7 @@ struct pool_settings {
   double queue_timeout;
   double worker_timeout;
   std::size_t min_live_workers;
+  std::size_t max_in_flight_per_worker;
 
   telemetry::pool_spec spec() const {
     telemetry::pool_spec s;
@@ -117,6 +118,7 @@ struct pool_settings {
     s.queue_timeout = span_of(queue_timeout, "queue_timeout");
     s.worker_timeout = span_of(worker_timeout, "worker_timeout");
     s.min_live_workers = min_live_workers;
+    s.max_in_flight_per_worker = max_in_flight_per_worker;
     return s;
   }
 };
@@ -262,6 +264,7 @@ void bind_supervision(py::module_& m) {
                              "counts).")
     .def_readonly("workers", &sv::pool_stats::workers)
     .def_readonly("queued", &sv::pool_stats::queued)
+    .def_readonly("max_in_flight_per_worker", &sv::pool_stats::max_in_flight_per_worker)
     .def_readonly("served", &sv::pool_stats::served)
     .def_readonly("redispatched", &sv::pool_stats::redispatched)
     .def_readonly("failed", &sv::pool_stats::failed)
@@ -285,11 +288,12 @@ void bind_supervision(py::module_& m) {
 
   py::class_<pool_settings>(m, "PoolSettings", "What spawn_pool passes on (see ActorSystem).")
     .def(py::init<std::string, std::size_t, std::string, bool, std::string, std::size_t, double,
-                  std::size_t, std::size_t, double, double, std::size_t>(),
+                  std::size_t, std::size_t, double, double, std::size_t, std::size_t>(),
          py::arg("name"), py::arg("size"), py::arg("dispatch"), py::arg("idempotent"),
          py::arg("strategy"), py::arg("max_restarts"), py::arg("within"),
          py::arg("max_redispatches"), py::arg("queue_capacity"), py::arg("queue_timeout"),
-         py::arg("worker_timeout"), py::arg("min_live_workers"));
+         py::arg("worker_timeout"), py::arg("min_live_workers"),
+         py::arg("max_in_flight_per_worker"));
 
   auto system = py::reinterpret_borrow<py::object>(m.attr("System"));
   system.attr("spawn_pool") = py::cpp_function(

@@ -225,6 +225,7 @@ void describe(const service_entry& s, const expected<pool_stats>& stats, bool wo
   p->set_redispatched(stats->redispatched);
   p->set_cancelled(stats->cancelled);
   p->set_restarts(stats->restarts);
+  p->set_max_in_flight_per_worker(stats->max_in_flight_per_worker);
 }
 
 } // namespace ringactor::service::detail

@@ -4,6 +4,7 @@ statistics, and supervisors of Python children."""
 
 import asyncio
 import threading
+import time
 
 import pytest
 
@@ -101,6 +102,38 @@ def test_a_pool_resizes_and_its_stats_show_the_workers(system):
     assert len(pool.stats().workers) == 5
     pool.resize(1, timeout=5.0)
     assert len(pool.stats().workers) == 1
+
+
+def test_a_pools_max_in_flight_per_worker_shows_in_its_stats_and_holds_requests_back(system):
+    release = threading.Event()
+
+    def held(msg):
+        release.wait(10.0)
+        return msg
+
+    limited = system.spawn_pool(held, size=1, max_in_flight_per_worker=1, queue_timeout=10.0)
+    assert limited.stats().max_in_flight_per_worker == 1
+    replies = []
+    callers = [threading.Thread(target=lambda i=i: replies.append(limited.request(i, 10.0)))
+               for i in range(2)]
+    for c in callers:
+        c.start()
+    try:
+        # The one worker holds one request; the other waits in the pool.
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            stats = limited.stats()
+            if stats.workers[0].in_flight == 1 and stats.queued == 1:
+                break
+            time.sleep(0.01)
+        assert (stats.workers[0].in_flight, stats.queued) == (1, 1)
+    finally:
+        release.set()
+        for c in callers:
+            c.join(10.0)
+    assert sorted(replies) == [0, 1]
+    # Without the setting: 0, unlimited.
+    assert system.spawn_pool(lambda m: m, size=1).stats().max_in_flight_per_worker == 0
 
 
 def test_a_pool_of_cpp_kernel_workers_is_requested_from_python_by_registered_name(

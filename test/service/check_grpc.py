@@ -61,6 +61,11 @@ backend = "cpu"
 kernel = "adder"
 size = 2
 
+[pools.limited]
+kernel = "adder"
+size = 1
+max_in_flight_per_worker = 3
+
 [pools.slow]
 actor = "sleeper"
 size = 2
@@ -320,13 +325,21 @@ def execute_takes_the_binary_format_and_answers_in_it(s):
 def list_and_get_kernel_describe_the_registry(s):
     r = s.stub.ListKernels(kernels_pb2.ListKernelsRequest(), timeout=5)
     ids = sorted(k.id for k in r.kernels)
-    check(ids == sorted(["adder", "slow", "empty", "refuser", "crasher", "fragile", "ticker",
-                         "victim", "resizer"]),
+    check(ids == sorted(["adder", "limited", "slow", "empty", "refuser", "crasher", "fragile",
+                         "ticker", "victim", "resizer"]),
           f"ListKernels names every kernel (got {ids})")
     adder = [k for k in r.kernels if k.id == "adder"][0]
     check("adder.add" in [m.name for m in adder.messages], "ListKernels names the messages")
     check(adder.pool.size == 2 and adder.pool.live_workers == 2,
           f"ListKernels gives the pool's statistics ({adder.pool})")
+    limited = [k for k in r.kernels if k.id == "limited"][0]
+    check(limited.pool.max_in_flight_per_worker == 3,
+          f"ListKernels gives a limited pool's max_in_flight_per_worker ({limited.pool})")
+    check(adder.pool.max_in_flight_per_worker == 0,
+          f"an unlimited pool's max_in_flight_per_worker is 0 ({adder.pool})")
+    k = s.stub.GetKernel(kernels_pb2.GetKernelRequest(kernel_id="limited"), timeout=5)
+    check(k.pool.max_in_flight_per_worker == 3 and len(k.pool.workers) == 1,
+          f"GetKernel gives it too ({k.pool})")
     k = s.stub.GetKernel(kernels_pb2.GetKernelRequest(kernel_id="slow"), timeout=5)
     check(k.id == "slow" and len(k.pool.workers) == 2,
           f"GetKernel gives the pool's workers ({len(k.pool.workers)})")

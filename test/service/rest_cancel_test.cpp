@@ -200,6 +200,7 @@ TEST_CASE("with max_in_flight_per_worker = 1, a request that times out while que
   cancel_server s;
   REQUIRE_MESSAGE(s.port() != 0, s.proc().output());
   CHECK(s.stat("limited", "max_in_flight_per_worker") == 1);
+  CHECK(s.stat("idle", "max_in_flight_per_worker") == 0); // unlimited: 0, not absent (-1)
   // The first holds the one worker for 300 ms.
   connection first{s.port()};
   REQUIRE(first.send(post_request("/execute", R"({"kernel_id":"limited",)"
