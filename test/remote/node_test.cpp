@@ -380,6 +380,30 @@ remote::nonce nonce_of(const std::vector<std::byte>& hello) {
   return n;
 }
 
+/// Makes `raw` a peer of the node that proved the cluster secret and looked
+/// up "sink" (request 1), as a node would; true once the node answered.
+bool authenticate_and_look_up_sink(raw_peer& raw) {
+  auto their_hello = raw.hello();
+  REQUIRE_FALSE(their_hello.empty());
+  auto own = remote::make_nonce();
+  REQUIRE(own.has_value());
+  raw.send(hello_frame(type_registry::global().digest(), *own, 77));
+  auto p = remote::make_proof(secret, nonce_of(their_hello), *own, 77);
+  std::vector<std::byte> proof_frame{std::byte{2}};
+  proof_frame.insert(proof_frame.end(), p.begin(), p.end());
+  raw.send(std::move(proof_frame));
+  // The sink is exported to a peer once it looked it up.
+  std::vector<std::byte> lookup{std::byte{3}};
+  put_u64(lookup, 1);
+  put_u32(lookup, 4);
+  for (char c : std::string{"sink"})
+    lookup.push_back(static_cast<std::byte>(c));
+  raw.send(std::move(lookup));
+  std::unique_lock guard{raw.mtx};
+  // hello, proof, lookup reply
+  return raw.cv.wait_for(guard, 10s, [&] { return raw.frames.size() >= 3; });
+}
+
 /// A local sink published on node A, and how many pings it got.
 struct counted_sink {
   std::shared_ptr<std::atomic<int>> count = std::make_shared<std::atomic<int>>(0);
@@ -429,28 +453,7 @@ TEST_CASE("a raw peer that proves the right secret may send, so the refusals abo
   counted_sink sink{sys};
   a->publish(sink.a, "sink");
   raw_peer raw{a->port()};
-  auto their_hello = raw.hello();
-  REQUIRE_FALSE(their_hello.empty());
-  auto own = remote::make_nonce();
-  REQUIRE(own.has_value());
-  raw.send(hello_frame(type_registry::global().digest(), *own, 77));
-  auto p = remote::make_proof(secret, nonce_of(their_hello), *own, 77);
-  std::vector<std::byte> proof_frame{std::byte{2}};
-  proof_frame.insert(proof_frame.end(), p.begin(), p.end());
-  raw.send(std::move(proof_frame));
-  // The sink is exported to a peer once it looked it up; here the raw peer
-  // asks for it as a node would.
-  std::vector<std::byte> lookup{std::byte{3}};
-  put_u64(lookup, 1);
-  put_u32(lookup, 4);
-  for (char c : std::string{"sink"})
-    lookup.push_back(static_cast<std::byte>(c));
-  raw.send(std::move(lookup));
-  {
-    std::unique_lock guard{raw.mtx};
-    // hello, proof, lookup reply
-    CHECK(raw.cv.wait_for(guard, 10s, [&] { return raw.frames.size() >= 3; }));
-  }
+  CHECK(authenticate_and_look_up_sink(raw));
   raw.send(send_frame(sink.a.id(), 1));
   CHECK(test_eventually([&] { return sink.count->load() == 1; }));
   CHECK_EQ(a->stats().peers_authenticated, 1u);
@@ -463,25 +466,7 @@ TEST_CASE("a payload whose buffer section lies is not delivered, and the peer's 
   counted_sink sink{sys};
   a->publish(sink.a, "sink");
   raw_peer raw{a->port()};
-  auto their_hello = raw.hello();
-  REQUIRE_FALSE(their_hello.empty());
-  auto own = remote::make_nonce();
-  REQUIRE(own.has_value());
-  raw.send(hello_frame(type_registry::global().digest(), *own, 77));
-  auto p = remote::make_proof(secret, nonce_of(their_hello), *own, 77);
-  std::vector<std::byte> proof_frame{std::byte{2}};
-  proof_frame.insert(proof_frame.end(), p.begin(), p.end());
-  raw.send(std::move(proof_frame));
-  std::vector<std::byte> lookup{std::byte{3}};
-  put_u64(lookup, 1);
-  put_u32(lookup, 4);
-  for (char c : std::string{"sink"})
-    lookup.push_back(static_cast<std::byte>(c));
-  raw.send(std::move(lookup));
-  {
-    std::unique_lock guard{raw.mtx};
-    CHECK(raw.cv.wait_for(guard, 10s, [&] { return raw.frames.size() >= 3; }));
-  }
+  CHECK(authenticate_and_look_up_sink(raw));
   // A buffer of 1 TiB (past max_message_size and the frame); 4 billion
   // buffers in a few bytes; a buffer that fits but no field names; no
   // section at all (the frame ends after the stable id's first bytes).
