@@ -268,8 +268,8 @@ resumable* scheduler::next_job(worker& self) {
   return self.runnext.exchange(nullptr, std::memory_order_acq_rel);
 }
 
-resumable* scheduler::steal_backlog(worker& self, const std::chrono::steady_clock::time_point* now,
-                                    bool* undecided) {
+template <class F>
+resumable* scheduler::each_victim(worker& self, F&& f) {
   auto n = workers_.size();
   if (n < 2)
     return nullptr;
@@ -278,24 +278,35 @@ resumable* scheduler::steal_backlog(worker& self, const std::chrono::steady_cloc
     auto& victim = *workers_[(start + i) % n];
     if (&victim == &self)
       continue;
+    if (auto job = f(victim))
+      return job;
+  }
+  return nullptr;
+}
+
+resumable* scheduler::take_oldest(worker& self, worker& victim) {
+  auto job = victim.steal();
+  if (job != nullptr)
+    worker_counters::bump(self.counters.steals);
+  return job;
+}
+
+resumable* scheduler::steal_backlog(worker& self, const std::chrono::steady_clock::time_point* now,
+                                    bool* undecided) {
+  return each_victim(self, [&](worker& victim) -> resumable* {
     auto& watch = self.watches[victim.index];
     auto queued = victim.queue_size.load(std::memory_order_relaxed);
     if (queued == 0) {
       watch.since = {};
-      continue;
+      return nullptr;
     }
     // A victim that looks for work or parks runs nothing: its queue came
     // from outside the workers (or it is about to take it itself; either
     // way it is no chain that one worker runs well).
-    if (victim.idle.load(std::memory_order_relaxed)) {
-      if (auto job = victim.steal()) {
-        worker_counters::bump(self.counters.steals);
-        return job;
-      }
-      continue;
-    }
+    if (victim.idle.load(std::memory_order_relaxed))
+      return take_oldest(self, victim);
     if (now == nullptr)
-      continue;
+      return nullptr;
     // The victim's resumes are read at window ends only: its counters'
     // line is written on every job, and a thief that read it on every poll
     // would take it away from the victim each time.
@@ -303,12 +314,12 @@ resumable* scheduler::steal_backlog(worker& self, const std::chrono::steady_cloc
     if (watch.since == std::chrono::steady_clock::time_point{}) {
       watch = {resumes, *now};
       *undecided = true;
-      continue;
+      return nullptr;
     }
     auto elapsed = *now - watch.since;
     if (elapsed < backlog_window) {
       *undecided = true;
-      continue;
+      return nullptr;
     }
     // The time the victim needs for its queue at the rate it ran jobs in
     // the window: a victim stuck in one handler ran none, and its queue
@@ -317,29 +328,16 @@ resumable* scheduler::steal_backlog(worker& self, const std::chrono::steady_cloc
     auto drain = ran == 0 ? std::chrono::steady_clock::duration::max()
                           : elapsed * static_cast<int64_t>(queued) / static_cast<int64_t>(ran);
     watch = {resumes, *now};
-    if (drain < steal_backlog_delay)
-      continue;
-    if (auto job = victim.steal()) {
-      worker_counters::bump(self.counters.steals);
-      return job;
-    }
-  }
-  return nullptr;
+    return drain < steal_backlog_delay ? nullptr : take_oldest(self, victim);
+  });
 }
 
 resumable* scheduler::steal_runnext(worker& self) {
-  auto n = workers_.size();
-  if (n < 2)
-    return nullptr;
-  auto start = static_cast<size_t>(xorshift(self.rng_state) % n);
   // Runnext jobs of a worker that is stuck in a long handler.
-  for (size_t i = 0; i < n; ++i) {
-    auto& victim = *workers_[(start + i) % n];
-    if (&victim == &self)
-      continue;
+  return each_victim(self, [&](worker& victim) -> resumable* {
     auto seen = victim.runnext.load(std::memory_order_acquire);
     if (seen == nullptr)
-      continue;
+      return nullptr;
     auto seq = victim.runnext_seq.load(std::memory_order_relaxed);
     // Read the clock once per 64 pauses, not per pause (it was a fifth of
     // the samples of a token ring with an idle second worker).
@@ -352,11 +350,9 @@ resumable* scheduler::steal_runnext(worker& self) {
         break;
     }
     if (victim.runnext_seq.load(std::memory_order_relaxed) != seq)
-      continue;
-    if (take_runnext_job(self, victim, seen))
-      return seen;
-  }
-  return nullptr;
+      return nullptr;
+    return take_runnext_job(self, victim, seen) ? seen : nullptr;
+  });
 }
 
 bool scheduler::trim_due() noexcept {

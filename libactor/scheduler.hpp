@@ -171,6 +171,12 @@ private:
                            bool* undecided);
   /// A victim's runnext job that sat unchanged for runnext_steal_delay.
   resumable* steal_runnext(worker& self);
+  /// Calls `f(victim)` for every other worker, from a random one on, until
+  /// one returns a job.
+  template <class F>
+  resumable* each_victim(worker& self, F&& f);
+  /// Takes the oldest job of `victim`'s queue and counts the steal.
+  resumable* take_oldest(worker& self, worker& victim);
   resumable* wait_for_job(worker& self);
   void execute(worker& self, resumable* job);
   void notify_if_sleeping();
