@@ -8,8 +8,10 @@
 #include <vector>
 
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #include <fmt/format.h>
 
+#include "json_value_builder.hpp"
 #include "ringactor/wire/encoding.hpp"
 
 namespace ringactor::wire {
@@ -216,10 +218,12 @@ expected<json_document> parse_json(std::string_view text, const wire_limits& lim
   bj::parse_options opts;
   opts.max_depth = limits.max_depth;
   opts.allow_invalid_utf8 = false;
-  // Every value of one document comes from one arena, freed at once.
-  bj::parser p(bj::make_shared_resource<bj::monotonic_resource>(), opts);
+  // Every value of one document comes from one arena, freed with the
+  // document; the parser's own stack lives on the heap.
+  bj::basic_parser<json_value_builder> p(opts, bj::storage_ptr{});
+  p.handler().st.reset(bj::make_shared_resource<bj::monotonic_resource>());
   boost::system::error_code ec;
-  auto n = p.write_some(text.data(), text.size(), ec);
+  auto n = p.write_some(false, text.data(), text.size(), ec);
   if (ec) {
     if (ec == bj::error::too_deep)
       return parse_error(wire_errc::depth_exceeded, text, n, type,
@@ -237,7 +241,7 @@ expected<json_document> parse_json(std::string_view text, const wire_limits& lim
   if (n < text.size())
     return parse_error(wire_errc::trailing_bytes, text, n, type, "text follows the JSON value");
   auto d = std::make_unique<json_document::impl>();
-  d->root = p.release();
+  d->root = p.handler().st.release();
   return json_document{std::move(d)};
 }
 
