@@ -29,7 +29,9 @@
 namespace ringactor::remote::detail {
 
 inline constexpr char preamble_magic[8] = {'R', 'A', 'U', 'C', 'P', 'A', 'D', 'R'};
-inline constexpr std::uint16_t preamble_version = 1;
+/// 2: small frames may travel in batches (transport_impl.hpp's
+/// frame_header), which a version-1 transport cannot read.
+inline constexpr std::uint16_t preamble_version = 2;
 /// The bytes before the address.
 inline constexpr std::size_t preamble_header_size = 14;
 /// The bytes after it.

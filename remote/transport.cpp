@@ -205,6 +205,7 @@ transport_stats transport::impl::stats() const noexcept {
   out.peers_accepted = stats_.peers_accepted.load(std::memory_order_relaxed);
   out.peers_closed = stats_.peers_closed.load(std::memory_order_relaxed);
   out.peers_on_shared_memory = stats_.peers_on_shared_memory.load(std::memory_order_relaxed);
+  out.batches_sent = stats_.batches_sent.load(std::memory_order_relaxed);
   out.preambles_refused = exchange_ != nullptr ? exchange_->refused() : 0;
   return out;
 }

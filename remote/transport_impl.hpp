@@ -42,10 +42,28 @@ inline error ucx_error(const char* what, ucs_status_t status) {
   return error{sec::runtime_error, fmt::format("remote: {}: {}", what, ucs_status_string(status))};
 }
 
-/// A frame on its way out: owns the bytes and the header (its sequence
-/// number) until UCX is done with them.
+/// Frames up to this size that wait for the same peer in one progress pass
+/// go to UCX as one active message (a batch): one send, one system call on
+/// TCP, instead of one each. Larger ones go alone.
+constexpr std::size_t batch_frame_limit = 16 * 1024;
+/// A batch is sent once its frames reach this many bytes.
+constexpr std::size_t batch_bytes_limit = 256 * 1024;
+
+/// An active message's header: the sequence number of its (first) frame,
+/// and for a batch the number of frames, each a 4-byte little-endian
+/// length and its bytes. A lone frame's header is the sequence number alone.
+struct frame_header {
+  std::uint64_t seq = 0;
+  std::uint64_t count = 0;
+};
+constexpr std::size_t lone_header_size = sizeof(std::uint64_t);
+constexpr std::size_t batch_header_size = sizeof(frame_header);
+static_assert(batch_header_size == 16);
+
+/// An active message on its way out: owns the bytes and the header until
+/// UCX is done with them.
 struct outgoing {
-  std::uint64_t seq;
+  frame_header header;
   std::vector<std::byte> bytes;
   /// The progress thread's count of sends UCX has not finished.
   std::size_t* in_flight;
@@ -117,13 +135,18 @@ private:
     /// on a shared memory lane (proto_am.inl: max_iov > 1) or is lost.
     bool wired = false;
     std::deque<std::vector<std::byte>> waiting;
+    /// Frames of this progress pass that go out as one batch at its end
+    /// (flush_batches), and their bytes.
+    std::vector<std::vector<std::byte>> batch;
+    std::size_t batch_bytes = 0;
   };
 
-  /// A rendezvous frame being received.
+  /// A rendezvous active message being received (a frame or a batch).
   struct incoming {
     impl* self;
     peer_id peer;
-    std::uint64_t seq;
+    detail::frame_header header;
+    bool batch;
     std::vector<std::byte> bytes;
   };
 
@@ -157,7 +180,20 @@ private:
 
   void send_waiting(peer_id peer);
 
+  /// Queues `frame` for its peer: a small one joins the peer's batch of
+  /// this pass, a large one goes at once (after the batch, in order).
   void do_send(peer_id peer, std::vector<std::byte> frame);
+
+  /// Sends each peer's batch of this pass: one frame alone, several as one
+  /// active message.
+  void flush_batches();
+
+  void flush_batch(peer_state& state);
+
+  /// Hands one active message to UCX: `header_size` bytes of out->header,
+  /// `frames` frames.
+  void send_message(peer_state& state, std::unique_ptr<detail::outgoing> out,
+                    std::size_t header_size, std::size_t frames);
 
   static void on_sent(void* request, ucs_status_t status, void* user_data);
 
@@ -181,6 +217,11 @@ private:
   /// when it is the next, with those held back behind it; held back when
   /// it is early.
   void accept_frame(peer_id peer, std::uint64_t seq, std::vector<std::byte> frame);
+
+  /// Accepts the frames of a batch, numbered from `seq`; a batch whose
+  /// lengths do not add up to its bytes ends the peer.
+  void accept_batch(peer_id peer, detail::frame_header header, const std::byte* data,
+                    std::size_t length);
 
   void deliver(peer_id peer, std::vector<std::byte> frame);
 
@@ -216,11 +257,13 @@ private:
   std::vector<std::unique_ptr<endpoint_ref>> retired_refs_;
   std::vector<void*> closing_;      // close requests in progress
   std::size_t sends_in_flight_ = 0; // send requests UCX has not completed
+  std::vector<peer_id> batching_;   // peers with a batch of this pass
 
   struct counters {
     // Relaxed: statistics.
     std::atomic<std::uint64_t> frames_sent{0}, frames_received{0}, bytes_sent{0}, bytes_received{0},
-      send_errors{0}, peers_accepted{0}, peers_closed{0}, peers_on_shared_memory{0};
+      send_errors{0}, peers_accepted{0}, peers_closed{0}, peers_on_shared_memory{0},
+      batches_sent{0};
   } stats_;
 };
 

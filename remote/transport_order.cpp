@@ -1,9 +1,10 @@
-// The transport's receiving side: UCX's active-message callback (a frame
-// that came whole, or a rendezvous frame fetched), the sender's peer found
-// by its reply endpoint, and the per-peer order: UCX does not promise that
-// frames on one endpoint arrive in the order they were sent, so each
-// carries its sequence number and early ones are held back until their
-// turn.
+// The transport's receiving side: UCX's active-message callback (a frame or
+// a batch of frames that came whole, or a rendezvous one fetched), batches
+// split into their frames, the sender's peer found by its reply endpoint,
+// and the per-peer order: UCX does not promise that frames on one endpoint
+// arrive in the order they were sent, so each carries its sequence number
+// and early ones are held back until their turn.
+#include "frame_batch.hpp"
 #include "transport_impl.hpp"
 
 #include <cstring>
@@ -15,8 +16,8 @@
 
 namespace ringactor::remote {
 
-ucs_status_t transport::impl::on_am(void* arg, const void* header, size_t header_length, void* data,
-                                    size_t length, const ucp_am_recv_param_t* param) {
+ucs_status_t transport::impl::on_am(void* arg, const void* header_arg, size_t header_length,
+                                    void* data, size_t length, const ucp_am_recv_param_t* param) {
   auto* self = static_cast<impl*>(arg);
   if (self->stopping_.load(std::memory_order_acquire))
     return UCS_OK; // the destructor's last progress: no handler runs
@@ -28,30 +29,34 @@ ucs_status_t transport::impl::on_am(void* arg, const void* header, size_t header
     log_warn("remote: dropped a frame of {} bytes from an unknown endpoint", length);
     return UCS_OK;
   }
-  std::uint64_t seq = 0;
-  if (header_length != sizeof(seq)) {
+  detail::frame_header header;
+  bool batch = header_length == detail::batch_header_size;
+  if (header_length != detail::lone_header_size && !batch) {
     self->end_peer(peer, "peer sent a frame without a sequence number (not a ringactor peer)",
                    true);
     return UCS_OK;
   }
-  std::memcpy(&seq, header, sizeof(seq));
+  std::memcpy(&header, header_arg, header_length);
   if ((param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) == 0) {
+    if (batch) {
+      self->accept_batch(peer, header, static_cast<const std::byte*>(data), length);
+      return UCS_OK;
+    }
     std::vector<std::byte> frame(length);
     if (length != 0)
       std::memcpy(frame.data(), data, length);
-    self->accept_frame(peer, seq, std::move(frame));
+    self->accept_frame(peer, header.seq, std::move(frame));
     return UCS_OK;
   }
-  // A large frame: fetch it (UCX owns the descriptor from here on).
-  auto* in = new incoming{self, peer, seq, std::vector<std::byte>(length)};
+  // A large message: fetch it (UCX owns the descriptor from here on).
+  auto* in = new incoming{self, peer, header, batch, std::vector<std::byte>(length)};
   ucp_request_param_t p{};
   p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
   p.cb.recv_am = &impl::on_received;
   p.user_data = in;
   auto r = ucp_am_recv_data_nbx(self->worker_, data, in->bytes.data(), length, &p);
   if (r == nullptr) {
-    std::unique_ptr<incoming> own{in};
-    self->accept_frame(peer, seq, std::move(in->bytes));
+    on_received(nullptr, UCS_OK, length, in);
   } else if (UCS_PTR_IS_ERR(r)) {
     delete in;
     self->end_peer(peer, fmt::format("receiving a frame: {}", ucs_status_string(UCS_PTR_STATUS(r))),
@@ -62,14 +67,33 @@ ucs_status_t transport::impl::on_am(void* arg, const void* header, size_t header
 
 void transport::impl::on_received(void* request, ucs_status_t status, size_t, void* user_data) {
   std::unique_ptr<incoming> in{static_cast<incoming*>(user_data)};
-  ucp_request_free(request);
+  if (request != nullptr)
+    ucp_request_free(request);
   auto* self = in->self;
   if (self->stopping_.load(std::memory_order_acquire))
     return;
   if (status != UCS_OK)
     self->end_peer(in->peer, fmt::format("receiving a frame: {}", ucs_status_string(status)), true);
+  else if (in->batch)
+    self->accept_batch(in->peer, in->header, in->bytes.data(), in->bytes.size());
   else
-    self->accept_frame(in->peer, in->seq, std::move(in->bytes));
+    self->accept_frame(in->peer, in->header.seq, std::move(in->bytes));
+}
+
+void transport::impl::accept_batch(peer_id peer, detail::frame_header header, const std::byte* data,
+                                   std::size_t length) {
+  auto frames = detail::split_batch({data, length}, header.count);
+  if (!frames) {
+    end_peer(peer,
+             fmt::format("peer sent a malformed batch (frames from {}: {} announced, {} bytes)",
+                         header.seq, header.count, length),
+             true);
+    return;
+  }
+  for (std::size_t k = 0; k < frames->size(); ++k) {
+    auto f = (*frames)[k];
+    accept_frame(peer, header.seq + k, std::vector<std::byte>(f.begin(), f.end()));
+  }
 }
 
 /// Delivers `frame`, number `seq` of `peer`, in its peer's order: at once

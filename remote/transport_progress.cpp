@@ -3,7 +3,10 @@
 // spinning while there is traffic and blocking on the worker's event
 // descriptor when there is none; and the sending of frames, each with its
 // peer's next sequence number (transport_order.cpp puts them back in order
-// at the receiver).
+// at the receiver). The small frames of one pass to one peer go as one
+// active message (a batch): under load a pass finds many, and one UCX send
+// (one system call on TCP) carries them all; a lone frame goes as it is.
+#include "frame_batch.hpp"
 #include "transport_impl.hpp"
 
 #include <poll.h>
@@ -54,8 +57,10 @@ void transport::impl::run() {
       execute(batch.front());
       batch.pop_front();
     }
+    flush_batches();
     while (ucp_worker_progress(worker_) != 0)
       worked = true;
+    flush_batches(); // frames that waited for a wire-up that progress finished
     if (!closing_.empty())
       reap_closing();
     if (worked) {
@@ -117,31 +122,78 @@ void transport::impl::do_send(peer_id peer, std::vector<std::byte> frame) {
     stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (!i->second.wired || !i->second.peer_ready) {
-    i->second.waiting.push_back(std::move(frame));
+  auto& state = i->second;
+  if (!state.wired || !state.peer_ready) {
+    state.waiting.push_back(std::move(frame));
     return;
   }
-  auto size = frame.size();
-  auto* out = new detail::outgoing{i->second.next_send++, std::move(frame), &sends_in_flight_};
+  if (frame.size() > detail::batch_frame_limit) {
+    flush_batch(state); // what came before goes first
+    auto out = std::make_unique<detail::outgoing>();
+    out->header.seq = state.next_send++;
+    out->bytes = std::move(frame);
+    send_message(state, std::move(out), detail::lone_header_size, 1);
+    return;
+  }
+  if (state.batch.empty())
+    batching_.push_back(peer);
+  state.batch_bytes += frame.size();
+  state.batch.push_back(std::move(frame));
+  if (state.batch_bytes >= detail::batch_bytes_limit)
+    flush_batch(state); // stays in batching_: flush_batch finds it empty
+}
+
+void transport::impl::flush_batches() {
+  for (auto peer : batching_)
+    if (auto i = peers_.find(peer); i != peers_.end())
+      flush_batch(i->second);
+  batching_.clear();
+}
+
+void transport::impl::flush_batch(peer_state& state) {
+  auto frames = state.batch.size();
+  if (frames == 0)
+    return;
+  auto out = std::make_unique<detail::outgoing>();
+  out->header.seq = state.next_send;
+  state.next_send += frames;
+  if (frames == 1) {
+    out->bytes = std::move(state.batch.front());
+    state.batch.clear();
+    state.batch_bytes = 0;
+    send_message(state, std::move(out), detail::lone_header_size, 1);
+    return;
+  }
+  out->header.count = frames;
+  out->bytes = detail::pack_batch(state.batch, state.batch_bytes);
+  state.batch.clear();
+  state.batch_bytes = 0;
+  stats_.batches_sent.fetch_add(1, std::memory_order_relaxed);
+  send_message(state, std::move(out), detail::batch_header_size, frames);
+}
+
+void transport::impl::send_message(peer_state& state, std::unique_ptr<detail::outgoing> out,
+                                   std::size_t header_size, std::size_t frames) {
+  auto size = out->bytes.size() - (frames > 1 ? 4 * frames : 0);
+  out->in_flight = &sends_in_flight_;
   ucp_request_param_t p{};
   p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA
                    | UCP_OP_ATTR_FIELD_FLAGS;
   // REPLY names our endpoint to the receiver (which peer sent it).
   p.flags = UCP_AM_SEND_FLAG_REPLY;
   p.cb.send = &impl::on_sent;
-  p.user_data = out;
-  auto r = ucp_am_send_nbx(i->second.ep, detail::frame_am_id, &out->seq, sizeof(out->seq),
-                           out->bytes.data(), size, &p);
+  p.user_data = out.get();
+  auto r = ucp_am_send_nbx(state.ep, detail::frame_am_id, &out->header, header_size,
+                           out->bytes.data(), out->bytes.size(), &p);
   if (UCS_PTR_IS_ERR(r)) {
-    delete out;
-    stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
+    stats_.send_errors.fetch_add(frames, std::memory_order_relaxed);
     return;
   }
-  if (r == nullptr)
-    delete out; // done at once
-  else
+  if (r != nullptr) {
+    out.release(); // on_sent frees it
     ++sends_in_flight_;
-  stats_.frames_sent.fetch_add(1, std::memory_order_relaxed);
+  }
+  stats_.frames_sent.fetch_add(frames, std::memory_order_relaxed);
   stats_.bytes_sent.fetch_add(size, std::memory_order_relaxed);
 }
 

@@ -3,7 +3,9 @@
 //   {"bench":"remote_ping_pong_tcp","impl":"ringactor","p50_us":21.5,
 //    "p99_us":40.1,"messages_per_s":45000,"workers":2}
 //
-//   remote_bench [--quick | --tiny] [--workers N]
+//   remote_bench [--quick | --tiny] [--workers N] [--only SUBSTRING]
+//   (--only: the workloads whose bench name contains SUBSTRING, e.g.
+//   "throughput_tcp_64k" or "_shm")
 //   remote_bench --serve ringactor|caf tcp|shm [--workers N]   (the server side)
 #include <poll.h>
 #include <signal.h>
@@ -120,15 +122,6 @@ std::string self_path() {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string{};
 }
 
-const char* name_of(workload w) {
-  switch (w) {
-    case workload::ping_pong: return "ping_pong";
-    case workload::throughput_64b: return "throughput";
-    case workload::throughput_64k: return "throughput";
-  }
-  return "?";
-}
-
 std::string bench_name(workload w, const std::string& transport) {
   switch (w) {
     case workload::ping_pong: return "remote_ping_pong_" + transport;
@@ -170,12 +163,11 @@ bool run_one(workload w, const std::string& impl, const std::string& transport,
     std::printf("{\"bench\":\"%s\",\"impl\":\"%s\",\"messages_per_s\":%.0f,\"workers\":%zu}\n",
                 name.c_str(), impl.c_str(), rate, workers);
   std::fflush(stdout);
-  (void) name_of;
   return true;
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: remote_bench [--quick | --tiny] [--workers N]\n"
+  std::fprintf(stderr, "usage: remote_bench [--quick | --tiny] [--workers N] [--only SUBSTRING]\n"
                        "       remote_bench --serve ringactor|caf tcp|shm [--workers N]\n");
   return 2;
 }
@@ -187,6 +179,7 @@ int main(int argc, char** argv) {
   std::size_t workers = 2;
   std::string serve_impl;
   std::string serve_transport;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--quick") {
@@ -195,6 +188,8 @@ int main(int argc, char** argv) {
       size = {100, 500, 20};
     } else if (a == "--workers" && i + 1 < argc) {
       workers = static_cast<std::size_t>(std::max(1, std::atoi(argv[++i])));
+    } else if (a == "--only" && i + 1 < argc) {
+      only = argv[++i];
     } else if (a == "--serve" && i + 2 < argc) {
       serve_impl = argv[++i];
       serve_transport = argv[++i];
@@ -212,6 +207,8 @@ int main(int argc, char** argv) {
   bool ok = true;
   for (std::string transport : {"tcp", "shm"})
     for (auto w : {workload::ping_pong, workload::throughput_64b, workload::throughput_64k}) {
+      if (bench_name(w, transport).find(only) == std::string::npos)
+        continue;
       auto n = w == workload::ping_pong        ? size.round_trips
                : w == workload::throughput_64b ? size.small_messages
                                                : size.large_messages;

@@ -1,5 +1,8 @@
 #include "ringactor/wire/encoding.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace ringactor::wire {
 
 std::size_t utf8_invalid_at(std::string_view str) noexcept {
@@ -7,6 +10,19 @@ std::size_t utf8_invalid_at(std::string_view str) noexcept {
   std::size_t n = str.size();
   std::size_t i = 0;
   while (i < n) {
+    // ASCII, 16 bytes at a time: no byte has its high bit set.
+    constexpr std::uint64_t high = 0x8080808080808080u;
+    while (n - i >= 16) {
+      std::uint64_t a = 0;
+      std::uint64_t b = 0;
+      std::memcpy(&a, s + i, 8);
+      std::memcpy(&b, s + i + 8, 8);
+      if (((a | b) & high) != 0)
+        break;
+      i += 16;
+    }
+    if (i == n)
+      break;
     unsigned c = s[i];
     if (c < 0x80) {
       ++i;

@@ -88,16 +88,16 @@ TEST_CASE("garbage bytes on a node's listening port are refused: nothing deliver
   };
   REQUIRE(send_raw(b.port(), bytes_of("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200ms));
   REQUIRE(send_raw(b.port(),
-                   bytes_of(std::string_view{"RAUCPADR\0\1\0\0\0\x64"
+                   bytes_of(std::string_view{"RAUCPADR\0\2\0\0\0\x64"
                                              "abc",
                                              17}),
                    200ms));
-  REQUIRE(send_raw(b.port(), bytes_of(std::string_view{"RAUCPADR\0\1\xff\xff\xff\xff", 14}),
+  REQUIRE(send_raw(b.port(), bytes_of(std::string_view{"RAUCPADR\0\2\xff\xff\xff\xff", 14}),
                    200ms));
   REQUIRE(send_raw(b.port(), bytes_of(std::string_view{"RAUCPADR\0\x7\0\0\0\1x", 15}), 200ms));
   // (A whole preamble, its mac not the cluster's: UCX would abort on the
   // address.)
-  auto unsigned_address = bytes_of(std::string_view{"RAUCPADR\0\1\0\0\0\4junk", 18});
+  auto unsigned_address = bytes_of(std::string_view{"RAUCPADR\0\2\0\0\0\4junk", 18});
   unsigned_address.resize(unsigned_address.size() + 32, std::byte{'m'});
   REQUIRE(send_raw(b.port(), unsigned_address, 200ms));
   // A connection that says nothing and one that closes at once.

@@ -3,10 +3,12 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 
 #include <ringactor/binary_format.hpp>
 #include <ringactor/k2k/error.hpp>
 #include <ringactor/type_registry.hpp>
+#include <ringactor/wire/encoding.hpp>
 
 #include "wire_test_types.hpp"
 
@@ -130,6 +132,21 @@ TEST_CASE("invalid UTF-8 in a string yields invalid_utf8 at the first bad byte")
   }
   order fine;
   CHECK(from_bytes(bytes_of(order{1, 2, {"\xf0\x9f\x99\x82 \xe2\x82\xac"}}), fine).has_value());
+}
+
+TEST_CASE("the UTF-8 check finds the first bad byte wherever it falls in a long ASCII run") {
+  // The check skips ASCII 16 bytes at a time: a bad byte or a multi-byte
+  // character at every offset around those steps.
+  for (std::size_t at = 0; at < 48; ++at) {
+    std::string s(48, 'a');
+    s[at] = '\xff';
+    CHECK_EQ(wire::utf8_invalid_at(s), at);
+    std::string euro = std::string(at, 'a') + "\xe2\x82\xac" + std::string(40, 'b');
+    CHECK_EQ(wire::utf8_invalid_at(euro), euro.size());
+    euro[at + 3 + (at % 19)] = '\x80'; // a continuation byte without a lead
+    CHECK_EQ(wire::utf8_invalid_at(euro), at + 3 + (at % 19));
+    CHECK_EQ(wire::utf8_invalid_at(std::string(at, 'c') + "\xe2\x82"), at); // cut short
+  }
 }
 
 TEST_CASE("a varint over 64 bits yields integer_overflow; one not in shortest form is refused") {

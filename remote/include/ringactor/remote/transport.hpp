@@ -104,6 +104,9 @@ struct transport_stats {
   /// Peers whose endpoint UCX wired up with a shared memory lane (posix or
   /// sysv) for frames.
   std::uint64_t peers_on_shared_memory = 0;
+  /// Active messages that carried more than one frame (the small frames a
+  /// progress pass found for one peer; frames_sent counts their frames).
+  std::uint64_t batches_sent = 0;
   /// Connections on the listening port closed before they reached UCX: not
   /// a ringactor preamble (wrong magic or version, a worker address of 0
   /// bytes or past 64 KiB), signed with another key, silent past 5 s, half a
