@@ -53,6 +53,9 @@ public:
   /// bytes); an error when a device copy fails.
   expected<void> write(frame_writer& w) const;
 
+  /// Whether the encoding named no buffer (the section is a count of 0).
+  bool empty() const noexcept { return pieces_.empty(); }
+
 private:
   struct piece {
     const std::byte* host;

@@ -39,7 +39,7 @@ expected<void> node::impl::start() {
                                        s->on_accept(p);
                                    },
                                  .on_frame =
-                                   [self](peer_id p, std::vector<std::byte> f) {
+                                   [self](peer_id p, std::span<const std::byte> f) {
                                      if (auto s = self.lock())
                                        s->on_frame(p, f);
                                    },

@@ -289,7 +289,7 @@ private:
   /// Drops `peer` because it failed the handshake (or sent garbage).
   void refuse_peer(std::unique_lock<std::mutex>& guard, peer_id peer, const std::string& why);
 
-  void on_frame(peer_id peer, const std::vector<std::byte>& f);
+  void on_frame(peer_id peer, std::span<const std::byte> f);
   void on_handshake_frame(std::unique_lock<std::mutex>& guard, peer_id peer, peer_state& st,
                           std::span<const std::byte> frame);
   void on_message(std::unique_lock<std::mutex>& guard, peer_id peer, peer_state& st,

@@ -13,7 +13,7 @@ using detail::max_name;
 
 // -- frames from peers ------------------------------------------------------------
 
-void node::impl::on_frame(peer_id peer, const std::vector<std::byte>& f) {
+void node::impl::on_frame(peer_id peer, std::span<const std::byte> f) {
   std::unique_lock guard{mtx_};
   if (stopped_)
     return;

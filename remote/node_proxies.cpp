@@ -37,16 +37,25 @@ expected<void> encode_payload(mailbox_element& x, frame_writer& w, const buffer_
     return error{errc::not_serializable,
                  fmt::format("type {} is not registered with a binary form (RINGACTOR_TYPE)",
                              x.type != nullptr ? x.type->name : std::string_view{"?"})};
-  // The body first: encoding it notes the buffers its fields name (x owns
-  // them until this returns).
+  w.u64(entry->stable_id);
+  // The body goes straight into the frame after an empty buffer section;
+  // encoding it notes the buffers its fields name (x owns them until this
+  // returns).
+  auto& out = w.buffer();
+  auto section = out.size();
+  w.u32(0);
   outgoing_buffers buffers{policy.max_bytes};
-  std::vector<std::byte> body;
   {
     ringactor::detail::scoped_buffer_carrier scope{buffers};
-    if (auto r = entry->binary.save(x.payload(), body, wire_limits{}); !r)
+    if (auto r = entry->binary.save(x.payload(), out, wire_limits{}); !r)
       return r.error();
   }
-  w.u64(entry->stable_id);
+  if (buffers.empty())
+    return {};
+  // It named buffers: their section goes between the id and the body.
+  auto body_at = static_cast<std::ptrdiff_t>(section + 4);
+  std::vector<std::byte> body(out.begin() + body_at, out.end());
+  out.resize(section);
   if (auto r = buffers.write(w); !r)
     return r.error();
   w.tail(body);

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -216,14 +217,14 @@ private:
   /// Delivers `frame`, number `seq` of `peer`, in its peer's order: at once
   /// when it is the next, with those held back behind it; held back when
   /// it is early.
-  void accept_frame(peer_id peer, std::uint64_t seq, std::vector<std::byte> frame);
+  void accept_frame(peer_id peer, std::uint64_t seq, std::span<const std::byte> frame);
 
   /// Accepts the frames of a batch, numbered from `seq`; a batch whose
   /// lengths do not add up to its bytes ends the peer.
   void accept_batch(peer_id peer, detail::frame_header header, const std::byte* data,
                     std::size_t length);
 
-  void deliver(peer_id peer, std::vector<std::byte> frame);
+  void deliver(peer_id peer, std::span<const std::byte> frame);
 
   void shut_down();
 

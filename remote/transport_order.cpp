@@ -42,10 +42,8 @@ ucs_status_t transport::impl::on_am(void* arg, const void* header_arg, size_t he
       self->accept_batch(peer, header, static_cast<const std::byte*>(data), length);
       return UCS_OK;
     }
-    std::vector<std::byte> frame(length);
-    if (length != 0)
-      std::memcpy(frame.data(), data, length);
-    self->accept_frame(peer, header.seq, std::move(frame));
+    // In order (the common case), the handler reads UCX's buffer itself.
+    self->accept_frame(peer, header.seq, {static_cast<const std::byte*>(data), length});
     return UCS_OK;
   }
   // A large message: fetch it (UCX owns the descriptor from here on).
@@ -77,7 +75,7 @@ void transport::impl::on_received(void* request, ucs_status_t status, size_t, vo
   else if (in->batch)
     self->accept_batch(in->peer, in->header, in->bytes.data(), in->bytes.size());
   else
-    self->accept_frame(in->peer, in->header.seq, std::move(in->bytes));
+    self->accept_frame(in->peer, in->header.seq, in->bytes);
 }
 
 void transport::impl::accept_batch(peer_id peer, detail::frame_header header, const std::byte* data,
@@ -90,16 +88,15 @@ void transport::impl::accept_batch(peer_id peer, detail::frame_header header, co
              true);
     return;
   }
-  for (std::size_t k = 0; k < frames->size(); ++k) {
-    auto f = (*frames)[k];
-    accept_frame(peer, header.seq + k, std::vector<std::byte>(f.begin(), f.end()));
-  }
+  for (std::size_t k = 0; k < frames->size(); ++k)
+    accept_frame(peer, header.seq + k, (*frames)[k]);
 }
 
 /// Delivers `frame`, number `seq` of `peer`, in its peer's order: at once
 /// when it is the next, with those held back behind it; held back when
 /// it is early.
-void transport::impl::accept_frame(peer_id peer, std::uint64_t seq, std::vector<std::byte> frame) {
+void transport::impl::accept_frame(peer_id peer, std::uint64_t seq,
+                                   std::span<const std::byte> frame) {
   auto i = peers_.find(peer);
   if (i == peers_.end())
     return; // ended meanwhile
@@ -107,12 +104,14 @@ void transport::impl::accept_frame(peer_id peer, std::uint64_t seq, std::vector<
   stats_.frames_received.fetch_add(1, std::memory_order_relaxed);
   stats_.bytes_received.fetch_add(frame.size(), std::memory_order_relaxed);
   if (seq != state.next_receive) {
-    if (seq < state.next_receive || !state.early.emplace(seq, std::move(frame)).second)
+    // Early: a copy waits for its turn (the bytes are UCX's or a batch's).
+    if (seq < state.next_receive
+        || !state.early.emplace(seq, std::vector<std::byte>(frame.begin(), frame.end())).second)
       end_peer(peer, fmt::format("peer sent frame {} twice", seq), true);
     return;
   }
   ++state.next_receive;
-  deliver(peer, std::move(frame));
+  deliver(peer, frame);
   // Handlers cannot end a peer here (close() queues a command), but look
   // it up again each time all the same.
   for (auto j = peers_.find(peer); j != peers_.end(); j = peers_.find(peer)) {
@@ -122,13 +121,13 @@ void transport::impl::accept_frame(peer_id peer, std::uint64_t seq, std::vector<
     auto next = std::move(k->second);
     j->second.early.erase(k);
     ++j->second.next_receive;
-    deliver(peer, std::move(next));
+    deliver(peer, next);
   }
 }
 
-void transport::impl::deliver(peer_id peer, std::vector<std::byte> frame) {
+void transport::impl::deliver(peer_id peer, std::span<const std::byte> frame) {
   if (handlers_.on_frame)
-    handlers_.on_frame(peer, std::move(frame));
+    handlers_.on_frame(peer, frame);
 }
 
 } // namespace ringactor::remote

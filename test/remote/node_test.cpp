@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <span>
 #include <random>
 #include <string>
 #include <thread>
@@ -285,19 +286,20 @@ struct raw_peer {
     cfg.transports = "tcp,self";
     cfg.net_devices = "lo";
     cfg.preamble_key = secret; // past the port: the node's handshake is what these test
-    auto x = remote::transport::start(cfg, {.on_accept = {},
-                                            .on_frame =
-                                              [this](remote::peer_id, std::vector<std::byte> f) {
-                                                std::lock_guard guard{mtx};
-                                                frames.push_back(std::move(f));
-                                                cv.notify_all();
-                                              },
-                                            .on_closed =
-                                              [this](remote::peer_id, const std::string&) {
-                                                std::lock_guard guard{mtx};
-                                                closed = true;
-                                                cv.notify_all();
-                                              }});
+    auto x = remote::transport::start(cfg,
+                                      {.on_accept = {},
+                                       .on_frame =
+                                         [this](remote::peer_id, std::span<const std::byte> f) {
+                                           std::lock_guard guard{mtx};
+                                           frames.emplace_back(f.begin(), f.end());
+                                           cv.notify_all();
+                                         },
+                                       .on_closed =
+                                         [this](remote::peer_id, const std::string&) {
+                                           std::lock_guard guard{mtx};
+                                           closed = true;
+                                           cv.notify_all();
+                                         }});
     REQUIRE(x.has_value());
     t = std::move(*x);
     peer = t->connect("127.0.0.1", port);

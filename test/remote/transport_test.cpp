@@ -15,6 +15,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,9 +44,9 @@ struct recorder {
           cv.notify_all();
         },
       .on_frame =
-        [this](remote::peer_id p, std::vector<std::byte> f) {
+        [this](remote::peer_id p, std::span<const std::byte> f) {
           std::lock_guard guard{mtx};
-          frames[p].push_back(std::move(f));
+          frames[p].emplace_back(f.begin(), f.end());
           cv.notify_all();
         },
       .on_closed =

@@ -6,7 +6,7 @@
 //
 //   auto t = remote::transport::start({.transports = "tcp,self"}, {
 //     .on_accept = [](remote::peer_id p) { ... },
-//     .on_frame = [](remote::peer_id p, std::vector<std::byte> f) { ... },
+//     .on_frame = [](remote::peer_id p, std::span<const std::byte> f) { ... },
 //     .on_closed = [](remote::peer_id p, const std::string& why) { ... }});
 //   auto peer = (*t)->connect("127.0.0.1", port);
 //   (*t)->send(peer, bytes);
@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -85,8 +86,10 @@ struct transport_config {
 struct transport_handlers {
   /// A peer connected to the listener (its id is new).
   std::function<void(peer_id)> on_accept;
-  /// A frame from a peer, in the order the peer sent them.
-  std::function<void(peer_id, std::vector<std::byte>)> on_frame;
+  /// A frame from a peer, in the order the peer sent them. The bytes are
+  /// valid during the call only (often UCX's own receive buffer: a frame
+  /// that arrives in order is not copied); keep a copy to hold them longer.
+  std::function<void(peer_id, std::span<const std::byte>)> on_frame;
   /// The endpoint to a peer ended: closed by either side, the peer's process
   /// gone, or a connect that failed. Once per peer.
   std::function<void(peer_id, const std::string&)> on_closed;
