@@ -152,6 +152,13 @@ private:
   bool bytes(const void* data, std::size_t n) {
     if (n == 0)
       return true;
+    if (n >= 1024) {
+      // Long runs (strings, buffers) are copied once: resize() would first
+      // zero the bytes, a second pass over memory that is often fresh.
+      auto* p = static_cast<const std::byte*>(data);
+      out_.insert(out_.end(), p, p + n);
+      return true;
+    }
     auto pos = out_.size();
     out_.resize(pos + n);
     std::memcpy(out_.data() + pos, data, n);
