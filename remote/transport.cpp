@@ -94,7 +94,9 @@ expected<void> transport::impl::open() {
     cuda_memory_ = (attr.memory_types & UCS_BIT(UCS_MEMORY_TYPE_CUDA)) != 0;
   ucp_worker_params_t wp{};
   wp.field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE;
-  wp.thread_mode = UCS_THREAD_MODE_SINGLE; // the progress thread only
+  // The progress thread, or a sender while it sleeps: one at a time, under
+  // worker_mtx_.
+  wp.thread_mode = UCS_THREAD_MODE_SERIALIZED;
   if (s = ucp_worker_create(context_, &wp, &worker_); s != UCS_OK)
     return detail::ucx_error("creating the UCX worker", s);
   if (s = ucp_worker_get_efd(worker_, &event_fd_); s != UCS_OK)
@@ -206,6 +208,7 @@ transport_stats transport::impl::stats() const noexcept {
   out.peers_closed = stats_.peers_closed.load(std::memory_order_relaxed);
   out.peers_on_shared_memory = stats_.peers_on_shared_memory.load(std::memory_order_relaxed);
   out.batches_sent = stats_.batches_sent.load(std::memory_order_relaxed);
+  out.direct_sends = stats_.direct_sends.load(std::memory_order_relaxed);
   out.preambles_refused = exchange_ != nullptr ? exchange_->refused() : 0;
   return out;
 }

@@ -243,6 +243,12 @@ private:
   // (accepted peers); relaxed: only uniqueness matters.
   std::atomic<peer_id> next_peer_{1};
 
+  // Guards the UCX worker (UCS_THREAD_MODE_SERIALIZED) and the state below
+  // marked the progress thread's: the progress thread holds it for each
+  // pass and lets go only to sleep in poll or yield; a sender that finds
+  // it asleep sends under it (send()). Taken before mtx_, or tried (never
+  // waited for) under it.
+  std::mutex worker_mtx_;
   mutable std::mutex mtx_;       // guards commands_ and dead_
   std::deque<command> commands_; // guarded by mtx_
   // Guarded by mtx_: the progress thread found no command and is about to
@@ -252,19 +258,23 @@ private:
   bool progress_blocked_ = false;
   std::unordered_set<peer_id> dead_; // guarded by mtx_: peers that ended
 
-  // The progress thread's own.
+  // The progress thread's own (or a direct sender's: under worker_mtx_).
   std::unordered_map<peer_id, peer_state> peers_;
   std::unordered_map<ucp_ep_h, peer_id> by_ep_;
   std::vector<std::unique_ptr<endpoint_ref>> retired_refs_;
   std::vector<void*> closing_;      // close requests in progress
   std::size_t sends_in_flight_ = 0; // send requests UCX has not completed
   std::vector<peer_id> batching_;   // peers with a batch of this pass
+  // Frames senders sent themselves since the progress thread's last pass,
+  // and the most it lets them (send()).
+  std::uint32_t direct_streak_ = 0;
+  static constexpr std::uint32_t max_direct_streak = 2;
 
   struct counters {
     // Relaxed: statistics.
     std::atomic<std::uint64_t> frames_sent{0}, frames_received{0}, bytes_sent{0}, bytes_received{0},
       send_errors{0}, peers_accepted{0}, peers_closed{0}, peers_on_shared_memory{0},
-      batches_sent{0};
+      batches_sent{0}, direct_sends{0};
   } stats_;
 };
 

@@ -1,7 +1,8 @@
 // The transport's progress loop: the commands other threads queue
 // (connect, send, close) and the one thread that owns the UCX worker,
 // spinning while there is traffic and blocking on the worker's event
-// descriptor when there is none; and the sending of frames, each with its
+// descriptor when there is none (a sender then sends from its own thread);
+// and the sending of frames, each with its
 // peer's next sequence number (transport_order.cpp puts them back in order
 // at the receiver). The small frames of one pass to one peer go as one
 // active message (a batch): under load a pass finds many, and one UCX send
@@ -17,19 +18,39 @@
 namespace ringactor::remote {
 
 bool transport::impl::send(peer_id peer, std::vector<std::byte> frame) {
-  {
-    std::lock_guard guard{mtx_};
-    if (dead_.count(peer) != 0 || peer == 0 || peer >= next_peer_.load()) {
-      stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
-      return false;
-    }
-    auto& c = commands_.emplace_back();
-    c.what = command::kind::send;
-    c.peer = peer;
-    c.frame = std::move(frame);
-    if (!progress_blocked_)
-      return true; // the progress thread takes it on its next pass
+  std::unique_lock guard{mtx_};
+  if (dead_.count(peer) != 0 || peer == 0 || peer >= next_peer_.load()) {
+    stats_.send_errors.fetch_add(1, std::memory_order_relaxed);
+    return false;
   }
+  if (progress_blocked_ && commands_.empty()) {
+    // The progress thread sleeps and nothing is queued before this frame:
+    // send it from this thread, which spares the progress thread a wake-up
+    // (a round trip has two such sends). try_lock: the progress thread may
+    // be about to sleep still holding the worker, and takes mtx_ under it.
+    // Two in a row at most while it sleeps: a burst goes through its queue
+    // (in batches) after them.
+    std::unique_lock worker{worker_mtx_, std::try_to_lock};
+    if (worker.owns_lock() && direct_streak_ < max_direct_streak) {
+      ++direct_streak_;
+      guard.unlock();
+      do_send(peer, std::move(frame));
+      flush_batches();
+      bool in_flight = sends_in_flight_ != 0;
+      worker.unlock();
+      if (in_flight)
+        ucp_worker_signal(worker_); // only progress completes it
+      stats_.direct_sends.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+  }
+  auto& c = commands_.emplace_back();
+  c.what = command::kind::send;
+  c.peer = peer;
+  c.frame = std::move(frame);
+  if (!progress_blocked_)
+    return true; // the progress thread takes it on its next pass
+  guard.unlock();
   ucp_worker_signal(worker_);
   return true;
 }
@@ -47,7 +68,11 @@ void transport::impl::post(command c) {
 void transport::impl::run() {
   std::uint32_t idle = 0;
   std::deque<command> batch;
+  // The worker and this thread's state are the pass's; a sender takes
+  // them only while this thread sleeps in poll (send()).
+  std::unique_lock worker{worker_mtx_};
   while (!stopping_.load(std::memory_order_acquire)) {
+    direct_streak_ = 0;
     {
       std::lock_guard guard{mtx_};
       batch.swap(commands_);
@@ -75,7 +100,9 @@ void transport::impl::run() {
     // core goes to the threads that drain them (the peer's, on a busy
     // machine) between passes.
     if (sends_in_flight_ != 0) {
+      worker.unlock();
       std::this_thread::yield();
+      worker.lock();
       continue;
     }
     // Arm, then block until the worker has events or a command signals it.
@@ -87,12 +114,14 @@ void transport::impl::run() {
         continue;
       progress_blocked_ = true;
     }
+    worker.unlock();
     pollfd pfd{event_fd_, POLLIN, 0};
     ::poll(&pfd, 1, 100);
     {
       std::lock_guard guard{mtx_};
       progress_blocked_ = false;
     }
+    worker.lock();
     idle = 0;
   }
 }

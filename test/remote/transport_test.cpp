@@ -186,6 +186,33 @@ TEST_CASE("frames arrive whole and in order both ways, over TCP and over shared 
   }
 }
 
+TEST_CASE("a frame sent while the progress thread sleeps goes from the sender's thread, in "
+          "order with queued ones") {
+  for (auto transports : {tcp, shm}) {
+    INFO("UCX_TLS=" << std::string{transports});
+    connected_pair p{transports};
+    // One frame at a time, each awaited: between them the sending side's
+    // progress thread has nothing to do and sleeps, so later sends find it
+    // asleep. Every tenth round sends a burst of three, which may queue.
+    std::uint32_t sent = 0;
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    for (int round = 0; round < 200 && std::chrono::steady_clock::now() < deadline; ++round) {
+      auto burst = round % 10 == 9 ? 3 : 1;
+      for (int k = 0; k < burst; ++k)
+        REQUIRE(p.b->send(p.to_a, numbered(sent++)));
+      REQUIRE(p.ra.wait([&] { return p.ra.frame_count() == sent; }));
+      if (round >= 20 && p.b->stats().direct_sends > 0)
+        break;
+    }
+    CHECK_GT(p.b->stats().direct_sends, 0u);
+    std::lock_guard guard{p.ra.mtx};
+    auto& got = p.ra.frames.begin()->second;
+    REQUIRE_EQ(got.size(), sent);
+    for (std::uint32_t i = 0; i < sent; ++i)
+      CHECK_EQ(number_of(got[i]), i);
+  }
+}
+
 TEST_CASE("a frame of 4 MiB arrives whole, over TCP and over shared memory") {
   for (auto transports : {tcp, shm}) {
     INFO("UCX_TLS=" << std::string{transports});

@@ -110,6 +110,9 @@ struct transport_stats {
   /// Active messages that carried more than one frame (the small frames a
   /// progress pass found for one peer; frames_sent counts their frames).
   std::uint64_t batches_sent = 0;
+  /// Frames sent from the sender's own thread because the progress thread
+  /// slept (no wake-up of it); the others went through its queue.
+  std::uint64_t direct_sends = 0;
   /// Connections on the listening port closed before they reached UCX: not
   /// a ringactor preamble (wrong magic or version, a worker address of 0
   /// bytes or past 64 KiB), signed with another key, silent past 5 s, half a
