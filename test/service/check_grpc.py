@@ -849,6 +849,9 @@ def sigterm_turns_health_not_serving_refuses_new_calls_drains_then_exits_0(binar
         s.kill()
         code = -1
     check(code == 0, f"SIGTERM: exit status 0 ({code})")
+    if code != 0:
+        # 66 is a sanitizer's report: show what the server said.
+        print("".join(s.output[-80:]), flush=True)
     reader.join(timeout=5)
     check(ended == [grpc.StatusCode.UNAVAILABLE],
           f"the subscription running at SIGTERM ends UNAVAILABLE ({ended})")
