@@ -15,18 +15,19 @@
 
 namespace ringactor::remote::detail {
 
-/// The body of a batch of `frames`, whose sizes add up to `bytes`.
+/// The body of a batch of `frames`, whose sizes add up to `bytes`, written
+/// into `out`'s memory (its contents replaced).
 inline std::vector<std::byte> pack_batch(std::span<const std::vector<std::byte>> frames,
-                                         std::size_t bytes) {
-  std::vector<std::byte> out(bytes + 4 * frames.size());
-  auto* p = out.data();
+                                         std::size_t bytes, std::vector<std::byte> out = {}) {
+  // Appended, not resized and overwritten: the whole batch is written once.
+  out.clear();
+  out.reserve(bytes + 4 * frames.size());
   for (const auto& f : frames) {
     auto n = static_cast<std::uint32_t>(f.size());
-    for (int k = 0; k < 4; ++k)
-      p[k] = std::byte(n >> (8 * k));
-    if (n != 0)
-      std::memcpy(p + 4, f.data(), n);
-    p += 4 + n;
+    const std::byte length[4] = {std::byte(n), std::byte(n >> 8), std::byte(n >> 16),
+                                 std::byte(n >> 24)};
+    out.insert(out.end(), length, length + 4);
+    out.insert(out.end(), f.begin(), f.end());
   }
   return out;
 }

@@ -15,6 +15,10 @@ namespace ringactor::remote::detail {
 
 class frame_writer {
 public:
+  frame_writer() = default;
+  /// Writes into `memory` (its contents dropped, its capacity kept).
+  explicit frame_writer(std::vector<std::byte> memory) : out_(std::move(memory)) { out_.clear(); }
+
   void u8(std::uint8_t x) { out_.push_back(static_cast<std::byte>(x)); }
   void u32(std::uint32_t x) {
     for (int i = 0; i < 4; ++i)

@@ -30,6 +30,7 @@ expected<void> node::impl::start() {
   tc.transports = cfg_.transports;
   tc.net_devices = cfg_.net_devices;
   tc.preamble_key = cfg_.cluster_secret; // only the cluster's nodes reach UCX
+  tc.spare_buffers = spare_buffers_;     // large frames reuse sent ones' memory
   // The handlers reach this impl through a weak pointer: the transport is
   // destroyed in stop(), before the impl, so they never see it gone.
   std::weak_ptr<impl> self = weak_from_this();

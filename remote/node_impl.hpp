@@ -214,7 +214,9 @@ public:
 
   node_stats stats() const noexcept {
     std::lock_guard guard{mtx_};
-    return stats_;
+    auto out = stats_;
+    out.frame_buffers_reused = spare_buffers_->reused();
+    return out;
   }
 
   // -- used by proxies and forwarders -------------------------------------------
@@ -317,6 +319,9 @@ private:
   transport* transport_ = nullptr;
   std::shared_mutex transport_use_;
   bool transport_closed_ = false; // guarded by transport_use_
+  // The vectors of large frames the transport finished sending: forward()
+  // and send_reply() build their frames in one (outlives the transport).
+  std::shared_ptr<frame_buffers> spare_buffers_ = std::make_shared<frame_buffers>();
   std::thread heartbeat_;
   mutable std::mutex mtx_;
   std::condition_variable cv_; // peers authenticated or gone, lookups answered, stop

@@ -221,7 +221,7 @@ void node::impl::on_message(std::unique_lock<std::mutex>& guard, peer_id peer, p
 
 void node::impl::forward(remote_proxy* proxy, peer_id peer, actor_id remote,
                          mailbox_element_ptr x) {
-  detail::frame_writer w;
+  detail::frame_writer w{spare_buffers_->take()};
   bool request = x->mid.is_request();
   w.u8(static_cast<std::uint8_t>(request ? frame_kind::request : frame_kind::send));
   w.u64(remote);
@@ -326,7 +326,7 @@ void node::impl::on_export_down(actor_id id, const error& reason) {
 
 void node::impl::send_reply(peer_id peer, std::uint64_t call, mailbox_element* x,
                             const error* err) {
-  detail::frame_writer w;
+  detail::frame_writer w{spare_buffers_->take()};
   w.u8(static_cast<std::uint8_t>(frame_kind::reply));
   w.u64(call);
   error e;

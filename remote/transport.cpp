@@ -210,6 +210,8 @@ transport_stats transport::impl::stats() const noexcept {
   out.batches_sent = stats_.batches_sent.load(std::memory_order_relaxed);
   out.direct_sends = stats_.direct_sends.load(std::memory_order_relaxed);
   out.preambles_refused = exchange_ != nullptr ? exchange_->refused() : 0;
+  out.send_buffers_reused = cfg_.spare_buffers->reused();
+  out.receive_buffers_reused = stats_.receive_buffers_reused.load(std::memory_order_relaxed);
   return out;
 }
 
@@ -282,6 +284,10 @@ bool transport::cuda_memory() const noexcept {
 
 transport_stats transport::stats() const noexcept {
   return impl_->stats();
+}
+
+const std::shared_ptr<frame_buffers>& transport::spare_buffers() const noexcept {
+  return impl_->spare_buffers();
 }
 
 } // namespace ringactor::remote

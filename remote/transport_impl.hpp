@@ -68,6 +68,16 @@ struct outgoing {
   std::vector<std::byte> bytes;
   /// The progress thread's count of sends UCX has not finished.
   std::size_t* in_flight;
+  /// Where `bytes` goes once sent (its memory kept if large).
+  frame_buffers* spare;
+};
+
+/// Memory a large received message is read into (a rendezvous: UCX copies
+/// it into a buffer of ours), kept for the next one: not zeroed, not freed
+/// between messages.
+struct receive_buffer {
+  std::unique_ptr<std::byte[]> data;
+  std::size_t capacity = 0;
 };
 
 } // namespace detail
@@ -75,7 +85,10 @@ struct outgoing {
 class transport::impl {
 public:
   impl(transport_config cfg, transport_handlers handlers)
-    : cfg_(std::move(cfg)), handlers_(std::move(handlers)) {}
+    : cfg_(std::move(cfg)), handlers_(std::move(handlers)) {
+    if (!cfg_.spare_buffers)
+      cfg_.spare_buffers = std::make_shared<frame_buffers>();
+  }
 
   ~impl() { shut_down(); }
 
@@ -95,6 +108,10 @@ public:
   void close(peer_id peer);
 
   transport_stats stats() const noexcept;
+
+  const std::shared_ptr<frame_buffers>& spare_buffers() const noexcept {
+    return cfg_.spare_buffers;
+  }
 
 private:
   struct command {
@@ -148,8 +165,15 @@ private:
     peer_id peer;
     detail::frame_header header;
     bool batch;
-    std::vector<std::byte> bytes;
+    detail::receive_buffer buffer;
+    std::size_t length;
   };
+
+  /// Memory for a large message of `length` bytes: a kept buffer that is
+  /// big enough, or a new one (progress thread).
+  detail::receive_buffer take_receive_buffer(std::size_t length);
+  /// Keeps `b` for a later message unless enough are kept or it is huge.
+  void give_receive_buffer(detail::receive_buffer b);
 
   void post(command c);
 
@@ -269,12 +293,16 @@ private:
   // and the most it lets them (send()).
   std::uint32_t direct_streak_ = 0;
   static constexpr std::uint32_t max_direct_streak = 2;
+  // Buffers of finished rendezvous receives, for the next (the progress
+  // thread's). At most 8, each at most frame_buffers::max_capacity.
+  std::vector<detail::receive_buffer> receive_buffers_;
+  static constexpr std::size_t max_receive_buffers = 8;
 
   struct counters {
     // Relaxed: statistics.
     std::atomic<std::uint64_t> frames_sent{0}, frames_received{0}, bytes_sent{0}, bytes_received{0},
       send_errors{0}, peers_accepted{0}, peers_closed{0}, peers_on_shared_memory{0},
-      batches_sent{0}, direct_sends{0};
+      batches_sent{0}, direct_sends{0}, receive_buffers_reused{0};
   } stats_;
 };
 

@@ -7,6 +7,7 @@
 #include "frame_batch.hpp"
 #include "transport_impl.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -47,15 +48,16 @@ ucs_status_t transport::impl::on_am(void* arg, const void* header_arg, size_t he
     return UCS_OK;
   }
   // A large message: fetch it (UCX owns the descriptor from here on).
-  auto* in = new incoming{self, peer, header, batch, std::vector<std::byte>(length)};
+  auto* in = new incoming{self, peer, header, batch, self->take_receive_buffer(length), length};
   ucp_request_param_t p{};
   p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
   p.cb.recv_am = &impl::on_received;
   p.user_data = in;
-  auto r = ucp_am_recv_data_nbx(self->worker_, data, in->bytes.data(), length, &p);
+  auto r = ucp_am_recv_data_nbx(self->worker_, data, in->buffer.data.get(), length, &p);
   if (r == nullptr) {
     on_received(nullptr, UCS_OK, length, in);
   } else if (UCS_PTR_IS_ERR(r)) {
+    self->give_receive_buffer(std::move(in->buffer));
     delete in;
     self->end_peer(peer, fmt::format("receiving a frame: {}", ucs_status_string(UCS_PTR_STATUS(r))),
                    true);
@@ -70,12 +72,48 @@ void transport::impl::on_received(void* request, ucs_status_t status, size_t, vo
   auto* self = in->self;
   if (self->stopping_.load(std::memory_order_acquire))
     return;
+  const auto* bytes = in->buffer.data.get();
   if (status != UCS_OK)
     self->end_peer(in->peer, fmt::format("receiving a frame: {}", ucs_status_string(status)), true);
   else if (in->batch)
-    self->accept_batch(in->peer, in->header, in->bytes.data(), in->bytes.size());
+    self->accept_batch(in->peer, in->header, bytes, in->length);
   else
-    self->accept_frame(in->peer, in->header.seq, in->bytes);
+    self->accept_frame(in->peer, in->header.seq, {bytes, in->length});
+  // The handlers are done with the bytes (an early frame was copied).
+  self->give_receive_buffer(std::move(in->buffer));
+}
+
+detail::receive_buffer transport::impl::take_receive_buffer(std::size_t length) {
+  // The smallest kept buffer that fits (there are at most 8).
+  auto best = receive_buffers_.end();
+  for (auto i = receive_buffers_.begin(); i != receive_buffers_.end(); ++i)
+    if (i->capacity >= length && (best == receive_buffers_.end() || i->capacity < best->capacity))
+      best = i;
+  if (best != receive_buffers_.end()) {
+    auto b = std::move(*best);
+    receive_buffers_.erase(best);
+    stats_.receive_buffers_reused.fetch_add(1, std::memory_order_relaxed);
+    return b;
+  }
+  // Not value-initialized: UCX writes every byte that is read.
+  return {std::unique_ptr<std::byte[]>(new std::byte[length]), length};
+}
+
+void transport::impl::give_receive_buffer(detail::receive_buffer b) {
+  if (b.data == nullptr || b.capacity > frame_buffers::max_capacity)
+    return;
+  if (receive_buffers_.size() >= max_receive_buffers) {
+    // Keep the larger: the smallest kept one goes if `b` is bigger.
+    auto smallest = std::min_element(receive_buffers_.begin(), receive_buffers_.end(),
+                                     [](const auto& x, const auto& y) {
+                                       return x.capacity < y.capacity;
+                                     });
+    if (smallest->capacity >= b.capacity)
+      return;
+    *smallest = std::move(b);
+    return;
+  }
+  receive_buffers_.push_back(std::move(b));
 }
 
 void transport::impl::accept_batch(peer_id peer, detail::frame_header header, const std::byte* data,

@@ -194,7 +194,7 @@ void transport::impl::flush_batch(peer_state& state) {
     return;
   }
   out->header.count = frames;
-  out->bytes = detail::pack_batch(state.batch, state.batch_bytes);
+  out->bytes = detail::pack_batch(state.batch, state.batch_bytes, cfg_.spare_buffers->take());
   state.batch.clear();
   state.batch_bytes = 0;
   stats_.batches_sent.fetch_add(1, std::memory_order_relaxed);
@@ -205,6 +205,7 @@ void transport::impl::send_message(peer_state& state, std::unique_ptr<detail::ou
                                    std::size_t header_size, std::size_t frames) {
   auto size = out->bytes.size() - (frames > 1 ? 4 * frames : 0);
   out->in_flight = &sends_in_flight_;
+  out->spare = cfg_.spare_buffers.get();
   ucp_request_param_t p{};
   p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA
                    | UCP_OP_ATTR_FIELD_FLAGS;
@@ -221,6 +222,8 @@ void transport::impl::send_message(peer_state& state, std::unique_ptr<detail::ou
   if (r != nullptr) {
     out.release(); // on_sent frees it
     ++sends_in_flight_;
+  } else {
+    out->spare->give(std::move(out->bytes)); // sent already (UCX copied it)
   }
   stats_.frames_sent.fetch_add(frames, std::memory_order_relaxed);
   stats_.bytes_sent.fetch_add(size, std::memory_order_relaxed);
@@ -231,6 +234,7 @@ void transport::impl::on_sent(void* request, ucs_status_t status, void* user_dat
   --*out->in_flight;
   // A failed send surfaces as the endpoint's error as well.
   (void) status;
+  out->spare->give(std::move(out->bytes));
   ucp_request_free(request);
 }
 

@@ -233,6 +233,50 @@ TEST_CASE("a frame of 4 MiB arrives whole, over TCP and over shared memory") {
   }
 }
 
+TEST_CASE("large frames reuse memory: a sent frame's vector is taken again, a received one's "
+          "buffer holds the next, and every byte arrives") {
+  for (auto transports : {tcp, shm}) {
+    INFO("UCX_TLS=" << std::string{transports});
+    connected_pair p{transports};
+    // One frame of 1 MiB at a time (large enough for UCX's rendezvous, whose
+    // data lands in a buffer of the transport's), each built in a vector
+    // taken from the sender's spare buffers and awaited before the next.
+    constexpr std::uint32_t frames = 12;
+    constexpr std::size_t size = 1u << 20;
+    for (std::uint32_t i = 0; i < frames; ++i) {
+      if (i > 0) {
+        // The frame arrived; its send completes on b's progress thread just
+        // after (the receiver's acknowledgement), which keeps its vector.
+        auto until = std::chrono::steady_clock::now() + 5s;
+        while (p.b->spare_buffers()->kept() == 0 && std::chrono::steady_clock::now() < until)
+          std::this_thread::yield();
+      }
+      auto f = p.b->spare_buffers()->take();
+      f.resize(size);
+      for (std::size_t k = 0; k < size; k += 4096)
+        f[k] = static_cast<std::byte>(i + k / 4096);
+      std::memcpy(f.data(), &i, sizeof(i));
+      REQUIRE(p.b->send(p.to_a, std::move(f)));
+      REQUIRE(p.ra.wait([&] { return p.ra.frame_count() == i + 1; }));
+    }
+    std::lock_guard guard{p.ra.mtx};
+    auto& got = p.ra.frames.begin()->second;
+    REQUIRE_EQ(got.size(), frames);
+    for (std::uint32_t i = 0; i < frames; ++i) {
+      REQUIRE_EQ(got[i].size(), size);
+      CHECK_EQ(number_of(got[i]), i);
+      bool pattern = true;
+      for (std::size_t k = 4096; k < size; k += 4096)
+        pattern = pattern && got[i][k] == static_cast<std::byte>(i + k / 4096);
+      CHECK(pattern);
+    }
+    // The first frame is new memory on each side; every later one reuses
+    // what the one before it used.
+    CHECK_EQ(p.b->stats().send_buffers_reused, frames - 1);
+    CHECK_EQ(p.a->stats().receive_buffers_reused, frames - 1);
+  }
+}
+
 TEST_CASE("a peer that closes its endpoint is seen closed by the other side, over TCP and over "
           "shared memory") {
   for (auto transports : {tcp, shm}) {

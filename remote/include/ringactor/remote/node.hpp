@@ -107,6 +107,9 @@ struct node_stats {
   std::uint64_t frames_dropped = 0; ///< frames from a peer that were not delivered
   std::uint64_t actors_spawned = 0; ///< spawned here at peers' requests
   std::uint64_t spawns_refused = 0; ///< peers' spawn requests refused or failed
+  /// Frames built in the memory of an earlier large frame the transport had
+  /// finished sending (frame_buffers.hpp), not in newly allocated memory.
+  std::uint64_t frame_buffers_reused = 0;
 };
 
 namespace detail {

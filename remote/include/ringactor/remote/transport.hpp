@@ -47,6 +47,7 @@
 #include <vector>
 
 #include <ringactor/expected.hpp>
+#include <ringactor/remote/frame_buffers.hpp>
 
 namespace ringactor::remote {
 
@@ -81,6 +82,10 @@ struct transport_config {
   /// 200,000 one-way frames in 0.27 s against 0.82 s). Raise it where cores
   /// are spare and latency matters.
   std::uint32_t spin_before_block = 0;
+  /// Where the vectors of large frames go once sent (frame_buffers.hpp),
+  /// for whoever builds the next frames to take; the transport takes its
+  /// batches' from there too. Null: the transport keeps a set of its own.
+  std::shared_ptr<frame_buffers> spare_buffers;
 };
 
 struct transport_handlers {
@@ -118,6 +123,11 @@ struct transport_stats {
   /// bytes or past 64 KiB), signed with another key, silent past 5 s, half a
   /// preamble, a reset.
   std::uint64_t preambles_refused = 0;
+  /// Frame vectors taken from the spare buffers instead of allocated
+  /// (frame_buffers::reused), and large received messages read into memory
+  /// an earlier one used.
+  std::uint64_t send_buffers_reused = 0;
+  std::uint64_t receive_buffers_reused = 0;
 };
 
 class transport {
@@ -151,6 +161,10 @@ public:
   void close(peer_id peer);
 
   transport_stats stats() const noexcept;
+
+  /// The spare frame buffers (transport_config::spare_buffers, or the
+  /// transport's own): frames built in a vector taken there reuse memory.
+  const std::shared_ptr<frame_buffers>& spare_buffers() const noexcept;
 
   /// Whether UCX's context reports CUDA memory among its memory types
   /// (ucp_context_query, asked once at start): a UCX built with CUDA could
