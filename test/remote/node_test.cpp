@@ -87,6 +87,15 @@ std::unique_ptr<remote::node> start_node(actor_system& sys, remote::node_config 
   return std::move(*n);
 }
 
+/// The set-up most cases share: node B in its own process (echo, mortal and
+/// the others published, remote_node_process.cpp) and node A here, on a
+/// system of 2 workers. Members end in reverse: A, its system, then B.
+struct node_b_and_a {
+  node_process b{{"node-b", secret}};
+  actor_system sys{actor_system_config{}.set_workers(2)};
+  std::unique_ptr<remote::node> a = start_node(sys, config_a());
+};
+
 /// The answer to a request of `msg` to `dest` (the value or the error).
 template <class T>
 expected<ping> ask(actor_system& sys, const actor& dest, T msg, timespan timeout = 5s) {
@@ -115,10 +124,9 @@ struct unregistered_thing {
 
 TEST_SUITE_BEGIN("remote");
 
-TEST_CASE("a lookup across processes returns a proxy whose requests the remote actor answers") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
+TEST_CASE_FIXTURE(
+  node_b_and_a,
+  "a lookup across processes returns a proxy whose requests the remote actor answers") {
   auto echo = a->lookup(b.address(), "echo");
   REQUIRE_MESSAGE(echo.has_value(), (echo ? std::string{} : to_string(echo.error())));
   auto r = ask(sys, *echo, ping{41});
@@ -137,10 +145,8 @@ TEST_CASE("a lookup across processes returns a proxy whose requests the remote a
   CHECK_GE(a->stats().messages_sent, 1u);
 }
 
-TEST_CASE("requests of 64 KiB are built in the memory of earlier ones and answered whole") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
+TEST_CASE_FIXTURE(node_b_and_a,
+                  "requests of 64 KiB are built in the memory of earlier ones and answered whole") {
   auto echo = a->lookup(b.address(), "echo");
   REQUIRE(echo.has_value());
   scoped_actor self{sys};
@@ -161,10 +167,8 @@ TEST_CASE("requests of 64 KiB are built in the memory of earlier ones and answer
   CHECK_GE(a->stats().frame_buffers_reused, rounds / 2);
 }
 
-TEST_CASE("a send carries its sender, so the remote actor's message reaches it back") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
+TEST_CASE_FIXTURE(node_b_and_a,
+                  "a send carries its sender, so the remote actor's message reaches it back") {
   auto echo = a->lookup(b.address(), "echo");
   REQUIRE(echo.has_value());
   scoped_actor self{sys};
@@ -253,10 +257,9 @@ TEST_CASE("1,000,000 messages from four senders arrive at the remote actor in pe
   }
 }
 
-TEST_CASE("a message of an unregistered type is refused at the sender with an error naming it") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
+TEST_CASE_FIXTURE(
+  node_b_and_a,
+  "a message of an unregistered type is refused at the sender with an error naming it") {
   auto echo = a->lookup(b.address(), "echo");
   REQUIRE(echo.has_value());
   scoped_actor self{sys};
@@ -551,10 +554,9 @@ TEST_CASE("a frame before the hello is refused and not delivered") {
   CHECK_EQ(sink.settled(sys), 0);
 }
 
-TEST_CASE("garbage frames from raw peers are refused without a crash, and the node still works") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
+TEST_CASE_FIXTURE(
+  node_b_and_a,
+  "garbage frames from raw peers are refused without a crash, and the node still works") {
   counted_sink sink{sys};
   a->publish(sink.a, "sink");
   std::mt19937_64 rng{24};
@@ -620,11 +622,10 @@ TEST_CASE("kill -9 of a node with 1,000 requests in flight: each ends in a reply
   }
 }
 
-TEST_CASE("a node stopped by SIGSTOP is down after the heartbeat timeout; after SIGCONT its old "
-          "proxies stay dead and a new lookup works") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
+TEST_CASE_FIXTURE(
+  node_b_and_a,
+  "a node stopped by SIGSTOP is down after the heartbeat timeout; after SIGCONT its old "
+  "proxies stay dead and a new lookup works") {
   auto echo = a->lookup(b.address(), "echo");
   REQUIRE(echo.has_value());
   CHECK_EQ(n_of(ask(sys, *echo, ping{1})), 1);
@@ -645,10 +646,8 @@ TEST_CASE("a node stopped by SIGSTOP is down after the heartbeat timeout; after 
   CHECK_EQ(error_of(ask(sys, *echo, ping{4})), remote::errc::node_down);
 }
 
-TEST_CASE("a remote actor's own exit reaches a local monitor of its proxy with its reason") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
+TEST_CASE_FIXTURE(
+  node_b_and_a, "a remote actor's own exit reaches a local monitor of its proxy with its reason") {
   auto mortal = a->lookup(b.address(), "mortal");
   REQUIRE(mortal.has_value());
   scoped_actor mon{sys};
@@ -663,10 +662,9 @@ TEST_CASE("a remote actor's own exit reaches a local monitor of its proxy with i
   CHECK_EQ(n_of(ask(sys, *echo, ping{6})), 6);
 }
 
-TEST_CASE("send_exit to a proxy ends the remote actor, and the local monitor sees the reason") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
+TEST_CASE_FIXTURE(
+  node_b_and_a,
+  "send_exit to a proxy ends the remote actor, and the local monitor sees the reason") {
   auto mortal = a->lookup(b.address(), "mortal");
   REQUIRE(mortal.has_value());
   scoped_actor mon{sys};
@@ -677,10 +675,8 @@ TEST_CASE("send_exit to a proxy ends the remote actor, and the local monitor see
   CHECK_EQ(reason, exit_reason::kill);
 }
 
-TEST_CASE("a local actor linked to a proxy takes the remote actor down with it") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
+TEST_CASE_FIXTURE(node_b_and_a,
+                  "a local actor linked to a proxy takes the remote actor down with it") {
   auto mortal = a->lookup(b.address(), "mortal");
   REQUIRE(mortal.has_value());
   scoped_actor mon{sys};
@@ -696,10 +692,7 @@ TEST_CASE("a local actor linked to a proxy takes the remote actor down with it")
   CHECK_EQ(reason, sec::invalid_argument);
 }
 
-TEST_CASE("a typed lookup checks the published interface by name") {
-  node_process b{{"node-b", secret}};
-  actor_system sys{actor_system_config{}.set_workers(2)};
-  auto a = start_node(sys, config_a());
+TEST_CASE_FIXTURE(node_b_and_a, "a typed lookup checks the published interface by name") {
   auto typed = a->lookup<echo_if>(b.address(), "typed_echo");
   REQUIRE_MESSAGE(typed.has_value(), (typed ? std::string{} : to_string(typed.error())));
   scoped_actor self{sys};
