@@ -66,10 +66,9 @@ static_assert(batch_header_size == 16);
 struct outgoing {
   frame_header header;
   std::vector<std::byte> bytes;
-  /// The progress thread's count of sends UCX has not finished.
-  std::size_t* in_flight;
-  /// Where `bytes` goes once sent (its memory kept if large).
-  frame_buffers* spare;
+  /// The transport that sent it: on_sent counts the send finished there
+  /// and gives `bytes` to its spare buffers.
+  transport::impl* owner;
 };
 
 /// Memory a large received message is read into (a rendezvous: UCX copies
@@ -172,7 +171,8 @@ private:
   /// Memory for a large message of `length` bytes: a kept buffer that is
   /// big enough, or a new one (progress thread).
   detail::receive_buffer take_receive_buffer(std::size_t length);
-  /// Keeps `b` for a later message unless enough are kept or it is huge.
+  /// Keeps `b` for a later message unless 8 are kept or it is past
+  /// frame_buffers::max_capacity.
   void give_receive_buffer(detail::receive_buffer b);
 
   void post(command c);
@@ -294,7 +294,8 @@ private:
   std::uint32_t direct_streak_ = 0;
   static constexpr std::uint32_t max_direct_streak = 2;
   // Buffers of finished rendezvous receives, for the next (the progress
-  // thread's). At most 8, each at most frame_buffers::max_capacity.
+  // thread's). At most 8, each at most frame_buffers::max_capacity, as the
+  // spare send buffers are bounded.
   std::vector<detail::receive_buffer> receive_buffers_;
   static constexpr std::size_t max_receive_buffers = 8;
 

@@ -84,14 +84,11 @@ void transport::impl::on_received(void* request, ucs_status_t status, size_t, vo
 }
 
 detail::receive_buffer transport::impl::take_receive_buffer(std::size_t length) {
-  // The smallest kept buffer that fits (there are at most 8).
-  auto best = receive_buffers_.end();
-  for (auto i = receive_buffers_.begin(); i != receive_buffers_.end(); ++i)
-    if (i->capacity >= length && (best == receive_buffers_.end() || i->capacity < best->capacity))
-      best = i;
-  if (best != receive_buffers_.end()) {
-    auto b = std::move(*best);
-    receive_buffers_.erase(best);
+  auto fits = std::find_if(receive_buffers_.begin(), receive_buffers_.end(),
+                           [&](const auto& b) { return b.capacity >= length; });
+  if (fits != receive_buffers_.end()) {
+    auto b = std::move(*fits);
+    receive_buffers_.erase(fits);
     stats_.receive_buffers_reused.fetch_add(1, std::memory_order_relaxed);
     return b;
   }
@@ -100,20 +97,9 @@ detail::receive_buffer transport::impl::take_receive_buffer(std::size_t length) 
 }
 
 void transport::impl::give_receive_buffer(detail::receive_buffer b) {
-  if (b.data == nullptr || b.capacity > frame_buffers::max_capacity)
-    return;
-  if (receive_buffers_.size() >= max_receive_buffers) {
-    // Keep the larger: the smallest kept one goes if `b` is bigger.
-    auto smallest = std::min_element(receive_buffers_.begin(), receive_buffers_.end(),
-                                     [](const auto& x, const auto& y) {
-                                       return x.capacity < y.capacity;
-                                     });
-    if (smallest->capacity >= b.capacity)
-      return;
-    *smallest = std::move(b);
-    return;
-  }
-  receive_buffers_.push_back(std::move(b));
+  if (b.data != nullptr && b.capacity <= frame_buffers::max_capacity
+      && receive_buffers_.size() < max_receive_buffers)
+    receive_buffers_.push_back(std::move(b));
 }
 
 void transport::impl::accept_batch(peer_id peer, detail::frame_header header, const std::byte* data,

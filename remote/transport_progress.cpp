@@ -204,8 +204,7 @@ void transport::impl::flush_batch(peer_state& state) {
 void transport::impl::send_message(peer_state& state, std::unique_ptr<detail::outgoing> out,
                                    std::size_t header_size, std::size_t frames) {
   auto size = out->bytes.size() - (frames > 1 ? 4 * frames : 0);
-  out->in_flight = &sends_in_flight_;
-  out->spare = cfg_.spare_buffers.get();
+  out->owner = this;
   ucp_request_param_t p{};
   p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA
                    | UCP_OP_ATTR_FIELD_FLAGS;
@@ -223,7 +222,7 @@ void transport::impl::send_message(peer_state& state, std::unique_ptr<detail::ou
     out.release(); // on_sent frees it
     ++sends_in_flight_;
   } else {
-    out->spare->give(std::move(out->bytes)); // sent already (UCX copied it)
+    cfg_.spare_buffers->give(std::move(out->bytes)); // sent already (UCX copied it)
   }
   stats_.frames_sent.fetch_add(frames, std::memory_order_relaxed);
   stats_.bytes_sent.fetch_add(size, std::memory_order_relaxed);
@@ -231,10 +230,10 @@ void transport::impl::send_message(peer_state& state, std::unique_ptr<detail::ou
 
 void transport::impl::on_sent(void* request, ucs_status_t status, void* user_data) {
   std::unique_ptr<detail::outgoing> out{static_cast<detail::outgoing*>(user_data)};
-  --*out->in_flight;
+  --out->owner->sends_in_flight_;
   // A failed send surfaces as the endpoint's error as well.
   (void) status;
-  out->spare->give(std::move(out->bytes));
+  out->owner->cfg_.spare_buffers->give(std::move(out->bytes));
   ucp_request_free(request);
 }
 
