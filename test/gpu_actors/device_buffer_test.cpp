@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto patience = 20s;
+constexpr auto buffer_patience = 20s;
 
 /// Multiplies every element of `buf` by `factor`; answered with the count.
 struct scale_buffer {
@@ -76,7 +76,7 @@ TEST_CASE("a kernel scales a device_buffer of 1,000,000 floats named in a messag
     input[i] = static_cast<float>(i % 1000);
   owner.copy_from_host(input.data(), input.size());
   auto k = spawn_kernel<scaler_if>(sys, buffer_scaler{}, cpu_grid());
-  auto n = self->request(k, patience, scale_buffer{owner.handle(), 2.0f}).get();
+  auto n = self->request(k, buffer_patience, scale_buffer{owner.handle(), 2.0f}).get();
   REQUIRE(n);
   CHECK(*n == 1'000'000);
   // The reply orders the kernel's writes before these reads.
@@ -146,11 +146,11 @@ TEST_CASE("a kernel handed a released device_buffer faults instead of touching f
   owner.release();
   auto k = spawn_kernel<scaler_if>(sys, buffer_scaler{}, cpu_grid());
   self->monitor(k);
-  auto r = self->request(k, patience, scale_buffer{h, 2.0f}).get();
+  auto r = self->request(k, buffer_patience, scale_buffer{h, 2.0f}).get();
   REQUIRE_FALSE(r);
   CHECK(r.error() == gpu_error::kernel_fault);
   error reason;
-  CHECK(self->receive_for(patience, [&](down_msg& d) { reason = d.reason; }));
+  CHECK(self->receive_for(buffer_patience, [&](down_msg& d) { reason = d.reason; }));
   CHECK(reason == gpu_error::kernel_fault);
 }
 #endif

@@ -18,6 +18,7 @@
 
 #include "../simulated_cuda.hpp"
 #include "../test_util.hpp"
+#include "test_util.hpp"
 
 using namespace ringactor;
 using namespace std::chrono_literals;
@@ -27,7 +28,7 @@ using kernels::read_counter;
 
 namespace {
 
-constexpr auto patience = 10s;
+constexpr auto loss_patience = 10s;
 
 /// Blocks its handler until the test opens the gate.
 struct hold {};
@@ -59,27 +60,13 @@ kernel_config on_device(int device, kernel_backend backend = kernel_backend::cud
   return cfg;
 }
 
-error await_down(scoped_actor& self, const actor_addr& whom) {
-  error reason{sec::runtime_error, "no down message"};
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  bool done = false;
-  while (!done && std::chrono::steady_clock::now() < deadline)
-    self->receive_for(patience, [&](down_msg& d) {
-      if (d.source == whom) {
-        reason = d.reason;
-        done = true;
-      }
-    });
-  return reason;
-}
-
 /// The exit reasons of `whom`, by address, once all of them exited (or
-/// the patience ran out: the missing ones say so).
+/// the loss_patience ran out: the missing ones say so).
 std::map<actor_addr, error> await_downs(scoped_actor& self, const std::vector<actor_addr>& whom) {
   std::map<actor_addr, error> reasons;
-  auto deadline = std::chrono::steady_clock::now() + patience;
+  auto deadline = std::chrono::steady_clock::now() + loss_patience;
   while (reasons.size() < whom.size() && std::chrono::steady_clock::now() < deadline)
-    self->receive_for(patience, [&](down_msg& d) { reasons[d.source] = d.reason; });
+    self->receive_for(loss_patience, [&](down_msg& d) { reasons[d.source] = d.reason; });
   for (auto& a : whom)
     if (reasons.count(a) == 0)
       reasons[a] = error{sec::runtime_error, "no down message"};
@@ -91,7 +78,7 @@ bool contains(std::string_view text, std::string_view part) {
 }
 
 kernel_backend backend_of(scoped_actor& self, const actor& k) {
-  auto s = self->request(k, patience, get_kernel_stats{}).get<kernel_stats>();
+  auto s = self->request(k, loss_patience, get_kernel_stats{}).get<kernel_stats>();
   REQUIRE(s.has_value());
   return s->backend;
 }
@@ -128,7 +115,7 @@ TEST_CASE("a sticky error on one kernel's stream ends every kernel actor on that
   for (int i = 0; i < 3; ++i) {
     lost.push_back(spawn_kernel<counter_if>(sys, kernels::counter{}, on_device(0)));
     self->monitor(lost.back());
-    REQUIRE_EQ(self->request(lost.back(), patience, count{i + 1}).get().value(), i + 1);
+    REQUIRE_EQ(self->request(lost.back(), loss_patience, count{i + 1}).get().value(), i + 1);
   }
   auto other = spawn_kernel<counter_if>(sys, kernels::counter{}, on_device(1));
   REQUIRE_EQ(backend_of(self, actor_cast<actor>(other)), kernel_backend::cuda);
@@ -146,7 +133,7 @@ TEST_CASE("a sticky error on one kernel's stream ends every kernel actor on that
   }
   CHECK(cuda_device_lost(0));
   CHECK_FALSE(cuda_device_lost(1));
-  CHECK_EQ(self->request(other, patience, count{5}).get().value(), 5);
+  CHECK_EQ(self->request(other, loss_patience, count{5}).get().value(), 5);
 }
 
 TEST_CASE("a request a kernel on a lost device never answered gets device_lost") {
@@ -160,7 +147,7 @@ TEST_CASE("a request a kernel on a lost device never answered gets device_lost")
     holding_counter kernel;
     kernel.gate = &gate;
     auto k = spawn_kernel<holding_if>(sys, kernel, on_device(0));
-    auto held = self->request(k, patience, hold{});
+    auto held = self->request(k, loss_patience, hold{});
     REQUIRE(gate.wait_entered());
     gpu.inject(0, 719); // cudaErrorLaunchFailure (a trap)
     auto r = held.get();
@@ -178,22 +165,22 @@ TEST_CASE("a soft CUDA error ends only its own kernel actor, with kernel_fault")
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   auto a = spawn_kernel<counter_if>(sys, kernels::counter{}, on_device(0));
-  REQUIRE_EQ(self->request(a, patience, count{1}).get().value(), 1);
+  REQUIRE_EQ(self->request(a, loss_patience, count{1}).get().value(), 1);
   auto b = spawn_kernel<counter_if>(sys, kernels::counter{}, on_device(0));
-  REQUIRE_EQ(self->request(b, patience, count{2}).get().value(), 2);
+  REQUIRE_EQ(self->request(b, loss_patience, count{2}).get().value(), 2);
   self->monitor(a);
   self->monitor(b);
   gpu.inject(0, 1, /*corrupts_context=*/false); // cudaErrorInvalidValue
   error first{sec::runtime_error, "no down message"};
   actor_addr gone;
-  self->receive_for(patience, [&](down_msg& d) {
+  self->receive_for(loss_patience, [&](down_msg& d) {
     first = d.reason;
     gone = d.source;
   });
   CHECK_MESSAGE(first == gpu_error::kernel_fault, to_string(first));
   CHECK_FALSE(cuda_device_lost(0));
   auto& survivor = gone == a.address() ? b : a;
-  CHECK(self->request(survivor, patience, count{10}).get().has_value());
+  CHECK(self->request(survivor, loss_patience, count{10}).get().has_value());
 }
 
 TEST_CASE("after a device loss, automatic spawns run on the CPU and cuda spawns fail at once "
@@ -207,12 +194,12 @@ TEST_CASE("after a device loss, automatic spawns run on the CPU and cuda spawns 
   REQUIRE_EQ(backend_of(self, actor_cast<actor>(before)), kernel_backend::cuda);
   self->monitor(before);
   gpu.inject(0, 710); // cudaErrorAssert
-  REQUIRE(await_down(self, before.address()) == gpu_error::device_lost);
+  REQUIRE(gpu_test::await_down(self, before.address(), loss_patience) == gpu_error::device_lost);
   auto calls = gpu.cuda_calls();
   auto after = spawn_kernel<counter_if>(sys, kernels::counter{},
                                         on_device(0, kernel_backend::automatic));
   CHECK_EQ(backend_of(self, actor_cast<actor>(after)), kernel_backend::cpu);
-  CHECK_EQ(self->request(after, patience, count{4}).get().value(), 4);
+  CHECK_EQ(self->request(after, loss_patience, count{4}).get().value(), 4);
   std::string what;
   try {
     (void) spawn_kernel<counter_if>(sys, kernels::counter{}, on_device(0));

@@ -15,6 +15,7 @@
 
 #include "../test_util.hpp"
 #include "test_kernels.hpp"
+#include "test_util.hpp"
 
 using namespace ringactor;
 using namespace std::chrono_literals;
@@ -23,7 +24,8 @@ using kernels::add;
 
 namespace {
 
-constexpr auto patience = 20s;
+using gpu_test::await_down;
+using gpu_test::patience;
 
 using adder_if = typed_actor<result<std::int32_t>(add), result<std::int64_t>(accumulate)>;
 
@@ -62,24 +64,6 @@ std::vector<std::int64_t> ask(scoped_actor& self, const adder_if& a) {
 template <class T>
 T value_or(expected<T> x, T fallback) {
   return x ? *x : fallback;
-}
-
-/// Waits for the down message of `whom`; returns its reason.
-error await_down(scoped_actor& self, const actor_addr& whom) {
-  error reason{sec::runtime_error, "no down message"};
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    bool done = false;
-    self->receive_for(patience, [&](down_msg& d) {
-      if (d.source == whom) {
-        reason = d.reason;
-        done = true;
-      }
-    });
-    if (done)
-      break;
-  }
-  return reason;
 }
 
 /// Waits (bounded) until the kernels started by a test are released.

@@ -13,6 +13,7 @@
 #include <ringactor/gpu/kernel_actor.hpp>
 
 #include "../test_util.hpp"
+#include "test_util.hpp"
 #include "test_kernels.hpp"
 
 using namespace ringactor;
@@ -20,7 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto patience = 20s;
+constexpr auto fault_patience = 20s;
 
 /// Waits for the host's gate to reach `ticket`, marks `entered`, then
 /// faults the kernel with `code`.
@@ -63,22 +64,8 @@ bool names_fault(const error& e, std::uint32_t code) {
               != std::string::npos;
 }
 
-error await_down(scoped_actor& self, const actor_addr& whom) {
-  error reason{sec::runtime_error, "no down message"};
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  bool done = false;
-  while (!done && std::chrono::steady_clock::now() < deadline)
-    self->receive_for(patience, [&](down_msg& d) {
-      if (d.source == whom) {
-        reason = d.reason;
-        done = true;
-      }
-    });
-  return reason;
-}
-
 kernel_stats stats_of(scoped_actor& self, const actor& k) {
-  auto s = self->request(k, patience, get_kernel_stats{}).get<kernel_stats>();
+  auto s = self->request(k, fault_patience, get_kernel_stats{}).get<kernel_stats>();
   REQUIRE(s.has_value());
   return *s;
 }
@@ -97,12 +84,12 @@ TEST_CASE("the request that faults a kernel and its monitors get kernel_fault na
     cfg.mode = mode;
     auto k = spawn_kernel<faulty_if>(sys, gpu_test::faulty{}, cfg);
     self->monitor(k);
-    auto echoed = self->request(k, patience, gpu_test::echo{5}).get();
+    auto echoed = self->request(k, fault_patience, gpu_test::echo{5}).get();
     CHECK((echoed.has_value() && *echoed == 5));
-    auto r = self->request(k, patience, gpu_test::fail{9}).get();
+    auto r = self->request(k, fault_patience, gpu_test::fail{9}).get();
     REQUIRE_FALSE(r.has_value());
     CHECK_MESSAGE(names_fault(r.error(), 9), to_string(r.error()));
-    auto reason = await_down(self, k.address());
+    auto reason = gpu_test::await_down(self, k.address());
     CHECK_MESSAGE(names_fault(reason, 9), to_string(reason));
   }
 }
@@ -131,14 +118,14 @@ TEST_CASE("a fault answers the requests in H2K, in the proxy's backlog and in it
   });
   std::vector<blocking_response_handle<std::int32_t>> echoes;
   // The kernel takes the first request and waits at the gate.
-  auto faulting = self->request(k, patience, fault_at{1, 7});
+  auto faulting = self->request(k, fault_patience, fault_at{1, 7});
   REQUIRE(test_util::eventually([&] {
     return stats_of(self, actor_cast<actor>(k)).messages_processed == 0
            && stats_of(self, actor_cast<actor>(k)).h2k_depth == 0;
   }));
   // Two fill H2K, two go to the proxy's backlog.
   for (std::int32_t i = 0; i < 4; ++i)
-    echoes.push_back(self->request(k, patience, gpu_test::echo{i}));
+    echoes.push_back(self->request(k, fault_patience, gpu_test::echo{i}));
   auto st = stats_of(self, actor_cast<actor>(k));
   CHECK_EQ(st.h2k_depth, 2u);
   CHECK_EQ(st.backlog, 2u);
@@ -146,14 +133,14 @@ TEST_CASE("a fault answers the requests in H2K, in the proxy's backlog and in it
   self->send(blocker, block{});
   REQUIRE(g->wait_entered());
   for (std::int32_t i = 4; i < 6; ++i)
-    echoes.push_back(self->request(k, patience, gpu_test::echo{i}));
+    echoes.push_back(self->request(k, fault_patience, gpu_test::echo{i}));
   // The kernel faults; two more come after the fault.
   dev::atomic_store(gate, std::uint32_t{1}, mem_order::release);
   REQUIRE(test_util::eventually([&] {
     return dev::atomic_load(faulted, mem_order::acquire) == 1;
   }));
   for (std::int32_t i = 6; i < 8; ++i)
-    echoes.push_back(self->request(k, patience, gpu_test::echo{i}));
+    echoes.push_back(self->request(k, fault_patience, gpu_test::echo{i}));
   g->open();
   error first;
   faulting.receive([] { FAIL("a faulting handler answered"); }, [&](const error& e) { first = e; });
@@ -165,7 +152,7 @@ TEST_CASE("a fault answers the requests in H2K, in the proxy's backlog and in it
                       [&](const error& x) { e = x; });
     CHECK_MESSAGE(names_fault(e, 7), to_string(e));
   }
-  auto reason = await_down(self, k.address());
+  auto reason = gpu_test::await_down(self, k.address());
   CHECK_MESSAGE(names_fault(reason, 7), to_string(reason));
 }
 

@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include <ringactor/all.hpp>
 #include <ringactor/gpu/channel.hpp>
 #include <ringactor/gpu/cuda_backend.hpp>
 
@@ -47,6 +48,23 @@ template <class Pred>
 bool eventually(ringactor::kernel_channel& ch, Pred pred,
                 std::chrono::nanoseconds timeout = patience) {
   return ch.wait_until(pred, timeout);
+}
+
+/// Waits up to `timeout` for the down message of `whom` (dropping those of
+/// other actors) and returns its reason, or an error saying none came.
+inline ringactor::error await_down(ringactor::scoped_actor& self, const ringactor::actor_addr& whom,
+                                   std::chrono::seconds timeout = patience) {
+  ringactor::error reason{ringactor::sec::runtime_error, "no down message"};
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool done = false;
+  while (!done && std::chrono::steady_clock::now() < deadline)
+    self->receive_for(timeout, [&](ringactor::down_msg& d) {
+      if (d.source == whom) {
+        reason = d.reason;
+        done = true;
+      }
+    });
+  return reason;
 }
 
 /// Whether the CUDA variants of a test can run here; says why not otherwise

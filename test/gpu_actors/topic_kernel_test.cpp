@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 namespace topic_kernel_test {
 
 /// Asks the kernel to send `value` (tripled) to the host actor `to`.
-struct report {
+struct topic_report {
   std::uint64_t to;
   std::int32_t value;
 };
@@ -34,17 +34,17 @@ bool inspect(Inspector& f, level& x) {
 }
 RINGACTOR_TYPE(level, "topic_kernel_test.level")
 
-struct reporter {
-  using inputs = message_list<report>;
+struct topic_reporter {
+  using inputs = message_list<topic_report>;
   using outputs = message_list<level>;
 
   template <class Ctx>
-  RINGACTOR_DEVICE void handle(Ctx& ctx, const report& m) const {
+  RINGACTOR_DEVICE void handle(Ctx& ctx, const topic_report& m) const {
     ctx.send_host(m.to, level{m.value * 3});
   }
 };
 
-using reporter_if = typed_actor<result<void>(report)>;
+using reporter_if = typed_actor<result<void>(topic_report)>;
 
 } // namespace topic_kernel_test
 
@@ -59,10 +59,10 @@ TEST_CASE("a kernel's send_host to a topic's actor reaches an actor subscribed t
   REQUIRE(topics::of(sys).subscribe(t->name(), self.as_actor()));
   kernel_config cfg;
   cfg.backend = kernel_backend::cpu;
-  auto k = spawn_kernel<reporter_if>(sys, reporter{}, cfg);
+  auto k = spawn_kernel<reporter_if>(sys, topic_reporter{}, cfg);
   auto topic_id = topics::of(sys).actor_of("topic_kernel_test.level").id();
   for (std::int32_t v = 1; v <= 3; ++v)
-    REQUIRE(self->request(k, 5s, report{topic_id, v}).get());
+    REQUIRE(self->request(k, 5s, topic_report{topic_id, v}).get());
   for (std::int32_t v = 1; v <= 3; ++v)
     REQUIRE(self->receive_for(5s, [&](const topic_event& e) {
       CHECK(e.topic == "topic_kernel_test.level");

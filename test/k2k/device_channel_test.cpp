@@ -44,7 +44,7 @@ using consumer_if = typed_actor<result<counts>(get_counts), result<void>(token)>
 
 constexpr std::uint32_t broker_node = 7;
 
-actor_system_config test_config() {
+actor_system_config device_test_config() {
   return actor_system_config{}.set_workers(2);
 }
 
@@ -104,7 +104,7 @@ struct gated_pair {
     register_at(self, b, "cons", cons, Capacity);
   }
 
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   k2k::broker b = make_broker(sys);
   scoped_actor self{sys};
   std::uint32_t gate = 0;
@@ -119,7 +119,7 @@ TEST_SUITE_BEGIN("k2k");
 namespace {
 
 void carry_million(kernel_backend backend) {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
   auto prod = spawn_kernel<producer_if>(sys, producer{}, kernel_on(backend, "prod"));
@@ -197,7 +197,7 @@ TEST_CASE_FIXTURE(
 }
 
 TEST_CASE("a send to an unknown destination yields not_found, counted per kernel") {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
   auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
@@ -218,7 +218,7 @@ TEST_CASE("a send to an unknown destination yields not_found, counted per kernel
 }
 
 TEST_CASE("a kernel's send to a host endpoint arrives at the host actor through K2H") {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
   scoped_actor obs{sys};
@@ -261,7 +261,7 @@ TEST_CASE("a kernel's send to a host endpoint arrives at the host actor through 
 namespace {
 
 void unregister_while_flowing(kernel_backend backend) {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
   scoped_actor driver{sys};
@@ -459,7 +459,7 @@ TEST_CASE_FIXTURE(gated_pair<64>,
 }
 
 TEST_CASE("a kernel on another device is reached through the host, in order and intact") {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
   auto prod_cfg = cpu_kernel("prod");
@@ -487,7 +487,7 @@ TEST_CASE("a kernel on another device is reached through the host, in order and 
 }
 
 TEST_CASE("a kernel whose inbound channels are all taken is reached through the host") {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
   auto cons = spawn_consumer(sys);
@@ -515,7 +515,7 @@ TEST_CASE("a kernel whose inbound channels are all taken is reached through the 
 }
 
 TEST_CASE("a kernel endpoint that exits loses its channels; its peer then gets not_found") {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
   auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
@@ -538,7 +538,7 @@ TEST_CASE("a kernel endpoint that exits loses its channels; its peer then gets n
 
 TEST_CASE("the same message type numbered differently by two kernels is translated on the "
           "channel, and a type the receiver does not accept is not_accepted") {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto b = make_broker(sys);
   scoped_actor self{sys};
   auto prod = spawn_kernel<producer_if>(sys, producer{}, cpu_kernel("prod"));
@@ -567,7 +567,7 @@ TEST_CASE("the same message type numbered differently by two kernels is translat
 
 TEST_CASE("a kernel's send to a destination behind a route is routed by its broker across "
           "brokers") {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto a = make_broker(sys);
   auto b = k2k::spawn_broker(sys, {.clock = std::make_shared<k2k::hybrid_clock>(8)});
   scoped_actor self{sys};
@@ -623,7 +623,7 @@ TEST_CASE("a kernel's send to a destination behind a route is routed by its brok
 }
 
 TEST_CASE("a kernel's routed send caught in a routing loop ends in max_hops_exceeded") {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto a = make_broker(sys);
   auto b = k2k::spawn_broker(sys, {.max_hops = 3, .clock = std::make_shared<k2k::hybrid_clock>(8)});
   scoped_actor self{sys};
@@ -646,7 +646,7 @@ TEST_CASE("a kernel's routed send caught in a routing loop ends in max_hops_exce
 }
 
 TEST_CASE("routes added and removed many times leave kernels' route tables usable") {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto a = make_broker(sys);
   auto b = k2k::spawn_broker(sys, {.clock = std::make_shared<k2k::hybrid_clock>(8)});
   scoped_actor self{sys};
@@ -668,7 +668,7 @@ TEST_CASE("routes added and removed many times leave kernels' route tables usabl
 }
 
 TEST_CASE("an endpoint takes precedence over a route of the same name for kernels too") {
-  actor_system sys{test_config()};
+  actor_system sys{device_test_config()};
   auto a = make_broker(sys);
   auto b = k2k::spawn_broker(sys, {.clock = std::make_shared<k2k::hybrid_clock>(8)});
   scoped_actor self{sys};

@@ -16,7 +16,7 @@ struct add {
   int a, b;
 };
 
-using calculator = typed_actor<result<int>(add)>;
+using cast_calculator = typed_actor<result<int>(add)>;
 
 struct calc_state {
   int calls = 0;
@@ -44,11 +44,12 @@ TEST_CASE("actor_cast<actor>(self) is a handle to the event-based actor itself")
 
 TEST_CASE("actor_cast turns a typed self pointer into the typed handle") {
   actor_system sys{actor_system_config{}.set_workers(2)};
-  std::promise<calculator> me;
-  calculator c = sys.spawn([&](calculator::pointer self) -> calculator::behavior_type {
-    me.set_value(actor_cast<calculator>(self));
-    return {[](add m) { return m.a + m.b; }};
-  });
+  std::promise<cast_calculator> me;
+  cast_calculator c = sys.spawn(
+    [&](cast_calculator::pointer self) -> cast_calculator::behavior_type {
+      me.set_value(actor_cast<cast_calculator>(self));
+      return {[](add m) { return m.a + m.b; }};
+    });
   auto f = me.get_future();
   REQUIRE(f.wait_for(5s) == std::future_status::ready);
   CHECK_EQ(f.get(), c);
@@ -56,10 +57,10 @@ TEST_CASE("actor_cast turns a typed self pointer into the typed handle") {
 
 TEST_CASE("actor_cast turns a typed stateful self pointer into the typed and untyped handle") {
   actor_system sys{actor_system_config{}.set_workers(2)};
-  std::promise<std::pair<calculator, actor>> me;
-  calculator c = sys.spawn(
-    [&](calculator::stateful_pointer<calc_state> self) -> calculator::behavior_type {
-      me.set_value({actor_cast<calculator>(self), actor_cast<actor>(self)});
+  std::promise<std::pair<cast_calculator, actor>> me;
+  cast_calculator c = sys.spawn(
+    [&](cast_calculator::stateful_pointer<calc_state> self) -> cast_calculator::behavior_type {
+      me.set_value({actor_cast<cast_calculator>(self), actor_cast<actor>(self)});
       return {[self](add m) { return m.a + m.b + self->state.calls++; }};
     });
   auto f = me.get_future();
@@ -71,19 +72,19 @@ TEST_CASE("actor_cast turns a typed stateful self pointer into the typed and unt
 
 TEST_CASE("actor_cast converts between handles, addresses and strong pointers") {
   actor_system sys{actor_system_config{}.set_workers(2)};
-  calculator c = sys.spawn([](calculator::pointer) -> calculator::behavior_type {
+  cast_calculator c = sys.spawn([](cast_calculator::pointer) -> cast_calculator::behavior_type {
     return {[](add m) { return m.a + m.b; }};
   });
   auto untyped = actor_cast<actor>(c);
   CHECK_EQ(untyped.id(), c.id());
-  CHECK_EQ(actor_cast<calculator>(untyped), c);
+  CHECK_EQ(actor_cast<cast_calculator>(untyped), c);
   auto addr = actor_cast<actor_addr>(c);
   CHECK_EQ(addr, c.address());
   CHECK_EQ(actor_cast<actor>(addr), untyped);
-  CHECK_EQ(actor_cast<calculator>(addr), c);
+  CHECK_EQ(actor_cast<cast_calculator>(addr), c);
   auto ptr = actor_cast<strong_actor_ptr>(untyped);
   CHECK_EQ(ptr, c.ctrl());
-  CHECK_EQ(actor_cast<calculator>(ptr), c);
+  CHECK_EQ(actor_cast<cast_calculator>(ptr), c);
   CHECK_EQ(actor_cast<actor_addr>(ptr), addr);
   scoped_actor self{sys};
   CHECK_EQ(actor_cast<actor>(self), self.as_actor());
@@ -101,5 +102,5 @@ TEST_CASE("actor_cast of the address of an actor that is gone yields an invalid 
   }
   // The last handle is gone: the actor becomes unreachable and exits.
   CHECK(eventually([&] { return !actor_cast<actor>(addr); }));
-  CHECK_FALSE(actor_cast<calculator>(addr));
+  CHECK_FALSE(actor_cast<cast_calculator>(addr));
 }

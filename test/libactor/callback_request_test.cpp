@@ -28,11 +28,11 @@ struct hold {
 };
 struct release_all {};
 struct refuse {};
-struct ping {};
+struct cb_ping {};
 struct who_asked {};
 
 using calc = typed_actor<result<int>(square), result<int>(hold), result<void>(release_all),
-                         result<int>(refuse), result<void>(ping)>;
+                         result<int>(refuse), result<void>(cb_ping)>;
 
 /// Squares at once; holds `hold` requests until release_all (answering
 /// each with its tag); refuses `refuse` with an error.
@@ -53,7 +53,7 @@ calc::behavior_type calculator(calc::pointer self) {
     [](refuse) -> result<int> {
       return error{sec::invalid_argument, "refused"};
     },
-    [](ping) {},
+    [](cb_ping) {},
   };
 }
 
@@ -112,7 +112,7 @@ TEST_CASE("a callback request takes an empty reply and an error reply") {
   auto c = sys.spawn(calculator);
   std::atomic<int> empties{0};
   callback_request(
-    sys, c, 5s, ping{}, [&] { ++empties; }, [](const error&) {});
+    sys, c, 5s, cb_ping{}, [&] { ++empties; }, [](const error&) {});
   outcome refused;
   callback_request(sys, c, 5s, refuse{}, refused.on_value(), refused.on_error());
   REQUIRE(eventually([&] { return empties == 1 && refused.total() == 1; }));
@@ -233,7 +233,7 @@ TEST_CASE("a value callback may take the responder; a promise delivered from ano
   // An empty reply's callback takes the responder alone.
   std::atomic<abstract_actor*> pinged{nullptr};
   callback_request(
-    sys, c, 5s, ping{}, [&](const strong_actor_ptr& by) { pinged = by.get(); },
+    sys, c, 5s, cb_ping{}, [&](const strong_actor_ptr& by) { pinged = by.get(); },
     [](const error&) {});
   REQUIRE(eventually([&] { return pinged.load() != nullptr; }));
   CHECK(pinged.load() == c_ptr);

@@ -19,7 +19,7 @@ using test_util::eventually;
 namespace {
 
 struct block_until_open {};
-struct hold {};
+struct exit_hold {};
 struct throw_now {};
 struct stop_normally {};
 struct ask_slow {};
@@ -78,7 +78,7 @@ TEST_CASE("a response promise an actor never fulfilled answers with its exit rea
   auto a = sys.spawn([](event_based_actor* self) -> behavior {
     auto held = std::make_shared<std::vector<response_promise>>();
     return {
-      [self, held](hold) {
+      [self, held](exit_hold) {
         held->push_back(self->make_untyped_response_promise());
         return delegated<int>{};
       },
@@ -86,7 +86,7 @@ TEST_CASE("a response promise an actor never fulfilled answers with its exit rea
     };
   });
   scoped_actor self{sys};
-  auto h = self->request(a, 5s, hold{});
+  auto h = self->request(a, 5s, exit_hold{});
   self->send(a, throw_now{});
   auto r = h.get<int>();
   REQUIRE_FALSE(r.has_value());

@@ -21,7 +21,7 @@ namespace {
 struct unknown {
   int x;
 };
-struct throw_now {};
+struct fallback_throw_now {};
 struct switch_over {};
 struct get_seen {};
 
@@ -193,11 +193,11 @@ TEST_CASE("requests an actor skipped get its exit reason when it exits abnormall
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto a = sys.spawn([](event_based_actor* self) -> behavior {
     self->set_default_handler(skip);
-    return {[self](throw_now) { self->quit(exit_reason::user_shutdown); }};
+    return {[self](fallback_throw_now) { self->quit(exit_reason::user_shutdown); }};
   });
   scoped_actor self{sys};
   auto pending = self->request(a, 5s, 1);
-  self->send(a, throw_now{});
+  self->send(a, fallback_throw_now{});
   auto r = pending.get<int>();
   REQUIRE_FALSE(r.has_value());
   CHECK_EQ(r.error(), exit_reason::user_shutdown);
@@ -216,12 +216,12 @@ TEST_CASE("an exception handler's error answers the request and the actor keeps 
       }
     });
     return {
-      [](throw_now) -> int { throw std::runtime_error("oops"); },
+      [](fallback_throw_now) -> int { throw std::runtime_error("oops"); },
       [](int x) { return x; },
     };
   });
   scoped_actor self{sys};
-  auto r = self->request(a, 5s, throw_now{}).get<int>();
+  auto r = self->request(a, 5s, fallback_throw_now{}).get<int>();
   REQUIRE_FALSE(r.has_value());
   CHECK_EQ(r.error(), sec::runtime_error);
   CHECK_EQ(r.error().context(), "caught: oops");
@@ -236,11 +236,11 @@ TEST_CASE("an exception handler that calls quit ends the actor with that reason"
       self->quit(exit_reason::user_shutdown);
       return {};
     });
-    return {[](throw_now) -> int { throw std::runtime_error("fatal"); }};
+    return {[](fallback_throw_now) -> int { throw std::runtime_error("fatal"); }};
   });
   scoped_actor self{sys};
   self->monitor(a);
-  auto r = self->request(a, 5s, throw_now{}).get<int>();
+  auto r = self->request(a, 5s, fallback_throw_now{}).get<int>();
   REQUIRE_FALSE(r.has_value());
   CHECK_EQ(r.error(), exit_reason::user_shutdown);
   error reason;
@@ -256,11 +256,11 @@ TEST_CASE("an exception handler that returns no error lets the exception end the
       ++calls;
       return {};
     });
-    return {[](throw_now) -> int { throw std::runtime_error("not mine"); }};
+    return {[](fallback_throw_now) -> int { throw std::runtime_error("not mine"); }};
   });
   scoped_actor self{sys};
   self->monitor(a);
-  auto r = self->request(a, 5s, throw_now{}).get<int>();
+  auto r = self->request(a, 5s, fallback_throw_now{}).get<int>();
   REQUIRE_FALSE(r.has_value());
   CHECK_EQ(r.error(), exit_reason::unhandled_exception);
   CHECK_EQ(r.error().context(), "not mine");
@@ -276,10 +276,10 @@ TEST_CASE("an exception handler that throws ends the actor with what it threw") 
     self->set_exception_handler([](std::exception_ptr) -> error {
       throw std::logic_error("handler broke");
     });
-    return {[](throw_now) -> int { throw std::runtime_error("first"); }};
+    return {[](fallback_throw_now) -> int { throw std::runtime_error("first"); }};
   });
   scoped_actor self{sys};
-  auto r = self->request(a, 5s, throw_now{}).get<int>();
+  auto r = self->request(a, 5s, fallback_throw_now{}).get<int>();
   REQUIRE_FALSE(r.has_value());
   CHECK_EQ(r.error(), exit_reason::unhandled_exception);
   CHECK_EQ(r.error().context(), "handler broke");

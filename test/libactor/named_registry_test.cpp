@@ -12,17 +12,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct add {
+struct reg_add {
   int a, b;
 };
 struct stop {};
 
-using calculator = typed_actor<result<int>(add), result<void>(stop)>;
+using calculator = typed_actor<result<int>(reg_add), result<void>(stop)>;
 using other_interface = typed_actor<result<int>(int)>;
 
 calculator::behavior_type calculator_impl(calculator::pointer self) {
   return {
-    [](add m) { return m.a + m.b; },
+    [](reg_add m) { return m.a + m.b; },
     [self](stop) { self->quit(); },
   };
 }
@@ -39,7 +39,7 @@ TEST_CASE("an actor put in the registry is found by name with its interface") {
   REQUIRE(found);
   CHECK_EQ(*found, calc);
   scoped_actor self{sys};
-  CHECK_EQ(self->request(*found, 5s, add{2, 3}).get().value(), 5);
+  CHECK_EQ(self->request(*found, 5s, reg_add{2, 3}).get().value(), 5);
   auto untyped = sys.registry().get<actor>("calc");
   REQUIRE(untyped);
   CHECK_EQ(untyped->id(), calc.id());
@@ -134,7 +134,7 @@ TEST_CASE("the registry keeps a registered actor alive without other handles") {
   auto found = sys.registry().get<calculator>("calc");
   REQUIRE(found);
   CHECK_EQ(found->address(), addr);
-  CHECK_EQ(self->request(*found, 5s, add{1, 1}).get().value(), 2);
+  CHECK_EQ(self->request(*found, 5s, reg_add{1, 1}).get().value(), 2);
 }
 
 TEST_CASE("the registry serves concurrent puts, lookups and erasures while actors terminate") {

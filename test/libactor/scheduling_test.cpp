@@ -134,7 +134,7 @@ behavior bouncer(event_based_actor* self, actor done_to) {
 
 // -- fairness -----------------------------------------------------------------
 
-struct tick {};
+struct flood_tick {};
 struct probe {};
 struct probed {
   std::uint64_t spawned_before;
@@ -149,10 +149,10 @@ struct flood_budget {
 // of newest work for a worker that runs its newest work first.
 behavior flood_node(event_based_actor* self, flood_budget* budget) {
   return {
-    [=](tick) {
+    [=](flood_tick) {
       if (budget->spawned.fetch_add(2, std::memory_order_relaxed) < budget->limit)
         for (int i = 0; i < 2; ++i)
-          self->send(self->spawn(flood_node, budget), tick{});
+          self->send(self->spawn(flood_node, budget), flood_tick{});
       self->quit();
     },
   };
@@ -170,7 +170,7 @@ TEST_CASE("an actor queued behind a worker's stream of new work still runs soon"
   auto victim = sys.spawn([&budget](event_based_actor*) -> behavior {
     return {[&budget](probe) { return probed{budget.spawned.load(std::memory_order_relaxed)}; }};
   });
-  self->send(sys.spawn(flood_node, &budget), tick{});
+  self->send(sys.spawn(flood_node, &budget), flood_tick{});
   // The flood runs on the only worker; the probe goes to the back of its queue.
   REQUIRE(test_util::eventually([&] { return budget.spawned.load() >= 1'000; }, 30s));
   std::uint64_t seen = 0;

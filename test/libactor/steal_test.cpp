@@ -29,7 +29,7 @@ struct partner {
   actor other;
 };
 struct nudge {};
-struct stop {};
+struct steal_stop {};
 struct pairs_done {};
 
 behavior client(event_based_actor* self, actor hub) {
@@ -40,7 +40,7 @@ behavior client(event_based_actor* self, actor hub) {
       self->send(hub, meet{actor{self->ctrl()}});
     },
     [=](nudge) { self->send(hub, meet{actor{self->ctrl()}}); },
-    [=](stop) { self->quit(); },
+    [=](steal_stop) { self->quit(); },
   };
 }
 
@@ -56,7 +56,7 @@ behavior hub(stateful_actor<hub_state>* self, std::uint64_t meetings, actor done
     [=](meet m) {
       auto& st = self->state;
       if (st.left == 0) {
-        self->send(m.from, stop{});
+        self->send(m.from, steal_stop{});
         if (!st.reported) {
           st.reported = true;
           self->send(done_to, pairs_done{});

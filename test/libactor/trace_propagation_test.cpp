@@ -21,16 +21,16 @@ using test_util::eventually;
 
 namespace {
 
-struct where {};     // answered with the handler's trace context
-struct ask_next {};  // a request that the receiver passes on as a request
-struct tell_next {}; // an asynchronous message passed on with send
-struct pass_on {};   // a request that the receiver delegates
-struct hold {};      // answered later, through a response promise
-struct release {};   // delivers the held promise (while handling itself)
+struct trace_where {}; // answered with the handler's trace context
+struct ask_next {};    // a request that the receiver passes on as a request
+struct tell_next {};   // an asynchronous message passed on with send
+struct pass_on {};     // a request that the receiver delegates
+struct trace_hold {};  // answered later, through a response promise
+struct release {};     // delivers the held promise (while handling itself)
 
-/// Answers `where` with its current trace.
+/// Answers `trace_where` with its current trace.
 behavior reporter(event_based_actor* self) {
-  return {[self](where) { return self->current_trace(); }};
+  return {[self](trace_where) { return self->current_trace(); }};
 }
 
 bool same_trace(const trace_context& x, const trace_context& y) {
@@ -61,7 +61,7 @@ TEST_CASE("a request from a trace scope reaches its handler as a child span of t
   scoped_actor self{sys};
   auto root = trace_context::make_root();
   trace_scope scope{root};
-  auto seen = self->request(a, 5s, where{}).get<trace_context>();
+  auto seen = self->request(a, 5s, trace_where{}).get<trace_context>();
   REQUIRE(seen);
   CHECK(seen->valid());
   CHECK(same_trace(*seen, root));
@@ -73,12 +73,12 @@ TEST_CASE("a message sent outside any handler and trace scope carries no trace")
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto a = sys.spawn(reporter);
   scoped_actor self{sys};
-  auto seen = self->request(a, 5s, where{}).get<trace_context>();
+  auto seen = self->request(a, 5s, trace_where{}).get<trace_context>();
   REQUIRE(seen);
   CHECK_FALSE(seen->valid());
   { trace_scope scope{trace_context::make_root()}; }
   // The scope ended: untraced again.
-  seen = self->request(a, 5s, where{}).get<trace_context>();
+  seen = self->request(a, 5s, trace_where{}).get<trace_context>();
   REQUIRE(seen);
   CHECK_FALSE(seen->valid());
 }
@@ -93,7 +93,7 @@ TEST_CASE("a request made inside a handler is a child span of the message being 
     return {[self, last](ask_next) -> result<triple> {
       auto rp = self->make_response_promise<triple>();
       auto mine = self->current_trace();
-      self->request(last, 5s, where{}).then([self, rp, mine](trace_context& theirs) mutable {
+      self->request(last, 5s, trace_where{}).then([self, rp, mine](trace_context& theirs) mutable {
         rp.deliver(triple{mine, theirs, self->current_trace()});
       });
       return rp;
@@ -160,11 +160,11 @@ TEST_CASE("a delegated request reaches its new receiver with the request's trace
 TEST_CASE("a response promise delivered from another handler answers within the request's trace") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   std::atomic<int> holding{0};
-  // Holds `hold` requests; `release` delivers them while handling itself.
+  // Holds `trace_hold` requests; `release` delivers them while handling itself.
   auto holder = sys.spawn([&holding](event_based_actor* self) -> behavior {
     auto held = std::make_shared<std::vector<typed_response_promise<trace_context>>>();
     return {
-      [self, held, &holding](hold) -> result<trace_context> {
+      [self, held, &holding](trace_hold) -> result<trace_context> {
         held->push_back(self->make_response_promise<trace_context>());
         ++holding;
         return held->back();
@@ -176,11 +176,11 @@ TEST_CASE("a response promise delivered from another handler answers within the 
       },
     };
   });
-  // Requests `hold` and answers with (the holder's trace when it delivered,
+  // Requests `trace_hold` and answers with (the holder's trace when it delivered,
   // the trace of the reply as the client's response handler sees it).
   using pair = std::vector<trace_context>;
   auto client = sys.spawn([holder](event_based_actor* self) -> behavior {
-    return {[self, holder](hold h) -> result<pair> {
+    return {[self, holder](trace_hold h) -> result<pair> {
       auto rp = self->make_response_promise<pair>();
       self->request(holder, 5s, h).then([self, rp](trace_context& at_holder) mutable {
         rp.deliver(pair{at_holder, self->current_trace()});
@@ -191,10 +191,10 @@ TEST_CASE("a response promise delivered from another handler answers within the 
   scoped_actor self{sys};
   auto traced = trace_context::make_root();
   auto other = trace_context::make_root();
-  std::optional<decltype(self->request(client, 5s, hold{}))> h;
+  std::optional<decltype(self->request(client, 5s, trace_hold{}))> h;
   {
     trace_scope scope{traced};
-    h.emplace(self->request(client, 5s, hold{}));
+    h.emplace(self->request(client, 5s, trace_hold{}));
   }
   REQUIRE(eventually([&] { return holding.load() == 1; }));
   {
@@ -217,10 +217,10 @@ TEST_CASE("a request to an invalid handle is answered with dead_receiver within 
   // Requests from a handler to nobody; answers with the trace the error
   // arrives with and the span the request had.
   auto client = sys.spawn([nobody](event_based_actor* self) -> behavior {
-    return {[self, nobody](where) -> result<std::vector<trace_context>> {
+    return {[self, nobody](trace_where) -> result<std::vector<trace_context>> {
       auto rp = self->make_response_promise<std::vector<trace_context>>();
       auto mine = self->current_trace();
-      self->request(nobody, 5s, where{})
+      self->request(nobody, 5s, trace_where{})
         .then([](trace_context&) {},
               [self, rp, mine](const error& err) mutable {
                 CHECK(err == sec::dead_receiver);
@@ -232,7 +232,7 @@ TEST_CASE("a request to an invalid handle is answered with dead_receiver within 
   scoped_actor self{sys};
   auto root = trace_context::make_root();
   trace_scope scope{root};
-  auto seen = self->request(client, 5s, where{}).get<std::vector<trace_context>>();
+  auto seen = self->request(client, 5s, trace_where{}).get<std::vector<trace_context>>();
   REQUIRE(seen);
   REQUIRE(seen->size() == 2);
   CHECK(same_trace((*seen)[1], root));
@@ -248,14 +248,14 @@ TEST_CASE("a log line written inside a traced handler names the trace and span i
   // The sink runs on the logging thread: it formats the line as stderr
   // would see it, with that thread's trace.
   set_log_sink([&](log_level lvl, std::string_view msg) {
-    auto json = detail::format_log_line(log_format::json, lvl, msg);
-    auto text = detail::format_log_line(log_format::text, lvl, msg);
+    auto json = ringactor::detail::format_log_line(log_format::json, lvl, msg);
+    auto text = ringactor::detail::format_log_line(log_format::text, lvl, msg);
     std::lock_guard guard{mtx};
     lines.push_back(json);
     lines.push_back(text);
   });
   auto a = sys.spawn([](event_based_actor* self) -> behavior {
-    return {[self](where) {
+    return {[self](trace_where) {
       log_info("handling where");
       return self->current_trace();
     }};
@@ -265,9 +265,9 @@ TEST_CASE("a log line written inside a traced handler names the trace and span i
   expected<trace_context> seen = trace_context{};
   {
     trace_scope scope{root};
-    seen = self->request(a, 5s, where{}).get<trace_context>();
+    seen = self->request(a, 5s, trace_where{}).get<trace_context>();
   }
-  auto untraced = self->request(a, 5s, where{}).get<trace_context>();
+  auto untraced = self->request(a, 5s, trace_where{}).get<trace_context>();
   set_log_sink(nullptr);
   set_log_level(restore_level);
   REQUIRE(seen);

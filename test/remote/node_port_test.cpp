@@ -31,7 +31,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* const secret = "test-cluster-secret";
+const char* const port_secret = "test-cluster-secret";
 
 /// Connects to 127.0.0.1:`port`, writes `bytes`, waits (at most `linger`)
 /// for the other side to close or answer, and closes. False if the connect
@@ -67,7 +67,7 @@ TEST_SUITE_BEGIN("remote");
 
 TEST_CASE("garbage bytes on a node's listening port are refused: nothing delivered, no crash, and "
           "the node still works") {
-  node_process b{{"node-b", secret}};
+  node_process b{{"node-b", port_secret}};
   std::mt19937_64 rng{2424};
   for (int round = 0; round < 24; ++round) {
     // Short and long, random bytes, and the same with a plausible start.
@@ -106,7 +106,7 @@ TEST_CASE("garbage bytes on a node's listening port are refused: nothing deliver
   actor_system sys{actor_system_config{}.set_workers(2)};
   remote::node_config cfg;
   cfg.name = "node-a";
-  cfg.cluster_secret = secret;
+  cfg.cluster_secret = port_secret;
   cfg.net_devices = "lo";
   auto a = remote::node::start(sys, cfg);
   REQUIRE_MESSAGE(a.has_value(), (a ? std::string{} : to_string(a.error())));

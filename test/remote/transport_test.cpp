@@ -107,13 +107,13 @@ std::uint16_t unused_port() {
   return port;
 }
 
-const char* const tcp = "tcp,self";
-const char* const shm = "posix,sysv,cma,self";
+const char* const tcp_transports = "tcp,self";
+const char* const shm_transports = "posix,sysv,cma,self";
 
 /// Two transports over `transports` (TCP loopback by default), b connected
 /// to a (to_a).
 struct connected_pair {
-  explicit connected_pair(const char* transports = tcp) : transports(transports) {}
+  explicit connected_pair(const char* transports = tcp_transports) : transports(transports) {}
   const char* transports;
   recorder ra;
   recorder rb;
@@ -128,7 +128,7 @@ TEST_SUITE_BEGIN("remote");
 
 TEST_CASE("frames arrive whole and in order both ways, over TCP and over shared memory, the "
           "small ones of a burst in batches") {
-  for (auto transports : {tcp, shm}) {
+  for (auto transports : {tcp_transports, shm_transports}) {
     INFO("UCX_TLS=" << std::string{transports});
     connected_pair p{transports};
     auto& ra = p.ra;
@@ -180,7 +180,7 @@ TEST_CASE("frames arrive whole and in order both ways, over TCP and over shared 
     CHECK_EQ(b->stats().frames_sent, n);
     // Over shared memory, both endpoints have a shared memory lane (not
     // TCP alone, which UCX falls back to silently).
-    auto on_shm = transports == shm ? 1u : 0u;
+    auto on_shm = transports == shm_transports ? 1u : 0u;
     CHECK_EQ(a->stats().peers_on_shared_memory, on_shm);
     CHECK_EQ(b->stats().peers_on_shared_memory, on_shm);
   }
@@ -188,7 +188,7 @@ TEST_CASE("frames arrive whole and in order both ways, over TCP and over shared 
 
 TEST_CASE("a frame sent while the progress thread sleeps goes from the sender's thread, in "
           "order with queued ones") {
-  for (auto transports : {tcp, shm}) {
+  for (auto transports : {tcp_transports, shm_transports}) {
     INFO("UCX_TLS=" << std::string{transports});
     connected_pair p{transports};
     // One frame at a time, each awaited: between them the sending side's
@@ -214,7 +214,7 @@ TEST_CASE("a frame sent while the progress thread sleeps goes from the sender's 
 }
 
 TEST_CASE("a frame of 4 MiB arrives whole, over TCP and over shared memory") {
-  for (auto transports : {tcp, shm}) {
+  for (auto transports : {tcp_transports, shm_transports}) {
     INFO("UCX_TLS=" << std::string{transports});
     connected_pair p{transports};
     auto& ra = p.ra;
@@ -235,7 +235,7 @@ TEST_CASE("a frame of 4 MiB arrives whole, over TCP and over shared memory") {
 
 TEST_CASE("large frames reuse memory: a sent frame's vector is taken again, a received one's "
           "buffer holds the next, and every byte arrives") {
-  for (auto transports : {tcp, shm}) {
+  for (auto transports : {tcp_transports, shm_transports}) {
     INFO("UCX_TLS=" << std::string{transports});
     connected_pair p{transports};
     // One frame of 1 MiB at a time (large enough for UCX's rendezvous, whose
@@ -279,7 +279,7 @@ TEST_CASE("large frames reuse memory: a sent frame's vector is taken again, a re
 
 TEST_CASE("a peer that closes its endpoint is seen closed by the other side, over TCP and over "
           "shared memory") {
-  for (auto transports : {tcp, shm}) {
+  for (auto transports : {tcp_transports, shm_transports}) {
     INFO("UCX_TLS=" << std::string{transports});
     connected_pair p{transports};
     auto& ra = p.ra;
@@ -344,7 +344,7 @@ TEST_CASE("bytes on the listening port that are not a preamble are refused and c
 
 TEST_CASE("a connect to a port nobody listens on ends in on_closed") {
   recorder r;
-  auto t = start(r, tcp);
+  auto t = start(r, tcp_transports);
   auto peer = t->connect("127.0.0.1", unused_port());
   t->send(peer, numbered(1)); // queued; fails with the endpoint
   REQUIRE(r.wait([&] { return r.closed.count(peer) == 1; }));
@@ -353,7 +353,7 @@ TEST_CASE("a connect to a port nobody listens on ends in on_closed") {
 
 TEST_CASE("a connect to something that is not an IP address ends in on_closed naming it") {
   recorder r;
-  auto t = start(r, tcp);
+  auto t = start(r, tcp_transports);
   auto peer = t->connect("node-b.example", 1234);
   REQUIRE(r.wait([&] { return r.closed.count(peer) == 1; }));
   CHECK(r.closed[peer].find("node-b.example") != std::string::npos);
@@ -369,14 +369,14 @@ TEST_CASE("a listen address that is not an IP address is an error naming it") {
 
 TEST_CASE("a send to a peer id the transport never gave out is refused") {
   recorder r;
-  auto t = start(r, tcp);
+  auto t = start(r, tcp_transports);
   CHECK_FALSE(t->send(12345, numbered(1)));
   CHECK_FALSE(t->send(0, numbered(1)));
   CHECK_EQ(t->stats().send_errors, 2);
 }
 
 TEST_CASE("a peer process killed with SIGKILL is seen closed, over TCP and over shared memory") {
-  for (auto transports : {tcp, shm}) {
+  for (auto transports : {tcp_transports, shm_transports}) {
     INFO("UCX_TLS=" << std::string{transports});
     recorder r;
     auto t = start(r, transports);

@@ -14,15 +14,14 @@
 #include <thread>
 
 #include "server_process.hpp"
+#include "middleware_helpers.hpp"
 
 using namespace service_test;
 using namespace std::chrono_literals;
 
 namespace {
 
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
+using service_test::contains;
 
 /// A configuration file for the test server, removed with the object.
 class config_file {

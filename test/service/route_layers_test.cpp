@@ -24,15 +24,15 @@ using namespace std::chrono_literals;
 namespace {
 
 /// A configuration file, removed with the object.
-class config_file {
+class layers_config_file {
 public:
-  explicit config_file(std::string_view text)
+  explicit layers_config_file(std::string_view text)
     : path_(std::filesystem::temp_directory_path()
             / ("route_layers_test_" + std::to_string(::getpid()) + "_" + std::to_string(next_++)
                + ".toml")) {
     std::ofstream{path_} << text;
   }
-  ~config_file() { std::filesystem::remove(path_); }
+  ~layers_config_file() { std::filesystem::remove(path_); }
   std::string path() const { return path_.string(); }
 
 private:
@@ -144,7 +144,7 @@ TEST_CASE("under_prefix runs its layers after the server's, on the routes under 
 }
 
 TEST_CASE("a [routes.NAME] request_timeout answers 504 on its prefix and not elsewhere") {
-  config_file cfg{std::string{sleepers} + R"(
+  layers_config_file cfg{std::string{sleepers} + R"(
 [routes.slow]
 prefix = "/kernels/slow"
 request_timeout = "200ms"
@@ -165,7 +165,7 @@ request_timeout = "200ms"
 }
 
 TEST_CASE("a [routes.NAME] max_concurrent sheds on its prefix only") {
-  config_file cfg{std::string{sleepers} + R"(
+  layers_config_file cfg{std::string{sleepers} + R"(
 [limits]
 retry_after = "2s"
 
@@ -197,7 +197,7 @@ max_concurrent = 1
 }
 
 TEST_CASE("a [routes.NAME] rate limit answers 429 on its prefix only") {
-  config_file cfg{std::string{sleepers} + R"(
+  layers_config_file cfg{std::string{sleepers} + R"(
 [routes.slow]
 prefix = "/kernels/slow/"
 rate = 0.1
@@ -222,7 +222,7 @@ burst = 2.0
 
 TEST_CASE("a [routes.NAME] queue lets a request wait for the slot, and sheds it past "
           "queue_timeout") {
-  config_file cfg{std::string{sleepers} + R"(
+  layers_config_file cfg{std::string{sleepers} + R"(
 [routes.slow]
 prefix = "/kernels/slow/"
 max_concurrent = 1
@@ -258,7 +258,7 @@ queue_timeout = "100ms"
 }
 
 TEST_CASE("limits.queue lets a request wait for the server's one slot instead of being shed") {
-  config_file cfg{std::string{sleepers} + R"(
+  layers_config_file cfg{std::string{sleepers} + R"(
 [limits]
 max_concurrent = 1
 queue = 2
@@ -281,20 +281,21 @@ queue_timeout = "10s"
 }
 
 TEST_CASE("a bad [routes.NAME] table stops the server naming the key") {
-  config_file misspelt{"[routes.slow]\nprefix = \"/kernels/slow\"\nmax_concurent = 4\n"};
+  layers_config_file misspelt{"[routes.slow]\nprefix = \"/kernels/slow\"\nmax_concurent = 4\n"};
   auto out = refused({"--config", misspelt.path()});
   CHECK_MESSAGE(contains(out, "routes.slow.max_concurent: unknown key; did you mean "
                               "\"routes.slow.max_concurrent\""),
                 out);
-  config_file no_prefix{"[routes.slow]\nmax_concurrent = 4\n"};
+  layers_config_file no_prefix{"[routes.slow]\nmax_concurrent = 4\n"};
   out = refused({"--config", no_prefix.path()});
   CHECK_MESSAGE(contains(out, "routes.slow.prefix: missing"), out);
   out = refused({"--routes.slow.prefix=kernels/slow", "--routes.slow.max_concurrent=1"});
   CHECK_MESSAGE(contains(out, "routes.slow.prefix: expected a path that starts with '/'"), out);
-  config_file wrong_type{"[routes.slow]\nprefix = \"/kernels/slow\"\nmax_concurrent = \"four\"\n"};
+  layers_config_file wrong_type{
+    "[routes.slow]\nprefix = \"/kernels/slow\"\nmax_concurrent = \"four\"\n"};
   out = refused({"--config", wrong_type.path()});
   CHECK_MESSAGE(contains(out, "routes.slow.max_concurrent"), out);
-  config_file no_limit{"[routes.slow]\nprefix = \"/kernels/slow\"\n"};
+  layers_config_file no_limit{"[routes.slow]\nprefix = \"/kernels/slow\"\n"};
   out = refused({"--config", no_limit.path()});
   CHECK_MESSAGE(contains(out, "routes.slow: sets no limit"), out);
   out = refused({"--limits.max_concurrent=1", "--limits.queue=-1"});

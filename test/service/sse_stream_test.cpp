@@ -6,15 +6,14 @@
 #include <string>
 
 #include "sse_server.hpp"
+#include "middleware_helpers.hpp"
 
 using namespace service_test;
 using namespace std::chrono_literals;
 
 namespace {
 
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
+using service_test::contains;
 
 /// Checks that the next events of `c` are ticks `first`..`last`, in order.
 void expect_ticks(sse_client& c, long first, long last) {

@@ -19,6 +19,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "sse_server.hpp"
+#include "middleware_helpers.hpp"
 
 using namespace service_test;
 using namespace std::chrono_literals;
@@ -29,9 +30,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
+using service_test::contains;
 
 /// A WebSocket client on 127.0.0.1:port/ws; each read waits at most 5 s.
 class ws_client {

@@ -34,16 +34,16 @@ using test_util::eventually;
 namespace {
 
 /// Blocks its handler until the test opens the gate: the heartbeat stops.
-struct hold {};
+struct snapshot_hold {};
 
 /// The library's counter, plus a message that stalls it (host-only test
 /// kernel: it blocks on a host gate).
 struct holding_counter : kernels::counter {
-  using inputs = message_list<count, read_counter, hold>;
+  using inputs = message_list<count, read_counter, snapshot_hold>;
   using kernels::counter::handle;
 
   template <class Ctx>
-  RINGACTOR_DEVICE void handle(Ctx&, const hold&) const {
+  RINGACTOR_DEVICE void handle(Ctx&, const snapshot_hold&) const {
     gate->mark_entered();
     gate->wait();
   }
@@ -75,7 +75,7 @@ struct plain_counter {
 };
 
 /// Every message sets all 64 words of the state to the message count: a
-/// torn snapshot would hold two different values.
+/// torn snapshot would snapshot_hold two different values.
 struct tick {};
 
 struct wide_state {
@@ -142,7 +142,7 @@ struct wide_kernel {
 
 using counter_if = typed_actor<result<std::int64_t>(count), result<counter_state>(read_counter)>;
 using holding_if = typed_actor<result<std::int64_t>(count), result<counter_state>(read_counter),
-                               result<void>(hold)>;
+                               result<void>(snapshot_hold)>;
 using wide_if = typed_actor<result<std::uint64_t>(tick)>;
 
 kernel_config config(std::shared_ptr<kernel_snapshot_store_base> store,
@@ -157,8 +157,9 @@ kernel_config config(std::shared_ptr<kernel_snapshot_store_base> store,
   return cfg;
 }
 
-/// The handle of child `name` once it was started `starts` times.
-actor child(scoped_actor& self, const actor& sup, const std::string& name, std::uint64_t starts) {
+/// The handle of snapshot_child `name` once it was started `starts` times.
+actor snapshot_child(scoped_actor& self, const actor& sup, const std::string& name,
+                     std::uint64_t starts) {
   actor found;
   eventually([&] {
     auto kids = self->request(sup, 5s, which_children{}).get<std::vector<child_info>>();
@@ -193,13 +194,13 @@ TEST_CASE("a supervised kernel with snapshot hooks continues from its snapshot a
     .children = {{.name = "counter", .start = [store](actor_system& s) {
                     return spawn_kernel<counter_if>(s, kernels::counter{}, config(store));
                   }}}});
-  auto k1 = actor_cast<counter_if>(child(self, sup, "counter", 1));
+  auto k1 = actor_cast<counter_if>(snapshot_child(self, sup, "counter", 1));
   REQUIRE(k1);
   CHECK_EQ(add_all(self, k1, 1, 10), 55);
   auto failed = self->request(k1, 5s, count{-1}).get();
   REQUIRE_FALSE(failed.has_value());
   CHECK_EQ(failed.error(), gpu_error::kernel_fault);
-  auto k2 = actor_cast<counter_if>(child(self, sup, "counter", 2));
+  auto k2 = actor_cast<counter_if>(snapshot_child(self, sup, "counter", 2));
   REQUIRE(k2);
   auto st = self->request(k2, 5s, read_counter{}).get();
   REQUIRE(st.has_value());
@@ -231,13 +232,13 @@ TEST_CASE("a supervised kernel with snapshot hooks continues from its snapshot a
                     k.gate = &gate;
                     return spawn_kernel<holding_if>(s, k, cfg);
                   }}}});
-  auto k1 = actor_cast<holding_if>(child(self, sup, "counter", 1));
+  auto k1 = actor_cast<holding_if>(snapshot_child(self, sup, "counter", 1));
   REQUIRE(k1);
   CHECK_EQ(add_all(self, k1, 1, 20), 210);
-  auto stalled = self->request(k1, 5s, hold{}).get();
+  auto stalled = self->request(k1, 5s, snapshot_hold{}).get();
   REQUIRE_FALSE(stalled.has_value());
   CHECK(gate.wait_entered());
-  auto k2 = actor_cast<holding_if>(child(self, sup, "counter", 2));
+  auto k2 = actor_cast<holding_if>(snapshot_child(self, sup, "counter", 2));
   REQUIRE(k2);
   auto st = self->request(k2, 5s, read_counter{}).get();
   REQUIRE(st.has_value());
@@ -297,11 +298,11 @@ TEST_CASE("a supervised kernel without snapshot hooks restarts from its initial 
     .children = {{.name = "counter", .start = [](actor_system& s) {
                     return spawn_kernel<counter_if>(s, plain_counter{}, config(nullptr));
                   }}}});
-  auto k1 = actor_cast<counter_if>(child(self, sup, "counter", 1));
+  auto k1 = actor_cast<counter_if>(snapshot_child(self, sup, "counter", 1));
   REQUIRE(k1);
   CHECK_EQ(add_all(self, k1, 1, 10), 55);
   CHECK_FALSE(self->request(k1, 5s, count{-1}).get().has_value());
-  auto k2 = actor_cast<counter_if>(child(self, sup, "counter", 2));
+  auto k2 = actor_cast<counter_if>(snapshot_child(self, sup, "counter", 2));
   REQUIRE(k2);
   auto st = self->request(k2, 5s, read_counter{}).get();
   REQUIRE(st.has_value());

@@ -22,16 +22,16 @@ namespace {
 
 // -- a poison request among many ------------------------------------------------------
 
-struct job {
+struct failure_job {
   uint32_t id;
 };
 
-using job_if = typed_actor<result<uint32_t>(job)>;
+using job_if = typed_actor<result<uint32_t>(failure_job)>;
 
 /// Crashes on `poison` every time, whatever worker runs it.
 job_if::behavior_type poisoned_worker(job_if::pointer, uint32_t poison,
                                       std::shared_ptr<std::atomic<int>> crashes) {
-  return {[poison, crashes](job j) -> uint32_t {
+  return {[poison, crashes](failure_job j) -> uint32_t {
     if (j.id == poison) {
       crashes->fetch_add(1);
       throw std::runtime_error("poison");
@@ -140,7 +140,7 @@ TEST_CASE("a poison request fails alone with worker_failed and the pool serves t
     batch.clear();
     for (; next < poison_load && batch.size() < window; ++next)
       batch.emplace_back(static_cast<uint32_t>(next),
-                         self->request(p, 30s, job{static_cast<uint32_t>(next)}));
+                         self->request(p, 30s, failure_job{static_cast<uint32_t>(next)}));
     for (auto& [id, h] : batch)
       h.receive(
         [&, id = id](uint32_t x) {
@@ -161,7 +161,7 @@ TEST_CASE("a poison request fails alone with worker_failed and the pool serves t
   // The default limit: sent to a worker three times, so three crashes.
   CHECK_EQ(crashes->load(), 3);
   // The pool is alive and serves.
-  CHECK_EQ(self->request(p, 5s, job{7}).get().value(), 7u);
+  CHECK_EQ(self->request(p, 5s, failure_job{7}).get().value(), 7u);
   auto st = stats_of(self, actor_cast<actor>(p));
   CHECK_EQ(st.poisoned, 1u);
   CHECK_EQ(st.failed, 1u);
@@ -182,7 +182,7 @@ TEST_CASE("max_redispatches bounds how often a request that kills its worker is 
       .max_redispatches = limit,
       .queue_timeout = 10s});
     scoped_actor self{sys};
-    auto r = self->request(p, 10s, job{1}).get();
+    auto r = self->request(p, 10s, failure_job{1}).get();
     REQUIRE_FALSE(r.has_value());
     CHECK_MESSAGE(r.error() == supervision_error::worker_failed, to_string(r.error()));
     auto context = std::string{r.error().context()};
@@ -190,7 +190,7 @@ TEST_CASE("max_redispatches bounds how often a request that kills its worker is 
                     != std::string::npos,
                   context);
     CHECK_EQ(crashes->load(), static_cast<int>(limit) + 1);
-    CHECK_EQ(self->request(p, 5s, job{2}).get().value(), 2u);
+    CHECK_EQ(self->request(p, 5s, failure_job{2}).get().value(), 2u);
     CHECK_EQ(stats_of(self, actor_cast<actor>(p)).poisoned, 1u);
   }
 }
@@ -201,7 +201,7 @@ TEST_CASE("a worker_failed from a pool that is not idempotent names the worker's
   job_if p = sys.spawn(pool<job_if>{
     .size = 1, .factory = [=](actor_system& s) { return s.spawn(poisoned_worker, 1u, crashes); }});
   scoped_actor self{sys};
-  auto r = self->request(p, 10s, job{1}).get();
+  auto r = self->request(p, 10s, failure_job{1}).get();
   REQUIRE_FALSE(r.has_value());
   CHECK_MESSAGE(r.error() == supervision_error::worker_failed, to_string(r.error()));
   auto context = std::string{r.error().context()};

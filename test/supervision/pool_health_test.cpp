@@ -20,15 +20,15 @@ using test_util::eventually;
 
 namespace {
 
-struct crash {};
-struct ping {};
+struct health_crash {};
+struct health_ping {};
 
-using crash_if = typed_actor<result<int>(crash), result<int>(ping)>;
+using crash_if = typed_actor<result<int>(health_crash), result<int>(health_ping)>;
 
 crash_if::behavior_type crashing_worker(crash_if::pointer) {
   return {
-    [](crash) -> int { throw std::runtime_error("crash"); },
-    [](ping) { return 1; },
+    [](health_crash) -> int { throw std::runtime_error("crash"); },
+    [](health_ping) { return 1; },
   };
 }
 
@@ -66,7 +66,7 @@ TEST_CASE("a pool is not ready once it has lost every worker, and ready again af
   CHECK(r.ok);
   CHECK(r.find("pool.inference")->reason == "2 of 2 workers live (at least 2 needed)");
   can_start->store(false);
-  anon_send(p, crash{}); // one worker dies and cannot come back: 1 of 2 < 2
+  anon_send(p, health_crash{}); // one worker dies and cannot come back: 1 of 2 < 2
   REQUIRE(eventually([&] { return pool_state(sys, "inference") == "not ok"; }));
   CHECK_FALSE(sys.health().readiness().ok);
   can_start->store(true);
@@ -91,7 +91,7 @@ TEST_CASE("a pool that gave up stays not ready under its name until a pool of th
   scoped_actor self{sys};
   self->monitor(p);
   REQUIRE(eventually([&] { return pool_state(sys, "fragile") == "ok"; }));
-  anon_send(p, crash{});
+  anon_send(p, health_crash{});
   error reason;
   self->receive_for(10s, [&](down_msg& d) { reason = d.reason; });
   CHECK(reason == supervision_error::restart_intensity_exceeded);

@@ -26,15 +26,15 @@ struct keyed {
   uint64_t key;
 };
 struct slow {};
-struct crash {};
-struct hold {};
+struct pool_crash {};
+struct pool_hold {};
 
 using worker_if = typed_actor<result<int>(work), result<actor_id>(whoami), result<actor_id>(keyed),
-                              result<void>(slow), result<int>(crash), result<int>(hold)>;
+                              result<void>(slow), result<int>(pool_crash), result<int>(pool_hold)>;
 
 struct gates {
   test_util::gate slow_gate;
-  // The first worker that gets `hold` keeps the request unanswered and
+  // The first worker that gets `pool_hold` keeps the request unanswered and
   // records its id; later ones answer at once.
   std::atomic<actor_id> holder{0};
 };
@@ -48,8 +48,8 @@ worker_if::behavior_type worker_impl(worker_if::pointer self, std::shared_ptr<ga
       g->slow_gate.mark_entered();
       g->slow_gate.wait();
     },
-    [](crash) -> int { throw std::runtime_error("crash"); },
-    [self, g](hold) -> result<int> {
+    [](pool_crash) -> int { throw std::runtime_error("crash"); },
+    [self, g](pool_hold) -> result<int> {
       actor_id none = 0;
       if (g->holder.compare_exchange_strong(none, self->id())) {
         auto held = std::make_shared<typed_response_promise<int>>(
@@ -156,7 +156,7 @@ TEST_CASE("a worker that dies with requests in flight fails them with worker_fai
   actor_system sys{actor_system_config{}.set_workers(2)};
   scoped_actor self{sys};
   worker_if p = sys.spawn(pool<worker_if>{.size = 1, .factory = factory()});
-  auto r = self->request(p, 5s, crash{}).get();
+  auto r = self->request(p, 5s, pool_crash{}).get();
   REQUIRE_FALSE(r.has_value());
   CHECK_EQ(r.error(), supervision_error::worker_failed);
   // The worker is restarted and serves again.
@@ -176,7 +176,7 @@ TEST_CASE("an idempotent pool re-dispatches the requests of a dead worker") {
   worker_if p = sys.spawn(pool<worker_if>{.size = 2, .factory = factory(g), .idempotent = true});
   auto all = self->request(actor_cast<actor>(p), 1s, all_of<whoami>{}).get<std::vector<actor_id>>();
   REQUIRE_EQ(all->size(), 2u);
-  auto held = self->request(p, 10s, hold{});
+  auto held = self->request(p, 10s, pool_hold{});
   REQUIRE(eventually([&] { return g->holder.load() != 0; }));
   // Kill the worker holding the request: the pool moves it to the other one.
   auto holder = g->holder.load();
@@ -194,7 +194,7 @@ TEST_CASE("a pool that is not idempotent answers worker_failed for a dead worker
   scoped_actor self{sys};
   auto g = std::make_shared<gates>();
   worker_if p = sys.spawn(pool<worker_if>{.size = 2, .factory = factory(g)});
-  auto held = self->request(p, 10s, hold{});
+  auto held = self->request(p, 10s, pool_hold{});
   REQUIRE(eventually([&] { return g->holder.load() != 0; }));
   auto holder = g->holder.load();
   auto victim = sys.find_actor(holder);
@@ -328,8 +328,8 @@ TEST_CASE("requests wait for a worker and fail with pool_unavailable after the t
                             .within = 10s,
                             .backoff = backoff{.initial = 20ms, .max = 20ms, .jitter = 0}},
     .queue_timeout = 30ms});
-  // The first worker starts; crash it. Every restart then fails to start.
-  CHECK_EQ(self->request(p, 1s, crash{}).get().error(), supervision_error::worker_failed);
+  // The first worker starts; pool_crash it. Every restart then fails to start.
+  CHECK_EQ(self->request(p, 1s, pool_crash{}).get().error(), supervision_error::worker_failed);
   auto r = self->request(p, 5s, work{1}).get();
   REQUIRE_FALSE(r.has_value());
   CHECK_EQ(r.error(), supervision_error::pool_unavailable);
@@ -438,12 +438,12 @@ TEST_CASE("a one_for_all pool sends no new request to a worker it is stopping fo
   auto g = std::make_shared<gates>();
   worker_if p = sys.spawn(pool<worker_if>{
     .size = 2, .factory = factory(g), .strategy = one_for_all{}, .dispatch = round_robin{}});
-  // slow occupies the first worker, crash kills the second: the restart of
+  // slow occupies the first worker, pool_crash kills the second: the restart of
   // all stops the first one, which sits in its handler meanwhile (no
   // worker is live until both restarted).
   auto busy = self->request(p, 10s, slow{});
   REQUIRE(g->slow_gate.wait_entered());
-  CHECK_EQ(self->request(p, 5s, crash{}).get().error(), supervision_error::worker_failed);
+  CHECK_EQ(self->request(p, 5s, pool_crash{}).get().error(), supervision_error::worker_failed);
   // Once the pool saw the second worker's exit it is stopping the first:
   // requests wait for the restart instead of going to the stopping worker.
   REQUIRE(eventually([&] { return !stats_of(self, p).workers[1].running; }));
@@ -459,7 +459,7 @@ TEST_CASE("a one_for_all pool sends no new request to a worker it is stopping fo
       CHECK_EQ(*r, 2 * i);
   }
   CHECK(busy.get().has_value());
-  CHECK_EQ(stats_of(self, p).failed, 1u); // the crash alone
+  CHECK_EQ(stats_of(self, p).failed, 1u); // the pool_crash alone
 }
 
 TEST_CASE(

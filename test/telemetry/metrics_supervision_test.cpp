@@ -26,11 +26,11 @@ struct work {
   int x;
 };
 struct crash {};
-struct park {};
+struct metrics_park {};
 
-using worker_if = typed_actor<result<int>(work), result<int>(crash), result<int>(park)>;
+using worker_if = typed_actor<result<int>(work), result<int>(crash), result<int>(metrics_park)>;
 
-/// Doubles `work`; throws on `crash`; holds `park` requests until the next `work`.
+/// Doubles `work`; throws on `crash`; holds `metrics_park` requests until the next `work`.
 worker_if::behavior_type doubler(worker_if::pointer self) {
   auto parked = std::make_shared<std::vector<typed_response_promise<int>>>();
   return {
@@ -41,7 +41,7 @@ worker_if::behavior_type doubler(worker_if::pointer self) {
       return 2 * w.x;
     },
     [](crash) -> int { throw std::runtime_error("crash on request"); },
-    [self, parked](park) -> result<int> {
+    [self, parked](metrics_park) -> result<int> {
       parked->push_back(self->make_response_promise<int>());
       return parked->back();
     },
@@ -73,8 +73,8 @@ TEST_CASE("a pool's served requests, in-flight requests and live workers are met
   CHECK(pool_value(sys, "ringactor_pool_in_flight", "doublers") == 0);
   CHECK(pool_value(sys, "ringactor_pool_queued", "doublers") == 0);
   // Two parked requests (round robin: one per worker) are in flight.
-  auto a = self->request(p, 5s, park{});
-  auto b = self->request(p, 5s, park{});
+  auto a = self->request(p, 5s, metrics_park{});
+  auto b = self->request(p, 5s, metrics_park{});
   CHECK(eventually([&] { return pool_value(sys, "ringactor_pool_in_flight", "doublers") == 2; }));
   REQUIRE(or_minus_one(self->request(p, 5s, work{1}).get<int>()) == 2);
   REQUIRE(or_minus_one(self->request(p, 5s, work{1}).get<int>()) == 2);

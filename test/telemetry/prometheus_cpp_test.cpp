@@ -47,7 +47,7 @@ std::string scrape(const std::vector<std::weak_ptr<prometheus::Collectable>>& co
 
 /// An application's registry with every kind of family, awkward label
 /// values and help texts, and special floats.
-void fill(metrics::registry& reg) {
+void fill_adapter_registry(metrics::registry& reg) {
   auto& c = reg.counter_family("app_requests_total", "Requests by route.", {"route", "code"});
   (*c.get({"/a", "200"}))->inc(3);
   (*c.get({"/a", "500"}))->inc();
@@ -141,7 +141,7 @@ TEST_SUITE_BEGIN("telemetry");
 
 TEST_CASE("the prometheus-cpp collectable of a registry serializes to ringactor's own page") {
   auto reg = std::make_shared<metrics::registry>();
-  fill(*reg);
+  fill_adapter_registry(*reg);
   auto adapter = std::make_shared<telemetry::prometheus_collectable>(
     std::weak_ptr<const metrics::registry>{reg});
   auto theirs = parse(scrape({adapter}));
@@ -163,7 +163,7 @@ TEST_CASE("the prometheus-cpp collectable of a registry serializes to ringactor'
 
 TEST_CASE("histogram families carry cumulative buckets ending at +Inf, one per bound") {
   metrics::registry reg;
-  fill(reg);
+  fill_adapter_registry(reg);
   auto families = telemetry::to_prometheus_families(reg.collect());
   auto lat = std::find_if(families.begin(), families.end(),
                           [](auto& f) { return f.name == "app_latency_seconds"; });

@@ -23,10 +23,11 @@ namespace trace_pool_test {
 struct where {};      // answered with the worker's trace context
 struct crash_once {}; // the first one kills its worker; later ones answer like `where`
 
-using worker_if = typed_actor<result<trace_context>(where), result<trace_context>(crash_once)>;
+using traced_worker_if = typed_actor<result<trace_context>(where),
+                                     result<trace_context>(crash_once)>;
 
-worker_if::behavior_type worker(worker_if::pointer self,
-                                std::shared_ptr<std::atomic<bool>> crashed) {
+traced_worker_if::behavior_type worker(traced_worker_if::pointer self,
+                                       std::shared_ptr<std::atomic<bool>> crashed) {
   return {
     [self](where) { return self->current_trace(); },
     [self, crashed](crash_once) -> trace_context {
@@ -37,7 +38,7 @@ worker_if::behavior_type worker(worker_if::pointer self,
   };
 }
 
-bool same_trace(const trace_context& x, const trace_context& y) {
+bool pool_same_trace(const trace_context& x, const trace_context& y) {
   return x.valid() && x.trace_id_high() == y.trace_id_high()
          && x.trace_id_low() == y.trace_id_low();
 }
@@ -51,7 +52,7 @@ TEST_SUITE_BEGIN("telemetry");
 TEST_CASE("a request to a pool reaches a worker within the requester's trace") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto crashed = std::make_shared<std::atomic<bool>>(true);
-  worker_if p = sys.spawn(pool<worker_if>{
+  traced_worker_if p = sys.spawn(pool<traced_worker_if>{
     .size = 2, .factory = [crashed](actor_system& s) { return s.spawn(worker, crashed); }});
   scoped_actor self{sys};
   for (int i = 0; i < 4; ++i) {
@@ -59,7 +60,7 @@ TEST_CASE("a request to a pool reaches a worker within the requester's trace") {
     trace_scope scope{root};
     auto seen = self->request(p, 5s, where{}).get();
     REQUIRE(seen);
-    CHECK(same_trace(*seen, root));
+    CHECK(pool_same_trace(*seen, root));
     CHECK(seen->span_id() != root.span_id());
   }
   // Untraced in, untraced out.
@@ -71,7 +72,7 @@ TEST_CASE("a request to a pool reaches a worker within the requester's trace") {
 TEST_CASE("a request re-dispatched after its worker died keeps the requester's trace") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto crashed = std::make_shared<std::atomic<bool>>(false);
-  worker_if p = sys.spawn(pool<worker_if>{
+  traced_worker_if p = sys.spawn(pool<traced_worker_if>{
     .size = 2,
     .factory = [crashed](actor_system& s) { return s.spawn(worker, crashed); },
     .idempotent = true});
@@ -81,13 +82,13 @@ TEST_CASE("a request re-dispatched after its worker died keeps the requester's t
   auto seen = self->request(p, 5s, crash_once{}).get();
   REQUIRE(seen);
   CHECK(crashed->load());
-  CHECK(same_trace(*seen, root));
+  CHECK(pool_same_trace(*seen, root));
 }
 
 TEST_CASE("a request queued while no worker was live reaches the later worker within its trace") {
   actor_system sys{actor_system_config{}.set_workers(2)};
   auto crashed = std::make_shared<std::atomic<bool>>(true);
-  worker_if p = sys.spawn(pool<worker_if>{
+  traced_worker_if p = sys.spawn(pool<traced_worker_if>{
     .size = 0,
     .factory = [crashed](actor_system& s) { return s.spawn(worker, crashed); },
     .queue_timeout = 10s});
@@ -111,6 +112,6 @@ TEST_CASE("a request queued while no worker was live reaches the later worker wi
   }
   auto seen = h->get();
   REQUIRE(seen);
-  CHECK(same_trace(*seen, root));
-  CHECK_FALSE(same_trace(*seen, other));
+  CHECK(pool_same_trace(*seen, root));
+  CHECK_FALSE(pool_same_trace(*seen, other));
 }

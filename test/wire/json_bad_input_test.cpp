@@ -15,7 +15,7 @@ namespace {
 
 /// Reads `text` as a T and checks the error: its code, and that its context
 /// names the type, the field path and the JSON pointer.
-template <class T = order>
+template <class T = json_test::order>
 void check_rejected(std::string_view text, wire_errc code, const std::string& path,
                     const std::string& pointer, const wire_limits& limits = {}) {
   T x{};
@@ -46,28 +46,29 @@ TEST_CASE("a JSON value of the wrong type names the field and its pointer") {
   check_rejected(R"({"id":1,"qty":2,"tags":{}})", wire_errc::type_mismatch, "order.tags", "/tags");
   check_rejected(R"({"id":1.5,"qty":2,"tags":[]})", wire_errc::type_mismatch, "order.id", "/id");
   check_rejected(R"([1,2])", wire_errc::type_mismatch, "order", "/");
-  check_rejected<reading>(reading_with(R"("value":true,"gain":1)"), wire_errc::type_mismatch,
-                          "reading.value", "/value");
-  check_rejected<reading>(R"({"value":1,"gain":1,"tag":{"0":1},"names":{},"levels":{}})",
-                          wire_errc::type_mismatch, "reading.names", "/names");
-  check_rejected<reading>(R"({"value":1,"gain":1,"tag":{"0":1},"names":[[1,"a"],[2]],"levels":{}})",
-                          wire_errc::invalid_value, "reading.names[1]", "/names/1");
-  check_rejected<reading>(
+  check_rejected<json_test::reading>(reading_with(R"("value":true,"gain":1)"),
+                                     wire_errc::type_mismatch, "reading.value", "/value");
+  check_rejected<json_test::reading>(R"({"value":1,"gain":1,"tag":{"0":1},"names":{},"levels":{}})",
+                                     wire_errc::type_mismatch, "reading.names", "/names");
+  check_rejected<json_test::reading>(
+    R"({"value":1,"gain":1,"tag":{"0":1},"names":[[1,"a"],[2]],"levels":{}})",
+    wire_errc::invalid_value, "reading.names[1]", "/names/1");
+  check_rejected<json_test::reading>(
     R"({"value":1,"gain":1,"tag":{"0":1},"names":[[1,"a"],[1,"b"]],"levels":{}})",
     wire_errc::invalid_value, "reading.names[1]", "/names/1");
 }
 
 TEST_CASE("a missing JSON field is an error unless the field is optional") {
   check_rejected(R"({"id":1,"tags":[]})", wire_errc::missing_field, "order.qty", "/qty");
-  check_rejected<reading>(R"({"gain":1,"tag":{"0":1},"names":[],"levels":{}})",
-                          wire_errc::missing_field, "reading.value", "/value");
+  check_rejected<json_test::reading>(R"({"gain":1,"tag":{"0":1},"names":[],"levels":{}})",
+                                     wire_errc::missing_field, "reading.value", "/value");
 }
 
 TEST_CASE("an unknown JSON field is an error by default") {
   check_rejected(R"({"id":1,"qty":2,"colour":"red","tags":[]})", wire_errc::unknown_field, "order",
                  "/colour");
-  check_rejected<reading>(reading_with(R"("value":1,"gain":1,"levels_typo":{})"),
-                          wire_errc::unknown_field, "reading", "/levels_typo");
+  check_rejected<json_test::reading>(reading_with(R"("value":1,"gain":1,"levels_typo":{})"),
+                                     wire_errc::unknown_field, "reading", "/levels_typo");
 }
 
 TEST_CASE("an integer past its field's range is integer_overflow") {
@@ -78,10 +79,11 @@ TEST_CASE("an integer past its field's range is integer_overflow") {
   check_rejected(R"({"id":-1,"qty":0,"tags":[]})", wire_errc::integer_overflow, "order.id", "/id");
   check_rejected(R"({"id":18446744073709551616,"qty":0,"tags":[]})", wire_errc::integer_overflow,
                  "order.id", "/id");
-  check_rejected<reading>(reading_with(R"("value":1,"gain":1,"note":-2147483649)"),
-                          wire_errc::integer_overflow, "reading.note", "/note");
-  check_rejected<reading>(R"({"value":1,"gain":1,"tag":{"0":1},"names":[],"levels":{"a":256}})",
-                          wire_errc::integer_overflow, "reading.levels[0]", "/levels/a");
+  check_rejected<json_test::reading>(reading_with(R"("value":1,"gain":1,"note":-2147483649)"),
+                                     wire_errc::integer_overflow, "reading.note", "/note");
+  check_rejected<json_test::reading>(
+    R"({"value":1,"gain":1,"tag":{"0":1},"names":[],"levels":{"a":256}})",
+    wire_errc::integer_overflow, "reading.levels[0]", "/levels/a");
 }
 
 TEST_CASE("invalid UTF-8 in a JSON string is rejected with its pointer") {
@@ -98,17 +100,17 @@ TEST_CASE("invalid UTF-8 in a JSON string is rejected with its pointer") {
 }
 
 TEST_CASE("NaN and infinities in JSON are refused unless allow_nan is set") {
-  check_rejected<reading>(reading_with(R"("value":"NaN","gain":1)"), wire_errc::nan_not_allowed,
-                          "reading.value", "/value");
-  check_rejected<reading>(reading_with(R"("value":1,"gain":"-Infinity")"),
-                          wire_errc::nan_not_allowed, "reading.gain", "/gain");
-  check_rejected<reading>(reading_with(R"("value":1e400,"gain":1)"), wire_errc::nan_not_allowed,
-                          "reading.value", "/value");
-  check_rejected<reading>(reading_with(R"("value":"nan","gain":1)"), wire_errc::type_mismatch,
-                          "reading.value", "/value");
-  check_rejected<reading>(reading_with(R"("value":1,"gain":1e39)"), wire_errc::invalid_value,
-                          "reading.gain", "/gain");
-  reading r;
+  check_rejected<json_test::reading>(reading_with(R"("value":"NaN","gain":1)"),
+                                     wire_errc::nan_not_allowed, "reading.value", "/value");
+  check_rejected<json_test::reading>(reading_with(R"("value":1,"gain":"-Infinity")"),
+                                     wire_errc::nan_not_allowed, "reading.gain", "/gain");
+  check_rejected<json_test::reading>(reading_with(R"("value":1e400,"gain":1)"),
+                                     wire_errc::nan_not_allowed, "reading.value", "/value");
+  check_rejected<json_test::reading>(reading_with(R"("value":"nan","gain":1)"),
+                                     wire_errc::type_mismatch, "reading.value", "/value");
+  check_rejected<json_test::reading>(reading_with(R"("value":1,"gain":1e39)"),
+                                     wire_errc::invalid_value, "reading.gain", "/gain");
+  json_test::reading r;
   r.value = std::numeric_limits<double>::quiet_NaN();
   auto text = to_json(r);
   REQUIRE_FALSE(text.has_value());
@@ -134,9 +136,9 @@ TEST_CASE("a JSON nesting bomb stops at max_depth without recursing") {
   shallow.max_depth = 1;
   check_rejected(R"({"id":1,"qty":2,"tags":["a"]})", wire_errc::depth_exceeded, "order.tags",
                  "/tags", shallow);
-  // Writing is bounded too: a tree deeper than max_depth is refused.
-  tree t;
-  tree* leaf = &t;
+  // Writing is bounded too: a json_test::tree deeper than max_depth is refused.
+  json_test::tree t;
+  json_test::tree* leaf = &t;
   for (int i = 0; i < 100; ++i)
     leaf = &leaf->children.emplace_back();
   auto text = to_json(t);
@@ -147,18 +149,18 @@ TEST_CASE("a JSON nesting bomb stops at max_depth without recursing") {
 TEST_CASE("JSON past max_message_size or max_container_length is limit_exceeded") {
   wire_limits small;
   small.max_message_size = 16;
-  order o;
+  json_test::order o;
   auto r = from_json(R"({"id":1,"qty":2,"tags":["a"]})", o, small);
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error() == wire_errc::limit_exceeded);
-  CHECK(to_json(order{1, 2, {"a"}}, small).error() == wire_errc::limit_exceeded);
+  CHECK(to_json(json_test::order{1, 2, {"a"}}, small).error() == wire_errc::limit_exceeded);
   wire_limits few;
   few.max_container_length = 2;
   check_rejected(R"({"id":1,"qty":2,"tags":["a","b","c"]})", wire_errc::limit_exceeded,
                  "order.tags", "/tags", few);
   check_rejected(R"({"id":1,"qty":2,"tags":["abc"]})", wire_errc::limit_exceeded, "order.tags[0]",
                  "/tags/0", few);
-  CHECK(to_json(order{1, 2, {"a", "b", "c"}}, few).error() == wire_errc::limit_exceeded);
+  CHECK(to_json(json_test::order{1, 2, {"a", "b", "c"}}, few).error() == wire_errc::limit_exceeded);
 }
 
 TEST_CASE("truncated JSON, trailing text and broken syntax are errors with a position") {
@@ -171,18 +173,20 @@ TEST_CASE("truncated JSON, trailing text and broken syntax are errors with a pos
 }
 
 TEST_CASE("a variant key that names no alternative is invalid_value") {
-  check_rejected<reading>(R"({"value":1,"gain":1,"tag":{"3":1},"names":[],"levels":{}})",
-                          wire_errc::invalid_value, "reading.tag", "/tag");
-  check_rejected<reading>(R"({"value":1,"gain":1,"tag":{"01":1},"names":[],"levels":{}})",
-                          wire_errc::invalid_value, "reading.tag", "/tag");
-  check_rejected<reading>(R"({"value":1,"gain":1,"tag":{"0":1,"1":"a"},"names":[],"levels":{}})",
-                          wire_errc::invalid_value, "reading.tag", "/tag");
-  check_rejected<reading>(R"({"value":1,"gain":1,"tag":{"1":5},"names":[],"levels":{}})",
-                          wire_errc::type_mismatch, "reading.tag", "/tag/1");
+  check_rejected<json_test::reading>(R"({"value":1,"gain":1,"tag":{"3":1},"names":[],"levels":{}})",
+                                     wire_errc::invalid_value, "reading.tag", "/tag");
+  check_rejected<json_test::reading>(
+    R"({"value":1,"gain":1,"tag":{"01":1},"names":[],"levels":{}})", wire_errc::invalid_value,
+    "reading.tag", "/tag");
+  check_rejected<json_test::reading>(
+    R"({"value":1,"gain":1,"tag":{"0":1,"1":"a"},"names":[],"levels":{}})",
+    wire_errc::invalid_value, "reading.tag", "/tag");
+  check_rejected<json_test::reading>(R"({"value":1,"gain":1,"tag":{"1":5},"names":[],"levels":{}})",
+                                     wire_errc::type_mismatch, "reading.tag", "/tag/1");
 }
 
 TEST_CASE("writing a string that is not valid UTF-8 to JSON is refused") {
-  auto text = to_json(order{1, 2, {"ok", "bad\xff"}});
+  auto text = to_json(json_test::order{1, 2, {"ok", "bad\xff"}});
   REQUIRE_FALSE(text.has_value());
   CHECK(text.error() == wire_errc::invalid_utf8);
   CHECK(std::string{text.error().context()}.find("order.tags[1]: at /tags/1") != std::string::npos);

@@ -23,11 +23,11 @@ TEST_CASE("every registered inspectable type has a JSON codec in the registry") 
 TEST_CASE("a registered type goes from JSON text to a typed handler through dynamic_message") {
   auto m = from_json("json_test.order", R"({"id":42,"qty":3,"tags":["gift"]})");
   REQUIRE_MESSAGE(m.has_value(), to_string(m.error()));
-  CHECK(m->type() == type_id_of<order>());
+  CHECK(m->type() == type_id_of<json_test::order>());
   actor_system sys{actor_system_config{}.set_workers(2)};
-  std::promise<order> got;
+  std::promise<json_test::order> got;
   auto a = sys.spawn([&](event_based_actor* self) -> behavior {
-    return {[&, self](const order& o) {
+    return {[&, self](const json_test::order& o) {
       got.set_value(o);
       self->quit();
     }};
@@ -35,18 +35,18 @@ TEST_CASE("a registered type goes from JSON text to a typed handler through dyna
   REQUIRE(m->anon_send(a));
   auto f = got.get_future();
   REQUIRE(f.wait_for(10s) == std::future_status::ready);
-  CHECK(f.get() == order{42, 3, {"gift"}});
+  CHECK(f.get() == json_test::order{42, 3, {"gift"}});
 }
 
 TEST_CASE("to_json of a dynamic_message writes its registered type's JSON") {
-  auto m = dynamic_message::from(order{1, 2, {"x"}});
+  auto m = dynamic_message::from(json_test::order{1, 2, {"x"}});
   auto text = to_json(m);
   REQUIRE_MESSAGE(text.has_value(), to_string(text.error()));
   CHECK(*text == R"({"id":1,"qty":2,"tags":["x"]})");
   auto back = from_json("json_test.order", *text);
   REQUIRE(back.has_value());
-  REQUIRE(back->get_if<order>() != nullptr);
-  CHECK(*back->get_if<order>() == order{1, 2, {"x"}});
+  REQUIRE(back->get_if<json_test::order>() != nullptr);
+  CHECK(*back->get_if<json_test::order>() == json_test::order{1, 2, {"x"}});
 }
 
 TEST_CASE("JSON for an unknown type name yields unknown_type naming it") {

@@ -24,11 +24,12 @@ T json_round_trip(const T& x, const wire_limits& limits = {}) {
   REQUIRE_MESSAGE(text.has_value(), to_string(text.error()));
   T back{};
   auto r = from_json(*text, back, limits);
-  REQUIRE_MESSAGE(r.has_value(), (ringactor::to_string(r.error()) + " reading " + *text));
+  REQUIRE_MESSAGE(r.has_value(),
+                  (ringactor::to_string(r.error()) + " json_test::reading " + *text));
   return back;
 }
 
-everything sample() {
+everything json_sample() {
   everything x;
   x.b = true;
   x.i8 = -7;
@@ -63,7 +64,7 @@ bool same_bits(F x, F y) {
 TEST_SUITE_BEGIN("wire");
 
 TEST_CASE("every field kind survives a JSON round trip") {
-  auto x = sample();
+  auto x = json_sample();
   auto y = json_round_trip(x);
   CHECK(y.b == x.b);
   CHECK(y.i8 == x.i8);
@@ -113,13 +114,13 @@ TEST_CASE("64-bit integers keep every digit in JSON") {
 TEST_CASE("floats read back bit for bit from JSON") {
   for (double d : {0.1, -2.5, 1e300, 5e-324, 3.141592653589793, 1.0 / 3, -0.0, 0.0,
                    std::numeric_limits<double>::max(), std::numeric_limits<double>::min()}) {
-    reading r;
+    json_test::reading r;
     r.value = d;
     auto back = json_round_trip(r);
     CHECK_MESSAGE(same_bits(back.value, d), to_json(r).value());
   }
   for (float f : {0.1f, 1e38f, 1e-45f, -0.0f, 16777217.0f}) {
-    reading r;
+    json_test::reading r;
     r.gain = f;
     auto back = json_round_trip(r);
     CHECK_MESSAGE(same_bits(back.gain, f), to_json(r).value());
@@ -136,7 +137,7 @@ TEST_CASE("a JSON number reads as the double nearest its digits, as from_chars r
     double expected = 0;
     REQUIRE(std::from_chars(digits.data(), digits.data() + digits.size(), expected).ec
             == std::errc{});
-    reading r;
+    json_test::reading r;
     auto text = std::string{"{\"value\":"} + std::string{digits}
                 + R"(,"gain":0,"tag":{"0":0},"names":[],"levels":{}})";
     auto ok = from_json(text, r);
@@ -155,7 +156,7 @@ TEST_CASE("every double of a seeded sweep over all exponents reads back bit for 
     std::memcpy(&d, &state, sizeof d);
     if (!std::isfinite(d))
       continue;
-    reading r;
+    json_test::reading r;
     r.value = d;
     auto back = json_round_trip(r);
     REQUIRE_MESSAGE(same_bits(back.value, d), to_json(r).value());
@@ -165,7 +166,7 @@ TEST_CASE("every double of a seeded sweep over all exponents reads back bit for 
 TEST_CASE("NaN and infinities cross JSON as strings when allow_nan is set") {
   wire_limits lim;
   lim.allow_nan = true;
-  reading r;
+  json_test::reading r;
   r.value = std::numeric_limits<double>::infinity();
   r.gain = -std::numeric_limits<float>::infinity();
   auto text = to_json(r, lim).value();
@@ -180,7 +181,7 @@ TEST_CASE("NaN and infinities cross JSON as strings when allow_nan is set") {
 }
 
 TEST_CASE("a variant is keyed by its alternative's registered name, else its index") {
-  reading r;
+  json_test::reading r;
   r.tag = point{5, 6};
   CHECK(to_json(r).value().find(R"("tag":{"wire_test.point":{"x":5,"y":6}})") != std::string::npos);
   CHECK(json_round_trip(r).tag == r.tag);
@@ -191,14 +192,14 @@ TEST_CASE("a variant is keyed by its alternative's registered name, else its ind
   CHECK(to_json(r).value().find(R"("tag":{"0":4})") != std::string::npos);
   CHECK(json_round_trip(r).tag == r.tag);
   // A named alternative may also be given by its index.
-  reading in;
+  json_test::reading in;
   REQUIRE(from_json(R"({"value":0,"gain":0,"tag":{"2":{"x":1,"y":2}},"names":[],"levels":{}})", in)
             .has_value());
   CHECK(in.tag == decltype(in.tag){point{1, 2}});
 }
 
 TEST_CASE("a map with string keys is a JSON object, any other map an array of pairs") {
-  reading r;
+  json_test::reading r;
   r.names = {{-1, "minus one"}, {2, "two"}};
   r.levels = {{"low", 1}, {"high", 200}};
   auto text = to_json(r).value();
@@ -210,7 +211,7 @@ TEST_CASE("a map with string keys is a JSON object, any other map an array of pa
 }
 
 TEST_CASE("durations are JSON counts in their own period, addresses and errors are objects") {
-  everything x = sample();
+  everything x = json_sample();
   auto text = to_json(x).value();
   CHECK(text.find(R"("ms":1234)") != std::string::npos);
   CHECK(text.find(R"("secs":0.5)") != std::string::npos);
@@ -223,13 +224,13 @@ TEST_CASE("durations are JSON counts in their own period, addresses and errors a
 }
 
 TEST_CASE("an optional field may be null or absent in JSON, and reads as empty") {
-  reading r;
+  json_test::reading r;
   r.note = 5;
   CHECK(json_round_trip(r).note == 5);
   r.note.reset();
   CHECK(to_json(r).value().find(R"("note":null)") != std::string::npos);
   CHECK_FALSE(json_round_trip(r).note.has_value());
-  reading in;
+  json_test::reading in;
   in.note = 9;
   auto res = from_json(R"({"value":1,"gain":2,"tag":{"0":1},"names":[],"levels":{}})", in);
   REQUIRE_MESSAGE(res.has_value(), to_string(res.error()));
@@ -258,7 +259,7 @@ TEST_CASE("append_json adds to a buffer and leaves it as it was on an error") {
   std::string buf = "prefix:";
   REQUIRE(append_json(buf, point{1, 2}).has_value());
   CHECK(buf == R"(prefix:{"x":1,"y":2})");
-  reading r;
+  json_test::reading r;
   r.value = std::numeric_limits<double>::quiet_NaN();
   CHECK_FALSE(append_json(buf, r).has_value());
   CHECK(buf == R"(prefix:{"x":1,"y":2})");

@@ -100,11 +100,11 @@ TEST_CASE("the registry lists types by category") {
 TEST_CASE("k2k's routable types are entries of the one registry") {
   auto& reg = type_registry::global();
   auto before = reg.size();
-  auto e = reg.find(type_id_of<reading>());
+  auto e = reg.find(type_id_of<wire_test::reading>());
   REQUIRE(e.has_value());
   CHECK(e->routable);
   CHECK(e->name == "wire_test.reading");
-  auto r = k2k::type_registry::global().find(type_id_of<reading>());
+  auto r = k2k::type_registry::global().find(type_id_of<wire_test::reading>());
   REQUIRE(r.has_value());
   CHECK(r->name == "wire_test.reading");
   CHECK(r->stable_id == e->stable_id);
