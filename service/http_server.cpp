@@ -72,6 +72,7 @@ void http_server::impl::accept() {
     else
       s = std::make_shared<detail::basic_session<detail::plain_stream>>(std::move(socket), self);
     bool over_limit = false;
+    bool stopping = false;
     {
       std::lock_guard guard{self->mtx};
       over_limit = self->sessions.size() >= self->options.max_connections;
@@ -79,8 +80,17 @@ void http_server::impl::accept() {
       if (self->every_session.size() >= 2 * self->sessions.size() + 64)
         std::erase_if(self->every_session, [](auto& w) { return w.expired(); });
       self->every_session.push_back(s);
+      // stop() sets `stopping` before it copies `sessions` under this
+      // mutex: a session inserted after that copy sees it set here, and
+      // closes itself as stop() closes the idle ones it copied (else it
+      // would wait out shutdown_grace with no request).
+      stopping = self->stopping.load(std::memory_order_acquire);
     }
     s->start(over_limit);
+    if (stopping) {
+      s->close_if_idle();
+      return;
+    }
     self->accept();
   });
 }

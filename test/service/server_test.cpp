@@ -9,18 +9,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "server_process.hpp"
+#include "middleware_helpers.hpp"
 
 using namespace service_test;
 using namespace std::chrono_literals;
 
 namespace {
 
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
+using service_test::contains;
 
 /// Runs a shell command; its exit status and output (stdout and stderr).
 std::pair<int, std::string> run(const std::string& command) {
@@ -208,4 +209,30 @@ TEST_CASE("SIGTERM stops the server: idle connections close, new ones are refuse
   CHECK(contains(server.output(), "ringactor-server: stopped"));
   connection late{server.port(), 2s};
   CHECK_FALSE(late.connected());
+}
+
+TEST_CASE("SIGTERM just after a burst of connections closes each of them at once: none waits out "
+          "shutdown_grace") {
+  // The server is still accepting the burst when the signal comes: a
+  // connection accepted while the stop takes its list of sessions must be
+  // closed as promptly as one on the list, not after http.shutdown_grace
+  // (5 s). Ten rounds, to meet that race more than once.
+  for (int round = 0; round < 10; ++round) {
+    CAPTURE(round);
+    server_process server{{}};
+    REQUIRE_MESSAGE(server.port() != 0, server.output());
+    std::vector<std::unique_ptr<connection>> burst;
+    for (int i = 0; i < 64; ++i) {
+      burst.push_back(std::make_unique<connection>(server.port()));
+      REQUIRE(burst.back()->connected());
+    }
+    auto stopping = std::chrono::steady_clock::now();
+    server.signal(SIGTERM);
+    auto status = server.wait(20s);
+    REQUIRE(status.has_value());
+    CHECK(*status == 0);
+    CHECK(std::chrono::steady_clock::now() - stopping < 3s);
+    for (auto& c : burst)
+      CHECK(c->closed_by_peer());
+  }
 }
