@@ -107,7 +107,7 @@ flaky_if::behavior_type flaky_worker(flaky_if::pointer self, std::shared_ptr<fla
   };
 }
 
-pool_stats stats_of(scoped_actor& self, const actor& p) {
+pool_stats failure_stats_of(scoped_actor& self, const actor& p) {
   auto r = self->request(p, 5s, get_pool_stats{}).get<pool_stats>();
   REQUIRE(r.has_value());
   return *r;
@@ -162,7 +162,7 @@ TEST_CASE("a poison request fails alone with worker_failed and the pool serves t
   CHECK_EQ(crashes->load(), 3);
   // The pool is alive and serves.
   CHECK_EQ(self->request(p, 5s, failure_job{7}).get().value(), 7u);
-  auto st = stats_of(self, actor_cast<actor>(p));
+  auto st = failure_stats_of(self, actor_cast<actor>(p));
   CHECK_EQ(st.poisoned, 1u);
   CHECK_EQ(st.failed, 1u);
   CHECK_EQ(st.restarts, 3u);
@@ -191,7 +191,7 @@ TEST_CASE("max_redispatches bounds how often a request that kills its worker is 
                   context);
     CHECK_EQ(crashes->load(), static_cast<int>(limit) + 1);
     CHECK_EQ(self->request(p, 5s, failure_job{2}).get().value(), 2u);
-    CHECK_EQ(stats_of(self, actor_cast<actor>(p)).poisoned, 1u);
+    CHECK_EQ(failure_stats_of(self, actor_cast<actor>(p)).poisoned, 1u);
   }
 }
 
@@ -207,7 +207,7 @@ TEST_CASE("a worker_failed from a pool that is not idempotent names the worker's
   auto context = std::string{r.error().context()};
   CHECK_MESSAGE(context.find("poison") != std::string::npos, context);
   CHECK_EQ(crashes->load(), 1);
-  CHECK_EQ(stats_of(self, actor_cast<actor>(p)).poisoned, 0u);
+  CHECK_EQ(failure_stats_of(self, actor_cast<actor>(p)).poisoned, 0u);
 }
 
 TEST_CASE("a live worker's error reply goes to the requester and the worker keeps serving") {
@@ -226,7 +226,7 @@ TEST_CASE("a live worker's error reply goes to the requester and the worker keep
       CHECK_MESSAGE(r.error() == sec::runtime_error, to_string(r.error()));
       CHECK_EQ(r.error().context(), "refused by the handler");
     }
-    auto s = stats_of(self, actor_cast<actor>(p));
+    auto s = failure_stats_of(self, actor_cast<actor>(p));
     CHECK_EQ(s.failed, 0u);
     CHECK_EQ(s.redispatched, 0u);
     CHECK_EQ(s.restarts, 0u);
@@ -254,7 +254,7 @@ TEST_CASE("a worker that throws is dead: its request is re-dispatched, or fails 
       REQUIRE_FALSE(r.has_value());
       CHECK_MESSAGE(r.error() == supervision_error::worker_failed, to_string(r.error()));
     }
-    CHECK(eventually([&] { return stats_of(self, actor_cast<actor>(p)).restarts == 1; }));
+    CHECK(eventually([&] { return failure_stats_of(self, actor_cast<actor>(p)).restarts == 1; }));
   }
 }
 
@@ -274,13 +274,13 @@ TEST_CASE("any error answered by a worker that is exiting is its death, whatever
     if (idempotent) {
       REQUIRE_MESSAGE(r.has_value(), to_string(r.error()));
       CHECK_EQ(*r, 2);
-      CHECK_EQ(stats_of(self, actor_cast<actor>(p)).redispatched, 1u);
+      CHECK_EQ(failure_stats_of(self, actor_cast<actor>(p)).redispatched, 1u);
     } else {
       REQUIRE_FALSE(r.has_value());
       CHECK_MESSAGE(r.error() == supervision_error::worker_failed, to_string(r.error()));
-      CHECK_EQ(stats_of(self, actor_cast<actor>(p)).failed, 1u);
+      CHECK_EQ(failure_stats_of(self, actor_cast<actor>(p)).failed, 1u);
     }
-    CHECK(eventually([&] { return stats_of(self, actor_cast<actor>(p)).restarts == 1; }));
+    CHECK(eventually([&] { return failure_stats_of(self, actor_cast<actor>(p)).restarts == 1; }));
   }
 }
 
