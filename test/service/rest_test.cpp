@@ -21,8 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using service_test::contains;
-
 /// A configuration file for the test server, removed with the object.
 class config_file {
 public:

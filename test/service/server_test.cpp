@@ -21,8 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using service_test::contains;
-
 /// Runs a shell command; its exit status and output (stdout and stderr).
 std::pair<int, std::string> run(const std::string& command) {
   std::string out;
@@ -216,7 +214,7 @@ TEST_CASE("SIGTERM just after a burst of connections closes each of them at once
   // The server is still accepting the burst when the signal comes: a
   // connection accepted while the stop takes its list of sessions must be
   // closed as promptly as one on the list, not after http.shutdown_grace
-  // (5 s). Ten rounds, to meet that race more than once.
+  // (5 s). Ten rounds: the window is narrow, and one round seldom meets it.
   for (int round = 0; round < 10; ++round) {
     CAPTURE(round);
     server_process server{{}};

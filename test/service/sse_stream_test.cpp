@@ -13,8 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using service_test::contains;
-
 /// Checks that the next events of `c` are ticks `first`..`last`, in order.
 void expect_ticks(sse_client& c, long first, long last) {
   for (long n = first; n <= last; ++n) {

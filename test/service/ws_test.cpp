@@ -30,8 +30,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 
-using service_test::contains;
-
 /// A WebSocket client on 127.0.0.1:port/ws; each read waits at most 5 s.
 class ws_client {
 public:
